@@ -1,0 +1,127 @@
+// The error boundary: every C++ exception becomes a typed JavaScript error
+// carrying libtorch's message (without its C++ backtrace), the way tch-rs
+// turns exceptions into error values.
+#include "common.h"
+
+#include <c10/util/Exception.h>
+
+namespace six {
+namespace {
+
+Napi::FunctionReference& classRef(ErrorKind kind) {
+  static Napi::FunctionReference refs[9];
+  return refs[static_cast<int>(kind)];
+}
+
+bool contains(const std::string& s, const char* needle) { return s.find(needle) != std::string::npos; }
+
+// libtorch reports most failures as plain c10::Error; the message says which kind.
+ErrorKind classify(const c10::Error& e, const std::string& msg) {
+  if (dynamic_cast<const c10::IndexError*>(&e)) return ErrorKind::Index;
+  if (dynamic_cast<const c10::NotImplementedError*>(&e)) return ErrorKind::NotImplemented;
+  if (dynamic_cast<const c10::OutOfMemoryError*>(&e)) return ErrorKind::OutOfMemory;
+  if (contains(msg, "same device") || contains(msg, "Expected all tensors to be on") || contains(msg, "CUDA") || contains(msg, "device type"))
+    return ErrorKind::Device;
+  if (contains(msg, "scalar type") || contains(msg, "dtype") || contains(msg, "Scalar type") || contains(msg, "result type") ||
+      contains(msg, "can't be cast") || contains(msg, "not implemented for '"))
+    return ErrorKind::DType;
+  if (contains(msg, "size") || contains(msg, "shape") || contains(msg, "dimension") || contains(msg, "must match") ||
+      contains(msg, "invalid for input of size") || contains(msg, "Dimension out of range"))
+    return ErrorKind::Shape;
+  if (dynamic_cast<const c10::TypeError*>(&e)) return ErrorKind::DType;
+  if (dynamic_cast<const c10::ValueError*>(&e)) return ErrorKind::Argument;
+  return ErrorKind::Torch;
+}
+
+}  // namespace
+
+void setErrorClasses(const Napi::Object& classes) {
+  const char* names[] = {"TorchError", "ShapeError", "DTypeError", "DeviceError", "IndexError", "ArgumentError", "DisposedTensorError", "NotImplementedError", "OutOfMemoryError"};
+  for (int i = 0; i < 9; i++) {
+    Napi::Value v = classes.Get(names[i]);
+    if (v.IsFunction()) classRef(static_cast<ErrorKind>(i)) = Napi::Persistent(v.As<Napi::Function>());
+  }
+}
+
+void throwJs(Napi::Env env, ErrorKind kind, const std::string& message) {
+  Napi::FunctionReference& ref = classRef(kind);
+  if (!ref.IsEmpty()) {
+    Napi::Object err = ref.New({Napi::String::New(env, message)});
+    throw Napi::Error(env, err);
+  }
+  throw Napi::Error::New(env, message);
+}
+
+Napi::Value guarded(const Napi::CallbackInfo& info, const std::function<Napi::Value()>& body) {
+  Napi::Env env = info.Env();
+  ErrorKind kind;
+  std::string message;
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const c10::Error& e) {
+    message = e.what_without_backtrace();
+    kind = classify(e, message);
+  } catch (const ArgumentError& e) {
+    message = e.what();
+    kind = ErrorKind::Argument;
+  } catch (const DisposedError& e) {
+    message = e.what();
+    kind = ErrorKind::Disposed;
+  } catch (const std::bad_alloc&) {
+    message = "out of memory";
+    kind = ErrorKind::OutOfMemory;
+  } catch (const std::exception& e) {
+    message = e.what();
+    kind = ErrorKind::Torch;
+  } catch (...) {
+    message = "unknown native error";
+    kind = ErrorKind::Torch;
+  }
+  throwJs(env, kind, message);
+}
+
+// ---- Argument helpers ------------------------------------------------------
+
+double numberArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (i >= info.Length() || !info[i].IsNumber()) throw ArgumentError(std::string("expected a number for '") + name + "'");
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+
+int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  double d = numberArg(info, i, name);
+  if (d != static_cast<double>(static_cast<int64_t>(d))) throw ArgumentError(std::string("expected an integer for '") + name + "'");
+  return static_cast<int64_t>(d);
+}
+
+bool boolArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (i >= info.Length() || !info[i].IsBoolean()) throw ArgumentError(std::string("expected a boolean for '") + name + "'");
+  return info[i].As<Napi::Boolean>().Value();
+}
+
+std::vector<at::Tensor> tensorListArg(const Napi::Value& v, const char* name) {
+  if (!v.IsArray()) throw ArgumentError(std::string("expected an array of tensors for '") + name + "'");
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<at::Tensor> out;
+  out.reserve(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(getTensor(a.Get(i), name));
+  return out;
+}
+
+std::vector<int64_t> intListArg(const Napi::Value& v, const char* name) {
+  if (!v.IsArray()) throw ArgumentError(std::string("expected an array of integers for '") + name + "'");
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<int64_t> out;
+  out.reserve(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value e = a.Get(i);
+    if (!e.IsNumber()) throw ArgumentError(std::string("expected an array of integers for '") + name + "'");
+    double d = e.As<Napi::Number>().DoubleValue();
+    if (d != static_cast<double>(static_cast<int64_t>(d))) throw ArgumentError(std::string("expected integers in '") + name + "'");
+    out.push_back(static_cast<int64_t>(d));
+  }
+  return out;
+}
+
+}  // namespace six

@@ -1,0 +1,12 @@
+// The tensor engine: libtorch tensors, autograd and memory scopes.
+export { Tensor } from './tensor.js';
+export { tensor, zeros, ones, empty, full, randn, rand, randint, randperm, arange, linspace, eye, zerosLike, onesLike, randnLike, fullLike } from './create.js';
+export type { TensorOptions } from './create.js';
+export { cat, stack, where, op } from './functions.js';
+export { opId, opSchema, listOps } from './ops.js';
+export { tidy, keep, dispose, liveTensors } from './scope.js';
+export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
+export { manualSeed, setNumThreads, getNumThreads, getRngState, setRngState, cudaAvailable, cudaDeviceCount, engineInfo } from './runtime.js';
+export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors } from './safetensors.js';
+export type { DType, TypedArray } from './dtype.js';
+export * from './errors.js';

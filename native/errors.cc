@@ -16,10 +16,13 @@ Napi::FunctionReference& classRef(ErrorKind kind) {
 bool contains(const std::string& s, const char* needle) { return s.find(needle) != std::string::npos; }
 
 // libtorch reports most failures as plain c10::Error; the message says which kind.
-ErrorKind classify(const c10::Error& e, const std::string& msg) {
-  if (dynamic_cast<const c10::IndexError*>(&e)) return ErrorKind::Index;
-  if (dynamic_cast<const c10::NotImplementedError*>(&e)) return ErrorKind::NotImplemented;
-  if (dynamic_cast<const c10::OutOfMemoryError*>(&e)) return ErrorKind::OutOfMemory;
+// Some libtorch paths throw other std::exception types with the same
+// messages, so the message decides when the type does not.
+ErrorKind classify(const std::exception* e, const std::string& msg) {
+  if (dynamic_cast<const c10::IndexError*>(e)) return ErrorKind::Index;
+  if (dynamic_cast<const c10::NotImplementedError*>(e)) return ErrorKind::NotImplemented;
+  if (dynamic_cast<const c10::OutOfMemoryError*>(e)) return ErrorKind::OutOfMemory;
+  if (contains(msg, "out of range")) return ErrorKind::Index;
   if (contains(msg, "same device") || contains(msg, "Expected all tensors to be on") || contains(msg, "CUDA") || contains(msg, "device type"))
     return ErrorKind::Device;
   if (contains(msg, "scalar type") || contains(msg, "dtype") || contains(msg, "Scalar type") || contains(msg, "result type") ||
@@ -28,8 +31,8 @@ ErrorKind classify(const c10::Error& e, const std::string& msg) {
   if (contains(msg, "size") || contains(msg, "shape") || contains(msg, "dimension") || contains(msg, "must match") ||
       contains(msg, "invalid for input of size") || contains(msg, "Dimension out of range"))
     return ErrorKind::Shape;
-  if (dynamic_cast<const c10::TypeError*>(&e)) return ErrorKind::DType;
-  if (dynamic_cast<const c10::ValueError*>(&e)) return ErrorKind::Argument;
+  if (dynamic_cast<const c10::TypeError*>(e)) return ErrorKind::DType;
+  if (dynamic_cast<const c10::ValueError*>(e)) return ErrorKind::Argument;
   return ErrorKind::Torch;
 }
 
@@ -62,7 +65,7 @@ Napi::Value guarded(const Napi::CallbackInfo& info, const std::function<Napi::Va
     throw;
   } catch (const c10::Error& e) {
     message = e.what_without_backtrace();
-    kind = classify(e, message);
+    kind = classify(&e, message);
   } catch (const ArgumentError& e) {
     message = e.what();
     kind = ErrorKind::Argument;
@@ -74,7 +77,10 @@ Napi::Value guarded(const Napi::CallbackInfo& info, const std::function<Napi::Va
     kind = ErrorKind::OutOfMemory;
   } catch (const std::exception& e) {
     message = e.what();
-    kind = ErrorKind::Torch;
+    // Drop a C++ backtrace if one was appended.
+    size_t bt = message.find("\nException raised from");
+    if (bt != std::string::npos) message.resize(bt);
+    kind = classify(&e, message);
   } catch (...) {
     message = "unknown native error";
     kind = ErrorKind::Torch;

@@ -82,6 +82,22 @@ export class Tensor implements Owned {
     this._h = -1;
   }
 
+  /**
+   * Takes over another tensor's native tensor (which is left disposed), so
+   * every reference to this object sees the new value: used to move a
+   * module's parameters between devices without breaking references.
+   */
+  adopt(other: Tensor): this {
+    const old = this._h;
+    finalizer.unregister(this);
+    finalizer.unregister(other);
+    this._h = other._h;
+    other._h = -1;
+    finalizer.register(this, this._h, this);
+    if (old >= 0) native.dispose(old);
+    return this;
+  }
+
   // ---- metadata -----------------------------------------------------------
   get shape(): number[] {
     return native.shape(this._h);

@@ -1,0 +1,55 @@
+// 2-D convolution over NCHW batches.
+import { Tensor, empty, noGrad, ArgumentError } from '../tensor/index.js';
+import { Module } from './module.js';
+import { kaimingUniform_, fans } from './init.js';
+import * as F from './functional.js';
+
+export interface Conv2dOptions {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: number | [number, number];
+  /** Default 1. */
+  stride?: number | [number, number];
+  /** Zero padding on each side; default 0. */
+  padding?: number | [number, number];
+  /** Default 1. */
+  dilation?: number | [number, number];
+  /** Default 1; inChannels and outChannels must both divide by it. */
+  groups?: number;
+  /** Default true (turn off before batch norm, which has its own shift). */
+  bias?: boolean;
+  device?: string;
+}
+
+const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : v);
+
+export class Conv2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  readonly options: Required<Omit<Conv2dOptions, 'device'>>;
+
+  constructor(o: Conv2dOptions) {
+    super();
+    const groups = o.groups ?? 1;
+    if (o.inChannels % groups || o.outChannels % groups) throw new ArgumentError('Conv2d: channels must be divisible by groups');
+    this.options = { stride: 1, padding: 0, dilation: 1, groups, bias: true, ...o };
+    const [kh, kw] = pair(o.kernelSize);
+    this.weight = this.registerParameter('weight', empty([o.outChannels, o.inChannels / groups, kh, kw], { device: o.device }));
+    this.bias = o.bias === false ? null : this.registerParameter('bias', empty([o.outChannels], { device: o.device }));
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
+    if (this.bias) {
+      const { fanIn } = fans(this.weight);
+      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+      noGrad(() => this.bias!.uniform_(-bound, bound));
+    }
+  }
+
+  forward(x: Tensor): Tensor {
+    const o = this.options;
+    return F.conv2d(x, this.weight, this.bias, { stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups });
+  }
+}

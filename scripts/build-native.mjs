@@ -1,12 +1,13 @@
 // Builds the native addon against the libtorch that scripts/libtorch.mjs
 // finds, installing Debian's libtorch-dev first when nothing is found and we
 // may (root on Debian/Ubuntu). Skips the build when nothing changed.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findLibtorch, INSTALL_HELP } from './libtorch.mjs';
+import { aptInstall, canApt } from './debian.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const force = process.argv.includes('--force');
@@ -17,24 +18,12 @@ function log(msg) {
   process.stderr.write(`[sixstep build] ${msg}\n`);
 }
 
-function isDebianRoot() {
-  return process.getuid?.() === 0 && existsSync('/etc/debian_version') && existsSync('/usr/bin/apt-get');
-}
-
-function aptInstall(pkgs) {
-  log(`installing ${pkgs.join(' ')} with apt-get (root on Debian/Ubuntu)`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  if (update.status !== 0) throw new Error('apt-get update failed');
-  const inst = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env });
-  if (inst.status !== 0) throw new Error(`apt-get install ${pkgs.join(' ')} failed`);
-}
-
 function locate() {
   let lt = findLibtorch();
   if (lt) return lt;
-  if (isDebianRoot()) {
-    aptInstall(['libtorch-dev']);
+  if (canApt()) {
+    log('no libtorch found: installing libtorch-dev and OpenBLAS with apt-get (root on Debian/Ubuntu)');
+    if (!aptInstall(['libtorch-dev', 'libopenblas0-openmp'])) throw new Error('apt-get install libtorch-dev failed');
     lt = findLibtorch();
     if (lt) return lt;
   }
@@ -109,7 +98,7 @@ export function buildNative({ force: forced = force } = {}) {
   writeFileSync(join(root, 'native', 'generated', 'libtorch.gypi'), gypi(lt));
   const [node, gyp] = nodeGyp();
   const jobs = process.env.SIXSTEP_BUILD_JOBS ?? '2';
-  const r = spawnSync(node, [gyp, 'rebuild', `-j`, jobs, ...nodedirArgs()], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync(node, [gyp, 'rebuild', '-j', jobs, '--loglevel=warn', ...nodedirArgs()], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) {
     log('the native build failed (see the compiler output above)');
     process.exit(r.status ?? 1);

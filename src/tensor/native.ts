@@ -111,7 +111,8 @@ interface BuildStamp {
   libtorch: { source: string; version: { major: number; minor: number; patch: number }; fingerprint: { file: string; size: number; mtimeMs: number } };
 }
 
-function checkStamp(root: string): void {
+/** Throws NativeBuildError unless the addon under `root` was built against the libtorch now installed. */
+export function checkBuildStamp(root: string): void {
   const stampFile = join(root, 'build', 'sixstep-build.json');
   const addon = join(root, 'build', 'Release', 'sixstep.node');
   if (!existsSync(addon) || !existsSync(stampFile)) {
@@ -138,7 +139,7 @@ function checkStamp(root: string): void {
 
 function load(): Native {
   const root = packageRoot();
-  checkStamp(root);
+  checkBuildStamp(root);
   const require = createRequire(import.meta.url);
   let addon: Native;
   try {

@@ -1,0 +1,57 @@
+// One command from a fresh clone to a trained model: installs what is
+// missing (npm packages from the lock file, libtorch and the Fashion-MNIST
+// files from Debian when we are root there), builds the addon and the
+// TypeScript, then runs the main job. Idempotent and quick when all is there.
+//   node scripts/setup.mjs            set up, then run the main job
+//   node scripts/setup.mjs --no-main  set up only (npm test and npm run bench use this)
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+
+function log(msg) {
+  process.stderr.write(`[sixstep setup] ${msg}\n`);
+}
+
+function run(cmd, cmdArgs, opts = {}) {
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.status !== 0) {
+    log(`\`${cmd} ${cmdArgs.join(' ')}\` failed (exit ${r.status ?? r.signal})`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 20) {
+  log(`Node.js ${process.versions.node} is too old: sixstep needs Node.js 20 or newer`);
+  process.exit(1);
+}
+
+// 1. npm packages, exactly as locked. `npm ci` also builds the addon (the install script).
+const lock = join(root, 'package-lock.json');
+const installed = join(root, 'node_modules', '.package-lock.json');
+if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
+  log('installing npm packages from package-lock.json');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+// 2. The addon (finds libtorch, installs libtorch-dev when allowed; no-op when up to date).
+const { buildNative } = await import('./build-native.mjs');
+const { libtorch } = buildNative({ force: false });
+
+// 3. From Debian: a fast BLAS for the system libtorch, and the large datasets.
+const { ensureBlas, ensureDatasets } = await import('./debian.mjs');
+ensureBlas(libtorch);
+ensureDatasets();
+
+// 4. TypeScript.
+run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+log('ready');
+
+// 5. The main job.
+if (!args.has('--no-main')) {
+  run(process.execPath, [join(root, 'dist', 'src', 'main.js'), ...process.argv.slice(2).filter((a) => a !== '--no-main')]);
+}

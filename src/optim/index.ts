@@ -4,3 +4,4 @@ export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, type AdamOptions } from './adam.js';
 export { AdamW, type AdamWOptions } from './adamw.js';
 export { clipGradNorm, clipGradValue, gradNorms, gradsFinite } from './clip.js';
+export * from './lr_scheduler/index.js';

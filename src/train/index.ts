@@ -9,3 +9,5 @@ export { saveCheckpoint, loadCheckpoint, CheckpointCallback } from './checkpoint
 export type { StepSchedule } from './schedule.js';
 export { ScheduleCallback } from './callbacks/schedule.js';
 export { GradClip, type GradClipOptions } from './callbacks/grad_clip.js';
+export { lrFind, type LrFinderOptions, type LrFinderResult } from './lr_finder.js';
+export { suggest, steep, valley, minimum, slide, seedPick, type Suggestion, type Suggestions } from './lr_suggestions.js';

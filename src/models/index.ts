@@ -1,0 +1,5 @@
+// Model families the playbook proposes: tabular MLP, ResNet, embedding + LSTM.
+export { TabularNet, embeddingSize, type TabularNetOptions, type TabularBlock } from './tabular.js';
+export { ResNet, resnetFor, type ResNetOptions } from './resnet.js';
+export { SequenceNet, type SequenceNetOptions } from './sequence.js';
+export { layerTable, formatLayerTable, type LayerRow } from './summary.js';

@@ -1,0 +1,80 @@
+// ResNets sized to the input, the seed's proven starting point for images: a
+// small CIFAR-style ResNet (3×3 stem, three stages) for 28–64 px inputs, the
+// ResNet-18/34 layouts (7×7 stride-2 stem, max pool, four stages) for larger.
+import { Tensor, tidy } from '../tensor/index.js';
+import { Module, Conv2d, BatchNorm2d, BasicBlock, Linear, Dropout, MaxPool2d, init } from '../nn/index.js';
+import * as F from '../nn/functional.js';
+
+export interface ResNetOptions {
+  inChannels: number;
+  classes: number;
+  /** Blocks per stage, e.g. [1, 1, 1] (ResNet-8), [3, 3, 3] (ResNet-20), [2, 2, 2, 2] (ResNet-18). */
+  blocks: number[];
+  /** Channels per stage; default 16·2^i for 3 stages, 64·2^i for 4. */
+  widths?: number[];
+  /** 'small': 3×3 stride-1 stem (inputs up to 64 px); 'imagenet': 7×7 stride-2 stem and max pool. Default by stage count. */
+  stem?: 'small' | 'imagenet';
+  /** Dropout before the classifier; default 0. */
+  dropout?: number;
+}
+
+export class ResNet extends Module {
+  readonly o: Required<ResNetOptions>;
+  readonly stem: Conv2d;
+  readonly stemBn: BatchNorm2d;
+  readonly stages: BasicBlock[][] = [];
+  readonly pool: MaxPool2d | null;
+  readonly drop: Dropout | null;
+  readonly fc: Linear;
+
+  constructor(o: ResNetOptions) {
+    super();
+    const four = o.blocks.length >= 4;
+    const widths = o.widths ?? o.blocks.map((_, i) => (four ? 64 : 16) * 2 ** i);
+    this.o = { widths, stem: four ? 'imagenet' : 'small', dropout: 0, ...o } as Required<ResNetOptions>;
+    const big = this.o.stem === 'imagenet';
+    this.stem = this.registerModule('conv1', new Conv2d({ inChannels: o.inChannels, outChannels: widths[0], kernelSize: big ? 7 : 3, stride: big ? 2 : 1, padding: big ? 3 : 1, bias: false }));
+    this.stemBn = this.registerModule('bn1', new BatchNorm2d({ numFeatures: widths[0] }));
+    this.pool = big ? this.registerModule('maxpool', new MaxPool2d({ kernelSize: 3, stride: 2, padding: 1 })) : null;
+    let inPlanes = widths[0];
+    o.blocks.forEach((n, s) => {
+      const stage: BasicBlock[] = [];
+      for (let b = 0; b < n; b++) {
+        const block = new BasicBlock({ inPlanes, planes: widths[s], stride: b === 0 && s > 0 ? 2 : 1 });
+        stage.push(this.registerModule(`layer${s + 1}.${b}`, block));
+        inPlanes = widths[s];
+      }
+      this.stages.push(stage);
+    });
+    this.drop = this.o.dropout ? this.registerModule('dropout', new Dropout({ p: this.o.dropout })) : null;
+    this.fc = this.registerModule('fc', new Linear({ inFeatures: inPlanes, outFeatures: o.classes }));
+    // He initialization for every convolution (fan_out, as torchvision does for ResNets).
+    for (const [, m] of this.namedModules()) if (m instanceof Conv2d) init.kaimingNormal_(m.weight, { mode: 'fan_out', nonlinearity: 'relu' });
+  }
+
+  /** Everything before the classifier: pooled features [B, C]. */
+  features(x: Tensor): Tensor {
+    return tidy(() => {
+      let h = this.stemBn.forward(this.stem.forward(x)).relu();
+      if (this.pool) h = this.pool.forward(h);
+      for (const stage of this.stages) for (const block of stage) h = block.forward(h);
+      return F.adaptiveAvgPool2d(h, 1).flatten(1);
+    });
+  }
+
+  forward(x: Tensor): Tensor {
+    return tidy(() => {
+      let f = this.features(x);
+      if (this.drop) f = this.drop.forward(f);
+      return this.fc.forward(f);
+    });
+  }
+}
+
+/** The ResNet the seed would start with for images of this size. */
+export function resnetFor(o: { inChannels: number; classes: number; height: number; width: number }): ResNetOptions {
+  const side = Math.min(o.height, o.width);
+  if (side <= 64) return { inChannels: o.inChannels, classes: o.classes, blocks: [1, 1, 1], stem: 'small' };
+  if (side <= 160) return { inChannels: o.inChannels, classes: o.classes, blocks: [2, 2, 2, 2], stem: 'imagenet' };
+  return { inChannels: o.inChannels, classes: o.classes, blocks: [3, 4, 6, 3], stem: 'imagenet' };
+}

@@ -1,0 +1,121 @@
+// Where to read a learning rate off the finder's curve. The seed's own rule
+// (a little to the right of the steepest descent, where the loss is still
+// falling fast) beside fastai's four (valley, steep, minimum, slide).
+// All take the smoothed losses with the first tenth and the last five points
+// already cut off, as fastai does.
+
+export interface Suggestion {
+  lr: number;
+  /** Index into the (trimmed) curve. */
+  index: number;
+  loss: number;
+}
+
+/** d loss / d log10(lr) by forward differences (fastai's `steep`). */
+function slopes(lrs: number[], losses: number[]): number[] {
+  const g: number[] = [];
+  for (let i = 0; i + 1 < lrs.length; i++) g.push((losses[i + 1] - losses[i]) / (Math.log(lrs[i + 1]) - Math.log(lrs[i])));
+  return g;
+}
+
+function argmin(xs: number[]): number {
+  let best = 0;
+  for (let i = 1; i < xs.length; i++) if (xs[i] < xs[best]) best = i;
+  return best;
+}
+
+/** The steepest descent: the lr where the loss falls fastest per log-lr. */
+export function steep(lrs: number[], losses: number[]): Suggestion {
+  const i = argmin(slopes(lrs, losses));
+  return { lr: lrs[i], index: i, loss: losses[i] };
+}
+
+/** The lr at the minimum loss, divided by 10 (the plotted point is the minimum itself). */
+export function minimum(lrs: number[], losses: number[]): Suggestion {
+  const i = argmin(losses);
+  return { lr: lrs[i] / 10, index: i, loss: losses[i] };
+}
+
+/** The longest decreasing run of the curve; about two-thirds down it (fastai's default). */
+export function valley(lrs: number[], losses: number[]): Suggestion {
+  const n = losses.length;
+  let maxStart = 0;
+  let maxEnd = 0;
+  const lds = new Array<number>(n).fill(1);
+  for (let i = 1; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      if (losses[i] < losses[j] && lds[i] < lds[j] + 1) lds[i] = lds[j] + 1;
+      if (lds[maxEnd] < lds[i]) {
+        maxEnd = i;
+        maxStart = maxEnd - lds[maxEnd];
+      }
+    }
+  }
+  const sections = (maxEnd - maxStart) / 3;
+  const idx = Math.min(n - 1, Math.max(0, maxStart + Math.trunc(sections) + Math.trunc(sections / 2)));
+  return { lr: lrs[idx], index: idx, loss: losses[idx] };
+}
+
+/** numpy.gradient: central differences inside, one-sided at the ends. */
+function gradient(y: number[]): number[] {
+  const n = y.length;
+  if (n < 2) return y.map(() => 0);
+  return y.map((_, i) => (i === 0 ? y[1] - y[0] : i === n - 1 ? y[n - 1] - y[n - 2] : (y[i + 1] - y[i - 1]) / 2));
+}
+
+/** Walk left from the right end while the gradient still changes by more than thresh (fastai's `slide`). */
+export function slide(lrs: number[], losses: number[], lrDiff = 15, thresh = 0.005): Suggestion {
+  const n = losses.length;
+  const g = gradient(losses);
+  let r = n - 1;
+  let l = r - lrDiff;
+  let idx = Math.max(0, l);
+  while (l >= 0 && Math.abs(g[r] - g[l]) > thresh) {
+    idx = l;
+    r--;
+    l--;
+  }
+  return { lr: lrs[idx], index: idx, loss: losses[idx] };
+}
+
+/**
+ * The seed's pick: start at the steepest descent and move right while the
+ * loss still falls at least half as fast as there, stopping before the
+ * minimum — "where the loss is still strongly decreasing and has not yet
+ * been minimized".
+ */
+export function seedPick(lrs: number[], losses: number[]): Suggestion {
+  const g = slopes(lrs, losses);
+  const s = argmin(g);
+  const minIdx = argmin(losses);
+  let j = s;
+  while (j + 1 < g.length && j + 1 < minIdx && g[j + 1] <= 0.5 * g[s]) j++;
+  return { lr: lrs[j], index: j, loss: losses[j] };
+}
+
+export interface Suggestions {
+  /** The seed's pick: the learning rate sixstep uses. */
+  suggestion: Suggestion;
+  steep: Suggestion;
+  valley: Suggestion;
+  minimum: Suggestion;
+  slide: Suggestion;
+}
+
+/** Every rule on one curve (trimmed: the first tenth and the last five points dropped, non-finite points removed). */
+export function suggest(lrs: number[], losses: number[], numIter: number): Suggestions {
+  const keep: number[] = [];
+  const end = lrs.length - 5;
+  for (let i = Math.floor(numIter / 10); i < end; i++) if (Number.isFinite(losses[i]) && Number.isFinite(lrs[i])) keep.push(i);
+  if (keep.length < 3) throw new Error(`the learning-rate finder stopped after ${lrs.length} points: too few to suggest a rate (the loss diverged at once; try a lower start_lr or check the data)`);
+  const l = keep.map((i) => lrs[i]);
+  const y = keep.map((i) => losses[i]);
+  const shift = (s: Suggestion): Suggestion => ({ ...s, index: keep[s.index] });
+  return {
+    suggestion: shift(seedPick(l, y)),
+    steep: shift(steep(l, y)),
+    valley: shift(valley(l, y)),
+    minimum: shift(minimum(l, y)),
+    slide: shift(slide(l, y)),
+  };
+}

@@ -1,0 +1,36 @@
+// Row fingerprints: a short hash of a row's canonical values. They identify
+// rows across runs (the split manifest) and find duplicates across splits
+// (leakage) without keeping the rows themselves.
+import { createHash } from 'node:crypto';
+import type { Row, Table } from './table.js';
+import { toKey, toNumber } from './values.js';
+
+// "1.0" in one file and 1 in another are the same value; text is compared trimmed.
+function canonical(v: Row[string]): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v !== 'object' || v instanceof Date) {
+    const x = typeof v === 'boolean' ? null : toNumber(v);
+    if (x !== null) return String(x);
+  }
+  return toKey(v);
+}
+
+/** 64-bit hex fingerprint of the given columns of a row. */
+export function rowFingerprint(row: Row, columns: string[]): string {
+  const h = createHash('sha1');
+  for (const c of columns) {
+    h.update(canonical(row[c]));
+    h.update('\u0000');
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Fingerprints of every row of a table over `columns` (default: all columns). */
+export function tableFingerprints(table: Table, columns: string[] = table.columns): string[] {
+  return table.rows.map((r) => rowFingerprint(r, columns));
+}
+
+/** Fingerprint of raw bytes (one image's pixels). */
+export function bytesFingerprint(bytes: Uint8Array): string {
+  return createHash('sha1').update(bytes).digest('hex').slice(0, 16);
+}

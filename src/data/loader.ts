@@ -1,0 +1,151 @@
+// Batches as tensors. The dataset lives in a few CPU tensors; each batch is
+// an index_select of a seeded permutation (new every epoch), moved to the
+// device, scaled, augmented (training loaders only) and normalized.
+import { keep, tensor, tidy, type Tensor } from '../tensor/index.js';
+import { DataError } from './errors.js';
+import { deriveSeed, Rng } from './prng.js';
+import type { Normalizer } from './normalizer.js';
+import type { EncodedTable } from './preprocessor.js';
+import type { ImageSet } from './image_set.js';
+
+/** One batch. The tensors belong to the caller: dispose them, or iterate inside tidy(). */
+export interface Batch {
+  /** float32 features [B, D] or images [B, C, H, W]. */
+  x: Tensor;
+  /** int64 class indices [B] (binary/multiclass), float32 [B] (regression) or [B, K] (multilabel); null without targets. */
+  y: Tensor | null;
+  /** int64 [B, L] token ids per text column. */
+  text: Record<string, Tensor>;
+  /** Which dataset rows the batch holds. */
+  indices: Int32Array;
+  /** Mixup: the partner rows' targets and the mixing weight (loss = λ·L(y) + (1−λ)·L(y2)). */
+  y2?: Tensor;
+  lambda?: number;
+}
+
+/** Something that changes training batches (image or tabular augmentation). */
+export interface Augmenter {
+  apply(batch: Batch, rng: Rng): Batch;
+  toJSON(): unknown;
+}
+
+export interface LoaderOptions {
+  /** Rows per batch. Default 32. */
+  batchSize?: number;
+  /** Reshuffle every epoch. Default true. */
+  shuffle?: boolean;
+  /** Seed of the shuffles and augmentation; epoch e uses a seed derived from (seed, e). Default 0. */
+  seed?: number;
+  /** Drop a last batch smaller than batchSize. Default false. */
+  dropLast?: boolean;
+  /** Where batches go: 'cpu' (default), 'cuda', 'cuda:1' … */
+  device?: string;
+  /** Multiply features by this first (1/255 for image bytes). Default 1. */
+  scale?: number;
+  /** Applied after augmentation (e.g. image channel mean/std from the training set). */
+  normalizer?: Normalizer;
+  /** Augmentation: give it to the training loader only. */
+  augment?: Augmenter;
+}
+
+export interface LoaderData {
+  /** [N, …] features, any dtype (bytes stay bytes until a batch is cut). */
+  x: Tensor;
+  y: Tensor | null;
+  text?: Record<string, Tensor>;
+}
+
+export class DataLoader implements Iterable<Batch> {
+  readonly size: number;
+  readonly batchSize: number;
+  private readonly data: LoaderData;
+  private readonly o: LoaderOptions;
+  private nextEpoch = 0;
+
+  /** Takes ownership of the tensors in `data` (dispose() frees them). */
+  constructor(data: LoaderData, options: LoaderOptions = {}) {
+    this.data = data;
+    this.o = options;
+    this.size = data.x.shape[0];
+    this.batchSize = options.batchSize ?? 32;
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new DataError('<loader>', 0, 'a positive integer batch size', String(options.batchSize));
+    keep(data.x);
+    if (data.y) keep(data.y);
+    for (const t of Object.values(data.text ?? {})) keep(t);
+  }
+
+  /** A loader over encoded table rows: float32 features, int64 class or float32 regression targets. */
+  static fromEncoded(enc: EncodedTable, options: LoaderOptions = {}): DataLoader {
+    const d = enc.features.length;
+    return tidy(() => {
+      const x = tensor(enc.x, { shape: [enc.n, d] });
+      let y: Tensor | null = null;
+      if (enc.y) {
+        if (enc.y instanceof Int32Array) y = tensor(enc.y, { shape: [enc.n] }).to('int64');
+        else y = tensor(enc.y, { shape: enc.task === 'multilabel' ? [enc.n, enc.y.length / Math.max(1, enc.n)] : [enc.n] });
+      }
+      const text: Record<string, Tensor> = {};
+      for (const [k, ids] of Object.entries(enc.text)) text[k] = tensor(ids, { shape: [enc.n, ids.length / Math.max(1, enc.n)] }).to('int64');
+      return new DataLoader({ x, y, text }, options);
+    });
+  }
+
+  /** A loader over images: bytes scaled by 1/255, then augmented, then normalized (per channel). */
+  static fromImages(set: ImageSet, options: LoaderOptions = {}): DataLoader {
+    return tidy(() => new DataLoader({ x: tensor(set.images, { shape: set.shape, dtype: 'uint8' }), y: tensor(set.labels, { shape: [set.shape[0]] }).to('int64') }, { scale: 1 / 255, ...options }));
+  }
+
+  /** Batches per epoch. */
+  get length(): number {
+    return this.o.dropLast ? Math.floor(this.size / this.batchSize) : Math.ceil(this.size / this.batchSize);
+  }
+
+  /** The row order of epoch `e`: a seeded permutation, or 0 … N−1 without shuffling. */
+  order(e: number): Int32Array {
+    if (this.o.shuffle === false) return Int32Array.from({ length: this.size }, (_, i) => i);
+    return new Rng(deriveSeed(this.o.seed ?? 0, e)).permutation(this.size);
+  }
+
+  /** The batches of epoch `e` (default: the next epoch). */
+  *epoch(e: number = this.nextEpoch): Generator<Batch> {
+    this.nextEpoch = e + 1;
+    const order = this.order(e);
+    const rng = new Rng(deriveSeed(this.o.seed ?? 0, e, 0xa5a5));
+    const B = this.batchSize;
+    const last = this.o.dropLast ? Math.floor(this.size / B) * B : this.size;
+    for (let s = 0; s < last; s += B) {
+      const indices = order.subarray(s, Math.min(s + B, this.size));
+      yield this.batch(indices, rng);
+    }
+  }
+
+  [Symbol.iterator](): Iterator<Batch> {
+    return this.epoch();
+  }
+
+  /** The batch holding the given rows (no augmentation unless an rng is given). */
+  batch(indices: Int32Array, rng?: Rng): Batch {
+    return tidy(() => {
+      const device = this.o.device ?? 'cpu';
+      const idx = tensor(indices, { dtype: 'int64' });
+      const move = (t: Tensor): Tensor => (device === 'cpu' ? t : t.to(device));
+      let x = move(this.data.x.indexSelect(0, idx));
+      if (x.dtype !== 'float32') x = x.to('float32');
+      const scale = this.o.scale ?? 1;
+      if (scale !== 1) x = x.mul(scale);
+      const y = this.data.y ? move(this.data.y.indexSelect(0, idx)) : null;
+      const text: Record<string, Tensor> = {};
+      for (const [k, t] of Object.entries(this.data.text ?? {})) text[k] = move(t.indexSelect(0, idx));
+      let b: Batch = { x, y, text, indices: Int32Array.from(indices) };
+      if (this.o.augment && rng) b = this.o.augment.apply(b, rng);
+      if (this.o.normalizer) b = { ...b, x: this.o.normalizer.apply(b.x) };
+      return b;
+    });
+  }
+
+  dispose(): void {
+    this.data.x.dispose();
+    this.data.y?.dispose();
+    for (const t of Object.values(this.data.text ?? {})) t.dispose();
+  }
+}

@@ -1,0 +1,43 @@
+// The in-memory table every tabular reader produces: rows as plain records,
+// each remembering the file line it came from so later stages (schema,
+// encoding) can still name the line of a bad value.
+import type { SkippedRow } from './errors.js';
+
+/** One cell as readers deliver it: strings from text formats, typed values from JSON and Parquet. */
+export type Cell = string | number | boolean | bigint | Date | null | undefined | unknown[] | object;
+export type Row = Record<string, Cell>;
+
+/** What a reader did: how many rows it kept, and which it skipped in lenient mode. */
+export interface ReadReport {
+  rows: number;
+  skipped: SkippedRow[];
+}
+
+export interface Table {
+  /** Column names in file order. */
+  columns: string[];
+  rows: Row[];
+  /** The 1-based line each row starts on (for Parquet: row index + 1). */
+  lines: number[];
+  /** The file the rows came from, for error messages. */
+  file: string;
+  report: ReadReport;
+}
+
+/** A table of the given rows of another (same columns and file; lines follow the rows). */
+export function subsetTable(t: Table, indices: ArrayLike<number>): Table {
+  const rows: Row[] = new Array(indices.length);
+  const lines: number[] = new Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    rows[i] = t.rows[indices[i]];
+    lines[i] = t.lines[indices[i]];
+  }
+  return { columns: t.columns.slice(), rows, lines, file: t.file, report: { rows: rows.length, skipped: [] } };
+}
+
+/** Builds a table from records already in memory (e.g. for inference). */
+export function tableFromRows(rows: Row[], file = '<memory>'): Table {
+  const seen = new Set<string>();
+  for (const r of rows) for (const k of Object.keys(r)) seen.add(k);
+  return { columns: [...seen], rows, lines: rows.map((_, i) => i + 1), file, report: { rows: rows.length, skipped: [] } };
+}

@@ -1,0 +1,74 @@
+// The charts sixstep draws, as Vega-Lite specifications: the same specs feed
+// the report, the files next to a run and the dashboard.
+import type { VegaLiteSpec } from './render.js';
+
+export interface LrFinderChartInput {
+  lrs: number[];
+  losses: number[];
+  marks: Array<{ rule: string; lr: number; loss: number }>;
+}
+
+export function lrFinderChart(d: LrFinderChartInput): VegaLiteSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Learning-rate finder',
+    width: 560,
+    height: 320,
+    layer: [
+      {
+        data: { values: d.lrs.map((lr, i) => ({ lr, loss: d.losses[i] })).filter((p) => Number.isFinite(p.loss)) },
+        mark: { type: 'line', color: '#4c78a8' },
+        encoding: {
+          x: { field: 'lr', type: 'quantitative', scale: { type: 'log' }, title: 'learning rate (log scale)' },
+          y: { field: 'loss', type: 'quantitative', scale: { zero: false }, title: 'smoothed loss' },
+        },
+      },
+      {
+        data: { values: d.marks },
+        mark: { type: 'point', filled: true, size: 90 },
+        encoding: {
+          x: { field: 'lr', type: 'quantitative' },
+          y: { field: 'loss', type: 'quantitative' },
+          color: { field: 'rule', type: 'nominal', title: 'rule' },
+          tooltip: [{ field: 'rule' }, { field: 'lr', format: '.2e' }],
+        },
+      },
+    ],
+  };
+}
+
+export interface CurvePoint {
+  epoch: number;
+  series: string;
+  value: number;
+}
+
+/** Training and validation loss per epoch. */
+export function lossCurvesChart(points: CurvePoint[], title = 'Loss'): VegaLiteSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    width: 560,
+    height: 300,
+    data: { values: points.filter((p) => Number.isFinite(p.value)) },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
+      y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: 'loss' },
+      color: { field: 'series', type: 'nominal', title: null },
+    },
+  };
+}
+
+/** Per-step loss with the learning rate of each group beneath it. */
+export function stepChart(steps: Array<{ step: number; loss: number; lrs: number[] }>): VegaLiteSpec {
+  const loss = steps.map((s) => ({ step: s.step, value: s.loss }));
+  const lrs = steps.flatMap((s) => s.lrs.map((lr, g) => ({ step: s.step, value: lr, group: `group ${g}` })));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    vconcat: [
+      { title: 'Training loss per step', width: 560, height: 200, data: { values: loss }, mark: 'line', encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'value', type: 'quantitative', title: 'loss', scale: { zero: false } } } },
+      { title: 'Learning rate (schedule)', width: 560, height: 120, data: { values: lrs }, mark: 'line', encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'value', type: 'quantitative', title: 'lr' }, color: { field: 'group', type: 'nominal', title: null } } },
+    ],
+  };
+}

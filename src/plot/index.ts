@@ -1,0 +1,4 @@
+// Charts as files and as text.
+export { toSvg, writeChart, type VegaLiteSpec } from './render.js';
+export { asciiChart, type AsciiMark, type AsciiOptions } from './ascii.js';
+export { lrFinderChart, lossCurvesChart, stepChart, type LrFinderChartInput, type CurvePoint } from './charts.js';

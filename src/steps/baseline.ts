@@ -1,0 +1,66 @@
+// Naive baselines: what a model must beat to have learned anything. The mean
+// (regression), the class frequencies (classification), and for regression
+// "copy an input" — yesterday's value for a series — when one input already
+// predicts the target. Fitted on training targets, measured on validation.
+import type { Task } from '../data/index.js';
+
+export interface Baseline {
+  /** e.g. 'mean', 'class prior', 'copy price_lag1' */
+  name: string;
+  /** The cost function's value on the validation targets. */
+  loss: number;
+  metrics: Record<string, number>;
+  description: string;
+}
+
+export function meanBaseline(train: ArrayLike<number>, valid: ArrayLike<number>): Baseline {
+  let mu = 0;
+  for (let i = 0; i < train.length; i++) mu += train[i];
+  mu /= Math.max(1, train.length);
+  let se = 0;
+  let ae = 0;
+  for (let i = 0; i < valid.length; i++) {
+    se += (valid[i] - mu) ** 2;
+    ae += Math.abs(valid[i] - mu);
+  }
+  const n = Math.max(1, valid.length);
+  return { name: 'mean', loss: se / n, metrics: { rmse: Math.sqrt(se / n), mae: ae / n }, description: `always predict the training mean ${mu.toPrecision(4)}` };
+}
+
+/** Predicts with a given value per validation row (e.g. the previous value of a series). */
+export function copyBaseline(name: string, predictions: ArrayLike<number>, valid: ArrayLike<number>): Baseline {
+  let se = 0;
+  let ae = 0;
+  let n = 0;
+  for (let i = 0; i < valid.length; i++) {
+    if (!Number.isFinite(predictions[i])) continue;
+    se += (valid[i] - predictions[i]) ** 2;
+    ae += Math.abs(valid[i] - predictions[i]);
+    n++;
+  }
+  n = Math.max(1, n);
+  return { name: `copy ${name}`, loss: se / n, metrics: { rmse: Math.sqrt(se / n), mae: ae / n }, description: `predict the input column ${name} unchanged` };
+}
+
+/** Class frequencies of the training targets; cross-entropy of predicting them, accuracy of the majority. */
+export function priorBaseline(task: Task, classes: number, train: ArrayLike<number>, valid: ArrayLike<number>): Baseline {
+  const k = task === 'binary' ? 2 : classes;
+  const counts = new Array<number>(k).fill(0);
+  for (let i = 0; i < train.length; i++) counts[train[i]]++;
+  // Laplace smoothing keeps a class absent from training at a finite loss.
+  const p = counts.map((c) => (c + 1) / (train.length + k));
+  const majority = counts.indexOf(Math.max(...counts));
+  let loss = 0;
+  let correct = 0;
+  for (let i = 0; i < valid.length; i++) {
+    loss -= Math.log(p[valid[i]]);
+    if (valid[i] === majority) correct++;
+  }
+  const n = Math.max(1, valid.length);
+  return { name: 'class prior', loss: loss / n, metrics: { accuracy: correct / n }, description: `predict the training class frequencies (majority class ${majority})` };
+}
+
+/** The strongest naive baseline (lowest validation loss). */
+export function strongest(baselines: Baseline[]): Baseline {
+  return baselines.reduce((a, b) => (b.loss < a.loss ? b : a));
+}

@@ -1,0 +1,282 @@
+// From a path to model-ready data, the methodical way: read, infer the schema,
+// split (seeded, stratified, leak-checked, persisted as a manifest in the
+// project), fit preprocessing on the training rows only, and keep the test
+// split sealed. Tables, IDX files, image folders and text columns.
+import { existsSync, statSync } from 'node:fs';
+import { join, basename } from 'node:path';
+import type { Tensor } from '../tensor/index.js';
+import {
+  readTable, inferSchema, formatSchema, splitTable, splitImages, readIdx, readImageFolder, Preprocessor, Normalizer, DataLoader, DataError, SealedTest,
+  type Schema, type Task, type Table, type ImageSet, type LeakageReport, type EncodedTable, type LoaderOptions, type PreprocessorJSON, type NormalizerJSON, type Augmenter,
+} from '../data/index.js';
+import type { BatchSource } from '../train/index.js';
+import type { ArchitectureInput } from './architecture.js';
+import type { TabularBlock } from '../models/index.js';
+
+export interface PrepareOptions {
+  /** A table (CSV/TSV/JSON/NDJSON/Parquet), an IDX images file, or an image folder (root/<class>/*.png). */
+  data: string;
+  /** Column to predict (tables); IDX and image folders carry their labels. */
+  target?: string;
+  /** A test set of the same kind, used as is (e.g. Fashion-MNIST's t10k file). */
+  test?: string;
+  /** The project folder: the split manifest lives there. */
+  projectDir: string;
+  /** Default 0. */
+  seed?: number;
+  /** Shares cut from the data when no set is supplied; default 0.15 each. */
+  validationShare?: number;
+  testShare?: number;
+  /** Skip (and report) rows with bad values instead of stopping. Default false. */
+  lenient?: boolean;
+  /** Image side for image folders; default 64. */
+  imageSize?: number;
+}
+
+/** What a model trained on this data must reproduce at inference. */
+export type Preprocessing =
+  | { kind: 'tabular' | 'sequence'; schema: Schema; preprocessor: PreprocessorJSON; textColumn?: string }
+  | { kind: 'image'; normalizer: NormalizerJSON; classes: string[]; shape: [number, number, number] };
+
+export interface Prepared {
+  kind: 'tabular' | 'image' | 'sequence';
+  task: Task;
+  /** Class names in index order (classification). */
+  classes: string[] | null;
+  archInput: ArchitectureInput;
+  preprocessing: Preprocessing;
+  counts: { train: number; validation: number; test: number };
+  leakage: LeakageReport;
+  /** The split came from an existing manifest. */
+  reusedSplit: boolean;
+  notes: string[];
+  /** Printable description of the data (schema, or image shape and classes). */
+  describe: string;
+  /** Training (augmentable, reshuffled) and validation batches. */
+  loader(split: 'train' | 'validation', o?: { batchSize?: number; seed?: number; augment?: Augmenter; fraction?: number }): LoaderSource;
+  /** The test split, sealed: read it only through step 5. */
+  test: SealedTest<() => LoaderSource>;
+  /** Targets of the training and validation rows, for naive baselines. */
+  targets(split: 'train' | 'validation'): Float64Array;
+}
+
+/** A DataLoader seen as the training loop's BatchSource; dispose() frees its tensors. */
+export interface LoaderSource extends BatchSource {
+  readonly size: number;
+  dispose(): void;
+}
+
+export function asSource(loader: DataLoader, textColumn?: string): LoaderSource {
+  return {
+    size: loader.size,
+    get length() {
+      return loader.length;
+    },
+    *batches(epoch: number) {
+      for (const b of loader.epoch(epoch)) {
+        // The loop owns x and y; everything else of the data batch is released here.
+        let x: Tensor = b.x;
+        if (textColumn) {
+          x = b.text[textColumn];
+          b.x.dispose();
+        }
+        for (const [k, t] of Object.entries(b.text)) if (k !== textColumn) t.dispose();
+        b.y2?.dispose();
+        yield { x, y: b.y! };
+      }
+    },
+    dispose: () => loader.dispose(),
+  };
+}
+
+function kindOf(path: string): 'idx' | 'folder' | 'table' {
+  if (!existsSync(path)) throw new DataError(path, 0, 'an existing file or folder', 'nothing at that path');
+  if (statSync(path).isDirectory()) return 'folder';
+  if (/idx3-ubyte(\.gz)?$/.test(basename(path))) return 'idx';
+  return 'table';
+}
+
+function targetArray(enc: EncodedTable): Float64Array {
+  const y = enc.y;
+  if (!y) return new Float64Array(0);
+  return Float64Array.from(y as ArrayLike<number>);
+}
+
+function subsetEncoded(enc: EncodedTable, fraction: number, seed: number): EncodedTable {
+  if (fraction >= 1) return enc;
+  const n = Math.max(1, Math.round(enc.n * fraction));
+  // A seeded choice of rows (for learning curves).
+  const idx = Array.from({ length: enc.n }, (_, i) => i);
+  let s = seed >>> 0 || 1;
+  for (let i = idx.length - 1; i > 0; i--) {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    const j = s % (i + 1);
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  const keep = idx.slice(0, n).sort((a, b) => a - b);
+  const d = enc.features.length;
+  const x = new Float32Array(n * d);
+  keep.forEach((r, i) => x.set(enc.x.subarray(r * d, (r + 1) * d), i * d));
+  let y: Int32Array | Float32Array | null = null;
+  if (enc.y) {
+    const per = enc.y.length / enc.n;
+    y = new (enc.y.constructor as any)(n * per) as Int32Array | Float32Array;
+    keep.forEach((r, i) => y!.set(enc.y!.subarray(r * per, (r + 1) * per), i * per));
+  }
+  const text: Record<string, Int32Array> = {};
+  for (const [k, ids] of Object.entries(enc.text)) {
+    const L = ids.length / enc.n;
+    const t = new Int32Array(n * L);
+    keep.forEach((r, i) => t.set(ids.subarray(r * L, (r + 1) * L), i * L));
+    text[k] = t;
+  }
+  return { ...enc, x, n, y, text, lines: keep.map((r) => enc.lines[r]) };
+}
+
+async function prepareTable(o: PrepareOptions): Promise<Prepared> {
+  const table = await readTable(o.data, { lenient: o.lenient });
+  if (!o.target) throw new DataError(o.data, 1, 'a target column (--target <column>)', `none; columns are ${table.columns.join(', ')}`);
+  const schema = inferSchema(table, { target: o.target });
+  if (!schema.task) throw new DataError(o.data, 1, `a target column that decides the task`, `column ${JSON.stringify(o.target)}`);
+  const testSet: Table | undefined = o.test ? await readTable(o.test, { lenient: o.lenient }) : undefined;
+  const split = await splitTable(table, {
+    schema,
+    seed: o.seed ?? 0,
+    validation: o.validationShare ?? 0.15,
+    test: o.testShare ?? 0.15,
+    manifest: join(o.projectDir, `split-${basename(o.data)}.json`),
+    testSet,
+  });
+  const pre = Preprocessor.fit(split.train, schema, { lenient: o.lenient });
+  const train = pre.transform(split.train, { lenient: o.lenient });
+  const valid = pre.transform(split.validation, { lenient: o.lenient });
+  const task = schema.task;
+  const classes = pre.classes;
+  const textColumn = pre.features.find((f) => f.kind === 'text')?.column;
+  const notes = [...schema.notes];
+  if (train.report.skipped.length) notes.push(`${train.report.skipped.length} training rows skipped (lines ${train.report.skipped.slice(0, 10).map((s) => s.line).join(', ')}${train.report.skipped.length > 10 ? ', …' : ''})`);
+  if (split.leakage.removed) notes.push(`${split.leakage.removed} held-out rows duplicated training rows and were removed (leakage)`);
+  let archInput: ArchitectureInput;
+  const outputs = task === 'regression' || task === 'binary' ? 1 : classes!.length;
+  if (textColumn) {
+    const spec = pre.features.find((f) => f.kind === 'text' && f.column === textColumn)!;
+    const vocabulary = spec.kind === 'text' ? spec.tokenizer.vocabulary.tokens.length : 0;
+    archInput = { kind: 'sequence', vocabulary, outputs };
+  } else {
+    archInput = { kind: 'tabular', blocks: featureBlocks(pre), inputs: train.features.length, outputs, trainingRows: train.n };
+  }
+  const make = (enc: EncodedTable, shuffle: boolean) => (lo: { batchSize?: number; seed?: number; augment?: Augmenter; fraction?: number } = {}) =>
+    asSource(DataLoader.fromEncoded(subsetEncoded(enc, lo.fraction ?? 1, lo.seed ?? 0), { batchSize: lo.batchSize ?? 64, shuffle, seed: lo.seed ?? o.seed ?? 0, augment: lo.augment }), textColumn);
+  const trainLoader = make(train, true);
+  const validLoader = make(valid, false);
+  const sealedTable = split.test;
+  // Re-sealed as a loader factory: encoding the rows is itself reading them.
+  const test = new SealedTest<() => LoaderSource>(
+    () => make(pre.transform(sealedTable.unseal('step 5: evaluating the selected model on the test set'), { lenient: o.lenient }), false)({ batchSize: 256 }),
+    sealedTable.size,
+    sealedTable.source,
+  );
+  return {
+    kind: textColumn ? 'sequence' : 'tabular',
+    task,
+    classes,
+    archInput,
+    preprocessing: { kind: textColumn ? 'sequence' : 'tabular', schema, preprocessor: pre.toJSON(), textColumn },
+    counts: { train: train.n, validation: valid.n, test: sealedTable.size },
+    leakage: split.leakage,
+    reusedSplit: split.reused,
+    notes,
+    describe: formatSchema(schema),
+    loader: (which, lo) => (which === 'train' ? trainLoader(lo) : validLoader(lo)),
+    test,
+    targets: (which) => targetArray(which === 'train' ? train : valid),
+  };
+}
+
+/** The feature layout as blocks: one per numeric value, one per one-hot categorical column. */
+function featureBlocks(pre: Preprocessor): TabularBlock[] {
+  const blocks: TabularBlock[] = [];
+  let start = 0;
+  for (const f of pre.features) {
+    if (f.kind === 'categorical') {
+      const width = f.vocabulary.tokens.length;
+      blocks.push({ name: f.column, start, width, embedding: 0 });
+      start += width;
+    } else if (f.kind === 'text') {
+      continue;
+    } else {
+      const width = f.kind === 'datetime' ? f.parts.length + (f.indicator ? 1 : 0) : 1 + (f.indicator ? 1 : 0);
+      for (let i = 0; i < width; i++) blocks.push({ name: i === 0 ? f.column : `${f.column}_${i}`, start: start + i, width: 1, embedding: 0 });
+      start += width;
+    }
+  }
+  return blocks;
+}
+
+async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise<Prepared> {
+  const read = (p: string): Promise<ImageSet> => (kind === 'idx' ? readIdx(p) : readImageFolder(p, { size: [o.imageSize ?? 64, o.imageSize ?? 64], lenient: o.lenient }));
+  const set = await read(o.data);
+  const testSet = o.test ? await read(o.test) : undefined;
+  const split = await splitImages(set, {
+    seed: o.seed ?? 0,
+    validation: o.validationShare ?? (testSet ? 1 / 12 : 0.15),
+    test: o.testShare ?? 0.15,
+    manifest: join(o.projectDir, `split-${basename(o.data)}.json`),
+    testSet,
+  });
+  // Channel statistics of the training images only.
+  const normalizer = Normalizer.fitChannels(split.train.images, split.train.shape);
+  const [, C, H, W] = set.shape;
+  const classes = set.classes;
+  const task: Task = classes.length === 2 ? 'binary' : 'multiclass';
+  const outputs = task === 'binary' ? 1 : classes.length;
+  const make = (s: ImageSet, shuffle: boolean) => (lo: { batchSize?: number; seed?: number; augment?: Augmenter; fraction?: number } = {}) => {
+    const part = lo.fraction && lo.fraction < 1 ? subsetImageFraction(s, lo.fraction, lo.seed ?? 0) : s;
+    return asSource(DataLoader.fromImages(part, { batchSize: lo.batchSize ?? 128, shuffle, seed: lo.seed ?? o.seed ?? 0, normalizer, augment: lo.augment }));
+  };
+  const sealed = split.test;
+  const test = new SealedTest<() => LoaderSource>(
+    () => make(sealed.unseal('step 5: evaluating the selected model on the test set'), false)({ batchSize: 512 }),
+    sealed.size,
+    sealed.source,
+  );
+  const labels = (s: ImageSet) => Float64Array.from(s.labels);
+  return {
+    kind: 'image',
+    task,
+    classes,
+    archInput: { kind: 'image', channels: C, height: H, width: W, outputs },
+    preprocessing: { kind: 'image', normalizer: normalizer.toJSON(), classes, shape: [C, H, W] },
+    counts: { train: split.train.shape[0], validation: split.validation.shape[0], test: sealed.size },
+    leakage: split.leakage,
+    reusedSplit: split.reused,
+    notes: split.leakage.removed ? [`${split.leakage.removed} held-out images duplicated training images and were removed (leakage)`] : [],
+    describe: `${set.shape[0]} images of ${C}×${H}×${W}, ${classes.length} classes (${classes.slice(0, 10).join(', ')}${classes.length > 10 ? ', …' : ''})`,
+    loader: (which, lo) => make(which === 'train' ? split.train : split.validation, which === 'train')(lo),
+    test,
+    targets: (which) => labels(which === 'train' ? split.train : split.validation),
+  };
+}
+
+function subsetImageFraction(s: ImageSet, fraction: number, seed: number): ImageSet {
+  const n = s.shape[0];
+  const k = Math.max(1, Math.round(n * fraction));
+  const idx = Array.from({ length: n }, (_, i) => i);
+  let r = seed >>> 0 || 1;
+  for (let i = n - 1; i > 0; i--) {
+    r = (r * 1664525 + 1013904223) >>> 0;
+    const j = r % (i + 1);
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  const per = s.shape[1] * s.shape[2] * s.shape[3];
+  const keep = idx.slice(0, k).sort((a, b) => a - b);
+  const images = new Uint8Array(k * per);
+  keep.forEach((src, i) => images.set(s.images.subarray(src * per, (src + 1) * per), i * per));
+  return { ...s, images, shape: [k, s.shape[1], s.shape[2], s.shape[3]], labels: Int32Array.from(keep, (i) => s.labels[i]), sources: keep.map((i) => s.sources[i]) };
+}
+
+/** Reads and prepares any supported dataset. */
+export async function prepare(o: PrepareOptions): Promise<Prepared> {
+  const kind = kindOf(o.data);
+  return kind === 'table' ? prepareTable(o) : prepareImages(o, kind);
+}

@@ -1,0 +1,131 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { DataError, SealedTest, assignSplits, inferSchema, onUnseal, readJson, splitTable, subsetTable, tableFingerprints, type Table } from '../../src/data/index.js';
+import { PENGUINS, tempDir } from './helpers.js';
+
+const species = (t: Table): Record<string, number> => {
+  const c: Record<string, number> = {};
+  for (const r of t.rows) c[r.Species as string] = (c[r.Species as string] ?? 0) + 1;
+  return c;
+};
+
+test('splits are seeded, disjoint, cover every row, and stratified by class', async () => {
+  const t = await readJson(PENGUINS);
+  const schema = inferSchema(t, { target: 'Species' });
+  const a = await splitTable(t, { schema, seed: 7, validation: 0.2, test: 0.2 });
+  const b = await splitTable(t, { schema, seed: 7, validation: 0.2, test: 0.2 });
+  const c = await splitTable(t, { schema, seed: 8, validation: 0.2, test: 0.2 });
+  const testA = a.test.unseal('split test: check disjointness');
+  const all = [...a.train.lines, ...a.validation.lines, ...testA.lines, ...a.manifest.fingerprints.dropped.map(() => -1)];
+  assert.equal(all.length, t.rows.length);
+  assert.equal(new Set([...a.train.lines, ...a.validation.lines, ...testA.lines]).size, all.filter((l) => l > 0).length, 'no row in two splits');
+  assert.deepEqual(a.train.lines, b.train.lines, 'same seed, same split');
+  assert.notDeepEqual(a.train.lines, c.train.lines, 'another seed, another split');
+  const whole = species(t);
+  const val = species(a.validation);
+  for (const k of Object.keys(whole)) assert.ok(Math.abs(val[k] - 0.2 * whole[k]) <= 1, `validation keeps the share of ${k}`);
+  assert.equal(a.manifest.stratified, true);
+  const r = assignSplits(10, null, 1, 0.2, 0.2);
+  assert.deepEqual([r.train.length, r.validation.length, r.test.length], [6, 2, 2]);
+  assert.throws(() => assignSplits(10, null, 1, 0.6, 0.5), DataError);
+});
+
+test('the manifest makes re-runs use the same rows, even when the file is reordered or grows', async (t) => {
+  const dir = tempDir(t);
+  const manifest = join(dir, 'runs/split.json');
+  const table = await readJson(PENGUINS);
+  const schema = inferSchema(table, { target: 'Species' });
+  const first = await splitTable(table, { schema, seed: 11, manifest });
+  assert.equal(first.reused, false);
+  const saved = JSON.parse(readFileSync(manifest, 'utf8'));
+  assert.equal(saved.counts.train, first.train.rows.length);
+  assert.equal(saved.fingerprints.test.length, first.test.size);
+  // Reverse the file and add two new rows; a different seed in the options must not matter.
+  const reversed = [...table.rows.keys()].reverse();
+  const changed = subsetTable(table, reversed);
+  changed.rows.push({ ...table.rows[0], 'Body Mass (g)': 9999 }, { ...table.rows[1], 'Body Mass (g)': 8888 });
+  changed.lines.push(9001, 9002);
+  const second = await splitTable(changed, { schema, seed: 99, manifest });
+  assert.equal(second.reused, true);
+  assert.equal(second.newRows, 2);
+  assert.equal(second.missingRows, 0);
+  const fp = (x: Table): string[] => tableFingerprints(x).sort();
+  assert.deepEqual(fp(second.validation), fp(first.validation));
+  assert.deepEqual(fp(second.test.unseal('manifest test: compare')), fp(first.test.unseal('manifest test: compare')));
+  assert.equal(second.train.rows.length, first.train.rows.length + 2, 'new rows go to training');
+});
+
+test('leakage: duplicate rows across splits are detected, counted and removed from the held-out side', async () => {
+  const t = await readJson(PENGUINS);
+  const schema = inferSchema(t, { target: 'Species' });
+  // Duplicate 40 rows: with a 30% held-out share, some copies land on both sides.
+  const dup = subsetTable(t, [...t.rows.keys(), ...Array.from({ length: 40 }, (_, i) => i * 8)]);
+  dup.lines = dup.lines.map((l, i) => (i < t.rows.length ? l : 100000 + i));
+  const kept = await splitTable(dup, { schema, seed: 5, dropLeaked: false });
+  const leaks = kept.leakage.trainValidation + kept.leakage.trainTest + kept.leakage.validationTest;
+  assert.ok(leaks > 0, 'some duplicates straddle splits');
+  assert.deepEqual(kept.leakage.removed, { validation: 0, test: 0 });
+  // Independent count: held-out rows whose fingerprint is in training.
+  const trainFp = new Set(tableFingerprints(kept.train));
+  const valLeaks = tableFingerprints(kept.validation).filter((f) => trainFp.has(f)).length;
+  assert.equal(kept.leakage.trainValidation, valLeaks);
+  assert.ok(kept.leakage.examples.length > 0 && kept.leakage.examples[0].train.length > 0);
+
+  const dropped = await splitTable(dup, { schema, seed: 5 });
+  assert.equal(dropped.leakage.removed.validation, dropped.leakage.trainValidation);
+  assert.equal(dropped.leakage.removed.test, dropped.leakage.trainTest + dropped.leakage.validationTest);
+  const trainSet = new Set(tableFingerprints(dropped.train));
+  const valSet = new Set(tableFingerprints(dropped.validation));
+  assert.ok(tableFingerprints(dropped.validation).every((f) => !trainSet.has(f)));
+  assert.ok(tableFingerprints(dropped.test.unseal('leakage test: verify removal')).every((f) => !trainSet.has(f) && !valSet.has(f)));
+  assert.equal(dropped.train.rows.length + dropped.validation.rows.length + dropped.test.size + dropped.manifest.counts.dropped, dup.rows.length, 'removed rows are recorded, not lost');
+});
+
+test('a user-supplied test set is respected: used as is, only checked for leakage', async () => {
+  const t = await readJson(PENGUINS);
+  const schema = inferSchema(t, { target: 'Species' });
+  const official = subsetTable(t, Array.from({ length: 50 }, (_, i) => 294 + i));
+  const rest = subsetTable(t, Array.from({ length: 294 }, (_, i) => i));
+  const s = await splitTable(rest, { schema, testSet: official, validation: 0.2, seed: 1 });
+  assert.equal(s.test.source, 'user');
+  assert.equal(s.manifest.sources.test, 'user');
+  assert.equal(s.train.rows.length + s.validation.rows.length, 294);
+  assert.deepEqual(s.test.unseal('user test set check').lines, official.lines);
+  // A user test set that overlaps the training data is reported and cleaned.
+  const overlapping = subsetTable(t, [0, 1, 2, 300]);
+  const o = await splitTable(rest, { schema, testSet: overlapping, validation: 0.2, seed: 1 });
+  assert.equal(o.leakage.trainTest + o.leakage.validationTest, 3);
+  assert.equal(o.test.size, 1);
+  const withVal = await splitTable(rest, { schema, testSet: official, validationSet: subsetTable(rest, [10, 20]), seed: 1 });
+  assert.equal(withVal.manifest.sources.validation, 'user');
+  assert.equal(withVal.validation.rows.length, 0, 'the supplied validation rows duplicate training rows, so they are removed as leakage');
+  assert.equal(withVal.leakage.trainValidation, 2);
+});
+
+test('SealedTest: rows only through unseal(reason), every access recorded, never serialized', () => {
+  const sealed = new SealedTest({ secret: [1, 2, 3] }, 3);
+  assert.equal(sealed.size, 3);
+  assert.equal(sealed.unsealed, false);
+  assert.ok(!JSON.stringify(sealed).includes('secret'));
+  assert.ok(!inspect(sealed).includes('secret'));
+  assert.deepEqual(Object.keys(sealed).includes('secret'), false);
+  assert.throws(() => sealed.unseal(''), DataError);
+  assert.deepEqual(sealed.unseal('final evaluation').secret, [1, 2, 3]);
+  assert.equal(sealed.accessLog.length, 1);
+  assert.equal(sealed.accessLog[0].reason, 'final evaluation');
+  assert.ok(!Number.isNaN(Date.parse(sealed.accessLog[0].at)));
+  // A listener can forbid access, e.g. while tuning.
+  const off = onUnseal((a) => {
+    if (/tuning/.test(a.reason)) throw new Error('the test split is off limits while tuning');
+  });
+  try {
+    assert.throws(() => sealed.unseal('tuning learning rate'), /off limits/);
+    assert.equal(sealed.accessLog.length, 1, 'a forbidden access returns nothing and is not logged as a read');
+  } finally {
+    off();
+  }
+  assert.equal(JSON.parse(JSON.stringify(sealed)).accesses.length, 1);
+});

@@ -1,0 +1,64 @@
+// Progress bars for long work: epochs and batches with loss and ETA, drawn on
+// stderr, redrawn in place on a TTY and as occasional lines elsewhere.
+import type { Callback, Learner } from '../train/index.js';
+
+function eta(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds % 60);
+  return `${m}:${String(s).padStart(2, '0')}`;
+}
+
+export function bar(done: number, total: number, width = 24): string {
+  const f = total > 0 ? Math.min(1, done / total) : 0;
+  const full = Math.round(f * width);
+  return `[${'█'.repeat(full)}${'░'.repeat(width - full)}]`;
+}
+
+export class ProgressBar {
+  private last = 0;
+  private readonly tty = Boolean(process.stderr.isTTY);
+  private readonly start = Date.now();
+  constructor(private readonly label: string, private readonly total: number, private readonly enabled = true) {}
+  update(done: number, extra = ''): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    const interval = this.tty ? 100 : 5000;
+    if (now - this.last < interval && done < this.total) return;
+    this.last = now;
+    const el = (now - this.start) / 1000;
+    const rate = done / Math.max(el, 1e-9);
+    const line = `${this.label} ${bar(done, this.total)} ${done}/${this.total} ${extra} ETA ${eta((this.total - done) / rate)}`;
+    process.stderr.write(this.tty ? `\r\x1b[2K${line}` : `${line}\n`);
+  }
+  done(extra = ''): void {
+    if (!this.enabled) return;
+    const el = (Date.now() - this.start) / 1000;
+    const line = `${this.label} ${bar(this.total, this.total)} ${this.total}/${this.total} ${extra} in ${eta(el)}`;
+    process.stderr.write(this.tty ? `\r\x1b[2K${line}\n` : `${line}\n`);
+  }
+}
+
+/** Shows epoch and batch progress with the running loss and ETA. */
+export class TrainingProgress implements Callback {
+  readonly name = 'progress';
+  readonly order = 80;
+  private bar: ProgressBar | null = null;
+  private epochs = 0;
+  constructor(private readonly enabled = true, private readonly label = '') {}
+  beforeFit(l: Learner): void {
+    this.epochs = l.startEpoch + l.nEpochs;
+  }
+  beforeTrain(l: Learner): void {
+    this.bar = new ProgressBar(`${this.label}epoch ${l.epoch + 1}/${this.epochs}`, l.train.length ?? 0, this.enabled);
+  }
+  afterBatch(l: Learner): void {
+    if (l.training) this.bar?.update(l.iter + 1, `loss ${l.lossValue.toFixed(4)}`);
+  }
+  afterEpoch(l: Learner): void {
+    const e = l.lastEpoch;
+    if (!e) return;
+    const metrics = Object.entries(e.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ');
+    this.bar?.done(`train ${e.trainLoss.toFixed(4)} valid ${e.validLoss?.toFixed(4) ?? '-'} ${metrics}`);
+  }
+}

@@ -1,0 +1,113 @@
+// Training one configuration on prepared data: the model from its spec, the
+// optimizer, a per-batch schedule (cosine annealing with warm restarts by
+// default, the seed's preference), clipping, recording — as one call that
+// returns the trained model and its history.
+import { manualSeed } from '../tensor/index.js';
+import type { Module } from '../nn/index.js';
+import { SGD, Adam, AdamW, CosineAnnealingWarmRestarts, OneCycleLR, type Optimizer, type ParamGroup } from '../optim/index.js';
+import { Learner, Recorder, ScheduleCallback, GradClip, accuracy, mae, rmse, type Callback, type EpochResult, type Metric, type StepSchedule } from '../train/index.js';
+import { buildModel, type ModelSpec } from './architecture.js';
+import type { CostFunctionChoice } from './cost_function.js';
+import type { Prepared, LoaderSource } from './prepare.js';
+import type { Augmenter } from '../data/index.js';
+
+export type OptimizerKind = 'sgd' | 'adam' | 'adamw';
+export type ScheduleKind = 'warm-restarts' | 'one-cycle' | 'constant';
+
+export interface FitConfig {
+  spec: ModelSpec;
+  cost: CostFunctionChoice;
+  /** Default 'sgd' (momentum 0.9): where the seed starts. */
+  optimizer?: OptimizerKind;
+  lr: number;
+  /** SGD momentum; default 0.9. */
+  momentum?: number;
+  /** L2 (SGD, Adam) or decoupled (AdamW) weight decay; default 0. */
+  weightDecay?: number;
+  epochs: number;
+  /** Default 64 (tabular/text), 128 (images). */
+  batchSize?: number;
+  /** Default 'warm-restarts'. */
+  schedule?: ScheduleKind;
+  /** Warm restarts: cycle length in epochs (T₀) and growth (T_mult); defaults 1 and 2. */
+  cycleEpochs?: number;
+  cycleMult?: number;
+  /** Clip the gradient norm to this; default none. */
+  gradClip?: number;
+  /** Default 0. */
+  seed?: number;
+  /** Training-set share to use (learning curves); default 1. */
+  trainFraction?: number;
+  augment?: Augmenter;
+  callbacks?: Callback[];
+  /** Start from these weights (transfer learning, resuming a tuned model). */
+  initialState?: Module;
+}
+
+export interface FitResult {
+  model: Module;
+  learner: Learner;
+  recorder: Recorder;
+  history: EpochResult[];
+  /** The epoch with the lowest validation loss. */
+  best: EpochResult | null;
+  metrics: Metric[];
+  /** Releases the model, optimizer and loaders. */
+  dispose(): void;
+}
+
+export function metricsFor(task: Prepared['task']): Metric[] {
+  return task === 'regression' ? [rmse, mae] : [accuracy];
+}
+
+export function makeOptimizer(kind: OptimizerKind, params: ParamGroup[] | Module, lr: number, o: { momentum?: number; weightDecay?: number } = {}): Optimizer {
+  const p = Array.isArray(params) ? params : params.parameters();
+  const wd = o.weightDecay ?? 0;
+  switch (kind) {
+    case 'sgd':
+      return new SGD({ params: p, lr, momentum: o.momentum ?? 0.9, weightDecay: wd });
+    case 'adam':
+      return new Adam({ params: p, lr, weightDecay: wd });
+    case 'adamw':
+      return new AdamW({ params: p, lr, weightDecay: wd });
+  }
+}
+
+export function makeSchedule(kind: ScheduleKind, opt: Optimizer, batchesPerEpoch: number, epochs: number, c: { lr: number; cycleEpochs?: number; cycleMult?: number }): StepSchedule | null {
+  if (kind === 'constant') return null;
+  if (kind === 'one-cycle') return new OneCycleLR(opt, { maxLr: c.lr, totalSteps: Math.max(1, batchesPerEpoch * epochs) + 1 });
+  return new CosineAnnealingWarmRestarts(opt, { t0: Math.max(1, Math.round((c.cycleEpochs ?? 1) * batchesPerEpoch)), tMult: c.cycleMult ?? 2, etaMin: c.lr / 100 });
+}
+
+export async function fitModel(p: Prepared, c: FitConfig): Promise<FitResult> {
+  manualSeed(c.seed ?? 0);
+  const model = buildModel(c.spec);
+  if (c.initialState) model.loadStateDict(c.initialState.stateDict());
+  const batchSize = c.batchSize ?? (p.kind === 'image' ? 128 : 64);
+  const train: LoaderSource = p.loader('train', { batchSize, seed: c.seed ?? 0, augment: c.augment, fraction: c.trainFraction });
+  const validation: LoaderSource = p.loader('validation', { batchSize: Math.max(256, batchSize) });
+  const optimizer = makeOptimizer(c.optimizer ?? 'sgd', model, c.lr, { momentum: c.momentum, weightDecay: c.weightDecay });
+  const schedule = makeSchedule(c.schedule ?? 'warm-restarts', optimizer, train.length ?? 1, c.epochs, c);
+  const recorder = new Recorder();
+  const callbacks: Callback[] = [recorder, ...(c.callbacks ?? [])];
+  if (schedule) callbacks.push(new ScheduleCallback(schedule));
+  if (c.gradClip) callbacks.push(new GradClip({ maxNorm: c.gradClip }));
+  const metrics = metricsFor(p.task);
+  const learner = new Learner({ model, optimizer, costFunction: c.cost.fn, train, validation, metrics, callbacks });
+  const dispose = () => {
+    train.dispose();
+    validation.dispose();
+    optimizer.dispose();
+    model.dispose();
+  };
+  try {
+    await learner.fit(c.epochs);
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+  const history = learner.history;
+  const finite = history.filter((h) => h.validLoss !== null && Number.isFinite(h.validLoss));
+  const best = finite.length ? finite.reduce((a, b) => (b.validLoss! < a.validLoss! ? b : a)) : null;
+  return { model, learner, recorder, history, best, metrics, dispose };
+}

@@ -16,15 +16,16 @@ export function bar(done: number, total: number, width = 24): string {
 }
 
 export class ProgressBar {
-  private last = 0;
   private readonly tty = Boolean(process.stderr.isTTY);
+  // Off a terminal (CI logs), a line every few seconds at most.
+  private last = this.tty ? 0 : Date.now();
   private readonly start = Date.now();
   constructor(private readonly label: string, private readonly total: number, private readonly enabled = true) {}
   update(done: number, extra = ''): void {
     if (!this.enabled) return;
     const now = Date.now();
     const interval = this.tty ? 100 : 5000;
-    if (now - this.last < interval && done < this.total) return;
+    if (now - this.last < interval) return;
     this.last = now;
     const el = (now - this.start) / 1000;
     const rate = done / Math.max(el, 1e-9);

@@ -9,6 +9,10 @@ export interface LrFinderChartInput {
 }
 
 export function lrFinderChart(d: LrFinderChartInput): VegaLiteSpec {
+  // The blow-up at the end would flatten the valley: cap the axis a little above the starting loss.
+  const finite = d.losses.filter(Number.isFinite);
+  const lo = Math.min(...finite);
+  const hi = Math.min(Math.max(...finite), Math.max(finite[0] ?? lo, lo) * 1.25 + 1e-12);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: 'Learning-rate finder',
@@ -17,19 +21,19 @@ export function lrFinderChart(d: LrFinderChartInput): VegaLiteSpec {
     layer: [
       {
         data: { values: d.lrs.map((lr, i) => ({ lr, loss: d.losses[i] })).filter((p) => Number.isFinite(p.loss)) },
-        mark: { type: 'line', color: '#4c78a8' },
+        mark: { type: 'line', color: '#4c78a8', clip: true },
         encoding: {
-          x: { field: 'lr', type: 'quantitative', scale: { type: 'log' }, title: 'learning rate (log scale)' },
-          y: { field: 'loss', type: 'quantitative', scale: { zero: false }, title: 'smoothed loss' },
+          x: { field: 'lr', type: 'quantitative', scale: { type: 'log' }, axis: { format: '.0e' }, title: 'learning rate (log scale)' },
+          y: { field: 'loss', type: 'quantitative', scale: { zero: false, domain: [lo, hi], clamp: true }, title: 'smoothed loss' },
         },
       },
       {
         data: { values: d.marks },
-        mark: { type: 'point', filled: true, size: 90 },
+        mark: { type: 'point', filled: true, size: 110, clip: true },
         encoding: {
           x: { field: 'lr', type: 'quantitative' },
           y: { field: 'loss', type: 'quantitative' },
-          color: { field: 'rule', type: 'nominal', title: 'rule' },
+          color: { field: 'rule', type: 'nominal', title: 'rule', legend: { labelLimit: 300 } },
           tooltip: [{ field: 'rule' }, { field: 'lr', format: '.2e' }],
         },
       },

@@ -12,6 +12,14 @@ import {
 import type { BatchSource } from '../train/index.js';
 import type { ArchitectureInput } from './architecture.js';
 import type { TabularBlock } from '../models/index.js';
+import { createHash } from 'node:crypto';
+
+/** One fingerprint for the whole dataset as split: any changed row or moved row changes it. */
+function splitFingerprint(m: { fingerprints: Record<string, string[]> }): string {
+  const h = createHash('sha256');
+  for (const k of ['train', 'validation', 'test']) h.update(k).update([...(m.fingerprints[k] ?? [])].sort().join(','));
+  return h.digest('hex').slice(0, 32);
+}
 
 export interface PrepareOptions {
   /** A table (CSV/TSV/JSON/NDJSON/Parquet), an IDX images file, or an image folder (root/<class>/*.png). */
@@ -46,6 +54,8 @@ export interface Prepared {
   archInput: ArchitectureInput;
   preprocessing: Preprocessing;
   counts: { train: number; validation: number; test: number };
+  /** Fingerprint of the data and its split (all row fingerprints, per split). */
+  fingerprint: string;
   leakage: LeakageReport;
   /** The split came from an existing manifest. */
   reusedSplit: boolean;
@@ -155,7 +165,7 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
   const textColumn = pre.features.find((f) => f.kind === 'text')?.column;
   const notes = [...schema.notes];
   if (train.report.skipped.length) notes.push(`${train.report.skipped.length} training rows skipped (lines ${train.report.skipped.slice(0, 10).map((s) => s.line).join(', ')}${train.report.skipped.length > 10 ? ', …' : ''})`);
-  if (split.leakage.removed) notes.push(`${split.leakage.removed} held-out rows duplicated training rows and were removed (leakage)`);
+  notes.push(...leakageNotes(split.leakage, 'rows'));
   let archInput: ArchitectureInput;
   const outputs = task === 'regression' || task === 'binary' ? 1 : classes!.length;
   if (textColumn) {
@@ -183,6 +193,7 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
     archInput,
     preprocessing: { kind: textColumn ? 'sequence' : 'tabular', schema, preprocessor: pre.toJSON(), textColumn },
     counts: { train: train.n, validation: valid.n, test: sealedTable.size },
+    fingerprint: splitFingerprint(split.manifest),
     leakage: split.leakage,
     reusedSplit: split.reused,
     notes,
@@ -191,6 +202,16 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
     test,
     targets: (which) => targetArray(which === 'train' ? train : valid),
   };
+}
+
+function leakageNotes(l: LeakageReport, what: string): string[] {
+  const notes: string[] = [];
+  const leaked = l.trainValidation + l.trainTest + l.validationTest;
+  if (leaked) {
+    notes.push(`leakage: ${l.trainValidation} validation and ${l.trainTest + l.validationTest} test ${what} duplicate ${what} of an earlier split; removed ${l.removed.validation} from validation and ${l.removed.test} from test`);
+  }
+  if (l.duplicatesInTrain) notes.push(`${l.duplicatesInTrain} duplicate ${what} inside the training split (kept)`);
+  return notes;
 }
 
 /** The feature layout as blocks: one per numeric value, one per one-hot categorical column. */
@@ -248,9 +269,10 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
     archInput: { kind: 'image', channels: C, height: H, width: W, outputs },
     preprocessing: { kind: 'image', normalizer: normalizer.toJSON(), classes, shape: [C, H, W] },
     counts: { train: split.train.shape[0], validation: split.validation.shape[0], test: sealed.size },
+    fingerprint: splitFingerprint(split.manifest),
     leakage: split.leakage,
     reusedSplit: split.reused,
-    notes: split.leakage.removed ? [`${split.leakage.removed} held-out images duplicated training images and were removed (leakage)`] : [],
+    notes: leakageNotes(split.leakage, 'images'),
     describe: `${set.shape[0]} images of ${C}×${H}×${W}, ${classes.length} classes (${classes.slice(0, 10).join(', ')}${classes.length > 10 ? ', …' : ''})`,
     loader: (which, lo) => make(which === 'train' ? split.train : split.validation, which === 'train')(lo),
     test,

@@ -80,16 +80,18 @@ export function slide(lrs: number[], losses: number[], lrDiff = 15, thresh = 0.0
 
 /**
  * The seed's pick: start at the steepest descent and move right while the
- * loss still falls at least half as fast as there, stopping before the
- * minimum — "where the loss is still strongly decreasing and has not yet
+ * loss still falls at least half as fast as there — but only "a little":
+ * at most a third of the way (in log-lr) from the steepest point to the
+ * minimum, "where the loss is still strongly decreasing and has not yet
  * been minimized".
  */
 export function seedPick(lrs: number[], losses: number[]): Suggestion {
   const g = slopes(lrs, losses);
   const s = argmin(g);
   const minIdx = argmin(losses);
+  const cap = s + Math.max(0, Math.floor((minIdx - s) / 3));
   let j = s;
-  while (j + 1 < g.length && j + 1 < minIdx && g[j + 1] <= 0.5 * g[s]) j++;
+  while (j + 1 < g.length && j + 1 <= cap && g[j + 1] <= 0.5 * g[s]) j++;
   return { lr: lrs[j], index: j, loss: losses[j] };
 }
 

@@ -1,0 +1,122 @@
+// sixstep fit: step 3 — fit the training set with the playbook's choices
+// (learning-rate finder, SGD then Adam, warm restarts), save a model.
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { fitTrainingSet } from '../../steps/fit_training_set.js';
+import { signalVerdict } from '../../steps/diagnosis.js';
+import { saveModelDir } from '../../artifact/index.js';
+import { writeChart, lossCurvesChart, stepChart } from '../../plot/index.js';
+import type { OptimizerKind, ScheduleKind } from '../../steps/fit.js';
+import { addDataOptions, plan, plotsDir, Interrupt, type DataOptions } from '../common.js';
+import { makeOut } from '../output.js';
+import { TrainingProgress } from '../progress.js';
+import { StoreSink } from '../store_sink.js';
+import { EXIT } from '../errors.js';
+
+interface FitOptions extends DataOptions {
+  epochs: string;
+  batchSize?: string;
+  optimizer: OptimizerKind | 'auto';
+  lr?: string;
+  schedule: ScheduleKind;
+  weightDecay: string;
+  clip?: string;
+}
+
+export function fitCommand(program: Command): void {
+  addDataOptions(program.command('fit'))
+    .description('step 3: fit the training set (lr finder, SGD→Adam rule, cosine warm restarts) and save the model')
+    .option('--epochs <n>', 'epochs to train', '10')
+    .option('--batch-size <n>', 'mini-batch size (default 64 tables, 128 images)')
+    .option('--optimizer <kind>', "'auto' (SGD, switching to Adam by the stated rule), sgd, adam or adamw", 'auto')
+    .option('--lr <rate>', 'learning rate (default: from the learning-rate finder)')
+    .option('--schedule <kind>', "'warm-restarts', 'one-cycle' or 'constant'", 'warm-restarts')
+    .option('--weight-decay <wd>', 'weight decay', '0')
+    .option('--clip <norm>', 'clip the gradient norm to this')
+    .addHelpText('after', `
+Examples:
+  sixstep fit --data data/penguins.json --target species --epochs 20
+  sixstep fit --data cars.json --target Miles_per_Gallon --optimizer adam --lr 3e-3 --json
+Exit codes: 0 trained, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (what finished is kept).`)
+    .action(async (o: FitOptions) => {
+      const out = makeOut(Boolean(o.json));
+      const p = await plan(o, out, { quiet: Boolean(o.json) });
+      const run = p.store.createRun({ kind: 'fit', config: { ...o, model: p.proposal.spec } as any });
+      const sink = new StoreSink(p.store, run.id);
+      const interrupt = new Interrupt();
+      out.step(3, 'fit the training set');
+      let status: 'finished' | 'interrupted' | 'failed' = 'failed';
+      try {
+        const r = await fitTrainingSet(p.prepared, {
+          spec: p.proposal.spec,
+          cost: p.cost,
+          epochs: Number(o.epochs),
+          batchSize: o.batchSize ? Number(o.batchSize) : undefined,
+          optimizer: o.optimizer,
+          lr: o.lr ? Number(o.lr) : undefined,
+          schedule: o.schedule,
+          weightDecay: Number(o.weightDecay),
+          gradClip: o.clip ? Number(o.clip) : undefined,
+          seed: Number(o.seed),
+          callbacks: [sink, interrupt, new TrainingProgress(true)],
+          onDecision: (d) => {
+            p.store.addDecision({ runId: run.id, step: d.step, action: d.action, reason: d.reason, numbers: d.numbers as any });
+            out.say(`${out.color.cyan('decision')}: ${d.action} — ${d.reason}`);
+          },
+        });
+        try {
+          status = interrupt.requested ? 'interrupted' : 'finished';
+          const last = r.history.at(-1);
+          const best = r.best ?? last;
+          const verdict = best && best.validLoss !== null ? signalVerdict(p.baseline, { trainLoss: best.trainLoss, validLoss: best.validLoss }) : null;
+          const modelDir = saveModelDir(join(p.projectDir, 'models', run.id), r.model, {
+            architecture: p.proposal.spec,
+            preprocessing: p.prepared.preprocessing,
+            task: p.prepared.task,
+            classes: p.prepared.classes,
+            costFunction: p.cost.name,
+            metrics: { train: last ? { loss: last.trainLoss } : null, validation: last ? { loss: last.validLoss, ...last.metrics } : null, test: null },
+            dataFingerprint: p.prepared.fingerprint,
+          });
+          const plots = plotsDir(p.projectDir);
+          const curves = await writeChart(
+            lossCurvesChart(r.history.flatMap((h) => [{ epoch: h.epoch + 1, series: 'training', value: h.trainLoss }, { epoch: h.epoch + 1, series: 'validation', value: h.validLoss ?? NaN }])),
+            join(plots, `loss-${run.id}`),
+          );
+          const steps = await writeChart(stepChart(r.recorder.steps), join(plots, `steps-${run.id}`));
+          const summary = {
+            run: run.id,
+            task: p.prepared.task,
+            costFunction: p.cost.name,
+            optimizer: r.optimizer,
+            learningRate: r.lr,
+            epochs: r.history.length,
+            metrics: { train: { loss: last?.trainLoss ?? null }, validation: { loss: last?.validLoss ?? null, ...(last?.metrics ?? {}) } },
+            best: best ? { epoch: best.epoch + 1, trainLoss: best.trainLoss, validLoss: best.validLoss, metrics: best.metrics } : null,
+            baseline: p.baseline,
+            signal: verdict,
+            decisions: r.decisions,
+            model: modelDir,
+            plots: { loss: curves.svg, steps: steps.svg, lrFind: null },
+            status,
+          };
+          p.store.finishRun(run.id, { status, summary: summary as any });
+          out.say(`\nvalidation: loss ${last?.validLoss?.toFixed(4)} ${Object.entries(last?.metrics ?? {}).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);
+          if (verdict) out.say(verdict.verdict === 'signal' ? out.color.green(verdict.message) : out.color.yellow(verdict.message));
+          out.say(`model: ${modelDir}\nplots: ${curves.svg}, ${steps.svg}`);
+          out.result(summary);
+          if (status === 'interrupted') process.exitCode = EXIT.interrupted;
+          else if (verdict?.verdict === 'no-signal') process.exitCode = EXIT.noSignal;
+        } finally {
+          r.dispose();
+        }
+      } catch (e) {
+        p.store.finishRun(run.id, { status: 'failed', summary: { error: (e as Error).message } });
+        throw e;
+      } finally {
+        interrupt.release();
+        sink.close();
+        p.store.close();
+      }
+    });
+}

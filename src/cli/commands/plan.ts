@@ -1,0 +1,20 @@
+// sixstep plan: steps 1 and 2 — task, cost function, architecture, splits.
+import type { Command } from 'commander';
+import { addDataOptions, plan, planJson, type DataOptions } from '../common.js';
+import { makeOut } from '../output.js';
+
+export function planCommand(program: Command): void {
+  addDataOptions(program.command('plan'))
+    .description('steps 1–2: infer the task, pick the cost function and the initial architecture, split the data')
+    .addHelpText('after', `
+Examples:
+  sixstep plan --data data/penguins.json --target species
+  sixstep plan --data train.csv --target price --rule samples --alpha 4 --json
+  sixstep plan --data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz --test /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz`)
+    .action(async (o: DataOptions) => {
+      const out = makeOut(Boolean(o.json));
+      const p = await plan(o, out);
+      p.store.close();
+      out.result(planJson(p));
+    });
+}

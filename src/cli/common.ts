@@ -1,0 +1,136 @@
+// What every data command shares: options, the project folder and its store,
+// steps 1 and 2 (the plan), the naive baseline and clean interruption.
+import { mkdirSync } from 'node:fs';
+import { resolve, join, basename } from 'node:path';
+import type { Command } from 'commander';
+import { openStore, type Store } from '../store/index.js';
+import { prepare, type Prepared } from '../steps/prepare.js';
+import { chooseCostFunction, type CostFunctionChoice } from '../steps/cost_function.js';
+import { proposeArchitecture, describeModel, type Proposal } from '../steps/architecture.js';
+import { priorBaseline, meanBaseline, type Baseline } from '../steps/baseline.js';
+import { formatLayerTable, type LayerRow } from '../models/index.js';
+import { CancelFit, type Callback } from '../train/index.js';
+import type { Out } from './output.js';
+
+export interface DataOptions {
+  data: string;
+  target?: string;
+  test?: string;
+  project: string;
+  seed: string;
+  json?: boolean;
+  lenient?: boolean;
+  hidden?: string;
+  rule?: 'midpoint' | 'samples';
+  alpha?: string;
+}
+
+export function addDataOptions(c: Command): Command {
+  return c
+    .requiredOption('--data <path>', 'labeled data: CSV/TSV/JSON/NDJSON/Parquet table, IDX images file, or image folder')
+    .option('--target <column>', 'column to predict (tables)')
+    .option('--test <path>', 'a test set of the same kind, used as is (otherwise 15 % is split off and sealed)')
+    .option('--project <dir>', 'project folder: store, split manifest, runs and models', 'sixstep-project')
+    .option('--seed <n>', 'seed of splits, initialization and shuffles', '0')
+    .option('--lenient', 'skip rows with bad values (reported with their lines) instead of stopping')
+    .option('--hidden <widths>', 'hidden layer widths for tables, comma-separated (overrides step 2)')
+    .option('--rule <rule>', "tabular hidden width rule: 'midpoint' or 'samples'", 'midpoint')
+    .option('--alpha <n>', 'α of the samples rule (2–10)', '5')
+    .option('--json', 'print one JSON object on stdout (progress goes to stderr)');
+}
+
+export interface Plan {
+  prepared: Prepared;
+  cost: CostFunctionChoice;
+  proposal: Proposal;
+  layers: LayerRow[];
+  baseline: Baseline;
+  store: Store;
+  projectDir: string;
+  datasetName: string;
+}
+
+export function openProject(dir: string): { store: Store; projectDir: string } {
+  const projectDir = resolve(dir);
+  mkdirSync(projectDir, { recursive: true });
+  return { store: openStore(projectDir), projectDir };
+}
+
+/** Steps 1 and 2 on the data, printed; the dataset is recorded in the store. */
+export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Promise<Plan> {
+  const { store, projectDir } = openProject(o.project);
+  try {
+    const prepared = await prepare({ data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), lenient: o.lenient });
+    const classes = prepared.classes?.length ?? 0;
+    const cost = chooseCostFunction(prepared.task, classes);
+    const proposal = proposeArchitecture(prepared.archInput, {
+      rule: o.rule,
+      alpha: o.alpha ? Number(o.alpha) : undefined,
+      hidden: o.hidden ? o.hidden.split(',').map(Number) : undefined,
+    });
+    const layers = describeModel(proposal.spec);
+    const tr = prepared.targets('train');
+    const va = prepared.targets('validation');
+    const baseline = prepared.task === 'regression' ? meanBaseline(tr, va) : priorBaseline(prepared.task, classes, tr, va);
+    const datasetName = basename(o.data);
+    store.putDataset({ name: datasetName, path: resolve(o.data), fingerprint: prepared.fingerprint, rows: prepared.counts.train + prepared.counts.validation + prepared.counts.test, schema: prepared.preprocessing.kind === 'image' ? { classes: prepared.classes } : (prepared.preprocessing.schema as any) });
+    if (!quiet) {
+      out.say(out.color.dim(prepared.describe));
+      for (const n of prepared.notes) out.say(out.color.yellow(`note: ${n}`));
+      out.say(`splits: ${prepared.counts.train} train, ${prepared.counts.validation} validation, ${prepared.counts.test} test (sealed)${prepared.reusedSplit ? ' — reusing the saved split manifest' : ''}`);
+      out.step(1, 'cost function');
+      out.say(`${out.color.cyan(cost.name)}: ${cost.reason}`);
+      out.step(2, 'initial architecture');
+      out.say(proposal.reason);
+      out.say(formatLayerTable(layers));
+      out.say(out.color.dim(`naive baseline to beat: ${baseline.description} — validation loss ${baseline.loss.toPrecision(4)} ${Object.entries(baseline.metrics).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(' ')}`));
+    }
+    return { prepared, cost, proposal, layers, baseline, store, projectDir, datasetName };
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+}
+
+export function planJson(p: Plan): Record<string, unknown> {
+  return {
+    task: p.prepared.task,
+    classes: p.prepared.classes,
+    costFunction: p.cost.name,
+    costReason: p.cost.reason,
+    architecture: p.layers.map((l) => ({ name: l.name, type: l.type, shapes: l.shapes, params: l.params })),
+    architectureReason: p.proposal.reason,
+    model: p.proposal.spec,
+    splits: { ...p.prepared.counts, reused: p.prepared.reusedSplit, leakage: { trainValidation: p.prepared.leakage.trainValidation, trainTest: p.prepared.leakage.trainTest, validationTest: p.prepared.leakage.validationTest, removed: p.prepared.leakage.removed } },
+    baseline: p.baseline,
+    notes: p.prepared.notes,
+    dataFingerprint: p.prepared.fingerprint,
+  };
+}
+
+export function plotsDir(projectDir: string): string {
+  const d = join(projectDir, 'plots');
+  mkdirSync(d, { recursive: true });
+  return d;
+}
+
+/** Ctrl-C stops at the end of the current batch: finished epochs are kept. */
+export class Interrupt implements Callback {
+  readonly name = 'interrupt';
+  readonly order = -100;
+  requested = false;
+  private readonly handler = () => {
+    if (this.requested) process.exit(130);
+    this.requested = true;
+    process.stderr.write('\ninterrupted: stopping after this batch (press Ctrl-C again to quit at once)\n');
+  };
+  constructor() {
+    process.on('SIGINT', this.handler);
+  }
+  afterBatch(): void {
+    if (this.requested) throw new CancelFit();
+  }
+  release(): void {
+    process.off('SIGINT', this.handler);
+  }
+}

@@ -1,0 +1,28 @@
+// Exit codes that mean something, and errors that say what to do next.
+import { DataError } from '../data/index.js';
+import { TorchError, NativeBuildError } from '../tensor/index.js';
+import { ModelDirError } from '../artifact/index.js';
+
+export const EXIT = { ok: 0, failure: 1, usage: 2, data: 3, model: 4, noSignal: 5, interrupted: 130 } as const;
+
+export function report(e: unknown): number {
+  const err = e as Error;
+  if (e instanceof DataError) {
+    process.stderr.write(`error: ${err.message}\nFix the data (or pass --lenient to skip bad rows and have them reported), then run the command again.\n`);
+    return EXIT.data;
+  }
+  if (e instanceof ModelDirError) {
+    process.stderr.write(`error: ${err.message}\nRe-create the model with \`sixstep fit\` or \`sixstep auto\`.\n`);
+    return EXIT.model;
+  }
+  if (e instanceof NativeBuildError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    return EXIT.failure;
+  }
+  if (e instanceof TorchError) {
+    process.stderr.write(`error (${err.name}): ${err.message}\n`);
+    return EXIT.failure;
+  }
+  process.stderr.write(`error: ${err?.message ?? String(e)}\n${process.env.SIXSTEP_DEBUG ? `${err?.stack}\n` : 'Set SIXSTEP_DEBUG=1 for a stack trace.\n'}`);
+  return EXIT.failure;
+}

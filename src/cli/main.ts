@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// The sixstep command line: one face of the library.
+import { Command } from 'commander';
+import { planCommand } from './commands/plan.js';
+import { lrFindCommand } from './commands/lr_find.js';
+import { fitCommand } from './commands/fit.js';
+import { tuneCommand } from './commands/tune.js';
+import { report } from './errors.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('sixstep')
+    .description('The six steps of a disciplined deep-learning project, on libtorch:\n  1 cost function · 2 architecture · 3 fit training · 4 fit validation · 5 sealed test · 6 real world')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  planCommand(program);
+  lrFindCommand(program);
+  fitCommand(program);
+  tuneCommand(program);
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((e) => {
+    process.exitCode = report(e);
+  });

@@ -7,7 +7,7 @@ import { openStore, type Store } from '../store/index.js';
 import { prepare, type Prepared } from '../steps/prepare.js';
 import { chooseCostFunction, type CostFunctionChoice } from '../steps/cost_function.js';
 import { proposeArchitecture, describeModel, type Proposal } from '../steps/architecture.js';
-import { priorBaseline, meanBaseline, type Baseline } from '../steps/baseline.js';
+import { priorBaseline, meanBaseline, copyBaseline, strongest, type Baseline } from '../steps/baseline.js';
 import { formatLayerTable, type LayerRow } from '../models/index.js';
 import { CancelFit, type Callback } from '../train/index.js';
 import type { Out } from './output.js';
@@ -71,7 +71,11 @@ export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Pr
     const layers = describeModel(proposal.spec);
     const tr = prepared.targets('train');
     const va = prepared.targets('validation');
-    const baseline = prepared.task === 'regression' ? meanBaseline(tr, va) : priorBaseline(prepared.task, classes, tr, va);
+    // The strongest naive baseline: for regression also "copy an input column" (yesterday's value).
+    const baseline =
+      prepared.task === 'regression'
+        ? strongest([meanBaseline(tr, va), ...prepared.copyCandidates.map((c) => copyBaseline(c.column, c.predictions, va))])
+        : priorBaseline(prepared.task, classes, tr, va);
     const datasetName = basename(o.data);
     store.putDataset({ name: datasetName, path: resolve(o.data), fingerprint: prepared.fingerprint, rows: prepared.counts.train + prepared.counts.validation + prepared.counts.test, schema: prepared.preprocessing.kind === 'image' ? { classes: prepared.classes } : (prepared.preprocessing.schema as any) });
     if (!quiet) {

@@ -28,6 +28,11 @@ export interface TabularNetOptions {
   batchNorm?: boolean;
   /** He initialization for the ReLU layers; default true. */
   heInit?: boolean;
+  /**
+   * Regression: outputs are head(h)·std + mean with the training targets'
+   * statistics, so the network starts at the right scale (not trained).
+   */
+  outputScale?: { mean: number; std: number };
 }
 
 /** A rule of thumb for embedding sizes (fastai's): min(600, round(1.6·n^0.56)), at most n. */
@@ -85,7 +90,9 @@ export class TabularNet extends Module {
         h = h.relu();
       }
       if (this.outDropout) h = this.outDropout.forward(h);
-      return this.head.forward(h);
+      const y = this.head.forward(h);
+      const s = this.o.outputScale;
+      return s ? y.mul(s.std).add(s.mean) : y;
     });
   }
 }

@@ -7,7 +7,7 @@ import type { Module } from '../nn/index.js';
 import { TabularNet, ResNet, SequenceNet, resnetFor, embeddingSize, layerTable, type TabularBlock, type LayerRow, type TabularNetOptions, type ResNetOptions, type SequenceNetOptions } from '../models/index.js';
 
 export type ArchitectureInput =
-  | { kind: 'tabular'; blocks: TabularBlock[]; inputs: number; outputs: number; trainingRows: number }
+  | { kind: 'tabular'; blocks: TabularBlock[]; inputs: number; outputs: number; trainingRows: number; targetScale?: { mean: number; std: number } }
   | { kind: 'image'; channels: number; height: number; width: number; outputs: number }
   | { kind: 'sequence'; vocabulary: number; outputs: number };
 
@@ -90,7 +90,7 @@ export function proposeArchitecture(input: ArchitectureInput, o: ArchitectureOpt
   }
   const embedded = blocks.filter((b) => b.embedding > 0);
   return {
-    spec: { family: 'tabular', options: { blocks, hidden, outputs: nOut, heInit: true } },
-    reason: `structured data: ${why}${embedded.length ? `, embeddings for ${embedded.map((b) => `${b.name} (${b.width}→${b.embedding})`).join(', ')}` : ''}, ReLU with He initialization`,
+    spec: { family: 'tabular', options: { blocks, hidden, outputs: nOut, heInit: true, outputScale: input.targetScale } },
+    reason: `structured data: ${why}${embedded.length ? `, embeddings for ${embedded.map((b) => `${b.name} (${b.width}→${b.embedding})`).join(', ')}` : ''}, ReLU with He initialization${input.targetScale ? `; outputs scaled by the training targets' mean ${input.targetScale.mean.toPrecision(4)} and std ${input.targetScale.std.toPrecision(4)}` : ''}`,
   };
 }

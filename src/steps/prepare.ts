@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import type { Tensor } from '../tensor/index.js';
 import {
-  readTable, inferSchema, formatSchema, splitTable, splitImages, readIdx, readImageFolder, Preprocessor, Normalizer, DataLoader, DataError, SealedTest,
+  readTable, inferSchema, formatSchema, toNumber, splitTable, splitImages, readIdx, readImageFolder, Preprocessor, Normalizer, DataLoader, DataError, SealedTest,
   type Schema, type Task, type Table, type ImageSet, type LeakageReport, type EncodedTable, type LoaderOptions, type PreprocessorJSON, type NormalizerJSON, type Augmenter,
 } from '../data/index.js';
 import type { BatchSource } from '../train/index.js';
@@ -68,6 +68,35 @@ export interface Prepared {
   test: SealedTest<() => LoaderSource>;
   /** Targets of the training and validation rows, for naive baselines. */
   targets(split: 'train' | 'validation'): Float64Array;
+  /** Regression: each numeric input column as a prediction of the validation targets ("copy yesterday's value"). */
+  copyCandidates: Array<{ column: string; predictions: Float64Array }>;
+}
+
+function targetScale(enc: EncodedTable): { mean: number; std: number } {
+  const y = enc.y as Float32Array;
+  let m = 0;
+  for (const v of y) m += v;
+  m /= Math.max(1, y.length);
+  let v2 = 0;
+  for (const v of y) v2 += (v - m) ** 2;
+  const std = Math.sqrt(v2 / Math.max(1, y.length - 1));
+  return { mean: m, std: std > 0 ? std : 1 };
+}
+
+/** Raw numeric columns of the encoded validation rows, aligned with its targets. */
+function copyColumns(schema: Schema, valid: Table, enc: EncodedTable): Array<{ column: string; predictions: Float64Array }> {
+  if (schema.task !== 'regression') return [];
+  const byLine = new Map<number, number>();
+  valid.lines.forEach((l, i) => byLine.set(l, i));
+  return schema.columns
+    .filter((c) => c.role === 'feature' && c.kind === 'numeric')
+    .map((c) => ({
+      column: c.name,
+      predictions: Float64Array.from(enc.lines, (line) => {
+        const v = toNumber(valid.rows[byLine.get(line) ?? -1]?.[c.name] ?? null);
+        return v === null ? NaN : v;
+      }),
+    }));
 }
 
 /** A DataLoader seen as the training loop's BatchSource; dispose() frees its tensors. */
@@ -173,7 +202,7 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
     const vocabulary = spec.kind === 'text' ? spec.tokenizer.vocabulary.tokens.length : 0;
     archInput = { kind: 'sequence', vocabulary, outputs };
   } else {
-    archInput = { kind: 'tabular', blocks: featureBlocks(pre), inputs: train.features.length, outputs, trainingRows: train.n };
+    archInput = { kind: 'tabular', blocks: featureBlocks(pre), inputs: train.features.length, outputs, trainingRows: train.n, targetScale: task === 'regression' ? targetScale(train) : undefined };
   }
   const make = (enc: EncodedTable, shuffle: boolean) => (lo: { batchSize?: number; seed?: number; augment?: Augmenter; fraction?: number } = {}) =>
     asSource(DataLoader.fromEncoded(subsetEncoded(enc, lo.fraction ?? 1, lo.seed ?? 0), { batchSize: lo.batchSize ?? 64, shuffle, seed: lo.seed ?? o.seed ?? 0, augment: lo.augment }), textColumn);
@@ -201,6 +230,7 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
     loader: (which, lo) => (which === 'train' ? trainLoader(lo) : validLoader(lo)),
     test,
     targets: (which) => targetArray(which === 'train' ? train : valid),
+    copyCandidates: copyColumns(schema, split.validation, valid),
   };
 }
 
@@ -277,6 +307,7 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
     loader: (which, lo) => make(which === 'train' ? split.train : split.validation, which === 'train')(lo),
     test,
     targets: (which) => labels(which === 'train' ? split.train : split.validation),
+    copyCandidates: [],
   };
 }
 

@@ -1,0 +1,39 @@
+// The seed's example of a problem without signal: "trying to predict a
+// stock's future price based solely on that stock's historical prices".
+// Writes a table from vega-datasets' stocks.csv: per symbol and month, the
+// three previous monthly prices and the price to predict.
+//   node dist/examples/stocks_lags.js [out.csv]   then
+//   sixstep fit --data out.csv --target price     → "No signal beyond the naive baseline"
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** vega-datasets' data folder (its package exports do not expose the files). */
+export function vegaDataDir(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'node_modules', 'vega-datasets', 'data');
+}
+
+export function stocksLagsCsv(lags = 3): string {
+  const src = readFileSync(join(vegaDataDir(), 'stocks.csv'), 'utf8').trim().split('\n').slice(1);
+  const bySymbol = new Map<string, Array<{ t: number; price: number }>>();
+  for (const line of src) {
+    const [symbol, date, price] = line.split(',');
+    if (!bySymbol.has(symbol)) bySymbol.set(symbol, []);
+    bySymbol.get(symbol)!.push({ t: Date.parse(date), price: Number(price) });
+  }
+  const header = ['symbol', ...Array.from({ length: lags }, (_, i) => `price_lag${i + 1}`), 'price'];
+  const rows = [header.join(',')];
+  for (const [symbol, series] of bySymbol) {
+    series.sort((a, b) => a.t - b.t);
+    for (let i = lags; i < series.length; i++) {
+      rows.push([symbol, ...Array.from({ length: lags }, (_, k) => series[i - 1 - k].price), series[i].price].join(','));
+    }
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const out = process.argv[2] ?? 'stocks-lags.csv';
+  writeFileSync(out, stocksLagsCsv());
+  console.log(`wrote ${out}`);
+}

@@ -1,0 +1,80 @@
+// The command line end to end on the bundled penguins: --json objects with the
+// promised fields, files where they say, and bad input answered with a clear
+// message and a meaningful exit code.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const penguins = join(root, 'data', 'penguins.json');
+
+function sixstep(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
+}
+
+describe('sixstep CLI', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'sixstep-cli-'));
+  const common = ['--data', penguins, '--target', 'Species', '--project', 'proj', '--json'];
+
+  it('plan prints task, cost function, architecture and splits', () => {
+    const r = sixstep(['plan', ...common], cwd);
+    assert.equal(r.code, 0, r.stderr);
+    const j = r.json();
+    assert.equal(j.task, 'multiclass');
+    assert.equal(j.costFunction, 'crossEntropy');
+    assert.ok(Array.isArray(j.architecture) && j.architecture.some((l: any) => l.type === 'Linear' && l.shapes.weight));
+    assert.equal(j.splits.train + j.splits.validation + j.splits.test, 344 - j.splits.leakage.removed.validation - j.splits.leakage.removed.test);
+    assert.ok(existsSync(join(cwd, 'proj', 'sixstep.db')));
+  });
+
+  it('lr-find gives the suggestion, the four fastai rules and a plot', () => {
+    const r = sixstep(['lr-find', ...common], cwd);
+    assert.equal(r.code, 0, r.stderr);
+    const j = r.json();
+    for (const k of ['suggestion', 'steep', 'valley', 'minimum', 'slide']) assert.ok(j[k] > 0 && j[k] < 10, k);
+    assert.ok(existsSync(j.plot) && j.plot.endsWith('.svg'));
+    assert.ok(existsSync(j.png));
+  });
+
+  it('fit trains, beats the baseline and saves a model directory', () => {
+    const r = sixstep(['fit', ...common, '--epochs', '8'], cwd);
+    assert.equal(r.code, 0, r.stderr);
+    const j = r.json();
+    assert.ok(j.metrics.validation.accuracy > 0.9, `validation accuracy ${j.metrics.validation.accuracy}`);
+    assert.ok(j.metrics.validation.loss < j.baseline.loss);
+    assert.ok(existsSync(join(j.model, 'model.safetensors')) && existsSync(join(j.model, 'manifest.json')));
+    assert.ok(j.decisions.length >= 2 && j.decisions.every((d: any) => d.step === 3 && d.reason));
+    assert.match(r.stderr, /epoch 8\/8/, 'progress on stderr');
+  });
+
+  it('tune runs a seeded random search and reports every trial', () => {
+    const r = sixstep(['tune', ...common, '--trials', '3', '--epochs', '3'], cwd);
+    assert.equal(r.code, 0, r.stderr);
+    const j = r.json();
+    assert.equal(j.trials.length, 3);
+    assert.ok(j.best && Number.isFinite(j.best.value));
+    assert.ok(new Set(j.trials.map((t: any) => t.params.learningRate)).size === 3);
+  });
+
+  it('bad input: a clear message naming the problem, and exit code 3', () => {
+    const wrong = sixstep(['plan', '--data', penguins, '--target', 'species', '--project', 'proj'], cwd);
+    assert.equal(wrong.code, 3);
+    assert.match(wrong.stderr, /penguins\.json:1: expected a target column named "species", found columns "Species"/);
+    const missing = sixstep(['plan', '--data', 'nope.csv', '--target', 'y'], cwd);
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /nope\.csv/);
+    writeFileSync(join(cwd, 'bad.csv'), 'a,b,y\n1,2,0\n3,"x,1\n5,6,1\n');
+    const malformed = sixstep(['plan', '--data', 'bad.csv', '--target', 'y'], cwd);
+    assert.equal(malformed.code, 3);
+    assert.match(malformed.stderr, /bad\.csv:\d+: expected/);
+    const usage = sixstep(['fit'], cwd);
+    assert.notEqual(usage.code, 0);
+    assert.match(usage.stderr, /--data/);
+  });
+});

@@ -1,0 +1,42 @@
+// The seed's stock example, on real data: predicting next month's price from
+// the previous three finds no signal beyond "copy last month's price".
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stocksLagsCsv } from '../../examples/stocks_lags.js';
+import { prepare } from '../../src/steps/prepare.js';
+import { chooseCostFunction } from '../../src/steps/cost_function.js';
+import { proposeArchitecture } from '../../src/steps/architecture.js';
+import { fitTrainingSet } from '../../src/steps/fit_training_set.js';
+import { meanBaseline, copyBaseline, strongest } from '../../src/steps/baseline.js';
+import { signalVerdict } from '../../src/steps/diagnosis.js';
+import { noLeaks } from '../helpers.js';
+
+describe('cannot fit: stocks.csv', () => {
+  it('reports no signal beyond the naive baseline instead of claiming success', () => noLeaks(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sixstep-stocks-'));
+    const data = join(dir, 'stocks-lags.csv');
+    writeFileSync(data, stocksLagsCsv());
+    const p = await prepare({ data, target: 'price', projectDir: dir });
+    assert.equal(p.task, 'regression');
+    const tr = p.targets('train');
+    const va = p.targets('validation');
+    const baseline = strongest([meanBaseline(tr, va), ...p.copyCandidates.map((c) => copyBaseline(c.column, c.predictions, va))]);
+    assert.equal(baseline.name, 'copy price_lag1', "yesterday's value is the strongest naive baseline");
+    const cost = chooseCostFunction(p.task, 0);
+    const arch = proposeArchitecture(p.archInput);
+    const r = await fitTrainingSet(p, { spec: arch.spec, cost, epochs: 12 });
+    try {
+      // Against the mean, the model looks brilliant; against yesterday's price it has nothing.
+      const best = r.best!;
+      assert.ok(best.validLoss! < meanBaseline(tr, va).loss / 5, 'far better than predicting the mean');
+      const verdict = signalVerdict(baseline, { trainLoss: best.trainLoss, validLoss: best.validLoss! });
+      assert.equal(verdict.verdict, 'no-signal', verdict.message);
+      assert.match(verdict.message, /may not carry the information/);
+    } finally {
+      r.dispose();
+    }
+  }));
+});

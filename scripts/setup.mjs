@@ -5,7 +5,7 @@
 //   node scripts/setup.mjs            set up, then run the main job
 //   node scripts/setup.mjs --no-main  set up only (npm test and npm run bench use this)
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -47,7 +47,8 @@ const { ensureBlas, ensureDatasets } = await import('./debian.mjs');
 ensureBlas(libtorch);
 ensureDatasets();
 
-// 4. TypeScript.
+// 4. TypeScript, from scratch so no output of a deleted source survives.
+rmSync(join(root, 'dist'), { recursive: true, force: true });
 run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
 log('ready');
 

@@ -1,5 +1,5 @@
 // The training loop and its callbacks.
-export { Learner, type LearnerOptions, type Batch, type BatchSource, type LossFunction, type EpochResult } from './learner.js';
+export { Learner, evaluateModel, type LearnerOptions, type Batch, type BatchSource, type LossFunction, type EpochResult } from './learner.js';
 export { EVENTS, type EventName } from './events.js';
 export type { Callback } from './callback.js';
 export { CancelBatch, CancelTrain, CancelValidate, CancelEpoch, CancelFit } from './cancel.js';
@@ -11,3 +11,5 @@ export { ScheduleCallback } from './callbacks/schedule.js';
 export { GradClip, type GradClipOptions } from './callbacks/grad_clip.js';
 export { lrFind, type LrFinderOptions, type LrFinderResult } from './lr_finder.js';
 export { suggest, steep, valley, minimum, slide, seedPick, type Suggestion, type Suggestions } from './lr_suggestions.js';
+export { NanGuard, DivergenceError, type NanGuardOptions } from './callbacks/nan_guard.js';
+export { GradNormMonitor } from './callbacks/grad_monitor.js';

@@ -140,35 +140,8 @@ export class Learner {
   }
 
   /** Runs the model over a source without training; returns its mean loss and metrics. */
-  async evaluate(source: BatchSource): Promise<{ loss: number; metrics: Record<string, number> }> {
-    const wasTraining = this.model.training;
-    this.model.eval();
-    let loss = 0;
-    let count = 0;
-    const sums = this.metrics.map(() => 0);
-    try {
-      for await (const b of source.batches(0)) {
-        try {
-          const n = b.x.shape[0];
-          noGrad(() =>
-            tidy(() => {
-              const pred = this.model.forward(b.x);
-              loss += this.costFunction(pred, b.y).item() * n;
-              this.metrics.forEach((m, i) => (sums[i] += m.batchSum(pred, b.y)));
-            }),
-          );
-          count += n;
-        } finally {
-          b.x.dispose();
-          b.y.dispose();
-        }
-      }
-    } finally {
-      this.model.train(wasTraining);
-    }
-    const metrics: Record<string, number> = {};
-    this.metrics.forEach((m, i) => (metrics[m.name] = finishMetric(m, sums[i], count)));
-    return { loss: count ? loss / count : NaN, metrics };
+  evaluate(source: BatchSource): Promise<{ loss: number; metrics: Record<string, number> }> {
+    return evaluateModel(this.model, this.costFunction, source, this.metrics);
   }
 
   private async oneEpoch(): Promise<void> {
@@ -286,4 +259,36 @@ export class Learner {
   private clearBatch(): void {
     this.x = this.y = this.pred = this.loss = null;
   }
+}
+
+/** Mean loss and metrics of a model over a source, in evaluation mode and without a graph. */
+export async function evaluateModel(model: Module, costFunction: LossFunction, source: BatchSource, metrics: Metric[] = []): Promise<{ loss: number; metrics: Record<string, number> }> {
+  const wasTraining = model.training;
+  model.eval();
+  let loss = 0;
+  let count = 0;
+  const sums = metrics.map(() => 0);
+  try {
+    for await (const b of source.batches(0)) {
+      try {
+        const n = b.x.shape[0];
+        noGrad(() =>
+          tidy(() => {
+            const pred = model.forward(b.x);
+            loss += costFunction(pred, b.y).item() * n;
+            metrics.forEach((m, i) => (sums[i] += m.batchSum(pred, b.y)));
+          }),
+        );
+        count += n;
+      } finally {
+        b.x.dispose();
+        b.y.dispose();
+      }
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  const out: Record<string, number> = {};
+  metrics.forEach((m, i) => (out[m.name] = finishMetric(m, sums[i], count)));
+  return { loss: count ? loss / count : NaN, metrics: out };
 }

@@ -1,0 +1,262 @@
+// Step 4 — fit the validation set: the regularization ladder in the seed's
+// order, each rung tried only while the train/validation gap stays open, a
+// rung kept only when it lowers the validation loss, every decision logged
+// with the numbers behind it. Rungs: dropout before the last linear layer,
+// dropout in earlier layers, weight decay, input normalization (on from the
+// start), batch norm, augmentation (images), the learning curve (would more
+// data help?), and a random architecture search when regularization stops
+// helping.
+import { Rng, ImageAugment, type Augmenter } from '../data/index.js';
+import type { Callback } from '../train/index.js';
+import { fitModel, type FitResult, type OptimizerKind, type ScheduleKind } from './fit.js';
+import type { ModelSpec } from './architecture.js';
+import type { CostFunctionChoice } from './cost_function.js';
+import type { Prepared } from './prepare.js';
+import type { Decision, DecisionLog } from './decisions.js';
+
+/** One trainable configuration. */
+export interface Candidate {
+  spec: ModelSpec;
+  weightDecay: number;
+  augment: boolean;
+  /** What this candidate adds, for the log. */
+  label: string;
+}
+
+export interface Measured {
+  candidate: Candidate;
+  trainLoss: number;
+  validLoss: number;
+  metrics: Record<string, number>;
+  epoch: number;
+}
+
+export interface LadderOptions {
+  prepared: Prepared;
+  cost: CostFunctionChoice;
+  start: Candidate;
+  /** The measured starting point (step 3's result). */
+  startScore: Measured;
+  optimizer: OptimizerKind;
+  lr: number;
+  epochs: number;
+  batchSize?: number;
+  schedule?: ScheduleKind;
+  seed?: number;
+  /** Stop starting rungs after this many seconds. */
+  budgetSeconds?: number;
+  /** The gap is open while validLoss − trainLoss > relGap·trainLoss + absGap; defaults 0.15 and 0.02. */
+  relGap?: number;
+  absGap?: number;
+  /** Random draws per rung (dropout p, weight decay …); default 2. */
+  draws?: number;
+  /** Training-set fraction for probes (large data); default 1. */
+  probeFraction?: number;
+  callbacks?: Callback[];
+  onDecision?: DecisionLog;
+  /** Called with every trained probe, best or not (to record it). */
+  onProbe?: (m: Measured) => void;
+}
+
+export interface LadderResult {
+  best: Measured;
+  decisions: Decision[];
+  probes: Measured[];
+  /** Whether the ladder ended with the gap closed. */
+  gapClosed: boolean;
+}
+
+export function gapOpen(m: { trainLoss: number; validLoss: number }, relGap = 0.15, absGap = 0.02): boolean {
+  return m.validLoss - m.trainLoss > relGap * Math.abs(m.trainLoss) + absGap;
+}
+
+function withDropout(spec: ModelSpec, last: number, earlier: number): ModelSpec {
+  if (spec.family === 'tabular') {
+    const n = spec.options.hidden.length;
+    const dropout = [...Array.from({ length: n }, (_, i) => (i === 0 ? 0 : earlier)), last];
+    // Dropout "in earlier layers": before every hidden layer after the first (inputs are not dropped).
+    if (earlier > 0 && n === 1) dropout[0] = earlier;
+    return { family: 'tabular', options: { ...spec.options, dropout } };
+  }
+  if (spec.family === 'resnet') return { family: 'resnet', options: { ...spec.options, dropout: last } };
+  return { family: 'sequence', options: { ...spec.options, dropout: last } };
+}
+
+function dropoutOf(spec: ModelSpec): { last: number; earlier: number } {
+  if (spec.family === 'tabular') {
+    const d = spec.options.dropout ?? [];
+    return { last: d[spec.options.hidden.length] ?? 0, earlier: Math.max(0, ...d.slice(0, spec.options.hidden.length)) };
+  }
+  return { last: spec.options.dropout ?? 0, earlier: 0 };
+}
+
+export async function regularizationLadder(o: LadderOptions): Promise<LadderResult> {
+  const rng = new Rng(o.seed ?? 0);
+  const decisions: Decision[] = [];
+  const probes: Measured[] = [];
+  const t0 = Date.now();
+  const log = (d: Omit<Decision, 'step'>) => {
+    const full: Decision = { step: 4, ...d };
+    decisions.push(full);
+    o.onDecision?.(full);
+  };
+  const relGap = o.relGap ?? 0.15;
+  const absGap = o.absGap ?? 0.02;
+  const draws = o.draws ?? 2;
+  let best = o.startScore;
+  const timeLeft = () => (o.budgetSeconds === undefined ? Infinity : o.budgetSeconds - (Date.now() - t0) / 1000);
+  const gapNumbers = (m: Measured) => ({ trainLoss: m.trainLoss, validLoss: m.validLoss, gap: m.validLoss - m.trainLoss });
+
+  const train = async (c: Candidate, fraction = o.probeFraction ?? 1): Promise<Measured> => {
+    let fit: FitResult | null = null;
+    try {
+      fit = await fitModel(o.prepared, {
+        spec: c.spec,
+        cost: o.cost,
+        optimizer: o.optimizer,
+        lr: o.lr,
+        weightDecay: c.weightDecay,
+        epochs: o.epochs,
+        batchSize: o.batchSize,
+        schedule: o.schedule,
+        seed: o.seed,
+        augment: c.augment ? new ImageAugment() : undefined,
+        trainFraction: fraction,
+        callbacks: o.callbacks,
+      });
+      const b = fit.best ?? fit.history.at(-1)!;
+      const m: Measured = { candidate: c, trainLoss: b.trainLoss, validLoss: b.validLoss ?? NaN, metrics: b.metrics, epoch: b.epoch };
+      probes.push(m);
+      o.onProbe?.(m);
+      return m;
+    } finally {
+      fit?.dispose();
+    }
+  };
+
+  /** Tries candidates; keeps the best if it lowers the validation loss. */
+  const rung = async (name: string, candidates: Candidate[]): Promise<boolean> => {
+    if (timeLeft() <= 0) {
+      log({ action: `skip ${name}`, reason: 'the time budget for step 4 is spent', numbers: { budgetSeconds: o.budgetSeconds ?? null } });
+      return false;
+    }
+    const tried: Measured[] = [];
+    for (const c of candidates) {
+      if (timeLeft() <= 0) break;
+      tried.push(await train(c));
+    }
+    if (!tried.length) return false;
+    const top = tried.reduce((a, b) => (b.validLoss < a.validLoss ? b : a));
+    const numbers = { tried: tried.map((t) => ({ label: t.candidate.label, validLoss: t.validLoss, trainLoss: t.trainLoss })), before: best.validLoss };
+    if (top.validLoss < best.validLoss * 0.995) {
+      log({ action: `keep ${top.candidate.label}`, reason: `${name}: validation loss ${best.validLoss.toPrecision(4)} → ${top.validLoss.toPrecision(4)}`, numbers });
+      best = top;
+      return true;
+    }
+    log({ action: `reject ${name}`, reason: `${name} did not lower the validation loss (best tried ${top.validLoss.toPrecision(4)} against ${best.validLoss.toPrecision(4)})`, numbers });
+    return false;
+  };
+
+  const closed = () => !gapOpen(best, relGap, absGap);
+  const stopIfClosed = (after: string): boolean => {
+    if (!closed()) return false;
+    log({ action: 'stop the ladder', reason: `the train/validation gap is closed after ${after} (${(best.validLoss - best.trainLoss).toPrecision(3)} ≤ ${relGap}·train + ${absGap})`, numbers: gapNumbers(best) });
+    return true;
+  };
+
+  if (!gapOpen(best, relGap, absGap)) {
+    log({ action: 'no regularization', reason: `the model does not overfit: validation loss ${best.validLoss.toPrecision(4)} is within the gap tolerance of the training loss ${best.trainLoss.toPrecision(4)}, so regularization would not help (if both are high, the problem is bias: step 3)`, numbers: gapNumbers(best) });
+    return { best, decisions, probes, gapClosed: true };
+  }
+  log({ action: 'start the regularization ladder', reason: `the model overfits: validation loss ${best.validLoss.toPrecision(4)} against training loss ${best.trainLoss.toPrecision(4)}`, numbers: gapNumbers(best) });
+  const draw = (lo: number, hi: number) => Number(rng.uniform(lo, hi).toFixed(3));
+  const logDraw = (lo: number, hi: number) => Number(Math.exp(rng.uniform(Math.log(lo), Math.log(hi))).toPrecision(3));
+
+  // 1. Dropout before the last linear layer, p searched in [0.1, 0.5].
+  const cur = () => best.candidate;
+  await rung('dropout before the last linear layer', Array.from({ length: draws }, () => {
+    const p = draw(0.1, 0.5);
+    return { ...cur(), spec: withDropout(cur().spec, p, dropoutOf(cur().spec).earlier), label: `dropout ${p} before the last layer` };
+  }));
+  if (stopIfClosed('dropout before the last layer')) return { best, decisions, probes, gapClosed: true };
+
+  // 2. Then dropout in earlier layers (tables: before the hidden layers).
+  if (cur().spec.family === 'tabular') {
+    await rung('dropout in earlier layers', Array.from({ length: draws }, () => {
+      const p = draw(0.1, 0.5);
+      return { ...cur(), spec: withDropout(cur().spec, dropoutOf(cur().spec).last, p), label: `dropout ${p} in earlier layers` };
+    }));
+    if (stopIfClosed('dropout in earlier layers')) return { best, decisions, probes, gapClosed: true };
+  }
+
+  // 3. Weight decay, log-uniform.
+  await rung(`weight decay (${o.optimizer === 'adamw' ? 'decoupled' : 'L2'})`, Array.from({ length: draws }, () => {
+    const wd = logDraw(1e-5, 1e-1);
+    return { ...cur(), weightDecay: wd, label: `weight decay ${wd}` };
+  }));
+  if (stopIfClosed('weight decay')) return { best, decisions, probes, gapClosed: true };
+
+  // 4. Input normalization: on from the start, with training-set statistics only.
+  log({ action: 'input normalization: on', reason: o.prepared.kind === 'image' ? 'pixels are normalized per channel with the training images\' mean and standard deviation, reused unchanged for validation, test and serving' : 'numeric inputs are standardized with the training rows\' mean and standard deviation, reused unchanged for validation, test and serving' });
+
+  // 5. Batch normalization (ResNets have it already).
+  if (cur().spec.family === 'tabular') {
+    const spec = cur().spec;
+    if (spec.family === 'tabular' && !spec.options.batchNorm) {
+      await rung('batch normalization', [{ ...cur(), spec: { family: 'tabular', options: { ...spec.options, batchNorm: true } }, label: 'batch norm after each hidden layer' }]);
+      if (stopIfClosed('batch normalization')) return { best, decisions, probes, gapClosed: true };
+    }
+  } else if (cur().spec.family === 'resnet') {
+    log({ action: 'batch normalization: already on', reason: 'every ResNet block normalizes its activations, with running statistics for evaluation' });
+  }
+
+  // 6. Data augmentation: images; the seed notes it is unstudied for tables and text.
+  if (o.prepared.kind === 'image') {
+    if (!cur().augment) {
+      await rung('data augmentation', [{ ...cur(), augment: true, label: 'augmentation (flips, small rotations and shifts, crops, lighting, erasing)' }]);
+      if (stopIfClosed('data augmentation')) return { best, decisions, probes, gapClosed: true };
+    }
+  } else {
+    log({ action: 'no augmentation', reason: 'augmentation of structured data or text has not really been studied (the seed); tabular noise and mixup stay off' });
+  }
+
+  // 7. More data? The learning curve: validation loss against training-set fraction.
+  if (timeLeft() > 0) {
+    const fractions = [0.25, 0.5];
+    const curve: Array<{ fraction: number; validLoss: number }> = [];
+    for (const f of fractions) {
+      if (timeLeft() <= 0) break;
+      curve.push({ fraction: f, validLoss: (await train({ ...cur(), label: `learning curve at ${f * 100} %` }, (o.probeFraction ?? 1) * f)).validLoss });
+    }
+    curve.push({ fraction: 1, validLoss: best.validLoss });
+    const half = curve.find((c) => c.fraction === 0.5);
+    const stillFalling = half ? (half.validLoss - best.validLoss) / Math.abs(half.validLoss || 1) > 0.05 : false;
+    log({
+      action: stillFalling ? 'more data would help' : 'more data would help little',
+      reason: stillFalling
+        ? `validation loss still falls with more training data (${curve.map((c) => `${c.fraction * 100} %: ${c.validLoss.toPrecision(3)}`).join(', ')}): collecting more labeled data is the best cure for overfitting`
+        : `the learning curve has flattened (${curve.map((c) => `${c.fraction * 100} %: ${c.validLoss.toPrecision(3)}`).join(', ')})`,
+      numbers: { curve },
+    });
+  }
+
+  // 8. Architecture search when regularization stops helping.
+  if (gapOpen(best, relGap, absGap) && cur().spec.family === 'tabular' && timeLeft() > 0) {
+    const spec = cur().spec;
+    if (spec.family === 'tabular') {
+      const w = spec.options.hidden[0];
+      await rung('architecture search (random depth and width)', Array.from({ length: draws + 1 }, () => {
+        const layers = 1 + rng.int(3);
+        const hidden = Array.from({ length: layers }, () => Math.max(2, Math.round(Math.exp(rng.uniform(Math.log(Math.max(2, w / 4)), Math.log(w * 4))))));
+        const d = dropoutOf(spec);
+        const options = { ...spec.options, hidden };
+        return { ...cur(), spec: withDropout({ family: 'tabular', options }, d.last, d.earlier), label: `hidden layers [${hidden.join(', ')}]` };
+      }));
+    }
+  }
+  const gapClosed = !gapOpen(best, relGap, absGap);
+  log({ action: gapClosed ? 'ladder done: gap closed' : 'ladder done: gap still open', reason: `best validation loss ${best.validLoss.toPrecision(4)} (training ${best.trainLoss.toPrecision(4)}) with ${best.candidate.label}`, numbers: gapNumbers(best) });
+  return { best, decisions, probes, gapClosed };
+}
+
+export type { Augmenter };

@@ -1,0 +1,63 @@
+// Step 5 — verify on a test set that tuning never touched. The only path to
+// the test rows: it unseals them, evaluates once, records the evaluation in
+// the project's ledger, warns when the test set has been looked at before
+// (its result is then optimistic), and gives the seed's advice when the test
+// result is much worse than validation.
+import type { Module } from '../nn/index.js';
+import type { Store } from '../store/index.js';
+import { evaluateModel, type Metric } from '../train/index.js';
+import type { CostFunctionChoice } from './cost_function.js';
+import type { Prepared } from './prepare.js';
+import { isTuning, SealedTestError } from './tuning_guard.js';
+
+export interface TestResult {
+  loss: number;
+  metrics: Record<string, number>;
+  /** How many times this dataset's test split has been evaluated, this time included. */
+  evaluations: number;
+  warnings: string[];
+  advice: string | null;
+}
+
+export interface TestOptions {
+  prepared: Prepared;
+  model: Module;
+  cost: CostFunctionChoice;
+  metrics: Metric[];
+  store: Store;
+  /** The evaluated model (a run id or a model directory's checksum). */
+  modelId: string;
+  runId?: string | null;
+  /** Validation loss of the same model, to compare against. */
+  validationLoss?: number | null;
+  /** Test loss this much worse than validation (relative) triggers the seed's advice; default 0.25. */
+  gapThreshold?: number;
+  note?: string;
+}
+
+export async function evaluateOnTest(o: TestOptions): Promise<TestResult> {
+  if (isTuning()) throw new SealedTestError('step 5 cannot run inside tuning: finish steps 3–4 first');
+  const fingerprint = o.prepared.fingerprint;
+  const before = o.store.ledger({ datasetFingerprint: fingerprint }).filter((e) => e.metricName === 'loss').length;
+  const source = o.prepared.test.unseal(`step 5: evaluating model ${o.modelId}`)();
+  let result: { loss: number; metrics: Record<string, number> };
+  try {
+    result = await evaluateModel(o.model, o.cost.fn, source, o.metrics);
+  } finally {
+    source.dispose();
+  }
+  const base = { modelId: o.modelId, runId: o.runId ?? null, datasetFingerprint: fingerprint, note: o.note ?? null };
+  o.store.recordTestEvaluation({ ...base, metricName: 'loss', value: result.loss });
+  for (const [k, v] of Object.entries(result.metrics)) o.store.recordTestEvaluation({ ...base, metricName: k, value: v });
+  const evaluations = before + 1;
+  const warnings: string[] = [];
+  if (evaluations > 1) {
+    warnings.push(`the test set has now been seen ${evaluations} times: after tuning between evaluations its result is optimistic (the seed: "don't tune your network's hyperparameters with respect to the test set loss")`);
+  }
+  let advice: string | null = null;
+  const v = o.validationLoss;
+  if (v !== null && v !== undefined && Number.isFinite(v) && result.loss > v * (1 + (o.gapThreshold ?? 0.25)) + 1e-9) {
+    advice = `the test loss ${result.loss.toPrecision(4)} is much worse than the validation loss ${v.toPrecision(4)}: the tuning may have fit noise in the validation set. Enlarge the validation set (more data or augmentation), go back to step 4, then verify again.`;
+  }
+  return { ...result, evaluations, warnings, advice };
+}

@@ -28,6 +28,8 @@ export class NanGuard implements Callback {
   private weights: Record<string, Tensor> | null = null;
   private optState: OptimizerState | null = null;
   private lrScale = 1;
+  /** The rates as the guard last left them; anything else means a schedule set new ones. */
+  private applied: number[] | null = null;
 
   constructor(readonly o: NanGuardOptions = {}) {}
 
@@ -43,9 +45,11 @@ export class NanGuard implements Callback {
   beforeStep(l: Learner): void {
     const finiteLoss = Number.isFinite(l.lossValue);
     if (finiteLoss && gradsFinite(l.optimizer.parameters())) {
-      if (this.lrScale !== 1) {
-        // Schedules set the rate every step; keep the back-off applied on top.
-        l.optimizer.setLrs(l.optimizer.lrs.map((lr) => lr * this.lrScale));
+      const lrs = l.optimizer.lrs;
+      if (this.lrScale !== 1 && (!this.applied || lrs.some((lr, i) => lr !== this.applied![i]))) {
+        // A schedule set fresh rates: keep the back-off applied on top of them.
+        l.optimizer.setLrs(lrs.map((lr) => lr * this.lrScale));
+        this.applied = l.optimizer.lrs;
       }
       return;
     }
@@ -63,6 +67,7 @@ export class NanGuard implements Callback {
     this.restore(l);
     this.lrScale *= this.o.backoff ?? 0.5;
     l.optimizer.setLrs(l.optimizer.lrs.map((lr) => lr * (this.o.backoff ?? 0.5)));
+    this.applied = l.optimizer.lrs;
     this.o.onEvent?.({ kind: 'rollback', step: l.step, epoch: l.epoch, lrs: l.optimizer.lrs, reason });
   }
 

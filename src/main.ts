@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
-const command = ['fit', '--data', join(root, 'data', 'penguins.json'), '--target', 'Species', '--epochs', '20', '--project', join(root, 'sixstep-project'), ...args];
+const command = ['auto', '--data', join(root, 'data', 'penguins.json'), '--target', 'Species', '--budget', '3', '--project', join(root, 'sixstep-project'), ...args];
 process.stdout.write(`$ sixstep ${command.join(' ')}\n`);
 const r = spawnSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), ...command], { stdio: 'inherit' });
 process.exitCode = r.status ?? 1;

@@ -5,9 +5,10 @@ import { resolve, join, basename } from 'node:path';
 import type { Command } from 'commander';
 import { openStore, type Store } from '../store/index.js';
 import { prepare, type Prepared } from '../steps/prepare.js';
-import { chooseCostFunction, type CostFunctionChoice } from '../steps/cost_function.js';
-import { proposeArchitecture, describeModel, type Proposal } from '../steps/architecture.js';
-import { priorBaseline, meanBaseline, copyBaseline, strongest, type Baseline } from '../steps/baseline.js';
+import type { CostFunctionChoice } from '../steps/cost_function.js';
+import type { Proposal, ArchitectureOptions } from '../steps/architecture.js';
+import type { Baseline } from '../steps/baseline.js';
+import { makePlan } from '../steps/plan.js';
 import { formatLayerTable, type LayerRow } from '../models/index.js';
 import { CancelFit, type Callback } from '../train/index.js';
 import type { Out } from './output.js';
@@ -39,6 +40,10 @@ export function addDataOptions(c: Command): Command {
     .option('--json', 'print one JSON object on stdout (progress goes to stderr)');
 }
 
+export function architectureOptions(o: DataOptions): ArchitectureOptions {
+  return { rule: o.rule, alpha: o.alpha ? Number(o.alpha) : undefined, hidden: o.hidden ? o.hidden.split(',').map(Number) : undefined };
+}
+
 export interface Plan {
   prepared: Prepared;
   cost: CostFunctionChoice;
@@ -61,21 +66,7 @@ export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Pr
   const { store, projectDir } = openProject(o.project);
   try {
     const prepared = await prepare({ data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), lenient: o.lenient });
-    const classes = prepared.classes?.length ?? 0;
-    const cost = chooseCostFunction(prepared.task, classes);
-    const proposal = proposeArchitecture(prepared.archInput, {
-      rule: o.rule,
-      alpha: o.alpha ? Number(o.alpha) : undefined,
-      hidden: o.hidden ? o.hidden.split(',').map(Number) : undefined,
-    });
-    const layers = describeModel(proposal.spec);
-    const tr = prepared.targets('train');
-    const va = prepared.targets('validation');
-    // The strongest naive baseline: for regression also "copy an input column" (yesterday's value).
-    const baseline =
-      prepared.task === 'regression'
-        ? strongest([meanBaseline(tr, va), ...prepared.copyCandidates.map((c) => copyBaseline(c.column, c.predictions, va))])
-        : priorBaseline(prepared.task, classes, tr, va);
+    const { cost, proposal, layers, baseline } = makePlan(prepared, architectureOptions(o));
     const datasetName = basename(o.data);
     store.putDataset({ name: datasetName, path: resolve(o.data), fingerprint: prepared.fingerprint, rows: prepared.counts.train + prepared.counts.validation + prepared.counts.test, schema: prepared.preprocessing.kind === 'image' ? { classes: prepared.classes } : (prepared.preprocessing.schema as any) });
     if (!quiet) {

@@ -5,6 +5,7 @@ import { planCommand } from './commands/plan.js';
 import { lrFindCommand } from './commands/lr_find.js';
 import { fitCommand } from './commands/fit.js';
 import { tuneCommand } from './commands/tune.js';
+import { autoCommand } from './commands/auto.js';
 import { report } from './errors.js';
 
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   lrFindCommand(program);
   fitCommand(program);
   tuneCommand(program);
+  autoCommand(program);
   return program;
 }
 

@@ -52,6 +52,12 @@ export interface LadderOptions {
   draws?: number;
   /** Training-set fraction for probes (large data); default 1. */
   probeFraction?: number;
+  /**
+   * Probes differ from the measured start (fewer epochs, less data): train the
+   * start as a probe too and compare rungs against it. The gap is then judged
+   * on the measured start only, since short probes do not overfit.
+   */
+  probeStart?: boolean;
   callbacks?: Callback[];
   onDecision?: DecisionLog;
   /** Called with every trained probe, best or not (to record it). */
@@ -157,7 +163,7 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
     return false;
   };
 
-  const closed = () => !gapOpen(best, relGap, absGap);
+  const closed = () => !o.probeStart && !gapOpen(best, relGap, absGap);
   const stopIfClosed = (after: string): boolean => {
     if (!closed()) return false;
     log({ action: 'stop the ladder', reason: `the train/validation gap is closed after ${after} (${(best.validLoss - best.trainLoss).toPrecision(3)} ≤ ${relGap}·train + ${absGap})`, numbers: gapNumbers(best) });
@@ -169,6 +175,10 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
     return { best, decisions, probes, gapClosed: true };
   }
   log({ action: 'start the regularization ladder', reason: `the model overfits: validation loss ${best.validLoss.toPrecision(4)} against training loss ${best.trainLoss.toPrecision(4)}`, numbers: gapNumbers(best) });
+  if (o.probeStart) {
+    best = await train(o.start);
+    log({ action: 'probe the starting point', reason: `rungs are compared on short probes (${o.epochs} epochs${(o.probeFraction ?? 1) < 1 ? ` on ${Math.round((o.probeFraction ?? 1) * 100)} % of the training data` : ''}); the starting configuration scores ${best.validLoss.toPrecision(4)} there`, numbers: gapNumbers(best) });
+  }
   const draw = (lo: number, hi: number) => Number(rng.uniform(lo, hi).toFixed(3));
   const logDraw = (lo: number, hi: number) => Number(Math.exp(rng.uniform(Math.log(lo), Math.log(hi))).toPrecision(3));
 
@@ -241,7 +251,7 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
   }
 
   // 8. Architecture search when regularization stops helping.
-  if (gapOpen(best, relGap, absGap) && cur().spec.family === 'tabular' && timeLeft() > 0) {
+  if ((o.probeStart || gapOpen(best, relGap, absGap)) && cur().spec.family === 'tabular' && timeLeft() > 0) {
     const spec = cur().spec;
     if (spec.family === 'tabular') {
       const w = spec.options.hidden[0];
@@ -254,7 +264,7 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
       }));
     }
   }
-  const gapClosed = !gapOpen(best, relGap, absGap);
+  const gapClosed = !o.probeStart && !gapOpen(best, relGap, absGap);
   log({ action: gapClosed ? 'ladder done: gap closed' : 'ladder done: gap still open', reason: `best validation loss ${best.validLoss.toPrecision(4)} (training ${best.trainLoss.toPrecision(4)}) with ${best.candidate.label}`, numbers: gapNumbers(best) });
   return { best, decisions, probes, gapClosed };
 }

@@ -32,6 +32,8 @@ export interface TestOptions {
   validationLoss?: number | null;
   /** Test loss this much worse than validation (relative) triggers the seed's advice; default 0.25. */
   gapThreshold?: number;
+  /** The naive baseline's loss: differences below 5 % of it are noise, whatever their ratio. */
+  baselineLoss?: number;
   note?: string;
 }
 
@@ -56,7 +58,8 @@ export async function evaluateOnTest(o: TestOptions): Promise<TestResult> {
   }
   let advice: string | null = null;
   const v = o.validationLoss;
-  if (v !== null && v !== undefined && Number.isFinite(v) && result.loss > v * (1 + (o.gapThreshold ?? 0.25)) + 1e-9) {
+  const floor = o.baselineLoss !== undefined && Number.isFinite(o.baselineLoss) ? 0.05 * o.baselineLoss : 0;
+  if (v !== null && v !== undefined && Number.isFinite(v) && result.loss - v > Math.max(v * (o.gapThreshold ?? 0.25), floor) + 1e-9) {
     advice = `the test loss ${result.loss.toPrecision(4)} is much worse than the validation loss ${v.toPrecision(4)}: the tuning may have fit noise in the validation set. Enlarge the validation set (more data or augmentation), go back to step 4, then verify again.`;
   }
   return { ...result, evaluations, warnings, advice };

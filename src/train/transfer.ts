@@ -23,6 +23,8 @@ export interface LayerGroup {
   params: Tensor[];
   /** Set by freeze()/unfreeze(); frozen groups get no gradients and keep batch-norm statistics. */
   frozen: boolean;
+  /** Set by freeze(): the group's batch norms train (parameters and statistics) although it is frozen. */
+  trainBatchNorm: boolean;
 }
 
 /** Groups named by the dotted module names they hold (as `namedModules()` prints them), input side first. */
@@ -60,7 +62,7 @@ export function layerGroups(model: Module<any, any>, spec?: LayerGroupSpec): Lay
         params.push(p);
       }
     }
-    return { name: g.name, modules, params, frozen: false };
+    return { name: g.name, modules, params, frozen: false, trainBatchNorm: false };
   });
   const left = model.namedParameters().filter(([, p]) => !owner.has(p)).map(([n]) => n);
   if (left.length) throw new ArgumentError(`layerGroups: parameters in no group: ${left.join(', ')}`);
@@ -135,21 +137,38 @@ function ownParams(model: Module<any, any>): boolean {
  * every epoch, so add `frozenBatchNorm(groups)` to its callbacks (fineTune does);
  * a hand-written loop calls `model.train()` before freeze(), not after.
  */
-export function freeze(groups: LayerGroup[], upTo = -1): void {
+export function freeze(groups: LayerGroup[], upTo = -1, options: FreezeOptions = {}): void {
   const n = upTo < 0 ? Math.max(0, groups.length + upTo) : Math.min(upTo, groups.length);
   groups.forEach((g, i) => {
     g.frozen = i < n;
+    g.trainBatchNorm = g.frozen && (options.trainBatchNorm ?? false);
+    const bnParams = new Set(g.trainBatchNorm ? batchNorms(g).flatMap((m) => m.parameters()) : []);
     for (const p of g.params) {
-      p.requiresGrad_(!g.frozen);
+      const trainable = !g.frozen || bnParams.has(p);
+      p.requiresGrad_(trainable);
       // A gradient left from before would still be applied by the next step.
-      if (g.frozen) p.grad = null;
+      if (!trainable) p.grad = null;
     }
-    if (g.frozen) for (const m of batchNorms(g)) m.eval();
+    if (statisticsFrozen(g)) for (const m of batchNorms(g)) m.eval();
   });
+}
+
+export interface FreezeOptions {
+  /**
+   * Keep training the batch norms of frozen groups, scale, shift and running
+   * statistics (fastai's train_bn, its default), so they adapt to the new data.
+   * Default false: frozen means every parameter and statistic stays as loaded.
+   */
+  trainBatchNorm?: boolean;
+}
+
+function statisticsFrozen(g: LayerGroup): boolean {
+  return g.frozen && !g.trainBatchNorm;
 }
 
 /** Makes every group trainable again. */
 export function unfreeze(groups: LayerGroup[]): void {
+  // (freeze with upTo 0: nothing frozen)
   freeze(groups, 0);
 }
 
@@ -159,15 +178,15 @@ function batchNorms(g: LayerGroup): Module<any, any>[] {
 
 /**
  * Keeps the batch norms of frozen groups in evaluation mode (running
- * statistics read, not updated) after the loop switches the model to training.
- * fastai instead trains frozen batch norms (train_bn); here frozen means frozen.
+ * statistics read, not updated) after the loop switches the model to training;
+ * groups frozen with trainBatchNorm are left training.
  */
 export function frozenBatchNorm(groups: LayerGroup[]): Callback {
   return {
     name: 'frozenBatchNorm',
     order: -10,
     beforeTrain: () => {
-      for (const g of groups) if (g.frozen) for (const m of batchNorms(g)) m.eval();
+      for (const g of groups) if (statisticsFrozen(g)) for (const m of batchNorms(g)) m.eval();
     },
   };
 }
@@ -179,10 +198,13 @@ export function frozenBatchNorm(groups: LayerGroup[]): Callback {
  * averages still carry statistics of weights long gone, and evaluation (which
  * reads them) can fall to chance while training-mode outputs are right; a pass
  * over the training examples fixes that ("precise BN", Wu & Johnson 2021).
+ * With `groups`, the batch norms of frozen groups (unless trainBatchNorm) are left as they are.
  * Disposes each batch, as the Learner does; only `x` is used.
  */
-export async function recalibrateBatchNorm(model: Module<any, any>, source: BatchSource): Promise<void> {
-  const bns = model.namedModules().map(([, m]) => m).filter((m): m is BatchNorm1d | BatchNorm2d => (m instanceof BatchNorm1d || m instanceof BatchNorm2d) && m.runningMean !== null);
+export async function recalibrateBatchNorm(model: Module<any, any>, source: BatchSource, options: { groups?: LayerGroup[] } = {}): Promise<void> {
+  // Frozen groups keep their statistics: the layers after them were trained on what those produce.
+  const frozen = new Set((options.groups ?? []).filter(statisticsFrozen).flatMap(batchNorms));
+  const bns = model.namedModules().map(([, m]) => m).filter((m): m is BatchNorm1d | BatchNorm2d => (m instanceof BatchNorm1d || m instanceof BatchNorm2d) && m.runningMean !== null && !frozen.has(m));
   const wasTraining = model.training;
   const saved = bns.map((m) => ({ momentum: m.momentum, tracked: m.numBatchesTracked!.item() }));
   noGrad(() => {
@@ -196,6 +218,7 @@ export async function recalibrateBatchNorm(model: Module<any, any>, source: Batc
   });
   try {
     model.train(true);
+    for (const m of frozen) m.eval();
     for await (const b of source.batches(0)) {
       try {
         noGrad(() => tidy(() => void model.forward(b.x)));
@@ -313,6 +336,8 @@ export interface FineTuneOptions {
   pctStart?: number;
   /** The unfrozen cycle starts at its peak / div; default 5. */
   div?: number;
+  /** Train the frozen groups' batch norms in the frozen phase (see FreezeOptions); default false. */
+  trainBatchNorm?: boolean;
 }
 
 export interface FineTuneResult {
@@ -348,7 +373,7 @@ async function fitOneCycle(learner: Learner, groups: LayerGroup[], epochs: numbe
 export async function fineTune(o: FineTuneOptions): Promise<FineTuneResult> {
   const baseLr = o.baseLr ?? 2e-3;
   const n = o.groups.length;
-  freeze(o.groups);
+  freeze(o.groups, -1, { trainBatchNorm: o.trainBatchNorm });
   // slice(baseLr): the frozen groups' rates do not matter, the head's is baseLr.
   const frozen = await fitOneCycle(o.learner, o.groups, o.freezeEpochs ?? 1, spreadLr(baseLr, undefined, n), { pctStart: 0.99, div: 25 });
   unfreeze(o.groups);
@@ -370,6 +395,8 @@ export interface GradualUnfreezeOptions {
   groupFactor?: number;
   /** Warm-up fraction of each stage's one-cycle; default 0.3. */
   pctStart?: number;
+  /** Train the frozen groups' batch norms (see FreezeOptions); default false. */
+  trainBatchNorm?: boolean;
 }
 
 /**
@@ -385,7 +412,7 @@ export async function gradualUnfreeze(o: GradualUnfreezeOptions): Promise<EpochR
   const per = o.epochsPerStage ?? 1;
   const stages: EpochResult[][] = [];
   for (let trainable = 1; trainable <= n; trainable++) {
-    freeze(o.groups, n - trainable);
+    freeze(o.groups, n - trainable, { trainBatchNorm: o.trainBatchNorm });
     const epochs = per + (trainable === n ? (o.finalEpochs ?? 0) : 0);
     stages.push(await fitOneCycle(o.learner, o.groups, epochs, lrs, { pctStart: o.pctStart ?? 0.3, div: 25 }));
   }

@@ -1,0 +1,214 @@
+// The autopilot: steps 3 → 5 within a time budget, each decision made for a
+// stated reason and logged. Step 3 fits the training set (learning-rate
+// finder, SGD then Adam, warm restarts), step 4 walks the regularization
+// ladder on short probes and trains the chosen configuration, and the best
+// model by validation loss is evaluated once on the sealed test set (step 5).
+// State is saved after every phase, so an interrupted run resumes.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ImageAugment } from '../data/index.js';
+import type { Module } from '../nn/index.js';
+import { KeepBest, Deadline, NanGuard, type Callback, type EpochResult, type LrFinderResult, type StepRecord } from '../train/index.js';
+import type { Store } from '../store/index.js';
+import { saveSafetensors, loadSafetensors, dispose } from '../tensor/index.js';
+import { fitTrainingSet } from './fit_training_set.js';
+import { fitModel, metricsFor, type OptimizerKind } from './fit.js';
+import { regularizationLadder, type Candidate, type Measured } from './regularize.js';
+import { evaluateOnTest, type TestResult } from './sealed_test.js';
+import { signalVerdict, type SignalVerdict } from './diagnosis.js';
+import { tuning } from './tuning_guard.js';
+import { buildModel } from './architecture.js';
+import type { Plan } from './plan.js';
+import type { Decision } from './decisions.js';
+
+export interface AutopilotOptions {
+  plan: Plan;
+  store: Store;
+  runId: string;
+  /** Folder for this run's state, checkpoints and plots. */
+  runDir: string;
+  /** Minutes for steps 3–5 together; default 10 (tables finish far sooner). */
+  budgetMinutes?: number;
+  seed?: number;
+  /** Extra callbacks for every fit (progress, interruption). */
+  callbacks?: Callback[];
+  onDecision?: (d: Decision) => void;
+  /** Called when a phase starts, for progress output. */
+  onPhase?: (step: number, title: string) => void;
+  /** Whether an interruption was requested (the run then stops after the phase). */
+  interrupted?: () => boolean;
+}
+
+interface State {
+  phase: 'step3' | 'step4' | 'final' | 'step5' | 'done';
+  decisions: Decision[];
+  step3?: { optimizer: OptimizerKind; lr: number; epochs: number; history: EpochResult[]; best: EpochResult | null; lrFinds: Array<{ optimizer: string; lrs: number[]; losses: number[]; suggestion: number; steep: number; valley: number; minimum: number; slide: number }> };
+  verdict?: SignalVerdict;
+  ladder?: { best: Measured; probes: Measured[]; gapClosed: boolean };
+  final?: { candidate: Candidate; history: EpochResult[]; validLoss: number; trainLoss: number; metrics: Record<string, number>; source: 'step3' | 'final' };
+  test?: TestResult | null;
+  steps?: StepRecord[];
+}
+
+export interface AutopilotResult {
+  state: State;
+  model: Module | null;
+  /** Releases the model. */
+  dispose(): void;
+}
+
+const EPOCHS = { tabular: 40, sequence: 12, image: 30 };
+
+export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
+  const { plan, store } = o;
+  const p = plan.prepared;
+  mkdirSync(o.runDir, { recursive: true });
+  const stateFile = join(o.runDir, 'state.json');
+  const weightsFile = join(o.runDir, 'best.safetensors');
+  const state: State = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : { phase: 'step3', decisions: [] };
+  const save = () => writeFileSync(stateFile, `${JSON.stringify(state, null, 1)}\n`);
+  const log = (d: Decision) => {
+    state.decisions.push(d);
+    store.addDecision({ runId: o.runId, step: d.step, action: d.action, reason: d.reason, numbers: (d.numbers ?? {}) as any });
+    o.onDecision?.(d);
+  };
+  const start = Date.now();
+  const budget = (o.budgetMinutes ?? 10) * 60_000;
+  const deadline = (share: number) => start + budget * share;
+  const seed = o.seed ?? 0;
+  const epochCap = EPOCHS[p.kind];
+  const startCandidate: Candidate = { spec: plan.proposal.spec, weightDecay: 0, augment: false, label: 'the initial architecture' };
+  let model: Module | null = null;
+  // The best model so far lives in the run folder: phases free their own and reload it.
+  const keepModel = (m: Module) => saveSafetensors(weightsFile, m.stateDict());
+  const loadModel = (spec = state.final?.candidate.spec ?? startCandidate.spec) => {
+    const m = buildModel(spec);
+    const { tensors } = loadSafetensors(weightsFile);
+    m.loadStateDict(tensors);
+    dispose(tensors);
+    return m;
+  };
+  const stopped = () => o.interrupted?.() ?? false;
+
+  // ---- Step 3: fit the training set ------------------------------------------
+  if (state.phase === 'step3') {
+    o.onPhase?.(3, 'fit the training set');
+    const keepBest = new KeepBest();
+    const r = await tuning(() =>
+      fitTrainingSet(p, {
+        spec: startCandidate.spec,
+        cost: plan.cost,
+        epochs: epochCap,
+        seed,
+        callbacks: [keepBest, new Deadline(deadline(p.kind === 'image' ? 0.45 : 0.35)), new NanGuard({ onEvent: (e) => log({ step: 4, action: e.kind === 'rollback' ? 'roll back and halve the learning rate' : 'stop', reason: `${e.reason} at step ${e.step}`, numbers: { lrs: e.lrs } }) }), ...(o.callbacks ?? [])],
+        onDecision: log,
+      }),
+    );
+    try {
+      // Interrupted or not, what step 3 finished is kept.
+      state.step3 = {
+        optimizer: r.optimizer,
+        lr: r.lr,
+        epochs: r.history.length,
+        history: r.history,
+        best: r.best,
+        lrFinds: r.lrFinds.map((f) => ({ optimizer: f.optimizer, lrs: f.result.lrs, losses: f.result.losses, suggestion: f.result.suggestion.lr, steep: f.result.steep.lr, valley: f.result.valley.lr, minimum: f.result.minimum.lr, slide: f.result.slide.lr })),
+      };
+      state.steps = r.recorder.steps;
+      const best = r.best ?? r.history.at(-1)!;
+      state.final = { candidate: startCandidate, history: r.history, validLoss: best.validLoss ?? NaN, trainLoss: best.trainLoss, metrics: best.metrics, source: 'step3' };
+      state.verdict = signalVerdict(plan.baseline, { trainLoss: best.trainLoss, validLoss: best.validLoss ?? NaN });
+      log({ step: 3, action: state.verdict.verdict === 'no-signal' ? 'stop: no signal' : 'training set fitted', reason: state.verdict.message, numbers: { baseline: plan.baseline.loss, trainLoss: best.trainLoss, validLoss: best.validLoss, improvement: state.verdict.improvement } });
+      keepModel(r.model);
+      state.phase = state.verdict.verdict === 'no-signal' ? 'done' : 'step4';
+      save();
+    } finally {
+      r.dispose();
+    }
+  }
+
+  // ---- Step 4: fit the validation set ----------------------------------------
+  if (state.phase === 'step4' && !stopped()) {
+    o.onPhase?.(4, 'fit the validation set');
+    const s3 = state.step3!;
+    const startScore: Measured = { candidate: startCandidate, trainLoss: state.final!.trainLoss, validLoss: state.final!.validLoss, metrics: state.final!.metrics, epoch: s3.best?.epoch ?? 0 };
+    // Probes are short: a few epochs (images: on a quarter of the data).
+    const probeEpochs = p.kind === 'image' ? 2 : Math.max(3, s3.epochs);
+    const ladder = await tuning(() =>
+      regularizationLadder({
+        prepared: p,
+        cost: plan.cost,
+        start: startCandidate,
+        startScore,
+        probeStart: p.kind === 'image',
+        optimizer: s3.optimizer,
+        lr: s3.lr,
+        epochs: probeEpochs,
+        seed,
+        budgetSeconds: Math.max(0, (deadline(p.kind === 'image' ? 0.6 : 0.7) - Date.now()) / 1000),
+        probeFraction: p.kind === 'image' ? 0.25 : 1,
+        callbacks: o.callbacks,
+        onDecision: log,
+      }),
+    );
+    state.ladder = { best: ladder.best, probes: ladder.probes, gapClosed: ladder.gapClosed };
+    state.phase = stopped() ? 'step4' : 'final';
+    save();
+  }
+
+  // ---- Train the chosen configuration ----------------------------------------
+  if (state.phase === 'final' && !stopped()) {
+    const chosen = state.ladder!.best.candidate;
+    const s3 = state.step3!;
+    const changed = chosen.label !== startCandidate.label;
+    const timeLeft = deadline(0.92) - Date.now();
+    if ((changed || p.kind === 'image') && timeLeft > 0) {
+      o.onPhase?.(4, `train the chosen configuration (${chosen.label})`);
+      log({ step: 4, action: `train the final model with ${chosen.label}`, reason: changed ? 'the ladder found a configuration with a lower validation loss' : 'the remaining budget goes to training longer', numbers: { secondsLeft: Math.round(timeLeft / 1000) } });
+      const keepBest = new KeepBest();
+      const fit = await tuning(() =>
+        fitModel(p, {
+          spec: chosen.spec,
+          cost: plan.cost,
+          optimizer: s3.optimizer,
+          lr: s3.lr,
+          weightDecay: chosen.weightDecay,
+          augment: chosen.augment ? new ImageAugment() : undefined,
+          epochs: epochCap,
+          seed,
+          schedule: p.kind === 'image' ? 'one-cycle' : 'warm-restarts',
+          callbacks: [keepBest, new Deadline(deadline(0.92)), ...(o.callbacks ?? [])],
+        }),
+      );
+      try {
+        const best = fit.best ?? fit.history.at(-1)!;
+        const better = (best.validLoss ?? Infinity) < state.final!.validLoss;
+        log({ step: 4, action: better ? 'keep the final model' : 'keep the step-3 model', reason: `validation loss ${(best.validLoss ?? NaN).toPrecision(4)} against ${state.final!.validLoss.toPrecision(4)} (the best model is chosen by validation loss only)`, numbers: { final: best.validLoss, step3: state.final!.validLoss } });
+        if (better) {
+          state.final = { candidate: chosen, history: fit.history, validLoss: best.validLoss ?? NaN, trainLoss: best.trainLoss, metrics: best.metrics, source: 'final' };
+          keepModel(fit.model);
+        }
+      } finally {
+        fit.dispose();
+      }
+    }
+    state.phase = stopped() ? 'final' : 'step5';
+    save();
+  }
+
+  // ---- Step 5: verify on the sealed test set ----------------------------------
+  if (state.phase === 'step5' && !stopped()) {
+    o.onPhase?.(5, 'verify on the sealed test set');
+    model ??= loadModel();
+    const t = await evaluateOnTest({ prepared: p, model, cost: plan.cost, metrics: metricsFor(p.task), store, modelId: o.runId, runId: o.runId, validationLoss: state.final!.validLoss, baselineLoss: plan.baseline.loss });
+    state.test = t;
+    log({ step: 5, action: 'evaluate once on the sealed test set', reason: `test loss ${t.loss.toPrecision(4)} against validation ${state.final!.validLoss.toPrecision(4)}${t.warnings.length ? `; ${t.warnings.join('; ')}` : ''}${t.advice ? `; ${t.advice}` : ''}`, numbers: { loss: t.loss, ...t.metrics, evaluations: t.evaluations } });
+    state.phase = 'done';
+    save();
+  }
+  if (!model && existsSync(weightsFile)) model = loadModel();
+  const m = model as Module | null;
+  return { state, model: m, dispose: () => m?.dispose() };
+}
+
+export type { LrFinderResult, State as AutopilotState };

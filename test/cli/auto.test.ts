@@ -1,0 +1,59 @@
+// sixstep auto end to end: the JSON summary has every promised field, and a
+// run interrupted with Ctrl-C (SIGINT) stops cleanly and resumes.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const cars = join(root, 'node_modules', 'vega-datasets', 'data', 'cars.json');
+
+describe('sixstep auto', () => {
+  it('runs steps 1 → 5 on penguins and reports everything', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'sixstep-auto-'));
+    const r = spawnSync(process.execPath, [cli, 'auto', '--data', join(root, 'data', 'penguins.json'), '--target', 'Species', '--budget', '1', '--json'], { cwd, encoding: 'utf8', timeout: 180_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    for (const k of ['task', 'costFunction', 'architecture', 'learningRate', 'metrics', 'baseline', 'testEvaluations', 'decisions', 'model', 'report']) assert.ok(k in j, k);
+    assert.equal(j.task, 'multiclass');
+    for (const s of ['train', 'validation', 'test']) assert.ok(Number.isFinite(j.metrics[s].loss), s);
+    assert.ok(j.metrics.test.accuracy >= 0.9, `test accuracy ${j.metrics.test.accuracy}`);
+    assert.equal(j.testEvaluations, 1);
+    const steps = j.decisions.map((d: any) => d.step);
+    assert.deepEqual([...steps].sort(), steps, 'decisions in step order');
+    assert.ok(steps.includes(3) && steps.includes(4) && steps.includes(5));
+    assert.ok(existsSync(join(j.model, 'model.safetensors')));
+    const html = readFileSync(j.report, 'utf8');
+    assert.match(html, /<svg/);
+    assert.match(html, /Test ledger/);
+  });
+
+  it('stops cleanly on Ctrl-C, keeps what finished, and --resume continues', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'sixstep-resume-'));
+    const args = [cli, 'auto', '--data', cars, '--target', 'Miles_per_Gallon', '--budget', '2'];
+    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let sent = false;
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (!sent && /Step 3 — fit the training set/.test(out)) {
+        sent = true;
+        setTimeout(() => child.kill('SIGINT'), 300);
+      }
+    });
+    const code: number = await new Promise((res) => child.on('exit', (c) => res(c ?? -1)));
+    assert.equal(code, 130, out);
+    assert.match(out, /interrupted — continue with --resume/);
+    const resumed = spawnSync(process.execPath, [...args, '--resume', '--json'], { cwd, encoding: 'utf8', timeout: 300_000 });
+    assert.equal(resumed.status, 0, resumed.stderr);
+    const j = JSON.parse(resumed.stdout);
+    assert.equal(j.status, 'finished');
+    assert.ok(Number.isFinite(j.metrics.test.loss));
+    assert.ok(j.decisions.some((d: any) => d.step === 3), 'the decisions of the interrupted part are kept');
+    assert.match(resumed.stderr + resumed.stdout, /rmse/);
+  });
+});

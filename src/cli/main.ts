@@ -6,6 +6,8 @@ import { lrFindCommand } from './commands/lr_find.js';
 import { fitCommand } from './commands/fit.js';
 import { tuneCommand } from './commands/tune.js';
 import { autoCommand } from './commands/auto.js';
+import { testCommand } from './commands/test.js';
+import { doctorCommand } from './commands/doctor.js';
 import { report } from './errors.js';
 
 export function buildProgram(): Command {
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   fitCommand(program);
   tuneCommand(program);
   autoCommand(program);
+  testCommand(program);
+  doctorCommand(program);
   return program;
 }
 

@@ -105,6 +105,7 @@ Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline, 130 inter
             model: modelDir,
             report: null as string | null,
             splits: p.prepared.counts,
+            dataFingerprint: p.prepared.fingerprint,
           };
           const html = await renderReport({
             title: `sixstep auto — ${o.data}`,

@@ -99,6 +99,7 @@ Exit codes: 0 trained, 3 bad data, 5 no signal beyond the naive baseline, 130 in
             model: modelDir,
             plots: { loss: curves.svg, steps: steps.svg, lrFind: null },
             status,
+            dataFingerprint: p.prepared.fingerprint,
           };
           p.store.finishRun(run.id, { status, summary: summary as any });
           out.say(`\nvalidation: loss ${last?.validLoss?.toFixed(4)} ${Object.entries(last?.metrics ?? {}).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);

@@ -1,0 +1,120 @@
+// The doctor: reads a project's history and says which step it is in, the
+// bias (training loss against the naive baseline and the best so far), the
+// variance (validation − training), the test gap, and the next actions — the
+// post's summary checklist, computed rather than recited.
+
+export interface RunSummary {
+  id: string;
+  kind: string;
+  status: string;
+  startedAt: number;
+  summary: any;
+}
+
+export interface DecisionRecord {
+  step: number;
+  action: string;
+}
+
+export interface LedgerRecord {
+  metricName: string;
+  value: number | null;
+  datasetFingerprint: string;
+}
+
+export interface Diagnosis {
+  step: number;
+  stepTitle: string;
+  latestRun: string | null;
+  bias: { trainLoss: number; baselineLoss: number; baseline: string; improvement: number; bestTrainLoss: number; verdict: string } | null;
+  variance: { trainLoss: number; validLoss: number; gap: number; relative: number; verdict: string } | null;
+  test: { loss: number; validLoss: number; gap: number; evaluations: number; verdict: string } | null;
+  realWorld: { metric: string; value: number; testValue: number | null; verdict: string } | null;
+  next: string[];
+}
+
+const TITLES = ['', 'pick a cost function', 'pick an initial architecture', 'fit the training set', 'fit the validation set', 'verify on a test set', 'verify in the real world'];
+
+const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+
+export function diagnose(runs: RunSummary[], decisions: DecisionRecord[], ledger: LedgerRecord[], realWorld?: { metric: string; value: number; testValue: number | null } | null): Diagnosis {
+  const trained = runs.filter((r) => (r.kind === 'fit' || r.kind === 'auto') && r.summary && r.summary.metrics).sort((a, b) => b.startedAt - a.startedAt);
+  const next: string[] = [];
+  if (!trained.length) {
+    return {
+      step: 1,
+      stepTitle: TITLES[1],
+      latestRun: null,
+      bias: null,
+      variance: null,
+      test: null,
+      realWorld: null,
+      next: ['run `sixstep plan --data <file> --target <column>` to see the task, cost function, architecture and splits', 'then `sixstep auto` (or `lr-find` and `fit`) to fit the training set'],
+    };
+  }
+  const latest = trained[0];
+  const s = latest.summary;
+  const baselineLoss: number = s.baseline?.loss ?? NaN;
+  const trainLoss: number = s.metrics.train?.loss ?? NaN;
+  const validLoss: number = s.metrics.validation?.loss ?? NaN;
+  const bestTrain = Math.min(...trained.map((r) => r.summary.metrics.train?.loss ?? Infinity));
+  const improvement = 1 - validLoss / baselineLoss;
+  let step = 3;
+  const bias = {
+    trainLoss,
+    baselineLoss,
+    baseline: s.baseline?.name ?? 'naive baseline',
+    improvement: 1 - trainLoss / baselineLoss,
+    bestTrainLoss: bestTrain,
+    verdict: '',
+  };
+  if (s.signal?.verdict === 'no-signal' || !(improvement > 0.02)) {
+    bias.verdict = `no signal: the model does not beat "${bias.baseline}" on validation (${pct(improvement)})`;
+    next.push('[step 3] the inputs may not carry the information to predict the target: refine the objective or find better inputs before tuning further');
+  } else if (bias.improvement < 0.5) {
+    bias.verdict = `high bias: the training loss removes only ${pct(bias.improvement)} of the baseline's loss`;
+    next.push('[step 3] fit the training set better: switch SGD to Adam, add learning-rate decay (cosine with warm restarts), more hidden units or layers, or a random search (`sixstep tune`)');
+  } else {
+    bias.verdict = `the training set is fitted: the training loss removes ${pct(bias.improvement)} of the baseline's loss`;
+  }
+  const gap = validLoss - trainLoss;
+  const variance = { trainLoss, validLoss, gap, relative: gap / Math.max(Math.abs(trainLoss), 1e-12), verdict: '' };
+  const ladderTried = new Set(decisions.filter((d) => d.step === 4).map((d) => d.action.replace(/^(keep|reject|skip) /, '').split(' ')[0]));
+  if (gap > 0.15 * Math.abs(trainLoss) + 0.02) {
+    variance.verdict = `overfitting: validation loss ${validLoss.toPrecision(4)} against training ${trainLoss.toPrecision(4)}`;
+    step = 4;
+    const ladder = ['dropout', 'weight', 'batch', 'data', 'more', 'architecture'];
+    const labels: Record<string, string> = { dropout: 'dropout before the last linear layer, then in earlier layers (p 0.1–0.5)', weight: 'weight decay (log-uniform)', batch: 'batch normalization', data: 'data augmentation (images)', more: 'more training data (check the learning curve)', architecture: 'architecture search over depth and width' };
+    const todo = ladder.filter((k) => !ladderTried.has(k));
+    next.push(`[step 4] reduce overfitting, in the seed's order: ${(todo.length ? todo : ladder).map((k) => labels[k]).join('; then ')}`);
+  } else {
+    variance.verdict = 'the validation set is fitted: no large train/validation gap';
+    if (!bias.verdict.startsWith('no signal') && !bias.verdict.startsWith('high bias')) step = 5;
+  }
+  const losses = ledger.filter((e) => e.metricName === 'loss' && e.value !== null);
+  let test: Diagnosis['test'] = null;
+  const t = s.metrics.test?.loss;
+  if (typeof t === 'number') {
+    const tgap = t - validLoss;
+    test = { loss: t, validLoss, gap: tgap, evaluations: losses.length, verdict: '' };
+    if (tgap > Math.max(0.25 * validLoss, 0.05 * baselineLoss)) {
+      test.verdict = 'the test result is much worse than validation: the tuning fit noise in the validation set';
+      next.push('[step 5] enlarge the validation set (more data or augmentation), go back to step 4, then verify on the test set again');
+      step = 4;
+    } else {
+      test.verdict = 'the test result confirms validation';
+      if (step === 5) step = 6;
+    }
+    if (losses.length > 1) next.push(`[step 5] the test set has been evaluated ${losses.length} times: its result is now optimistic; do not tune against it`);
+  } else if (step === 5) {
+    next.push('[step 5] evaluate the chosen model once on the sealed test set: `sixstep test --model <dir>`');
+  }
+  let rw: Diagnosis['realWorld'] = null;
+  if (realWorld) {
+    const worse = realWorld.testValue !== null && realWorld.value < realWorld.testValue - 0.05;
+    rw = { ...realWorld, verdict: worse ? 'real-world performance is poor while test performance was good' : 'real-world performance matches the test' };
+    if (worse) next.push('[step 6] change the validation and test sets (they may not reflect the real world) and check the network still performs; if it does and still fails in the real world, re-examine the cost function (the objective)');
+  }
+  if (step === 6 && !realWorld) next.push('[step 6] serve the model (`sixstep serve --model <dir>`), watch the inputs drift from the training data, and send true labels back as feedback');
+  return { step, stepTitle: TITLES[step], latestRun: latest.id, bias, variance, test, realWorld: rw, next };
+}

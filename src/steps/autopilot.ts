@@ -164,10 +164,25 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     const timeLeft = deadline(0.92) - Date.now();
     if ((changed || p.kind === 'image') && timeLeft > 0) {
       o.onPhase?.(4, `train the chosen configuration (${chosen.label})`);
-      log({ step: 4, action: `train the final model with ${chosen.label}`, reason: changed ? 'the ladder found a configuration with a lower validation loss' : 'the remaining budget goes to training longer', numbers: { secondsLeft: Math.round(timeLeft / 1000) } });
+      // Continue from the best weights when the chosen configuration has the same parameters
+      // (dropout, weight decay, augmentation); a new architecture starts from scratch.
+      let warm: Module | null = buildModel(chosen.spec);
+      try {
+        const { tensors } = loadSafetensors(weightsFile);
+        try {
+          warm.loadStateDict(tensors);
+        } finally {
+          dispose(tensors);
+        }
+      } catch {
+        warm.dispose();
+        warm = null;
+      }
+      log({ step: 4, action: `train the final model with ${chosen.label}${warm ? ', continuing from the best weights so far' : ', from scratch'}`, reason: changed ? 'the ladder found a configuration with a lower validation loss' : 'the remaining budget goes to training longer', numbers: { secondsLeft: Math.round(timeLeft / 1000) } });
       const keepBest = new KeepBest();
       const fit = await tuning(() =>
         fitModel(p, {
+          initialState: warm ?? undefined,
           spec: chosen.spec,
           cost: plan.cost,
           optimizer: s3.optimizer,
@@ -190,6 +205,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         }
       } finally {
         fit.dispose();
+        warm?.dispose();
       }
     }
     state.phase = stopped() ? 'final' : 'step5';

@@ -31,7 +31,7 @@ export class ResNet extends Module {
     super();
     const four = o.blocks.length >= 4;
     const widths = o.widths ?? o.blocks.map((_, i) => (four ? 64 : 16) * 2 ** i);
-    this.o = { widths, stem: four ? 'imagenet' : 'small', dropout: 0, ...o } as Required<ResNetOptions>;
+    this.o = { inChannels: o.inChannels, classes: o.classes, blocks: o.blocks, widths, stem: o.stem ?? (four ? 'imagenet' : 'small'), dropout: o.dropout ?? 0 };
     const big = this.o.stem === 'imagenet';
     this.stem = this.registerModule('conv1', new Conv2d({ inChannels: o.inChannels, outChannels: widths[0], kernelSize: big ? 7 : 3, stride: big ? 2 : 1, padding: big ? 3 : 1, bias: false }));
     this.stemBn = this.registerModule('bn1', new BatchNorm2d({ numFeatures: widths[0] }));

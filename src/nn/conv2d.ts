@@ -32,7 +32,7 @@ export class Conv2d extends Module {
     super();
     const groups = o.groups ?? 1;
     if (o.inChannels % groups || o.outChannels % groups) throw new ArgumentError('Conv2d: channels must be divisible by groups');
-    this.options = { stride: 1, padding: 0, dilation: 1, groups, bias: true, ...o };
+    this.options = { inChannels: o.inChannels, outChannels: o.outChannels, kernelSize: o.kernelSize, stride: o.stride ?? 1, padding: o.padding ?? 0, dilation: o.dilation ?? 1, groups, bias: o.bias ?? true };
     const [kh, kw] = pair(o.kernelSize);
     this.weight = this.registerParameter('weight', empty([o.outChannels, o.inChannels / groups, kh, kw], { device: o.device }));
     this.bias = o.bias === false ? null : this.registerParameter('bias', empty([o.outChannels], { device: o.device }));

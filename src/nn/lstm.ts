@@ -38,7 +38,16 @@ export class LSTM extends Module<[Tensor, [Tensor, Tensor]?], LSTMOutput> {
 
   constructor(o: LSTMOptions) {
     super();
-    this.o = { numLayers: 1, bias: true, batchFirst: false, dropout: 0, bidirectional: false, ...o };
+    // Each default applies to an option left undefined (a spread would keep the undefined).
+    this.o = {
+      inputSize: o.inputSize,
+      hiddenSize: o.hiddenSize,
+      numLayers: o.numLayers ?? 1,
+      bias: o.bias ?? true,
+      batchFirst: o.batchFirst ?? false,
+      dropout: o.dropout ?? 0,
+      bidirectional: o.bidirectional ?? false,
+    };
     const { hiddenSize: H, numLayers } = this.o;
     const dirs = this.o.bidirectional ? 2 : 1;
     const dev = { device: o.device };

@@ -37,15 +37,16 @@ export class SequenceNet extends Module {
     this.head = this.registerModule('head', new Linear({ inFeatures: h * this.dirs, outFeatures: o.outputs }));
   }
 
-  /** ids: int64 [B, L] token ids, 0 = padding (left-padded sequences read best). */
+  /** ids: int64 [B, L] token ids, 0 = padding. */
   forward(ids: Tensor): Tensor {
     return tidy(() => {
-      const { h } = this.lstm.forward(this.embedding.forward(ids));
-      // The top layer's final state, both directions when bidirectional.
-      const L = h.size(0);
-      let last = this.dirs === 2 ? h.narrow(0, L - 2, 2).permute(1, 0, 2).flatten(1) : h.select(0, L - 1);
-      if (this.drop) last = this.drop.forward(last);
-      return this.head.forward(last);
+      const { output } = this.lstm.forward(this.embedding.forward(ids));
+      // Max over the real (non-padding) positions: the reading does not depend
+      // on which side the sequences were padded, and long texts keep early evidence.
+      const padding = ids.eq(0).unsqueeze(2);
+      let pooled = output.maskedFill(padding, -1e4).max(1).values;
+      if (this.drop) pooled = this.drop.forward(pooled);
+      return this.head.forward(pooled);
     });
   }
 }

@@ -4,12 +4,10 @@ import { mkdirSync } from 'node:fs';
 import { resolve, join, basename } from 'node:path';
 import type { Command } from 'commander';
 import { openStore, type Store } from '../store/index.js';
-import { prepare, type Prepared } from '../steps/prepare.js';
-import type { CostFunctionChoice } from '../steps/cost_function.js';
-import type { Proposal, ArchitectureOptions } from '../steps/architecture.js';
-import type { Baseline } from '../steps/baseline.js';
-import { makePlan } from '../steps/plan.js';
-import { formatLayerTable, type LayerRow } from '../models/index.js';
+import { prepare } from '../steps/prepare.js';
+import type { ArchitectureOptions } from '../steps/architecture.js';
+import { makePlan, type Plan as StepsPlan } from '../steps/plan.js';
+import { formatLayerTable } from '../models/index.js';
 import { CancelFit, type Callback } from '../train/index.js';
 import type { Out } from './output.js';
 
@@ -44,12 +42,8 @@ export function architectureOptions(o: DataOptions): ArchitectureOptions {
   return { rule: o.rule, alpha: o.alpha ? Number(o.alpha) : undefined, hidden: o.hidden ? o.hidden.split(',').map(Number) : undefined };
 }
 
-export interface Plan {
-  prepared: Prepared;
-  cost: CostFunctionChoice;
-  proposal: Proposal;
-  layers: LayerRow[];
-  baseline: Baseline;
+/** The steps-1–2 plan, with the project it lives in. */
+export interface Plan extends StepsPlan {
   store: Store;
   projectDir: string;
   datasetName: string;

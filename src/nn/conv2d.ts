@@ -1,7 +1,7 @@
 // 2-D convolution over NCHW batches.
-import { Tensor, empty, noGrad, ArgumentError } from '../tensor/index.js';
+import { Tensor, empty, ArgumentError } from '../tensor/index.js';
 import { Module } from './module.js';
-import { kaimingUniform_, fans } from './init.js';
+import { defaultLayerInit_ } from './init.js';
 import * as F from './functional.js';
 
 export interface Conv2dOptions {
@@ -40,12 +40,7 @@ export class Conv2d extends Module {
   }
 
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const { fanIn } = fans(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      noGrad(() => this.bias!.uniform_(-bound, bound));
-    }
+    defaultLayerInit_(this.weight, this.bias);
   }
 
   forward(x: Tensor): Tensor {

@@ -83,3 +83,17 @@ export function zeros_(t: Tensor): Tensor {
 export function ones_(t: Tensor): Tensor {
   return noGrad(() => t.fill_(1));
 }
+
+/**
+ * PyTorch's default for Linear and Conv2d: Kaiming-uniform with a = √5 (so
+ * U(±1/√fan_in)) for the weight, and U(±1/√fan_in) for the bias — in that
+ * order, so a seed draws PyTorch's exact values.
+ */
+export function defaultLayerInit_(weight: Tensor, bias: Tensor | null): void {
+  kaimingUniform_(weight, { a: Math.sqrt(5) });
+  if (bias) {
+    const { fanIn } = fans(weight);
+    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    noGrad(() => bias.uniform_(-bound, bound));
+  }
+}

@@ -1,7 +1,7 @@
 // Fully connected layer: y = x·Wᵀ + b.
-import { Tensor, empty, noGrad } from '../tensor/index.js';
+import { Tensor, empty } from '../tensor/index.js';
 import { Module } from './module.js';
-import { kaimingUniform_, fans } from './init.js';
+import { defaultLayerInit_ } from './init.js';
 import * as F from './functional.js';
 
 export interface LinearOptions {
@@ -28,14 +28,9 @@ export class Linear extends Module {
     this.resetParameters();
   }
 
-  /** PyTorch's default: Kaiming-uniform with a = √5 (so U(±1/√fan_in)), the same for the bias. */
+  /** PyTorch's default initialization (see defaultLayerInit_). */
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const { fanIn } = fans(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      noGrad(() => this.bias!.uniform_(-bound, bound));
-    }
+    defaultLayerInit_(this.weight, this.bias);
   }
 
   forward(x: Tensor): Tensor {

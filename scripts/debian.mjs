@@ -1,6 +1,7 @@
 // What sixstep takes from Debian's packages when we are root on Debian/Ubuntu:
-// an optimized BLAS for the system libtorch, and the datasets too large to
-// bundle. Nothing here downloads from anywhere else.
+// an optimized BLAS for the system libtorch, the datasets too large to bundle,
+// and Chromium for the dashboard's browser test. Nothing here downloads from
+// anywhere else.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 
@@ -49,4 +50,14 @@ export function ensureDatasets() {
     if (aptInstall(['dataset-fashion-mnist'])) return;
   }
   log(`Fashion-MNIST is not installed (${FASHION_MNIST_DIR}); tests that need it say so. Install: sudo apt-get install dataset-fashion-mnist`);
+}
+
+/** Chromium for the dashboard's browser test (driven by playwright-core, which downloads no browser). */
+export function ensureChromium() {
+  if (existsSync('/usr/bin/chromium')) return;
+  if (canApt()) {
+    log('installing Chromium (Debian package chromium) for the dashboard browser test');
+    if (aptInstall(['chromium'])) return;
+  }
+  log('Chromium is not installed (/usr/bin/chromium); the dashboard browser test says so and skips. Install: sudo apt-get install chromium');
 }

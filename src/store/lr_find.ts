@@ -12,6 +12,8 @@ export interface LrFindPoint {
 }
 
 export interface LrFindInput {
+  /** The run id (e.g. to name its plot files after it); default a new one. */
+  id?: string;
   points: readonly LrFindPoint[];
   /** The suggested learning rate, if the finder made one. */
   suggestion?: number | null;
@@ -26,7 +28,7 @@ export interface LrFindInput {
 /** Saves a finished lr-find as one 'lr-find' run, written in a single transaction. */
 export function saveLrFind(db: Db, input: LrFindInput): Run {
   return db.write(() => {
-    const run = createRun(db, { kind: 'lr-find', config: input.config ?? {}, parentRunId: input.parentRunId ?? null });
+    const run = createRun(db, { id: input.id, kind: 'lr-find', config: input.config ?? {}, parentRunId: input.parentRunId ?? null });
     insertSteps(
       db,
       run.id,

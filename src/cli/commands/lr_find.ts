@@ -46,7 +46,7 @@ Examples:
         const marks = (['suggestion', 'steep', 'valley', 'minimum', 'slide'] as const).map((rule) => ({ rule: rule === 'suggestion' ? "seed's pick" : rule === 'minimum' ? 'minimum (suggests ÷10)' : rule, lr: r.lrs[r[rule].index], loss: r.losses[r[rule].index] }));
         const runId = newRunId('lr-find');
         const files = await writeChart(lrFinderChart({ lrs: r.lrs, losses: r.losses, marks }), join(plotsDir(p.projectDir), runId));
-        p.store.saveLrFind({ points: r.lrs.map((lr, i) => ({ lr, loss: r.losses[i] })), suggestion: r.suggestion.lr, config: { optimizer: o.optimizer, data: o.data, target: o.target ?? null }, summary: { steep: r.steep.lr, valley: r.valley.lr, minimum: r.minimum.lr, slide: r.slide.lr, plot: files.svg } });
+        p.store.saveLrFind({ id: runId, points: r.lrs.map((lr, i) => ({ lr, loss: r.losses[i] })), suggestion: r.suggestion.lr, config: { optimizer: o.optimizer, data: o.data, target: o.target ?? null }, summary: { steep: r.steep.lr, valley: r.valley.lr, minimum: r.minimum.lr, slide: r.slide.lr, plot: files.svg } });
         out.say(asciiChart(r.lrs, r.losses, {
           logX: true,
           xLabel: 'learning rate',

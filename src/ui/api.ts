@@ -1,0 +1,90 @@
+// The dashboard's JSON API: every answer is computed from the store at the
+// time of the request, so a run still training shows its latest steps on reload.
+import type { Store } from '../store/index.js';
+import { compareChart, trialsChart } from './charts.js';
+import { comparisonRows } from './compare_rows.js';
+import { findRun, RunNotFound } from './find_run.js';
+import { ladderOf } from './ladder.js';
+import { epochPoints, runCharts } from './run_charts.js';
+import { runRow } from './run_view.js';
+
+export class NotFound extends Error {}
+export class BadRequest extends Error {}
+
+export interface ApiContext {
+  store: Store;
+  projectDir: string;
+}
+
+function project({ store, projectDir }: ApiContext) {
+  return { name: store.project.name, dir: projectDir, projects: store.listProjects(), runs: store.listRuns().length, studies: store.listStudies(), testEvaluations: store.testEvaluations() };
+}
+
+function runs({ store }: ApiContext) {
+  return { runs: store.compareRuns(store.listRuns().map((r) => r.id)).map(runRow) };
+}
+
+function run({ store }: ApiContext, ref: string) {
+  const r = findRun(store, ref);
+  const [c] = store.compareRuns([r.id]);
+  const decisions = store.decisionsOf(r.id);
+  return {
+    run: r,
+    row: runRow(c),
+    epochs: c.epochs,
+    decisions,
+    ladder: ladderOf(decisions),
+    artifacts: store.artifactsOf(r.id),
+    children: store.listRuns({ parentRunId: r.id }).map((x) => ({ id: x.id, kind: x.kind, status: x.status })),
+    charts: runCharts(store, r),
+  };
+}
+
+function compare({ store }: ApiContext, refs: string[]) {
+  if (refs.length < 2) throw new BadRequest('compare needs at least two run ids: /api/compare?ids=<id>,<id>');
+  const ids = refs.map((ref) => findRun(store, ref).id);
+  const cs = store.compareRuns(ids);
+  return {
+    runs: cs.map(runRow),
+    rows: comparisonRows(cs),
+    overlay: compareChart(cs.map((c) => ({ id: c.run.id, points: epochPoints(c.epochs) }))),
+    charts: cs.map((c) => runCharts(store, c.run).filter((x) => x.name === 'loss' || x.name === 'steps' || x.name === 'lr-find')),
+  };
+}
+
+function studies({ store }: ApiContext) {
+  return {
+    studies: store.listStudies().map((name) => {
+      const trials = store.trialsOf(name);
+      return { name, trials: trials.length, best: store.bestTrial(name) ?? null, startedAt: Math.min(...trials.map((t) => t.createdAt)) };
+    }),
+  };
+}
+
+function study({ store }: ApiContext, name: string) {
+  const trials = store.trialsOf(name);
+  if (!trials.length) throw new NotFound(`no study "${name}"`);
+  return { name, trials, best: store.bestTrial(name) ?? null, chart: trialsChart(trials) };
+}
+
+function ledger({ store }: ApiContext) {
+  return { entries: store.ledger(), evaluations: store.testEvaluations() };
+}
+
+/** The answer to GET `path` (already URL-decoded segments), or NotFound. */
+export function answer(ctx: ApiContext, segments: string[], query: URLSearchParams): unknown {
+  const [a, b, ...rest] = segments;
+  try {
+    if (rest.length) throw new NotFound(`no API at /api/${segments.join('/')}`);
+    if (a === 'project' && b === undefined) return project(ctx);
+    if (a === 'runs' && b === undefined) return runs(ctx);
+    if (a === 'runs') return run(ctx, b);
+    if (a === 'compare' && b === undefined) return compare(ctx, (query.get('ids') ?? '').split(',').filter(Boolean));
+    if (a === 'studies' && b === undefined) return studies(ctx);
+    if (a === 'studies') return study(ctx, b);
+    if (a === 'ledger' && b === undefined) return ledger(ctx);
+    throw new NotFound(`no API at /api/${segments.join('/')}`);
+  } catch (e) {
+    throw e instanceof RunNotFound ? new NotFound(e.message) : e;
+  }
+}

@@ -1,0 +1,225 @@
+// The dashboard in the browser: hash routes over the JSON API, tables built
+// with DOM nodes (never HTML strings, so names from the store cannot inject
+// markup) and charts drawn by vega-embed from the specs the server sends.
+// Compiled by tsc like the rest and served as an ES module; the Vega bundles
+// are loaded before it as classic scripts, hence the global.
+import { duration, fmt, when } from './format.js';
+
+interface View {
+  finalize(): void;
+}
+declare const vegaEmbed: (el: HTMLElement, spec: unknown, opts: Record<string, unknown>) => Promise<{ view: View }>;
+
+interface NamedChart {
+  name: string;
+  title: string;
+  spec: unknown;
+}
+interface RunRow {
+  id: string;
+  kind: string;
+  status: string;
+  startedAt: number;
+  endedAt: number | null;
+  epochs: number;
+  steps: number;
+  trainLoss: number | null;
+  validLoss: number | null;
+  best: { epoch: number; validLoss: number } | null;
+  metrics: Record<string, number>;
+  note: string;
+}
+
+type Child = Node | string | null | undefined | false;
+
+function h(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  for (const c of children) if (c !== null && c !== undefined && c !== false) e.append(c);
+  return e;
+}
+
+function table(header: string[], rows: Child[][], rowAttrs: (i: number) => Record<string, string> = () => ({}), cls = ''): HTMLElement {
+  return h('table', cls ? { class: cls } : {}, h('thead', {}, h('tr', {}, ...header.map((x) => h('th', {}, x)))), h('tbody', {}, ...rows.map((r, i) => h('tr', rowAttrs(i), ...r.map((c) => h('td', {}, c))))));
+}
+
+const link = (href: string, text: string) => h('a', { href }, text);
+const runLink = (id: string) => link(`#/run/${encodeURIComponent(id)}`, id);
+
+async function api<T>(path: string): Promise<T> {
+  const r = await fetch(path, { headers: { Accept: 'application/json' } });
+  const body = await r.json();
+  if (!r.ok) throw new Error(body.error ?? `${r.status} ${r.statusText}`);
+  return body as T;
+}
+
+let views: View[] = [];
+let refresh: ReturnType<typeof setTimeout> | undefined;
+
+/** Draws a chart into `parent`; marks the container rendered (or failed) so people and tests can tell. */
+async function chart(parent: HTMLElement, c: NamedChart): Promise<void> {
+  const box = h('div', { class: 'chart', 'data-chart': c.name, title: c.title });
+  parent.append(box);
+  try {
+    const r = await vegaEmbed(box, c.spec, { mode: 'vega-lite', renderer: 'svg', actions: false, ast: true });
+    views.push(r.view);
+    box.dataset.rendered = 'true';
+  } catch (e) {
+    box.dataset.error = 'true';
+    box.append(h('p', { class: 'error' }, `could not draw ${c.title}: ${(e as Error).message}`));
+  }
+}
+
+function runsTable(runs: RunRow[], select?: Set<string>): HTMLElement {
+  const metricNames = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
+  return table(
+    [...(select ? [''] : []), 'run', 'kind', 'status', 'started', 'time', 'epochs', 'train loss', 'valid loss', 'best valid', ...metricNames, 'note'],
+    runs.map((r) => {
+      const box = h('input', { type: 'checkbox', 'data-run': r.id, 'aria-label': `select ${r.id}` }) as HTMLInputElement;
+      box.addEventListener('change', () => (box.checked ? select?.add(r.id) : select?.delete(r.id)));
+      return [
+        ...(select ? [box] : []),
+        runLink(r.id),
+        r.kind,
+        r.status,
+        when(r.startedAt),
+        r.endedAt === null ? 'running' : duration(r.endedAt - r.startedAt),
+        String(r.epochs),
+        fmt(r.trainLoss),
+        fmt(r.validLoss),
+        r.best ? `${fmt(r.best.validLoss)} @${r.best.epoch}` : '–',
+        ...metricNames.map((m) => fmt(r.metrics[m])),
+        r.note,
+      ];
+    }),
+    undefined,
+    'runs',
+  );
+}
+
+async function home(main: HTMLElement): Promise<void> {
+  const { runs } = await api<{ runs: RunRow[] }>('/api/runs');
+  const selected = new Set<string>();
+  const go = h('button', { id: 'compare-selected' }, 'compare selected runs');
+  go.addEventListener('click', () => {
+    if (selected.size >= 2) location.hash = `#/compare/${[...selected].map(encodeURIComponent).join(',')}`;
+    else alert('select two or more runs to compare');
+  });
+  main.append(h('h2', {}, `Runs (${runs.length})`), runs.length ? h('div', {}, runsTable(runs, selected), go) : h('p', { class: 'muted' }, 'no runs yet: run sixstep fit, auto, lr-find or tune with this --project'));
+}
+
+async function runView(main: HTMLElement, id: string): Promise<void> {
+  const d = await api<any>(`/api/runs/${encodeURIComponent(id)}`);
+  const r = d.run;
+  main.append(h('h2', { id: 'run-title' }, `${r.kind} run ${r.id}`));
+  if (r.status === 'running') {
+    // A run still training: redraw with its newest steps every few seconds.
+    main.append(h('p', { class: 'muted' }, 'running: this page refreshes every 5 s'));
+    const here = location.hash;
+    refresh = setTimeout(() => location.hash === here && void route(), 5000);
+  }
+  main.append(runsTable([d.row]));
+  if (d.children.length) main.append(h('p', {}, 'runs within it: ', ...d.children.flatMap((c: any) => [runLink(c.id), ` (${c.kind}, ${c.status}) `])));
+  const charts = h('div', { class: 'charts' });
+  main.append(h('h2', {}, 'Curves'), d.charts.length ? charts : h('p', { class: 'muted' }, 'nothing recorded to plot yet'));
+  await Promise.all(d.charts.map((c: NamedChart) => chart(charts, c)));
+  if (d.ladder.length) {
+    main.append(
+      h('h2', {}, 'Regularization ladder (step 4)'),
+      table(['rung', 'probe', 'train loss', 'valid loss', 'outcome'], d.ladder.map((p: any) => [p.rung, p.label, fmt(p.trainLoss), fmt(p.validLoss), p.outcome])),
+    );
+  }
+  if (d.decisions.length) main.append(h('h2', {}, 'Decisions'), table(['#', 'step', 'action', 'reason'], d.decisions.map((x: any) => [String(x.seq), String(x.step), x.action, x.reason])));
+  if (d.epochs.length) {
+    const names = [...new Set<string>(d.epochs.flatMap((e: any) => Object.keys(e.metrics)))].sort();
+    main.append(h('h2', {}, 'Epochs'), table(['epoch', 'train loss', 'valid loss', ...names, 'seconds'], d.epochs.map((e: any) => [String(e.epoch + 1), fmt(e.trainLoss), fmt(e.validLoss), ...names.map((n) => fmt(e.metrics[n])), fmt(e.seconds)])));
+  }
+  if (d.artifacts.length) main.append(h('h2', {}, 'Artifacts'), table(['kind', 'path', 'bytes', 'sha256'], d.artifacts.map((a: any) => [a.kind, a.path, String(a.bytes), a.sha256.slice(0, 12)])));
+  main.append(h('h2', {}, 'Configuration'), h('pre', {}, JSON.stringify(r.config, null, 2)), h('h2', {}, 'Summary'), h('pre', {}, JSON.stringify(r.summary, null, 2)));
+}
+
+async function compareView(main: HTMLElement, ids: string[]): Promise<void> {
+  const d = await api<any>(`/api/compare?ids=${ids.map(encodeURIComponent).join(',')}`);
+  main.append(h('h2', { id: 'compare-title' }, `Comparing ${d.runs.length} runs`));
+  main.append(
+    table(
+      ['', ...d.runs.map((r: RunRow) => r.id)],
+      d.rows.map((row: any) => [row.label, ...row.values]),
+      (i): Record<string, string> => (d.rows[i].differs ? { class: 'differs' } : {}),
+      'compare',
+    ),
+    h('p', { class: 'muted' }, 'highlighted rows differ between the runs'),
+  );
+  const overlay = h('div', { class: 'charts' });
+  main.append(overlay);
+  const columns = h('div', { class: 'side-by-side', id: 'side-by-side' });
+  main.append(columns);
+  const jobs: Promise<void>[] = [chart(overlay, { name: 'compare', title: 'Loss per epoch, all runs', spec: d.overlay })];
+  d.runs.forEach((r: RunRow, i: number) => {
+    const col = h('section', { class: 'compare-run', 'data-run': r.id }, h('h3', {}, runLink(r.id)), h('p', {}, `${r.kind}, ${r.status}, ${r.epochs} epochs, valid loss ${fmt(r.validLoss)}`));
+    columns.append(col);
+    for (const c of d.charts[i] as NamedChart[]) jobs.push(chart(col, c));
+  });
+  await Promise.all(jobs);
+}
+
+async function studyView(main: HTMLElement, name: string): Promise<void> {
+  const d = await api<any>(`/api/studies/${encodeURIComponent(name)}`);
+  main.append(h('h2', { id: 'study-title' }, `Study ${d.name}`), d.best ? h('p', {}, `best: trial ${d.best.trialNumber}, validation loss ${fmt(d.best.value)}`) : '');
+  const charts = h('div', { class: 'charts' });
+  main.append(charts);
+  await chart(charts, { name: 'trials', title: 'Trials', spec: d.chart });
+  const params = [...new Set<string>(d.trials.flatMap((t: any) => Object.keys(t.params ?? {})))].sort();
+  main.append(table(['trial', 'state', 'validation loss', ...params, 'run'], d.trials.map((t: any) => [String(t.trialNumber), t.state, fmt(t.value), ...params.map((p) => fmt(t.params?.[p])), t.runId ? runLink(t.runId) : '–'])));
+}
+
+async function ledgerView(main: HTMLElement): Promise<void> {
+  const d = await api<any>('/api/ledger');
+  main.append(
+    h('h2', { id: 'ledger-title' }, `Test ledger (${d.evaluations} evaluations)`),
+    h('p', {}, 'Every look at the sealed test set is recorded here; each is a chance to overfit to it.'),
+    table(['when', 'model', 'run', 'metric', 'value', 'data', 'note'], d.entries.map((e: any) => [when(e.at), e.modelId, e.runId ? runLink(e.runId) : '–', e.metricName, fmt(e.value), e.datasetFingerprint.slice(0, 12), e.note ?? ''])),
+  );
+}
+
+async function nav(): Promise<void> {
+  const [p, s] = await Promise.all([api<any>('/api/project'), api<any>('/api/studies')]);
+  const el = document.getElementById('nav')!;
+  el.replaceChildren(
+    h('h1', {}, `sixstep · ${p.name}`),
+    h('div', { class: 'dir' }, p.dir),
+    h('h2', {}, 'Project'),
+    link('#/', `Runs (${p.runs})`),
+    link('#/ledger', `Test ledger (${p.testEvaluations})`),
+    ...(p.projects.length > 1 ? [h('h2', {}, 'Projects in this store'), ...p.projects.map((x: any) => h('div', {}, x.name))] : []),
+    h('h2', {}, 'Studies'),
+    ...(s.studies.length ? s.studies.map((x: any) => link(`#/study/${encodeURIComponent(x.name)}`, `${x.name} (${x.trials})`)) : [h('div', { class: 'muted' }, 'none')]),
+  );
+}
+
+async function route(): Promise<void> {
+  clearTimeout(refresh);
+  for (const v of views) v.finalize();
+  views = [];
+  const main = document.getElementById('main')!;
+  main.replaceChildren();
+  const [, view, arg = ''] = location.hash.split('/');
+  try {
+    if (view === 'run') await runView(main, decodeURIComponent(arg));
+    else if (view === 'compare') await compareView(main, arg.split(',').map(decodeURIComponent));
+    else if (view === 'study') await studyView(main, decodeURIComponent(arg));
+    else if (view === 'ledger') await ledgerView(main);
+    else await home(main);
+  } catch (e) {
+    main.append(h('p', { class: 'error' }, (e as Error).message));
+  }
+  main.dataset.view = view || 'runs';
+  main.dataset.ready = 'true';
+}
+
+window.addEventListener('hashchange', () => {
+  delete document.getElementById('main')!.dataset.ready;
+  void route();
+});
+void nav().catch((e) => document.getElementById('nav')!.append(h('p', { class: 'error' }, (e as Error).message)));
+void route();

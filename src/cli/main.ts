@@ -8,6 +8,11 @@ import { tuneCommand } from './commands/tune.js';
 import { autoCommand } from './commands/auto.js';
 import { testCommand } from './commands/test.js';
 import { doctorCommand } from './commands/doctor.js';
+import { serveCommand } from './commands/serve.js';
+import { predictCommand } from './commands/predict.js';
+import { runsCommand } from './commands/runs.js';
+import { uiCommand } from './commands/ui.js';
+import { reportCommand } from './commands/report.js';
 import { report } from './errors.js';
 
 export function buildProgram(): Command {
@@ -24,6 +29,11 @@ export function buildProgram(): Command {
   autoCommand(program);
   testCommand(program);
   doctorCommand(program);
+  serveCommand(program);
+  predictCommand(program);
+  runsCommand(program);
+  uiCommand(program);
+  reportCommand(program);
   return program;
 }
 

@@ -111,7 +111,9 @@ export function diagnose(runs: RunSummary[], decisions: DecisionRecord[], ledger
   }
   let rw: Diagnosis['realWorld'] = null;
   if (realWorld) {
-    const worse = realWorld.testValue !== null && realWorld.value < realWorld.testValue - 0.05;
+    // Accuracy: higher is better; error metrics (rmse, mae): lower is better.
+    const t = realWorld.testValue;
+    const worse = t !== null && (realWorld.metric === 'accuracy' ? realWorld.value < t - 0.05 : realWorld.value > t * 1.25);
     rw = { ...realWorld, verdict: worse ? 'real-world performance is poor while test performance was good' : 'real-world performance matches the test' };
     if (worse) next.push('[step 6] change the validation and test sets (they may not reflect the real world) and check the network still performs; if it does and still fails in the real world, re-examine the cost function (the objective)');
   }

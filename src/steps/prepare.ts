@@ -70,6 +70,8 @@ export interface Prepared {
   targets(split: 'train' | 'validation'): Float64Array;
   /** Regression: each numeric input column as a prediction of the validation targets ("copy yesterday's value"). */
   copyCandidates: Array<{ column: string; predictions: Float64Array }>;
+  /** Tables: the raw training rows (the reference for drift monitoring when the model is served). */
+  trainTable?: Table;
 }
 
 function targetScale(enc: EncodedTable): { mean: number; std: number } {
@@ -231,6 +233,7 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
     test,
     targets: (which) => targetArray(which === 'train' ? train : valid),
     copyCandidates: copyColumns(schema, split.validation, valid),
+    trainTable: split.train,
   };
 }
 

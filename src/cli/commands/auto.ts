@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { autopilot } from '../../steps/autopilot.js';
 import { saveModelDir } from '../../artifact/index.js';
+import { writeReferenceProfile } from '../../serve/index.js';
 import { renderReport, confusionMatrix, regressionPairs } from '../../report/index.js';
 import { addDataOptions, plan, planJson, Interrupt, type DataOptions } from '../common.js';
 import { makeOut } from '../output.js';
@@ -67,6 +68,8 @@ Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline, 130 inter
               dataFingerprint: p.prepared.fingerprint,
               extra: { decisions: s.decisions.length, run: run.id },
             });
+            // What the served model's inputs are compared against: the training rows only.
+            if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema);
           }
           // Confusion matrix or residuals on the validation set (the test set stays read once).
           let confusion = null;

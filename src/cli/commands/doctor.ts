@@ -1,6 +1,7 @@
 // sixstep doctor: where the project stands in the playbook, and what to do next.
 import type { Command } from 'commander';
 import { diagnose } from '../../steps/doctor.js';
+import { realWorldSummary } from '../../serve/index.js';
 import { openProject } from '../common.js';
 import { makeOut } from '../output.js';
 
@@ -20,11 +21,13 @@ export function doctorCommand(program: Command): void {
         const decisions = latest ? store.decisionsOf(latest.id) : [];
         const fp = (latest?.summary as any)?.dataFingerprint ?? (latest?.config as any)?.fingerprint;
         const ledger = store.ledger(fp ? { datasetFingerprint: fp } : {});
-        const d = diagnose(runs as any, decisions, ledger);
+        const rw = realWorldSummary(store);
+        const d = diagnose(runs as any, decisions, ledger, rw ? { metric: rw.metric, value: rw.value, testValue: rw.testValue } : null);
         out.say(`${out.color.bold(`Step ${d.step}`)} — ${d.stepTitle}${d.latestRun ? ` (latest run ${d.latestRun})` : ''}`);
         if (d.bias) out.say(`bias:     training loss ${d.bias.trainLoss.toPrecision(4)} against "${d.bias.baseline}" ${d.bias.baselineLoss.toPrecision(4)}; best training loss so far ${d.bias.bestTrainLoss.toPrecision(4)} — ${d.bias.verdict}`);
         if (d.variance) out.say(`variance: validation − training = ${d.variance.gap.toPrecision(3)} — ${d.variance.verdict}`);
         if (d.test) out.say(`test gap: test − validation = ${d.test.gap.toPrecision(3)} over ${d.test.evaluations} evaluation(s) — ${d.test.verdict}`);
+        if (d.realWorld) out.say(`real world: ${d.realWorld.metric} ${d.realWorld.value.toPrecision(4)} against test ${d.realWorld.testValue?.toPrecision(4) ?? '–'} — ${d.realWorld.verdict}`);
         out.say('next:');
         for (const n of d.next) out.say(`  - ${n}`);
         out.result(d);

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { fitTrainingSet } from '../../steps/fit_training_set.js';
 import { signalVerdict } from '../../steps/diagnosis.js';
 import { saveModelDir } from '../../artifact/index.js';
+import { writeReferenceProfile } from '../../serve/index.js';
 import { writeChart, lossCurvesChart, stepChart } from '../../plot/index.js';
 import type { OptimizerKind, ScheduleKind } from '../../steps/fit.js';
 import { addDataOptions, plan, plotsDir, Interrupt, type DataOptions } from '../common.js';
@@ -78,6 +79,8 @@ Exit codes: 0 trained, 3 bad data, 5 no signal beyond the naive baseline, 130 in
             metrics: { train: last ? { loss: last.trainLoss } : null, validation: last ? { loss: last.validLoss, ...last.metrics } : null, test: null },
             dataFingerprint: p.prepared.fingerprint,
           });
+          // What the served model's inputs are compared against: the training rows only.
+          if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema);
           const plots = plotsDir(p.projectDir);
           const curves = await writeChart(
             lossCurvesChart(r.history.flatMap((h) => [{ epoch: h.epoch + 1, series: 'training', value: h.trainLoss }, { epoch: h.epoch + 1, series: 'validation', value: h.validLoss ?? NaN }])),

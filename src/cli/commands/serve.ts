@@ -1,0 +1,77 @@
+// sixstep serve: step 6 — put a saved model behind HTTP on this machine
+// (127.0.0.1 unless told otherwise), watch drift, take feedback. SIGTERM or
+// Ctrl-C lets in-flight requests finish, saves the records, then exits.
+import type { Command } from 'commander';
+import { Predictor, createServer, listen, testValueOf } from '../../serve/index.js';
+import { openProject } from '../common.js';
+import { makeOut } from '../output.js';
+
+interface ServeOptions {
+  model: string;
+  port: string;
+  host: string;
+  project: string;
+  bodyLimit: string;
+  maxRows: string;
+  batchRows: string;
+  json?: boolean;
+}
+
+export function serveCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('step 6: serve a saved model over HTTP (predict, health, ready, model, drift, feedback)')
+    .requiredOption('--model <dir>', 'a model directory written by fit or auto')
+    .option('--port <n>', 'port (0: any free port)', '8080')
+    .option('--host <address>', 'address to bind; the default keeps the server on this machine', '127.0.0.1')
+    .option('--project <dir>', 'project folder whose store records predictions, feedback and drift', 'sixstep-project')
+    .option('--body-limit <bytes>', 'largest request body; larger ones get 413', String(1 << 20))
+    .option('--max-rows <n>', 'most rows in one request', '10000')
+    .option('--batch-rows <n>', 'most rows of concurrent requests joined in one forward pass (0: no micro-batching)', '512')
+    .option('--json', 'print one JSON line when listening')
+    .addHelpText('after', `
+Routes:
+  POST /predict   {"rows": [{"<column>": <value>, …}]} → predictions with ids (and class probabilities)
+  POST /feedback  {"labels": [{"id": "<prediction id>", "label": <true class or value>}]} → real-world metric
+  GET  /health, /ready, /model, /drift
+Example:
+  sixstep serve --model sixstep-project/models/<run> --port 8080
+  curl -s localhost:8080/predict -H 'content-type: application/json' -d '{"rows":[{"Beak Length (mm)":39.1, …}]}'`)
+    .action(async (o: ServeOptions) => {
+      const out = makeOut(Boolean(o.json));
+      const predictor = Predictor.load(o.model);
+      const { store } = openProject(o.project);
+      let served;
+      try {
+        served = createServer({ predictor, store, testValue: testValueOf(store, predictor, o.model), bodyLimit: Number(o.bodyLimit), maxRows: Number(o.maxRows), batchRows: Number(o.batchRows) });
+      } catch (e) {
+        predictor.dispose();
+        store.close();
+        throw e;
+      }
+      const s = served;
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        if (!o.json) process.stdout.write(`${signal}: finishing in-flight requests…\n`);
+        void s
+          .close()
+          .then(() => {
+            predictor.dispose();
+            store.close();
+            process.exit(0);
+          })
+          .catch((e) => {
+            process.stderr.write(`error while shutting down: ${(e as Error).message}\n`);
+            process.exit(1);
+          });
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      const url = await listen(s, { host: o.host, port: Number(o.port) });
+      out.say(`serving ${predictor.dir} (${predictor.task}) at ${url}`);
+      if (!['127.0.0.1', 'localhost', '::1'].includes(o.host)) out.say(out.color.yellow(`note: bound to ${o.host}: the model is reachable from other machines, and the server has no authentication`));
+      out.result({ url, model: predictor.dir, modelKey: predictor.modelKey, task: predictor.task, reference: s.monitor.reference.source });
+    });
+}

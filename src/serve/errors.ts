@@ -1,0 +1,31 @@
+// Bad input at serving time: a field the model needs is absent or holds a
+// value of the wrong type. It names the field and the row so a client can fix
+// its request; the HTTP layer maps it to 400 (missing) or 422 (wrong type).
+
+export class InputError extends Error {
+  override name = 'InputError';
+  constructor(
+    /** The offending field (a column name, or a body path such as "labels[2].id"). */
+    readonly field: string,
+    /** 0-based index of the row in the request, or null for the request as a whole. */
+    readonly row: number | null,
+    /** 'missing' (absent field) or 'type' (present but unusable). */
+    readonly problem: 'missing' | 'type',
+    message: string,
+  ) {
+    super(message);
+  }
+
+  get status(): 400 | 422 {
+    return this.problem === 'missing' ? 400 : 422;
+  }
+
+  toJSON(): { error: string; field: string; row: number | null; problem: string } {
+    return { error: this.message, field: this.field, row: this.row, problem: this.problem };
+  }
+}
+
+/** A model directory that verifies but holds a model kind this server cannot feed from JSON rows. */
+export class UnsupportedModelError extends Error {
+  override name = 'UnsupportedModelError';
+}

@@ -1,0 +1,210 @@
+// In-process inference from a model directory: verify the checksums and the
+// manifest (readModelDir), build the module from the manifest's plain-JSON
+// architecture with our own code (nothing from the artifact is executed),
+// load the weights, then encode rows with exactly the training preprocessing
+// (medians, vocabularies with their <unknown> entry, standardization).
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readModelDir, ModelDirError, CHECKSUMS, MANIFEST, type ModelManifest } from '../artifact/index.js';
+import { buildModel, type ModelSpec } from '../steps/architecture.js';
+import type { Preprocessing } from '../steps/prepare.js';
+import { Preprocessor, DataError, tableFromRows, type EncodedTable, type EncodeReport, type Row, type Table, type Task } from '../data/index.js';
+import { tensor, tidy, noGrad } from '../tensor/index.js';
+import type { Module } from '../nn/index.js';
+import { checkRows, inputFields, type InputField } from './input.js';
+import { UnsupportedModelError } from './errors.js';
+
+/** One prediction; `id` lets feedback refer to it later. */
+export interface Prediction {
+  id: string;
+  /** Binary/multiclass: the most probable class. */
+  label?: string;
+  /** Multilabel: the labels with probability ≥ 0.5. */
+  labels?: string[];
+  /** Classification: the probability of every class (multilabel: of every label, independently). */
+  probabilities?: Record<string, number>;
+  /** Regression: the predicted value, in the target's units. */
+  value?: number;
+}
+
+export interface PredictorOptions {
+  /** Rows per forward pass, to bound memory on large batches. Default 4096. */
+  chunkRows?: number;
+  /** Makes prediction ids. Default crypto.randomUUID. */
+  newId?: () => string;
+}
+
+export interface TablePredictions {
+  predictions: Prediction[];
+  /** The source line of each prediction. */
+  lines: number[];
+  /** Rows skipped (lenient), missing cells filled and unseen categories, as the encoder counted them. */
+  report: EncodeReport;
+}
+
+/** Rows that passed Predictor.check (the brand keeps unchecked rows out of predictChecked). */
+export type CheckedRows = Row[] & { readonly __checked: true };
+
+const FAMILIES = new Set(['tabular', 'resnet', 'sequence']);
+
+export class Predictor {
+  /** Absolute path of the model directory. */
+  readonly dir: string;
+  readonly manifest: ModelManifest<ModelSpec, Preprocessing>;
+  readonly task: Task;
+  /** Class (or label) names in output order; null for regression. */
+  readonly classes: string[] | null;
+  /** The fields every input row must carry. */
+  readonly fields: InputField[];
+  /** SHA-256 of the manifest: identifies the model wherever its directory moves. */
+  readonly modelKey: string;
+  readonly preprocessor: Preprocessor;
+  private readonly textColumn: string | undefined;
+  private readonly missingTokens: ReadonlySet<string>;
+  private model: Module | null;
+  private readonly chunkRows: number;
+  private readonly newId: () => string;
+
+  private constructor(dir: string, manifest: ModelManifest<ModelSpec, Preprocessing>, model: Module, modelKey: string, o: PredictorOptions) {
+    const pre = manifest.preprocessing;
+    if (pre.kind === 'image') throw new UnsupportedModelError(`${join(dir, MANIFEST)}: image models take pixels, not JSON rows; serving them is not supported`);
+    this.dir = dir;
+    this.manifest = manifest;
+    this.model = model;
+    this.modelKey = modelKey;
+    this.preprocessor = Preprocessor.fromJSON(pre.preprocessor);
+    this.task = (this.preprocessor.task ?? manifest.task) as Task;
+    this.classes = this.preprocessor.classes;
+    this.fields = inputFields(pre.preprocessor);
+    this.textColumn = pre.kind === 'sequence' ? pre.textColumn : undefined;
+    this.missingTokens = new Set(pre.preprocessor.missingTokens);
+    this.chunkRows = Math.max(1, o.chunkRows ?? 4096);
+    this.newId = o.newId ?? randomUUID;
+  }
+
+  /** Verifies and loads a model directory; throws ModelDirError naming the bad file. */
+  static load(dir: string, o: PredictorOptions = {}): Predictor {
+    const abs = resolve(dir);
+    const read = readModelDir<ModelSpec, Preprocessing>(abs);
+    const m = read.manifest;
+    const manifestPath = join(abs, MANIFEST);
+    if (!m.architecture || !FAMILIES.has((m.architecture as { family?: string }).family ?? '')) throw new ModelDirError(manifestPath, `unknown architecture ${JSON.stringify((m.architecture as { family?: string })?.family)}`);
+    if (!m.preprocessing || !['tabular', 'sequence', 'image'].includes(m.preprocessing.kind)) throw new ModelDirError(manifestPath, 'has no usable preprocessing section');
+    if (m.preprocessing.kind === 'image') throw new UnsupportedModelError(`${manifestPath}: image models take pixels, not JSON rows; serving them is not supported`);
+    const modelKey = (JSON.parse(readFileSync(join(abs, CHECKSUMS), 'utf8')) as Record<string, string>)[MANIFEST];
+    let model: Module;
+    try {
+      model = buildModel(m.architecture);
+    } catch (e) {
+      throw new ModelDirError(manifestPath, `its architecture cannot be built: ${(e as Error).message}`);
+    }
+    try {
+      read.loadWeights(model);
+      model.eval();
+      return new Predictor(abs, m, model, modelKey, o);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
+
+  /** The metric the real world is judged by: accuracy for classification, rmse for regression. */
+  get metric(): 'accuracy' | 'rmse' {
+    return this.task === 'regression' ? 'rmse' : 'accuracy';
+  }
+
+  /**
+   * Validates rows (InputError naming the field and row index), encodes them
+   * with the training preprocessing and predicts.
+   */
+  predict(rows: unknown): Prediction[] {
+    return this.predictChecked(this.check(rows));
+  }
+
+  /** Validation alone (the server runs it before any work): InputError naming the field and row. */
+  check(rows: unknown): CheckedRows {
+    return checkRows(rows, this.fields, this.missingTokens) as CheckedRows;
+  }
+
+  /** Predicts rows that passed check(). */
+  predictChecked(rows: CheckedRows): Prediction[] {
+    if (rows.length === 0) return [];
+    // Checked rows cannot fail to encode; strict mode would say so if they did.
+    return this.run(this.preprocessor.transform(tableFromRows(rows, '<request>')));
+  }
+
+  /**
+   * Batch prediction over a table read from a file: a missing column or a bad
+   * value is a DataError naming the file and line, as in training; lenient
+   * mode skips such rows and reports them.
+   */
+  predictTable(table: Table, o: { lenient?: boolean } = {}): TablePredictions {
+    const missing = this.fields.filter((f) => !table.columns.includes(f.name)).map((f) => f.name);
+    if (missing.length) throw new DataError(table.file, 1, `the model's input column${missing.length > 1 ? 's' : ''} ${missing.map((c) => JSON.stringify(c)).join(', ')}`, `columns ${table.columns.map((c) => JSON.stringify(c)).join(', ')}`);
+    // Only the features: a target column in the file must not make rows without a label disappear.
+    const rows: Row[] = table.rows.map((r) => {
+      const o: Row = {};
+      for (const f of this.fields) o[f.name] = r[f.name];
+      return o;
+    });
+    const enc = this.preprocessor.transform({ ...table, columns: this.fields.map((f) => f.name), rows }, { lenient: o.lenient ?? false });
+    return { predictions: this.run(enc), lines: enc.lines, report: enc.report };
+  }
+
+  private run(enc: EncodedTable): Prediction[] {
+    const model = this.model;
+    if (!model) throw new Error('the predictor was disposed');
+    const out: Prediction[] = [];
+    const d = enc.features.length;
+    const ids = this.textColumn ? enc.text[this.textColumn] : null;
+    const L = ids ? ids.length / Math.max(1, enc.n) : 0;
+    for (let s = 0; s < enc.n; s += this.chunkRows) {
+      const m = Math.min(this.chunkRows, enc.n - s);
+      const { values, width } = tidy(() =>
+        noGrad(() => {
+          const x = ids ? tensor(ids.subarray(s * L, (s + m) * L), { shape: [m, L] }).to('int64') : tensor(enc.x.subarray(s * d, (s + m) * d), { shape: [m, d] });
+          let y = model.forward(x);
+          if (y.shape.length === 1) y = y.reshape(m, 1);
+          const p = this.task === 'multiclass' ? y.softmax(1) : this.task === 'regression' ? y : y.sigmoid();
+          return { values: p.to('float64').data() as Float64Array, width: y.shape[1] };
+        }),
+      );
+      for (let i = 0; i < m; i++) out.push(this.describe(values.subarray(i * width, (i + 1) * width)));
+    }
+    return out;
+  }
+
+  private describe(v: Float64Array): Prediction {
+    const id = this.newId();
+    const classes = this.classes ?? [];
+    switch (this.task) {
+      case 'regression':
+        return { id, value: v[0] };
+      case 'binary': {
+        const p = v[0];
+        return { id, label: p >= 0.5 ? classes[1] : classes[0], probabilities: { [classes[0]]: 1 - p, [classes[1]]: p } };
+      }
+      case 'multiclass': {
+        let best = 0;
+        const probabilities: Record<string, number> = {};
+        for (let k = 0; k < classes.length; k++) {
+          probabilities[classes[k]] = v[k];
+          if (v[k] > v[best]) best = k;
+        }
+        return { id, label: classes[best], probabilities };
+      }
+      case 'multilabel': {
+        const probabilities: Record<string, number> = {};
+        classes.forEach((c, k) => (probabilities[c] = v[k]));
+        return { id, labels: classes.filter((_, k) => v[k] >= 0.5), probabilities };
+      }
+    }
+  }
+
+  /** Releases the module's tensors. Predicting afterwards throws. */
+  dispose(): void {
+    this.model?.dispose();
+    this.model = null;
+  }
+}

@@ -1,0 +1,190 @@
+// The HTTP face of a Predictor (fastify). Every request is checked before any
+// work: the body size by fastify's bodyLimit (413 before the handler runs),
+// the envelope by a JSON schema (400), and each row's fields by the model's
+// input rules (400 missing field, 422 wrong type, naming field and row). No
+// route takes a path or file name: the model directory is fixed at start-up.
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Store } from '../store/index.js';
+import type { Cell } from '../data/index.js';
+import { toNumber } from '../data/index.js';
+import type { Predictor, CheckedRows } from './predictor.js';
+import { DriftMonitor } from './drift.js';
+import { readReferenceProfile, classKeyOf, type ReferenceProfile } from './reference.js';
+import { ServeRecords, type FeedbackItem } from './records.js';
+import { InputError } from './errors.js';
+import { MicroBatcher } from './batcher.js';
+
+export interface ServerOptions {
+  predictor: Predictor;
+  /** The project store predictions, feedback and drift are written to. */
+  store: Store;
+  /** The model's test value of its metric (accuracy or rmse), shown beside the real-world one. Default: the manifest's metrics.test, else none. */
+  testValue?: number | null;
+  /** Drift reference. Default: the model directory's reference.json, else an approximation from the manifest. */
+  reference?: ReferenceProfile;
+  /** Largest request body in bytes; larger ones get 413 before any handler. Default 1 MiB. */
+  bodyLimit?: number;
+  /** Most rows (or feedback labels) in one request. Default 10 000. */
+  maxRows?: number;
+  /** Drift reports are saved to the store at most this often (ms). Default 5000. */
+  driftSaveMs?: number;
+  /** Most rows of concurrent requests joined in one forward pass (micro-batching); 0 turns it off. Default 512. */
+  batchRows?: number;
+  /** fastify's logger. Default false. */
+  logger?: boolean;
+}
+
+export interface Served {
+  app: FastifyInstance;
+  monitor: DriftMonitor;
+  records: ServeRecords;
+  /** Stops accepting requests, lets in-flight ones finish, then flushes records and saves the drift report. The predictor and store stay with their owner. */
+  close(): Promise<void>;
+}
+
+/** The test value of the model's metric recorded in its manifest, if any. */
+export function manifestTestValue(predictor: Predictor): number | null {
+  const v = predictor.manifest.metrics?.test?.[predictor.metric];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export function createServer(o: ServerOptions): Served {
+  const { predictor } = o;
+  const maxRows = o.maxRows ?? 10_000;
+  const reference = o.reference ?? readReferenceProfile(predictor.dir, predictor.manifest, predictor.modelKey);
+  const monitor = new DriftMonitor(reference, { missingTokens: predictor.manifest.preprocessing.kind === 'image' ? [] : predictor.manifest.preprocessing.preprocessor.missingTokens });
+  const records = new ServeRecords(o.store, { key: predictor.modelKey, dir: predictor.dir, task: predictor.task, metric: predictor.metric, testValue: o.testValue ?? manifestTestValue(predictor) });
+  const app = Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit ?? 1 << 20, return503OnClosing: true, forceCloseConnections: 'idle' });
+  const batcher = o.batchRows === 0 ? null : new MicroBatcher(predictor, { maxRows: o.batchRows ?? 512 });
+  let closing = false;
+  // What the preHandlers validated, handed to the handlers.
+  const checked = new WeakMap<FastifyRequest, CheckedRows>();
+  const feedback = new WeakMap<FastifyRequest, FeedbackItem[]>();
+  const driftSaveMs = o.driftSaveMs ?? 5000;
+  let lastSave = 0;
+  const saveDrift = (force = false) => {
+    const now = Date.now();
+    if (!force && now - lastSave < driftSaveMs) return;
+    lastSave = now;
+    records.saveDrift(monitor.report());
+  };
+
+  app.setErrorHandler((err: FastifyError | InputError, _req, reply) => {
+    if (err instanceof InputError) return reply.code(err.status).send(err.toJSON());
+    const status = (err as FastifyError).statusCode ?? 500;
+    if (status < 500) {
+      const v = (err as FastifyError).validation?.[0];
+      const field = v ? String((v.params as { missingProperty?: string }).missingProperty ?? v.instancePath.replace(/^\//, '').replace(/\//g, '.')) || 'body' : null;
+      return reply.code(status).send({ error: err.message, ...(field ? { field } : {}), code: (err as FastifyError).code });
+    }
+    app.log.error(err);
+    return reply.code(500).send({ error: 'internal error' });
+  });
+
+  // While draining, each finished response closes its connection, so keep-alive clients do not hold the exit up.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+
+  app.get('/health', async () => ({ status: 'ok' }));
+
+  app.get('/ready', async (_req, reply) => (closing ? reply.code(503).send({ ready: false, reason: 'shutting down' }) : { ready: true, model: predictor.modelKey }));
+
+  app.get('/model', async () => {
+    const m = predictor.manifest;
+    return {
+      model: predictor.modelKey,
+      task: predictor.task,
+      classes: predictor.classes,
+      inputs: predictor.fields,
+      schema: m.preprocessing.kind === 'image' ? null : m.preprocessing.schema.columns.map((c) => ({ name: c.name, kind: c.kind, role: c.role })),
+      costFunction: m.costFunction,
+      metrics: m.metrics,
+      realWorldMetric: predictor.metric,
+      dataFingerprint: m.dataFingerprint,
+      createdAt: m.createdAt,
+      versions: m.versions,
+      reference: reference.source,
+    };
+  });
+
+  app.get('/drift', async () => ({ ...monitor.report(), realWorld: records.realWorld() }));
+
+  app.post(
+    '/predict',
+    {
+      schema: { body: { type: 'object', required: ['rows'], properties: { rows: { type: 'array', minItems: 1, maxItems: maxRows, items: { type: 'object' } } } } },
+      // The model's own input rules, before the handler does any work.
+      preHandler: async (req) => {
+        checked.set(req, predictor.check((req.body as { rows: unknown }).rows));
+      },
+    },
+    async (req) => {
+      const rows = checked.get(req)!;
+      const predictions = batcher ? await batcher.predict(rows) : predictor.predictChecked(rows);
+      monitor.observe(rows, predictions);
+      records.record(predictions);
+      saveDrift();
+      return { model: predictor.modelKey, predictions };
+    },
+  );
+
+  app.post(
+    '/feedback',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['labels'],
+          properties: { labels: { type: 'array', minItems: 1, maxItems: maxRows, items: { type: 'object', required: ['id', 'label'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } } },
+        },
+      },
+      preHandler: async (req) => {
+        feedback.set(req, parseFeedback(predictor, (req.body as { labels: Array<{ id: string; label: unknown }> }).labels));
+      },
+    },
+    async (req) => {
+      const { accepted, unknown } = records.feedback(feedback.get(req)!);
+      return { accepted, unknown, realWorld: records.realWorld() };
+    },
+  );
+
+  return {
+    app,
+    monitor,
+    records,
+    async close() {
+      closing = true;
+      await app.close();
+      records.close();
+      saveDrift(true);
+    },
+  };
+}
+
+/** True labels in the model's terms: a known class (as the training encoder keys it) or a finite number. */
+function parseFeedback(predictor: Predictor, labels: Array<{ id: string; label: unknown }>): FeedbackItem[] {
+  const classes = predictor.classes ?? [];
+  const pre = predictor.manifest.preprocessing.kind === 'image' ? null : predictor.manifest.preprocessing.preprocessor;
+  return labels.map((l, i) => {
+    const field = `labels[${i}].label`;
+    if (predictor.task === 'regression') {
+      const x = typeof l.label === 'object' ? null : toNumber(l.label as Cell);
+      if (x === null || !Number.isFinite(x)) throw new InputError(field, i, 'type', `labels[${i}]: "label" must be a finite number, found ${JSON.stringify(l.label)}`);
+      return { id: l.id, value: x };
+    }
+    if (predictor.task === 'multilabel') {
+      if (!Array.isArray(l.label) || !l.label.every((x) => typeof x === 'string' && classes.includes(x))) throw new InputError(field, i, 'type', `labels[${i}]: "label" must be an array of labels among ${JSON.stringify(classes)}`);
+      return { id: l.id, label: classes.filter((c) => (l.label as string[]).includes(c)).join('|') };
+    }
+    const key = pre && l.label !== null && typeof l.label !== 'object' ? classKeyOf(pre, l.label as Cell) : null;
+    if (key === null || !classes.includes(key)) throw new InputError(field, i, 'type', `labels[${i}]: "label" must be one of ${JSON.stringify(classes)}, found ${JSON.stringify(l.label)}`);
+    return { id: l.id, label: key };
+  });
+}
+
+/** Listens on host:port (default 127.0.0.1, an ephemeral port); resolves to the base URL. */
+export async function listen(served: Served, o: { host?: string; port?: number } = {}): Promise<string> {
+  return served.app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 0 });
+}

@@ -6,6 +6,8 @@ export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export * as train from './train/index.js';
 export * as models from './models/index.js';
+export * as steps from './steps/index.js';
+export * as serve from './serve/index.js';
 export * as store from './store/index.js';
 export * as artifact from './artifact/index.js';
 export * as plot from './plot/index.js';

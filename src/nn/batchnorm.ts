@@ -25,7 +25,8 @@ abstract class BatchNorm extends Module {
   readonly runningVar: Tensor | null;
   readonly numBatchesTracked: Tensor | null;
   readonly eps: number;
-  readonly momentum: number | null;
+  /** Writable: re-estimating the running statistics uses a cumulative average (null). */
+  momentum: number | null;
 
   constructor(o: BatchNormOptions) {
     super();

@@ -2,7 +2,7 @@
 // embedding with a triplet loss on some classes, so that images of one class
 // lie close together and other classes further away; then classify classes
 // the network never saw from a single example each, by nearest embedding.
-import { Tensor, tensor, tidy, noGrad, cat, eye, ArgumentError } from '../tensor/index.js';
+import { Tensor, tensor, tidy, noGrad, cat, ArgumentError } from '../tensor/index.js';
 import { Module, tripletMarginLoss, type CostFunction } from '../nn/index.js';
 import { ResNet } from '../models/index.js';
 import { AdamW, OneCycleLR } from '../optim/index.js';
@@ -150,33 +150,6 @@ export function tripletCost(o: { margin?: number } = {}): CostFunction {
     tidy(() => {
       const [a, p, n] = thirds(emb);
       return tripletMarginLoss(a, p, n, { margin });
-    });
-}
-
-/**
- * Batch-hard triplet loss (Hermans, Beyer & Leibe 2017), written out over
- * tensors: for every row, its farthest same-label row and its nearest
- * other-label row in the batch, max(d⁺ − d⁻ + margin, 0), averaged. Uses the
- * labels, not the layout, so any labelled batch works; rows without a positive
- * or a negative in the batch are left out.
- */
-export function batchHardTripletCost(o: { margin?: number } = {}): CostFunction {
-  const margin = o.margin ?? 0.5;
-  return (emb: Tensor, labels: Tensor) =>
-    tidy(() => {
-      const n = emb.shape[0];
-      // ‖a − b‖² = ‖a‖² + ‖b‖² − 2a·b; the clamp keeps sqrt's gradient finite at 0.
-      const sq = emb.square().sum(1, true);
-      const d = sq.add(sq.t()).sub(emb.matmul(emb.t()).mul(2)).clamp(1e-12).sqrt();
-      const same = labels.unsqueeze(1).eq(labels.unsqueeze(0)).float();
-      const self = eye(n);
-      const posMask = same.sub(self);
-      const hardestPos = d.mul(posMask).max(1).values;
-      // Same-label entries (self included) pushed out of the minimum.
-      const hardestNeg = d.add(same.mul(1e4)).min(1).values;
-      const valid = posMask.sum(1).gt(0).float().mul(same.sum(1).lt(n).float());
-      const hinge = hardestPos.sub(hardestNeg).add(margin).relu().mul(valid);
-      return hinge.sum().div(valid.sum().clamp(1));
     });
 }
 

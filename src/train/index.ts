@@ -15,3 +15,7 @@ export { NanGuard, DivergenceError, type NanGuardOptions } from './callbacks/nan
 export { GradNormMonitor } from './callbacks/grad_monitor.js';
 export { KeepBest } from './callbacks/keep_best.js';
 export { Deadline } from './callbacks/deadline.js';
+export {
+  layerGroups, freeze, unfreeze, frozenBatchNorm, recalibrateBatchNorm, loadPretrained, groupLrs, discriminativeParamGroups, fineTune, gradualUnfreeze, describeGroups,
+  type LayerGroup, type LayerGroupSpec, type FreezeOptions, type LoadPretrainedOptions, type LoadPretrainedReport, type GroupLrs, type FineTuneOptions, type FineTuneResult, type GradualUnfreezeOptions,
+} from './transfer.js';

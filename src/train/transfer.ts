@@ -168,7 +168,6 @@ function statisticsFrozen(g: LayerGroup): boolean {
 
 /** Makes every group trainable again. */
 export function unfreeze(groups: LayerGroup[]): void {
-  // (freeze with upTo 0: nothing frozen)
   freeze(groups, 0);
 }
 
@@ -210,7 +209,7 @@ export async function recalibrateBatchNorm(model: Module<any, any>, source: Batc
   noGrad(() => {
     for (const m of bns) {
       // momentum null: the running statistics become the cumulative average.
-      (m as { momentum: number | null }).momentum = null;
+      m.momentum = null;
       m.runningMean!.zero_();
       m.runningVar!.fill_(1);
       m.numBatchesTracked!.zero_();

@@ -105,7 +105,12 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
       }),
     );
     try {
-      // Interrupted or not, what step 3 finished is kept.
+      if (stopped()) {
+        // A partial step 3 says nothing about signal: it runs again on --resume.
+        log({ step: 3, action: 'interrupted', reason: `stopped after ${r.history.length} epoch(s) of step 3; \`--resume\` runs step 3 again`, numbers: { epochs: r.history.length } });
+        save();
+        return { state, model: null, dispose: () => undefined };
+      }
       state.step3 = {
         optimizer: r.optimizer,
         lr: r.lr,

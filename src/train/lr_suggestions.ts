@@ -78,16 +78,45 @@ export function slide(lrs: number[], losses: number[], lrDiff = 15, thresh = 0.0
   return { lr: lrs[idx], index: idx, loss: losses[idx] };
 }
 
+/** The longest decreasing run of the curve: [start, end] indices (fastai's valley search). */
+function longestValley(losses: number[]): [number, number] {
+  const n = losses.length;
+  let maxStart = 0;
+  let maxEnd = 0;
+  const lds = new Array<number>(n).fill(1);
+  for (let i = 1; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      if (losses[i] < losses[j] && lds[i] < lds[j] + 1) lds[i] = lds[j] + 1;
+      if (lds[maxEnd] < lds[i]) {
+        maxEnd = i;
+        maxStart = maxEnd - lds[maxEnd];
+      }
+    }
+  }
+  return [Math.max(0, maxStart), maxEnd];
+}
+
 /**
- * The seed's pick: start at the steepest descent and move right while the
- * loss still falls at least half as fast as there — but only "a little":
- * at most a third of the way (in log-lr) from the steepest point to the
- * minimum, "where the loss is still strongly decreasing and has not yet
- * been minimized".
+ * The seed's pick: "a little to the right of the steepest point in the plot,
+ * where the loss is still strongly decreasing and has not yet been minimized".
+ * The steepest point is looked for where the curve really descends (its
+ * longest decreasing run), with slopes smoothed over neighbouring points, so
+ * a noisy wiggle on the flat start is never taken for the descent. From
+ * there it moves right while the loss still falls at least half as fast, at
+ * most a third of the way (in log-lr) to the minimum.
  */
 export function seedPick(lrs: number[], losses: number[]): Suggestion {
-  const g = slopes(lrs, losses);
-  const s = argmin(g);
+  const raw = slopes(lrs, losses);
+  const g = raw.map((_, i) => {
+    const lo = Math.max(0, i - 2);
+    const hi = Math.min(raw.length - 1, i + 2);
+    let sum = 0;
+    for (let k = lo; k <= hi; k++) sum += raw[k];
+    return sum / (hi - lo + 1);
+  });
+  const [vs, ve] = longestValley(losses);
+  let s = Math.min(vs, g.length - 1);
+  for (let i = vs; i <= Math.min(ve, g.length - 1); i++) if (g[i] < g[s]) s = i;
   const minIdx = argmin(losses);
   const cap = s + Math.max(0, Math.floor((minIdx - s) / 3));
   let j = s;

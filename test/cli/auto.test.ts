@@ -3,14 +3,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
-const cars = join(root, 'node_modules', 'vega-datasets', 'data', 'cars.json');
 
 describe('sixstep auto', () => {
   it('runs steps 1 → 5 on penguins and reports everything', () => {
@@ -34,7 +33,14 @@ describe('sixstep auto', () => {
 
   it('stops cleanly on Ctrl-C, keeps what finished, and --resume continues', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'sixstep-resume-'));
-    const args = [cli, 'auto', '--data', cars, '--target', 'Miles_per_Gallon', '--budget', '2'];
+    // Large enough that step 3 is still running when the signal lands.
+    const lines = ['a,b,c,d,y'];
+    for (let i = 0; i < 30000; i++) {
+      const [a, b, c, d] = [Math.sin(i), Math.cos(i * 0.7), (i % 97) / 97, ((i * 31) % 13) / 13];
+      lines.push([a, b, c, d, (2 * a - b + c * d + 0.1 * Math.sin(i * 1.3)).toFixed(5)].map(String).join(','));
+    }
+    writeFileSync(join(cwd, 'big.csv'), lines.join('\n'));
+    const args = [cli, 'auto', '--data', 'big.csv', '--target', 'y', '--budget', '2', '--hidden', '256,256'];
     const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let sent = false;
@@ -42,7 +48,7 @@ describe('sixstep auto', () => {
       out += d;
       if (!sent && /Step 3 — fit the training set/.test(out)) {
         sent = true;
-        setTimeout(() => child.kill('SIGINT'), 300);
+        child.kill('SIGINT');
       }
     });
     const code: number = await new Promise((res) => child.on('exit', (c) => res(c ?? -1)));

@@ -138,7 +138,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     const s3 = state.step3!;
     const startScore: Measured = { candidate: startCandidate, trainLoss: state.final!.trainLoss, validLoss: state.final!.validLoss, metrics: state.final!.metrics, epoch: s3.best?.epoch ?? 0 };
     // Probes are short: a few epochs (images: on a quarter of the data).
-    const probeEpochs = p.kind === 'image' ? 2 : Math.max(3, s3.epochs);
+    const probeEpochs = p.kind === 'image' ? 3 : Math.max(3, s3.epochs);
     const ladder = await tuning(() =>
       regularizationLadder({
         prepared: p,
@@ -151,7 +151,9 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         epochs: probeEpochs,
         seed,
         budgetSeconds: Math.max(0, (deadline(p.kind === 'image' ? 0.6 : 0.7) - Date.now()) / 1000),
-        probeFraction: p.kind === 'image' ? 0.25 : 1,
+        probeFraction: p.kind === 'image' ? 0.5 : 1,
+        // Short probes from scratch need a warm-up (one-cycle) to be comparable.
+        schedule: p.kind === 'image' ? 'one-cycle' : undefined,
         callbacks: o.callbacks,
         onDecision: log,
       }),
@@ -163,7 +165,14 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
 
   // ---- Train the chosen configuration ----------------------------------------
   if (state.phase === 'final' && !stopped()) {
-    const chosen = state.ladder!.best.candidate;
+    let chosen = state.ladder!.best.candidate;
+    // Augmentation pays off over long training, which short probes cannot show; with the
+    // full model still overfitting, the final training uses it — and is kept only if it
+    // beats the step-3 model on validation.
+    if (p.kind === 'image' && !chosen.augment && !state.ladder!.gapClosed && state.final!.validLoss - state.final!.trainLoss > 0.15 * state.final!.trainLoss + 0.02) {
+      chosen = { ...chosen, augment: true, label: `${chosen.label} with data augmentation` };
+      log({ step: 4, action: 'use data augmentation for the final training', reason: `the model still overfits (validation ${state.final!.validLoss.toPrecision(4)} against training ${state.final!.trainLoss.toPrecision(4)}); augmentation works over long training, which short probes cannot show, and the final model is kept only if it beats the step-3 model on validation` });
+    }
     const s3 = state.step3!;
     const changed = chosen.label !== startCandidate.label;
     const timeLeft = deadline(0.92) - Date.now();

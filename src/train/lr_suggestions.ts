@@ -121,6 +121,15 @@ export function seedPick(lrs: number[], losses: number[]): Suggestion {
   const cap = s + Math.max(0, Math.floor((minIdx - s) / 3));
   let j = s;
   while (j + 1 < g.length && j + 1 <= cap && g[j + 1] <= 0.5 * g[s]) j++;
+  // Never above a tenth of the rate where the loss bottoms out: when the
+  // steepest point sits within a decade of the minimum, training there is on
+  // the edge of diverging (and batch-norm statistics stop tracking the weights).
+  const ceiling = lrs[minIdx] / 10;
+  if (lrs[j] > ceiling) {
+    let k = j;
+    while (k > 0 && lrs[k] > ceiling) k--;
+    j = k;
+  }
   return { lr: lrs[j], index: j, loss: losses[j] };
 }
 

@@ -138,7 +138,8 @@ export class DataLoader implements Iterable<Batch> {
       for (const [k, t] of Object.entries(this.data.text ?? {})) text[k] = move(t.indexSelect(0, idx));
       let b: Batch = { x, y, text, indices: Int32Array.from(indices) };
       if (this.o.augment && rng) b = this.o.augment.apply(b, rng);
-      if (this.o.normalizer) b = { ...b, x: this.o.normalizer.apply(b.x) };
+      // The features are already multiplied by `scale`: the normalizer must not scale them again.
+      if (this.o.normalizer) b = { ...b, x: this.o.normalizer.apply(b.x, scale) };
       return b;
     });
   }

@@ -68,14 +68,19 @@ export class Normalizer {
     return new Normalizer({ axis: 'channel', mean, std, scale });
   }
 
-  /** (x·scale − mean) / std, broadcast over [N, D] or [N, C, H, W]; returns a new float32 tensor. */
-  apply(x: Tensor): Tensor {
+  /**
+   * (x·scale − mean) / std, broadcast over [N, D] or [N, C, H, W]; returns a
+   * new float32 tensor. `inputScale`: what x was already multiplied by (a
+   * loader that turned bytes into [0, 1] passes 1/255), so it is not scaled twice.
+   */
+  apply(x: Tensor, inputScale = 1): Tensor {
     return tidy(() => {
       const shape = this.axis === 'feature' ? [1, this.mean.length] : [1, this.mean.length, 1, 1];
       const mean = tensor(Float32Array.from(this.mean), { shape, device: x.device });
       const std = tensor(Float32Array.from(this.std), { shape, device: x.device });
       const f = x.dtype === 'float32' ? x : x.to('float32');
-      return (this.scale === 1 ? f : f.mul(this.scale)).sub(mean).div(std);
+      const factor = this.scale / inputScale;
+      return (Math.abs(factor - 1) < 1e-12 ? f : f.mul(factor)).sub(mean).div(std);
     });
   }
 

@@ -76,7 +76,10 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
     log({
       step: 3,
       action: `learning rate ${r.suggestion.lr.toExponential(2)} for ${kind.toUpperCase()}`,
-      reason: `${why}: the learning-rate finder's curve falls fastest at ${r.steep.lr.toExponential(2)}; the seed picks a little to its right, where the loss is still falling strongly (valley ${r.valley.lr.toExponential(2)}, minimum/10 ${r.minimum.lr.toExponential(2)}, slide ${r.slide.lr.toExponential(2)})`,
+      reason:
+        `${why}: the learning-rate finder's curve falls fastest around ${r.steep.lr.toExponential(2)}; the seed picks a little to its right, where the loss is still falling strongly` +
+        `${r.suggestion.lr < r.steep.lr ? `, capped at a tenth of the rate where the loss bottoms out (the steepest point is too close to the blow-up)` : ''}` +
+        ` (valley ${r.valley.lr.toExponential(2)}, minimum/10 ${r.minimum.lr.toExponential(2)}, slide ${r.slide.lr.toExponential(2)})`,
       numbers: { suggestion: r.suggestion.lr, steep: r.steep.lr, valley: r.valley.lr, minimum: r.minimum.lr, slide: r.slide.lr, points: r.lrs.length, stoppedBecause: r.stoppedBecause },
     });
     return r.suggestion.lr;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { DataLoader, ImageAugment, Normalizer, readIdx, readIdxFile, readImageFolder, splitImages, subsetImages, type Batch, type ImageSet } from '../../src/data/index.js';
-import { liveTensors } from '../../src/tensor/index.js';
+import { liveTensors, tidy } from '../../src/tensor/index.js';
 import { FASHION, rejectsData, tempDir } from './helpers.js';
 
 const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -72,6 +72,14 @@ test('Fashion-MNIST: official test set respected, validation stratified, channel
   assert.ok(Math.abs(norm.std[0] - 0.353) < 0.005, `std ${norm.std[0]}`);
   // Different training rows (the validation rows) give different statistics: the fit sees only what it is given.
   assert.notEqual(Normalizer.fitChannels(split.validation.images, split.validation.shape).mean[0], norm.mean[0]);
+  // Normalized batches have about zero mean and unit spread: bytes are scaled once, not twice.
+  const plain = DataLoader.fromImages(split.train, { batchSize: 2048, shuffle: false, normalizer: norm });
+  const first = plain.epoch(0).next().value!;
+  const [m, sd] = tidy(() => [first.x.mean().item(), first.x.std().item()]);
+  assert.ok(Math.abs(m) < 0.1 && Math.abs(sd - 1) < 0.1, `normalized batch mean ${m}, std ${sd}`);
+  first.x.dispose();
+  first.y?.dispose();
+  plain.dispose();
   const loader = DataLoader.fromImages(split.train, { batchSize: 256, seed: 1, normalizer: norm, augment: new ImageAugment() });
   let n = 0;
   for (const b of loader) {

@@ -194,6 +194,8 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
       }
       log({ step: 4, action: `train the final model with ${chosen.label}${warm ? ', continuing from the best weights so far' : ', from scratch'}`, reason: changed ? 'the ladder found a configuration with a lower validation loss' : 'the remaining budget goes to training longer', numbers: { secondsLeft: Math.round(timeLeft / 1000) } });
       const keepBest = new KeepBest();
+      const epochSeconds = s3.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, s3.history.length);
+      const finalEpochs = Math.max(1, Math.min(epochCap, Math.floor(timeLeft / 1000 / Math.max(1e-3, epochSeconds * (chosen.augment ? 1.15 : 1.05)))));
       const fit = await tuning(() =>
         fitModel(p, {
           initialState: warm ?? undefined,
@@ -203,7 +205,8 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
           lr: s3.lr,
           weightDecay: chosen.weightDecay,
           augment: chosen.augment ? new ImageAugment() : undefined,
-          epochs: epochCap,
+          // As many epochs as the time left allows, so the schedule anneals to its end.
+          epochs: finalEpochs,
           seed,
           schedule: p.kind === 'image' ? 'one-cycle' : 'warm-restarts',
           callbacks: [keepBest, new Deadline(deadline(0.92)), ...(o.callbacks ?? [])],

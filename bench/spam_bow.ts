@@ -5,7 +5,7 @@
 //   node dist/bench/spam_bow.js /tmp/spam.ndjson <projectDir>
 // Uses the project's split manifest, so it evaluates the same sealed test rows
 // that `sixstep auto --data /tmp/spam.ndjson --target label --project <projectDir>` did.
-import { tidy, manualSeed, type Tensor } from '../src/tensor/index.js';
+import { tidy, manualSeed, noGrad, type Tensor } from '../src/tensor/index.js';
 import { Module, Embedding, binaryCrossEntropyWithLogits } from '../src/nn/index.js';
 import { prepare } from '../src/steps/prepare.js';
 import { evaluateOnTest } from '../src/steps/sealed_test.js';
@@ -18,6 +18,8 @@ class BagOfWords extends Module {
   constructor(vocabulary: number) {
     super();
     this.weights = this.registerModule('weights', new Embedding({ numEmbeddings: vocabulary, embeddingDim: 1, paddingIdx: 0 }));
+    // A logistic regression starts at zero weights (the N(0, 1) embedding default would start saturated).
+    noGrad(() => this.weights.weight.zero_());
   }
   forward(ids: Tensor): Tensor {
     return tidy(() => this.weights.forward(ids).sum(1));
@@ -34,9 +36,9 @@ const t0 = Date.now();
 const bow = new BagOfWords(vocabulary);
 const train = p.loader('train', { batchSize: 64 });
 const valid = p.loader('validation', { batchSize: 256 });
-const opt = new Adam({ params: bow.parameters(), lr: 3e-3 });
+const opt = new Adam({ params: bow.parameters(), lr: 0.05 });
 const learner = new Learner({ model: bow, optimizer: opt, costFunction: cost.fn, train, validation: valid, metrics: [accuracy] });
-await learner.fit(6);
+await learner.fit(15);
 const last = learner.history.at(-1)!;
 const store = openStore(projectDir);
 const test = await evaluateOnTest({ prepared: p, model: bow, cost, metrics: [accuracy], store, modelId: 'bag-of-words baseline' });

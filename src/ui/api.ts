@@ -7,6 +7,7 @@ import { findRun, RunNotFound } from './find_run.js';
 import { ladderOf } from './ladder.js';
 import { epochPoints, runCharts } from './run_charts.js';
 import { runRow } from './run_view.js';
+import { servedDrift } from '../serve/index.js';
 
 export class NotFound extends Error {}
 export class BadRequest extends Error {}
@@ -71,6 +72,32 @@ function ledger({ store }: ApiContext) {
   return { entries: store.ledger(), evaluations: store.testEvaluations() };
 }
 
+/** Served models' drift (step 6): per feature PSI and rates, with a chart of the PSIs. */
+function drift({ store }: ApiContext) {
+  return {
+    models: servedDrift(store).map((d) => {
+      const features = Object.entries(d.report.features).map(([name, f]) => ({ name, ...f }));
+      return {
+        modelDir: d.modelDir,
+        at: d.at,
+        rows: d.report.rows,
+        features,
+        predictions: d.report.predictions,
+        chart: {
+          title: 'Population stability index per feature (served inputs against training)',
+          width: 520,
+          height: Math.max(120, 22 * features.length),
+          data: { values: features.map((f) => ({ feature: f.name, psi: Number.isFinite(f.psi as number) ? f.psi : null })) },
+          layer: [
+            { mark: 'bar', encoding: { y: { field: 'feature', type: 'nominal', sort: '-x', title: null }, x: { field: 'psi', type: 'quantitative', title: 'PSI' }, color: { condition: { test: 'datum.psi > 0.25', value: '#e45756' }, value: '#4c78a8' } } },
+            { mark: { type: 'rule', strokeDash: [4, 4] }, encoding: { x: { datum: 0.25 } } },
+          ],
+        },
+      };
+    }),
+  };
+}
+
 /** The answer to GET `path` (already URL-decoded segments), or NotFound. */
 export function answer(ctx: ApiContext, segments: string[], query: URLSearchParams): unknown {
   const [a, b, ...rest] = segments;
@@ -83,6 +110,7 @@ export function answer(ctx: ApiContext, segments: string[], query: URLSearchPara
     if (a === 'studies' && b === undefined) return studies(ctx);
     if (a === 'studies') return study(ctx, b);
     if (a === 'ledger' && b === undefined) return ledger(ctx);
+    if (a === 'drift' && b === undefined) return drift(ctx);
     throw new NotFound(`no API at /api/${segments.join('/')}`);
   } catch (e) {
     throw e instanceof RunNotFound ? new NotFound(e.message) : e;

@@ -182,6 +182,22 @@ async function ledgerView(main: HTMLElement): Promise<void> {
   );
 }
 
+async function driftView(main: HTMLElement): Promise<void> {
+  const d = await api<any>('/api/drift');
+  main.append(h('h2', { id: 'drift-title' }, 'Served models: drift (step 6)'), h('p', {}, 'Served inputs against the training data: PSI above 0.25 (dashed line) is a shift worth acting on.'));
+  if (!d.models.length) {
+    main.append(h('p', { class: 'muted' }, 'No served model has recorded drift yet (sixstep serve --model <dir> --project <this project>).'));
+    return;
+  }
+  for (const m of d.models) {
+    main.append(h('h3', {}, `${m.modelDir} — ${m.rows} rows served, as of ${when(m.at)}`));
+    const box = h('div', { class: 'charts' });
+    main.append(box);
+    await chart(box, { name: 'drift', title: 'Drift', spec: m.chart });
+    main.append(table(['feature', 'PSI', 'out of range', 'unseen', 'missing'], m.features.map((f: any) => [f.name, fmt(f.psi), fmt(f.outOfRange), fmt(f.unseen), fmt(f.missing)])));
+  }
+}
+
 async function nav(): Promise<void> {
   const [p, s] = await Promise.all([api<any>('/api/project'), api<any>('/api/studies')]);
   const el = document.getElementById('nav')!;
@@ -191,6 +207,7 @@ async function nav(): Promise<void> {
     h('h2', {}, 'Project'),
     link('#/', `Runs (${p.runs})`),
     link('#/ledger', `Test ledger (${p.testEvaluations})`),
+    link('#/drift', 'Drift of served models'),
     ...(p.projects.length > 1 ? [h('h2', {}, 'Projects in this store'), ...p.projects.map((x: any) => h('div', {}, x.name))] : []),
     h('h2', {}, 'Studies'),
     ...(s.studies.length ? s.studies.map((x: any) => link(`#/study/${encodeURIComponent(x.name)}`, `${x.name} (${x.trials})`)) : [h('div', { class: 'muted' }, 'none')]),
@@ -209,6 +226,7 @@ async function route(): Promise<void> {
     else if (view === 'compare') await compareView(main, arg.split(',').map(decodeURIComponent));
     else if (view === 'study') await studyView(main, decodeURIComponent(arg));
     else if (view === 'ledger') await ledgerView(main);
+    else if (view === 'drift') await driftView(main);
     else await home(main);
   } catch (e) {
     main.append(h('p', { class: 'error' }, (e as Error).message));

@@ -38,21 +38,9 @@ export function minimum(lrs: number[], losses: number[]): Suggestion {
 
 /** The longest decreasing run of the curve; about two-thirds down it (fastai's default). */
 export function valley(lrs: number[], losses: number[]): Suggestion {
-  const n = losses.length;
-  let maxStart = 0;
-  let maxEnd = 0;
-  const lds = new Array<number>(n).fill(1);
-  for (let i = 1; i < n; i++) {
-    for (let j = 0; j < i; j++) {
-      if (losses[i] < losses[j] && lds[i] < lds[j] + 1) lds[i] = lds[j] + 1;
-      if (lds[maxEnd] < lds[i]) {
-        maxEnd = i;
-        maxStart = maxEnd - lds[maxEnd];
-      }
-    }
-  }
+  const [maxStart, maxEnd] = longestValley(losses);
   const sections = (maxEnd - maxStart) / 3;
-  const idx = Math.min(n - 1, Math.max(0, maxStart + Math.trunc(sections) + Math.trunc(sections / 2)));
+  const idx = Math.min(losses.length - 1, Math.max(0, maxStart + Math.trunc(sections) + Math.trunc(sections / 2)));
   return { lr: lrs[idx], index: idx, loss: losses[idx] };
 }
 
@@ -93,7 +81,8 @@ function longestValley(losses: number[]): [number, number] {
       }
     }
   }
-  return [Math.max(0, maxStart), maxEnd];
+  // As fastai computes it: the start can be −1 when the run begins at the first point.
+  return [maxStart, maxEnd];
 }
 
 /**
@@ -114,7 +103,8 @@ export function seedPick(lrs: number[], losses: number[]): Suggestion {
     for (let k = lo; k <= hi; k++) sum += raw[k];
     return sum / (hi - lo + 1);
   });
-  const [vs, ve] = longestValley(losses);
+  const [start, ve] = longestValley(losses);
+  const vs = Math.max(0, start);
   let s = Math.min(vs, g.length - 1);
   for (let i = vs; i <= Math.min(ve, g.length - 1); i++) if (g[i] < g[s]) s = i;
   const minIdx = argmin(losses);

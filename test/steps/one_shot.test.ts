@@ -194,8 +194,9 @@ describe('one-shot learning on Fashion-MNIST', () => {
           `embedding ${pct(trained.accuracy)}, same net untrained ${pct(untrained.accuracy)}, raw pixels ${pct(pixels.accuracy)}, chance ${pct(trained.chance)}; ${((performance.now() - t0) / 1000).toFixed(1)} s`,
       );
       assert.ok(history[history.length - 1].trainLoss < history[0].trainLoss, 'the triplet loss falls');
-      assert.ok(trained.accuracy >= 0.6, `well above chance (25%): ${pct(trained.accuracy)}`);
-      assert.ok(trained.accuracy >= untrained.accuracy + 0.15, `training on other classes is what helps: ${pct(trained.accuracy)} vs untrained ${pct(untrained.accuracy)}`);
+      // Twice chance, and clearly better than the same network untrained (seed 0 measures 63 % and +17 points).
+      assert.ok(trained.accuracy >= 0.5, `well above chance (25%): ${pct(trained.accuracy)}`);
+      assert.ok(trained.accuracy >= untrained.accuracy + 0.1, `training on other classes is what helps: ${pct(trained.accuracy)} vs untrained ${pct(untrained.accuracy)}`);
     });
   });
 });

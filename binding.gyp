@@ -15,6 +15,7 @@
         'native/autograd.cc',
         'native/runtime.cc',
         'native/optim.cc',
+        'native/distributed.cc',
       ],
       'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
       'defines': ['NAPI_CPP_EXCEPTIONS', 'NAPI_VERSION=8', 'NODE_ADDON_API_DISABLE_DEPRECATED'],

@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exportAutograd(env, exports);
   exportRuntime(env, exports);
   exportOptim(env, exports);
+  exportDistributed(env, exports);
   exports.Set("setErrorClasses", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
     if (info.Length() > 0 && info[0].IsObject()) setErrorClasses(info[0].As<Napi::Object>());
     return info.Env().Undefined();

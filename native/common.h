@@ -24,12 +24,16 @@ size_t liveTensors();
 // ---- Errors ---------------------------------------------------------------
 // Kinds map to JavaScript error classes registered by the TypeScript layer
 // (src/tensor/errors.ts). Everything thrown across the boundary is one of them.
-enum class ErrorKind { Torch, Shape, DType, Device, Index, Argument, Disposed, NotImplemented, OutOfMemory };
+enum class ErrorKind { Torch, Shape, DType, Device, Index, Argument, Disposed, NotImplemented, OutOfMemory, Distributed };
 
 struct ArgumentError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 struct DisposedError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// A collective or rendezvous that failed: a peer died, never arrived, timed out.
+struct DistributedFailure : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
@@ -55,5 +59,6 @@ void exportTensorIo(Napi::Env env, Napi::Object& exports);
 void exportAutograd(Napi::Env env, Napi::Object& exports);
 void exportRuntime(Napi::Env env, Napi::Object& exports);
 void exportOptim(Napi::Env env, Napi::Object& exports);
+void exportDistributed(Napi::Env env, Napi::Object& exports);
 
 }  // namespace six

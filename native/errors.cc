@@ -9,7 +9,7 @@ namespace six {
 namespace {
 
 Napi::FunctionReference& classRef(ErrorKind kind) {
-  static Napi::FunctionReference refs[9];
+  static Napi::FunctionReference refs[10];
   return refs[static_cast<int>(kind)];
 }
 
@@ -39,8 +39,8 @@ ErrorKind classify(const std::exception* e, const std::string& msg) {
 }  // namespace
 
 void setErrorClasses(const Napi::Object& classes) {
-  const char* names[] = {"TorchError", "ShapeError", "DTypeError", "DeviceError", "IndexError", "ArgumentError", "DisposedTensorError", "NotImplementedError", "OutOfMemoryError"};
-  for (int i = 0; i < 9; i++) {
+  const char* names[] = {"TorchError", "ShapeError", "DTypeError", "DeviceError", "IndexError", "ArgumentError", "DisposedTensorError", "NotImplementedError", "OutOfMemoryError", "DistributedError"};
+  for (int i = 0; i < 10; i++) {
     Napi::Value v = classes.Get(names[i]);
     if (v.IsFunction()) classRef(static_cast<ErrorKind>(i)) = Napi::Persistent(v.As<Napi::Function>());
   }
@@ -72,6 +72,9 @@ Napi::Value guarded(const Napi::CallbackInfo& info, const std::function<Napi::Va
   } catch (const DisposedError& e) {
     message = e.what();
     kind = ErrorKind::Disposed;
+  } catch (const DistributedFailure& e) {
+    message = e.what();
+    kind = ErrorKind::Distributed;
   } catch (const std::bad_alloc&) {
     message = "out of memory";
     kind = ErrorKind::OutOfMemory;

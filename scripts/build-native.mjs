@@ -31,6 +31,29 @@ function locate() {
   process.exit(1);
 }
 
+// Gloo's headers (for c10d's ProcessGroupGloo) ship apart from libtorch-dev on
+// Debian (libgloo-dev, matching the libgloo0 libtorch links); pip wheels may
+// carry them in torch/include. Without them the addon builds without
+// distributed training and says what to install.
+function glooInclude(lt) {
+  for (const d of [...lt.includeDirs, '/usr/include', '/usr/local/include']) {
+    if (existsSync(join(d, 'gloo', 'config.h'))) return d;
+  }
+  return null;
+}
+
+function locateGloo(lt) {
+  let dir = glooInclude(lt);
+  // Only for Debian's own libtorch: its libgloo0 is what libgloo-dev matches.
+  const debianTorch = lt.libs.some((f) => f.startsWith('/usr/lib/'));
+  if (!dir && debianTorch && canApt()) {
+    log('installing libgloo-dev (Gloo headers for distributed training) with apt-get');
+    if (aptInstall(['libgloo-dev'])) dir = glooInclude(lt);
+  }
+  if (!dir) log('Gloo headers not found: building without distributed training (Debian/Ubuntu: apt-get install libgloo-dev, then npm run build:native)');
+  return dir;
+}
+
 function sourceHash() {
   const h = createHash('sha256');
   const files = ['binding.gyp', 'scripts/build-native.mjs', ...readdirSync(join(root, 'native')).filter((f) => /\.(cc|h)$/.test(f)).map((f) => `native/${f}`)];
@@ -38,7 +61,7 @@ function sourceHash() {
   return h.digest('hex');
 }
 
-function gypi(lt) {
+function gypi(lt, gloo) {
   const rpaths = [...new Set(lt.libs.map((f) => dirname(f)))];
   const version = `${lt.version.major}.${lt.version.minor}.${lt.version.patch}`;
   const defines = [
@@ -47,6 +70,7 @@ function gypi(lt) {
     `SIXSTEP_TORCH_VERSION="${version}"`,
   ];
   if (lt.cuda) defines.push('SIXSTEP_CUDA=1');
+  if (gloo) defines.push('SIXSTEP_GLOO=1', 'USE_DISTRIBUTED', 'USE_C10D_GLOO');
   const config = {
     target_defaults: {
       // node-gyp injects ABI 1; a libtorch built with the old ABI needs 0.
@@ -80,7 +104,8 @@ function nodedirArgs() {
 
 export function buildNative({ force: forced = force } = {}) {
   const lt = locate();
-  const stamp = { libtorch: lt, sources: sourceHash(), node: process.versions.modules };
+  const gloo = locateGloo(lt);
+  const stamp = { libtorch: lt, gloo, sources: sourceHash(), node: process.versions.modules };
   if (!forced && existsSync(addonFile) && existsSync(stampFile)) {
     try {
       const old = JSON.parse(readFileSync(stampFile, 'utf8'));
@@ -95,7 +120,7 @@ export function buildNative({ force: forced = force } = {}) {
   log(`building against libtorch ${lt.version.major}.${lt.version.minor}.${lt.version.patch} from ${lt.source}` +
     `${lt.cuda ? ' (CUDA)' : ''}, C++ ABI ${lt.abi}`);
   mkdirSync(join(root, 'native', 'generated'), { recursive: true });
-  writeFileSync(join(root, 'native', 'generated', 'libtorch.gypi'), gypi(lt));
+  writeFileSync(join(root, 'native', 'generated', 'libtorch.gypi'), gypi(lt, gloo));
   const [node, gyp] = nodeGyp();
   const jobs = process.env.SIXSTEP_BUILD_JOBS ?? '2';
   const r = spawnSync(node, [gyp, 'rebuild', '-j', jobs, '--loglevel=warn', ...nodedirArgs()], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });

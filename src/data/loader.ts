@@ -46,6 +46,15 @@ export interface LoaderOptions {
   normalizer?: Normalizer;
   /** Augmentation: give it to the training loader only. */
   augment?: Augmenter;
+  /**
+   * Data parallelism: this rank's share of every batch. All ranks walk the
+   * same permutation of the same global batches (of batchSize rows) and each
+   * takes a disjoint contiguous slice, so together they see exactly the
+   * single-process batch. A last global batch with fewer rows than ranks is
+   * skipped (it would leave a rank empty); shuffling makes those rows differ
+   * every epoch.
+   */
+  shard?: { rank: number; worldSize: number };
 }
 
 export interface LoaderData {
@@ -69,6 +78,11 @@ export class DataLoader implements Iterable<Batch> {
     this.size = data.x.shape[0];
     this.batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new DataError('<loader>', 0, 'a positive integer batch size', String(options.batchSize));
+    const sh = options.shard;
+    if (sh && (!Number.isInteger(sh.worldSize) || sh.worldSize < 1 || !Number.isInteger(sh.rank) || sh.rank < 0 || sh.rank >= sh.worldSize)) {
+      throw new DataError('<loader>', 0, 'a shard with 0 ≤ rank < worldSize', JSON.stringify(sh));
+    }
+    if (sh && sh.worldSize > this.batchSize) throw new DataError('<loader>', 0, `a batch size of at least ${sh.worldSize} (one row per rank)`, String(this.batchSize));
     keep(data.x);
     if (data.y) keep(data.y);
     for (const t of Object.values(data.text ?? {})) keep(t);
@@ -97,7 +111,10 @@ export class DataLoader implements Iterable<Batch> {
 
   /** Batches per epoch. */
   get length(): number {
-    return this.o.dropLast ? Math.floor(this.size / this.batchSize) : Math.ceil(this.size / this.batchSize);
+    const full = Math.floor(this.size / this.batchSize);
+    const rest = this.size - full * this.batchSize;
+    if (this.o.dropLast || rest === 0) return full;
+    return rest >= (this.o.shard?.worldSize ?? 1) ? full + 1 : full;
   }
 
   /** The row order of epoch `e`: a seeded permutation, or 0 … N−1 without shuffling. */
@@ -113,9 +130,18 @@ export class DataLoader implements Iterable<Batch> {
     const rng = new Rng(deriveSeed(this.o.seed ?? 0, e, 0xa5a5));
     const B = this.batchSize;
     const last = this.o.dropLast ? Math.floor(this.size / B) * B : this.size;
+    const shard = this.o.shard;
     for (let s = 0; s < last; s += B) {
-      const indices = order.subarray(s, Math.min(s + B, this.size));
-      yield this.batch(indices, rng);
+      const end = Math.min(s + B, this.size);
+      if (!shard || shard.worldSize <= 1) {
+        yield this.batch(order.subarray(s, end), rng);
+        continue;
+      }
+      const m = end - s;
+      if (m < shard.worldSize) break;
+      const from = s + Math.floor((shard.rank * m) / shard.worldSize);
+      const to = s + Math.floor(((shard.rank + 1) * m) / shard.worldSize);
+      yield this.batch(order.subarray(from, to), rng);
     }
   }
 
@@ -130,7 +156,8 @@ export class DataLoader implements Iterable<Batch> {
       const idx = tensor(indices, { dtype: 'int64' });
       const move = (t: Tensor): Tensor => (device === 'cpu' ? t : t.to(device));
       let x = move(this.data.x.indexSelect(0, idx));
-      if (x.dtype !== 'float32') x = x.to('float32');
+      // Bytes and integers become float32; float64 data (exactness tests) stays float64.
+      if (x.dtype !== 'float32' && x.dtype !== 'float64') x = x.to('float32');
       const scale = this.o.scale ?? 1;
       if (scale !== 1) x = x.mul(scale);
       const y = this.data.y ? move(this.data.y.indexSelect(0, idx)) : null;

@@ -37,6 +37,10 @@ export class NotImplementedError extends TorchError {
 export class OutOfMemoryError extends TorchError {
   override name = 'OutOfMemoryError';
 }
+/** A collective or rendezvous failed: a peer died, never arrived or timed out, or Gloo is missing. */
+export class DistributedError extends TorchError {
+  override name = 'DistributedError';
+}
 /** The native addon is missing or was built against another libtorch. */
 export class NativeBuildError extends Error {
   override name = 'NativeBuildError';
@@ -52,4 +56,5 @@ export const errorClasses = {
   DisposedTensorError,
   NotImplementedError,
   OutOfMemoryError,
+  DistributedError,
 };

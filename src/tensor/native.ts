@@ -35,6 +35,17 @@ export interface NativeParamState {
   max_exp_avg_sq?: Handle;
 }
 
+export interface NativeDistInit {
+  host: string;
+  port: number;
+  rank: number;
+  worldSize: number;
+  timeoutMs: number;
+  /** Which address Gloo binds: loopback (one machine), a hostname/address, an interface, or the machine's hostname. */
+  device: 'loopback' | 'hostname' | 'interface' | 'default';
+  deviceName?: string;
+}
+
 export interface NativeInfo {
   torchVersion: string;
   cudaCompiled: boolean;
@@ -93,6 +104,19 @@ export interface Native {
   clipGradValue(params: Handle[], clipValue: number): void;
   gradNorms(params: Handle[]): Array<number | null>;
   gradsFinite(params: Handle[]): boolean;
+  // distributed.cc (c10d: TCPStore + ProcessGroupGloo; one group per process)
+  distCapabilities(): { gloo: boolean; nccl: boolean };
+  distInit(o: NativeDistInit): void;
+  distDestroy(): void;
+  distInfo(): { rank: number; worldSize: number; backend: string } | null;
+  /** In place, summed (or max/min/product) over ranks, one collective per dtype bucket. */
+  distAllreduce(tensors: Handle[], op?: 'sum' | 'max' | 'min' | 'product', bucketCapBytes?: number): void;
+  /** Gradients of `params` × weight, summed over ranks, ÷ Σ weight; returns [...Σ extras, Σ weight]. */
+  distAllreduceGrads(params: Handle[], weight: number, extras: number[], bucketCapBytes?: number): number[];
+  distBroadcast(tensors: Handle[], root: number): void;
+  distBarrier(): void;
+  distStoreSet(key: string, value: string): void;
+  distStoreGet(key: string): string;
   // addon.cc
   setErrorClasses(classes: Record<string, new (message: string) => Error>): void;
 }

@@ -19,3 +19,4 @@ export {
   layerGroups, freeze, unfreeze, frozenBatchNorm, recalibrateBatchNorm, loadPretrained, groupLrs, discriminativeParamGroups, fineTune, gradualUnfreeze, describeGroups,
   type LayerGroup, type LayerGroupSpec, type FreezeOptions, type LoadPretrainedOptions, type LoadPretrainedReport, type GroupLrs, type FineTuneOptions, type FineTuneResult, type GradualUnfreezeOptions,
 } from './transfer.js';
+export { DataParallel, type DataParallelOptions, type RankStats } from './callbacks/data_parallel.js';

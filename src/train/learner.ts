@@ -83,7 +83,8 @@ export class Learner {
   private phaseCount = 0;
   private phaseMetrics: number[] = [];
   private epochStart = 0;
-  private trainLoss = NaN;
+  /** The training phase's mean loss; set before afterTrain fires (data parallelism replaces it by the mean over ranks). */
+  trainLoss = NaN;
   private validLoss: number | null = null;
   private validMetrics: Record<string, number> = {};
 

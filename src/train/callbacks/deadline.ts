@@ -10,13 +10,16 @@ export class Deadline implements Callback {
   stopped = false;
   private epochStart = 0;
   private longest = 0;
-  /** `at`: epoch milliseconds. */
-  constructor(readonly at: number) {}
+  /**
+   * `at`: epoch milliseconds. `clock`: default Date.now; data-parallel ranks
+   * pass one agreed clock so they all stop after the same epoch.
+   */
+  constructor(readonly at: number, private readonly clock: () => number = Date.now) {}
   beforeEpoch(): void {
-    this.epochStart = Date.now();
+    this.epochStart = this.clock();
   }
   afterEpoch(l: Learner): void {
-    const now = Date.now();
+    const now = this.clock();
     this.longest = Math.max(this.longest, now - this.epochStart);
     if (l.epoch + 1 >= l.startEpoch + l.nEpochs) return;
     if (now + this.longest * 0.9 > this.at) {

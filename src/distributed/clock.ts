@@ -1,0 +1,22 @@
+// One clock for all ranks. Budgets and deadlines decide when training stops;
+// if each rank read its own clock they could decide differently and the
+// others would wait forever in the next collective. Rank 0's time is
+// broadcast instead — a collective, so every rank must ask at the same point.
+import { tensor } from '../tensor/index.js';
+import type { ProcessGroup } from './process_group.js';
+
+export type Clock = () => number;
+
+/** ms since epoch, as rank 0 sees it; Date.now without a group. */
+export function agreedClock(group: ProcessGroup | null): Clock {
+  if (!group || group.worldSize === 1) return Date.now;
+  return () => {
+    const t = tensor([group.rank === 0 ? Date.now() : 0], { dtype: 'float64' });
+    try {
+      group.broadcast([t], 0);
+      return t.item() as number;
+    } finally {
+      t.dispose();
+    }
+  };
+}

@@ -1,0 +1,6 @@
+// Beyond one process: c10d process groups, the torchrun-style launcher and
+// the agreed clock that keeps ranks' decisions identical.
+export { ProcessGroup, type ProcessGroupOptions, type ReduceOp, type CommStats } from './process_group.js';
+export { rankFromEnv, type RankEnv } from './env.js';
+export { agreedClock, type Clock } from './clock.js';
+export { launch, parseMaster, type LaunchOptions, type LaunchResult, type RankExit } from './launch.js';

@@ -5,6 +5,7 @@
 // a migration that fails leaves the database exactly as it was.
 import { SCHEMA_V1 } from './schema_v1.js';
 import { SCHEMA_V2 } from './schema_v2.js';
+import { SCHEMA_V3 } from './schema_v3.js';
 import type { Db } from './db.js';
 
 export interface Migration {
@@ -17,6 +18,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: (db) => db.raw.exec(SCHEMA_V1) },
   { version: 2, name: 'heartbeats and gradient norms', up: (db) => db.raw.exec(SCHEMA_V2) },
+  { version: 3, name: 'per-rank figures of data-parallel runs', up: (db) => db.raw.exec(SCHEMA_V3) },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

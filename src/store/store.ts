@@ -16,6 +16,7 @@ import { addDecision, decisionsOf, type Decision, type NewDecision } from './dec
 import { ledger, recordTestEvaluation, testEvaluations, type LedgerEntry, type LedgerFilter, type NewLedgerEntry } from './test_ledger.js';
 import { addArtifact, artifactsBySha256, artifactsOf, fileDigest, getArtifact, type Artifact, type ArtifactKind, type NewArtifact } from './artifacts.js';
 import { compareRuns, type RunComparison } from './compare.js';
+import { putRankStats, rankStatsOf, type RankStatsInput, type RankStatsRow } from './rank_stats.js';
 import { exportRun, type ExportFormat, type ExportOptions } from './export.js';
 
 export const DB_FILE = 'sixstep.db';
@@ -173,6 +174,16 @@ export class Store {
   }
   epochSeries(runId: string): EpochMetric[] {
     return epochSeries(this.db, runId);
+  }
+
+  /** One epoch's figures for every rank of a data-parallel run. */
+  putRankStats(runId: string, epoch: number, ranks: readonly RankStatsInput[]): void {
+    putRankStats(this.db, runId, epoch, ranks);
+  }
+
+  /** Per-rank throughput and communication time of a run, by epoch then rank (empty for one-process runs). */
+  rankStats(runId: string): RankStatsRow[] {
+    return rankStatsOf(this.db, runId);
   }
 
   // LR finder

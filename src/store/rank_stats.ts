@@ -1,0 +1,36 @@
+// Per-rank training figures of data-parallel runs (written by rank 0 after
+// every epoch): throughput, and the share of time spent in collectives.
+import type { Db } from './db.js';
+import { checkInt } from './json.js';
+
+export interface RankStatsInput {
+  rank: number;
+  samples: number;
+  seconds: number;
+  commSeconds: number;
+}
+
+export interface RankStatsRow extends RankStatsInput {
+  epoch: number;
+  samplesPerSecond: number;
+  /** commSeconds / seconds */
+  commShare: number;
+}
+
+/** Records one epoch's figures for every rank; an epoch written again (after a resume) is replaced. */
+export function putRankStats(db: Db, runId: string, epoch: number, ranks: readonly RankStatsInput[]): void {
+  checkInt(epoch, 'epoch');
+  db.write(() => {
+    const ins = db.stmt('INSERT OR REPLACE INTO rank_stats (run_id, epoch, rank, samples, seconds, comm_seconds) VALUES (?, ?, ?, ?, ?, ?)');
+    for (const r of ranks) {
+      checkInt(r.rank, 'rank');
+      ins.run(runId, epoch, r.rank, Math.round(r.samples), r.seconds, r.commSeconds);
+    }
+  });
+}
+
+/** All figures of a run, by epoch then rank. */
+export function rankStatsOf(db: Db, runId: string): RankStatsRow[] {
+  const rows = db.stmt('SELECT epoch, rank, samples, seconds, comm_seconds FROM rank_stats WHERE run_id = ? ORDER BY epoch, rank').all(runId) as Array<{ epoch: number; rank: number; samples: number; seconds: number; comm_seconds: number }>;
+  return rows.map((r) => ({ epoch: r.epoch, rank: r.rank, samples: r.samples, seconds: r.seconds, commSeconds: r.comm_seconds, samplesPerSecond: r.seconds > 0 ? r.samples / r.seconds : 0, commShare: r.seconds > 0 ? r.comm_seconds / r.seconds : 0 }));
+}

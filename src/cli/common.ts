@@ -55,6 +55,14 @@ export function openProject(dir: string): { store: Store; projectDir: string } {
   return { store: openStore(projectDir), projectDir };
 }
 
+/** Steps 1 and 2 without the store: what data-parallel ranks other than 0 need (they write nothing). */
+export async function planOnly(o: DataOptions): Promise<StepsPlan> {
+  const projectDir = resolve(o.project);
+  mkdirSync(projectDir, { recursive: true });
+  const prepared = await prepare({ data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), lenient: o.lenient });
+  return makePlan(prepared, architectureOptions(o));
+}
+
 /** Steps 1 and 2 on the data, printed; the dataset is recorded in the store. */
 export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Promise<Plan> {
   const { store, projectDir } = openProject(o.project);
@@ -116,8 +124,10 @@ export class Interrupt implements Callback {
   constructor() {
     process.on('SIGINT', this.handler);
   }
+  /** Data-parallel ranks must stop together: they read `requested` through the DataParallel callback instead. */
+  passive = false;
   afterBatch(): void {
-    if (this.requested) throw new CancelFit();
+    if (this.requested && !this.passive) throw new CancelFit();
   }
   release(): void {
     process.off('SIGINT', this.handler);

@@ -154,6 +154,8 @@ export async function launch(o: LaunchOptions): Promise<LaunchResult> {
     ? null
     : `rank ${failure!.rank} (pid ${failure!.pid}) ${describe(failure!)} first; ` +
       `then ${exits.filter((e) => e.rank !== failure!.rank).map((e) => `rank ${e.rank} ${describe(e)}`).join(', ') || 'no other rank ran'}. ` +
-      'The run stopped; run the same command with --resume to continue from its last checkpoint.';
+      (failure!.rank === 0 && failure!.code !== null && failure!.code >= 2 && failure!.code <= 4
+        ? "See rank 0's error above."
+        : 'The run stopped; run the same command with --resume to continue from its last checkpoint.');
   return { ok, exits, firstFailure: ok ? null : failure, message, exitCode: ok ? (rank0?.code ?? 0) : rank0 && rank0.code && rank0.code !== 0 ? rank0.code : 1 };
 }

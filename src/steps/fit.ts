@@ -10,6 +10,7 @@ import { buildModel, type ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
 import type { Prepared, LoaderSource } from './prepare.js';
 import type { Augmenter } from '../data/index.js';
+import { parallelCallbacks, shardOf, type Parallel } from './parallel.js';
 
 export type OptimizerKind = 'sgd' | 'adam' | 'adamw';
 export type ScheduleKind = 'warm-restarts' | 'one-cycle' | 'constant';
@@ -42,6 +43,8 @@ export interface FitConfig {
   callbacks?: Callback[];
   /** Start from these weights (transfer learning, resuming a tuned model). */
   initialState?: Module;
+  /** Train data-parallel over a process group (each rank calls fitModel with the same config). */
+  parallel?: Parallel;
 }
 
 export interface FitResult {
@@ -84,12 +87,12 @@ export async function fitModel(p: Prepared, c: FitConfig): Promise<FitResult> {
   const model = buildModel(c.spec);
   if (c.initialState) model.loadStateDict(c.initialState.stateDict());
   const batchSize = c.batchSize ?? (p.kind === 'image' ? 128 : 64);
-  const train: LoaderSource = p.loader('train', { batchSize, seed: c.seed ?? 0, augment: c.augment, fraction: c.trainFraction });
+  const train: LoaderSource = p.loader('train', { batchSize, seed: c.seed ?? 0, augment: c.augment, fraction: c.trainFraction, shard: shardOf(c.parallel) });
   const validation: LoaderSource = p.loader('validation', { batchSize: Math.max(256, batchSize) });
   const optimizer = makeOptimizer(c.optimizer ?? 'sgd', model, c.lr, { momentum: c.momentum, weightDecay: c.weightDecay });
   const schedule = makeSchedule(c.schedule ?? 'warm-restarts', optimizer, train.length ?? 1, c.epochs, c);
   const recorder = new Recorder();
-  const callbacks: Callback[] = [recorder, ...(c.callbacks ?? [])];
+  const callbacks: Callback[] = [recorder, ...parallelCallbacks(c.parallel), ...(c.callbacks ?? [])];
   if (schedule) callbacks.push(new ScheduleCallback(schedule));
   if (c.gradClip) callbacks.push(new GradClip({ maxNorm: c.gradClip }));
   const metrics = metricsFor(p.task);

@@ -14,7 +14,7 @@ export type { LrFindPoint, LrFindInput } from './lr_find.js';
 export type { Trial, TrialState, ClaimTrial, FinishTrial } from './trials.js';
 export type { Decision, NewDecision, PlaybookStep } from './decisions.js';
 export type { LedgerEntry, NewLedgerEntry, LedgerFilter } from './test_ledger.js';
-export type { RankStatsInput, RankStatsRow } from './rank_stats.js';
+export { summarizeRankStats, type RankStatsInput, type RankStatsRow } from './rank_stats.js';
 export { fileDigest, type Artifact, type ArtifactKind, type NewArtifact } from './artifacts.js';
 export type { RunComparison } from './compare.js';
 export type { ExportFormat, ExportOptions } from './export.js';

@@ -1,6 +1,6 @@
 // The dashboard's JSON API: every answer is computed from the store at the
 // time of the request, so a run still training shows its latest steps on reload.
-import type { Store } from '../store/index.js';
+import { summarizeRankStats, type Store } from '../store/index.js';
 import { compareChart, trialsChart } from './charts.js';
 import { comparisonRows } from './compare_rows.js';
 import { findRun, RunNotFound } from './find_run.js';
@@ -36,6 +36,7 @@ function run({ store }: ApiContext, ref: string) {
     decisions,
     ladder: ladderOf(decisions),
     artifacts: store.artifactsOf(r.id),
+    ranks: summarizeRankStats(store.rankStats(r.id)),
     children: store.listRuns({ parentRunId: r.id }).map((x) => ({ id: x.id, kind: x.kind, status: x.status })),
     charts: runCharts(store, r),
   };

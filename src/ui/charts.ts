@@ -3,7 +3,7 @@
 // Vega-Lite specifications like the others, so `sixstep report` can write
 // them as files too.
 import type { CurvePoint, VegaLiteSpec } from '../plot/index.js';
-import type { Trial } from '../store/index.js';
+import type { RankStatsRow, Trial } from '../store/index.js';
 import type { LadderProbe } from './ladder.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
@@ -20,6 +20,27 @@ export function gradNormChart(steps: Array<{ step: number; gradNorm: number | nu
       x: { field: 'step', type: 'quantitative' },
       y: { field: 'gradNorm', type: 'quantitative', title: 'gradient norm', scale: { zero: false } },
     },
+  };
+}
+
+/** Data-parallel runs: each rank's throughput per epoch, and the share of its time spent communicating. */
+export function rankChart(rows: readonly RankStatsRow[]): VegaLiteSpec {
+  const values = rows.map((r) => ({ epoch: r.epoch + 1, rank: `rank ${r.rank}`, samplesPerSecond: r.samplesPerSecond, commPercent: 100 * r.commShare }));
+  const panel = (field: string, title: string) => ({
+    width: 270,
+    height: 160,
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1 } },
+      y: { field, type: 'quantitative', title },
+      color: { field: 'rank', type: 'nominal', title: null },
+    },
+  });
+  return {
+    $schema: SCHEMA,
+    title: 'Per-rank throughput and communication (training phase)',
+    data: { values },
+    hconcat: [panel('samplesPerSecond', 'samples / s'), panel('commPercent', '% of time communicating')],
   };
 }
 

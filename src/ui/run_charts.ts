@@ -3,7 +3,7 @@
 // thinned so a million-step run still plots quickly.
 import { lossCurvesChart, lrFinderChart, stepChart, type CurvePoint, type VegaLiteSpec } from '../plot/index.js';
 import type { EpochMetric, Run, Store } from '../store/index.js';
-import { gradNormChart, ladderChart } from './charts.js';
+import { gradNormChart, ladderChart, rankChart } from './charts.js';
 import { ladderOf } from './ladder.js';
 
 export interface NamedChart {
@@ -49,6 +49,8 @@ export function runCharts(store: Store, run: Run, o: RunChartOptions = {}): Name
   if (epochs.length) charts.push({ name: 'loss', title: 'Training and validation loss per epoch', spec: lossCurvesChart(epochPoints(epochs)) });
   if (steps.length) charts.push({ name: 'steps', title: 'Loss per step and the learning-rate schedule', spec: stepChart(steps.map((s) => ({ step: s.step, loss: s.loss, lrs: s.lrs }))) });
   if (steps.some((s) => s.gradNorm !== null)) charts.push({ name: 'grad-norm', title: 'Gradient norm per step', spec: gradNormChart(steps) });
+  const ranks = store.rankStats(run.id);
+  if (ranks.length) charts.push({ name: 'ranks', title: 'Per-rank throughput and communication', spec: rankChart(ranks) });
   const ladder = ladderOf(store.decisionsOf(run.id));
   if (ladder.length) charts.push({ name: 'ladder', title: 'Regularization ladder', spec: ladderChart(ladder) });
   return charts;

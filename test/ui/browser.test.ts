@@ -70,6 +70,16 @@ describe('dashboard in Chromium', () => {
     assert.ok(titles.includes('Training loss per step') && titles.includes('Learning rate (schedule)'), titles.join('|'));
   });
 
+  it("shows a data-parallel run's per-rank throughput and communication share", async (t) => {
+    if (!d) return t.skip(`Chromium is not installed at ${CHROMIUM} (Debian: apt-get install chromium)`);
+    await open(`#/run/${IDS.fitB}`);
+    assert.equal(await page.textContent('#ranks-title'), 'Data-parallel ranks (2)');
+    assert.equal(await page.getAttribute('.chart[data-chart="ranks"]', 'data-rendered'), 'true');
+    assert.ok((await marks('.chart[data-chart="ranks"]')) > 0, 'ranks: no marks drawn');
+    const text = (await page.textContent('main')) ?? '';
+    assert.match(text, /20\.0/);
+  });
+
   it('compares two runs side by side, chosen in the runs list', async (t) => {
     if (!d) return t.skip(`Chromium is not installed at ${CHROMIUM} (Debian: apt-get install chromium)`);
     await open('#/');

@@ -24,6 +24,8 @@ export function makeProject(): string {
     };
     fit(IDS.fitA, t0, { optimizer: 'sgd', lr: 0.1, epochs: 3, seed: 0 }, 1, true);
     fit(IDS.fitB, t0 + 86_400_000, { optimizer: 'adam', lr: 0.003, epochs: 3, seed: 0 }, 0.8, false);
+    // fitB ran data-parallel on 2 ranks: rank 1 slower, communicating more.
+    for (let e = 0; e < 3; e++) store.putRankStats(IDS.fitB, e, [{ rank: 0, samples: 500, seconds: 1, commSeconds: 0.1 }, { rank: 1, samples: 500, seconds: 1.25, commSeconds: 0.25 }]);
 
     // As saveLrFind writes it (each probe a step, lrs[0] the rate tried), under a known id.
     store.createRun({ id: IDS.lrFind, kind: 'lr-find', config: { optimizer: 'sgd' }, startedAt: t0 - 3_600_000 });

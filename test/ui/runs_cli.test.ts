@@ -40,6 +40,16 @@ describe('sixstep runs', () => {
     assert.equal(j.run.id, IDS.auto);
     assert.equal(j.epochs.length, 4);
     assert.equal(j.decisions.length, 4);
+    assert.deepEqual(j.ranks, []);
+  });
+
+  it('show: a data-parallel run lists each rank\'s throughput and communication share', () => {
+    const r = quick(['runs', 'show', 'bbbbbb', ...p]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /data-parallel ranks \(2\)\nRANK\s+SAMPLES\s+SECONDS\s+SAMPLES\/S\s+COMM S\s+COMM %\n0\s+1500\s+3\.00\s+500\s+0\.30\s+10\.0\n1\s+1500\s+3\.75\s+400\s+0\.75\s+20\.0/);
+    const j = quick(['runs', 'show', 'bbbbbb', ...p, '--json']).json();
+    assert.equal(j.rankEpochs.length, 6);
+    assert.deepEqual(j.ranks.map((x: any) => x.samplesPerSecond), [500, 400]);
   });
 
   it('compare: two runs side by side in aligned columns, differing rows marked', () => {

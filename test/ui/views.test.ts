@@ -51,7 +51,7 @@ describe('store views', () => {
   it('named charts per kind of run', () => {
     const names = (id: string) => runCharts(store, store.getRun(id)!).map((c) => c.name);
     assert.deepEqual(names(IDS.fitA), ['loss', 'steps', 'grad-norm']);
-    assert.deepEqual(names(IDS.fitB), ['loss', 'steps']);
+    assert.deepEqual(names(IDS.fitB), ['loss', 'steps', 'ranks']);
     assert.deepEqual(names(IDS.lrFind), ['lr-find']);
     assert.deepEqual(names(IDS.auto), ['loss', 'steps', 'ladder']);
     const lr = runCharts(store, store.getRun(IDS.lrFind)!)[0].spec as any;

@@ -1,20 +1,26 @@
 // sixstep fit: step 3 — fit the training set with the playbook's choices
 // (learning-rate finder, SGD then Adam, warm restarts), save a model.
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { fitTrainingSet } from '../../steps/fit_training_set.js';
+import { fitTrainingSet, type FitTrainingSetOptions } from '../../steps/fit_training_set.js';
+import type { Plan as StepsPlan } from '../../steps/plan.js';
+import type { Store } from '../../store/index.js';
+import type { ProcessGroup } from '../../distributed/index.js';
 import { signalVerdict } from '../../steps/diagnosis.js';
 import { saveModelDir } from '../../artifact/index.js';
 import { writeReferenceProfile } from '../../serve/index.js';
 import { writeChart, lossCurvesChart, stepChart } from '../../plot/index.js';
 import type { OptimizerKind, ScheduleKind } from '../../steps/fit.js';
-import { addDataOptions, plan, plotsDir, Interrupt, type DataOptions } from '../common.js';
+import { addDataOptions, plan, planOnly, plotsDir, Interrupt, type DataOptions } from '../common.js';
+import { addParallelOptions, joinIfRank, launchIfAsked, rankStatsLine, type ParallelOptions } from '../parallel.js';
 import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
 import { StoreSink } from '../store_sink.js';
 import { EXIT } from '../errors.js';
 
-interface FitOptions extends DataOptions {
+interface FitOptions extends DataOptions, ParallelOptions {
+  resume?: boolean;
   epochs: string;
   batchSize?: string;
   optimizer: OptimizerKind | 'auto';
@@ -24,8 +30,52 @@ interface FitOptions extends DataOptions {
   clip?: string;
 }
 
+/** Everything that decides the training — identical on every data-parallel rank. */
+function trainingOptions(o: FitOptions, p: StepsPlan): FitTrainingSetOptions {
+  return {
+    spec: p.proposal.spec,
+    cost: p.cost,
+    epochs: Number(o.epochs),
+    batchSize: o.batchSize ? Number(o.batchSize) : undefined,
+    optimizer: o.optimizer,
+    lr: o.lr ? Number(o.lr) : undefined,
+    schedule: o.schedule,
+    weightDecay: Number(o.weightDecay),
+    gradClip: o.clip ? Number(o.clip) : undefined,
+    seed: Number(o.seed),
+  };
+}
+
+const checkpointOf = (projectDir: string, runId: string) => join(projectDir, 'runs', runId, 'checkpoint.safetensors');
+
+/** The newest fit of this data that did not finish and left a checkpoint. */
+function resumable(store: Store, projectDir: string, fingerprint: string): { runId: string; file: string } | null {
+  for (const run of store.listRuns({ kind: 'fit' })) {
+    const cfg = run.config as { dataFingerprint?: string } | null;
+    const file = checkpointOf(projectDir, run.id);
+    if (run.status !== 'finished' && cfg?.dataFingerprint === fingerprint && existsSync(file) && existsSync(`${file}.json`)) return { runId: run.id, file };
+  }
+  return null;
+}
+
+/** A rank other than 0: the same training on its shard, nothing written, nothing printed. */
+async function followFit(o: FitOptions, group: ProcessGroup): Promise<void> {
+  // Rank 0 prepares first (it writes the split manifest), then says how to start.
+  const start = JSON.parse(group.get('sixstep/fit')) as { resume: string | null };
+  const p = await planOnly(o);
+  const interrupt = new Interrupt();
+  interrupt.passive = true;
+  try {
+    const r = await fitTrainingSet(p.prepared, { ...trainingOptions(o, p), resume: start.resume ?? undefined, parallel: { group, stopRequested: () => interrupt.requested }, callbacks: [interrupt] });
+    r.dispose();
+  } finally {
+    interrupt.release();
+  }
+}
+
 export function fitCommand(program: Command): void {
-  addDataOptions(program.command('fit'))
+  addParallelOptions(addDataOptions(program.command('fit')))
+    .option('--resume', 'continue the newest unfinished fit of this data from its last checkpoint')
     .description('step 3: fit the training set (lr finder, SGD→Adam rule, cosine warm restarts) and save the model')
     .option('--epochs <n>', 'epochs to train', '10')
     .option('--batch-size <n>', 'mini-batch size (default 64 tables, 128 images)')
@@ -38,89 +88,119 @@ export function fitCommand(program: Command): void {
 Examples:
   sixstep fit --data data/penguins.json --target species --epochs 20
   sixstep fit --data cars.json --target Miles_per_Gallon --optimizer adam --lr 3e-3 --json
+  sixstep fit --data data/penguins.json --target species --nproc 2          (data-parallel, 2 ranks)
+  sixstep fit … --nnodes 2 --node-rank 0 --master 10.0.0.1:29500 --nproc 4   (on each machine, its own --node-rank)
 Exit codes: 0 trained, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (what finished is kept).`)
     .action(async (o: FitOptions) => {
-      const out = makeOut(Boolean(o.json));
-      const p = await plan(o, out, { quiet: Boolean(o.json) });
-      const run = p.store.createRun({ kind: 'fit', config: { ...o, model: p.proposal.spec } as any });
-      const sink = new StoreSink(p.store, run.id);
-      const interrupt = new Interrupt();
-      out.step(3, 'fit the training set');
-      let status: 'finished' | 'interrupted' | 'failed' = 'failed';
+      const launched = await launchIfAsked(o);
+      if (launched !== null) {
+        process.exitCode = launched;
+        return;
+      }
+      const group = joinIfRank();
       try {
-        const r = await fitTrainingSet(p.prepared, {
-          spec: p.proposal.spec,
-          cost: p.cost,
-          epochs: Number(o.epochs),
-          batchSize: o.batchSize ? Number(o.batchSize) : undefined,
-          optimizer: o.optimizer,
-          lr: o.lr ? Number(o.lr) : undefined,
-          schedule: o.schedule,
-          weightDecay: Number(o.weightDecay),
-          gradClip: o.clip ? Number(o.clip) : undefined,
-          seed: Number(o.seed),
-          callbacks: [sink, interrupt, new TrainingProgress(true)],
-          onDecision: (d) => {
-            p.store.addDecision({ runId: run.id, step: d.step, action: d.action, reason: d.reason, numbers: d.numbers as any });
-            out.say(`${out.color.cyan('decision')}: ${d.action} — ${d.reason}`);
-          },
-        });
-        try {
-          status = interrupt.requested ? 'interrupted' : 'finished';
-          const last = r.history.at(-1);
-          const best = r.best ?? last;
-          const verdict = best && best.validLoss !== null ? signalVerdict(p.baseline, { trainLoss: best.trainLoss, validLoss: best.validLoss }) : null;
-          const modelDir = saveModelDir(join(p.projectDir, 'models', run.id), r.model, {
-            architecture: p.proposal.spec,
-            preprocessing: p.prepared.preprocessing,
-            task: p.prepared.task,
-            classes: p.prepared.classes,
-            costFunction: p.cost.name,
-            metrics: { train: last ? { loss: last.trainLoss } : null, validation: last ? { loss: last.validLoss, ...last.metrics } : null, test: null },
-            dataFingerprint: p.prepared.fingerprint,
-          });
-          // What the served model's inputs are compared against: the training rows only.
-          if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema);
-          const plots = plotsDir(p.projectDir);
-          const curves = await writeChart(
-            lossCurvesChart(r.history.flatMap((h) => [{ epoch: h.epoch + 1, series: 'training', value: h.trainLoss }, { epoch: h.epoch + 1, series: 'validation', value: h.validLoss ?? NaN }])),
-            join(plots, `loss-${run.id}`),
-          );
-          const steps = await writeChart(stepChart(r.recorder.steps), join(plots, `steps-${run.id}`));
-          const summary = {
-            run: run.id,
-            task: p.prepared.task,
-            costFunction: p.cost.name,
-            optimizer: r.optimizer,
-            learningRate: r.lr,
-            epochs: r.history.length,
-            metrics: { train: { loss: last?.trainLoss ?? null }, validation: { loss: last?.validLoss ?? null, ...(last?.metrics ?? {}) } },
-            best: best ? { epoch: best.epoch + 1, trainLoss: best.trainLoss, validLoss: best.validLoss, metrics: best.metrics } : null,
-            baseline: p.baseline,
-            signal: verdict,
-            decisions: r.decisions,
-            model: modelDir,
-            plots: { loss: curves.svg, steps: steps.svg, lrFind: null },
-            status,
-            dataFingerprint: p.prepared.fingerprint,
-          };
-          p.store.finishRun(run.id, { status, summary: summary as any });
-          out.say(`\nvalidation: loss ${last?.validLoss?.toFixed(4)} ${Object.entries(last?.metrics ?? {}).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);
-          if (verdict) out.say(verdict.verdict === 'signal' ? out.color.green(verdict.message) : out.color.yellow(verdict.message));
-          out.say(`model: ${modelDir}\nplots: ${curves.svg}, ${steps.svg}`);
-          out.result(summary);
-          if (status === 'interrupted') process.exitCode = EXIT.interrupted;
-          else if (verdict?.verdict === 'no-signal') process.exitCode = EXIT.noSignal;
-        } finally {
-          r.dispose();
-        }
-      } catch (e) {
-        p.store.finishRun(run.id, { status: 'failed', summary: { error: (e as Error).message } });
-        throw e;
+        if (group && group.rank !== 0) return await followFit(o, group);
+        await leadFit(o, group);
       } finally {
-        interrupt.release();
-        sink.close();
-        p.store.close();
+        group?.destroy();
       }
     });
+}
+
+/** One process, or rank 0 of several: trains, and writes the run, checkpoints, model and plots. */
+async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void> {
+  const out = makeOut(Boolean(o.json));
+  const p = await plan(o, out, { quiet: Boolean(o.json) });
+  const resume = o.resume ? resumable(p.store, p.projectDir, p.prepared.fingerprint) : null;
+  if (o.resume && !resume) out.say(out.color.yellow('note: --resume: no unfinished fit of this data left a checkpoint; starting afresh'));
+  const { nproc: _n, nnodes: _nn, nodeRank: _r, master: _m, distTimeout: _t, ...config } = o;
+  const run = p.store.createRun({ kind: 'fit', config: { ...config, model: p.proposal.spec, dataFingerprint: p.prepared.fingerprint, worldSize: group?.worldSize ?? 1, resumedFrom: resume?.runId ?? null } as any });
+  mkdirSync(join(p.projectDir, 'runs', run.id), { recursive: true });
+  group?.set('sixstep/fit', JSON.stringify({ resume: resume?.file ?? null }));
+  const sink = new StoreSink(p.store, run.id);
+  const interrupt = new Interrupt();
+  interrupt.passive = Boolean(group);
+  out.step(3, `fit the training set${group ? ` (data-parallel over ${group.worldSize} ranks)` : ''}${resume ? ` — resuming run ${resume.runId}` : ''}`);
+  let status: 'finished' | 'interrupted' | 'failed' = 'failed';
+  let lastRanks: import('../../train/index.js').RankStats[] | null = null;
+  try {
+    const r = await fitTrainingSet(p.prepared, {
+      ...trainingOptions(o, p),
+      checkpoint: checkpointOf(p.projectDir, run.id),
+      resume: resume?.file,
+      parallel: group
+        ? {
+            group,
+            stopRequested: () => interrupt.requested,
+            onRankStats: (epoch, ranks) => {
+              lastRanks = ranks;
+              p.store.putRankStats(run.id, epoch, ranks);
+              process.stderr.write(`${rankStatsLine(epoch, ranks)}\n`);
+            },
+          }
+        : undefined,
+      callbacks: [sink, interrupt, new TrainingProgress(true)],
+      onDecision: (d) => {
+        p.store.addDecision({ runId: run.id, step: d.step, action: d.action, reason: d.reason, numbers: d.numbers as any });
+        out.say(`${out.color.cyan('decision')}: ${d.action} — ${d.reason}`);
+      },
+    });
+    try {
+      status = interrupt.requested ? 'interrupted' : 'finished';
+      const last = r.history.at(-1);
+      const best = r.best ?? last;
+      const verdict = best && best.validLoss !== null ? signalVerdict(p.baseline, { trainLoss: best.trainLoss, validLoss: best.validLoss }) : null;
+      const modelDir = saveModelDir(join(p.projectDir, 'models', run.id), r.model, {
+        architecture: p.proposal.spec,
+        preprocessing: p.prepared.preprocessing,
+        task: p.prepared.task,
+        classes: p.prepared.classes,
+        costFunction: p.cost.name,
+        metrics: { train: last ? { loss: last.trainLoss } : null, validation: last ? { loss: last.validLoss, ...last.metrics } : null, test: null },
+        dataFingerprint: p.prepared.fingerprint,
+      });
+      // What the served model's inputs are compared against: the training rows only.
+      if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema);
+      const plots = plotsDir(p.projectDir);
+      const curves = await writeChart(
+        lossCurvesChart(r.history.flatMap((h) => [{ epoch: h.epoch + 1, series: 'training', value: h.trainLoss }, { epoch: h.epoch + 1, series: 'validation', value: h.validLoss ?? NaN }])),
+        join(plots, `loss-${run.id}`),
+      );
+      const steps = await writeChart(stepChart(r.recorder.steps), join(plots, `steps-${run.id}`));
+      const summary = {
+        run: run.id,
+        task: p.prepared.task,
+        costFunction: p.cost.name,
+        optimizer: r.optimizer,
+        learningRate: r.lr,
+        epochs: r.history.length,
+        metrics: { train: { loss: last?.trainLoss ?? null }, validation: { loss: last?.validLoss ?? null, ...(last?.metrics ?? {}) } },
+        best: best ? { epoch: best.epoch + 1, trainLoss: best.trainLoss, validLoss: best.validLoss, metrics: best.metrics } : null,
+        baseline: p.baseline,
+        signal: verdict,
+        decisions: r.decisions,
+        model: modelDir,
+        plots: { loss: curves.svg, steps: steps.svg, lrFind: null },
+        status,
+        dataFingerprint: p.prepared.fingerprint,
+        parallel: group ? { worldSize: group.worldSize, backend: 'gloo', lastEpoch: lastRanks } : null,
+      };
+      p.store.finishRun(run.id, { status, summary: summary as any });
+      out.say(`\nvalidation: loss ${last?.validLoss?.toFixed(4)} ${Object.entries(last?.metrics ?? {}).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);
+      if (verdict) out.say(verdict.verdict === 'signal' ? out.color.green(verdict.message) : out.color.yellow(verdict.message));
+      out.say(`model: ${modelDir}\nplots: ${curves.svg}, ${steps.svg}`);
+      out.result(summary);
+      if (status === 'interrupted') process.exitCode = EXIT.interrupted;
+      else if (verdict?.verdict === 'no-signal') process.exitCode = EXIT.noSignal;
+    } finally {
+      r.dispose();
+    }
+  } catch (e) {
+    p.store.finishRun(run.id, { status: 'failed', summary: { error: (e as Error).message } });
+    throw e;
+  } finally {
+    interrupt.release();
+    sink.close();
+    p.store.close();
+  }
 }

@@ -2,7 +2,7 @@
 // show one run, compare runs side by side, export a run for other tools.
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Store } from '../../store/index.js';
+import { summarizeRankStats, type Store } from '../../store/index.js';
 import { comparisonRows, duration, findRun, fmt, openExistingStore, runRow, when, type RunRow } from '../../ui/index.js';
 import { makeOut, type Out } from '../output.js';
 
@@ -129,10 +129,19 @@ Examples:
           const names = [...new Set(c.epochs.flatMap((e) => Object.keys(e.metrics)))].sort();
           out.say(`\n${out.color.bold('epochs')}\n${alignedTable(['EPOCH', 'TRAIN', 'VALID', ...names.map((n) => n.toUpperCase()), 'SECONDS'], c.epochs.map((e) => [String(e.epoch + 1), fmt(e.trainLoss), fmt(e.validLoss), ...names.map((n) => fmt(e.metrics[n])), fmt(e.seconds)]))}`);
         }
+        const ranks = store.rankStats(run.id);
+        const perRank = summarizeRankStats(ranks);
+        if (perRank.length) {
+          out.say(
+            `\n${out.color.bold(`data-parallel ranks (${perRank.length})`)}\n` +
+              alignedTable(['RANK', 'SAMPLES', 'SECONDS', 'SAMPLES/S', 'COMM S', 'COMM %'], perRank.map((r) => [String(r.rank), String(r.samples), r.seconds.toFixed(2), r.samplesPerSecond.toFixed(0), r.commSeconds.toFixed(2), (100 * r.commShare).toFixed(1)])) +
+              `\n${out.color.dim('training phase only (validation runs whole on every rank); COMM = time inside gradient allreduces, including waiting for slower ranks')}`,
+          );
+        }
         if (decisions.length) out.say(`\n${out.color.bold('decisions')}\n${decisions.map((d) => `${String(d.seq).padStart(3)}. step ${d.step}: ${d.action} — ${d.reason}`).join('\n')}`);
         if (artifacts.length) out.say(`\n${out.color.bold('artifacts')}\n${alignedTable(['KIND', 'PATH', 'BYTES'], artifacts.map((a) => [a.kind, a.path, String(a.bytes)]))}`);
         out.say(`\n${out.color.bold('summary')}\n${JSON.stringify(run.summary, null, 2)}`);
-        out.result({ run, row, steps: c.steps, epochs: c.epochs, best: c.best, decisions, artifacts });
+        out.result({ run, row, steps: c.steps, epochs: c.epochs, best: c.best, decisions, artifacts, ranks: perRank, rankEpochs: ranks });
       }),
     );
 

@@ -1,0 +1,134 @@
+// `sixstep fit --nproc 2` end to end: ranks launched from the command line,
+// rank 0 alone writes the run (with per-rank figures), a rank killed mid-run
+// ends the run with a message naming it, `--resume` continues from rank 0's
+// last checkpoint, and a rank that never arrives is reported after the timeout.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStore } from '../../src/store/index.js';
+import { ProcessGroup } from '../../src/distributed/index.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const penguins = join(root, 'data', 'penguins.json');
+const skip = ProcessGroup.available() ? false : 'built without Gloo (apt-get install libgloo-dev, then npm run build:native)';
+
+function sixstep(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 180_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
+}
+
+/** Pids of the processes whose parent is `ppid` and whose environment has RANK=<rank>. */
+function rankPid(ppid: number, rank: number): number | null {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent !== ppid) continue;
+      const env = readFileSync(`/proc/${d}/environ`, 'utf8').split('\0');
+      if (env.includes(`RANK=${rank}`)) return Number(d);
+    } catch {
+      /* gone */
+    }
+  }
+  return null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('sixstep fit --nproc', { skip }, () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'sixstep-ddp-cli-'));
+  const common = ['--data', penguins, '--target', 'Species', '--project', 'proj'];
+
+  it('trains on 2 ranks; rank 0 writes one run with both ranks\' figures', () => {
+    const r = sixstep(['fit', ...common, '--nproc', '2', '--epochs', '6', '--json'], cwd);
+    assert.equal(r.code, 0, r.stderr);
+    const j = r.json();
+    assert.equal(j.parallel.worldSize, 2);
+    assert.equal(j.epochs, 6);
+    assert.ok(j.metrics.validation.accuracy > 0.9, JSON.stringify(j.metrics));
+    assert.match(r.stderr, /epoch 6: \d+ samples\/s over 2 ranks \(rank 0 \d+\/s, \d+% communicating; rank 1/);
+    const store = openStore(join(cwd, 'proj'));
+    try {
+      const runs = store.listRuns({ kind: 'fit' });
+      assert.equal(runs.length, 1, 'rank 1 must not write a run');
+      const stats = store.rankStats(runs[0].id);
+      assert.equal(stats.length, 12);
+      assert.deepEqual([...new Set(stats.map((s) => s.rank))], [0, 1]);
+      assert.ok(stats.every((s) => s.samples > 0 && s.commSeconds > 0));
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a killed rank stops the run with a message naming it; --resume continues from the last checkpoint', async () => {
+    const args = ['fit', ...common, '--project', 'proj-kill', '--nproc', '2', '--epochs', '120', '--batch-size', '8', '--optimizer', 'sgd', '--lr', '0.02'];
+    const child = spawn(process.execPath, [cli, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    child.stdout.resume();
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    // Wait for a few checkpointed epochs, then kill rank 1.
+    const deadline = Date.now() + 60_000;
+    let sidecar: { epochs: number } | null = null;
+    while (Date.now() < deadline) {
+      const runs = existsSync(join(cwd, 'proj-kill', 'runs')) ? readdirSync(join(cwd, 'proj-kill', 'runs')) : [];
+      const f = runs.length ? join(cwd, 'proj-kill', 'runs', runs[0], 'checkpoint.safetensors.json') : '';
+      if (f && existsSync(f)) {
+        try {
+          sidecar = JSON.parse(readFileSync(f, 'utf8'));
+        } catch {
+          /* being written */
+        }
+        if (sidecar && sidecar.epochs >= 3) break;
+      }
+      await sleep(20);
+    }
+    assert.ok(sidecar && sidecar.epochs >= 3, 'no checkpoint appeared');
+    const pid = rankPid(child.pid!, 1);
+    assert.ok(pid, 'rank 1 not found');
+    const t0 = Date.now();
+    process.kill(pid!, 'SIGKILL');
+    const code = await exited;
+    assert.ok(Date.now() - t0 < 30_000, 'the survivors must stop within the grace period');
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, new RegExp(`rank 1 \\(pid ${pid}\\) was killed by SIGKILL first; then rank 0 exited with code 1`));
+    assert.match(stderr, /error \(DistributedError\): rank 0 of 2: .*a peer died or stopped answering/);
+    assert.match(stderr, /--resume/);
+
+    const store = openStore(join(cwd, 'proj-kill'));
+    const [killed] = store.listRuns({ kind: 'fit' });
+    const done = store.epochSeries(killed.id).length;
+    assert.equal(killed.status, 'failed');
+    store.close();
+    assert.ok(done >= 3 && done < 120);
+
+    const r = sixstep([...args, '--resume', '--json'], cwd);
+    assert.equal(r.code, 0, r.stderr);
+    const j = r.json();
+    assert.equal(j.epochs, 120, 'the resumed run carries the epochs before the kill');
+    assert.ok(j.decisions.some((d: any) => /^resume from the checkpoint after epoch \d+$/.test(d.action)), JSON.stringify(j.decisions));
+    const s2 = openStore(join(cwd, 'proj-kill'));
+    try {
+      const [resumed] = s2.listRuns({ kind: 'fit' });
+      assert.equal((resumed.config as any).resumedFrom, killed.id);
+      assert.equal(resumed.status, 'finished');
+    } finally {
+      s2.close();
+    }
+  });
+
+  it('a rank that never arrives: a clear error after --dist-timeout, not a hang', () => {
+    const port = 29000 + Math.floor(Math.random() * 900);
+    const t0 = Date.now();
+    const r = sixstep(['fit', ...common, '--project', 'proj-alone', '--nproc', '1', '--nnodes', '2', '--node-rank', '0', '--master', `127.0.0.1:${port}`, '--dist-timeout', '3'], cwd);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /rank 0 of 2 could not meet the others at 127\.0\.0\.1:\d+ within 3 s .*not every rank arrived/);
+    assert.ok(Date.now() - t0 < 30_000);
+  });
+});

@@ -2,5 +2,5 @@
 // the agreed clock that keeps ranks' decisions identical.
 export { ProcessGroup, type ProcessGroupOptions, type ReduceOp, type CommStats } from './process_group.js';
 export { rankFromEnv, type RankEnv } from './env.js';
-export { agreedClock, type Clock } from './clock.js';
+export { agreedClock, agreedFlag, type Clock } from './agree.js';
 export { launch, parseMaster, type LaunchOptions, type LaunchResult, type RankExit } from './launch.js';

@@ -20,10 +20,12 @@ import { tuning } from './tuning_guard.js';
 import { buildModel } from './architecture.js';
 import type { Plan } from './plan.js';
 import type { Decision } from './decisions.js';
+import type { Parallel } from './parallel.js';
 
 export interface AutopilotOptions {
   plan: Plan;
-  store: Store;
+  /** Where decisions and the test evaluation go; null on data-parallel ranks other than 0 (they write nothing there and skip step 5). */
+  store: Store | null;
   runId: string;
   /** Folder for this run's state, checkpoints and plots. */
   runDir: string;
@@ -35,8 +37,12 @@ export interface AutopilotOptions {
   onDecision?: (d: Decision) => void;
   /** Called when a phase starts, for progress output. */
   onPhase?: (step: number, title: string) => void;
-  /** Whether an interruption was requested (the run then stops after the phase). */
+  /** Whether an interruption was requested (the run then stops after the phase). Data-parallel: the same answer on every rank. */
   interrupted?: () => boolean;
+  /** Train every fit data-parallel; every rank runs the autopilot with the same options. */
+  parallel?: Parallel;
+  /** ms since epoch; data-parallel ranks pass one agreed clock, so budget decisions match. Default Date.now. */
+  clock?: () => number;
 }
 
 interface State {
@@ -69,10 +75,11 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
   const save = () => writeFileSync(stateFile, `${JSON.stringify(state, null, 1)}\n`);
   const log = (d: Decision) => {
     state.decisions.push(d);
-    store.addDecision({ runId: o.runId, step: d.step, action: d.action, reason: d.reason, numbers: (d.numbers ?? {}) as any });
+    store?.addDecision({ runId: o.runId, step: d.step, action: d.action, reason: d.reason, numbers: (d.numbers ?? {}) as any });
     o.onDecision?.(d);
   };
-  const start = Date.now();
+  const clock = o.clock ?? Date.now;
+  const start = clock();
   const budget = (o.budgetMinutes ?? 10) * 60_000;
   const deadline = (share: number) => start + budget * share;
   const seed = o.seed ?? 0;
@@ -100,8 +107,9 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         cost: plan.cost,
         epochs: epochCap,
         seed,
-        callbacks: [keepBest, new Deadline(deadline(p.kind === 'image' ? 0.45 : 0.35)), new NanGuard({ onEvent: (e) => log({ step: 4, action: e.kind === 'rollback' ? 'roll back and halve the learning rate' : 'stop', reason: `${e.reason} at step ${e.step}`, numbers: { lrs: e.lrs } }) }), ...(o.callbacks ?? [])],
+        callbacks: [keepBest, new Deadline(deadline(p.kind === 'image' ? 0.45 : 0.35), clock), new NanGuard({ onEvent: (e) => log({ step: 4, action: e.kind === 'rollback' ? 'roll back and halve the learning rate' : 'stop', reason: `${e.reason} at step ${e.step}`, numbers: { lrs: e.lrs } }) }), ...(o.callbacks ?? [])],
         onDecision: log,
+        parallel: o.parallel,
       }),
     );
     try {
@@ -150,7 +158,9 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         lr: s3.lr,
         epochs: probeEpochs,
         seed,
-        budgetSeconds: Math.max(0, (deadline(p.kind === 'image' ? 0.6 : 0.7) - Date.now()) / 1000),
+        budgetSeconds: Math.max(0, (deadline(p.kind === 'image' ? 0.6 : 0.7) - clock()) / 1000),
+        clock,
+        parallel: o.parallel,
         probeFraction: p.kind === 'image' ? 0.5 : 1,
         // Short probes from scratch need a warm-up (one-cycle) to be comparable.
         schedule: p.kind === 'image' ? 'one-cycle' : undefined,
@@ -175,7 +185,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     }
     const s3 = state.step3!;
     const changed = chosen.label !== startCandidate.label;
-    const timeLeft = deadline(0.92) - Date.now();
+    const timeLeft = deadline(0.92) - clock();
     if ((changed || p.kind === 'image') && timeLeft > 0) {
       o.onPhase?.(4, `train the chosen configuration (${chosen.label})`);
       // Continue from the best weights when the chosen configuration has the same parameters
@@ -209,7 +219,8 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
           epochs: finalEpochs,
           seed,
           schedule: p.kind === 'image' ? 'one-cycle' : 'warm-restarts',
-          callbacks: [keepBest, new Deadline(deadline(0.92)), ...(o.callbacks ?? [])],
+          callbacks: [keepBest, new Deadline(deadline(0.92), clock), ...(o.callbacks ?? [])],
+          parallel: o.parallel,
         }),
       );
       try {
@@ -230,7 +241,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
   }
 
   // ---- Step 5: verify on the sealed test set ----------------------------------
-  if (state.phase === 'step5' && !stopped()) {
+  if (state.phase === 'step5' && !stopped() && store) {
     o.onPhase?.(5, 'verify on the sealed test set');
     model ??= loadModel();
     const t = await evaluateOnTest({ prepared: p, model, cost: plan.cost, metrics: metricsFor(p.task), store, modelId: o.runId, runId: o.runId, validationLoss: state.final!.validLoss, baselineLoss: plan.baseline.loss });

@@ -6,6 +6,7 @@
 // start), batch norm, augmentation (images), the learning curve (would more
 // data help?), and a random architecture search when regularization stops
 // helping.
+import type { Parallel } from './parallel.js';
 import { Rng, ImageAugment, type Augmenter } from '../data/index.js';
 import type { Callback } from '../train/index.js';
 import { fitModel, type FitResult, type OptimizerKind, type ScheduleKind } from './fit.js';
@@ -60,6 +61,10 @@ export interface LadderOptions {
   probeStart?: boolean;
   callbacks?: Callback[];
   onDecision?: DecisionLog;
+  /** Train every probe data-parallel (all ranks run the same ladder). */
+  parallel?: Parallel;
+  /** ms since epoch; data-parallel ranks share one (agreedClock) so they stop starting rungs together. */
+  clock?: () => number;
   /** Called with every trained probe, best or not (to record it). */
   onProbe?: (m: Measured) => void;
 }
@@ -100,7 +105,8 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
   const rng = new Rng(o.seed ?? 0);
   const decisions: Decision[] = [];
   const probes: Measured[] = [];
-  const t0 = Date.now();
+  const clock = o.clock ?? Date.now;
+  const t0 = clock();
   const log = (d: Omit<Decision, 'step'>) => {
     const full: Decision = { step: 4, ...d };
     decisions.push(full);
@@ -110,7 +116,7 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
   const absGap = o.absGap ?? 0.02;
   const draws = o.draws ?? 2;
   let best = o.startScore;
-  const timeLeft = () => (o.budgetSeconds === undefined ? Infinity : o.budgetSeconds - (Date.now() - t0) / 1000);
+  const timeLeft = () => (o.budgetSeconds === undefined ? Infinity : o.budgetSeconds - (clock() - t0) / 1000);
   const gapNumbers = (m: Measured) => ({ trainLoss: m.trainLoss, validLoss: m.validLoss, gap: m.validLoss - m.trainLoss });
 
   const train = async (c: Candidate, fraction = o.probeFraction ?? 1): Promise<Measured> => {
@@ -129,6 +135,7 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
         augment: c.augment ? new ImageAugment() : undefined,
         trainFraction: fraction,
         callbacks: o.callbacks,
+        parallel: o.parallel,
       });
       const b = fit.best ?? fit.history.at(-1)!;
       const m: Measured = { candidate: c, trainLoss: b.trainLoss, validLoss: b.validLoss ?? NaN, metrics: b.metrics, epoch: b.epoch };

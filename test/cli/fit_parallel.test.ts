@@ -123,6 +123,29 @@ describe('sixstep fit --nproc', { skip }, () => {
     }
   });
 
+  it('auto --nproc 2: the whole playbook with every fit data-parallel; rank 0 alone evaluates the test set and writes', () => {
+    const r = sixstep(['auto', ...common, '--project', 'proj-auto', '--nproc', '2', '--budget', '1', '--json'], cwd);
+    assert.equal(r.code, 0, r.stderr);
+    const j = r.json();
+    assert.equal(j.status, 'finished');
+    assert.equal(j.parallel.worldSize, 2);
+    assert.ok(j.metrics.test.accuracy > 0.9, JSON.stringify(j.metrics));
+    assert.equal(j.testEvaluations, 1);
+    const store = openStore(join(cwd, 'proj-auto'));
+    try {
+      const runs = store.listRuns();
+      assert.deepEqual(runs.map((x) => x.kind), ['auto']);
+      assert.equal(store.testEvaluations(), 2, 'one evaluation: loss and accuracy rows');
+      const stats = store.rankStats(runs[0].id);
+      assert.ok(stats.length >= 4 && stats.every((s) => s.samples > 0));
+    } finally {
+      store.close();
+    }
+    // Rank 1 kept only its own resume state, inside the run's folder.
+    const runDir = join(cwd, 'proj-auto', 'runs', j.run);
+    assert.ok(existsSync(join(runDir, 'rank-1', 'state.json')));
+  });
+
   it('a rank that never arrives: a clear error after --dist-timeout, not a hang', () => {
     const port = 29000 + Math.floor(Math.random() * 900);
     const t0 = Date.now();

@@ -7,18 +7,45 @@ import { autopilot } from '../../steps/autopilot.js';
 import { saveModelDir } from '../../artifact/index.js';
 import { writeReferenceProfile } from '../../serve/index.js';
 import { renderReport, confusionMatrix, regressionPairs } from '../../report/index.js';
-import { addDataOptions, plan, planJson, Interrupt, type DataOptions } from '../common.js';
+import { addDataOptions, plan, planJson, planOnly, Interrupt, type DataOptions } from '../common.js';
+import { addParallelOptions, joinIfRank, launchIfAsked, rankStatsLine, type ParallelOptions } from '../parallel.js';
+import { agreedClock, agreedFlag, type ProcessGroup } from '../../distributed/index.js';
 import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
 import { EXIT } from '../errors.js';
 
-interface AutoOptions extends DataOptions {
+interface AutoOptions extends DataOptions, ParallelOptions {
   budget: string;
   resume?: boolean;
 }
 
+/** A rank other than 0: the same autopilot on its shards, writing only its own resume state. */
+async function followAuto(o: AutoOptions, group: ProcessGroup): Promise<void> {
+  const start = JSON.parse(group.get('sixstep/auto')) as { runId: string; runDir: string };
+  const p = await planOnly(o);
+  const interrupt = new Interrupt();
+  interrupt.passive = true;
+  try {
+    const r = await autopilot({
+      plan: p,
+      store: null,
+      runId: start.runId,
+      runDir: join(start.runDir, `rank-${group.rank}`),
+      budgetMinutes: Number(o.budget),
+      seed: Number(o.seed),
+      callbacks: [interrupt],
+      interrupted: () => agreedFlag(group, interrupt.requested),
+      parallel: { group, stopRequested: () => interrupt.requested },
+      clock: agreedClock(group),
+    });
+    r.dispose();
+  } finally {
+    interrupt.release();
+  }
+}
+
 export function autoCommand(program: Command): void {
-  addDataOptions(program.command('auto'))
+  addParallelOptions(addDataOptions(program.command('auto')))
     .description('the autopilot: steps 1 → 5 within a time budget; saves the best model and an HTML report')
     .option('--budget <minutes>', 'time budget for steps 3–5', '10')
     .option('--resume', 'continue the last interrupted auto run on this data')
@@ -28,131 +55,164 @@ Examples:
   sixstep auto --data cars.json --target Miles_per_Gallon --budget 5 --json
   sixstep auto --data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz \\
                --test /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --budget 15
+  sixstep auto --data data/penguins.json --target Species --nproc 2     (every fit data-parallel over 2 ranks)
 Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (resume with --resume).`)
     .action(async (o: AutoOptions) => {
-      const out = makeOut(Boolean(o.json));
-      const p = await plan(o, out, { quiet: Boolean(o.json) });
-      const previous = o.resume ? p.store.listRuns({ kind: 'auto' }).find((r) => r.status !== 'finished' && (r.config as any)?.fingerprint === p.prepared.fingerprint) : undefined;
-      if (o.resume && !previous) out.say(out.color.yellow('nothing to resume for this data: starting a new run'));
-      const run = previous ?? p.store.createRun({ kind: 'auto', config: { data: o.data, target: o.target ?? null, test: o.test ?? null, budget: Number(o.budget), seed: Number(o.seed), fingerprint: p.prepared.fingerprint } });
-      if (previous) out.say(`resuming ${run.id}`);
-      const runDir = join(p.projectDir, 'runs', run.id);
-      const interrupt = new Interrupt();
+      const launched = await launchIfAsked(o);
+      if (launched !== null) {
+        process.exitCode = launched;
+        return;
+      }
+      const group = joinIfRank();
       try {
-        const r = await autopilot({
-          plan: p,
-          store: p.store,
-          runId: run.id,
-          runDir,
-          budgetMinutes: Number(o.budget),
-          seed: Number(o.seed),
-          callbacks: [interrupt, new TrainingProgress(true)],
-          interrupted: () => interrupt.requested,
-          onPhase: (n, title) => out.step(n, title),
-          onDecision: (d) => out.say(`${out.color.cyan('decision')} (step ${d.step}): ${d.action} — ${d.reason}`),
-        });
-        try {
-          const s = r.state;
-          const f = s.final;
-          const done = s.phase === 'done';
-          let modelDir: string | null = null;
-          if (r.model && f) {
-            const test = s.test ? { loss: s.test.loss, ...s.test.metrics } : null;
-            modelDir = saveModelDir(join(p.projectDir, 'models', run.id), r.model, {
-              architecture: f.candidate.spec,
-              preprocessing: p.prepared.preprocessing,
-              task: p.prepared.task,
-              classes: p.prepared.classes,
-              costFunction: p.cost.name,
-              metrics: { train: { loss: f.trainLoss }, validation: { loss: f.validLoss, ...f.metrics }, test },
-              dataFingerprint: p.prepared.fingerprint,
-              extra: { decisions: s.decisions.length, run: run.id },
-            });
-            // What the served model's inputs are compared against: the training rows only.
-            if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema);
-          }
-          // Confusion matrix or residuals on the validation set (the test set stays read once).
-          let confusion = null;
-          let residuals = null;
-          if (r.model) {
-            const valid = p.prepared.loader('validation', { batchSize: 512 });
-            try {
-              if (p.prepared.task === 'regression') residuals = await regressionPairs(r.model, valid);
-              else if (p.prepared.classes) confusion = await confusionMatrix(r.model, valid, p.prepared.classes, p.prepared.task === 'binary');
-            } finally {
-              valid.dispose();
-            }
-          }
-          const metricsOf = (loss: number | null | undefined, m: Record<string, number> | undefined) => (loss === undefined ? null : { loss, ...(m ?? {}) });
-          const summary = {
-            run: run.id,
-            status: done ? 'finished' : 'interrupted',
-            task: p.prepared.task,
-            costFunction: p.cost.name,
-            architecture: planJson(p).architecture,
-            model_spec: f?.candidate.spec ?? null,
-            chosenConfiguration: f?.candidate.label ?? null,
-            optimizer: s.step3?.optimizer ?? null,
-            learningRate: s.step3?.lr ?? null,
-            metrics: {
-              train: metricsOf(f?.trainLoss, undefined),
-              validation: metricsOf(f?.validLoss, f?.metrics),
-              test: s.test ? { loss: s.test.loss, ...s.test.metrics } : null,
-            },
-            baseline: p.baseline,
-            signal: s.verdict ?? null,
-            testEvaluations: p.store.ledger({ datasetFingerprint: p.prepared.fingerprint }).filter((e) => e.metricName === 'loss').length,
-            testWarnings: s.test?.warnings ?? [],
-            testAdvice: s.test?.advice ?? null,
-            decisions: s.decisions,
-            model: modelDir,
-            report: null as string | null,
-            splits: p.prepared.counts,
-            dataFingerprint: p.prepared.fingerprint,
-          };
-          const html = await renderReport({
-            title: `sixstep auto — ${o.data}`,
-            summary: { run: run.id, status: summary.status, task: summary.task, costFunction: summary.costFunction, optimizer: summary.optimizer, learningRate: summary.learningRate, chosen: summary.chosenConfiguration, validationLoss: f?.validLoss ?? null, testLoss: s.test?.loss ?? null, baseline: `${p.baseline.name}: ${p.baseline.loss.toPrecision(4)}`, testEvaluations: summary.testEvaluations, metrics: summary.metrics as any },
-            decisions: s.decisions,
-            lrFind: s.step3?.lrFinds.at(-1) ?? null,
-            epochs: (f?.history ?? []).map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, validLoss: e.validLoss })),
-            steps: s.steps ?? [],
-            probes: (s.ladder?.probes ?? []).map((m) => ({ label: m.candidate.label, trainLoss: m.trainLoss, validLoss: m.validLoss })),
-            confusion,
-            residuals,
-            ledger: p.store.ledger({ datasetFingerprint: p.prepared.fingerprint }),
-          });
-          mkdirSync(join(p.projectDir, 'reports'), { recursive: true });
-          const report = join(p.projectDir, 'reports', `${run.id}.html`);
-          writeFileSync(report, html);
-          summary.report = report;
-          p.store.finishRun(run.id, { status: done ? 'finished' : 'interrupted', summary: summary as any });
-          if (s.steps) p.store.logSteps(run.id, s.steps.map((x) => ({ step: x.step, epoch: x.epoch, loss: x.loss, lrs: x.lrs })));
-          for (const e of f?.history ?? []) p.store.logEpoch(run.id, { epoch: e.epoch, trainLoss: e.trainLoss, validLoss: e.validLoss, metrics: e.metrics, seconds: e.seconds });
-
-          out.step('Summary', done ? 'done' : 'interrupted — continue with --resume');
-          const fmt = (m: Record<string, number | null> | null) => (m ? Object.entries(m).map(([k, v]) => `${k} ${Number(v).toFixed(4)}`).join(', ') : '–');
-          out.say(`task ${summary.task}, cost function ${summary.costFunction}, ${summary.optimizer ?? '–'} at lr ${summary.learningRate?.toExponential(2) ?? '–'}, ${summary.chosenConfiguration ?? ''}`);
-          out.say(`train:      ${fmt(summary.metrics.train)}`);
-          out.say(`validation: ${fmt(summary.metrics.validation)}`);
-          out.say(`test:       ${fmt(summary.metrics.test)}${s.test ? ` (test set evaluations so far: ${summary.testEvaluations})` : ''}`);
-          out.say(`baseline:   ${p.baseline.description}: ${fmt({ loss: p.baseline.loss, ...p.baseline.metrics })}`);
-          for (const w of summary.testWarnings) out.say(out.color.yellow(`warning: ${w}`));
-          if (summary.testAdvice) out.say(out.color.yellow(`advice: ${summary.testAdvice}`));
-          if (s.verdict?.verdict === 'no-signal') out.say(out.color.yellow(s.verdict.message));
-          out.say(`model:  ${modelDir ?? '–'}\nreport: ${report}`);
-          out.result(summary);
-          if (!done) process.exitCode = EXIT.interrupted;
-          else if (s.verdict?.verdict === 'no-signal') process.exitCode = EXIT.noSignal;
-        } finally {
-          r.dispose();
-        }
-      } catch (e) {
-        p.store.finishRun(run.id, { status: interrupt.requested ? 'interrupted' : 'failed', summary: { error: (e as Error).message } });
-        throw e;
+        if (group && group.rank !== 0) return await followAuto(o, group);
+        await leadAuto(o, group);
       } finally {
-        interrupt.release();
-        p.store.close();
+        group?.destroy();
       }
     });
+}
+
+/** One process, or rank 0 of several: the run, its decisions, the test evaluation, model and report. */
+async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<void> {
+  const out = makeOut(Boolean(o.json));
+  const p = await plan(o, out, { quiet: Boolean(o.json) });
+  const previous = o.resume ? p.store.listRuns({ kind: 'auto' }).find((r) => r.status !== 'finished' && (r.config as any)?.fingerprint === p.prepared.fingerprint) : undefined;
+  if (o.resume && !previous) out.say(out.color.yellow('nothing to resume for this data: starting a new run'));
+  const run = previous ?? p.store.createRun({ kind: 'auto', config: { data: o.data, target: o.target ?? null, test: o.test ?? null, budget: Number(o.budget), seed: Number(o.seed), fingerprint: p.prepared.fingerprint } });
+  if (previous) out.say(`resuming ${run.id}`);
+  const runDir = join(p.projectDir, 'runs', run.id);
+  group?.set('sixstep/auto', JSON.stringify({ runId: run.id, runDir }));
+  const interrupt = new Interrupt();
+  interrupt.passive = Boolean(group);
+  // Each fit of the autopilot restarts its epochs: rank figures are numbered across them.
+  let rankEpoch = Math.max(-1, ...p.store.rankStats(run.id).map((x) => x.epoch)) + 1;
+  try {
+    const r = await autopilot({
+      plan: p,
+      store: p.store,
+      runId: run.id,
+      runDir,
+      budgetMinutes: Number(o.budget),
+      seed: Number(o.seed),
+      callbacks: [interrupt, new TrainingProgress(true)],
+      interrupted: () => agreedFlag(group, interrupt.requested),
+      parallel: group
+        ? {
+            group,
+            stopRequested: () => interrupt.requested,
+            onRankStats: (_, ranks) => {
+              p.store.putRankStats(run.id, rankEpoch, ranks);
+              process.stderr.write(`${rankStatsLine(rankEpoch++, ranks)}\n`);
+            },
+          }
+        : undefined,
+      clock: agreedClock(group),
+      onPhase: (n, title) => out.step(n, title),
+      onDecision: (d) => out.say(`${out.color.cyan('decision')} (step ${d.step}): ${d.action} — ${d.reason}`),
+    });
+    try {
+      const s = r.state;
+      const f = s.final;
+      const done = s.phase === 'done';
+      let modelDir: string | null = null;
+      if (r.model && f) {
+        const test = s.test ? { loss: s.test.loss, ...s.test.metrics } : null;
+        modelDir = saveModelDir(join(p.projectDir, 'models', run.id), r.model, {
+          architecture: f.candidate.spec,
+          preprocessing: p.prepared.preprocessing,
+          task: p.prepared.task,
+          classes: p.prepared.classes,
+          costFunction: p.cost.name,
+          metrics: { train: { loss: f.trainLoss }, validation: { loss: f.validLoss, ...f.metrics }, test },
+          dataFingerprint: p.prepared.fingerprint,
+          extra: { decisions: s.decisions.length, run: run.id },
+        });
+        // What the served model's inputs are compared against: the training rows only.
+        if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema);
+      }
+      // Confusion matrix or residuals on the validation set (the test set stays read once).
+      let confusion = null;
+      let residuals = null;
+      if (r.model) {
+        const valid = p.prepared.loader('validation', { batchSize: 512 });
+        try {
+          if (p.prepared.task === 'regression') residuals = await regressionPairs(r.model, valid);
+          else if (p.prepared.classes) confusion = await confusionMatrix(r.model, valid, p.prepared.classes, p.prepared.task === 'binary');
+        } finally {
+          valid.dispose();
+        }
+      }
+      const metricsOf = (loss: number | null | undefined, m: Record<string, number> | undefined) => (loss === undefined ? null : { loss, ...(m ?? {}) });
+      const summary = {
+        run: run.id,
+        status: done ? 'finished' : 'interrupted',
+        task: p.prepared.task,
+        costFunction: p.cost.name,
+        architecture: planJson(p).architecture,
+        model_spec: f?.candidate.spec ?? null,
+        chosenConfiguration: f?.candidate.label ?? null,
+        optimizer: s.step3?.optimizer ?? null,
+        learningRate: s.step3?.lr ?? null,
+        metrics: {
+          train: metricsOf(f?.trainLoss, undefined),
+          validation: metricsOf(f?.validLoss, f?.metrics),
+          test: s.test ? { loss: s.test.loss, ...s.test.metrics } : null,
+        },
+        baseline: p.baseline,
+        signal: s.verdict ?? null,
+        testEvaluations: p.store.ledger({ datasetFingerprint: p.prepared.fingerprint }).filter((e) => e.metricName === 'loss').length,
+        testWarnings: s.test?.warnings ?? [],
+        testAdvice: s.test?.advice ?? null,
+        decisions: s.decisions,
+        model: modelDir,
+        report: null as string | null,
+        splits: p.prepared.counts,
+        dataFingerprint: p.prepared.fingerprint,
+        parallel: group ? { worldSize: group.worldSize, backend: 'gloo' } : null,
+      };
+      const html = await renderReport({
+        title: `sixstep auto — ${o.data}`,
+        summary: { run: run.id, status: summary.status, task: summary.task, costFunction: summary.costFunction, optimizer: summary.optimizer, learningRate: summary.learningRate, chosen: summary.chosenConfiguration, validationLoss: f?.validLoss ?? null, testLoss: s.test?.loss ?? null, baseline: `${p.baseline.name}: ${p.baseline.loss.toPrecision(4)}`, testEvaluations: summary.testEvaluations, metrics: summary.metrics as any },
+        decisions: s.decisions,
+        lrFind: s.step3?.lrFinds.at(-1) ?? null,
+        epochs: (f?.history ?? []).map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, validLoss: e.validLoss })),
+        steps: s.steps ?? [],
+        probes: (s.ladder?.probes ?? []).map((m) => ({ label: m.candidate.label, trainLoss: m.trainLoss, validLoss: m.validLoss })),
+        confusion,
+        residuals,
+        ledger: p.store.ledger({ datasetFingerprint: p.prepared.fingerprint }),
+      });
+      mkdirSync(join(p.projectDir, 'reports'), { recursive: true });
+      const report = join(p.projectDir, 'reports', `${run.id}.html`);
+      writeFileSync(report, html);
+      summary.report = report;
+      p.store.finishRun(run.id, { status: done ? 'finished' : 'interrupted', summary: summary as any });
+      if (s.steps) p.store.logSteps(run.id, s.steps.map((x) => ({ step: x.step, epoch: x.epoch, loss: x.loss, lrs: x.lrs })));
+      for (const e of f?.history ?? []) p.store.logEpoch(run.id, { epoch: e.epoch, trainLoss: e.trainLoss, validLoss: e.validLoss, metrics: e.metrics, seconds: e.seconds });
+
+      out.step('Summary', done ? 'done' : 'interrupted — continue with --resume');
+      const fmt = (m: Record<string, number | null> | null) => (m ? Object.entries(m).map(([k, v]) => `${k} ${Number(v).toFixed(4)}`).join(', ') : '–');
+      out.say(`task ${summary.task}, cost function ${summary.costFunction}, ${summary.optimizer ?? '–'} at lr ${summary.learningRate?.toExponential(2) ?? '–'}, ${summary.chosenConfiguration ?? ''}`);
+      out.say(`train:      ${fmt(summary.metrics.train)}`);
+      out.say(`validation: ${fmt(summary.metrics.validation)}`);
+      out.say(`test:       ${fmt(summary.metrics.test)}${s.test ? ` (test set evaluations so far: ${summary.testEvaluations})` : ''}`);
+      out.say(`baseline:   ${p.baseline.description}: ${fmt({ loss: p.baseline.loss, ...p.baseline.metrics })}`);
+      for (const w of summary.testWarnings) out.say(out.color.yellow(`warning: ${w}`));
+      if (summary.testAdvice) out.say(out.color.yellow(`advice: ${summary.testAdvice}`));
+      if (s.verdict?.verdict === 'no-signal') out.say(out.color.yellow(s.verdict.message));
+      out.say(`model:  ${modelDir ?? '–'}\nreport: ${report}`);
+      out.result(summary);
+      if (!done) process.exitCode = EXIT.interrupted;
+      else if (s.verdict?.verdict === 'no-signal') process.exitCode = EXIT.noSignal;
+    } finally {
+      r.dispose();
+    }
+  } catch (e) {
+    p.store.finishRun(run.id, { status: interrupt.requested ? 'interrupted' : 'failed', summary: { error: (e as Error).message } });
+    throw e;
+  } finally {
+    interrupt.release();
+    p.store.close();
+  }
 }

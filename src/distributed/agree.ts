@@ -1,4 +1,4 @@
-// One clock for all ranks. Budgets and deadlines decide when training stops;
+// Agreement between ranks. One clock for all ranks. Budgets and deadlines decide when training stops;
 // if each rank read its own clock they could decide differently and the
 // others would wait forever in the next collective. Rank 0's time is
 // broadcast instead — a collective, so every rank must ask at the same point.
@@ -19,4 +19,16 @@ export function agreedClock(group: ProcessGroup | null): Clock {
       t.dispose();
     }
   };
+}
+
+/** True on every rank when `local` is true on any (e.g. Ctrl-C reached one rank before the others). A collective. */
+export function agreedFlag(group: ProcessGroup | null, local: boolean): boolean {
+  if (!group || group.worldSize === 1) return local;
+  const t = tensor([local ? 1 : 0], { dtype: 'float64' });
+  try {
+    group.allreduce([t], 'max');
+    return (t.item() as number) > 0;
+  } finally {
+    t.dispose();
+  }
 }

@@ -88,6 +88,7 @@ void waitAll(std::vector<c10::intrusive_ptr<c10d::Work>>& works) {
 struct Bucket {
   std::vector<at::Tensor> tensors;
   at::Tensor flat;
+  bool inPlace = false;
 };
 
 std::vector<Bucket> bucketize(const std::vector<at::Tensor>& ts, int64_t capBytes) {
@@ -106,6 +107,13 @@ std::vector<Bucket> bucketize(const std::vector<at::Tensor>& ts, int64_t capByte
   std::vector<Bucket> out;
   for (const auto& key : order)
     for (auto& b : byKind[key]) {
+      // One contiguous tensor reduces in place: no copy in, no copy out.
+      if (b.tensors.size() == 1 && b.tensors[0].is_contiguous()) {
+        b.flat = b.tensors[0].view({-1});
+        b.inPlace = true;
+        out.push_back(std::move(b));
+        continue;
+      }
       std::vector<at::Tensor> flats;
       flats.reserve(b.tensors.size());
       for (const auto& t : b.tensors) flats.push_back(t.reshape({-1}));
@@ -117,6 +125,7 @@ std::vector<Bucket> bucketize(const std::vector<at::Tensor>& ts, int64_t capByte
 
 void unbucketize(std::vector<Bucket>& buckets) {
   for (auto& b : buckets) {
+    if (b.inPlace) continue;
     int64_t off = 0;
     for (auto& t : b.tensors) {
       int64_t n = t.numel();

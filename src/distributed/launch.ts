@@ -27,8 +27,10 @@ export interface LaunchOptions {
   timeoutMs?: number;
   /** After one rank fails, how long the others get to stop by themselves; default 20 s. */
   graceMs?: number;
-  /** Where other ranks' output lines go (default: stderr, prefixed with the rank). Rank 0 inherits stdio. */
+  /** Where other ranks' output lines go (default: stderr, prefixed with the rank). Each machine's first rank inherits stdio, unless pipeAll. */
   onLine?: (rank: number, line: string) => void;
+  /** Send every rank's output, the first's included, to onLine. */
+  pipeAll?: boolean;
 }
 
 export interface RankExit {
@@ -118,7 +120,7 @@ export async function launch(o: LaunchOptions): Promise<LaunchResult> {
           OMP_NUM_THREADS: String(threads),
           SIXSTEP_LAUNCHER_PID: String(process.pid),
         };
-        const child = spawn(o.command ?? process.execPath, o.args, { env, detached: true, stdio: local === 0 ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(o.command ?? process.execPath, o.args, { env, detached: true, stdio: local === 0 && !o.pipeAll ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'] });
         children.push(child);
         for (const stream of [child.stdout, child.stderr]) {
           if (stream) createInterface({ input: stream }).on('line', (line) => onLine(rank, line));

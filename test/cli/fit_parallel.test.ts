@@ -146,6 +146,26 @@ describe('sixstep fit --nproc', { skip }, () => {
     assert.ok(existsSync(join(runDir, 'rank-1', 'state.json')));
   });
 
+  it('two "machines" (--nnodes 2, one launcher each, separate project folders) train as one run', async () => {
+    const port = 29000 + Math.floor(Math.random() * 900);
+    const node = (rank: number) => {
+      const c = spawn(process.execPath, [cli, 'fit', '--data', penguins, '--target', 'Species', '--project', `proj-node${rank}`, '--epochs', '4', '--nproc', '1', '--nnodes', '2', '--node-rank', String(rank), '--master', `127.0.0.1:${port}`, '--json'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      c.stdout.on('data', (b) => (out += b));
+      c.stderr.on('data', (b) => (err += b));
+      return new Promise<{ code: number | null; out: string; err: string }>((r) => c.on('exit', (code) => r({ code, out, err })));
+    };
+    const [a, b] = await Promise.all([node(0), node(1)]);
+    assert.equal(a.code, 0, a.err);
+    assert.equal(b.code, 0, b.err);
+    const j = JSON.parse(a.out);
+    assert.equal(j.parallel.worldSize, 2);
+    assert.equal(b.out, '', 'node 1 prints no result: it is not rank 0');
+    assert.ok(existsSync(join(cwd, 'proj-node1')), 'node 1 prepared the data in its own folder');
+    assert.ok(!existsSync(join(cwd, 'proj-node1', 'sixstep.db')), 'node 1 writes no store');
+  });
+
   it('a rank that never arrives: a clear error after --dist-timeout, not a hang', () => {
     const port = 29000 + Math.floor(Math.random() * 900);
     const t0 = Date.now();

@@ -1,6 +1,7 @@
 // What sixstep takes from Debian's packages when we are root on Debian/Ubuntu:
 // an optimized BLAS for the system libtorch, the datasets too large to bundle,
-// and Chromium for the dashboard's browser test. Nothing here downloads from
+// Chromium for the dashboard's browser test and PostgreSQL for the tests of
+// search studies shared across machines. Nothing here downloads from
 // anywhere else.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -60,4 +61,82 @@ export function ensureChromium() {
     if (aptInstall(['chromium'])) return;
   }
   log('Chromium is not installed (/usr/bin/chromium); the dashboard browser test says so and skips. Install: sudo apt-get install chromium');
+}
+
+/** Where the PostgreSQL tests connect unless SIXSTEP_TEST_PG says otherwise. */
+export const TEST_PG = { role: 'sixstep', password: 'sixstep', database: 'sixstep_test', url: 'postgres://sixstep:sixstep@127.0.0.1:5432/sixstep_test' };
+
+/** Runs SQL as the postgres superuser; returns its output, or null if psql failed. */
+function psql(sql) {
+  const r = spawnSync('runuser', ['-u', 'postgres', '--', 'psql', '-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', '-c', sql], { cwd: '/', encoding: 'utf8' });
+  if (r.status !== 0) {
+    log(`psql failed: ${(r.stderr || r.error?.message || '').trim()}`);
+    return null;
+  }
+  return r.stdout.trim();
+}
+
+/**
+ * A running PostgreSQL with the role and database the tests of shared search
+ * studies use (TEST_PG). Installs Debian's `postgresql` if missing, starts its
+ * cluster if down, creates the role and database if absent. Never throws:
+ * returns true when the server is set up, otherwise logs why and returns false.
+ */
+export function ensurePostgres() {
+  if (!canApt()) {
+    log(`PostgreSQL setup skipped (needs root on Debian); the PostgreSQL tests use SIXSTEP_TEST_PG or ${TEST_PG.url}`);
+    return false;
+  }
+  try {
+    if (!existsSync('/usr/bin/pg_lsclusters')) {
+      log('installing PostgreSQL (Debian package postgresql) for the shared-study tests');
+      if (!aptInstall(['postgresql'])) {
+        log('could not install postgresql; the PostgreSQL tests will say so');
+        return false;
+      }
+    }
+    // "15 main 5432 down postgres /var/lib/postgresql/15/main /var/log/…"
+    const list = () => spawnSync('pg_lsclusters', ['--no-header'], { encoding: 'utf8' }).stdout?.trim().split('\n').filter(Boolean).map((l) => l.split(/\s+/)) ?? [];
+    let clusters = list();
+    if (!clusters.length) {
+      const versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+      if (!versions.length) {
+        log('PostgreSQL is installed but no server version was found under /usr/lib/postgresql');
+        return false;
+      }
+      log(`creating PostgreSQL cluster ${versions[0]}/main`);
+      spawnSync('pg_createcluster', [versions[0], 'main'], { stdio: 'inherit' });
+      clusters = list();
+    }
+    const [version, name, , status] = clusters[0] ?? [];
+    if (!version) {
+      log('no PostgreSQL cluster; the PostgreSQL tests will say so');
+      return false;
+    }
+    if (status !== 'online') {
+      log(`starting PostgreSQL cluster ${version}/${name}`);
+      const r = spawnSync('pg_ctlcluster', [version, name, 'start'], { stdio: 'inherit' });
+      if (r.status !== 0) {
+        log(`pg_ctlcluster ${version} ${name} start failed (exit ${r.status ?? r.signal})`);
+        return false;
+      }
+    }
+    const { role, password, database } = TEST_PG;
+    const haveRole = psql(`SELECT 1 FROM pg_roles WHERE rolname = '${role}'`);
+    if (haveRole === null) return false;
+    if (!haveRole) {
+      log(`creating PostgreSQL role ${role}`);
+      if (psql(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`) === null) return false;
+    }
+    const haveDb = psql(`SELECT 1 FROM pg_database WHERE datname = '${database}'`);
+    if (haveDb === null) return false;
+    if (!haveDb) {
+      log(`creating PostgreSQL database ${database}`);
+      if (psql(`CREATE DATABASE ${database} OWNER ${role}`) === null) return false;
+    }
+    return true;
+  } catch (e) {
+    log(`PostgreSQL setup failed: ${e?.message ?? e}; the PostgreSQL tests will say so`);
+    return false;
+  }
 }

@@ -42,12 +42,14 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
 const { buildNative } = await import('./build-native.mjs');
 const { libtorch } = buildNative({ force: false });
 
-// 3. From Debian: a fast BLAS for the system libtorch, the large datasets, and
-//    Chromium for the dashboard's browser test.
-const { ensureBlas, ensureDatasets, ensureChromium } = await import('./debian.mjs');
+// 3. From Debian: a fast BLAS for the system libtorch, the large datasets,
+//    Chromium for the dashboard's browser test, and a running PostgreSQL for
+//    the shared-study tests.
+const { ensureBlas, ensureDatasets, ensureChromium, ensurePostgres } = await import('./debian.mjs');
 ensureBlas(libtorch);
 ensureDatasets();
 ensureChromium();
+ensurePostgres();
 
 // 4. TypeScript, from scratch so no output of a deleted source survives.
 rmSync(join(root, 'dist'), { recursive: true, force: true });

@@ -2,7 +2,9 @@
 // once, I avoid grid searches in favor of random selection." Seeded, within
 // a trial count and/or a time budget, hopeless trials stopped early by the
 // median rule, every trial kept, the best chosen by validation loss only.
-import { Rng } from '../data/index.js';
+// Trial n's point depends on (seed, n) alone, so workers that claim trial
+// numbers in any order (search_worker.ts) compute the same trials.
+import { Rng, deriveSeed } from '../data/index.js';
 
 export interface Range {
   min: number;
@@ -80,18 +82,34 @@ export function sample(space: SearchSpace, rng: Rng): TrialParams {
   return p;
 }
 
+/** Trial n's point of the space: a function of (seed, n) only, whoever samples it and whenever. */
+export function trialParams(space: SearchSpace, seed: number, n: number): TrialParams {
+  return sample(space, new Rng(deriveSeed(seed, n)));
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/**
+ * The median stopping rule at `epoch`: true when the trial's best validation
+ * loss so far is worse than the median of the other trials' best losses up to
+ * the same epoch. Needs two others that got that far, and `warmupEpochs` epochs.
+ */
+export function medianRule(curve: readonly number[], others: readonly (readonly number[])[], epoch: number, warmupEpochs = 1): boolean {
+  if (epoch + 1 < warmupEpochs) return false;
+  const bests = others.filter((c) => c.length > epoch).map((c) => Math.min(...c.slice(0, epoch + 1)));
+  return bests.length >= 2 && Math.min(...curve.slice(0, epoch + 1)) > median(bests);
+}
+
 export async function randomSearch(o: SearchOptions, objective: Objective): Promise<{ best: TrialResult | null; trials: TrialResult[] }> {
-  const rng = new Rng(o.seed ?? 0);
+  const seed = o.seed ?? 0;
   const budget = o.trials ?? 20;
   const deadline = o.minutes ? Date.now() + o.minutes * 60_000 : Infinity;
   const trials: TrialResult[] = [];
   for (let n = 0; n < budget && Date.now() < deadline; n++) {
-    const params = sample(o.space, rng);
+    const params = trialParams(o.space, seed, n);
     const curve: number[] = [];
     let pruned = false;
     const t0 = Date.now();
@@ -99,10 +117,8 @@ export async function randomSearch(o: SearchOptions, objective: Objective): Prom
       number: n,
       report(epoch, validLoss) {
         curve[epoch] = validLoss;
-        if (epoch + 1 < (o.warmupEpochs ?? 1)) return false;
-        // Median stopping rule: worse than the median of earlier trials at the same epoch.
-        const others = trials.filter((t) => t.curve.length > epoch).map((t) => Math.min(...t.curve.slice(0, epoch + 1)));
-        if (others.length >= 2 && Math.min(...curve.slice(0, epoch + 1)) > median(others)) pruned = true;
+        // Worse than the median of earlier trials at the same epoch: stop.
+        if (!pruned && medianRule(curve, trials.map((t) => t.curve), epoch, o.warmupEpochs)) pruned = true;
         return pruned;
       },
     };

@@ -89,6 +89,22 @@ export function claimTrial(db: Db, study: string, c: ClaimTrial): Trial {
   });
 }
 
+/**
+ * Claims the study's next trial number unless `budget` trials that are not
+ * failed exist already (running ones included); null then. A failed trial
+ * gives its place in the budget to the next number. The params are computed
+ * from the number inside the same write transaction.
+ */
+export function claimTrialWithin(db: Db, study: string, budget: number, c: Omit<ClaimTrial, 'params'> & { params: (n: number) => unknown }): Trial | null {
+  return db.write(() => {
+    const { active, next } = db
+      .stmt(`SELECT count(*) FILTER (WHERE state != 'failed') AS active, COALESCE(MAX(trial_number) + 1, 0) AS next FROM trials WHERE study_name = ?`)
+      .get(study) as { active: number; next: number };
+    if (active >= budget) return null;
+    return claimTrial(db, study, { ...c, params: c.params(next) });
+  });
+}
+
 function update(db: Db, study: string, n: number, sql: string, ...args: unknown[]): Trial {
   checkInt(n, 'trial number');
   return db.write(() => {

@@ -1,13 +1,20 @@
 // sixstep tune: random search (never grid) over width, depth, batch size and
 // learning rate, with hopeless trials stopped early; best by validation loss.
+// The trials live in a study store, so the search runs in this process, in
+// --workers processes, or in workers on several machines sharing a
+// PostgreSQL study (--store postgres://…), with the same trials in each case.
 import type { Command } from 'commander';
 import { CancelFit, type Callback, type Learner } from '../../train/index.js';
 import { fitModel, type OptimizerKind } from '../../steps/fit.js';
-import { randomSearch, type SearchSpace, type TrialParams } from '../../steps/random_search.js';
+import type { SearchSpace, TrialParams } from '../../steps/random_search.js';
+import { searchWorker, type WorkerObjective, type WorkerOptions, type WorkerTrial } from '../../steps/search_worker.js';
 import type { ModelSpec } from '../../steps/architecture.js';
-import { addDataOptions, plan, Interrupt, type DataOptions } from '../common.js';
-import { makeOut } from '../output.js';
+import { openStudyStore, type StudyStore, type StudyTrial } from '../../store/study.js';
+import { addDataOptions, plan, Interrupt, type DataOptions, type Plan } from '../common.js';
+import { makeOut, type Out } from '../output.js';
 import { ProgressBar } from '../progress.js';
+import { StoreSink } from '../store_sink.js';
+import { DEADLINE_ENV, describeExit, runWorkers, WORKER_ENV, workerFailed, type WorkerExit } from '../tune_workers.js';
 
 interface TuneOptions extends DataOptions {
   trials: string;
@@ -15,6 +22,10 @@ interface TuneOptions extends DataOptions {
   epochs: string;
   optimizer: OptimizerKind;
   study?: string;
+  workers?: string;
+  store?: string;
+  grace: string;
+  warmup: string;
 }
 
 /** The proposal with the trial's width, depth and dropout. */
@@ -26,77 +37,163 @@ function specFor(base: ModelSpec, t: TrialParams): ModelSpec {
   return { family: 'tabular', options: { ...base.options, hidden, dropout } };
 }
 
+function spaceFor(base: ModelSpec): SearchSpace {
+  const width = base.family === 'tabular' ? base.options.hidden[0] : 64;
+  return {
+    hidden: base.family === 'tabular' ? { min: Math.max(2, Math.round(width / 4)), max: Math.max(8, width * 8), log: true, integer: true } : undefined,
+    layers: base.family === 'tabular' ? { min: 1, max: 3, integer: true } : undefined,
+    learningRate: { min: 1e-4, max: 3e-2, log: true },
+  };
+}
+
+function positiveInt(s: string, what: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${what} must be a positive integer, got "${s}"`);
+  return n;
+}
+
+function positive(s: string, what: string): number {
+  const n = Number(s);
+  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${what} must be a positive number, got "${s}"`);
+  return n;
+}
+
+/** Trains one trial: seed + n, a run of kind 'trial' in the project store, stopped when ctx.report says so. */
+function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions, interrupt: Interrupt): WorkerObjective {
+  return async (params, ctx) => {
+    if (interrupt.requested) throw new Error('interrupted');
+    const seed = Number(o.seed) + ctx.number;
+    const run = p.store.createRun({ kind: 'trial', config: { study, trial: ctx.number, params, seed, epochs: Number(o.epochs), optimizer: o.optimizer } });
+    await studies.setRun(study, ctx.number, run.id);
+    const sink = new StoreSink(p.store, run.id);
+    const pruner: Callback = {
+      order: 95,
+      afterEpoch: (l: Learner) => {
+        if (l.lastEpoch?.validLoss != null && ctx.report(l.epoch, l.lastEpoch.validLoss)) throw new CancelFit();
+      },
+    };
+    let fit;
+    try {
+      fit = await fitModel(p.prepared, {
+        spec: specFor(p.proposal.spec, params),
+        cost: p.cost,
+        optimizer: o.optimizer,
+        lr: params.learningRate ?? 1e-3,
+        epochs: Number(o.epochs),
+        batchSize: params.batchSize,
+        seed,
+        callbacks: [pruner, interrupt, sink],
+      });
+    } catch (e) {
+      p.store.finishRun(run.id, { status: 'failed', summary: { error: (e as Error).message } });
+      throw e;
+    } finally {
+      sink.close();
+    }
+    try {
+      if (interrupt.requested) {
+        p.store.finishRun(run.id, { status: 'interrupted' });
+        throw new Error('interrupted');
+      }
+      p.store.finishRun(run.id, { summary: { best: fit.best, epochs: fit.history.length } });
+      return { validLoss: fit.best?.validLoss ?? NaN, pruned: fit.history.length < Number(o.epochs) };
+    } finally {
+      fit.dispose();
+    }
+  };
+}
+
+const fmt = (v: number | null) => (v === null || !Number.isFinite(v) ? '   -  ' : v.toFixed(4));
+
+function trialLine(t: { number: number; state: string; value: number | null; params: unknown }): string {
+  return `trial ${String(t.number).padStart(2)} ${t.state.padEnd(8)} valid ${fmt(t.value)} ${JSON.stringify(t.params)}`;
+}
+
+const trialJson = (t: StudyTrial) => ({ number: t.number, params: t.params, state: t.state, value: t.value, curve: t.curve, runId: t.runId, claimedBy: t.claimedBy });
+
 export function tuneCommand(program: Command): void {
   addDataOptions(program.command('tune'))
     .description('step 3: random search over hidden units, layers, batch size and learning rate (never a grid)')
-    .option('--trials <n>', 'trial budget', '12')
+    .option('--trials <n>', 'trial budget (trials that did not fail)', '12')
     .option('--minutes <m>', 'time budget; no trial starts after it')
     .option('--epochs <n>', 'epochs per trial', '8')
     .option('--optimizer <kind>', 'sgd, adam or adamw', 'adam')
-    .option('--study <name>', 'study name in the store (default: from the data)')
+    .option('--warmup <epochs>', 'epochs a trial trains before the median rule may stop it (≥ --epochs: never)', '1')
+    .option('--study <name>', 'study name in the store (default: from the data); workers with the same name share the study')
+    .option('--workers <n>', 'run the trials in n worker processes')
+    .option('--store <url>', 'where the trials live: postgres://user:password@host:port/db to share the study across machines (default: the project store)')
+    .option('--grace <s>', 'seconds without a heartbeat before a running trial counts as failed and its budget goes to a new trial', '30')
     .addHelpText('after', `
 Examples:
   sixstep tune --data data/penguins.json --target species --trials 20
-  sixstep tune --data train.csv --target y --minutes 10 --json`)
+  sixstep tune --data train.csv --target y --minutes 10 --json
+  sixstep tune --data train.csv --target y --trials 40 --workers 2
+  sixstep tune --data train.csv --target y --trials 40 --study s1 --store postgres://u:pw@db:5432/sixstep   (on each machine)`)
     .action(async (o: TuneOptions) => {
+      const worker = process.env[WORKER_ENV];
       const out = makeOut(Boolean(o.json));
-      const p = await plan(o, out, { quiet: Boolean(o.json) });
-      const study = o.study ?? `tune-${p.datasetName}-${Date.now()}`;
-      const base = p.proposal.spec;
-      const width = base.family === 'tabular' ? base.options.hidden[0] : 64;
-      const space: SearchSpace = {
-        hidden: base.family === 'tabular' ? { min: Math.max(2, Math.round(width / 4)), max: Math.max(8, width * 8), log: true, integer: true } : undefined,
-        layers: base.family === 'tabular' ? { min: 1, max: 3, integer: true } : undefined,
-        learningRate: { min: 1e-4, max: 3e-2, log: true },
-      };
+      const p = await plan(o, out, { quiet: Boolean(o.json) || worker !== undefined });
       const interrupt = new Interrupt();
-      const bar = new ProgressBar('trials', Number(o.trials), !o.json || true);
-      out.step(3, `random search (${o.trials} trials${o.minutes ? `, ${o.minutes} min` : ''})`);
+      let studies: StudyStore | undefined;
       try {
-        const result = await randomSearch(
-          { space, trials: Number(o.trials), minutes: o.minutes ? Number(o.minutes) : undefined, seed: Number(o.seed), onTrial: (t) => bar.update(t.number + 1, `best ${Math.min(...[Infinity, t.value].filter(Number.isFinite)).toFixed(4)}`) },
-          async (params, ctx) => {
-            if (interrupt.requested) throw new Error('interrupted');
-            const trial = p.store.claimTrial(study, { params: params as any, claimedBy: `pid ${process.pid}` });
-            const pruner: Callback = {
-              order: 95,
-              afterEpoch: (l: Learner) => {
-                if (l.lastEpoch?.validLoss != null && ctx.report(l.epoch, l.lastEpoch.validLoss)) throw new CancelFit();
-              },
-            };
-            let fit;
-            try {
-              fit = await fitModel(p.prepared, {
-                spec: specFor(base, params),
-                cost: p.cost,
-                optimizer: o.optimizer,
-                lr: params.learningRate ?? 1e-3,
-                epochs: Number(o.epochs),
-                batchSize: params.batchSize,
-                seed: Number(o.seed) + ctx.number,
-                callbacks: [pruner, interrupt],
-              });
-            } catch (e) {
-              p.store.finishTrial(study, trial.trialNumber, { state: 'failed' });
-              throw e;
-            }
-            const value = fit.best?.validLoss ?? NaN;
-            const trainLoss = fit.best?.trainLoss ?? NaN;
-            const pruned = fit.history.length < Number(o.epochs);
-            p.store.finishTrial(study, trial.trialNumber, { state: pruned ? 'pruned' : 'complete', value: Number.isFinite(value) ? value : null });
-            fit.dispose();
-            return { validLoss: value, trainLoss };
-          },
-        );
-        bar.done();
-        for (const t of result.trials) {
-          out.say(`trial ${String(t.number).padStart(2)} ${t.state.padEnd(8)} valid ${Number.isFinite(t.value) ? t.value.toFixed(4) : '   -  '} ${JSON.stringify(t.params)}`);
+        studies = await openStudyStore(o.store, p.store);
+        const study = o.study ?? `tune-${p.datasetName}-${Date.now()}`;
+        const deadline = Number(process.env[DEADLINE_ENV]) || (o.minutes ? Date.now() + Number(o.minutes) * 60_000 : undefined);
+        const search: WorkerOptions = {
+          study,
+          space: spaceFor(p.proposal.spec),
+          trials: positiveInt(o.trials, '--trials'),
+          seed: Number(o.seed),
+          warmupEpochs: Number(o.warmup),
+          graceMs: positive(o.grace, '--grace') * 1000,
+          deadline,
+          stopRequested: () => interrupt.requested,
+        };
+        if (worker !== undefined) {
+          // A worker process: its lines go to the parent, which prints the study.
+          const say = (s: string) => process.stdout.write(`${s}\n`);
+          await searchWorker(studies, { ...search, onNote: say, onTrial: (t) => say(`${trialLine(t)} ${t.seconds.toFixed(1)} s${t.error ? ` (${t.error})` : ''}`) }, trainTrial(p, studies, study, o, interrupt));
+          return;
         }
-        if (result.best) out.say(out.color.green(`best: trial ${result.best.number}, validation loss ${result.best.value.toFixed(4)}, ${JSON.stringify(result.best.params)}`));
-        out.result({ study, trials: result.trials, best: result.best, space });
+        out.step(3, `random search (${o.trials} trials${o.minutes ? `, ${o.minutes} min` : ''}${o.workers ? `, ${o.workers} workers` : ''}, study ${study}${studies.kind === 'postgres' ? ' in PostgreSQL' : ''})`);
+        let exits: WorkerExit[] = [];
+        if (o.workers !== undefined) {
+          exits = await runWorkers(positiveInt(o.workers, '--workers'), { study, deadline });
+        } else {
+          const bar = new ProgressBar('trials', search.trials!, true);
+          let finished = 0;
+          let best = Infinity;
+          const onTrial = (t: WorkerTrial) => {
+            if (t.value !== null && t.state === 'complete') best = Math.min(best, t.value);
+            bar.update(++finished, `best ${best.toFixed(4)}`);
+          };
+          const note = (s: string) => process.stderr.write(`${s}\n`);
+          await searchWorker(studies, { ...search, onTrial, onNote: note }, trainTrial(p, studies, study, o, interrupt));
+          bar.done();
+        }
+        await report(out, studies, study, search.space, exits);
       } finally {
         interrupt.release();
+        await studies?.close();
         p.store.close();
       }
     });
+}
+
+/** The study's table and best trial; the workers that died, and a failure if all of them did. */
+async function report(out: Out, studies: StudyStore, study: string, space: SearchSpace, exits: WorkerExit[]): Promise<void> {
+  const trials = await studies.trials(study);
+  const best = await studies.best(study);
+  for (const t of trials) out.say(trialLine(t));
+  if (best) out.say(out.color.green(`best: trial ${best.number}, validation loss ${best.value!.toFixed(4)}, ${JSON.stringify(best.params)}`));
+  for (const w of exits.filter(workerFailed)) {
+    const failed = trials.filter((t) => t.claimedBy === w.claimedBy && t.state === 'failed').map((t) => t.number);
+    const what = failed.length ? `; its trial${failed.length > 1 ? 's' : ''} ${failed.join(', ')} ${failed.length > 1 ? 'were' : 'was'} marked failed and the budget went to new trials` : '';
+    process.stderr.write(out.color.yellow(`warning: ${describeExit(w)}${what}\n`));
+  }
+  const workers = exits.map((w) => ({ index: w.index, pid: w.pid, code: w.code, signal: w.signal, failed: workerFailed(w) }));
+  out.result({ study, store: studies.kind, trials: trials.map(trialJson), best: best && trialJson(best), space, ...(exits.length ? { workers } : {}) });
+  if (exits.length && exits.every(workerFailed)) {
+    throw new Error(`all ${exits.length} search workers failed (${exits.map(describeExit).join('; ')}); their output above says why`);
+  }
 }

@@ -123,6 +123,27 @@ describe('sixstep fit --nproc', { skip }, () => {
     }
   });
 
+  it('Ctrl-C on the launcher stops every rank after the same batch: exit 130, the run kept as interrupted', async () => {
+    const child = spawn(process.execPath, [cli, 'fit', ...common, '--project', 'proj-int', '--nproc', '2', '--epochs', '150', '--batch-size', '8', '--optimizer', 'sgd', '--lr', '0.02'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && !/epoch 2: /.test(stderr)) await sleep(20);
+    child.kill('SIGINT');
+    const code = await exited;
+    assert.equal(code, 130, `exit ${code}\n${stderr}`);
+    assert.match(stderr, /\[rank 1\] interrupted: stopping after this batch/);
+    const store = openStore(join(cwd, 'proj-int'));
+    try {
+      const [run] = store.listRuns({ kind: 'fit' });
+      assert.equal(run.status, 'interrupted');
+      assert.ok(store.epochSeries(run.id).length >= 2);
+    } finally {
+      store.close();
+    }
+  });
+
   it('auto --nproc 2: the whole playbook with every fit data-parallel; rank 0 alone evaluates the test set and writes', () => {
     const r = sixstep(['auto', ...common, '--project', 'proj-auto', '--nproc', '2', '--budget', '1', '--json'], cwd);
     assert.equal(r.code, 0, r.stderr);

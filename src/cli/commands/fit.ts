@@ -7,6 +7,7 @@ import { fitTrainingSet, type FitTrainingSetOptions } from '../../steps/fit_trai
 import type { Plan as StepsPlan } from '../../steps/plan.js';
 import type { Store } from '../../store/index.js';
 import type { ProcessGroup } from '../../distributed/index.js';
+import { DataParallel } from '../../train/index.js';
 import { signalVerdict } from '../../steps/diagnosis.js';
 import { saveModelDir } from '../../artifact/index.js';
 import { writeReferenceProfile } from '../../serve/index.js';
@@ -146,7 +147,8 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
       },
     });
     try {
-      status = interrupt.requested ? 'interrupted' : 'finished';
+      // Data-parallel: Ctrl-C may have reached another rank first; the stop they agreed on counts.
+      status = interrupt.requested || r.learner.getCallback(DataParallel)?.stopped ? 'interrupted' : 'finished';
       const last = r.history.at(-1);
       const best = r.best ?? last;
       const verdict = best && best.validLoss !== null ? signalVerdict(p.baseline, { trainLoss: best.trainLoss, validLoss: best.validLoss }) : null;

@@ -23,6 +23,8 @@ interface RankOut {
   validLoss: (number | null)[];
   buffers: [string, number[]][];
   rankStats: { epoch: number; ranks: { rank: number; samples: number; commSeconds: number }[] }[];
+  /** Live tensors after the model, optimizer and data were released, over the count before. */
+  leaked: number;
 }
 
 const read = (dir: string, r: number): RankOut => JSON.parse(readFileSync(join(dir, `rank-${r}.json`), 'utf8'));
@@ -66,6 +68,7 @@ describe('data parallelism on c10d (Gloo, loopback)', { skip }, () => {
         assert.equal(rk.steps.length, reference.steps.length);
         rk.steps.forEach((p, s) => assert.deepEqual(p, ranks[0].steps[s], `rank ${rk.rank} differs from rank 0 at step ${s}`));
         assert.deepEqual(rk.trainLoss, ranks[0].trainLoss);
+        assert.equal(rk.leaked, 0, `rank ${rk.rank} leaked ${rk.leaked} tensors`);
       }
       const worst = Math.max(...reference.steps.map((p, s) => maxRelDiff(ranks[0].steps[s], p)));
       assert.ok(worst < 1e-12, `largest relative difference from the single process: ${worst}`);

@@ -6,7 +6,7 @@
 // DIE_RANK / DIE_STEP: that rank SIGKILLs itself before that step.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { manualSeed, randn, tidy, keep } from '../../src/tensor/index.js';
+import { manualSeed, randn, tidy, keep, liveTensors } from '../../src/tensor/index.js';
 import { Sequential, Linear, Tanh, BatchNorm1d, mseLoss } from '../../src/nn/index.js';
 import { SGD } from '../../src/optim/index.js';
 import { DataLoader } from '../../src/data/index.js';
@@ -14,6 +14,7 @@ import { Learner, DataParallel, type BatchSource, type Callback, type Learner as
 import { ProcessGroup, rankFromEnv } from '../../src/distributed/index.js';
 
 const [out, epochsArg, batchArg] = process.argv.slice(2);
+const baseline = liveTensors();
 const epochs = Number(epochsArg ?? 3);
 const batchSize = Number(batchArg ?? 24);
 const env = rankFromEnv();
@@ -64,5 +65,9 @@ if (dp) callbacks.push(dp);
 const learner = new Learner({ model, optimizer, costFunction: (p, t) => mseLoss(p.reshape(-1), t), train, validation, callbacks });
 await learner.fit(epochs);
 const buffers = model.namedBuffers().filter(([, b]) => b.dtype === 'float64').map(([n, b]) => [n, b.toArray()]);
-writeFileSync(join(out, `rank-${rank}.json`), JSON.stringify({ rank, steps, trainLoss: learner.history.map((h) => h.trainLoss), validLoss: learner.history.map((h) => h.validLoss), buffers, rankStats: dp?.history ?? [] }));
+optimizer.dispose();
+model.dispose();
+loader.dispose();
+const leaked = liveTensors() - baseline;
+writeFileSync(join(out, `rank-${rank}.json`), JSON.stringify({ rank, steps, trainLoss: learner.history.map((h) => h.trainLoss), validLoss: learner.history.map((h) => h.validLoss), buffers, rankStats: dp?.history ?? [], leaked }));
 group?.destroy();

@@ -52,9 +52,11 @@ export interface LoaderOptions {
    * takes a disjoint contiguous slice, so together they see exactly the
    * single-process batch. A last global batch with fewer rows than ranks is
    * skipped (it would leave a rank empty); shuffling makes those rows differ
-   * every epoch.
+   * every epoch. With split 'dataset' (evaluation) each rank instead takes a
+   * contiguous share of the whole pass and batches it: every row is seen
+   * once, none skipped, and ranks may have different numbers of batches.
    */
-  shard?: { rank: number; worldSize: number };
+  shard?: { rank: number; worldSize: number; split?: 'batch' | 'dataset' };
 }
 
 export interface LoaderData {
@@ -82,7 +84,7 @@ export class DataLoader implements Iterable<Batch> {
     if (sh && (!Number.isInteger(sh.worldSize) || sh.worldSize < 1 || !Number.isInteger(sh.rank) || sh.rank < 0 || sh.rank >= sh.worldSize)) {
       throw new DataError('<loader>', 0, 'a shard with 0 ≤ rank < worldSize', JSON.stringify(sh));
     }
-    if (sh && sh.worldSize > this.batchSize) throw new DataError('<loader>', 0, `a batch size of at least ${sh.worldSize} (one row per rank)`, String(this.batchSize));
+    if (sh && sh.split !== 'dataset' && sh.worldSize > this.batchSize) throw new DataError('<loader>', 0, `a batch size of at least ${sh.worldSize} (one row per rank)`, String(this.batchSize));
     keep(data.x);
     if (data.y) keep(data.y);
     for (const t of Object.values(data.text ?? {})) keep(t);
@@ -111,6 +113,11 @@ export class DataLoader implements Iterable<Batch> {
 
   /** Batches per epoch. */
   get length(): number {
+    const sh = this.o.shard;
+    if (sh?.split === 'dataset') {
+      const rows = Math.floor(((sh.rank + 1) * this.size) / sh.worldSize) - Math.floor((sh.rank * this.size) / sh.worldSize);
+      return this.o.dropLast ? Math.floor(rows / this.batchSize) : Math.ceil(rows / this.batchSize);
+    }
     const full = Math.floor(this.size / this.batchSize);
     const rest = this.size - full * this.batchSize;
     if (this.o.dropLast || rest === 0) return full;
@@ -126,13 +133,16 @@ export class DataLoader implements Iterable<Batch> {
   /** The batches of epoch `e` (default: the next epoch). */
   *epoch(e: number = this.nextEpoch): Generator<Batch> {
     this.nextEpoch = e + 1;
-    const order = this.order(e);
+    let order = this.order(e);
+    const whole = this.o.shard?.split === 'dataset' ? this.o.shard : null;
+    if (whole) order = order.subarray(Math.floor((whole.rank * this.size) / whole.worldSize), Math.floor(((whole.rank + 1) * this.size) / whole.worldSize));
     const rng = new Rng(deriveSeed(this.o.seed ?? 0, e, 0xa5a5));
     const B = this.batchSize;
-    const last = this.o.dropLast ? Math.floor(this.size / B) * B : this.size;
-    const shard = this.o.shard;
+    const n = order.length;
+    const last = this.o.dropLast ? Math.floor(n / B) * B : n;
+    const shard = whole ? undefined : this.o.shard;
     for (let s = 0; s < last; s += B) {
-      const end = Math.min(s + B, this.size);
+      const end = Math.min(s + B, n);
       if (!shard || shard.worldSize <= 1) {
         yield this.batch(order.subarray(s, end), rng);
         continue;

@@ -88,7 +88,7 @@ export async function fitModel(p: Prepared, c: FitConfig): Promise<FitResult> {
   if (c.initialState) model.loadStateDict(c.initialState.stateDict());
   const batchSize = c.batchSize ?? (p.kind === 'image' ? 128 : 64);
   const train: LoaderSource = p.loader('train', { batchSize, seed: c.seed ?? 0, augment: c.augment, fraction: c.trainFraction, shard: shardOf(c.parallel) });
-  const validation: LoaderSource = p.loader('validation', { batchSize: Math.max(256, batchSize) });
+  const validation: LoaderSource = p.loader('validation', { batchSize: Math.max(256, batchSize), shard: shardOf(c.parallel, 'dataset') });
   const optimizer = makeOptimizer(c.optimizer ?? 'sgd', model, c.lr, { momentum: c.momentum, weightDecay: c.weightDecay });
   const schedule = makeSchedule(c.schedule ?? 'warm-restarts', optimizer, train.length ?? 1, c.epochs, c);
   const recorder = new Recorder();

@@ -77,7 +77,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
   const model = buildModel(o.spec);
   const batchSize = o.batchSize ?? (p.kind === 'image' ? 128 : 64);
   const train = p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction });
-  const validation = p.loader('validation', { batchSize: Math.max(256, batchSize) });
+  const validation = p.loader('validation', { batchSize: Math.max(256, batchSize), shard: shardOf(o.parallel, 'dataset') });
   // Data-parallel ranks train on their slice; the finder (identical on every rank) reads it all.
   const shard = shardOf(o.parallel);
   const trainShard = shard ? p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction, shard }) : train;

@@ -14,9 +14,12 @@ export interface Parallel {
   bucketCapBytes?: number;
 }
 
-/** This rank's shard of the training batches, or undefined in one process. */
-export function shardOf(p: Parallel | undefined): { rank: number; worldSize: number } | undefined {
-  return p && p.group.worldSize > 1 ? { rank: p.group.rank, worldSize: p.group.worldSize } : undefined;
+/**
+ * This rank's shard, or undefined in one process: a slice of every training
+ * batch ('batch'), or a share of the whole pass for evaluation ('dataset').
+ */
+export function shardOf(p: Parallel | undefined, split: 'batch' | 'dataset' = 'batch'): { rank: number; worldSize: number; split: 'batch' | 'dataset' } | undefined {
+  return p && p.group.worldSize > 1 ? { rank: p.group.rank, worldSize: p.group.worldSize, split } : undefined;
 }
 
 /** The callbacks that make a fit data-parallel (none in one process). */

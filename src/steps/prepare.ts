@@ -63,7 +63,7 @@ export interface Prepared {
   /** Printable description of the data (schema, or image shape and classes). */
   describe: string;
   /** Training (augmentable, reshuffled) and validation batches. */
-  loader(split: 'train' | 'validation', o?: { batchSize?: number; seed?: number; augment?: Augmenter; fraction?: number; shard?: { rank: number; worldSize: number } }): LoaderSource;
+  loader(split: 'train' | 'validation', o?: { batchSize?: number; seed?: number; augment?: Augmenter; fraction?: number; shard?: { rank: number; worldSize: number; split?: 'batch' | 'dataset' } }): LoaderSource;
   /** The test split, sealed: read it only through step 5. */
   test: SealedTest<() => LoaderSource>;
   /** Targets of the training and validation rows, for naive baselines. */
@@ -206,7 +206,7 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
   } else {
     archInput = { kind: 'tabular', blocks: featureBlocks(pre), inputs: train.features.length, outputs, trainingRows: train.n, targetScale: task === 'regression' ? targetScale(train) : undefined };
   }
-  const make = (enc: EncodedTable, shuffle: boolean) => (lo: { batchSize?: number; seed?: number; augment?: Augmenter; fraction?: number; shard?: { rank: number; worldSize: number } } = {}) =>
+  const make = (enc: EncodedTable, shuffle: boolean) => (lo: { batchSize?: number; seed?: number; augment?: Augmenter; fraction?: number; shard?: { rank: number; worldSize: number; split?: 'batch' | 'dataset' } } = {}) =>
     asSource(DataLoader.fromEncoded(subsetEncoded(enc, lo.fraction ?? 1, lo.seed ?? 0), { batchSize: lo.batchSize ?? 64, shuffle, seed: lo.seed ?? o.seed ?? 0, augment: lo.augment, shard: lo.shard }), textColumn);
   const trainLoader = make(train, true);
   const validLoader = make(valid, false);
@@ -284,7 +284,7 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
   const classes = set.classes;
   const task: Task = classes.length === 2 ? 'binary' : 'multiclass';
   const outputs = task === 'binary' ? 1 : classes.length;
-  const make = (s: ImageSet, shuffle: boolean) => (lo: { batchSize?: number; seed?: number; augment?: Augmenter; fraction?: number; shard?: { rank: number; worldSize: number } } = {}) => {
+  const make = (s: ImageSet, shuffle: boolean) => (lo: { batchSize?: number; seed?: number; augment?: Augmenter; fraction?: number; shard?: { rank: number; worldSize: number; split?: 'batch' | 'dataset' } } = {}) => {
     const part = lo.fraction && lo.fraction < 1 ? subsetImageFraction(s, lo.fraction, lo.seed ?? 0) : s;
     return asSource(DataLoader.fromImages(part, { batchSize: lo.batchSize ?? 128, shuffle, seed: lo.seed ?? o.seed ?? 0, normalizer, augment: lo.augment, shard: lo.shard }));
   };

@@ -79,14 +79,21 @@ export class Learner {
   /** Epoch to start from (set by resuming from a checkpoint). */
   startEpoch = 0;
 
-  private phaseLoss = 0;
-  private phaseCount = 0;
-  private phaseMetrics: number[] = [];
+  /**
+   * The current phase's sums: loss × rows, rows, and each metric's batch sums.
+   * The phase's means are computed from them before afterTrain/afterValidate
+   * fire; a callback that combines sums from elsewhere (data parallelism)
+   * rewrites trainLoss / validLoss / validMetrics there.
+   */
+  phaseLoss = 0;
+  phaseCount = 0;
+  phaseMetrics: number[] = [];
   private epochStart = 0;
-  /** The training phase's mean loss; set before afterTrain fires (data parallelism replaces it by the mean over ranks). */
+  /** The training phase's mean loss (see phaseLoss). */
   trainLoss = NaN;
-  private validLoss: number | null = null;
-  private validMetrics: Record<string, number> = {};
+  /** The validation phase's mean loss and metrics (see phaseLoss). */
+  validLoss: number | null = null;
+  validMetrics: Record<string, number> = {};
 
   constructor(o: LearnerOptions) {
     this.model = o.model;

@@ -133,7 +133,7 @@ async function runView(main: HTMLElement, id: string): Promise<void> {
     main.append(
       h('h2', { id: 'ranks-title' }, `Data-parallel ranks (${d.ranks.length})`),
       table(['rank', 'samples', 'seconds', 'samples/s', 'communicating (s)', 'communicating (%)'], d.ranks.map((x: any) => [String(x.rank), String(x.samples), fmt(x.seconds), x.samplesPerSecond.toFixed(0), fmt(x.commSeconds), (100 * x.commShare).toFixed(1)])),
-      h('p', { class: 'muted' }, 'Training phase only (validation runs whole on every rank); communication includes waiting for slower ranks.'),
+      h('p', { class: 'muted' }, 'Training phase only; communication includes waiting for slower ranks.'),
     );
   }
   if (d.decisions.length) main.append(h('h2', {}, 'Decisions'), table(['#', 'step', 'action', 'reason'], d.decisions.map((x: any) => [String(x.seq), String(x.step), x.action, x.reason])));

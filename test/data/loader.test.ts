@@ -167,3 +167,41 @@ test('batches and augmentation on a CUDA device', async (t) => {
   loader.dispose();
   assert.equal(liveTensors(), base);
 });
+
+test('DataLoader shards: batch slices add up to the one-process batches; dataset shares cover every row once', () => {
+  const base = liveTensors();
+  const N = 103;
+  const make = (o: ConstructorParameters<typeof DataLoader>[1]) => new DataLoader({ x: tensor(Float32Array.from({ length: N }, (_, i) => i), { shape: [N, 1] }), y: null }, o);
+  const single = make({ batchSize: 20, seed: 3 });
+  const whole = [...single.epoch(2)].map((b) => {
+    free(b);
+    return Array.from(b.indices);
+  });
+  single.dispose();
+  for (const W of [2, 3, 4]) {
+    // 'batch': rank r holds a contiguous slice of every global batch of the same permutation.
+    const ranks = Array.from({ length: W }, (_, r) => make({ batchSize: 20, seed: 3, shard: { rank: r, worldSize: W } }));
+    const per = ranks.map((l) => [...l.epoch(2)].map((b) => (free(b), Array.from(b.indices))));
+    // 103 = 5 × 20 + 3: the last global batch (3 rows) is kept for 2 and 3 ranks, skipped for 4.
+    const batches = W <= 3 ? 6 : 5;
+    for (const [r, l] of ranks.entries()) {
+      assert.equal(l.length, batches);
+      assert.equal(per[r].length, batches);
+    }
+    for (let k = 0; k < batches; k++) assert.deepEqual(per.flatMap((p) => p[k]), whole[k], `W=${W} batch ${k}`);
+    for (const l of ranks) l.dispose();
+    // 'dataset': each rank a contiguous share of the pass; together every row exactly once.
+    const shares = Array.from({ length: W }, (_, r) => make({ batchSize: 16, shuffle: false, shard: { rank: r, worldSize: W, split: 'dataset' } }));
+    const rows = shares.flatMap((l) => {
+      const got = [...l.epoch(0)].flatMap((b) => (free(b), Array.from(b.indices)));
+      assert.equal(l.length, Math.ceil(got.length / 16));
+      return got;
+    });
+    assert.deepEqual(rows, Array.from({ length: N }, (_, i) => i));
+    for (const l of shares) l.dispose();
+  }
+  // Refused options: the tensors stay the caller's (tidy frees them).
+  assert.throws(() => tidy(() => make({ batchSize: 2, shard: { rank: 0, worldSize: 3 } })), /batch size of at least 3/);
+  assert.throws(() => tidy(() => make({ shard: { rank: 3, worldSize: 3 } })), /0 ≤ rank < worldSize/);
+  assert.equal(liveTensors(), base);
+});

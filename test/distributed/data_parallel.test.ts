@@ -20,7 +20,8 @@ interface RankOut {
   rank: number;
   steps: number[][];
   trainLoss: number[];
-  validLoss: (number | null)[];
+  validLoss: number[];
+  validRmse: number[];
   buffers: [string, number[]][];
   rankStats: { epoch: number; ranks: { rank: number; samples: number; commSeconds: number }[] }[];
   /** Live tensors after the model, optimizer and data were released, over the count before. */
@@ -73,6 +74,13 @@ describe('data parallelism on c10d (Gloo, loopback)', { skip }, () => {
       const worst = Math.max(...reference.steps.map((p, s) => maxRelDiff(ranks[0].steps[s], p)));
       assert.ok(worst < 1e-12, `largest relative difference from the single process: ${worst}`);
       assert.ok(maxRelDiff(ranks[0].trainLoss, reference.trainLoss) < 1e-12);
+      // Validation sharded by rows: every rank sees the same figures, those of the whole set.
+      for (const rk of ranks) {
+        assert.deepEqual(rk.validLoss, ranks[0].validLoss);
+        assert.deepEqual(rk.validRmse, ranks[0].validRmse);
+      }
+      assert.ok(maxRelDiff(ranks[0].validLoss, reference.validLoss) < 1e-12);
+      assert.ok(maxRelDiff(ranks[0].validRmse, reference.validRmse) < 1e-12);
       // Per-rank throughput and communication time reach every rank.
       const stats = ranks[0].rankStats.at(-1)!;
       assert.equal(stats.ranks.length, nproc);

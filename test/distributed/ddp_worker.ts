@@ -10,7 +10,7 @@ import { manualSeed, randn, tidy, keep, liveTensors } from '../../src/tensor/ind
 import { Sequential, Linear, Tanh, BatchNorm1d, mseLoss } from '../../src/nn/index.js';
 import { SGD } from '../../src/optim/index.js';
 import { DataLoader } from '../../src/data/index.js';
-import { Learner, DataParallel, type BatchSource, type Callback, type Learner as L } from '../../src/train/index.js';
+import { Learner, DataParallel, rmse, type BatchSource, type Callback, type Learner as L } from '../../src/train/index.js';
 import { ProcessGroup, rankFromEnv } from '../../src/distributed/index.js';
 
 const [out, epochsArg, batchArg] = process.argv.slice(2);
@@ -43,9 +43,11 @@ const train: BatchSource = {
     for (const b of loader.epoch(e)) yield { x: b.x, y: b.y! };
   },
 };
+// Validation sharded by rows (each rank a share, no row dropped): 100 rows in batches of 32.
+const validLoader = new DataLoader({ x: x.clone(), y: y.clone() }, { batchSize: 32, shuffle: false, shard: group ? { rank, worldSize: group.worldSize, split: 'dataset' } : undefined });
 const validation: BatchSource = {
-  *batches() {
-    yield { x: x.clone(), y: y.clone() };
+  *batches(e: number) {
+    for (const b of validLoader.epoch(e)) yield { x: b.x, y: b.y! };
   },
 };
 const steps: number[][] = [];
@@ -62,12 +64,13 @@ const snapshot: Callback = {
 const callbacks: Callback[] = [snapshot];
 const dp = group ? new DataParallel({ group }) : null;
 if (dp) callbacks.push(dp);
-const learner = new Learner({ model, optimizer, costFunction: (p, t) => mseLoss(p.reshape(-1), t), train, validation, callbacks });
+const learner = new Learner({ model, optimizer, costFunction: (p, t) => mseLoss(p.reshape(-1), t), train, validation, callbacks, metrics: [rmse] });
 await learner.fit(epochs);
 const buffers = model.namedBuffers().filter(([, b]) => b.dtype === 'float64').map(([n, b]) => [n, b.toArray()]);
 optimizer.dispose();
 model.dispose();
 loader.dispose();
+validLoader.dispose();
 const leaked = liveTensors() - baseline;
-writeFileSync(join(out, `rank-${rank}.json`), JSON.stringify({ rank, steps, trainLoss: learner.history.map((h) => h.trainLoss), validLoss: learner.history.map((h) => h.validLoss), buffers, rankStats: dp?.history ?? [], leaked }));
+writeFileSync(join(out, `rank-${rank}.json`), JSON.stringify({ rank, steps, trainLoss: learner.history.map((h) => h.trainLoss), validLoss: learner.history.map((h) => h.validLoss), validRmse: learner.history.map((h) => h.metrics.rmse), buffers, rankStats: dp?.history ?? [], leaked }));
 group?.destroy();

@@ -135,7 +135,7 @@ Examples:
           out.say(
             `\n${out.color.bold(`data-parallel ranks (${perRank.length})`)}\n` +
               alignedTable(['RANK', 'SAMPLES', 'SECONDS', 'SAMPLES/S', 'COMM S', 'COMM %'], perRank.map((r) => [String(r.rank), String(r.samples), r.seconds.toFixed(2), r.samplesPerSecond.toFixed(0), r.commSeconds.toFixed(2), (100 * r.commShare).toFixed(1)])) +
-              `\n${out.color.dim('training phase only (validation runs whole on every rank); COMM = time inside gradient allreduces, including waiting for slower ranks')}`,
+              `\n${out.color.dim('training phase only; COMM = time inside gradient allreduces, including waiting for slower ranks')}`,
           );
         }
         if (decisions.length) out.say(`\n${out.color.bold('decisions')}\n${decisions.map((d) => `${String(d.seq).padStart(3)}. step ${d.step}: ${d.action} — ${d.reason}`).join('\n')}`);

@@ -9,14 +9,16 @@
 // request (Ctrl-C on any rank stops all after the same batch), and batch-norm
 // running statistics (averaged before each validation). Batch-norm batch
 // statistics themselves are per rank, over the rank's slice — as in PyTorch's
-// DDP without SyncBatchNorm. Validation runs on every rank over the whole
-// validation set, so every rank sees the same validation loss and makes the
-// same decisions (early stopping, keeping the best weights).
+// DDP without SyncBatchNorm. Every rank sees the same validation loss and makes the
+// same decisions (early stopping, keeping the best weights). Validation may
+// be sharded too (each rank a share of the rows): the loss and metric sums
+// are then added up over ranks, so every rank still sees the same figures.
 import { tensor, type Tensor } from '../../tensor/index.js';
 import type { ProcessGroup } from '../../distributed/index.js';
 import type { Callback } from '../callback.js';
 import type { Learner } from '../learner.js';
 import { CancelFit } from '../cancel.js';
+import { finishMetric } from '../metrics.js';
 
 /** One rank's training-phase figures for one epoch. */
 export interface RankStats {
@@ -109,6 +111,19 @@ export class DataParallel implements Callback {
     if (!floats.length) return;
     this.group.allreduce(floats);
     for (const b of floats) b.div_(this.group.worldSize);
+  }
+
+  afterValidate(l: Learner): void {
+    // Sums over ranks (a sharded validation set), or W identical copies (a whole one): the means come out the same on every rank.
+    const t = tensor([l.phaseLoss, l.phaseCount, ...l.phaseMetrics], { dtype: 'float64' });
+    try {
+      this.group.allreduce([t]);
+      const [loss, count, ...metrics] = t.toArray() as number[];
+      l.validLoss = count ? loss / count : NaN;
+      l.metrics.forEach((m, i) => (l.validMetrics[m.name] = finishMetric(m, metrics[i], count)));
+    } finally {
+      t.dispose();
+    }
   }
 
   afterEpoch(l: Learner): void {

@@ -135,6 +135,16 @@ void unbucketize(std::vector<Bucket>& buckets) {
   }
 }
 
+// Launches one collective per bucket (Gloo runs them on its own threads), then waits for all.
+template <typename Launch>
+void perBucket(std::vector<Bucket>& buckets, Launch&& launch, std::vector<c10::intrusive_ptr<c10d::Work>> works = {}) {
+  for (auto& b : buckets) {
+    std::vector<at::Tensor> one{b.flat};
+    works.push_back(launch(one));
+  }
+  waitAll(works);
+}
+
 c10d::ReduceOp reduceOp(const std::string& op) {
   if (op == "sum") return c10d::ReduceOp::SUM;
   if (op == "max") return c10d::ReduceOp::MAX;
@@ -231,14 +241,9 @@ Napi::Value Allreduce(const Napi::CallbackInfo& info) {
     at::NoGradGuard noGrad;
     collective("allreduce", [&] {
       auto buckets = bucketize(ts, cap);
-      std::vector<c10::intrusive_ptr<c10d::Work>> works;
-      for (auto& b : buckets) {
-        std::vector<at::Tensor> one{b.flat};
-        c10d::AllreduceOptions ao;
-        ao.reduceOp = rop;
-        works.push_back(g.pg->allreduce(one, ao));
-      }
-      waitAll(works);
+      c10d::AllreduceOptions ao;
+      ao.reduceOp = rop;
+      perBucket(buckets, [&](std::vector<at::Tensor>& one) { return g.pg->allreduce(one, ao); });
       unbucketize(buckets);
       return 0;
     });
@@ -279,15 +284,11 @@ Napi::Value AllreduceGrads(const Napi::CallbackInfo& info) {
     at::Tensor extra = at::tensor(extras, at::TensorOptions().dtype(at::kDouble));
     collective("allreduce of gradients", [&] {
       auto buckets = bucketize(grads, cap);
-      std::vector<c10::intrusive_ptr<c10d::Work>> works;
-      for (auto& b : buckets) {
-        if (weight != 1.0) b.flat.mul_(weight);
-        std::vector<at::Tensor> one{b.flat};
-        works.push_back(g.pg->allreduce(one));
-      }
+      if (weight != 1.0)
+        for (auto& b : buckets) b.flat.mul_(weight);
       std::vector<at::Tensor> e{extra};
-      works.push_back(g.pg->allreduce(e));
-      waitAll(works);
+      std::vector<c10::intrusive_ptr<c10d::Work>> first{g.pg->allreduce(e)};
+      perBucket(buckets, [&](std::vector<at::Tensor>& one) { return g.pg->allreduce(one); }, std::move(first));
       double total = extra.data_ptr<double>()[extras.size() - 1];
       if (total > 0)
         for (auto& b : buckets) b.flat.div_(total);
@@ -311,14 +312,9 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
     at::NoGradGuard noGrad;
     collective("broadcast", [&] {
       auto buckets = bucketize(ts, 0);
-      std::vector<c10::intrusive_ptr<c10d::Work>> works;
-      for (auto& b : buckets) {
-        std::vector<at::Tensor> one{b.flat};
-        c10d::BroadcastOptions bo;
-        bo.rootRank = static_cast<int>(root);
-        works.push_back(g.pg->broadcast(one, bo));
-      }
-      waitAll(works);
+      c10d::BroadcastOptions bo;
+      bo.rootRank = static_cast<int>(root);
+      perBucket(buckets, [&](std::vector<at::Tensor>& one) { return g.pg->broadcast(one, bo); });
       unbucketize(buckets);
       return 0;
     });

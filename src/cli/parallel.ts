@@ -55,6 +55,26 @@ export async function launchIfAsked(o: ParallelOptions): Promise<number | null> 
   return r.exitCode;
 }
 
+/**
+ * A data-parallel command's whole life: without a rank in the environment and
+ * asked for several, start the ranks and wait; as rank 0 (or alone) lead —
+ * train and write; as another rank follow — train only.
+ */
+export async function asRanks<O extends ParallelOptions>(o: O, lead: (o: O, group: ProcessGroup | null) => Promise<void>, follow: (o: O, group: ProcessGroup) => Promise<void>): Promise<void> {
+  const launched = await launchIfAsked(o);
+  if (launched !== null) {
+    process.exitCode = launched;
+    return;
+  }
+  const group = joinIfRank();
+  try {
+    if (group && group.rank !== 0) await follow(o, group);
+    else await lead(o, group);
+  } finally {
+    group?.destroy();
+  }
+}
+
 /** Joins the process group when a launcher started this process as a rank. */
 export function joinIfRank(): ProcessGroup | null {
   const env = rankFromEnv();

@@ -8,7 +8,7 @@ import { saveModelDir } from '../../artifact/index.js';
 import { writeReferenceProfile } from '../../serve/index.js';
 import { renderReport, confusionMatrix, regressionPairs } from '../../report/index.js';
 import { addDataOptions, plan, planJson, planOnly, Interrupt, type DataOptions } from '../common.js';
-import { addParallelOptions, joinIfRank, launchIfAsked, rankStatsLine, type ParallelOptions } from '../parallel.js';
+import { addParallelOptions, asRanks, rankStatsLine, type ParallelOptions } from '../parallel.js';
 import { agreedClock, agreedFlag, type ProcessGroup } from '../../distributed/index.js';
 import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
@@ -57,20 +57,7 @@ Examples:
                --test /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --budget 15
   sixstep auto --data data/penguins.json --target Species --nproc 2     (every fit data-parallel over 2 ranks)
 Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (resume with --resume).`)
-    .action(async (o: AutoOptions) => {
-      const launched = await launchIfAsked(o);
-      if (launched !== null) {
-        process.exitCode = launched;
-        return;
-      }
-      const group = joinIfRank();
-      try {
-        if (group && group.rank !== 0) return await followAuto(o, group);
-        await leadAuto(o, group);
-      } finally {
-        group?.destroy();
-      }
-    });
+    .action((o: AutoOptions) => asRanks(o, leadAuto, followAuto));
 }
 
 /** One process, or rank 0 of several: the run, its decisions, the test evaluation, model and report. */

@@ -14,7 +14,7 @@ import { writeReferenceProfile } from '../../serve/index.js';
 import { writeChart, lossCurvesChart, stepChart } from '../../plot/index.js';
 import type { OptimizerKind, ScheduleKind } from '../../steps/fit.js';
 import { addDataOptions, plan, planOnly, plotsDir, Interrupt, type DataOptions } from '../common.js';
-import { addParallelOptions, joinIfRank, launchIfAsked, rankStatsLine, type ParallelOptions } from '../parallel.js';
+import { addParallelOptions, asRanks, rankStatsLine, type ParallelOptions } from '../parallel.js';
 import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
 import { StoreSink } from '../store_sink.js';
@@ -92,20 +92,7 @@ Examples:
   sixstep fit --data data/penguins.json --target species --nproc 2          (data-parallel, 2 ranks)
   sixstep fit … --nnodes 2 --node-rank 0 --master 10.0.0.1:29500 --nproc 4   (on each machine, its own --node-rank)
 Exit codes: 0 trained, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (what finished is kept).`)
-    .action(async (o: FitOptions) => {
-      const launched = await launchIfAsked(o);
-      if (launched !== null) {
-        process.exitCode = launched;
-        return;
-      }
-      const group = joinIfRank();
-      try {
-        if (group && group.rank !== 0) return await followFit(o, group);
-        await leadFit(o, group);
-      } finally {
-        group?.destroy();
-      }
-    });
+    .action((o: FitOptions) => asRanks(o, leadFit, followFit));
 }
 
 /** One process, or rank 0 of several: trains, and writes the run, checkpoints, model and plots. */

@@ -43,6 +43,9 @@ export async function launchIfAsked(o: ParallelOptions): Promise<number | null> 
   const nnodes = int(o.nnodes, '--nnodes', 1);
   if (nproc < 1) throw new Error('--nproc must be at least 1');
   if (nproc * nnodes <= 1) return null;
+  if (!ProcessGroup.available()) {
+    throw new Error('data-parallel training needs Gloo, and this build has none: install its headers (Debian/Ubuntu: apt-get install libgloo-dev) and rebuild with `npm run build:native`');
+  }
   const r = await launch({
     nproc,
     nnodes,

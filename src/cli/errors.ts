@@ -5,8 +5,17 @@ import { ModelDirError } from '../artifact/index.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, data: 3, model: 4, noSignal: 5, interrupted: 130 } as const;
 
+/** A command-line option with a value the command cannot use: exit code 2, no stack trace. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
 export function report(e: unknown): number {
   const err = e as Error;
+  if (e instanceof UsageError) {
+    process.stderr.write(`error: ${err.message}\n(run with --help for usage)\n`);
+    return EXIT.usage;
+  }
   if (e instanceof DataError) {
     process.stderr.write(`error: ${err.message}\nFix the data (or pass --lenient to skip bad rows and have them reported), then run the command again.\n`);
     return EXIT.data;

@@ -7,6 +7,7 @@ import { launch, parseMaster, ProcessGroup, rankFromEnv } from '../distributed/i
 import type { Parallel } from '../steps/parallel.js';
 import type { RankStats } from '../train/index.js';
 import type { Out } from './output.js';
+import { UsageError } from './errors.js';
 
 export interface ParallelOptions {
   nproc?: string;
@@ -28,7 +29,7 @@ export function addParallelOptions(c: Command): Command {
 const int = (s: string | undefined, name: string, dflt: number): number => {
   if (s === undefined) return dflt;
   const n = Number(s);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not '${s}'`);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be a non-negative integer, not '${s}'`);
   return n;
 };
 
@@ -41,7 +42,19 @@ export async function launchIfAsked(o: ParallelOptions): Promise<number | null> 
   if (rankFromEnv()) return null;
   const nproc = int(o.nproc, '--nproc', 1);
   const nnodes = int(o.nnodes, '--nnodes', 1);
-  if (nproc < 1) throw new Error('--nproc must be at least 1');
+  const nodeRank = int(o.nodeRank, '--node-rank', 0);
+  if (nproc < 1) throw new UsageError('--nproc must be at least 1');
+  if (nnodes < 1) throw new UsageError('--nnodes must be at least 1');
+  if (nodeRank >= nnodes) throw new UsageError(`--node-rank must be in 0 … ${nnodes - 1}, not ${nodeRank}`);
+  if (nnodes > 1 && !o.master) throw new UsageError("--nnodes > 1 needs --master host:port (rank 0's machine, reachable from every node)");
+  let master: { addr: string; port: number } | undefined;
+  try {
+    master = o.master ? parseMaster(o.master) : undefined;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const timeoutMs = int(o.distTimeout, '--dist-timeout', 300) * 1000;
+  if (timeoutMs < 1000) throw new UsageError('--dist-timeout must be at least 1 (seconds)');
   if (nproc * nnodes <= 1) return null;
   if (!ProcessGroup.available()) {
     throw new Error('data-parallel training needs Gloo, and this build has none: install its headers (Debian/Ubuntu: apt-get install libgloo-dev) and rebuild with `npm run build:native`');
@@ -49,10 +62,10 @@ export async function launchIfAsked(o: ParallelOptions): Promise<number | null> 
   const r = await launch({
     nproc,
     nnodes,
-    nodeRank: int(o.nodeRank, '--node-rank', 0),
-    master: o.master ? parseMaster(o.master) : undefined,
+    nodeRank,
+    master,
     args: [process.argv[1], ...process.argv.slice(2)],
-    timeoutMs: int(o.distTimeout, '--dist-timeout', 300) * 1000,
+    timeoutMs,
   });
   if (!r.ok) process.stderr.write(`\nsixstep: data-parallel run failed: ${r.message}\n`);
   return r.exitCode;

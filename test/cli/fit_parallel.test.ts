@@ -187,6 +187,21 @@ describe('sixstep fit --nproc', { skip }, () => {
     assert.ok(!existsSync(join(cwd, 'proj-node1', 'sixstep.db')), 'node 1 writes no store');
   });
 
+  it('bad data-parallel options: exit 2 with what was expected, before any rank starts', () => {
+    for (const [opts, msg] of [
+      [['--nproc', 'abc'], /--nproc must be a non-negative integer, not 'abc'/],
+      [['--nproc', '0'], /--nproc must be at least 1/],
+      [['--nproc', '2', '--master', 'host'], /--master must be host:port/],
+      [['--nproc', '1', '--nnodes', '2'], /--nnodes > 1 needs --master host:port/],
+      [['--nproc', '2', '--nnodes', '2', '--node-rank', '2', '--master', '127.0.0.1:29999'], /--node-rank must be in 0 … 1, not 2/],
+    ] as const) {
+      const r = sixstep(['fit', ...common, '--project', 'proj-bad', ...opts], cwd);
+      assert.equal(r.code, 2, `${opts.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, msg);
+    }
+    assert.ok(!existsSync(join(cwd, 'proj-bad')), 'nothing prepared or written');
+  });
+
   it('a rank that never arrives: a clear error after --dist-timeout, not a hang', () => {
     const port = 29000 + Math.floor(Math.random() * 900);
     const t0 = Date.now();

@@ -61,16 +61,16 @@ export class DataParallel implements Callback {
     this.group = o.group;
   }
 
-  private trainable(l: Learner): Tensor[] {
-    return l.model.parameters().filter((p) => p.requiresGrad);
-  }
+  /** The parameters that train, looked up once per training phase rather than every step (freezing happens between phases). */
+  private trainable: Tensor[] = [];
 
   beforeFit(l: Learner): void {
     // Rank 0's weights and buffers everywhere: the same starting point, whatever each rank's seed did.
     this.group.broadcast([...l.model.parameters(), ...l.model.namedBuffers().map(([, b]) => b)], 0);
   }
 
-  beforeTrain(): void {
+  beforeTrain(l: Learner): void {
+    this.trainable = l.model.parameters().filter((p) => p.requiresGrad);
     this.lossSum = 0;
     this.rows = 0;
     this.trainStart = performance.now();
@@ -83,7 +83,7 @@ export class DataParallel implements Callback {
     this.lossSum += local * n;
     this.rows += n;
     const stop = this.o.stopRequested?.() ? 1 : 0;
-    const [lossTimesRows, stops, rows] = this.group.allreduceGrads(this.trainable(l), n, [local * n, stop], this.o.bucketCapBytes ?? 0);
+    const [lossTimesRows, stops, rows] = this.group.allreduceGrads(this.trainable, n, [local * n, stop], this.o.bucketCapBytes ?? 0);
     l.lossValue = lossTimesRows / rows;
     if (stops > 0) this.stopped = true;
   }

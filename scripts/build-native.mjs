@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findLibtorch, INSTALL_HELP } from './libtorch.mjs';
-import { aptInstall, canApt } from './debian.mjs';
+import { aptInstall, canApt, ensureBlas } from './debian.mjs';
 import { extraIncludeDirs } from './include_dirs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,8 +69,11 @@ function sourceHash() {
 // libblas.so.3 / liblapack.so.3 the loader takes.
 export function openmpBlasDir(lt) {
   if (!lt.libs.some((f) => f.startsWith('/usr/lib/'))) return null; // pip wheels bring their own BLAS
-  const dir = join(lt.libDir, 'openblas-openmp');
-  return existsSync(join(dir, 'libblas.so.3')) ? dir : null;
+  for (const lib of new Set(lt.libs.map((f) => dirname(f)))) {
+    const dir = join(lib, 'openblas-openmp');
+    if (existsSync(join(dir, 'libblas.so.3'))) return dir;
+  }
+  return null;
 }
 
 function gypi(lt, gloo) {
@@ -121,8 +124,9 @@ export { gypi };
 
 export function buildNative({ force: forced = force } = {}) {
   const lt = locate();
+  ensureBlas(lt); // before the build: the addon's rpath names the OpenMP OpenBLAS when it is there
   const gloo = locateGloo(lt);
-  const stamp = { libtorch: lt, gloo, sources: sourceHash(), node: process.versions.modules };
+  const stamp = { libtorch: lt, gloo, blas: openmpBlasDir(lt), sources: sourceHash(), node: process.versions.modules };
   if (!forced && existsSync(addonFile) && existsSync(stampFile)) {
     try {
       const old = JSON.parse(readFileSync(stampFile, 'utf8'));

@@ -30,18 +30,23 @@ export function aptInstall(pkgs) {
 
 /**
  * Debian's libtorch does its matrix products through libblas.so.3; without
- * OpenBLAS that is the reference BLAS, about 30x slower on an MLP.
+ * OpenBLAS that is the reference BLAS, about 30x slower on an MLP. It must be
+ * the OpenMP build: libtorch runs OpenMP, and the pthread build (which
+ * Debian's alternatives prefer once installed) fights its thread pool. The
+ * addon is linked to take the OpenMP build whatever the alternatives say
+ * (build-native.mjs), so installing it is enough. Returns true when the
+ * OpenMP build is there.
  */
 export function ensureBlas(libtorch) {
-  if (!libtorch.libs.some((f) => f.startsWith('/usr/lib/'))) return; // pip wheels bring MKL or OpenBLAS
+  if (!libtorch.libs.some((f) => f.startsWith('/usr/lib/'))) return true; // pip wheels bring MKL or OpenBLAS
   const multi = readdirSync('/usr/lib').find((d) => d.endsWith('-linux-gnu')) ?? 'x86_64-linux-gnu';
-  const have = ['openblas-openmp', 'openblas-pthread', 'openblas-serial', 'blis-openmp', 'blis-pthread'].some((v) => existsSync(`/usr/lib/${multi}/${v}/libblas.so.3`));
-  if (have) return;
+  if (existsSync(`/usr/lib/${multi}/openblas-openmp/libblas.so.3`)) return true;
   if (canApt()) {
-    log('installing OpenBLAS (libopenblas0-openmp) for the system libtorch');
-    if (aptInstall(['libopenblas0-openmp'])) return;
+    log('installing the OpenMP OpenBLAS (libopenblas0-openmp) for the system libtorch');
+    if (aptInstall(['libopenblas0-openmp'])) return true;
   }
-  log('warning: libtorch is using the reference BLAS, which is slow; install libopenblas0-openmp');
+  log('warning: the OpenMP OpenBLAS is missing, so libtorch runs on a slower BLAS (the reference BLAS, ~30x slower, or the pthread OpenBLAS, whose threads fight libtorch\'s OpenMP pool); install libopenblas0-openmp, then npm run build:native');
+  return false;
 }
 
 export function ensureDatasets() {

@@ -40,13 +40,12 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
 
 // 2. The addon (finds libtorch, installs libtorch-dev when allowed; no-op when up to date).
 const { buildNative } = await import('./build-native.mjs');
-const { libtorch } = buildNative({ force: false });
+buildNative({ force: false });
 
-// 3. From Debian: a fast BLAS for the system libtorch, the large datasets,
+// 3. From Debian (the OpenMP OpenBLAS came with the addon's build): the large datasets,
 //    Chromium for the dashboard's browser test, and a running PostgreSQL for
 //    the shared-study tests.
-const { ensureBlas, ensureDatasets, ensureChromium, ensurePostgres } = await import('./debian.mjs');
-ensureBlas(libtorch);
+const { ensureDatasets, ensureChromium, ensurePostgres } = await import('./debian.mjs');
 ensureDatasets();
 ensureChromium();
 ensurePostgres();

@@ -133,7 +133,8 @@ describe('sixstep fit --nproc', { skip }, () => {
     child.kill('SIGINT');
     const code = await exited;
     assert.equal(code, 130, `exit ${code}\n${stderr}`);
-    assert.match(stderr, /\[rank 1\] interrupted: stopping after this batch/);
+    // Which rank prints first depends on when each sees the signal or the agreed flag.
+    assert.match(stderr, /interrupted: stopping after this batch/);
     const store = openStore(join(cwd, 'proj-int'));
     try {
       const [run] = store.listRuns({ kind: 'fit' });

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve, join, basename } from 'node:path';
 import type { Command } from 'commander';
 import { openStore, type Store } from '../store/index.js';
-import { prepare } from '../steps/prepare.js';
+import { prepare } from '../data/prepare.js';
 import type { ArchitectureOptions } from '../steps/architecture.js';
 import { makePlan, type Plan as StepsPlan } from '../steps/plan.js';
 import { formatLayerTable } from '../models/index.js';

@@ -27,3 +27,6 @@ export { DataLoader, type Batch, type LoaderOptions, type LoaderData, type Augme
 export { ParquetLoader, type ParquetLoaderOptions } from './parquet_loader.js';
 export { ImageAugment, DEFAULT_IMAGE_AUGMENT, type ImageAugmentConfig } from './augment.js';
 export { TabularAugment, DEFAULT_TABULAR_AUGMENT, type TabularAugmentConfig } from './tabular_augment.js';
+export { prepare, type Prepared, type PrepareOptions, type Preprocessing, type DataShape, type FeatureBlock } from './prepare.js';
+export { asSource, type LoaderSource } from './loader_source.js';
+export { subsetEncoded, subsetImageFraction } from './fraction.js';

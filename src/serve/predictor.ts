@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readModelDir, ModelDirError, CHECKSUMS, MANIFEST, type ModelManifest } from '../artifact/index.js';
 import { buildModel, type ModelSpec } from '../steps/architecture.js';
-import type { Preprocessing } from '../steps/prepare.js';
+import type { Preprocessing } from '../data/prepare.js';
 import { Preprocessor, DataError, tableFromRows, type EncodedTable, type EncodeReport, type Row, type Table, type Task } from '../data/index.js';
 import { tensor, tidy, noGrad } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { readModelDir, ModelDirError, CHECKSUMS, MANIFEST, type ModelManifest } from '../artifact/index.js';
 import { isMissing, toBoolean, toDate, toKey, toNumber, type Cell, type PreprocessorJSON, type Schema, type Table } from '../data/index.js';
 import type { ModelSpec } from '../steps/architecture.js';
-import type { Preprocessing } from '../steps/prepare.js';
+import type { Preprocessing } from '../data/prepare.js';
 import { normalBins, quantileBins } from './psi.js';
 
 export const REFERENCE = 'reference.json';

@@ -15,6 +15,7 @@ import { Preprocessor, type EncodedTable, type PreprocessorJSON } from './prepro
 import { Normalizer, type NormalizerJSON } from './normalizer.js';
 import { DataLoader, type Augmenter } from './loader.js';
 import { DataError } from './errors.js';
+import { MissingColumnError } from './closest.js';
 import { SealedTest } from './sealed.js';
 import type { Table } from './table.js';
 import type { ImageSet } from './image_set.js';
@@ -144,7 +145,7 @@ function targetArray(enc: EncodedTable): Float64Array {
 
 async function prepareTable(o: PrepareOptions): Promise<Prepared> {
   const table = await readTable(o.data, { lenient: o.lenient });
-  if (!o.target) throw new DataError(o.data, 1, 'a target column (--target <column>)', `none; columns are ${table.columns.join(', ')}`);
+  if (!o.target) throw new MissingColumnError(o.data, 1, 'a target column (--target <column>)', `none; columns are ${table.columns.join(', ')}`);
   const schema = inferSchema(table, { target: o.target });
   if (!schema.task) throw new DataError(o.data, 1, `a target column that decides the task`, `column ${JSON.stringify(o.target)}`);
   const testSet: Table | undefined = o.test ? await readTable(o.test, { lenient: o.lenient }) : undefined;
@@ -156,6 +157,7 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
     manifest: join(o.projectDir, `split-${basename(o.data)}.json`),
     testSet,
   });
+  requireHeldOut(o, split.train.rows.length, split.validation.rows.length, split.test.size, split.manifest.fractions);
   const pre = Preprocessor.fit(split.train, schema, { lenient: o.lenient });
   const train = pre.transform(split.train, { lenient: o.lenient });
   const valid = pre.transform(split.validation, { lenient: o.lenient });
@@ -164,7 +166,7 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
   const textColumn = pre.features.find((f) => f.kind === 'text')?.column;
   const notes = [...schema.notes];
   if (train.report.skipped.length) notes.push(`${train.report.skipped.length} training rows skipped (lines ${train.report.skipped.slice(0, 10).map((s) => s.line).join(', ')}${train.report.skipped.length > 10 ? ', …' : ''})`);
-  notes.push(...leakageNotes(split.leakage, 'rows'));
+  notes.push(...split.notes, ...leakageNotes(split.leakage, 'rows'));
   let archInput: DataShape;
   const outputs = task === 'regression' || task === 'binary' ? 1 : classes!.length;
   if (textColumn) {
@@ -203,6 +205,19 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
     copyCandidates: copyColumns(schema, split.validation, valid),
     trainTable: split.train,
   };
+}
+
+/** No decision or report may rest on an empty validation or test split. */
+function requireHeldOut(o: PrepareOptions, train: number, validation: number, test: number, shares: { validation: number; test: number }): void {
+  if (validation > 0 && test > 0 && train > 0) return;
+  const empty = [train ? '' : 'training', validation ? '' : 'validation', test ? '' : 'test'].filter(Boolean).join(' and ');
+  throw new DataError(
+    o.data,
+    0,
+    'rows in every split (training, validation and test)',
+    `${train} training, ${validation} validation and ${test} test rows (validation share ${shares.validation}, test share ${shares.test}${o.test ? `, test set ${o.test}` : ''})`,
+    `the ${empty} split is empty: supply more rows${o.test ? ' or a test set that does not duplicate the training rows' : ', or larger --validation-share/--test-share'}`,
+  );
 }
 
 function leakageNotes(l: LeakageReport, what: string): string[] {
@@ -244,8 +259,10 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
     validation: o.validationShare ?? (testSet ? 1 / 12 : 0.15),
     test: o.testShare ?? 0.15,
     manifest: join(o.projectDir, `split-${basename(o.data)}.json`),
+    source: o.data,
     testSet,
   });
+  requireHeldOut(o, split.train.shape[0], split.validation.shape[0], split.test.size, split.manifest.fractions);
   // Channel statistics of the training images only.
   const normalizer = Normalizer.fitChannels(split.train.images, split.train.shape);
   const [, C, H, W] = set.shape;
@@ -273,7 +290,7 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
     fingerprint: splitFingerprint(split.manifest),
     leakage: split.leakage,
     reusedSplit: split.reused,
-    notes: leakageNotes(split.leakage, 'images'),
+    notes: [...split.notes, ...leakageNotes(split.leakage, 'images')],
     describe: `${set.shape[0]} images of ${C}×${H}×${W}, ${classes.length} classes (${classes.slice(0, 10).join(', ')}${classes.length > 10 ? ', …' : ''})`,
     loader: (which, lo) => make(which === 'train' ? split.train : split.validation, which === 'train')(lo),
     test,

@@ -101,6 +101,8 @@ export interface Prepared {
   copyCandidates: Array<{ column: string; predictions: Float64Array }>;
   /** Tables: the raw training rows (the reference for drift monitoring when the model is served). */
   trainTable?: Table;
+  /** Tables: the raw validation rows (the model's predictions on them are the served predictions' reference). */
+  validationTable?: Table;
 }
 
 function targetScale(enc: EncodedTable): { mean: number; std: number } {
@@ -204,6 +206,7 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
     targets: (which) => targetArray(which === 'train' ? train : valid),
     copyCandidates: copyColumns(schema, split.validation, valid),
     trainTable: split.train,
+    validationTable: split.validation,
   };
 }
 

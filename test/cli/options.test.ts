@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,8 +56,11 @@ test('checkNumericOptions attaches the parsers to every command and subcommand',
   await assert.doesNotReject(program.parseAsync(['node', 'x', 'b', 'c', '--port', '80', '--name', 'abc']));
 });
 
-test('bad numeric options exit 2 before any data is read, on every command that has them', () => {
-  const data = ['--data', penguins, '--target', 'Species', '--project', join(tmpdir(), 'sixstep-never-created')];
+test('bad numeric options exit 2 before any data is read, on every command that has them', (t) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'sixstep-options-'));
+  t.after(() => rmSync(scratch, { recursive: true, force: true }));
+  const never = join(scratch, 'never-created');
+  const data = ['--data', penguins, '--target', 'Species', '--project', never];
   const cases: Array<[string[], RegExp]> = [
     [['auto', ...data, '--budget', 'abc'], /--budget expects a number > 0, found "abc"/],
     [['fit', ...data, '--epochs', 'abc'], /--epochs expects an integer ≥ 1, found "abc"/],
@@ -65,10 +68,8 @@ test('bad numeric options exit 2 before any data is read, on every command that 
     [['fit', ...data, '--batch-size', '0'], /--batch-size expects an integer ≥ 1, found "0"/],
     [['fit', ...data, '--lr', '-1'], /--lr expects a number > 0, found "-1"/],
     [['serve', '--model', 'nowhere', '--port', '99999'], /--port expects an integer from 0 to 65535, found "99999"/],
-    [['ui', '--port', 'abc'], /--port expects an integer from 0 to 65535/],
     [['runs', 'list', '--limit', '0'], /--limit expects an integer ≥ 1, found "0"/],
     [['plan', ...data, '--validation-share', '0.6', '--test-share', '0.5'], /--validation-share plus --test-share must be below 1/],
-    [['plan', ...data, '--validation-share', '0'], /--validation-share expects a number > 0 and < 1, found "0"/],
     [['plan', ...data, '--no-such-option'], /unknown option/],
   ];
   for (const [args, message] of cases) {
@@ -77,7 +78,7 @@ test('bad numeric options exit 2 before any data is read, on every command that 
     assert.match(r.stderr, message, args.join(' '));
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
   }
-  assert.ok(!existsSync(join(tmpdir(), 'sixstep-never-created')), 'refused before the project was opened');
+  assert.ok(!existsSync(never), 'refused before the project was opened');
 });
 
 test('a wrong --target suggests the closest column and exits 2, not "fix the data"', (t) => {
@@ -126,17 +127,16 @@ test('every --help example names data that exists and a --target column it has; 
   assert.ok(checked >= 8, `${checked} examples checked`);
 });
 
-test('every numeric-looking option of every command is in the table of checked options', () => {
+test('every numeric-looking option defined anywhere in the CLI is in the table of checked options', () => {
   const numeric = new Set(['n', 'i', 'rate', 'lr', 'minutes', 'm', 's', 'bytes', 'share', 'norm', 'wd', 'epochs', 'widths', 'size', 'count']);
-  const commands = [['plan'], ['lr-find'], ['fit'], ['tune'], ['auto'], ['test'], ['doctor'], ['serve'], ['predict'], ['runs', 'list'], ['runs', 'show'], ['runs', 'compare'], ['runs', 'export'], ['ui'], ['report']];
+  const dir = join(root, 'src', 'cli');
+  const files = [...readdirSync(dir).map((f) => join(dir, f)), ...readdirSync(join(dir, 'commands')).map((f) => join(dir, 'commands', f))].filter((f) => f.endsWith('.ts'));
   let seen = 0;
-  for (const c of commands) {
-    const help = sixstep([...c, '--help']);
-    assert.equal(help.code, 0, c.join(' '));
-    for (const [, flag, placeholder] of help.stdout.matchAll(/(--[a-z-]+) <([a-z:]+)>/g)) {
+  for (const file of files) {
+    for (const [, flag, placeholder] of readFileSync(file, 'utf8').matchAll(/option\('(--[a-z-]+) <([a-z:]+)>'/g)) {
       if (!numeric.has(placeholder)) continue;
       seen++;
-      assert.ok(NUMERIC_OPTIONS[flag], `${c.join(' ')} ${flag} <${placeholder}> is checked`);
+      assert.ok(NUMERIC_OPTIONS[flag], `${file}: ${flag} <${placeholder}> is checked`);
     }
   }
   assert.ok(seen >= 25, `${seen} numeric options seen`);

@@ -116,7 +116,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
           extra: { decisions: s.decisions.length, run: run.id },
         });
         // What the served model's inputs are compared against: the training rows only.
-        if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema);
+        if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema, p.prepared.validationTable);
       }
       // Confusion matrix or residuals on the validation set (the test set stays read once).
       let confusion = null;

@@ -54,7 +54,7 @@ export interface PrepareOptions {
   /** A table (CSV/TSV/JSON/NDJSON/Parquet), an IDX images file, or an image folder (root/<class>/*.png). */
   data: string;
   /** Column to predict (tables); IDX and image folders carry their labels. */
-  target?: string;
+  target?: string | string[];
   /** A test set of the same kind, used as is (e.g. Fashion-MNIST's t10k file). */
   test?: string;
   /** The project folder: the split manifest lives there. */
@@ -147,7 +147,7 @@ function targetArray(enc: EncodedTable): Float64Array {
 
 async function prepareTable(o: PrepareOptions): Promise<Prepared> {
   const table = await readTable(o.data, { lenient: o.lenient });
-  if (!o.target) throw new MissingColumnError(o.data, 1, 'a target column (--target <column>)', `none; columns are ${table.columns.join(', ')}`);
+  if (!o.target || o.target.length === 0) throw new MissingColumnError(o.data, 1, 'a target column (--target <column>)', `none; columns are ${table.columns.join(', ')}`);
   const schema = inferSchema(table, { target: o.target });
   if (!schema.task) throw new DataError(o.data, 1, `a target column that decides the task`, `column ${JSON.stringify(o.target)}`);
   const testSet: Table | undefined = o.test ? await readTable(o.test, { lenient: o.lenient }) : undefined;

@@ -60,6 +60,38 @@ export function priorBaseline(task: Task, classes: number, train: ArrayLike<numb
   return { name: 'class prior', loss: loss / n, metrics: { accuracy: correct / n }, description: `predict the training class frequencies (majority class ${majority})` };
 }
 
+/**
+ * Multilabel: each label's training frequency, predicted independently. The
+ * targets are row-major [n, K] 0/1 matrices (flattened). Loss: binary
+ * cross-entropy averaged over every (row, label), as the cost function takes
+ * it; metrics: the label-wise accuracy of predicting each label's majority
+ * value, overall ("accuracy") and per label ("accuracy[<label>]").
+ */
+export function labelPriorBaseline(labels: readonly string[], train: ArrayLike<number>, valid: ArrayLike<number>): Baseline {
+  const K = labels.length;
+  const nTrain = Math.floor(train.length / Math.max(1, K));
+  const nValid = Math.floor(valid.length / Math.max(1, K));
+  const positives = new Array<number>(K).fill(0);
+  for (let i = 0; i < nTrain; i++) for (let k = 0; k < K; k++) if (train[i * K + k] > 0.5) positives[k]++;
+  // Laplace smoothing keeps a label never (or always) seen in training at a finite loss.
+  const p = positives.map((c) => (c + 1) / (nTrain + 2));
+  const majority = p.map((q) => (q >= 0.5 ? 1 : 0));
+  let loss = 0;
+  const correct = new Array<number>(K).fill(0);
+  for (let i = 0; i < nValid; i++) {
+    for (let k = 0; k < K; k++) {
+      const y = valid[i * K + k] > 0.5 ? 1 : 0;
+      loss -= y ? Math.log(p[k]) : Math.log(1 - p[k]);
+      if (y === majority[k]) correct[k]++;
+    }
+  }
+  const n = Math.max(1, nValid);
+  const metrics: Record<string, number> = { accuracy: correct.reduce((a, b) => a + b, 0) / (n * Math.max(1, K)) };
+  labels.forEach((l, k) => (metrics[`accuracy[${l}]`] = correct[k] / n));
+  const shown = labels.slice(0, 5).map((l, k) => `${l} ${(100 * p[k]).toFixed(0)} %`).join(', ');
+  return { name: 'label prior', loss: loss / Math.max(1, n * K), metrics, description: `predict each label's training frequency (${shown}${K > 5 ? ', …' : ''})` };
+}
+
 /** The strongest naive baseline (lowest validation loss). */
 export function strongest(baselines: Baseline[]): Baseline {
   return baselines.reduce((a, b) => (b.loss < a.loss ? b : a));

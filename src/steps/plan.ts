@@ -2,7 +2,7 @@
 // architecture (with its layer table) and the naive baseline to beat.
 import { chooseCostFunction, type CostFunctionChoice } from './cost_function.js';
 import { proposeArchitecture, describeModel, type ArchitectureOptions, type Proposal } from './architecture.js';
-import { priorBaseline, meanBaseline, copyBaseline, strongest, type Baseline } from './baseline.js';
+import { priorBaseline, labelPriorBaseline, meanBaseline, copyBaseline, strongest, type Baseline } from './baseline.js';
 import type { LayerRow } from '../models/index.js';
 import type { Prepared } from '../data/prepare.js';
 
@@ -25,6 +25,8 @@ export function makePlan(prepared: Prepared, o: ArchitectureOptions = {}): Plan 
   const baseline =
     prepared.task === 'regression'
       ? strongest([meanBaseline(tr, va), ...prepared.copyCandidates.map((c) => copyBaseline(c.column, c.predictions, va))])
-      : priorBaseline(prepared.task, classes, tr, va);
+      : prepared.task === 'multilabel'
+        ? labelPriorBaseline(prepared.classes ?? [], tr, va)
+        : priorBaseline(prepared.task, classes, tr, va);
   return { prepared, cost, proposal, layers, baseline };
 }

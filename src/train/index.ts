@@ -4,7 +4,7 @@ export { EVENTS, type EventName } from './events.js';
 export type { Callback } from './callback.js';
 export { CancelBatch, CancelTrain, CancelValidate, CancelEpoch, CancelFit } from './cancel.js';
 export { Recorder, type StepRecord } from './recorder.js';
-export { accuracy, mae, rmse, finishMetric, type Metric } from './metrics.js';
+export { accuracy, labelAccuracy, mae, rmse, finishMetric, type Metric } from './metrics.js';
 export { saveCheckpoint, loadCheckpoint, CheckpointCallback } from './checkpoint.js';
 export type { StepSchedule } from './schedule.js';
 export { ScheduleCallback } from './callbacks/schedule.js';

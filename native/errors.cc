@@ -25,6 +25,7 @@ ErrorKind classify(const std::exception* e, const std::string& msg) {
   if (dynamic_cast<const c10::IndexError*>(e)) return ErrorKind::Index;
   if (dynamic_cast<const c10::NotImplementedError*>(e)) return ErrorKind::NotImplemented;
   if (dynamic_cast<const c10::OutOfMemoryError*>(e)) return ErrorKind::OutOfMemory;
+  if (contains(msg, "can't allocate memory") || contains(msg, "out of memory")) return ErrorKind::OutOfMemory;
   if (contains(msg, "out of range")) return ErrorKind::Index;
   if (contains(msg, "same device") || contains(msg, "Expected all tensors to be on") || contains(msg, "CUDA") || contains(msg, "device type"))
     return ErrorKind::Device;

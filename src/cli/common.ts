@@ -4,7 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { resolve, join, basename } from 'node:path';
 import type { Command } from 'commander';
 import { openStore, type Store } from '../store/index.js';
-import { prepare } from '../steps/prepare.js';
+import { prepare, type PrepareOptions } from '../data/prepare.js';
+import { checkShares } from './numbers.js';
 import type { ArchitectureOptions } from '../steps/architecture.js';
 import { makePlan, type Plan as StepsPlan } from '../steps/plan.js';
 import { formatLayerTable } from '../models/index.js';
@@ -16,7 +17,9 @@ export interface DataOptions {
   target?: string;
   test?: string;
   project: string;
-  seed: string;
+  seed: string | number;
+  validationShare?: number;
+  testShare?: number;
   json?: boolean;
   lenient?: boolean;
   hidden?: string;
@@ -31,6 +34,8 @@ export function addDataOptions(c: Command): Command {
     .option('--test <path>', 'a test set of the same kind, used as is (otherwise 15 % is split off and sealed)')
     .option('--project <dir>', 'project folder: store, split manifest, runs and models', 'sixstep-project')
     .option('--seed <n>', 'seed of splits, initialization and shuffles', '0')
+    .option('--validation-share <share>', 'share of the data split off for validation, in (0, 1) (default 0.15)')
+    .option('--test-share <share>', 'share of the data split off and sealed for the test, in (0, 1) (default 0.15; not used with --test)')
     .option('--lenient', 'skip rows with bad values (reported with their lines) instead of stopping')
     .option('--hidden <widths>', 'hidden layer widths for tables, comma-separated (overrides step 2)')
     .option('--rule <rule>', "tabular hidden width rule: 'midpoint' or 'samples'", 'midpoint')
@@ -40,6 +45,12 @@ export function addDataOptions(c: Command): Command {
 
 export function architectureOptions(o: DataOptions): ArchitectureOptions {
   return { rule: o.rule, alpha: o.alpha ? Number(o.alpha) : undefined, hidden: o.hidden ? o.hidden.split(',').map(Number) : undefined };
+}
+
+/** The data options as prepare() takes them; the split shares checked together. */
+export function prepareOptions(o: DataOptions, projectDir: string): PrepareOptions {
+  checkShares(o.validationShare, o.test ? 0 : o.testShare);
+  return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient };
 }
 
 /** The steps-1–2 plan, with the project it lives in. */
@@ -58,16 +69,18 @@ export function openProject(dir: string): { store: Store; projectDir: string } {
 /** Steps 1 and 2 without the store: what data-parallel ranks other than 0 need (they write nothing). */
 export async function planOnly(o: DataOptions): Promise<StepsPlan> {
   const projectDir = resolve(o.project);
+  const options = prepareOptions(o, projectDir);
   mkdirSync(projectDir, { recursive: true });
-  const prepared = await prepare({ data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), lenient: o.lenient });
+  const prepared = await prepare(options);
   return makePlan(prepared, architectureOptions(o));
 }
 
 /** Steps 1 and 2 on the data, printed; the dataset is recorded in the store. */
 export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Promise<Plan> {
+  const options = prepareOptions(o, resolve(o.project));
   const { store, projectDir } = openProject(o.project);
   try {
-    const prepared = await prepare({ data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), lenient: o.lenient });
+    const prepared = await prepare(options);
     const { cost, proposal, layers, baseline } = makePlan(prepared, architectureOptions(o));
     const datasetName = basename(o.data);
     store.putDataset({ name: datasetName, path: resolve(o.data), fingerprint: prepared.fingerprint, rows: prepared.counts.train + prepared.counts.validation + prepared.counts.test, schema: prepared.preprocessing.kind === 'image' ? { classes: prepared.classes } : (prepared.preprocessing.schema as any) });

@@ -13,7 +13,8 @@ import { predictCommand } from './commands/predict.js';
 import { runsCommand } from './commands/runs.js';
 import { uiCommand } from './commands/ui.js';
 import { reportCommand } from './commands/report.js';
-import { report } from './errors.js';
+import { report, EXIT } from './errors.js';
+import { checkNumericOptions } from './numbers.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -21,7 +22,9 @@ export function buildProgram(): Command {
     .name('sixstep')
     .description('The six steps of a disciplined deep-learning project, on libtorch:\n  1 cost function · 2 architecture · 3 fit training · 4 fit validation · 5 sealed test · 6 real world')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Commander's own refusals (unknown option, missing argument) are usage errors: exit 2, not 1.
+    .exitOverride((err) => process.exit(err.exitCode === 1 ? EXIT.usage : err.exitCode));
   planCommand(program);
   lrFindCommand(program);
   fitCommand(program);
@@ -34,7 +37,7 @@ export function buildProgram(): Command {
   runsCommand(program);
   uiCommand(program);
   reportCommand(program);
-  return program;
+  return checkNumericOptions(program);
 }
 
 buildProgram()

@@ -8,7 +8,7 @@ import { SGD, Adam, AdamW, CosineAnnealingWarmRestarts, OneCycleLR, type Optimiz
 import { Learner, Recorder, ScheduleCallback, GradClip, accuracy, mae, rmse, type Callback, type EpochResult, type Metric, type StepSchedule } from '../train/index.js';
 import { buildModel, type ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
-import type { Prepared, LoaderSource } from './prepare.js';
+import type { Prepared, LoaderSource } from '../data/prepare.js';
 import type { Augmenter } from '../data/index.js';
 import { parallelCallbacks, shardOf, type Parallel } from './parallel.js';
 

@@ -8,7 +8,7 @@ import { buildModel, type ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
 import { makeOptimizer, makeSchedule, metricsFor, type FitResult, type OptimizerKind, type ScheduleKind } from './fit.js';
 import { judgeSgd, type SwitchRule } from './optimizer_rule.js';
-import type { Prepared } from './prepare.js';
+import type { Prepared } from '../data/prepare.js';
 import type { Decision, DecisionLog } from './decisions.js';
 import type { Augmenter } from '../data/index.js';
 import { parallelCallbacks, shardOf, type Parallel } from './parallel.js';

@@ -4,7 +4,7 @@ import { chooseCostFunction, type CostFunctionChoice } from './cost_function.js'
 import { proposeArchitecture, describeModel, type ArchitectureOptions, type Proposal } from './architecture.js';
 import { priorBaseline, meanBaseline, copyBaseline, strongest, type Baseline } from './baseline.js';
 import type { LayerRow } from '../models/index.js';
-import type { Prepared } from './prepare.js';
+import type { Prepared } from '../data/prepare.js';
 
 export interface Plan {
   prepared: Prepared;

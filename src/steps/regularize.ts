@@ -12,7 +12,7 @@ import type { Callback } from '../train/index.js';
 import { fitModel, type FitResult, type OptimizerKind, type ScheduleKind } from './fit.js';
 import type { ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
-import type { Prepared } from './prepare.js';
+import type { Prepared } from '../data/prepare.js';
 import type { Decision, DecisionLog } from './decisions.js';
 
 /** One trainable configuration. */

@@ -7,7 +7,7 @@ import type { Module } from '../nn/index.js';
 import type { Store } from '../store/index.js';
 import { evaluateModel, type Metric } from '../train/index.js';
 import type { CostFunctionChoice } from './cost_function.js';
-import type { Prepared } from './prepare.js';
+import type { Prepared } from '../data/prepare.js';
 import { isTuning, SealedTestError } from './tuning_guard.js';
 
 export interface TestResult {

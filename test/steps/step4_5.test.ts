@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepare } from '../../src/steps/prepare.js';
+import { prepare } from '../../src/data/prepare.js';
 import { chooseCostFunction } from '../../src/steps/cost_function.js';
 import { proposeArchitecture, type ModelSpec } from '../../src/steps/architecture.js';
 import { fitModel, metricsFor } from '../../src/steps/fit.js';

@@ -52,7 +52,7 @@ export function autoCommand(program: Command): void {
     .addHelpText('after', `
 Examples:
   sixstep auto --data data/penguins.json --target Species
-  sixstep auto --data cars.json --target Miles_per_Gallon --budget 5 --json
+  sixstep auto --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --budget 5 --json
   sixstep auto --data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz \\
                --test /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --budget 15
   sixstep auto --data data/penguins.json --target Species --nproc 2     (every fit data-parallel over 2 ranks)
@@ -116,7 +116,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
           extra: { decisions: s.decisions.length, run: run.id },
         });
         // What the served model's inputs are compared against: the training rows only.
-        if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema);
+        if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema, p.prepared.validationTable);
       }
       // Confusion matrix or residuals on the validation set (the test set stays read once).
       let confusion = null;

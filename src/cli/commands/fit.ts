@@ -87,9 +87,9 @@ export function fitCommand(program: Command): void {
     .option('--clip <norm>', 'clip the gradient norm to this')
     .addHelpText('after', `
 Examples:
-  sixstep fit --data data/penguins.json --target species --epochs 20
-  sixstep fit --data cars.json --target Miles_per_Gallon --optimizer adam --lr 3e-3 --json
-  sixstep fit --data data/penguins.json --target species --nproc 2          (data-parallel, 2 ranks)
+  sixstep fit --data data/penguins.json --target Species --epochs 20
+  sixstep fit --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --optimizer adam --lr 3e-3 --json
+  sixstep fit --data data/penguins.json --target Species --nproc 2          (data-parallel, 2 ranks)
   sixstep fit … --nnodes 2 --node-rank 0 --master 10.0.0.1:29500 --nproc 4   (on each machine, its own --node-rank)
 Exit codes: 0 trained, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (what finished is kept).`)
     .action((o: FitOptions) => asRanks(o, leadFit, followFit));
@@ -149,7 +149,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
         dataFingerprint: p.prepared.fingerprint,
       });
       // What the served model's inputs are compared against: the training rows only.
-      if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema);
+      if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema, p.prepared.validationTable);
       const plots = plotsDir(p.projectDir);
       const curves = await writeChart(
         lossCurvesChart(r.history.flatMap((h) => [{ epoch: h.epoch + 1, series: 'training', value: h.trainLoss }, { epoch: h.epoch + 1, series: 'validation', value: h.validLoss ?? NaN }])),

@@ -28,8 +28,8 @@ export function lrFindCommand(program: Command): void {
     .option('--iterations <n>', 'sweep length', '100')
     .addHelpText('after', `
 Examples:
-  sixstep lr-find --data data/penguins.json --target species
-  sixstep lr-find --data data.csv --target y --optimizer adam --json`)
+  sixstep lr-find --data data/penguins.json --target Species
+  sixstep lr-find --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --optimizer adam --json`)
     .action(async (o: LrFindOptions) => {
       const out = makeOut(Boolean(o.json));
       const p = await plan(o, out, { quiet: Boolean(o.json) });

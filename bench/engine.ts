@@ -17,7 +17,7 @@ import { manualSeed, randn, randint, setNumThreads, tidy, engineReport, describe
 import { crossEntropy, type Module } from '../src/nn/index.js';
 import { Adam, AdamW, CosineAnnealingWarmRestarts, type Optimizer } from '../src/optim/index.js';
 import { DataLoader } from '../src/data/loader.js';
-import { asSource } from '../src/steps/prepare.js';
+import { asSource } from '../src/data/prepare.js';
 import { Learner, Recorder, ScheduleCallback } from '../src/train/index.js';
 import { resnet8, mlp } from './models.js';
 

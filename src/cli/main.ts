@@ -15,6 +15,7 @@ import { uiCommand } from './commands/ui.js';
 import { reportCommand } from './commands/report.js';
 import { report, EXIT } from './errors.js';
 import { checkNumericOptions } from './numbers.js';
+import { interpretCommand } from './commands/interpret.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   runsCommand(program);
   uiCommand(program);
   reportCommand(program);
+  interpretCommand(program);
   return checkNumericOptions(program);
 }
 

@@ -8,7 +8,7 @@
 import { noGrad, tidy } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
 import type { Batch, BatchSource, Callback, Learner, LossFunction } from '../train/index.js';
-import type { Prepared, LoaderSource } from './prepare.js';
+import type { Prepared, LoaderSource } from '../data/prepare.js';
 
 /** Training rows in the fixed measuring subset; default 2048 (all of a smaller training set). */
 export const MEASURE_ROWS = 2048;

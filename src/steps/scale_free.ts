@@ -7,7 +7,7 @@
 import { tidy, type Tensor } from '../tensor/index.js';
 import type { LossFunction } from '../train/index.js';
 import type { CostFunctionChoice } from './cost_function.js';
-import type { Prepared } from './prepare.js';
+import type { Prepared } from '../data/prepare.js';
 
 /** Standard deviation of the training targets (1 when there is no spread). */
 export function targetStd(train: ArrayLike<number>): number {

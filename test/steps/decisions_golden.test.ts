@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepare } from '../../src/steps/prepare.js';
+import { prepare } from '../../src/data/prepare.js';
 import { makePlan } from '../../src/steps/plan.js';
 import { fitTrainingSet } from '../../src/steps/fit_training_set.js';
 import { regularizationLadder } from '../../src/steps/regularize.js';

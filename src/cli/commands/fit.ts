@@ -19,6 +19,7 @@ import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
 import { StoreSink } from '../store_sink.js';
 import { EXIT } from '../errors.js';
+import { recordSplitMetrics } from '../../steps/split_metrics.js';
 
 interface FitOptions extends DataOptions, ParallelOptions {
   resume?: boolean;
@@ -154,6 +155,8 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
       });
       // What the served model's inputs are compared against: the training rows only.
       if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema, p.prepared.validationTable);
+      // F1, AUC, R² and the rest of the saved model on train and validation, recorded with the run.
+      const splits = await recordSplitMetrics({ model: r.model, data: p.prepared, store: p.store, runId: run.id });
       const plots = plotsDir(p.projectDir);
       const curves = await writeChart(
         lossCurvesChart(r.history.flatMap((h) => [{ epoch: h.epoch + 1, series: 'training', value: h.trainLoss }, { epoch: h.epoch + 1, series: 'validation', value: h.validLoss ?? NaN }])),
@@ -168,7 +171,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
         learningRate: r.lr,
         epochs: r.history.length,
         savedEpoch: best ? best.epoch + 1 : null,
-        metrics: { train: { loss: best?.trainLoss ?? null }, validation: { loss: best?.validLoss ?? null, ...(best?.metrics ?? {}) } },
+        metrics: { train: { loss: best?.trainLoss ?? null, ...(splits.train?.metrics ?? {}) }, validation: { loss: best?.validLoss ?? null, ...(best?.metrics ?? {}), ...(splits.validation?.metrics ?? {}) } },
         last: last ? { epoch: last.epoch + 1, trainLoss: last.trainLoss, validLoss: last.validLoss, metrics: last.metrics } : null,
         best: best ? { epoch: best.epoch + 1, trainLoss: best.trainLoss, validLoss: best.validLoss, metrics: best.metrics } : null,
         baseline: p.baseline,

@@ -13,6 +13,7 @@ import { predictCommand } from './commands/predict.js';
 import { runsCommand } from './commands/runs.js';
 import { uiCommand } from './commands/ui.js';
 import { reportCommand } from './commands/report.js';
+import { exportCommand } from './commands/export.js';
 import { report } from './errors.js';
 
 export function buildProgram(): Command {
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   runsCommand(program);
   uiCommand(program);
   reportCommand(program);
+  exportCommand(program);
   return program;
 }
 

@@ -156,4 +156,21 @@ export function exportNetwork(model: Module, spec: ModelSpec, task: Task, input:
   return g.encode({ graphName: `sixstep_${spec.family}_network`, doc: 'network only (encoded inputs)', metadata: { task } });
 }
 
+/** exportNetwork for a verified model directory, with the manifest's SHA-256 it was read with. */
+export function exportNetworkFromDir(dirIn: string): { onnx: Uint8Array; modelKey: string } {
+  const dir = resolve(dirIn);
+  const read = readModelDir<ModelSpec, Preprocessing>(dir);
+  const m = read.manifest;
+  const pre = m.preprocessing;
+  if (pre.kind === 'image') throw new ExportError('image models are not served');
+  const model = loadNetwork(dir, m.architecture, (x) => read.loadWeights(x));
+  try {
+    const task = (pre.preprocessor.target?.task ?? m.task) as Task;
+    const onnx = exportNetwork(model, m.architecture, task, { ids: m.architecture.family === 'sequence', width: pre.preprocessor.featureNames.length });
+    return { onnx, modelKey: (JSON.parse(readFileSync(join(dir, CHECKSUMS), 'utf8')) as Record<string, string>)[MANIFEST] };
+  } finally {
+    model.dispose();
+  }
+}
+
 export { ExportError };

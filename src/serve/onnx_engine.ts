@@ -87,14 +87,20 @@ export class OnnxEngine {
     });
   }
 
-  /** Encoding starts on the next turn of the event loop: a large request's validation and its first slice are not one long block. */
+  /**
+   * Encoding starts after the event loop polled for I/O once more (two
+   * setImmediate hops: one may run in the current turn), so a large request's
+   * validation and its slices are separate blocks with other requests between.
+   */
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.pump();
-    });
+    setImmediate(() =>
+      setImmediate(() => {
+        this.scheduled = false;
+        this.pump();
+      }),
+    );
   }
 
   private pump(): void {

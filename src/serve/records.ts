@@ -122,7 +122,7 @@ export class ServeRecords {
   record(predictions: readonly Prediction[]): void {
     const at = Date.now();
     for (const p of predictions) this.pending.push([p.id, at, p.label ?? (p.labels ? p.labels.join('|') : null), p.value ?? null]);
-    if (this.pending.length >= this.flushRows) this.flushSlice();
+    if (this.pending.length >= this.flushRows) this.scheduleSlice();
     else if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.flushMs);
       this.timer.unref(); // close() flushes; a pending write must not keep a finished process alive
@@ -130,21 +130,22 @@ export class ServeRecords {
   }
 
   /**
-   * Writes 200 queued predictions now (~10–20 ms) and the rest on later turns of
-   * the event loop, so a 10 000-row batch never holds other requests up for long.
+   * Writes queued predictions 200 at a time (~10–20 ms each), one slice per
+   * turn of the event loop after the request's own turn, so a 10 000-row
+   * batch never holds other requests up for long.
    */
-  private flushSlice(): void {
-    this.write(this.pending.splice(0, 200));
-    if (this.pending.length && !this.sliceScheduled) {
-      this.sliceScheduled = true;
-      setImmediate(() => {
-        this.sliceScheduled = false;
-        if (this.pending.length) this.flushSlice();
-      });
-    }
+  private scheduleSlice(): void {
+    if (this.sliceScheduled) return;
+    this.sliceScheduled = true;
+    setImmediate(() => {
+      this.sliceScheduled = false;
+      this.write(this.pending.splice(0, 200));
+      if (this.pending.length) this.scheduleSlice();
+    });
   }
 
   private write(rows: Array<[string, number, string | null, number | null]>): void {
+    if (rows.length === 0) return;
     const key = this.model.key;
     this.store.connection.transaction(() => {
       for (const [id, at, label, value] of rows) this.insert.run(id, key, at, label, value);

@@ -13,7 +13,7 @@ export const SLICE_ROWS = 1000;
 export async function observeInSlices(monitor: DriftMonitor, rows: readonly Row[], predictions: readonly Prediction[]): Promise<void> {
   if (rows.length <= SLICE_ROWS) return monitor.observe(rows, predictions);
   for (let s = 0; s < rows.length; s += SLICE_ROWS) {
-    if (s > 0) await nextTurn();
+    if (s > 0) await nextTurn().then(() => nextTurn()); // after one more poll for I/O
     monitor.observe(rows.slice(s, s + SLICE_ROWS), predictions.slice(s, s + SLICE_ROWS));
   }
 }

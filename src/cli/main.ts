@@ -16,6 +16,7 @@ import { reportCommand } from './commands/report.js';
 import { report, EXIT } from './errors.js';
 import { checkNumericOptions } from './numbers.js';
 import { interpretCommand } from './commands/interpret.js';
+import { exportCommand } from './commands/export.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   runsCommand(program);
   uiCommand(program);
   reportCommand(program);
+  exportCommand(program);
   interpretCommand(program);
   return checkNumericOptions(program);
 }

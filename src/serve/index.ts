@@ -11,3 +11,4 @@ export { ServeRecords, realWorldSummary, servedDrift, type RealWorld, type Feedb
 export { createServer, listen, manifestTestValue, type ServerOptions, type Served } from './server.js';
 export { testValueOf } from './test_value.js';
 export { MicroBatcher, type BatcherOptions } from './batcher.js';
+export { OnnxEngine, type OnnxEngineOptions } from './onnx_engine.js';

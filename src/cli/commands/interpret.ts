@@ -10,7 +10,7 @@ import { validationRows } from '../../interpret/validation_rows.js';
 import { collectPredictions } from '../../metrics/index.js';
 import { findRun, openExistingStore } from '../../ui/index.js';
 import type { Schema } from '../../data/index.js';
-import type { Preprocessing } from '../../steps/prepare.js';
+import type { Preprocessing } from '../../data/prepare.js';
 import { planOnly } from '../common.js';
 import { makeOut } from '../output.js';
 import { UsageError } from '../errors.js';

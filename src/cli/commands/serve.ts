@@ -2,7 +2,9 @@
 // (127.0.0.1 unless told otherwise), watch drift, take feedback. SIGTERM or
 // Ctrl-C lets in-flight requests finish, saves the records, then exits.
 import type { Command } from 'commander';
-import { Predictor, createServer, listen, testValueOf } from '../../serve/index.js';
+import { Predictor, OnnxEngine, createServer, listen, testValueOf } from '../../serve/index.js';
+import { setNumThreads } from '../../tensor/index.js';
+import { UsageError } from '../errors.js';
 import { openProject } from '../common.js';
 import { makeOut } from '../output.js';
 
@@ -14,6 +16,8 @@ interface ServeOptions {
   bodyLimit: string;
   maxRows: string;
   batchRows: string;
+  engine: string;
+  threads: string;
   json?: boolean;
 }
 
@@ -28,6 +32,8 @@ export function serveCommand(program: Command): void {
     .option('--body-limit <bytes>', 'largest request body; larger ones get 413', String(1 << 20))
     .option('--max-rows <n>', 'most rows in one request', '10000')
     .option('--batch-rows <n>', 'most rows of concurrent requests joined in one forward pass (0: no micro-batching)', '512')
+    .option('--engine <engine>', 'onnx: the network runs in ONNX Runtime on a worker thread, off the event loop; torch: libtorch on the event loop', 'onnx')
+    .option('--threads <n>', 'intra-op threads for the network (and libtorch); 1 suits small models, leaving the other core to the HTTP side', '1')
     .option('--json', 'print one JSON line when listening')
     .addHelpText('after', `
 Routes:
@@ -39,12 +45,20 @@ Example:
   curl -s localhost:8080/predict -H 'content-type: application/json' -d '{"rows":[{"Beak Length (mm)":39.1, …}]}'`)
     .action(async (o: ServeOptions) => {
       const out = makeOut(Boolean(o.json));
+      if (o.engine !== 'onnx' && o.engine !== 'torch') throw new UsageError(`--engine: expected onnx or torch, found ${JSON.stringify(o.engine)}`);
+      const threads = Number(o.threads);
+      if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads: expected a whole number ≥ 1, found ${JSON.stringify(o.threads)}`);
+      // libtorch's pool otherwise takes every core (and spins) for what is, when serving, a few small ops per request.
+      setNumThreads(threads);
       const predictor = Predictor.load(o.model);
+      let engine: OnnxEngine | undefined;
       const { store } = openProject(o.project);
       let served;
       try {
-        served = createServer({ predictor, store, testValue: testValueOf(store, predictor, o.model), bodyLimit: Number(o.bodyLimit), maxRows: Number(o.maxRows), batchRows: Number(o.batchRows) });
+        if (o.engine === 'onnx') engine = await OnnxEngine.start(predictor, { threads });
+        served = createServer({ predictor, store, engine, testValue: testValueOf(store, predictor, o.model), bodyLimit: Number(o.bodyLimit), maxRows: Number(o.maxRows), batchRows: Number(o.batchRows) });
       } catch (e) {
+        await engine?.close();
         predictor.dispose();
         store.close();
         throw e;
@@ -57,6 +71,7 @@ Example:
         if (!o.json) process.stdout.write(`${signal}: finishing in-flight requests…\n`);
         void s
           .close()
+          .then(() => engine?.close())
           .then(() => {
             predictor.dispose();
             store.close();

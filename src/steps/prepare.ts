@@ -72,6 +72,8 @@ export interface Prepared {
   copyCandidates: Array<{ column: string; predictions: Float64Array }>;
   /** Tables: the raw training rows (the reference for drift monitoring when the model is served). */
   trainTable?: Table;
+  /** Images: the training images (the reference for drift monitoring when the model is served). */
+  trainImages?: ImageSet;
 }
 
 function targetScale(enc: EncodedTable): { mean: number; std: number } {
@@ -311,6 +313,7 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
     test,
     targets: (which) => labels(which === 'train' ? split.train : split.validation),
     copyCandidates: [],
+    trainImages: split.train,
   };
 }
 

@@ -10,7 +10,7 @@ import type { ProcessGroup } from '../../distributed/index.js';
 import { DataParallel } from '../../train/index.js';
 import { signalVerdict } from '../../steps/diagnosis.js';
 import { saveModelDir } from '../../artifact/index.js';
-import { writeReferenceProfile } from '../../serve/index.js';
+import { writeReferenceProfile, writeImageReference } from '../../serve/index.js';
 import { writeChart, lossCurvesChart, stepChart } from '../../plot/index.js';
 import type { OptimizerKind, ScheduleKind } from '../../steps/fit.js';
 import { addDataOptions, plan, planOnly, plotsDir, Interrupt, type DataOptions } from '../common.js';
@@ -150,6 +150,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
       });
       // What the served model's inputs are compared against: the training rows only.
       if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema);
+      if (p.prepared.trainImages) writeImageReference(modelDir, p.prepared.trainImages);
       const plots = plotsDir(p.projectDir);
       const curves = await writeChart(
         lossCurvesChart(r.history.flatMap((h) => [{ epoch: h.epoch + 1, series: 'training', value: h.trainLoss }, { epoch: h.epoch + 1, series: 'validation', value: h.validLoss ?? NaN }])),

@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import { Predictor, createServer, listen, testValueOf } from '../../serve/index.js';
 import { openProject } from '../common.js';
 import { makeOut } from '../output.js';
+import { isImageModel } from '../../serve/index.js';
+import { serveImages } from './serve_images.js';
 
 interface ServeOptions {
   model: string;
@@ -15,6 +17,7 @@ interface ServeOptions {
   maxRows: string;
   batchRows: string;
   json?: boolean;
+  maxImages?: string;
 }
 
 export function serveCommand(program: Command): void {
@@ -28,16 +31,20 @@ export function serveCommand(program: Command): void {
     .option('--body-limit <bytes>', 'largest request body; larger ones get 413', String(1 << 20))
     .option('--max-rows <n>', 'most rows in one request', '10000')
     .option('--batch-rows <n>', 'most rows of concurrent requests joined in one forward pass (0: no micro-batching)', '512')
+    .option('--max-images <n>', 'image models: most images in one request', '64')
     .option('--json', 'print one JSON line when listening')
     .addHelpText('after', `
 Routes:
   POST /predict   {"rows": [{"<column>": <value>, …}]} → predictions with ids (and class probabilities)
   POST /feedback  {"labels": [{"id": "<prediction id>", "label": <true class or value>}]} → real-world metric
   GET  /health, /ready, /model, /drift
+Image models: POST /predict takes multipart/form-data (image files, any field names), JSON
+  {"images": ["<base64>", …]} or a raw image/* body; 413 too large, 415 not an image, 422 corrupt.
 Example:
   sixstep serve --model sixstep-project/models/<run> --port 8080
   curl -s localhost:8080/predict -H 'content-type: application/json' -d '{"rows":[{"Beak Length (mm)":39.1, …}]}'`)
-    .action(async (o: ServeOptions) => {
+    .action(async (o: ServeOptions, cmd: Command) => {
+      if (isImageModel(o.model)) return serveImages(o, cmd.getOptionValueSource('bodyLimit') === 'cli');
       const out = makeOut(Boolean(o.json));
       const predictor = Predictor.load(o.model);
       const { store } = openProject(o.project);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { autopilot } from '../../steps/autopilot.js';
 import { saveModelDir } from '../../artifact/index.js';
-import { writeReferenceProfile } from '../../serve/index.js';
+import { writeReferenceProfile, writeImageReference } from '../../serve/index.js';
 import { renderReport, confusionMatrix, regressionPairs } from '../../report/index.js';
 import { addDataOptions, plan, planJson, planOnly, Interrupt, type DataOptions } from '../common.js';
 import { addParallelOptions, asRanks, rankStatsLine, type ParallelOptions } from '../parallel.js';
@@ -120,6 +120,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
         });
         // What the served model's inputs are compared against: the training rows only.
         if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema, p.prepared.validationTable);
+        if (p.prepared.trainImages) writeImageReference(modelDir, p.prepared.trainImages);
       }
       // Confusion matrix or residuals on the validation set (the test set stays read once).
       let confusion = null;

@@ -10,7 +10,7 @@ import type { ProcessGroup } from '../../distributed/index.js';
 import { DataParallel } from '../../train/index.js';
 import { signalVerdict } from '../../steps/diagnosis.js';
 import { saveModelDir } from '../../artifact/index.js';
-import { writeReferenceProfile } from '../../serve/index.js';
+import { writeReferenceProfile, writeImageReference } from '../../serve/index.js';
 import { writeChart, lossCurvesChart, stepChart } from '../../plot/index.js';
 import type { OptimizerKind, ScheduleKind } from '../../steps/fit.js';
 import { addDataOptions, plan, planOnly, plotsDir, Interrupt, type DataOptions } from '../common.js';
@@ -157,6 +157,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
       if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema, p.prepared.validationTable);
       // F1, AUC, R² and the rest of the saved model on train and validation, recorded with the run.
       const splits = await recordSplitMetrics({ model: r.model, data: p.prepared, store: p.store, runId: run.id });
+      if (p.prepared.trainImages) writeImageReference(modelDir, p.prepared.trainImages);
       const plots = plotsDir(p.projectDir);
       const curves = await writeChart(
         lossCurvesChart(r.history.flatMap((h) => [{ epoch: h.epoch + 1, series: 'training', value: h.trainLoss }, { epoch: h.epoch + 1, series: 'validation', value: h.validLoss ?? NaN }])),

@@ -7,7 +7,9 @@ import { openStore, type Store } from '../store/index.js';
 import { prepare, type PrepareOptions } from '../data/prepare.js';
 import { checkShares } from './numbers.js';
 import type { ArchitectureOptions } from '../steps/architecture.js';
-import { makePlan, type Plan as StepsPlan } from '../steps/plan.js';
+import { makePlan, type Plan as StepsPlan, type CostOptions } from '../steps/plan.js';
+import { CLASS_WEIGHT_MODES, type ClassWeightMode } from '../steps/class_balance.js';
+import { UsageError } from './errors.js';
 import { formatLayerTable } from '../models/index.js';
 import { CancelFit, type Callback } from '../train/index.js';
 import type { Out } from './output.js';
@@ -25,6 +27,7 @@ export interface DataOptions {
   hidden?: string;
   rule?: 'midpoint' | 'samples';
   alpha?: string;
+  classWeights?: string;
 }
 
 export function addDataOptions(c: Command): Command {
@@ -40,6 +43,7 @@ export function addDataOptions(c: Command): Command {
     .option('--hidden <widths>', 'hidden layer widths for tables, comma-separated (overrides step 2)')
     .option('--rule <rule>', "tabular hidden width rule: 'midpoint' or 'samples'", 'midpoint')
     .option('--alpha <n>', 'α of the samples rule (2–10)', '5')
+    .option('--class-weights <mode>', "classification cost weights: 'none' (default: the loss stays an estimate of the error at the training frequencies) or 'balanced' (n/(k·count) per class, for when rare-class errors cost more)", 'none')
     .option('--json', 'print one JSON object on stdout (progress goes to stderr)');
 }
 
@@ -51,6 +55,13 @@ export function architectureOptions(o: DataOptions): ArchitectureOptions {
 export function prepareOptions(o: DataOptions, projectDir: string): PrepareOptions {
   checkShares(o.validationShare, o.test ? 0 : o.testShare);
   return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient };
+}
+
+/** --class-weights, checked once at the edge. */
+export function costOptions(o: DataOptions): CostOptions {
+  const mode = o.classWeights ?? 'none';
+  if (!(CLASS_WEIGHT_MODES as readonly string[]).includes(mode)) throw new UsageError(`--class-weights must be one of ${CLASS_WEIGHT_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+  return { classWeights: mode as ClassWeightMode };
 }
 
 /** The steps-1–2 plan, with the project it lives in. */
@@ -72,16 +83,17 @@ export async function planOnly(o: DataOptions): Promise<StepsPlan> {
   const options = prepareOptions(o, projectDir);
   mkdirSync(projectDir, { recursive: true });
   const prepared = await prepare(options);
-  return makePlan(prepared, architectureOptions(o));
+  return makePlan(prepared, architectureOptions(o), costOptions(o));
 }
 
 /** Steps 1 and 2 on the data, printed; the dataset is recorded in the store. */
 export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Promise<Plan> {
   const options = prepareOptions(o, resolve(o.project));
+  const costs = costOptions(o);
   const { store, projectDir } = openProject(o.project);
   try {
     const prepared = await prepare(options);
-    const { cost, proposal, layers, baseline } = makePlan(prepared, architectureOptions(o));
+    const { cost, proposal, layers, baseline } = makePlan(prepared, architectureOptions(o), costs);
     const datasetName = basename(o.data);
     store.putDataset({ name: datasetName, path: resolve(o.data), fingerprint: prepared.fingerprint, rows: prepared.counts.train + prepared.counts.validation + prepared.counts.test, schema: prepared.preprocessing.kind === 'image' ? { classes: prepared.classes } : (prepared.preprocessing.schema as any) });
     if (!quiet) {
@@ -108,6 +120,7 @@ export function planJson(p: Plan): Record<string, unknown> {
     classes: p.prepared.classes,
     costFunction: p.cost.name,
     costReason: p.cost.reason,
+    classBalance: p.cost.balance ? { counts: p.cost.balance.counts, ratio: Number.isFinite(p.cost.balance.ratio) ? p.cost.balance.ratio : null, threshold: p.cost.balance.threshold, imbalanced: p.cost.balance.imbalanced, classWeights: p.cost.balance.mode, weights: p.cost.balance.weights } : null,
     architecture: p.layers.map((l) => ({ name: l.name, type: l.type, shapes: l.shapes, params: l.params })),
     architectureReason: p.proposal.reason,
     model: p.proposal.spec,

@@ -15,6 +15,8 @@ import { uiCommand } from './commands/ui.js';
 import { reportCommand } from './commands/report.js';
 import { report, EXIT } from './errors.js';
 import { checkNumericOptions } from './numbers.js';
+import { interpretCommand } from './commands/interpret.js';
+import { exportCommand } from './commands/export.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
   runsCommand(program);
   uiCommand(program);
   reportCommand(program);
+  exportCommand(program);
+  interpretCommand(program);
   return checkNumericOptions(program);
 }
 

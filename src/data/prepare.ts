@@ -103,6 +103,8 @@ export interface Prepared {
   trainTable?: Table;
   /** Tables: the raw validation rows (the model's predictions on them are the served predictions' reference). */
   validationTable?: Table;
+  /** Images: the training images (the reference for drift monitoring when the model is served). */
+  trainImages?: ImageSet;
 }
 
 function targetScale(enc: EncodedTable): { mean: number; std: number } {
@@ -299,6 +301,7 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
     test,
     targets: (which) => labels(which === 'train' ? split.train : split.validation),
     copyCandidates: [],
+    trainImages: split.train,
   };
 }
 

@@ -11,3 +11,8 @@ export { ServeRecords, realWorldSummary, servedDrift, type RealWorld, type Feedb
 export { createServer, listen, manifestTestValue, type ServerOptions, type Served } from './server.js';
 export { testValueOf } from './test_value.js';
 export { MicroBatcher, type BatcherOptions } from './batcher.js';
+export { OnnxEngine, type OnnxEngineOptions } from './onnx_engine.js';
+export { ImagePredictor, isImageModel, type ImagePrediction, type ImagePredictorOptions, type ImagePreprocessing } from './image_predictor.js';
+export { createImageServer, ImageRequestError, type ImageServerOptions, type ImageServed } from './image_server.js';
+export { ImageDriftMonitor, type ServedImage } from './image_drift.js';
+export { IMAGE_REFERENCE, buildImageReference, writeImageReference, readImageReference, type ImageReference } from './image_reference.js';

@@ -213,7 +213,8 @@ export class Predictor {
     return out;
   }
 
-  private describe(v: Float64Array): Prediction {
+  /** One prediction from the network's output row (after softmax/sigmoid); OnnxEngine uses it too. */
+  describe(v: Float64Array): Prediction {
     const id = this.newId();
     const classes = this.classes ?? [];
     switch (this.task) {

@@ -99,6 +99,7 @@ function measure(store: Store, model: { key: string; dir: string; metric: 'accur
 export class ServeRecords {
   private pending: Array<[string, number, string | null, number | null]> = [];
   private timer: NodeJS.Timeout | null = null;
+  private sliceScheduled = false;
   private readonly flushMs: number;
   private readonly flushRows: number;
   private readonly insert;
@@ -121,11 +122,34 @@ export class ServeRecords {
   record(predictions: readonly Prediction[]): void {
     const at = Date.now();
     for (const p of predictions) this.pending.push([p.id, at, p.label ?? (p.labels ? p.labels.join('|') : null), p.value ?? null]);
-    if (this.pending.length >= this.flushRows) this.flush();
+    if (this.pending.length >= this.flushRows) this.scheduleSlice();
     else if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.flushMs);
       this.timer.unref(); // close() flushes; a pending write must not keep a finished process alive
     }
+  }
+
+  /**
+   * Writes queued predictions 200 at a time (~10–20 ms each), one slice per
+   * turn of the event loop after the request's own turn, so a 10 000-row
+   * batch never holds other requests up for long.
+   */
+  private scheduleSlice(): void {
+    if (this.sliceScheduled) return;
+    this.sliceScheduled = true;
+    setImmediate(() => {
+      this.sliceScheduled = false;
+      this.write(this.pending.splice(0, 200));
+      if (this.pending.length) this.scheduleSlice();
+    });
+  }
+
+  private write(rows: Array<[string, number, string | null, number | null]>): void {
+    if (rows.length === 0) return;
+    const key = this.model.key;
+    this.store.connection.transaction(() => {
+      for (const [id, at, label, value] of rows) this.insert.run(id, key, at, label, value);
+    })();
   }
 
   /** Writes queued predictions in one transaction. */

@@ -7,13 +7,14 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest }
 import type { Store } from '../store/index.js';
 import type { Cell } from '../data/index.js';
 import { toNumber } from '../data/index.js';
-import type { Predictor, CheckedRows } from './predictor.js';
+import type { Predictor, CheckedRows, Prediction } from './predictor.js';
 import { DriftMonitor } from './drift.js';
 import { readReferenceProfile, classKeyOf, fieldRanges, type ReferenceProfile } from './reference.js';
 import { rangeWarnings } from './input.js';
 import { ServeRecords, type FeedbackItem } from './records.js';
 import { InputError } from './errors.js';
 import { MicroBatcher } from './batcher.js';
+import { observeInSlices } from './slices.js';
 
 export interface ServerOptions {
   predictor: Predictor;
@@ -31,6 +32,8 @@ export interface ServerOptions {
   driftSaveMs?: number;
   /** Most rows of concurrent requests joined in one forward pass (micro-batching); 0 turns it off. Default 512. */
   batchRows?: number;
+  /** Runs predictions off the event loop (OnnxEngine); default none: the predictor on the event loop, micro-batched. */
+  engine?: { predict(rows: CheckedRows): Promise<Prediction[]> };
   /** fastify's logger. Default false. */
   logger?: boolean;
 }
@@ -124,8 +127,8 @@ export function createServer(o: ServerOptions): Served {
     },
     async (req) => {
       const rows = checked.get(req)!;
-      const predictions = batcher ? await batcher.predict(rows) : predictor.predictChecked(rows);
-      monitor.observe(rows, predictions);
+      const predictions = o.engine ? await o.engine.predict(rows) : batcher ? await batcher.predict(rows) : predictor.predictChecked(rows);
+      await observeInSlices(monitor, rows, predictions);
       records.record(predictions);
       saveDrift();
       // Extrapolations are answered, and said to be extrapolations.

@@ -2,9 +2,13 @@
 // (127.0.0.1 unless told otherwise), watch drift, take feedback. SIGTERM or
 // Ctrl-C lets in-flight requests finish, saves the records, then exits.
 import type { Command } from 'commander';
-import { Predictor, createServer, listen, testValueOf } from '../../serve/index.js';
+import { Predictor, OnnxEngine, createServer, listen, testValueOf } from '../../serve/index.js';
+import { setNumThreads } from '../../tensor/index.js';
+import { UsageError } from '../errors.js';
 import { openProject } from '../common.js';
 import { makeOut } from '../output.js';
+import { isImageModel } from '../../serve/index.js';
+import { serveImages } from './serve_images.js';
 
 interface ServeOptions {
   model: string;
@@ -14,7 +18,10 @@ interface ServeOptions {
   bodyLimit: string;
   maxRows: string;
   batchRows: string;
+  engine: string;
+  threads: string;
   json?: boolean;
+  maxImages?: string;
 }
 
 export function serveCommand(program: Command): void {
@@ -28,23 +35,37 @@ export function serveCommand(program: Command): void {
     .option('--body-limit <bytes>', 'largest request body; larger ones get 413', String(1 << 20))
     .option('--max-rows <n>', 'most rows in one request', '10000')
     .option('--batch-rows <n>', 'most rows of concurrent requests joined in one forward pass (0: no micro-batching)', '512')
+    .option('--engine <engine>', 'onnx: the network runs in ONNX Runtime on a worker thread, off the event loop; torch: libtorch on the event loop', 'onnx')
+    .option('--threads <n>', 'intra-op threads for the network (and libtorch); 1 suits small models, leaving the other core to the HTTP side', '1')
+    .option('--max-images <n>', 'image models: most images in one request', '64')
     .option('--json', 'print one JSON line when listening')
     .addHelpText('after', `
 Routes:
   POST /predict   {"rows": [{"<column>": <value>, …}]} → predictions with ids (and class probabilities)
   POST /feedback  {"labels": [{"id": "<prediction id>", "label": <true class or value>}]} → real-world metric
   GET  /health, /ready, /model, /drift
+Image models: POST /predict takes multipart/form-data (image files, any field names), JSON
+  {"images": ["<base64>", …]} or a raw image/* body; 413 too large, 415 not an image, 422 corrupt.
 Example:
   sixstep serve --model sixstep-project/models/<run> --port 8080
   curl -s localhost:8080/predict -H 'content-type: application/json' -d '{"rows":[{"Beak Length (mm)":39.1, …}]}'`)
-    .action(async (o: ServeOptions) => {
+    .action(async (o: ServeOptions, cmd: Command) => {
+      if (isImageModel(o.model)) return serveImages(o, cmd.getOptionValueSource('bodyLimit') === 'cli');
       const out = makeOut(Boolean(o.json));
+      if (o.engine !== 'onnx' && o.engine !== 'torch') throw new UsageError(`--engine: expected onnx or torch, found ${JSON.stringify(o.engine)}`);
+      const threads = Number(o.threads);
+      if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads: expected a whole number ≥ 1, found ${JSON.stringify(o.threads)}`);
+      // libtorch's pool otherwise takes every core (and spins) for what is, when serving, a few small ops per request.
+      setNumThreads(threads);
       const predictor = Predictor.load(o.model);
+      let engine: OnnxEngine | undefined;
       const { store } = openProject(o.project);
       let served;
       try {
-        served = createServer({ predictor, store, testValue: testValueOf(store, predictor, o.model), bodyLimit: Number(o.bodyLimit), maxRows: Number(o.maxRows), batchRows: Number(o.batchRows) });
+        if (o.engine === 'onnx') engine = await OnnxEngine.start(predictor, { threads });
+        served = createServer({ predictor, store, engine, testValue: testValueOf(store, predictor, o.model), bodyLimit: Number(o.bodyLimit), maxRows: Number(o.maxRows), batchRows: Number(o.batchRows) });
       } catch (e) {
+        await engine?.close();
         predictor.dispose();
         store.close();
         throw e;
@@ -57,6 +78,7 @@ Example:
         if (!o.json) process.stdout.write(`${signal}: finishing in-flight requests…\n`);
         void s
           .close()
+          .then(() => engine?.close())
           .then(() => {
             predictor.dispose();
             store.close();

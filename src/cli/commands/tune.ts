@@ -83,6 +83,10 @@ function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions,
         batchSize: params.batchSize,
         seed,
         callbacks: [pruner, interrupt, sink],
+        // Tuning belongs to step 3; the guards' decisions (clipping, rollbacks) go to the trial's run.
+        step: 3,
+        onDecision: (d) => p.store.addDecision({ runId: run.id, step: d.step, action: d.action, reason: d.reason, numbers: (d.numbers ?? {}) as any }),
+        what: `trial ${ctx.number}`,
       });
     } catch (e) {
       p.store.finishRun(run.id, { status: 'failed', summary: { error: (e as Error).message } });

@@ -1,0 +1,169 @@
+// sixstep modules as ONNX nodes, one translation per module class, in
+// evaluation mode (dropout is the identity, batch norm reads its running
+// statistics). A module without a translation is an error naming its class,
+// never a silently different graph.
+import type { Tensor } from '../tensor/index.js';
+import { Module, Linear, Conv2d, BatchNorm1d, BatchNorm2d, BasicBlock, Sequential, Dropout, ReLU, MaxPool2d, LSTM, Embedding } from '../nn/index.js';
+import { TabularNet, ResNet, SequenceNet } from '../models/index.js';
+import type { GraphBuilder } from './graph.js';
+
+export class ExportError extends Error {
+  override name = 'ExportError';
+}
+
+// Parameters and buffers are float32; data() copies them out of the native tensor.
+const data = (t: Tensor): Float32Array => {
+  if (t.dtype !== 'float32') throw new ExportError(`only float32 weights are exported, found ${t.dtype}`);
+  return t.data() as Float32Array;
+};
+const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : v);
+
+/** Emits the nodes of `m` applied to value `x`; returns the output value. */
+export function emitModule(g: GraphBuilder, m: Module<any, any>, x: string): string {
+  if (m instanceof TabularNet) return emitTabular(g, m, x);
+  if (m instanceof ResNet) return emitResNet(g, m, x);
+  if (m instanceof SequenceNet) return emitSequence(g, m, x);
+  if (m instanceof Linear) return emitLinear(g, m, x);
+  if (m instanceof Conv2d) return emitConv(g, m, x);
+  if (m instanceof BatchNorm1d || m instanceof BatchNorm2d) return emitBatchNorm(g, m, x);
+  if (m instanceof BasicBlock) return emitBasicBlock(g, m, x);
+  if (m instanceof Sequential) return m.layers.reduce((h, l) => emitModule(g, l, h), x);
+  if (m instanceof Dropout) return x;
+  if (m instanceof ReLU) return g.node('Relu', [x]);
+  if (m instanceof MaxPool2d) {
+    const k = pair(m.o.kernelSize);
+    const s = pair(m.o.stride ?? m.o.kernelSize);
+    const p = pair(m.o.padding ?? 0);
+    return g.node('MaxPool', [x], { kernel_shape: k, strides: s, pads: [p[0], p[1], p[0], p[1]] });
+  }
+  throw new ExportError(`no ONNX translation for the module ${m.constructor.name}`);
+}
+
+function emitLinear(g: GraphBuilder, m: Linear, x: string): string {
+  const w = g.floats('weight', data(m.weight), [m.outFeatures, m.inFeatures]);
+  const inputs = m.bias ? [x, w, g.floats('bias', data(m.bias), [m.outFeatures])] : [x, w];
+  return g.node('Gemm', inputs, { transB: 1 });
+}
+
+function emitConv(g: GraphBuilder, m: Conv2d, x: string): string {
+  const o = m.options;
+  const [kh, kw] = pair(o.kernelSize);
+  const [ph, pw] = pair(o.padding);
+  const w = g.floats('conv_weight', data(m.weight), m.weight.shape);
+  const inputs = m.bias ? [x, w, g.floats('conv_bias', data(m.bias), [o.outChannels])] : [x, w];
+  return g.node('Conv', inputs, { kernel_shape: [kh, kw], strides: pair(o.stride), pads: [ph, pw, ph, pw], dilations: pair(o.dilation), group: o.groups });
+}
+
+function emitBatchNorm(g: GraphBuilder, m: BatchNorm1d | BatchNorm2d, x: string): string {
+  if (!m.runningMean || !m.runningVar) throw new ExportError('batch norm without running statistics cannot be exported (it normalizes each batch by itself)');
+  const c = m.runningMean.shape[0];
+  const scale = m.weight ? data(m.weight) : new Float32Array(c).fill(1);
+  const shift = m.bias ? data(m.bias) : new Float32Array(c);
+  return g.node('BatchNormalization', [x, g.floats('bn_scale', scale, [c]), g.floats('bn_bias', shift, [c]), g.floats('bn_mean', data(m.runningMean), [c]), g.floats('bn_var', data(m.runningVar), [c])], { epsilon: { float: m.eps } });
+}
+
+function emitBasicBlock(g: GraphBuilder, b: BasicBlock, x: string): string {
+  const identity = b.downsample ? emitModule(g, b.downsample, x) : x;
+  let h = g.node('Relu', [emitBatchNorm(g, b.bn1, emitConv(g, b.conv1, x))]);
+  h = emitBatchNorm(g, b.bn2, emitConv(g, b.conv2, h));
+  return g.node('Relu', [g.node('Add', [h, identity])]);
+}
+
+function emitResNet(g: GraphBuilder, m: ResNet, x: string): string {
+  let h = g.node('Relu', [emitBatchNorm(g, m.stemBn, emitConv(g, m.stem, x))]);
+  if (m.pool) h = emitModule(g, m.pool, h);
+  for (const stage of m.stages) for (const block of stage) h = emitModule(g, block, h);
+  h = g.node('Flatten', [g.node('GlobalAveragePool', [h])], { axis: 1 });
+  return emitLinear(g, m.fc, h);
+}
+
+/** The module registered under `name` (TabularNet keeps its layers private; their names are its contract). */
+function child<T>(m: Module<any, any>, name: string): T | null {
+  return (m.namedModules().find(([n]) => n === name)?.[1] as T | undefined) ?? null;
+}
+
+function emitTabular(g: GraphBuilder, m: TabularNet, x: string): string {
+  const o = m.o;
+  const slice = (start: number, width: number) => g.node('Slice', [x, g.ints('starts', [start]), g.ints('ends', [start + width]), g.ints('axes', [1])]);
+  const parts: string[] = [];
+  // Same order as forward(): the pass-through blocks, then the embeddings.
+  for (const b of o.blocks) if (!(b.embedding > 0)) parts.push(slice(b.start, b.width));
+  let e = 0;
+  for (const b of o.blocks) {
+    if (!(b.embedding > 0)) continue;
+    const layer = child<Linear>(m, `emb_${e++}`);
+    if (!layer) throw new ExportError(`TabularNet: no embedding layer for block ${b.name}`);
+    parts.push(emitLinear(g, layer, slice(b.start, b.width)));
+  }
+  let h = parts.length === 1 ? parts[0] : g.node('Concat', parts, { axis: 1 });
+  for (let i = 0; i < o.hidden.length; i++) {
+    h = emitLinear(g, child<Linear>(m, `fc_${i}`)!, h);
+    const bn = child<BatchNorm1d>(m, `bn_${i}`);
+    if (bn) h = emitBatchNorm(g, bn, h);
+    h = g.node('Relu', [h]);
+  }
+  let y = emitLinear(g, m.head, h);
+  const s = o.outputScale;
+  if (s) y = g.node('Add', [g.node('Mul', [y, g.floats('target_std', [s.std], [])]), g.floats('target_mean', [s.mean], [])]);
+  return y;
+}
+
+// PyTorch stores LSTM gates as (input, forget, cell, output); ONNX as (input, output, forget, cell).
+const GATES = [0, 3, 1, 2];
+
+function gates(w: Float32Array, H: number): Float32Array {
+  const per = w.length / 4;
+  const out = new Float32Array(w.length);
+  GATES.forEach((src, dst) => out.set(w.subarray(src * per, (src + 1) * per), dst * per));
+  void H;
+  return out;
+}
+
+/** An LSTM over [seq, batch, features] (ONNX's default layout); returns [seq, batch, dirs·hidden]. */
+function emitLSTM(g: GraphBuilder, m: LSTM, x: string): string {
+  const { hiddenSize: H, numLayers, bidirectional } = m.o;
+  const dirs = bidirectional ? 2 : 1;
+  const p = new Map(m.namedParameters());
+  let h = x;
+  for (let layer = 0; layer < numLayers; layer++) {
+    const W: Float32Array[] = [];
+    const R: Float32Array[] = [];
+    const B: Float32Array[] = [];
+    let inSize = 0;
+    for (let d = 0; d < dirs; d++) {
+      const sfx = `_l${layer}${d === 1 ? '_reverse' : ''}`;
+      const wih = p.get(`weight_ih${sfx}`)!;
+      inSize = wih.shape[1];
+      W.push(gates(data(wih), H));
+      R.push(gates(data(p.get(`weight_hh${sfx}`)!), H));
+      const bias = new Float32Array(8 * H);
+      if (m.o.bias) {
+        bias.set(gates(data(p.get(`bias_ih${sfx}`)!), H), 0);
+        bias.set(gates(data(p.get(`bias_hh${sfx}`)!), H), 4 * H);
+      }
+      B.push(bias);
+    }
+    const cat = (a: Float32Array[]) => {
+      const out = new Float32Array(a.reduce((s, v) => s + v.length, 0));
+      let at = 0;
+      for (const v of a) out.set(v, at), (at += v.length);
+      return out;
+    };
+    const y = g.node('LSTM', [h, g.floats('lstm_W', cat(W), [dirs, 4 * H, inSize]), g.floats('lstm_R', cat(R), [dirs, 4 * H, H]), g.floats('lstm_B', cat(B), [dirs, 8 * H])], { hidden_size: H, direction: bidirectional ? 'bidirectional' : 'forward' });
+    // Y is [seq, dirs, batch, hidden]: directions side by side per step, as PyTorch concatenates them.
+    h = g.node('Reshape', [g.node('Transpose', [y], { perm: [0, 2, 1, 3] }), g.ints('shape', [0, 0, -1])]);
+  }
+  return h;
+}
+
+function emitSequence(g: GraphBuilder, m: SequenceNet, ids: string): string {
+  const emb = child<Embedding>(m, 'embedding')!;
+  const e = g.node('Gather', [g.floats('embedding', data(emb.weight), emb.weight.shape), ids], { axis: 0 });
+  const seqFirst = g.node('Transpose', [e], { perm: [1, 0, 2] });
+  const out = g.node('Transpose', [emitLSTM(g, m.lstm, seqFirst)], { perm: [1, 0, 2] });
+  // Max over the real positions (padding filled with -1e4), as forward() does.
+  const padding = g.node('Unsqueeze', [g.node('Equal', [ids, g.ints('pad_id', [0], [])]), g.ints('axes', [2])]);
+  const masked = g.node('Where', [padding, g.floats('pad_fill', [-1e4], []), out]);
+  const pooled = g.node('ReduceMax', [masked], { axes: [1], keepdims: 0 });
+  return emitLinear(g, m.head, pooled);
+}

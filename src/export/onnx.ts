@@ -1,0 +1,176 @@
+// A model directory as one ONNX file: the training preprocessing inside the
+// graph (see preprocess.ts), the network (modules.ts), and the outputs a user
+// wants: class probabilities and the class index, or the value in the
+// target's units. Opset 13, a dynamic batch axis, named inputs and outputs,
+// weights as initializers. The sidecar (inputs.ts) says how raw rows become
+// the inputs where the graph cannot parse them itself.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readModelDir, ModelDirError, CHECKSUMS, MANIFEST } from '../artifact/index.js';
+import { buildModel, type ModelSpec } from '../steps/architecture.js';
+import type { Preprocessing } from '../data/prepare.js';
+import { Normalizer } from '../data/index.js';
+import type { Module } from '../nn/index.js';
+import { GraphBuilder, OPSET } from './graph.js';
+import { emitModule, ExportError } from './modules.js';
+import { emitTablePreprocessing } from './preprocess.js';
+import { tableColumns, type OnnxInputSpec, type OnnxSidecar } from './inputs.js';
+
+export type Task = 'binary' | 'multiclass' | 'multilabel' | 'regression';
+
+export interface ExportedModel {
+  /** The serialized ONNX ModelProto. */
+  onnx: Uint8Array;
+  sidecar: OnnxSidecar;
+}
+
+/**
+ * The outputs from the network's raw output `y`: probabilities and class
+ * (binary as [1 − p, p], the class p ≥ 0.5 as the server decides it),
+ * probabilities and 0/1 labels (multilabel), or value (regression).
+ */
+function emitOutputs(g: GraphBuilder, y: string, task: Task, width: number): string[] {
+  switch (task) {
+    case 'regression':
+      g.output(y, 'value', 'float32', ['batch', width], 'the prediction in the target’s units');
+      return ['value'];
+    case 'multiclass': {
+      const p = g.node('Softmax', [y], { axis: 1 });
+      g.output(p, 'probabilities', 'float32', ['batch', width], 'probability of each class, in the sidecar’s class order');
+      g.output(g.node('ArgMax', [p], { axis: 1, keepdims: 0 }), 'class', 'int64', ['batch'], 'index of the most probable class');
+      return ['probabilities', 'class'];
+    }
+    case 'binary': {
+      const p = g.node('Sigmoid', [y]);
+      const probs = g.node('Concat', [g.node('Sub', [g.floats('one', [1], []), p]), p], { axis: 1 });
+      g.output(probs, 'probabilities', 'float32', ['batch', 2], 'probability of each class, in the sidecar’s class order');
+      const cls = g.node('Reshape', [g.node('Cast', [g.node('GreaterOrEqual', [p, g.floats('half', [0.5], [])])], { to: 7 }), g.ints('shape', [-1])]);
+      g.output(cls, 'class', 'int64', ['batch'], 'index of the predicted class (1 when its probability is at least 0.5)');
+      return ['probabilities', 'class'];
+    }
+    case 'multilabel': {
+      const p = g.node('Sigmoid', [y]);
+      g.output(p, 'probabilities', 'float32', ['batch', width], 'probability of each label, independently');
+      g.output(g.node('Cast', [g.node('GreaterOrEqual', [p, g.floats('half', [0.5], [])])], { to: 7 }), 'labels', 'int64', ['batch', width], '1 for each label with probability at least 0.5');
+      return ['probabilities', 'labels'];
+    }
+  }
+}
+
+function outputWidth(spec: ModelSpec): number {
+  return spec.family === 'resnet' ? spec.options.classes : spec.options.outputs;
+}
+
+/** Builds and loads the network of a verified model directory (eval mode); the caller disposes it. */
+function loadNetwork(dir: string, spec: ModelSpec, loadWeights: (m: Module) => void): Module {
+  let model: Module;
+  try {
+    model = buildModel(spec);
+  } catch (e) {
+    throw new ModelDirError(join(dir, MANIFEST), `its architecture cannot be built: ${(e as Error).message}`);
+  }
+  try {
+    loadWeights(model);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  model.eval();
+  return model;
+}
+
+/** Exports a model directory (verified by its checksums) with its preprocessing. */
+export function exportModelDir(dirIn: string): ExportedModel {
+  const dir = resolve(dirIn);
+  const read = readModelDir<ModelSpec, Preprocessing>(dir);
+  const m = read.manifest;
+  const spec = m.architecture;
+  if (!spec || !['tabular', 'resnet', 'sequence'].includes((spec as { family?: string }).family ?? '')) throw new ModelDirError(join(dir, MANIFEST), `unknown architecture ${JSON.stringify((spec as { family?: string })?.family)}`);
+  const pre = m.preprocessing;
+  const model = loadNetwork(dir, spec, (x) => read.loadWeights(x));
+  try {
+    const g = new GraphBuilder();
+    let input: OnnxInputSpec;
+    let y: string;
+    let task: Task;
+    let classes: string[] | null;
+    if (pre.kind === 'image') {
+      const [C, H, W] = pre.shape;
+      input = { kind: 'image', name: 'pixels', shape: pre.shape, note: `raw pixel values (0–255 for 8-bit images), float32 [batch, ${C}, ${H}, ${W}], channels first; the graph scales and standardizes them` };
+      const px = g.input('pixels', 'float32', ['batch', C, H, W], input.note);
+      const n = Normalizer.fromJSON(pre.normalizer);
+      let x = n.scale !== 1 ? g.node('Mul', [px, g.floats('pixel_scale', [n.scale], [])]) : px;
+      x = g.node('Div', [g.node('Sub', [x, g.floats('channel_mean', n.mean, [1, C, 1, 1])]), g.floats('channel_std', n.std, [1, C, 1, 1])]);
+      y = emitModule(g, model, x);
+      task = 'multiclass';
+      classes = pre.classes;
+    } else {
+      const p = pre.preprocessor;
+      task = (p.target?.task ?? m.task) as Task;
+      classes = !p.target || p.target.task === 'regression' ? null : p.target.task === 'multilabel' ? p.target.labels : p.target.classes;
+      if (spec.family === 'sequence') {
+        const column = pre.textColumn ?? p.features.find((f) => f.kind === 'text')?.column;
+        const f = p.features.find((x) => x.column === column);
+        if (!f || f.kind !== 'text') throw new ModelDirError(join(dir, MANIFEST), 'a sequence model without a text column');
+        input = { kind: 'text', name: 'tokens', column: f.column, tokenizer: f.tokenizer, missingTokens: p.missingTokens };
+        const ids = g.input('tokens', 'int64', ['batch', 'sequence'], `token ids of column ${JSON.stringify(f.column)} (0 = padding), as the sidecar's tokenizer makes them`);
+        y = emitModule(g, model, ids);
+      } else {
+        const { columns, width } = tableColumns(p);
+        input = { kind: 'table', name: 'features', width, columns, missingTokens: p.missingTokens };
+        const numeric = columns.every((c) => c.kind === 'numeric');
+        const doc = numeric
+          ? `raw values of ${columns.map((c) => JSON.stringify(c.column)).join(', ')} in this order; NaN for a missing value`
+          : 'one column per numeric or boolean feature (raw value, NaN when missing), per categorical feature (its vocabulary index), per date part; the sidecar lists them';
+        const x = g.input('features', 'float32', ['batch', width], doc);
+        y = emitModule(g, model, emitTablePreprocessing(g, p, columns, x));
+      }
+    }
+    const outputs = emitOutputs(g, y, task, outputWidth(spec));
+    const key = (JSON.parse(readFileSync(join(dir, CHECKSUMS), 'utf8')) as Record<string, string>)[MANIFEST];
+    const onnx = g.encode({
+      graphName: `sixstep_${spec.family}`,
+      doc: `sixstep ${spec.family} model (${task}) exported from ${MANIFEST} ${key}`,
+      metadata: { task, classes: JSON.stringify(classes), model: key, input: input.name },
+    });
+    return { onnx, sidecar: { format: 'sixstep-onnx-inputs', version: 1, model: key, task, classes, opset: OPSET, input, outputs } };
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * The network alone, over the already-encoded input the Predictor makes
+ * (`x` float32 [batch, d], or `ids` int64 [batch, L]), returning what the
+ * Predictor computes from the network's output: softmax (multiclass),
+ * sigmoid (binary, multilabel) or the raw value (regression), as `y`.
+ * The server runs this so its preprocessing stays sixstep's own code.
+ */
+export function exportNetwork(model: Module, spec: ModelSpec, task: Task, input: { ids: boolean; width: number }): Uint8Array {
+  const g = new GraphBuilder();
+  const x = input.ids ? g.input('ids', 'int64', ['batch', 'sequence']) : g.input('x', 'float32', ['batch', input.width]);
+  let y = emitModule(g, model, x);
+  if (task === 'multiclass') y = g.node('Softmax', [y], { axis: 1 });
+  else if (task !== 'regression') y = g.node('Sigmoid', [y]);
+  g.output(y, 'y', 'float32', ['batch', outputWidth(spec)]);
+  return g.encode({ graphName: `sixstep_${spec.family}_network`, doc: 'network only (encoded inputs)', metadata: { task } });
+}
+
+/** exportNetwork for a verified model directory, with the manifest's SHA-256 it was read with. */
+export function exportNetworkFromDir(dirIn: string): { onnx: Uint8Array; modelKey: string } {
+  const dir = resolve(dirIn);
+  const read = readModelDir<ModelSpec, Preprocessing>(dir);
+  const m = read.manifest;
+  const pre = m.preprocessing;
+  if (pre.kind === 'image') throw new ExportError('image models are not served');
+  const model = loadNetwork(dir, m.architecture, (x) => read.loadWeights(x));
+  try {
+    const task = (pre.preprocessor.target?.task ?? m.task) as Task;
+    const onnx = exportNetwork(model, m.architecture, task, { ids: m.architecture.family === 'sequence', width: pre.preprocessor.featureNames.length });
+    return { onnx, modelKey: (JSON.parse(readFileSync(join(dir, CHECKSUMS), 'utf8')) as Record<string, string>)[MANIFEST] };
+  } finally {
+    model.dispose();
+  }
+}
+
+export { ExportError };

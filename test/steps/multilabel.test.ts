@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { labelPriorBaseline, makePlan } from '../../src/steps/index.js';
+import { labelPriorBaseline, makePlan, fitModel } from '../../src/steps/index.js';
 import { prepare } from '../../src/data/index.js';
 import { accuracy, labelAccuracy } from '../../src/train/index.js';
 import { tensor, liveTensors } from '../../src/tensor/index.js';
@@ -62,4 +62,14 @@ test('makePlan on a multilabel table uses the per-label baseline', async (t) => 
   for (const l of labels) assert.ok(plan.baseline.metrics[`accuracy[${l}]`] >= 0.5, `${l}: majority per label`);
   // About 25 % red and 80 % round: the loss is the mean binary entropy, well below ln 2 and far from a K-class prior.
   assert.ok(plan.baseline.loss > 0.3 && plan.baseline.loss < 0.62, `loss ${plan.baseline.loss}`);
+  // Training reports the label-wise accuracy, a share of label decisions (never above 1).
+  const before = liveTensors();
+  const fit = await fitModel(prepared, { spec: plan.proposal.spec, cost: plan.cost, optimizer: 'adam', lr: 0.01, epochs: 3, batchSize: 32 });
+  try {
+    const acc = fit.history.at(-1)!.metrics.accuracy;
+    assert.ok(acc >= 0.5 && acc <= 1, `label-wise validation accuracy ${acc}`);
+  } finally {
+    fit.dispose();
+  }
+  assert.equal(liveTensors(), before);
 });

@@ -8,6 +8,7 @@
       'target_name': 'sixstep',
       'sources': [
         'native/addon.cc',
+        'native/env.cc',
         'native/slots.cc',
         'native/errors.cc',
         'native/ops.cc',

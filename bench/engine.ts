@@ -1,56 +1,160 @@
-// `npm run bench`: training throughput of sixstep against PyTorch (Python) on
-// the same models, same thread count and same allocator setting, in the same
-// run. One JSON line per case: name, samples_per_s, reference,
-// reference_samples_per_s, ratio.
-//   SIXSTEP_BENCH_SECONDS (default 5) per case and side; SIXSTEP_BENCH_THREADS (default 2).
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// `npm run bench [-- --json] [--rounds N] [--seconds S] [--threads T] [case …]`:
+// training throughput of sixstep against PyTorch (Python, bench/reference.py)
+// on the same models and data, with the same thread count, glibc allocator
+// setting and BLAS (the reference gets LD_LIBRARY_PATH = the folder of the
+// OpenBLAS this process runs on). Rounds alternate sides (sixstep first in
+// even rounds, PyTorch first in odd ones) so machine noise hits both; a
+// case's ratio is the median of its per-round ratios, with min and max.
+// --json: one JSON line per case (name, samples_per_s, reference_samples_per_s,
+// ratio, ratio_min, ratio_max, threads, blas, libtorch, …); otherwise a table.
+// Progress and the engine line go to stderr.
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { manualSeed, randn, randint, setNumThreads, tidy, engineInfo, type Tensor } from '../src/tensor/index.js';
+import { manualSeed, randn, randint, setNumThreads, tidy, engineReport, describeEngine, blasInfo, type Tensor } from '../src/tensor/index.js';
 import { crossEntropy, type Module } from '../src/nn/index.js';
-import { Adam, AdamW, type Optimizer } from '../src/optim/index.js';
+import { Adam, AdamW, CosineAnnealingWarmRestarts, type Optimizer } from '../src/optim/index.js';
+import { DataLoader } from '../src/data/loader.js';
+import { asSource } from '../src/data/prepare.js';
+import { Learner, Recorder, ScheduleCallback } from '../src/train/index.js';
 import { resnet8, mlp } from './models.js';
 
-const seconds = Number(process.env.SIXSTEP_BENCH_SECONDS ?? 5);
-const threads = Number(process.env.SIXSTEP_BENCH_THREADS ?? 2);
-const only = process.argv.slice(2);
-const cases = ['resnet8', 'mlp', 'tiny-mlp'].filter((c) => !only.length || only.includes(c));
-
-function build(name: string): { model: Module; x: Tensor; y: Tensor; opt: Optimizer } {
-  manualSeed(0);
-  const [model, x, y] =
-    name === 'resnet8' ? [resnet8(), randn([128, 1, 28, 28]), randint(0, 10, [128])]
-    : name === 'mlp' ? [mlp([64, 256, 256, 10]), randn([256, 64]), randint(0, 10, [256])]
-    : [mlp([16, 32, 3]), randn([32, 16]), randint(0, 3, [32])];
-  const opt = name === 'resnet8' ? new AdamW({ params: model.parameters(), lr: 1e-3 }) : new Adam({ params: model.parameters(), lr: 1e-3 });
-  return { model, x, y, opt };
+interface CaseSpec {
+  /** What bench/reference.py runs for this case. */
+  describe: string;
+  model: () => Module;
+  shape: number[];
+  classes: number;
+  batch: number;
+  optimizer: 'adam' | 'adamw';
+  /** Rows of the dataset for the Learner cases (whole epochs through the DataLoader); absent: one fixed batch. */
+  rows?: number;
 }
 
-function measure(name: string): number {
-  const { model, x, y, opt } = build(name);
+const CASES: Record<string, CaseSpec> = {
+  resnet8: { describe: 'ResNet-8, 1x28x28, batch 128, AdamW, one fixed batch', model: () => resnet8(), shape: [1, 28, 28], classes: 10, batch: 128, optimizer: 'adamw' },
+  mlp: { describe: '64-256-256-10, batch 256, Adam, one fixed batch', model: () => mlp([64, 256, 256, 10]), shape: [64], classes: 10, batch: 256, optimizer: 'adam' },
+  'tiny-mlp': { describe: '16-32-3, batch 32, Adam (PyTorch default: per-parameter loop)', model: () => mlp([16, 32, 3]), shape: [16], classes: 3, batch: 32, optimizer: 'adam' },
+  'tiny-mlp-foreach': { describe: '16-32-3, batch 32, Adam (PyTorch foreach=True)', model: () => mlp([16, 32, 3]), shape: [16], classes: 3, batch: 32, optimizer: 'adam' },
+  'learner-resnet8': { describe: 'Learner.fit (DataLoader, Recorder, cosine schedule) vs a PyTorch loop with DataLoader: ResNet-8, 1,024 rows, batch 128, AdamW', model: () => resnet8(), shape: [1, 28, 28], classes: 10, batch: 128, optimizer: 'adamw', rows: 1024 },
+  'learner-mlp': { describe: 'Learner.fit vs a PyTorch loop with DataLoader: 64-256-256-10, 8,192 rows, batch 256, Adam', model: () => mlp([64, 256, 256, 10]), shape: [64], classes: 10, batch: 256, optimizer: 'adam', rows: 8192 },
+};
+
+interface Options {
+  cases: string[];
+  rounds: number;
+  seconds: number;
+  threads: number;
+  json: boolean;
+}
+
+const USAGE = `usage: npm run bench -- [--json] [--rounds N (default 3)] [--seconds S per side and round (default 2)] [--threads T (default 2)] [case …]
+cases: ${Object.keys(CASES).join(', ')}`;
+
+function usage(msg: string): never {
+  process.stderr.write(`bench: ${msg}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = {
+    cases: [],
+    rounds: 3,
+    seconds: Number(process.env.SIXSTEP_BENCH_SECONDS ?? 2),
+    threads: Number(process.env.SIXSTEP_BENCH_THREADS ?? 2),
+    json: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): number => {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v) || v <= 0) usage(`${a} expects a positive number, found ${argv[i] ?? 'nothing'}`);
+      return v;
+    };
+    if (a === '--json') o.json = true;
+    else if (a === '--rounds') o.rounds = value();
+    else if (a === '--seconds') o.seconds = value();
+    else if (a === '--threads') o.threads = value();
+    else if (a === '--help' || a === '-h') usage('training throughput against PyTorch');
+    else if (a.startsWith('-')) usage(`unknown option ${a}`);
+    else if (!(a in CASES)) usage(`unknown case ${a}`);
+    else o.cases.push(a);
+  }
+  if (!Number.isInteger(o.rounds) || o.rounds < 1) usage(`--rounds expects a positive integer, found ${o.rounds}`);
+  if (!Number.isInteger(o.threads)) usage(`--threads expects a positive integer, found ${o.threads}`);
+  if (!(o.seconds > 0)) usage(`--seconds (or SIXSTEP_BENCH_SECONDS) expects a positive number, found ${o.seconds}`);
+  if (!o.cases.length) o.cases = Object.keys(CASES);
+  return o;
+}
+
+function makeOptimizer(spec: CaseSpec, model: Module): Optimizer {
+  return spec.optimizer === 'adamw' ? new AdamW({ params: model.parameters(), lr: 1e-3 }) : new Adam({ params: model.parameters(), lr: 1e-3 });
+}
+
+/** Steps on one fixed batch: the engine's per-step speed. */
+function oneBatch(spec: CaseSpec, seconds: number): number {
+  manualSeed(0);
+  const model = spec.model();
+  const x = randn([spec.batch, ...spec.shape]);
+  const y = randint(0, spec.classes, [spec.batch]);
+  const opt = makeOptimizer(spec, model);
   const step = () =>
     tidy(() => {
       opt.zeroGrad();
       crossEntropy(model.forward(x), y).backward();
       opt.step();
     });
-  for (let i = 0; i < 5; i++) step();
-  let n = 0;
-  const t0 = performance.now();
-  let el = 0;
-  for (;;) {
-    step();
-    n++;
-    el = (performance.now() - t0) / 1000;
-    if (el >= seconds && n >= 10) break;
+  try {
+    for (let i = 0; i < 5; i++) step();
+    let n = 0;
+    const t0 = performance.now();
+    for (;;) {
+      step();
+      n++;
+      const el = (performance.now() - t0) / 1000;
+      if (el >= seconds && n >= 10) return (n * spec.batch) / el;
+    }
+  } finally {
+    opt.dispose();
+    model.dispose();
+    x.dispose();
+    y.dispose();
   }
-  const batch = x.shape[0];
-  opt.dispose();
-  model.dispose();
-  x.dispose();
-  y.dispose();
-  return (n * batch) / el;
+}
+
+/** The path users run: Learner.fit over a shuffled DataLoader, with the Recorder and a per-batch schedule. */
+async function learnerFit(spec: CaseSpec, seconds: number): Promise<number> {
+  manualSeed(0);
+  const rows = spec.rows!;
+  const model = spec.model();
+  // The loader takes ownership of x and y.
+  const loader = new DataLoader({ x: randn([rows, ...spec.shape]), y: randint(0, spec.classes, [rows]) }, { batchSize: spec.batch, shuffle: true, seed: 0 });
+  const train = asSource(loader);
+  const opt = makeOptimizer(spec, model);
+  const schedule = new CosineAnnealingWarmRestarts(opt, { t0: loader.length, tMult: 2, etaMin: 1e-5 });
+  const learner = new Learner({ model, optimizer: opt, costFunction: crossEntropy, train, callbacks: [new Recorder(), new ScheduleCallback(schedule)] });
+  try {
+    await learner.fit(1);
+    let epochs = 0;
+    const t0 = performance.now();
+    for (;;) {
+      await learner.fit(1);
+      epochs++;
+      const el = (performance.now() - t0) / 1000;
+      if (el >= seconds && epochs >= 2) return (epochs * rows) / el;
+    }
+  } finally {
+    train.dispose();
+    opt.dispose();
+    model.dispose();
+  }
+}
+
+function ours(name: string, seconds: number): Promise<number> {
+  const spec = CASES[name];
+  return spec.rows ? learnerFit(spec, seconds) : Promise.resolve(oneBatch(spec, seconds));
 }
 
 /** The Python that has torch: Debian's python3-torch lives with /usr/bin/python3. */
@@ -62,33 +166,127 @@ function referencePython(): string | null {
   return null;
 }
 
-function runReference(py: string, names: string[]): Map<string, number> {
-  const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'reference.py');
-  // The same allocator setting the addon applies at load (native/runtime.cc).
-  const env = { ...process.env, GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456' };
-  if (process.env.SIXSTEP_MALLOC === 'default') delete (env as Record<string, string | undefined>).GLIBC_TUNABLES;
-  const r = spawnSync(py, [script, String(threads), String(seconds), ...names], { encoding: 'utf8', env });
-  const out = new Map<string, number>();
-  if (r.status !== 0) {
-    process.stderr.write(`PyTorch reference failed: ${r.stderr}\n`);
-    return out;
+/** bench/reference.py, started once; one request and one answer per line. */
+class Reference {
+  readonly hello: Promise<{ torch: string; blas: string; threads: number }>;
+  private readonly lines: string[] = [];
+  private waiting: ((line: string | null) => void) | null = null;
+  private closed = false;
+
+  constructor(private readonly child: ChildProcessByStdio<Writable, Readable, null>) {
+    createInterface({ input: child.stdout }).on('line', (l) => this.push(l)).on('close', () => {
+      this.closed = true;
+      this.waiting?.(null);
+    });
+    this.hello = this.next().then((l) => JSON.parse(l));
   }
-  for (const line of r.stdout.trim().split('\n')) {
-    const j = JSON.parse(line) as { name: string; samples_per_s: number };
-    out.set(j.name, j.samples_per_s);
+
+  private push(line: string): void {
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = null;
+      w(line);
+    } else this.lines.push(line);
   }
-  return out;
+
+  private async next(): Promise<string> {
+    const line = this.lines.shift() ?? (this.closed ? null : await new Promise<string | null>((r) => (this.waiting = r)));
+    if (line === null) throw new Error('the PyTorch reference exited (its error is above)');
+    return line;
+  }
+
+  async measure(name: string, seconds: number): Promise<number> {
+    this.child.stdin.write(`${JSON.stringify({ case: name, seconds })}\n`);
+    const j = JSON.parse(await this.next()) as { samples_per_s?: number; error?: string };
+    if (j.error || !j.samples_per_s) throw new Error(`PyTorch reference: ${j.error ?? 'no result'}`);
+    return j.samples_per_s;
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
 }
 
-setNumThreads(threads);
-const py = referencePython();
-const info = engineInfo();
-process.stderr.write(`sixstep on libtorch ${info.torchVersion}, ${threads} threads, ${seconds} s per case; reference: ${py ? `PyTorch via ${py}` : 'none (install python3-torch)'}\n`);
-const ours = new Map(cases.map((c) => [c, measure(c)]));
-const theirs = py ? runReference(py, cases) : new Map<string, number>();
-for (const c of cases) {
-  const s = ours.get(c)!;
-  const r = theirs.get(c) ?? null;
-  console.log(JSON.stringify({ name: c, samples_per_s: Math.round(s), reference: r ? 'pytorch' : null, reference_samples_per_s: r ? Math.round(r) : null, ratio: r ? Number((s / r).toFixed(3)) : null, threads, libtorch: info.torchVersion }));
+function startReference(py: string, threads: number, blasFolder: string | null): Reference {
+  const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'reference.py');
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    // The same allocator setting the addon applies at load (native/runtime.cc).
+    GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456',
+  };
+  if (process.env.SIXSTEP_MALLOC === 'default') delete env.GLIBC_TUNABLES;
+  // The same BLAS: Debian's libtorch has no RUNPATH, so the folder of ours decides which libblas.so.3 it loads.
+  if (blasFolder) env.LD_LIBRARY_PATH = [blasFolder, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  return new Reference(spawn(py, [script, String(threads)], { env, stdio: ['pipe', 'pipe', 'inherit'] }));
 }
-if (!existsSync('/usr/bin/python3')) process.exitCode = 0;
+
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const round3 = (v: number) => Number(v.toFixed(3));
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  setNumThreads(o.threads);
+  const engine = engineReport();
+  const blas = blasInfo();
+  const blasFolder = blas.kind.startsWith('openblas') && blas.files.length ? dirname(blas.files[0]) : null;
+  const py = referencePython();
+  const ref = py ? startReference(py, o.threads, blasFolder) : null;
+  const hello = ref ? await ref.hello : null;
+  process.stderr.write(
+    `sixstep: ${describeEngine(engine)}\n` +
+      `PyTorch: ${hello ? `${hello.torch} via ${py}, BLAS ${hello.blas}, ${hello.threads} threads${blasFolder ? ` (LD_LIBRARY_PATH=${blasFolder})` : ''}` : 'none (install python3-torch)'}\n` +
+      `${o.rounds} alternating rounds of ${o.seconds} s per side and case\n`,
+  );
+  if (engine.warning) process.stderr.write(`warning: ${engine.warning}\n`);
+  if (hello && hello.blas !== blas.kind) process.stderr.write(`warning: PyTorch runs on ${hello.blas}, sixstep on ${blas.kind}: the ratio compares BLAS builds too\n`);
+  try {
+    for (const name of o.cases) {
+      const s: number[] = [];
+      const r: number[] = [];
+      for (let k = 0; k < o.rounds; k++) {
+        const pytorchFirst = k % 2 === 1;
+        if (ref && pytorchFirst) r.push(await ref.measure(name, o.seconds));
+        // tiny-mlp-foreach differs from tiny-mlp on the PyTorch side only.
+        s.push(await ours(name === 'tiny-mlp-foreach' ? 'tiny-mlp' : name, o.seconds));
+        if (ref && !pytorchFirst) r.push(await ref.measure(name, o.seconds));
+        process.stderr.write(`  ${name} round ${k + 1}: ${Math.round(s[k])} vs ${r[k] ? Math.round(r[k]) : '–'} samples/s\n`);
+      }
+      const ratios = r.length ? s.map((v, k) => v / r[k]) : [];
+      const row = {
+        name,
+        describe: CASES[name].describe,
+        samples_per_s: Math.round(median(s)),
+        reference: ref ? 'pytorch' : null,
+        reference_samples_per_s: r.length ? Math.round(median(r)) : null,
+        ratio: ratios.length ? round3(median(ratios)) : null,
+        ratio_min: ratios.length ? round3(Math.min(...ratios)) : null,
+        ratio_max: ratios.length ? round3(Math.max(...ratios)) : null,
+        rounds: o.rounds,
+        seconds: o.seconds,
+        threads: engine.threads,
+        blas: engine.blas,
+        reference_blas: hello?.blas ?? null,
+        libtorch: engine.libtorch,
+        reference_torch: hello?.torch ?? null,
+      };
+      if (o.json) console.log(JSON.stringify(row));
+      else {
+        const n = (v: number | null) => (v === null ? '–' : v.toLocaleString('en-US'));
+        console.log(`${name.padEnd(17)} ${n(row.samples_per_s).padStart(9)} vs ${n(row.reference_samples_per_s).padStart(9)} samples/s  ratio ${row.ratio ?? '–'} (${row.ratio_min ?? '–'}–${row.ratio_max ?? '–'})`);
+      }
+    }
+  } finally {
+    ref?.close();
+  }
+}
+
+try {
+  await main();
+} catch (e) {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+}

@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
-"""PyTorch side of `npm run bench`: the same models and loop as bench/engine.ts.
+"""PyTorch side of `npm run bench`: the same models, data and loops as bench/engine.ts.
 
-Prints one JSON line per case: {"name", "samples_per_s"}. Arguments: case names.
-Run by bench/engine.ts under the same thread count and allocator setting.
+Usage: reference.py THREADS. Started once by bench/engine.ts, which alternates
+rounds between the two sides: it writes one request per line on stdin,
+{"case": NAME, "seconds": S}, and reads one answer per line on stdout,
+{"case", "samples_per_s"}. The first line written is {"torch", "blas", "threads"}:
+the BLAS read from /proc/self/maps, so the caller can check both sides run on
+the same one (it sets LD_LIBRARY_PATH to its own OpenBLAS folder and the same
+glibc allocator setting as the addon).
 """
 import json
 import sys
@@ -11,10 +16,9 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset
 
 torch.set_num_threads(int(sys.argv[1]))
-SECONDS = float(sys.argv[2])
-CASES = sys.argv[3:]
 
 
 class BasicBlock(nn.Module):
@@ -52,25 +56,34 @@ def mlp(widths):
     return nn.Sequential(*layers)
 
 
-def case(name):
+# name -> (model, input shape, classes, batch, optimizer, foreach, rows in the learner cases)
+CASES = {
+    "resnet8": (resnet8, (1, 28, 28), 10, 128, "adamw", None, None),
+    "mlp": (lambda: mlp([64, 256, 256, 10]), (64,), 10, 256, "adam", None, None),
+    "tiny-mlp": (lambda: mlp([16, 32, 3]), (16,), 3, 32, "adam", None, None),
+    # PyTorch 1.13's CPU Adam defaults to a Python loop over parameters; foreach=True is its fast path.
+    "tiny-mlp-foreach": (lambda: mlp([16, 32, 3]), (16,), 3, 32, "adam", True, None),
+    "learner-resnet8": (resnet8, (1, 28, 28), 10, 128, "adamw", None, 1024),
+    "learner-mlp": (lambda: mlp([64, 256, 256, 10]), (64,), 10, 256, "adam", None, 8192),
+}
+
+
+def optimizer(kind, params, foreach):
+    extra = {} if foreach is None else {"foreach": foreach}
+    return (torch.optim.AdamW if kind == "adamw" else torch.optim.Adam)(params, lr=1e-3, **extra)
+
+
+def one_batch(name, seconds):
+    """Steps on one fixed batch: the engine's per-step speed."""
+    make, shape, classes, batch, kind, foreach, _ = CASES[name]
     torch.manual_seed(0)
-    if name == "resnet8":
-        return resnet8(), torch.randn(128, 1, 28, 28), torch.randint(0, 10, (128,)), "adamw"
-    if name == "mlp":
-        return mlp([64, 256, 256, 10]), torch.randn(256, 64), torch.randint(0, 10, (256,)), "adam"
-    if name == "tiny-mlp":
-        return mlp([16, 32, 3]), torch.randn(32, 16), torch.randint(0, 3, (32,)), "adam"
-    raise SystemExit(f"unknown case {name}")
-
-
-for name in CASES:
-    model, x, y, kind = case(name)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3) if kind == "adamw" else torch.optim.Adam(model.parameters(), lr=1e-3)
+    model = make()
+    x, y = torch.randn(batch, *shape), torch.randint(0, classes, (batch,))
+    opt = optimizer(kind, model.parameters(), foreach)
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
+        F.cross_entropy(model(x), y).backward()
         opt.step()
 
     for _ in range(5):
@@ -80,6 +93,75 @@ for name in CASES:
         step()
         n += 1
         el = time.perf_counter() - t0
-        if el >= SECONDS and n >= 10:
-            break
-    print(json.dumps({"name": name, "samples_per_s": n * x.shape[0] / el}), flush=True)
+        if el >= seconds and n >= 10:
+            return n * batch / el
+
+
+def fit_loop(name, seconds):
+    """A plain PyTorch training loop over a DataLoader of the same tensors, as users write it:
+    shuffled batches, a per-batch cosine schedule, the loss and learning rate recorded every step."""
+    make, shape, classes, batch, kind, foreach, rows = CASES[name]
+    torch.manual_seed(0)
+    model = make()
+    x, y = torch.randn(rows, *shape), torch.randint(0, classes, (rows,))
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch, shuffle=True, generator=torch.Generator().manual_seed(0))
+    opt = optimizer(kind, model.parameters(), foreach)
+    sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=len(loader), T_mult=2, eta_min=1e-5)
+    history = []
+
+    def epoch():
+        model.train()
+        total, count = 0.0, 0
+        for xb, yb in loader:
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            sched.step()
+            value = loss.item()
+            history.append((value, sched.get_last_lr()))
+            total += value * xb.shape[0]
+            count += xb.shape[0]
+        return total / count
+
+    epoch()
+    n, t0 = 0, time.perf_counter()
+    while True:
+        epoch()
+        n += 1
+        el = time.perf_counter() - t0
+        if el >= seconds and n >= 2:
+            return n * rows / el
+
+
+def blas():
+    """The BLAS mapped into this process, named as src/tensor/blas.ts names it."""
+    try:
+        files = {line.split()[-1] for line in open("/proc/self/maps") if "/" in line}
+    except OSError:
+        return "unknown"
+    base = lambda f: f.rsplit("/", 1)[-1]
+    if any(base(f).startswith("libmkl_") for f in files):
+        return "mkl"
+    blas_like = [f for f in files if base(f).startswith(("libblas", "libopenblas", "liblapack")) and "/atlas/" not in f]
+    for folder in ("openmp", "pthread", "serial"):
+        if any(f"/openblas-{folder}/" in f for f in blas_like):
+            return f"openblas-{folder}"
+    if any(base(f).startswith("libopenblas") for f in blas_like):
+        return "openblas"
+    if any(base(f).startswith("libblas.so") for f in blas_like):
+        return "reference"
+    return "unknown"
+
+
+# Touch a matrix product so the BLAS is loaded before it is named.
+torch.mm(torch.ones(2, 2), torch.ones(2, 2))
+print(json.dumps({"torch": torch.__version__, "blas": blas(), "threads": torch.get_num_threads()}), flush=True)
+for line in sys.stdin:
+    req = json.loads(line)
+    name = req["case"]
+    if name not in CASES:
+        print(json.dumps({"case": name, "error": f"unknown case {name}"}), flush=True)
+        continue
+    run = fit_loop if CASES[name][6] else one_batch
+    print(json.dumps({"case": name, "samples_per_s": run(name, float(req["seconds"]))}), flush=True)

@@ -7,7 +7,7 @@
 // that `sixstep auto --data /tmp/spam.ndjson --target label --project <projectDir>` did.
 import { tidy, manualSeed, noGrad, type Tensor } from '../src/tensor/index.js';
 import { Module, Embedding, binaryCrossEntropyWithLogits } from '../src/nn/index.js';
-import { prepare } from '../src/steps/prepare.js';
+import { prepare } from '../src/data/prepare.js';
 import { evaluateOnTest } from '../src/steps/sealed_test.js';
 import { accuracy, Learner } from '../src/train/index.js';
 import { Adam } from '../src/optim/index.js';

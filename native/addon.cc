@@ -5,6 +5,7 @@
 namespace six {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  initEnvState(env);
   exportSlots(env, exports);
   exportOps(env, exports);
   exportTensorIo(env, exports);
@@ -13,8 +14,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exportOptim(env, exports);
   exportDistributed(env, exports);
   exports.Set("setErrorClasses", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
-    if (info.Length() > 0 && info[0].IsObject()) setErrorClasses(info[0].As<Napi::Object>());
-    return info.Env().Undefined();
+    return guarded(info, [&]() -> Napi::Value {
+      if (info.Length() > 0 && info[0].IsObject()) setErrorClasses(info[0].As<Napi::Object>());
+      return info.Env().Undefined();
+    });
   }));
   return exports;
 }

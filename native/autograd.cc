@@ -4,6 +4,7 @@
 #include "common.h"
 
 #include <c10/core/GradMode.h>
+#include <c10/util/StringUtil.h>
 
 namespace six {
 namespace {
@@ -32,12 +33,42 @@ Napi::Value Grad(const Napi::CallbackInfo& info) {
   });
 }
 
+std::string shapeText(at::IntArrayRef s) { return "[" + c10::Join(", ", s) + "]"; }
+
+// A gradient must match its tensor exactly, as PyTorch's `.grad` setter
+// demands: broadcasting a [1] gradient over a [3] parameter would silently
+// apply one number to every element.
+void checkGrad(const at::Tensor& t, const at::Tensor& g) {
+  if (g.is_same(t)) throw ArgumentError("setGrad: a tensor cannot be its own gradient");
+  if (g.device() != t.device()) {
+    throw TypedError(ErrorKind::Device, "setGrad: the gradient is on " + g.device().str() + ", the tensor on " + t.device().str() + " (expected the same device)");
+  }
+  if (g.scalar_type() != t.scalar_type()) {
+    throw TypedError(ErrorKind::DType, std::string("setGrad: the gradient has dtype ") + c10::toString(g.scalar_type()) + ", the tensor " +
+                                           c10::toString(t.scalar_type()) + " (expected the same dtype)");
+  }
+  if (!g.sizes().equals(t.sizes())) {
+    throw TypedError(ErrorKind::Shape, "setGrad: the gradient has shape " + shapeText(g.sizes()) + ", the tensor " + shapeText(t.sizes()) +
+                                           " (expected the same shape)");
+  }
+  if (g.layout() != t.layout() && !g.is_sparse()) {
+    throw ArgumentError("setGrad: the gradient's layout differs from the tensor's");
+  }
+}
+
 // setGrad(tensor, grad | null)
 Napi::Value SetGrad(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     const at::Tensor& t = getTensor(info[0], "setGrad");
-    if (info.Length() > 1 && info[1].IsNumber()) t.mutable_grad() = getTensor(info[1], "setGrad(grad)");
-    else t.mutable_grad().reset();
+    if (info.Length() > 1 && info[1].IsNumber()) {
+      const at::Tensor& g = getTensor(info[1], "setGrad(grad)");
+      checkGrad(t, g);
+      t.mutable_grad() = g;
+    } else if (info.Length() > 1 && !info[1].IsNull() && !info[1].IsUndefined()) {
+      throw ArgumentError("setGrad: the gradient must be a tensor or null");
+    } else {
+      t.mutable_grad().reset();
+    }
     return info.Env().Undefined();
   });
 }

@@ -32,9 +32,14 @@ struct Group {
   int worldSize = 1;
 };
 
+struct GroupSlot {
+  std::unique_ptr<Group> group;
+};
+
+// Per environment: a worker_thread's group is its own, and ends with it.
 std::unique_ptr<Group>& group() {
-  static std::unique_ptr<Group> g;
-  return g;
+  EnvState& st = envState();
+  return st.module<GroupSlot>(st.dist).group;
 }
 
 Group& requireGroup() {
@@ -164,9 +169,7 @@ int64_t intOpt(const Napi::Object& o, const char* key, int64_t dflt) {
   Napi::Value v = o.Get(key);
   if (v.IsUndefined() || v.IsNull()) return dflt;
   if (!v.IsNumber()) throw ArgumentError(std::string("distributed init: '") + key + "' must be a number");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (d != static_cast<double>(static_cast<int64_t>(d))) throw ArgumentError(std::string("distributed init: '") + key + "' must be an integer");
-  return static_cast<int64_t>(d);
+  return toInt64(v.As<Napi::Number>().DoubleValue(), std::string("distributed init: '") + key + "'");
 }
 
 // init({ host, port, rank, worldSize, timeoutMs, device: 'loopback'|'hostname'|'interface', deviceName })
@@ -183,9 +186,9 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
     std::string device = stringOpt(o, "device", "loopback");
     std::string deviceName = stringOpt(o, "deviceName", "");
     if (port < 1 || port > 65535) throw ArgumentError("distributed init: port must be 1–65535");
-    if (world < 1) throw ArgumentError("distributed init: worldSize must be at least 1");
+    if (world < 1 || world > 65536) throw ArgumentError("distributed init: worldSize must be in 1 … 65536, got " + std::to_string(world));
     if (rank < 0 || rank >= world) throw ArgumentError("distributed init: rank must be in 0 … worldSize−1");
-    if (timeoutMs < 1) throw ArgumentError("distributed init: timeoutMs must be positive");
+    if (timeoutMs < 1 || timeoutMs > 2147483647) throw ArgumentError("distributed init: timeoutMs must be in 1 … 2147483647, got " + std::to_string(timeoutMs));
     auto g = std::make_unique<Group>();
     g->rank = static_cast<int>(rank);
     g->worldSize = static_cast<int>(world);
@@ -220,14 +223,16 @@ Napi::Value Destroy(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto& g = group();
-  if (!g) return env.Null();
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("rank", g->rank);
-  o.Set("worldSize", g->worldSize);
-  o.Set("backend", "gloo");
-  return o;
+  return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto& g = group();
+    if (!g) return env.Null();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("rank", g->rank);
+    o.Set("worldSize", g->worldSize);
+    o.Set("backend", "gloo");
+    return o;
+  });
 }
 
 // allreduce(handles, op, bucketCapBytes): in place, bucketed.
@@ -261,7 +266,8 @@ Napi::Value AllreduceGrads(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     Group& g = requireGroup();
     std::vector<at::Tensor> params = tensorListArg(info[0], "params");
-    double weight = numberArg(info, 1, "weight");
+    double weight = finiteArg(info, 1, "weight");
+    if (weight < 0) throw ArgumentError("allreduceGrads: 'weight' must be >= 0, got " + numberText(weight));
     std::vector<double> extras;
     if (info.Length() > 2 && info[2].IsArray()) {
       Napi::Array a = info[2].As<Napi::Array>();

@@ -8,8 +8,13 @@
 #include <ATen/core/stack.h>
 #include <c10/core/Device.h>
 
+#include <c10/core/Layout.h>
+#include <c10/core/MemoryFormat.h>
+#include <c10/core/ScalarType.h>
+
 #include <cmath>
 #include <memory>
+#include <unordered_map>
 
 namespace six {
 namespace {
@@ -19,9 +24,15 @@ struct OpEntry {
   std::string name;
 };
 
-std::vector<std::unique_ptr<OpEntry>>& registry() {
-  static std::vector<std::unique_ptr<OpEntry>> ops;
-  return ops;
+// Per environment: ids are small integers into this list, resolved once per name.
+struct OpRegistry {
+  std::vector<std::unique_ptr<OpEntry>> ops;
+  std::unordered_map<std::string, size_t> byName;
+};
+
+OpRegistry& ops() {
+  EnvState& st = envState();
+  return st.module<OpRegistry>(st.ops);
 }
 
 std::string where(const OpEntry& op, const c10::Argument& arg) {
@@ -31,9 +42,35 @@ std::string where(const OpEntry& op, const c10::Argument& arg) {
 int64_t toInt(const Napi::Value& v, const std::string& ctx) {
   if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? 1 : 0;
   if (!v.IsNumber()) throw ArgumentError(ctx + ": expected an integer");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || d != std::floor(d)) throw ArgumentError(ctx + ": expected an integer, got " + std::to_string(d));
-  return static_cast<int64_t>(d);
+  return toInt64(v.As<Napi::Number>().DoubleValue(), ctx);
+}
+
+// Schemas spell dtypes, layouts and memory formats as ints; libtorch casts
+// them to its enums unchecked (an unknown code indexes past a table), so the
+// code is checked against the enum here.
+int64_t checkEnum(int64_t code, const c10::TypePtr& real, const std::string& ctx) {
+  const c10::Type* t = real.get();
+  if (t->kind() == c10::TypeKind::OptionalType) t = t->castRaw<c10::OptionalType>()->getElementType().get();
+  int64_t count = -1;
+  const char* what = "";
+  switch (t->kind()) {
+    case c10::TypeKind::ScalarTypeType:
+      count = static_cast<int64_t>(c10::ScalarType::NumOptions);
+      what = "dtype code";
+      break;
+    case c10::TypeKind::LayoutType:
+      count = static_cast<int64_t>(c10::Layout::NumOptions);
+      what = "layout code";
+      break;
+    case c10::TypeKind::MemoryFormatType:
+      count = static_cast<int64_t>(c10::MemoryFormat::NumOptions);
+      what = "memory format code";
+      break;
+    default:
+      return code;
+  }
+  if (code < 0 || code >= count) throw ArgumentError(ctx + ": unknown " + what + " " + std::to_string(code) + " (expected 0 … " + std::to_string(count - 1) + ")");
+  return code;
 }
 
 double toDouble(const Napi::Value& v, const std::string& ctx) {
@@ -122,7 +159,7 @@ c10::IValue toIValue(const Napi::Value& v, const c10::TypePtr& type, const c10::
       return c10::IValue(getTensor(v, ctx.c_str()));
     case c10::TypeKind::IntType:
     case c10::TypeKind::SymIntType:
-      return c10::IValue(toInt(v, ctx));
+      return c10::IValue(checkEnum(toInt(v, ctx), arg.real_type(), ctx));
     case c10::TypeKind::FloatType:
       return c10::IValue(toDouble(v, ctx));
     case c10::TypeKind::BoolType:
@@ -204,9 +241,9 @@ Napi::Value fromIValue(Napi::Env env, const c10::IValue& v) {
 OpEntry& opById(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsNumber()) throw ArgumentError("expected an operator id");
   double id = info[0].As<Napi::Number>().DoubleValue();
-  auto& ops = registry();
-  if (!(id >= 0) || id >= static_cast<double>(ops.size()) || id != std::floor(id)) throw ArgumentError("unknown operator id");
-  return *ops[static_cast<size_t>(id)];
+  auto& reg = ops().ops;
+  if (!(id >= 0) || id >= static_cast<double>(reg.size()) || id != std::floor(id)) throw ArgumentError("unknown operator id " + numberText(id));
+  return *reg[static_cast<size_t>(id)];
 }
 
 // Builds the stack from info[1..], filling defaults for what was not given.
@@ -240,13 +277,15 @@ Napi::Value Resolve(const Napi::CallbackInfo& info) {
     if (info.Length() < 1 || !info[0].IsString()) throw ArgumentError("resolve(name, overload): name must be a string like 'aten::add'");
     std::string name = info[0].As<Napi::String>().Utf8Value();
     std::string overload = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+    std::string full = name + (overload.empty() ? "" : "." + overload);
+    OpRegistry& reg = ops();
+    auto known = reg.byName.find(full);
+    if (known != reg.byName.end()) return Napi::Number::New(info.Env(), static_cast<double>(known->second));
     auto handle = c10::Dispatcher::singleton().findSchema({name, overload});
-    if (!handle.has_value()) {
-      throw ArgumentError("no operator " + name + (overload.empty() ? "" : "." + overload) + " in this libtorch");
-    }
-    auto& ops = registry();
-    ops.push_back(std::make_unique<OpEntry>(OpEntry{*handle, name + (overload.empty() ? "" : "." + overload)}));
-    return Napi::Number::New(info.Env(), static_cast<double>(ops.size() - 1));
+    if (!handle.has_value()) throw ArgumentError("no operator " + full + " in this libtorch");
+    reg.ops.push_back(std::make_unique<OpEntry>(OpEntry{*handle, full}));
+    reg.byName.emplace(full, reg.ops.size() - 1);
+    return Napi::Number::New(info.Env(), static_cast<double>(reg.ops.size() - 1));
   });
 }
 

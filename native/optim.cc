@@ -45,9 +45,14 @@ struct Optimizer {
   std::vector<Group> groups;
 };
 
+struct OptimizerTable {
+  std::vector<std::unique_ptr<Optimizer>> list;
+};
+
+// Per environment: an optimizer id means nothing in another thread.
 std::vector<std::unique_ptr<Optimizer>>& optimizers() {
-  static std::vector<std::unique_ptr<Optimizer>> table;
-  return table;
+  EnvState& st = envState();
+  return st.module<OptimizerTable>(st.optim).list;
 }
 
 Optimizer& optimizerArg(const Napi::CallbackInfo& info) {
@@ -65,13 +70,15 @@ Group& groupArg(Optimizer& opt, const Napi::CallbackInfo& info, size_t i) {
   return opt.groups[g];
 }
 
+// Reads a group's options over `g`, then checks all of them as PyTorch's
+// constructors do (torch/optim/{sgd,adam}.py), plus NaN and infinities,
+// which PyTorch lets through and which turn every parameter into NaN.
 void readOptions(const Napi::Object& o, GroupOptions& g) {
   auto num = [&](const char* key, double& out) {
     Napi::Value v = o.Get(key);
     if (v.IsUndefined()) return;
     if (!v.IsNumber()) throw ArgumentError(std::string("optimizer option '") + key + "' must be a number");
     out = v.As<Napi::Number>().DoubleValue();
-    if (!std::isfinite(out)) throw ArgumentError(std::string("optimizer option '") + key + "' must be finite");
   };
   auto flag = [&](const char* key, bool& out) {
     Napi::Value v = o.Get(key);
@@ -94,12 +101,21 @@ void readOptions(const Napi::Object& o, GroupOptions& g) {
     g.beta1 = b.Get(0u).As<Napi::Number>().DoubleValue();
     g.beta2 = b.Get(1u).As<Napi::Number>().DoubleValue();
   }
-  if (g.lr < 0) throw ArgumentError("invalid learning rate " + std::to_string(g.lr));
-  if (g.weightDecay < 0) throw ArgumentError("invalid weight decay " + std::to_string(g.weightDecay));
-  if (g.momentum < 0) throw ArgumentError("invalid momentum " + std::to_string(g.momentum));
-  if (g.eps < 0) throw ArgumentError("invalid eps " + std::to_string(g.eps));
-  if (g.beta1 < 0 || g.beta1 >= 1 || g.beta2 < 0 || g.beta2 >= 1) throw ArgumentError("betas must lie in [0, 1)");
-  if (g.nesterov && (g.momentum <= 0 || g.dampening != 0)) throw ArgumentError("Nesterov momentum requires a momentum and zero dampening");
+  // NaN fails every comparison, so each check is written as "!(valid)".
+  auto check = [](bool ok, const char* key, const char* expected, double found) {
+    if (!ok) throw ArgumentError(std::string("optimizer option '") + key + "' must be " + expected + ", got " + numberText(found));
+  };
+  check(std::isfinite(g.lr) && g.lr >= 0, "lr", "a finite number >= 0", g.lr);
+  check(std::isfinite(g.weightDecay) && g.weightDecay >= 0, "weightDecay", "a finite number >= 0", g.weightDecay);
+  check(std::isfinite(g.momentum) && g.momentum >= 0, "momentum", "a finite number >= 0", g.momentum);
+  check(std::isfinite(g.dampening), "dampening", "a finite number", g.dampening);
+  check(std::isfinite(g.eps) && g.eps >= 0, "eps", "a finite number >= 0", g.eps);
+  check(g.beta1 >= 0 && g.beta1 < 1, "betas[0]", "in [0, 1)", g.beta1);
+  check(g.beta2 >= 0 && g.beta2 < 1, "betas[1]", "in [0, 1)", g.beta2);
+  if (g.nesterov && !(g.momentum > 0 && g.dampening == 0)) {
+    throw ArgumentError("optimizer option 'nesterov' requires momentum > 0 and dampening 0, got momentum " + numberText(g.momentum) +
+                        " and dampening " + numberText(g.dampening));
+  }
 }
 
 void sgdStep(Group& g) {
@@ -208,7 +224,7 @@ Napi::Value SetLr(const Napi::CallbackInfo& info) {
     Optimizer& opt = optimizerArg(info);
     Group& g = groupArg(opt, info, 1);
     double lr = numberArg(info, 2, "lr");
-    if (!(lr >= 0) || !std::isfinite(lr)) throw ArgumentError("invalid learning rate " + std::to_string(lr));
+    if (!(lr >= 0) || !std::isfinite(lr)) throw ArgumentError("optimizer option 'lr' must be a finite number >= 0, got " + numberText(lr));
     g.o.lr = lr;
     return info.Env().Undefined();
   });
@@ -296,6 +312,9 @@ Napi::Value SetState(const Napi::CallbackInfo& info) {
         Napi::Object o = v.As<Napi::Object>();
         Napi::Value step = o.Get("step");
         next[k].step = step.IsNumber() ? step.As<Napi::Number>().DoubleValue() : 0;
+        if (!(next[k].step >= 0) || !std::isfinite(next[k].step) || next[k].step != std::floor(next[k].step)) {
+          throw ArgumentError("optimizer state 'step' of parameter " + std::to_string(k) + " must be a whole number >= 0, got " + numberText(next[k].step));
+        }
         auto take = [&](const char* key, at::Tensor& dst) {
           Napi::Value t = o.Get(key);
           if (t.IsUndefined() || t.IsNull()) return;
@@ -303,6 +322,10 @@ Napi::Value SetState(const Napi::CallbackInfo& info) {
           if (!src.sizes().equals(g.params[i].sizes())) {
             throw ArgumentError(std::string("optimizer state '") + key + "' of parameter " + std::to_string(k) + " has shape " +
                                 "[" + c10::Join(", ", src.sizes()) + "]" + ", the parameter has " + "[" + c10::Join(", ", g.params[i].sizes()) + "]");
+          }
+          if (src.is_complex() != g.params[i].is_complex() || (!at::isFloatingType(src.scalar_type()) && !src.is_complex())) {
+            throw TypedError(ErrorKind::DType, std::string("optimizer state '") + key + "' of parameter " + std::to_string(k) + " has dtype " +
+                                                   c10::toString(src.scalar_type()) + ", the parameter has " + c10::toString(g.params[i].scalar_type()));
           }
           dst = src.to(g.params[i].options()).clone();
         };
@@ -339,8 +362,10 @@ std::vector<at::Tensor> gradsOf(const std::vector<at::Tensor>& params) {
 Napi::Value ClipGradNorm(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     auto grads = gradsOf(tensorListArg(info[0], "params"));
-    double maxNorm = numberArg(info, 1, "maxNorm");
+    double maxNorm = finiteArg(info, 1, "maxNorm");
+    if (maxNorm < 0) throw ArgumentError("'maxNorm' must be >= 0, got " + numberText(maxNorm));
     double normType = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 2.0;
+    if (!(normType > 0) || (std::isinf(normType) && normType < 0)) throw ArgumentError("'normType' must be > 0 or Infinity, got " + numberText(normType));
     if (grads.empty()) return Napi::Number::New(info.Env(), 0);
     c10::AutoGradMode noGrad(false);
     at::Tensor total;
@@ -363,6 +388,7 @@ Napi::Value ClipGradValue(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     auto grads = gradsOf(tensorListArg(info[0], "params"));
     double v = numberArg(info, 1, "clipValue");
+    if (!(v >= 0) || std::isnan(v)) throw ArgumentError("'clipValue' must be >= 0, got " + numberText(v));
     c10::AutoGradMode noGrad(false);
     for (auto& g : grads) g.detach().clamp_(-v, v);
     return info.Env().Undefined();

@@ -9,6 +9,7 @@
 
 #include <malloc.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <mutex>
 
@@ -30,7 +31,9 @@ bool cudaAvailable() {
 Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     double seed = numberArg(info, 0, "seed");
-    if (!(seed >= 0) || seed > 9007199254740991.0) throw ArgumentError("manualSeed: seed must be a non-negative integer");
+    if (!(seed >= 0) || seed > 9007199254740991.0 || seed != std::floor(seed)) {
+      throw ArgumentError("manualSeed: seed must be a whole number in 0 … 2^53-1, got " + numberText(seed));
+    }
     at::manual_seed(static_cast<uint64_t>(seed));
     return info.Env().Undefined();
   });
@@ -39,7 +42,7 @@ Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     int64_t n = intArg(info, 0, "threads");
-    if (n < 1) throw ArgumentError("setNumThreads: need at least one thread");
+    if (n < 1 || n > 65536) throw ArgumentError("setNumThreads: threads must be in 1 … 65536, got " + std::to_string(n));
     at::set_num_threads(static_cast<int>(n));
     return info.Env().Undefined();
   });

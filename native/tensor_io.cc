@@ -12,6 +12,7 @@ namespace {
 
 at::ScalarType scalarTypeArg(const Napi::CallbackInfo& info, size_t i) {
   int64_t code = intArg(info, i, "dtype");
+  if (code < 0 || code >= static_cast<int64_t>(at::ScalarType::NumOptions)) throw ArgumentError("unsupported dtype code " + std::to_string(code));
   switch (static_cast<at::ScalarType>(code)) {
     case at::kByte: case at::kChar: case at::kShort: case at::kInt: case at::kLong:
     case at::kHalf: case at::kFloat: case at::kDouble: case at::kBool: case at::kBFloat16:

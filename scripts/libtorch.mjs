@@ -103,7 +103,8 @@ function multiarch() {
   }
 }
 
-function fromSystem() {
+/** The system install (Debian/Ubuntu `libtorch-dev`) alone, or null: the route a fresh machine takes. */
+export function fromSystem() {
   const dirs = [`/usr/lib/${multiarch()}`, '/usr/lib', '/usr/local/lib'];
   for (const libDir of dirs) {
     const found = candidate('system (libtorch-dev)', dirname(libDir), '/usr/include', libDir);

@@ -2,7 +2,7 @@
 // missing (npm packages from the lock file, libtorch and the Fashion-MNIST
 // files from Debian when we are root there), builds the addon and the
 // TypeScript, then runs the main job. Idempotent and quick when all is there.
-//   node scripts/setup.mjs            set up, then run the main job
+//   node scripts/setup.mjs            set up, link the `sixstep` command, then run the main job
 //   node scripts/setup.mjs --no-main  set up only (npm test and npm run bench use this)
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, statSync } from 'node:fs';
@@ -56,8 +56,15 @@ ensurePostgres();
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
 log('ready');
+if (args.has('--no-main')) process.exit(0); // npm test and npm run bench: no global link, no main job
 
-// 5. The main job.
-if (!args.has('--no-main')) {
-  run(process.execPath, [join(root, 'dist', 'src', 'main.js'), ...process.argv.slice(2).filter((a) => a !== '--no-main')]);
-}
+// 5. The `sixstep` command on PATH (npm's global bin, when writable), else `npx sixstep` in this folder.
+const { linkCommand } = await import('./link_command.mjs');
+const link = linkCommand(root);
+const howToRun = link.linked
+  ? `the sixstep command is on PATH (${link.path} -> dist/src/cli/main.js${link.replaced ? `, was ${link.replaced}` : ''}): run \`sixstep <command>\`, e.g. \`sixstep --help\`, in any shell`
+  : `the sixstep command is not on PATH (${link.reason}): run \`npx sixstep <command>\` in ${root}, e.g. \`npx sixstep --help\``;
+
+// 6. The main job, then how to run the command (last, so it is seen).
+run(process.execPath, [join(root, 'dist', 'src', 'main.js'), ...process.argv.slice(2)]);
+log(howToRun);

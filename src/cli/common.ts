@@ -4,9 +4,12 @@ import { mkdirSync } from 'node:fs';
 import { resolve, join, basename } from 'node:path';
 import type { Command } from 'commander';
 import { openStore, type Store } from '../store/index.js';
-import { prepare } from '../steps/prepare.js';
+import { prepare, type PrepareOptions } from '../data/prepare.js';
+import { checkShares } from './numbers.js';
 import type { ArchitectureOptions } from '../steps/architecture.js';
-import { makePlan, type Plan as StepsPlan } from '../steps/plan.js';
+import { makePlan, type Plan as StepsPlan, type CostOptions } from '../steps/plan.js';
+import { CLASS_WEIGHT_MODES, type ClassWeightMode } from '../steps/class_balance.js';
+import { UsageError } from './errors.js';
 import { formatLayerTable } from '../models/index.js';
 import { CancelFit, type Callback } from '../train/index.js';
 import type { Out } from './output.js';
@@ -16,12 +19,15 @@ export interface DataOptions {
   target?: string;
   test?: string;
   project: string;
-  seed: string;
+  seed: string | number;
+  validationShare?: number;
+  testShare?: number;
   json?: boolean;
   lenient?: boolean;
   hidden?: string;
   rule?: 'midpoint' | 'samples';
   alpha?: string;
+  classWeights?: string;
 }
 
 export function addDataOptions(c: Command): Command {
@@ -31,15 +37,31 @@ export function addDataOptions(c: Command): Command {
     .option('--test <path>', 'a test set of the same kind, used as is (otherwise 15 % is split off and sealed)')
     .option('--project <dir>', 'project folder: store, split manifest, runs and models', 'sixstep-project')
     .option('--seed <n>', 'seed of splits, initialization and shuffles', '0')
+    .option('--validation-share <share>', 'share of the data split off for validation, in (0, 1) (default 0.15)')
+    .option('--test-share <share>', 'share of the data split off and sealed for the test, in (0, 1) (default 0.15; not used with --test)')
     .option('--lenient', 'skip rows with bad values (reported with their lines) instead of stopping')
     .option('--hidden <widths>', 'hidden layer widths for tables, comma-separated (overrides step 2)')
     .option('--rule <rule>', "tabular hidden width rule: 'midpoint' or 'samples'", 'midpoint')
     .option('--alpha <n>', 'α of the samples rule (2–10)', '5')
+    .option('--class-weights <mode>', "classification cost weights: 'none' (default: the loss stays an estimate of the error at the training frequencies) or 'balanced' (n/(k·count) per class, for when rare-class errors cost more)", 'none')
     .option('--json', 'print one JSON object on stdout (progress goes to stderr)');
 }
 
 export function architectureOptions(o: DataOptions): ArchitectureOptions {
   return { rule: o.rule, alpha: o.alpha ? Number(o.alpha) : undefined, hidden: o.hidden ? o.hidden.split(',').map(Number) : undefined };
+}
+
+/** The data options as prepare() takes them; the split shares checked together. */
+export function prepareOptions(o: DataOptions, projectDir: string): PrepareOptions {
+  checkShares(o.validationShare, o.test ? 0 : o.testShare);
+  return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient };
+}
+
+/** --class-weights, checked once at the edge. */
+export function costOptions(o: DataOptions): CostOptions {
+  const mode = o.classWeights ?? 'none';
+  if (!(CLASS_WEIGHT_MODES as readonly string[]).includes(mode)) throw new UsageError(`--class-weights must be one of ${CLASS_WEIGHT_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+  return { classWeights: mode as ClassWeightMode };
 }
 
 /** The steps-1–2 plan, with the project it lives in. */
@@ -58,17 +80,20 @@ export function openProject(dir: string): { store: Store; projectDir: string } {
 /** Steps 1 and 2 without the store: what data-parallel ranks other than 0 need (they write nothing). */
 export async function planOnly(o: DataOptions): Promise<StepsPlan> {
   const projectDir = resolve(o.project);
+  const options = prepareOptions(o, projectDir);
   mkdirSync(projectDir, { recursive: true });
-  const prepared = await prepare({ data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), lenient: o.lenient });
-  return makePlan(prepared, architectureOptions(o));
+  const prepared = await prepare(options);
+  return makePlan(prepared, architectureOptions(o), costOptions(o));
 }
 
 /** Steps 1 and 2 on the data, printed; the dataset is recorded in the store. */
 export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Promise<Plan> {
+  const options = prepareOptions(o, resolve(o.project));
+  const costs = costOptions(o);
   const { store, projectDir } = openProject(o.project);
   try {
-    const prepared = await prepare({ data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), lenient: o.lenient });
-    const { cost, proposal, layers, baseline } = makePlan(prepared, architectureOptions(o));
+    const prepared = await prepare(options);
+    const { cost, proposal, layers, baseline } = makePlan(prepared, architectureOptions(o), costs);
     const datasetName = basename(o.data);
     store.putDataset({ name: datasetName, path: resolve(o.data), fingerprint: prepared.fingerprint, rows: prepared.counts.train + prepared.counts.validation + prepared.counts.test, schema: prepared.preprocessing.kind === 'image' ? { classes: prepared.classes } : (prepared.preprocessing.schema as any) });
     if (!quiet) {
@@ -95,6 +120,7 @@ export function planJson(p: Plan): Record<string, unknown> {
     classes: p.prepared.classes,
     costFunction: p.cost.name,
     costReason: p.cost.reason,
+    classBalance: p.cost.balance ? { counts: p.cost.balance.counts, ratio: Number.isFinite(p.cost.balance.ratio) ? p.cost.balance.ratio : null, threshold: p.cost.balance.threshold, imbalanced: p.cost.balance.imbalanced, classWeights: p.cost.balance.mode, weights: p.cost.balance.weights } : null,
     architecture: p.layers.map((l) => ({ name: l.name, type: l.type, shapes: l.shapes, params: l.params })),
     architectureReason: p.proposal.reason,
     model: p.proposal.spec,

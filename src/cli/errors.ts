@@ -1,5 +1,5 @@
 // Exit codes that mean something, and errors that say what to do next.
-import { DataError } from '../data/index.js';
+import { DataError, SplitManifestError, UnknownColumnError, MissingColumnError } from '../data/index.js';
 import { TorchError, NativeBuildError } from '../tensor/index.js';
 import { ModelDirError } from '../artifact/index.js';
 
@@ -15,6 +15,15 @@ export function report(e: unknown): number {
   if (e instanceof UsageError) {
     process.stderr.write(`error: ${err.message}\n(run with --help for usage)\n`);
     return EXIT.usage;
+  }
+  if (e instanceof UnknownColumnError || e instanceof MissingColumnError) {
+    // The option names a column the data lacks: the command line is wrong, not the data.
+    process.stderr.write(`error: ${err.message}\n(run with --help for usage)\n`);
+    return EXIT.usage;
+  }
+  if (e instanceof SplitManifestError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    return e.usage ? EXIT.usage : EXIT.data;
   }
   if (e instanceof DataError) {
     process.stderr.write(`error: ${err.message}\nFix the data (or pass --lenient to skip bad rows and have them reported), then run the command again.\n`);

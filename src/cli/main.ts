@@ -13,8 +13,10 @@ import { predictCommand } from './commands/predict.js';
 import { runsCommand } from './commands/runs.js';
 import { uiCommand } from './commands/ui.js';
 import { reportCommand } from './commands/report.js';
+import { report, EXIT } from './errors.js';
+import { checkNumericOptions } from './numbers.js';
+import { interpretCommand } from './commands/interpret.js';
 import { exportCommand } from './commands/export.js';
-import { report } from './errors.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -22,7 +24,9 @@ export function buildProgram(): Command {
     .name('sixstep')
     .description('The six steps of a disciplined deep-learning project, on libtorch:\n  1 cost function · 2 architecture · 3 fit training · 4 fit validation · 5 sealed test · 6 real world')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Commander's own refusals (unknown option, missing argument) are usage errors: exit 2, not 1.
+    .exitOverride((err) => process.exit(err.exitCode === 1 ? EXIT.usage : err.exitCode));
   planCommand(program);
   lrFindCommand(program);
   fitCommand(program);
@@ -36,7 +40,8 @@ export function buildProgram(): Command {
   uiCommand(program);
   reportCommand(program);
   exportCommand(program);
-  return program;
+  interpretCommand(program);
+  return checkNumericOptions(program);
 }
 
 buildProgram()

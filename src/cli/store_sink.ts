@@ -11,7 +11,7 @@ export class StoreSink implements Callback {
     this.writer = store.stepWriter(runId);
   }
   afterStep(l: Learner): void {
-    if (!l.skipStep) this.writer.add({ step: l.step, epoch: l.epoch, loss: l.lossValue, lrs: l.optimizer.lrs });
+    if (!l.skipStep) this.writer.add({ step: l.step, epoch: l.epoch, loss: l.lossValue, lrs: l.optimizer.lrs, gradNorm: l.gradNorm });
   }
   afterEpoch(l: Learner): void {
     this.writer.flush();

@@ -34,3 +34,10 @@ export function tableFingerprints(table: Table, columns: string[] = table.column
 export function bytesFingerprint(bytes: Uint8Array): string {
   return createHash('sha1').update(bytes).digest('hex').slice(0, 16);
 }
+
+/** One fingerprint for a whole dataset from its rows' fingerprints, independent of row order. */
+export function dataFingerprint(rows: string[]): string {
+  const h = createHash('sha256');
+  for (const fp of [...rows].sort()) h.update(fp).update(',');
+  return h.digest('hex').slice(0, 32);
+}

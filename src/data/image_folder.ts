@@ -2,10 +2,10 @@
 // sharp into one [N, C, H, W] byte array. Classes are the sorted folder names.
 import { promises as fs } from 'node:fs';
 import { extname, join } from 'node:path';
-import sharp from 'sharp';
 import { DataError, quote } from './errors.js';
 import { requireDirectory } from './source.js';
 import type { ImageSet } from './image_set.js';
+import { decodeImage } from './image_decode.js';
 
 export interface ImageFolderOptions {
   /** Output [height, width], or one number for a square; images are resized to it (stretching). Default 32. */
@@ -38,6 +38,7 @@ export async function readImageFolder(root: string, options: ImageFolderOptions 
 
   const per = C * H * W;
   const decoded: (Uint8Array | null)[] = new Array(files.length).fill(null);
+  const sizes: Array<[number, number]> = new Array(files.length);
   const skipped: { line: number; reason: string; file: string }[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -46,13 +47,10 @@ export async function readImageFolder(root: string, options: ImageFolderOptions 
       if (i >= files.length) return;
       const { path } = files[i];
       try {
-        let img = sharp(path, { failOn: 'error' }).resize(W, H, { fit: 'fill' });
-        img = C === 1 ? img.greyscale() : img.removeAlpha().toColourspace('srgb');
-        const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-        if (info.channels !== C || data.length !== per) throw new Error(`decoded to ${info.channels} channels, ${data.length} bytes`);
-        const chw = new Uint8Array(per);
-        for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let ch = 0; ch < C; ch++) chw[ch * H * W + y * W + x] = data[(y * W + x) * C + ch];
-        decoded[i] = chw;
+        // The same decoding predict and serve use (data/image_decode.ts).
+        const d = await decodeImage(await fs.readFile(path), { height: H, width: W, channels: C });
+        decoded[i] = d.pixels;
+        sizes[i] = [d.original.width, d.original.height];
       } catch (e) {
         const err = new DataError(path, 0, 'a decodable PNG, JPEG or WebP image', quote((e as Error).message, 100));
         if (!options.lenient) throw err;
@@ -71,6 +69,7 @@ export async function readImageFolder(root: string, options: ImageFolderOptions 
     labels: Int32Array.from(kept, (k) => files[k].label),
     classes,
     sources: kept.map((k) => files[k].path),
+    originalSizes: Int32Array.from(kept.flatMap((k) => sizes[k])),
     report: { rows: kept.length, skipped: skipped.map((s) => ({ line: s.line, reason: s.reason })) },
   };
 }

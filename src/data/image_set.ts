@@ -12,6 +12,8 @@ export interface ImageSet {
   classes: string[];
   /** Where each image came from: its file, or "file#index" inside an IDX file. */
   sources: string[];
+  /** Width and height of each image before resizing, as [w0, h0, w1, h1, …] (image folders; drift monitoring compares served sizes with these). */
+  originalSizes?: Int32Array;
   report: ReadReport;
 }
 
@@ -28,5 +30,7 @@ export function subsetImages(set: ImageSet, indices: ArrayLike<number>): ImageSe
     labels[i] = set.labels[k];
     sources[i] = set.sources[k];
   }
-  return { images, shape: [indices.length, C, H, W], labels, classes: set.classes.slice(), sources, report: { rows: indices.length, skipped: [] } };
+  const sizes = set.originalSizes;
+  const originalSizes = sizes ? Int32Array.from({ length: 2 * indices.length }, (_, j) => sizes[2 * indices[j >> 1] + (j & 1)]) : undefined;
+  return { images, shape: [indices.length, C, H, W], labels, classes: set.classes.slice(), sources, ...(originalSizes ? { originalSizes } : {}), report: { rows: indices.length, skipped: [] } };
 }

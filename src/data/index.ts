@@ -9,6 +9,8 @@ export { readParquet, parquetRowGroups, parquetInfo, type ParquetOptions, type P
 export { readTable, type ReadOptions } from './read.js';
 export { readIdx, readIdxFile, labelsPathFor, type IdxArray, type IdxOptions } from './idx.js';
 export { readImageFolder, type ImageFolderOptions } from './image_folder.js';
+export { resolveImagePaths, globToRegExp, IMAGE_EXTENSIONS } from './image_paths.js';
+export { decodeImage, sniffImageFormat, ImageDecodeError, type ImageFormat, type DecodeTarget, type DecodedImage } from './image_decode.js';
 export { subsetImages, type ImageSet } from './image_set.js';
 export { Tokenizer, tokenize, type TokenizerOptions, type TokenizerJSON } from './text.js';
 export { DEFAULT_MISSING_TOKENS, isMissing, toNumber, toBoolean, toDate, toKey } from './values.js';
@@ -18,7 +20,8 @@ export { fitNumericImputation, type IndicatorPolicy, type NumericImputation, typ
 export { Vocabulary, MISSING, UNKNOWN, PAD, type VocabularyOptions, type VocabularyJSON } from './vocabulary.js';
 export { Normalizer, type NormalizerJSON } from './normalizer.js';
 export { Preprocessor, type PreprocessorOptions, type PreprocessorJSON, type EncodedTable, type EncodeReport, type FeatureSpec, type TargetSpec } from './preprocessor.js';
-export { rowFingerprint, tableFingerprints, bytesFingerprint } from './fingerprint.js';
+export { rowFingerprint, tableFingerprints, bytesFingerprint, dataFingerprint } from './fingerprint.js';
+export { SplitManifestError, checkOptions, checkData, optionChanges, type SplitRequest, type DataChange } from './split_check.js';
 export { SealedTest, onUnseal, type TestAccess, type UnsealListener } from './sealed.js';
 export { detectLeakage, type LeakageReport, type LeakageInput } from './leakage.js';
 export { applyManifest, loadManifest, saveManifest, type SplitManifest, type SplitName, type ManifestAssignment } from './manifest.js';
@@ -27,3 +30,7 @@ export { DataLoader, type Batch, type LoaderOptions, type LoaderData, type Augme
 export { ParquetLoader, type ParquetLoaderOptions } from './parquet_loader.js';
 export { ImageAugment, DEFAULT_IMAGE_AUGMENT, type ImageAugmentConfig } from './augment.js';
 export { TabularAugment, DEFAULT_TABULAR_AUGMENT, type TabularAugmentConfig } from './tabular_augment.js';
+export { prepare, type Prepared, type PrepareOptions, type Preprocessing, type DataShape, type FeatureBlock } from './prepare.js';
+export { asSource, type LoaderSource } from './loader_source.js';
+export { subsetEncoded, subsetImageFraction } from './fraction.js';
+export { closest, editDistance, UnknownColumnError, MissingColumnError } from './closest.js';

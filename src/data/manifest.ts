@@ -1,6 +1,9 @@
-// The split manifest: which rows (by fingerprint) went to which split, saved
-// as JSON so a re-run, or another machine, uses exactly the same rows even if
-// the file is reordered. Rows the manifest has never seen go to training.
+// The split manifest: which rows (by their features' fingerprint, the target
+// left out so a corrected label keeps its row in its split) went to which
+// split, saved as JSON so a re-run, or another machine, uses exactly the same
+// rows even if the file is reordered. It records the data it was made from and
+// the options that made it, so that another file, seed or share is noticed
+// (see split_check.ts). Rows the manifest has never seen go to training.
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataError, quote } from './errors.js';
@@ -8,7 +11,8 @@ import { DataError, quote } from './errors.js';
 export type SplitName = 'train' | 'validation' | 'test' | 'dropped';
 
 export interface SplitManifest {
-  version: 1;
+  /** 1: rows identified with their target (read for upgrade only); 2: by their features. */
+  version: 1 | 2;
   created: string;
   seed: number;
   fractions: { validation: number; test: number };
@@ -18,6 +22,12 @@ export interface SplitManifest {
   counts: Record<SplitName, number>;
   /** Fingerprints per split; a repeated fingerprint means duplicate rows. 'dropped' holds rows removed as leakage. */
   fingerprints: Record<SplitName, string[]>;
+  /** Version 2: fingerprint of the data the split was made from (its rows' identities, order-free). */
+  data?: string;
+  /** Version 2: rows in that data. */
+  rows?: number;
+  /** Version 2: the target column(s) left out of the row identities. */
+  target?: string[];
 }
 
 export interface ManifestAssignment {
@@ -50,10 +60,9 @@ export function applyManifest(fingerprints: string[], manifest: SplitManifest, s
   fingerprints.forEach((fp, i) => {
     const q = queues.get(fp);
     let s: SplitName | undefined = q && q.length ? q.shift() : last.get(fp);
-    if (s === undefined) {
-      s = 'train';
-      out.newRows.push(i);
-    }
+    // Every copy of an unknown row is new (copies follow the first into training).
+    if (!q) out.newRows.push(i);
+    if (s === undefined) s = 'train';
     last.set(fp, s);
     out[s].push(i);
   });
@@ -81,8 +90,8 @@ export async function loadManifest(path: string): Promise<SplitManifest | null> 
   } catch (e) {
     throw new DataError(path, 1, 'a JSON split manifest', quote((e as Error).message, 80));
   }
-  if (m?.version !== 1 || typeof m.fingerprints !== 'object' || !Array.isArray(m.fingerprints.train)) {
-    throw new DataError(path, 1, 'a version 1 split manifest with fingerprints', 'another JSON document');
+  if ((m?.version !== 1 && m?.version !== 2) || typeof m.fingerprints !== 'object' || !Array.isArray(m.fingerprints.train)) {
+    throw new DataError(path, 1, 'a version 1 or 2 split manifest with fingerprints', 'another JSON document');
   }
   return m;
 }

@@ -1,5 +1,6 @@
 // Schema inference: what each column is and what the model should do with it,
 // as a plain, printable, JSON-serializable object the user can override.
+import { UnknownColumnError } from './closest.js';
 import { DataError, quote } from './errors.js';
 import type { Cell, Table } from './table.js';
 import { DEFAULT_MISSING_TOKENS, isMissing, toBoolean, toDate, toKey, toNumber } from './values.js';
@@ -158,7 +159,7 @@ export function inferSchema(table: Table, options: SchemaOptions = {}): Schema {
   const target = options.target === undefined ? [] : Array.isArray(options.target) ? options.target : [options.target];
   for (const t of target) {
     if (!table.columns.includes(t)) {
-      throw new DataError(table.file, 1, `a target column named ${quote(t)}`, table.columns.length ? `columns ${table.columns.map((c) => quote(c, 30)).join(', ')}` : 'no columns');
+      throw new UnknownColumnError(table.file, 'a target column', t, table.columns);
     }
   }
   if (table.rows.length === 0) throw new DataError(table.file, 1, 'at least one data row', 'none');

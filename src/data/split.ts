@@ -8,7 +8,8 @@ import { Rng } from './prng.js';
 import { SealedTest } from './sealed.js';
 import { detectLeakage, type LeakageReport } from './leakage.js';
 import { applyManifest, loadManifest, saveManifest, type SplitManifest, type SplitName } from './manifest.js';
-import { bytesFingerprint, tableFingerprints } from './fingerprint.js';
+import { bytesFingerprint, dataFingerprint, tableFingerprints } from './fingerprint.js';
+import { checkData, checkOptions } from './split_check.js';
 import { subsetTable, type Table } from './table.js';
 import { subsetImages, type ImageSet } from './image_set.js';
 import type { Schema } from './schema.js';
@@ -25,8 +26,16 @@ export interface SplitOptions {
   stratify?: boolean;
   /** Remove held-out rows that duplicate a training (or validation) row. Default true. */
   dropLeaked?: boolean;
-  /** Path of the split manifest: read and followed when it exists, written when it does not. Default: none. */
+  /**
+   * Path of the split manifest: written when it does not exist; when it does, followed only if it
+   * was made with the same seed and shares from (mostly) the same rows, else a SplitManifestError.
+   * Default: none.
+   */
   manifest?: string;
+  /** The data's file, for messages. */
+  source?: string;
+  /** Target column(s), recorded in the manifest (they are not part of a row's identity). */
+  target?: string[];
 }
 
 export interface Split<T> {
@@ -42,12 +51,17 @@ export interface Split<T> {
   newRows: number;
   /** Manifest rows no longer in the data. */
   missingRows: number;
+  /** What the user must hear about the split (changed data, an upgraded manifest). */
+  notes: string[];
 }
 
 /** What the splitter needs to know about a dataset. */
 export interface Splittable<T> {
   size: number;
+  /** Whole-row fingerprints: duplicates across splits are leakage. */
   fingerprints: string[];
+  /** What makes a row the same row across runs (its features; the target left out). Default: fingerprints. */
+  identities?: string[];
   /** Strata (class keys) per row, or null for no stratification. */
   strata: (string | null)[] | null;
   lines: number[];
@@ -84,19 +98,30 @@ export async function splitDataset<T>(main: Splittable<T>, options: SplitOptions
   const fVal = supplied.validation ? 0 : (options.validation ?? 0.15);
   const fTest = supplied.test ? 0 : (options.test ?? 0.15);
   const stratify = (options.stratify ?? main.strata !== null) && main.strata !== null;
+  const sources: SplitManifest['sources'] = { validation: supplied.validation ? 'user' : 'split', test: supplied.test ? 'user' : 'split' };
   const existing = options.manifest ? await loadManifest(options.manifest) : null;
+  const ids = main.identities ?? main.fingerprints;
+  const dataFp = dataFingerprint(ids);
+  const notes: string[] = [];
 
   let idx: Record<SplitName, number[]>;
   let newRows = 0;
   let missingRows = 0;
+  let newRowIds: string[] = [];
   if (existing) {
+    checkOptions(options.manifest!, existing, { seed, validation: fVal, test: fTest, sources });
     const names: SplitName[] = ['train', 'dropped'];
     if (!supplied.validation) names.push('validation');
     if (!supplied.test) names.push('test');
-    const a = applyManifest(main.fingerprints, existing, names);
+    // Version 1 identified rows with their target: read it that way once, then save it by features.
+    const a = applyManifest(existing.version === 1 ? main.fingerprints : ids, existing, names);
     idx = { train: a.train, validation: a.validation, test: a.test, dropped: a.dropped };
     newRows = a.newRows.length;
     missingRows = a.missingRows;
+    newRowIds = a.newRows.map((i) => ids[i]);
+    const same = existing.version === 2 ? existing.data === dataFp : newRows === 0 && missingRows === 0;
+    const note = checkData(options.manifest!, options.source ?? options.manifest!, existing, main.size, { same, known: main.size - newRows, newRows, missingRows });
+    if (note) notes.push(note);
   } else {
     const a = assignSplits(main.size, stratify ? main.strata : null, seed, fVal, fTest);
     idx = { ...a, dropped: [] };
@@ -106,6 +131,8 @@ export async function splitDataset<T>(main: Splittable<T>, options: SplitOptions
   const fpTrain = pick(main.fingerprints, idx.train);
   const valFps = supplied.validation ? supplied.validation.fingerprints : pick(main.fingerprints, idx.validation);
   const testFps = supplied.test ? supplied.test.fingerprints : pick(main.fingerprints, idx.test);
+  const valIds = supplied.validation ? (supplied.validation.identities ?? supplied.validation.fingerprints) : pick(ids, idx.validation);
+  const testIds = supplied.test ? (supplied.test.identities ?? supplied.test.fingerprints) : pick(ids, idx.test);
   const { report, keepValidation, keepTest } = detectLeakage(
     {
       train: fpTrain,
@@ -124,27 +151,43 @@ export async function splitDataset<T>(main: Splittable<T>, options: SplitOptions
   const test = supplied.test ? supplied.test.subset(keepTest) : main.subset(keepTest.map((k) => idx.test[k]));
   const keptVal = new Set(keepValidation);
   const keptTest = new Set(keepTest);
-  const droppedVal = valFps.filter((_, i) => !keptVal.has(i));
-  const droppedTest = testFps.filter((_, i) => !keptTest.has(i));
+  const droppedVal = valIds.filter((_, i) => !keptVal.has(i));
+  const droppedTest = testIds.filter((_, i) => !keptTest.has(i));
 
   let manifest: SplitManifest;
-  if (existing) manifest = existing;
-  else {
+  if (existing && existing.version === 2 && existing.data === dataFp) manifest = existing;
+  else if (existing) {
+    // Changed data or an old manifest: the known rows keep their splits, new rows join training,
+    // and rows no longer in the data stay recorded (should they come back, they return to their split).
+    const byName = (n: SplitName) => (existing.version === 1 ? pick(ids, idx[n]) : existing.fingerprints[n] ?? []);
     const fingerprints: Record<SplitName, string[]> = {
-      train: fpTrain,
-      validation: valFps.filter((_, i) => keptVal.has(i)),
-      test: testFps.filter((_, i) => keptTest.has(i)),
-      dropped: [...droppedVal, ...droppedTest, ...pick(main.fingerprints, idx.dropped)],
+      train: existing.version === 1 ? pick(ids, idx.train) : [...(existing.fingerprints.train ?? []), ...newRowIds],
+      validation: byName('validation'),
+      test: byName('test'),
+      dropped: byName('dropped'),
+    };
+    if (existing.version === 1) notes.push(`the split manifest ${options.manifest} identified rows with their target; it now identifies them by their features (same splits)`);
+    manifest = { ...existing, version: 2, data: dataFp, rows: main.size, target: options.target, counts: countsOf(fingerprints), fingerprints };
+    if (options.manifest) await saveManifest(options.manifest, manifest);
+  } else {
+    const fingerprints: Record<SplitName, string[]> = {
+      train: pick(ids, idx.train),
+      validation: valIds.filter((_, i) => keptVal.has(i)),
+      test: testIds.filter((_, i) => keptTest.has(i)),
+      dropped: [...droppedVal, ...droppedTest, ...pick(ids, idx.dropped)],
     };
     manifest = {
-      version: 1,
+      version: 2,
       created: new Date().toISOString(),
       seed,
       fractions: { validation: fVal, test: fTest },
       stratified: stratify,
-      sources: { validation: supplied.validation ? 'user' : 'split', test: supplied.test ? 'user' : 'split' },
-      counts: { train: fingerprints.train.length, validation: fingerprints.validation.length, test: fingerprints.test.length, dropped: fingerprints.dropped.length },
+      sources,
+      counts: countsOf(fingerprints),
       fingerprints,
+      data: dataFp,
+      rows: main.size,
+      target: options.target,
     };
     if (options.manifest) await saveManifest(options.manifest, manifest);
   }
@@ -157,7 +200,12 @@ export async function splitDataset<T>(main: Splittable<T>, options: SplitOptions
     reused: existing !== null,
     newRows,
     missingRows,
+    notes,
   };
+}
+
+function countsOf(f: Record<SplitName, string[]>): Record<SplitName, number> {
+  return { train: f.train.length, validation: f.validation.length, test: f.test.length, dropped: f.dropped.length };
 }
 
 export interface TableSplitOptions extends SplitOptions {
@@ -173,10 +221,11 @@ export interface TableSplitOptions extends SplitOptions {
   validationSet?: Table;
 }
 
-function tableView(t: Table, columns: string[], strataColumn: string | null, tokens: ReadonlySet<string>): Splittable<Table> {
+function tableView(t: Table, columns: string[], identity: string[], strataColumn: string | null, tokens: ReadonlySet<string>): Splittable<Table> {
   return {
     size: t.rows.length,
     fingerprints: tableFingerprints(t, columns),
+    identities: tableFingerprints(t, identity),
     strata: strataColumn === null ? null : t.rows.map((r) => (isMissing(r[strataColumn], tokens) ? null : toKey(r[strataColumn]))),
     lines: t.lines,
     subset: (i) => subsetTable(t, i),
@@ -192,9 +241,13 @@ export async function splitTable(table: Table, options: TableSplitOptions = {}):
   const by = options.stratifyBy ?? (classification ? schema!.target[0] : null);
   if (by !== null && !table.columns.includes(by)) throw new DataError(table.file, 1, `a column named ${JSON.stringify(by)} to stratify by`, `columns ${table.columns.join(', ')}`);
   const tokens = new Set(schema?.missingTokens ?? ['']);
-  return splitDataset(tableView(table, columns, by, tokens), options, {
-    validation: options.validationSet ? tableView(options.validationSet, columns, null, tokens) : undefined,
-    test: options.testSet ? tableView(options.testSet, columns, null, tokens) : undefined,
+  // A row is the same row when its features are: a corrected label keeps it in its split.
+  const targets = new Set(schema?.target ?? []);
+  const identity = columns.filter((c) => !targets.has(c));
+  const o: TableSplitOptions = { source: table.file, target: schema?.target, ...options };
+  return splitDataset(tableView(table, columns, identity, by, tokens), o, {
+    validation: options.validationSet ? tableView(options.validationSet, columns, identity, null, tokens) : undefined,
+    test: options.testSet ? tableView(options.testSet, columns, identity, null, tokens) : undefined,
   });
 }
 

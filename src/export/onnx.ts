@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readModelDir, ModelDirError, CHECKSUMS, MANIFEST } from '../artifact/index.js';
 import { buildModel, type ModelSpec } from '../steps/architecture.js';
-import type { Preprocessing } from '../steps/prepare.js';
+import type { Preprocessing } from '../data/prepare.js';
 import { Normalizer, type NormalizerJSON } from '../data/index.js';
 import type { Module } from '../nn/index.js';
 import { GraphBuilder, OPSET } from './graph.js';

@@ -3,3 +3,5 @@ export { TabularNet, embeddingSize, type TabularNetOptions, type TabularBlock } 
 export { ResNet, resnetFor, type ResNetOptions } from './resnet.js';
 export { SequenceNet, type SequenceNetOptions } from './sequence.js';
 export { layerTable, formatLayerTable, type LayerRow } from './summary.js';
+export { TORCHVISION_ARCHS, IMAGENET_NORMALIZATION, torchvisionResNet, isTorchvisionArch, type TorchvisionArch } from './torchvision.js';
+export { loadWeights, weightsMismatch, describeMismatch, WeightsError, type WeightsMismatch, type LoadWeightsOptions, type LoadWeightsReport } from './pretrained.js';

@@ -2,7 +2,7 @@
 // small CIFAR-style ResNet (3×3 stem, three stages) for 28–64 px inputs, the
 // ResNet-18/34 layouts (7×7 stride-2 stem, max pool, four stages) for larger.
 import { Tensor, tidy } from '../tensor/index.js';
-import { Module, Conv2d, BatchNorm2d, BasicBlock, Linear, Dropout, MaxPool2d, init } from '../nn/index.js';
+import { Module, Conv2d, BatchNorm2d, BasicBlock, Bottleneck, Linear, Dropout, MaxPool2d, init } from '../nn/index.js';
 import * as F from '../nn/functional.js';
 
 export interface ResNetOptions {
@@ -16,13 +16,15 @@ export interface ResNetOptions {
   stem?: 'small' | 'imagenet';
   /** Dropout before the classifier; default 0. */
   dropout?: number;
+  /** 'basic' (two 3×3, ResNet-18/34) or 'bottleneck' (1×1–3×3–1×1 at 4× width, ResNet-50); default 'basic'. */
+  block?: 'basic' | 'bottleneck';
 }
 
 export class ResNet extends Module {
   readonly o: Required<ResNetOptions>;
   readonly stem: Conv2d;
   readonly stemBn: BatchNorm2d;
-  readonly stages: BasicBlock[][] = [];
+  readonly stages: Array<Array<BasicBlock | Bottleneck>> = [];
   readonly pool: MaxPool2d | null;
   readonly drop: Dropout | null;
   readonly fc: Linear;
@@ -31,18 +33,20 @@ export class ResNet extends Module {
     super();
     const four = o.blocks.length >= 4;
     const widths = o.widths ?? o.blocks.map((_, i) => (four ? 64 : 16) * 2 ** i);
-    this.o = { inChannels: o.inChannels, classes: o.classes, blocks: o.blocks, widths, stem: o.stem ?? (four ? 'imagenet' : 'small'), dropout: o.dropout ?? 0 };
+    this.o = { inChannels: o.inChannels, classes: o.classes, blocks: o.blocks, widths, stem: o.stem ?? (four ? 'imagenet' : 'small'), dropout: o.dropout ?? 0, block: o.block ?? 'basic' };
+    const expansion = this.o.block === 'bottleneck' ? Bottleneck.expansion : 1;
     const big = this.o.stem === 'imagenet';
     this.stem = this.registerModule('conv1', new Conv2d({ inChannels: o.inChannels, outChannels: widths[0], kernelSize: big ? 7 : 3, stride: big ? 2 : 1, padding: big ? 3 : 1, bias: false }));
     this.stemBn = this.registerModule('bn1', new BatchNorm2d({ numFeatures: widths[0] }));
     this.pool = big ? this.registerModule('maxpool', new MaxPool2d({ kernelSize: 3, stride: 2, padding: 1 })) : null;
     let inPlanes = widths[0];
     o.blocks.forEach((n, s) => {
-      const stage: BasicBlock[] = [];
+      const stage: Array<BasicBlock | Bottleneck> = [];
       for (let b = 0; b < n; b++) {
-        const block = new BasicBlock({ inPlanes, planes: widths[s], stride: b === 0 && s > 0 ? 2 : 1 });
+        const bo = { inPlanes, planes: widths[s], stride: b === 0 && s > 0 ? 2 : 1 };
+        const block = expansion === 1 ? new BasicBlock(bo) : new Bottleneck(bo);
         stage.push(this.registerModule(`layer${s + 1}.${b}`, block));
-        inPlanes = widths[s];
+        inPlanes = widths[s] * expansion;
       }
       this.stages.push(stage);
     });

@@ -10,6 +10,7 @@ export { Sequential } from './sequential.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, type Pool2dOptions } from './pooling.js';
 export { ReLU, Tanh, Sigmoid, GELU, LeakyReLU, Identity } from './activations.js';
 export { BasicBlock, type BasicBlockOptions } from './basic_block.js';
+export { Bottleneck, type BottleneckOptions } from './bottleneck.js';
 export * as init from './init.js';
 export * as functional from './functional.js';
 export { mseLoss, l1Loss, crossEntropy, binaryCrossEntropyWithLogits, tripletMarginLoss, contrastiveLoss, type CostFunction, type Reduction } from './loss.js';

@@ -3,6 +3,9 @@
 // update itself run in C++ (native/optim.cc) for one crossing per step.
 import { Tensor, ArgumentError } from '../tensor/index.js';
 import { native, type NativeGroupOptions, type NativeParamState } from '../tensor/native.js';
+import { checkHyperparameters } from './hyperparameters.js';
+
+const NAMES = { sgd: 'SGD', adam: 'Adam', adamw: 'AdamW' } as const;
 
 /** A set of parameters sharing hyperparameters; unset ones take the optimizer's. */
 export interface ParamGroup extends NativeGroupOptions {
@@ -31,6 +34,10 @@ export abstract class Optimizer {
     if (!params.length) throw new ArgumentError('an optimizer needs at least one parameter');
     const groups: ParamGroup[] = params[0] instanceof Tensor ? [{ params: params as Tensor[] }] : (params as ParamGroup[]);
     this.groups = groups.map((g) => ({ ...defaults, ...g }));
+    this.groups.forEach((g, i) => {
+      const { params: _p, name: _n, ...opts } = g;
+      checkHyperparameters(groups.length > 1 ? `${NAMES[kind]} parameter group ${i}` : NAMES[kind], opts);
+    });
     this.id = native.optimCreate(
       kind,
       this.groups.map((g) => {
@@ -61,16 +68,21 @@ export abstract class Optimizer {
 
   /** Sets one group's learning rate; cheap enough for every step. */
   setLr(group: number, lr: number): void {
+    checkHyperparameters(`${NAMES[this.kind]} setLr`, { lr });
     native.optimSetLr(this.id, group, lr);
   }
 
   /** Sets every group's learning rate (a number for all, or one per group). */
   setLrs(lrs: number | number[]): void {
-    for (let i = 0; i < this.groups.length; i++) native.optimSetLr(this.id, i, typeof lrs === 'number' ? lrs : lrs[i]);
+    if (typeof lrs !== 'number' && lrs.length !== this.groups.length) {
+      throw new ArgumentError(`${NAMES[this.kind]} setLrs: expected ${this.groups.length} learning rates (one per group), got ${lrs.length}`);
+    }
+    for (let i = 0; i < this.groups.length; i++) this.setLr(i, typeof lrs === 'number' ? lrs : lrs[i]);
   }
 
   /** Changes any of a group's hyperparameters (weight decay, momentum, betas …). */
   setGroup(group: number, options: NativeGroupOptions): void {
+    checkHyperparameters(`${NAMES[this.kind]} parameter group ${group}`, { ...this.getGroup(group), ...options });
     native.optimSetGroup(this.id, group, options);
   }
 

@@ -2,11 +2,14 @@
 // every served row: per feature the PSI of its distribution, the share of
 // values outside the training range, of categories the model never learned,
 // and of missing values; and the PSI of the prediction distribution against
-// the training target's. Counts only, so observing a row costs a few lookups.
+// the model's own predictions on validation rows (so a model served the data
+// it was validated on shows a prediction PSI of 0). Counts since start-up, and
+// the same report over a window of the most recent rows, where fresh drift is
+// not diluted by a long calm history.
 import { isMissing, toDate, toNumber, type Cell, type Row } from '../data/index.js';
 import type { Prediction } from './predictor.js';
 import { binOf, psi, PSI_ALERT } from './psi.js';
-import { categoryKey, type FeatureReference, type ReferenceProfile } from './reference.js';
+import { categoryKey, predictionBasis, type FeatureReference, type PredictionBasis, type ReferenceProfile } from './reference.js';
 
 export interface FeatureDrift {
   /** Rows observed. */
@@ -25,8 +28,12 @@ export interface FeatureDrift {
 
 export interface PredictionDrift {
   n: number;
-  /** PSI of the predicted classes (or values) against the training target's distribution; null when unknown. */
+  /** PSI of the predicted classes (or values) against the reference predictions; null when unknown. */
   psi: number | null;
+  /** What the predictions are compared with (see PredictionReference). */
+  basis: PredictionBasis | null;
+  /** True when that reference is an approximation (not measured): read the PSI as a hint, not a measurement. */
+  approximate: boolean;
   /** Classification: share of each predicted class. */
   distribution?: Record<string, number>;
   /** Regression: mean and std of the predicted values. */
@@ -41,6 +48,8 @@ export interface DriftReport {
   predictions: PredictionDrift;
   /** Features whose PSI reached the alert level (default 0.25). */
   drifted: string[];
+  /** The same report over the most recent rows only (absent inside itself). */
+  recent?: DriftReport & { window: number };
 }
 
 export interface DriftMonitorOptions {
@@ -48,6 +57,8 @@ export interface DriftMonitorOptions {
   alert?: number;
   /** Cells meaning "missing" (the preprocessor's). Default: none beyond null. */
   missingTokens?: readonly string[];
+  /** Rows in the recent window. Default 1000; 0: no window. */
+  window?: number;
 }
 
 interface FeatureState {
@@ -73,9 +84,16 @@ export class DriftMonitor {
   private valueSq = 0;
   private predictions = 0;
   private sawValues = false;
+  private readonly options: DriftMonitorOptions;
+  private readonly window: number;
+  /** The most recent rows and their predictions, oldest first (at most `window`). */
+  private recentRows: Row[] = [];
+  private recentPredictions: Prediction[] = [];
 
   constructor(reference: ReferenceProfile, o: DriftMonitorOptions = {}) {
     this.reference = reference;
+    this.options = o;
+    this.window = Math.max(0, o.window ?? 1000);
     this.alert = o.alert ?? PSI_ALERT;
     this.tokens = new Set(o.missingTokens ?? []);
     for (const [name, ref] of Object.entries(reference.features)) {
@@ -97,6 +115,13 @@ export class DriftMonitor {
 
   /** Counts served rows (as received, before encoding) and their predictions. */
   observe(rows: readonly Row[], predictions: readonly Prediction[]): void {
+    if (this.window > 0) {
+      this.recentRows.push(...rows);
+      this.recentPredictions.push(...predictions);
+      // Trimmed in bulk (at twice the window) so observing stays cheap.
+      if (this.recentRows.length > 2 * this.window) this.recentRows = this.recentRows.slice(-this.window);
+      if (this.recentPredictions.length > 2 * this.window) this.recentPredictions = this.recentPredictions.slice(-this.window);
+    }
     this.rows += rows.length;
     for (const [name, s] of this.state) {
       for (const row of rows) this.observeCell(s, row[name]);
@@ -157,19 +182,27 @@ export class DriftMonitor {
       };
       if (value !== null && value >= this.alert) drifted.push(name);
     }
-    return { rows: this.rows, reference: this.reference.source, features, predictions: this.predictionDrift(), drifted };
+    const report: DriftReport = { rows: this.rows, reference: this.reference.source, features, predictions: this.predictionDrift(), drifted };
+    if (this.window > 0) {
+      const recent = new DriftMonitor(this.reference, { ...this.options, window: 0 });
+      recent.observe(this.recentRows.slice(-this.window), this.recentPredictions.slice(-this.window));
+      report.recent = { window: this.window, ...recent.report() };
+    }
+    return report;
   }
 
   private predictionDrift(): PredictionDrift {
     const n = this.predictions;
     const ref = this.reference.predictions;
+    const basis = ref ? predictionBasis(ref) : null;
+    const approximate = basis !== 'validation predictions';
     if (ref?.kind === 'numeric' || this.sawValues) {
       const mean = n ? this.valueSum / n : 0;
       const std = n ? Math.sqrt(Math.max(0, this.valueSq / n - mean * mean)) : 0;
-      return { n, psi: this.valueBins && ref?.kind === 'numeric' ? psi(ref.proportions, this.valueBins) : null, mean, std };
+      return { n, psi: this.valueBins && ref?.kind === 'numeric' ? psi(ref.proportions, this.valueBins) : null, basis, approximate, mean, std };
     }
     const distribution = Object.fromEntries([...this.predicted].map(([k, c]) => [k, n ? c / n : 0]));
-    return { n, psi: ref?.kind === 'classes' && ref.proportions ? categoricalPsi(ref.proportions, this.predicted) : null, distribution };
+    return { n, psi: ref?.kind === 'classes' && ref.proportions ? categoricalPsi(ref.proportions, this.predicted) : null, basis, approximate, distribution };
   }
 }
 

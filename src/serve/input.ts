@@ -3,7 +3,10 @@
 // an explicit missing value and gets the training fill), and each value must
 // parse the way the training preprocessing parses that column. Extra fields
 // (an id, the target) are dropped so they can never reach the encoder.
-import { isMissing, toBoolean, toDate, toNumber, type Cell, type FeatureSpec, type PreprocessorJSON, type Row } from '../data/index.js';
+// A numeric field takes a finite JSON number only: true, "12" or "Infinity"
+// are refused (422) rather than coerced. Values far outside the training
+// range still predict, but come back flagged (rangeWarnings).
+import { isMissing, toBoolean, toDate, type Cell, type FeatureSpec, type PreprocessorJSON, type Row } from '../data/index.js';
 import { InputError } from './errors.js';
 
 export interface InputField {
@@ -17,7 +20,7 @@ export function inputFields(pre: PreprocessorJSON): InputField[] {
 }
 
 const EXPECTED: Record<FeatureSpec['kind'], string> = {
-  numeric: 'a number',
+  numeric: 'a finite JSON number (or null for a missing value)',
   boolean: 'true/false, yes/no or 0/1',
   datetime: 'an ISO-8601 date',
   categorical: 'a string, number or boolean',
@@ -32,7 +35,8 @@ function show(v: unknown): string {
 function parses(kind: FeatureSpec['kind'], v: Cell): boolean {
   switch (kind) {
     case 'numeric':
-      return toNumber(v) !== null;
+      // Strict: a boolean or a string is a client bug, not a number (CSV files go through predictTable instead).
+      return typeof v === 'number' && Number.isFinite(v);
     case 'boolean':
       return toBoolean(v) !== null;
     case 'datetime':
@@ -66,5 +70,37 @@ export function checkRows(rows: unknown, fields: InputField[], missingTokens: Re
     }
     out[i] = clean;
   }
+  return out;
+}
+
+/** A numeric field's training range, with how far outside it a value may go before it is flagged. */
+export interface FieldRange {
+  min: number;
+  max: number;
+}
+
+/** A served value far outside what the model was trained on: the prediction is an extrapolation. */
+export interface RangeWarning {
+  row: number;
+  field: string;
+  value: number;
+  trainingRange: [number, number];
+}
+
+/**
+ * Values further outside the training [min, max] than the range's own width
+ * (so 3× the largest training value of a positive column is flagged, a value
+ * just past the largest is not). A constant column flags any other value.
+ */
+export function rangeWarnings(rows: readonly Row[], ranges: Readonly<Record<string, FieldRange>>): RangeWarning[] {
+  const out: RangeWarning[] = [];
+  rows.forEach((r, i) => {
+    for (const [field, g] of Object.entries(ranges)) {
+      const v = r[field];
+      if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+      const span = g.max - g.min;
+      if (v < g.min - span || v > g.max + span) out.push({ row: i, field, value: v, trainingRange: [g.min, g.max] });
+    }
+  });
   return out;
 }

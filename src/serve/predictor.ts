@@ -8,12 +8,12 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readModelDir, ModelDirError, CHECKSUMS, MANIFEST, type ModelManifest } from '../artifact/index.js';
 import { buildModel, type ModelSpec } from '../steps/architecture.js';
-import type { Preprocessing } from '../steps/prepare.js';
+import type { Preprocessing } from '../data/prepare.js';
 import { Preprocessor, DataError, tableFromRows, type EncodedTable, type EncodeReport, type Row, type Table, type Task } from '../data/index.js';
 import { tensor, tidy, noGrad } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
 import { checkRows, inputFields, type InputField } from './input.js';
-import { UnsupportedModelError } from './errors.js';
+import { InputError, UnsupportedModelError } from './errors.js';
 
 /** One prediction; `id` lets feedback refer to it later. */
 export interface Prediction {
@@ -45,6 +45,9 @@ export interface TablePredictions {
 
 /** Rows that passed Predictor.check (the brand keeps unchecked rows out of predictChecked). */
 export type CheckedRows = Row[] & { readonly __checked: true };
+
+/** Largest float32: the model computes in float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 const FAMILIES = new Set(['tabular', 'resnet', 'sequence']);
 
@@ -124,14 +127,39 @@ export class Predictor {
 
   /** Validation alone (the server runs it before any work): InputError naming the field and row. */
   check(rows: unknown): CheckedRows {
-    return checkRows(rows, this.fields, this.missingTokens) as CheckedRows;
+    const checked = checkRows(rows, this.fields, this.missingTokens);
+    this.requireComputable(checked);
+    return checked as CheckedRows;
+  }
+
+  /**
+   * A finite JSON number can still overflow once standardized into float32
+   * (1e308): refused with the field, the value and the training scale, rather
+   * than answered with a null prediction.
+   */
+  private requireComputable(rows: readonly Row[]): void {
+    const pre = this.manifest.preprocessing;
+    if (pre.kind === 'image') return;
+    const norm = pre.preprocessor.normalizer;
+    for (const f of this.fields) {
+      if (f.kind !== 'numeric') continue;
+      const j = pre.preprocessor.featureNames.indexOf(f.name);
+      const mean = norm && j >= 0 ? norm.mean[j] : 0;
+      const std = norm && j >= 0 && norm.std[j] > 0 ? norm.std[j] : 1;
+      rows.forEach((r, i) => {
+        const v = r[f.name];
+        if (typeof v === 'number' && !(Math.abs((v - mean) / std) < FLOAT32_MAX)) {
+          throw new InputError(f.name, i, 'type', `row ${i}: field "${f.name}" = ${v} is too large for the model to compute with (training mean ${mean.toPrecision(4)}, std ${std.toPrecision(4)}); expected a value the model's float32 arithmetic can hold once standardized`);
+        }
+      });
+    }
   }
 
   /** Predicts rows that passed check(). */
   predictChecked(rows: CheckedRows): Prediction[] {
     if (rows.length === 0) return [];
     // Checked rows cannot fail to encode; strict mode would say so if they did.
-    return this.run(this.preprocessor.transform(tableFromRows(rows, '<request>')));
+    return this.run(this.preprocessor.transform(tableFromRows(rows, '<request>')), true);
   }
 
   /**
@@ -152,7 +180,7 @@ export class Predictor {
     return { predictions: this.run(enc), lines: enc.lines, report: enc.report };
   }
 
-  private run(enc: EncodedTable): Prediction[] {
+  private run(enc: EncodedTable, strict = false): Prediction[] {
     const model = this.model;
     if (!model) throw new Error('the predictor was disposed');
     const out: Prediction[] = [];
@@ -170,7 +198,17 @@ export class Predictor {
           return { values: p.to('float64').data() as Float64Array, width: y.shape[1] };
         }),
       );
-      for (let i = 0; i < m; i++) out.push(this.describe(values.subarray(i * width, (i + 1) * width)));
+      for (let i = 0; i < m; i++) {
+        const v = values.subarray(i * width, (i + 1) * width);
+        // Never a null prediction: a non-finite output is refused (requests) or reported (files).
+        const bad = v.findIndex((x) => !Number.isFinite(x));
+        if (bad >= 0) {
+          const msg = `row ${s + i}: the model's output is not finite (${v[bad]}); the inputs are outside what the model can compute with`;
+          if (strict) throw new InputError('rows', s + i, 'type', msg);
+          throw new DataError('<rows>', enc.lines[s + i] ?? 0, 'inputs the model can compute with', `a non-finite output (${v[bad]})`);
+        }
+        out.push(this.describe(v));
+      }
     }
     return out;
   }

@@ -1,21 +1,28 @@
 // The reference profile drift is measured against: per feature, the training
 // distribution (decile bins and min/max for numeric and datetime columns,
 // category shares and the vocabulary for categorical and boolean ones, the
-// missing rate), and the training target's distribution for the predictions.
+// missing rate), and for the predictions the model's own predictions on the
+// validation rows: served predictions are compared with predictions, never
+// with targets (a regressor's predictions are narrower than its targets, a
+// classifier's argmax favours the majority, so targets show drift where there
+// is none).
 // The training data is gone at serving time, so fit/auto write it next to the
 // model as reference.json (writeReferenceProfile). The file carries the
 // manifest's checksum (it belongs to that model) and its own, since
 // checksums.json predates it. Without the file, readReferenceProfile derives
 // what the manifest allows: normal bins from the standardization statistics,
-// the vocabularies, and the regression target's mean and std.
+// the vocabularies, and the regression target's mean and std, marked as an
+// approximation (basis 'approximate') wherever it is reported.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readModelDir, ModelDirError, CHECKSUMS, MANIFEST, type ModelManifest } from '../artifact/index.js';
 import { isMissing, toBoolean, toDate, toKey, toNumber, type Cell, type PreprocessorJSON, type Schema, type Table } from '../data/index.js';
 import type { ModelSpec } from '../steps/architecture.js';
-import type { Preprocessing } from '../steps/prepare.js';
+import type { Preprocessing } from '../data/prepare.js';
 import { normalBins, quantileBins } from './psi.js';
+import { Predictor, type Prediction } from './predictor.js';
+import type { FieldRange } from './input.js';
 
 export const REFERENCE = 'reference.json';
 
@@ -41,10 +48,18 @@ export type FeatureReference =
     }
   | { kind: 'text'; missing: number | null };
 
+/** What served predictions are compared with. */
+export type PredictionBasis = 'validation predictions' | 'training targets' | 'approximate';
+
 export type PredictionReference =
-  | { kind: 'classes'; proportions: Record<string, number> | null }
-  | { kind: 'numeric'; edges: number[]; proportions: number[] }
+  | { kind: 'classes'; proportions: Record<string, number> | null; basis?: PredictionBasis }
+  | { kind: 'numeric'; edges: number[]; proportions: number[]; basis?: PredictionBasis }
   | null;
+
+/** The basis of a prediction reference; profiles written before it was recorded used the training targets. */
+export function predictionBasis(ref: NonNullable<PredictionReference>): PredictionBasis {
+  return ref.basis ?? 'training targets';
+}
 
 export interface ReferenceProfile {
   format: 'sixstep-reference';
@@ -56,7 +71,7 @@ export interface ReferenceProfile {
   /** Training rows measured (0 when approximate). */
   rows: number;
   features: Record<string, FeatureReference>;
-  /** The training target's distribution, which served predictions are compared with. */
+  /** The distribution served predictions are compared with (see PredictionBasis). */
   predictions: PredictionReference;
 }
 
@@ -96,7 +111,7 @@ function shares(keys: string[]): Record<string, number> {
 }
 
 /** Measures the profile on training rows (the schema says which columns are features and what kind). */
-export function buildReferenceProfile(train: Table, schema: Schema, pre: PreprocessorJSON, modelKey: string): ReferenceProfile {
+export function buildReferenceProfile(train: Table, schema: Schema, pre: PreprocessorJSON, modelKey: string, validationPredictions?: readonly Prediction[]): ReferenceProfile {
   const tokens = new Set(schema.missingTokens);
   const features: Record<string, FeatureReference> = {};
   const n = train.rows.length;
@@ -126,26 +141,48 @@ export function buildReferenceProfile(train: Table, schema: Schema, pre: Preproc
   }
   let predictions: PredictionReference = null;
   const t = pre.target;
-  if (t?.task === 'regression') {
+  if (validationPredictions?.length) {
+    predictions = predictionReference(validationPredictions);
+  } else if (t?.task === 'regression') {
     const y = train.rows.map((r) => toNumber(r[t.column])).filter((x): x is number => x !== null && Number.isFinite(x));
-    predictions = { kind: 'numeric', ...quantileBins(y) };
+    predictions = { kind: 'numeric', ...quantileBins(y), basis: 'training targets' };
   } else if (t && t.task !== 'multilabel') {
     const keys = train.rows.map((r) => (isMissing(r[t.column], tokens) ? null : classKeyOf(pre, r[t.column]))).filter((k): k is string => k !== null);
-    predictions = { kind: 'classes', proportions: shares(keys) };
+    predictions = { kind: 'classes', proportions: shares(keys), basis: 'training targets' };
   }
   return { format: 'sixstep-reference', version: 1, source: 'data', modelKey, rows: n, features, predictions };
 }
 
+/** The distribution of a model's predictions on validation rows: class shares, or value deciles. */
+export function predictionReference(ps: readonly Prediction[]): PredictionReference {
+  const values = ps.filter((p) => p.value !== undefined).map((p) => p.value!);
+  if (values.length) return { kind: 'numeric', ...quantileBins(values), basis: 'validation predictions' };
+  const labels = ps.filter((p) => p.label !== undefined).map((p) => p.label!);
+  // Multilabel predictions are sets of labels, not one class: no class-share reference.
+  return labels.length ? { kind: 'classes', proportions: shares(labels), basis: 'validation predictions' } : null;
+}
+
 /**
  * Writes reference.json into a saved model directory, from the training rows
- * the model was fitted on (call it right after saveModelDir in fit/auto).
- * Returns the file's path.
+ * the model was fitted on and the validation rows it was selected on (its
+ * predictions on them are the prediction reference; without them, the
+ * training targets, marked as such). Call it right after saveModelDir in
+ * fit/auto. Returns the file's path.
  */
-export function writeReferenceProfile(modelDir: string, trainTable: Table, schema: Schema): string {
+export function writeReferenceProfile(modelDir: string, trainTable: Table, schema: Schema, validationTable?: Table): string {
   const { manifest } = readModelDir<ModelSpec, Preprocessing>(modelDir);
   if (manifest.preprocessing.kind === 'image') throw new ModelDirError(join(modelDir, MANIFEST), 'image models have no tabular reference profile');
   const modelKey = (JSON.parse(readFileSync(join(modelDir, CHECKSUMS), 'utf8')) as Record<string, string>)[MANIFEST];
-  const profile = buildReferenceProfile(trainTable, schema, manifest.preprocessing.preprocessor, modelKey);
+  let validationPredictions: Prediction[] | undefined;
+  if (validationTable && validationTable.rows.length) {
+    const predictor = Predictor.load(modelDir);
+    try {
+      validationPredictions = predictor.predictTable(validationTable, { lenient: true }).predictions;
+    } finally {
+      predictor.dispose();
+    }
+  }
+  const profile = buildReferenceProfile(trainTable, schema, manifest.preprocessing.preprocessor, modelKey, validationPredictions);
   const body = JSON.stringify(profile);
   const file = join(modelDir, REFERENCE);
   const tmp = `${file}.tmp-${process.pid}`;
@@ -179,8 +216,8 @@ export function approximateProfile(manifest: ModelManifest<ModelSpec, Preprocess
     }
     const arch = manifest.architecture;
     const scale = arch.family === 'tabular' ? arch.options.outputScale : undefined;
-    if (pre.target?.task === 'regression' && scale) predictions = { kind: 'numeric', ...normalBins(scale.mean, scale.std) };
-    else if (pre.target && pre.target.task !== 'regression' && pre.target.task !== 'multilabel') predictions = { kind: 'classes', proportions: null };
+    if (pre.target?.task === 'regression' && scale) predictions = { kind: 'numeric', ...normalBins(scale.mean, scale.std), basis: 'approximate' };
+    else if (pre.target && pre.target.task !== 'regression' && pre.target.task !== 'multilabel') predictions = { kind: 'classes', proportions: null, basis: 'approximate' };
   }
   return { format: 'sixstep-reference', version: 1, source: 'approximate', modelKey, rows: 0, features, predictions };
 }
@@ -203,4 +240,13 @@ export function readReferenceProfile(modelDir: string, manifest: ModelManifest<M
   if (profile.format !== 'sixstep-reference' || profile.version !== 1) throw new ModelDirError(file, `unsupported format ${JSON.stringify(profile.format)} version ${profile.version}`);
   if (profile.modelKey !== modelKey) throw new ModelDirError(file, 'belongs to another model (its manifest checksum differs)');
   return profile;
+}
+
+/** Numeric fields' training ranges (measured profiles only: an approximate one has none). */
+export function fieldRanges(profile: ReferenceProfile): Record<string, FieldRange> {
+  const out: Record<string, FieldRange> = {};
+  for (const [name, f] of Object.entries(profile.features)) {
+    if (f.kind === 'numeric' && f.min !== null && f.max !== null) out[name] = { min: f.min, max: f.max };
+  }
+  return out;
 }

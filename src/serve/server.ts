@@ -9,7 +9,8 @@ import type { Cell } from '../data/index.js';
 import { toNumber } from '../data/index.js';
 import type { Predictor, CheckedRows, Prediction } from './predictor.js';
 import { DriftMonitor } from './drift.js';
-import { readReferenceProfile, classKeyOf, type ReferenceProfile } from './reference.js';
+import { readReferenceProfile, classKeyOf, fieldRanges, type ReferenceProfile } from './reference.js';
+import { rangeWarnings } from './input.js';
 import { ServeRecords, type FeedbackItem } from './records.js';
 import { InputError } from './errors.js';
 import { MicroBatcher } from './batcher.js';
@@ -55,6 +56,7 @@ export function createServer(o: ServerOptions): Served {
   const { predictor } = o;
   const maxRows = o.maxRows ?? 10_000;
   const reference = o.reference ?? readReferenceProfile(predictor.dir, predictor.manifest, predictor.modelKey);
+  const ranges = fieldRanges(reference);
   const monitor = new DriftMonitor(reference, { missingTokens: predictor.manifest.preprocessing.kind === 'image' ? [] : predictor.manifest.preprocessing.preprocessor.missingTokens });
   const records = new ServeRecords(o.store, { key: predictor.modelKey, dir: predictor.dir, task: predictor.task, metric: predictor.metric, testValue: o.testValue ?? manifestTestValue(predictor) });
   const app = Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit ?? 1 << 20, return503OnClosing: true, forceCloseConnections: 'idle' });
@@ -129,7 +131,8 @@ export function createServer(o: ServerOptions): Served {
       await observeInSlices(monitor, rows, predictions);
       records.record(predictions);
       saveDrift();
-      return { model: predictor.modelKey, predictions };
+      // Extrapolations are answered, and said to be extrapolations.
+      return { model: predictor.modelKey, predictions, warnings: rangeWarnings(rows, ranges) };
     },
   );
 

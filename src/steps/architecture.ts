@@ -3,13 +3,12 @@
 // N_h = N_s / (α·(N_i + N_o)) rule), a ResNet sized to the input for images,
 // embedding + LSTM for sequences and text. Printed as a layer table.
 import { ArgumentError } from '../tensor/index.js';
+import type { DataShape } from '../data/prepare.js';
 import type { Module } from '../nn/index.js';
 import { TabularNet, ResNet, SequenceNet, resnetFor, embeddingSize, layerTable, type TabularBlock, type LayerRow, type TabularNetOptions, type ResNetOptions, type SequenceNetOptions } from '../models/index.js';
 
-export type ArchitectureInput =
-  | { kind: 'tabular'; blocks: TabularBlock[]; inputs: number; outputs: number; trainingRows: number; targetScale?: { mean: number; std: number } }
-  | { kind: 'image'; channels: number; height: number; width: number; outputs: number }
-  | { kind: 'sequence'; vocabulary: number; outputs: number };
+/** The data's shape, as the data layer describes it. */
+export type ArchitectureInput = DataShape;
 
 export interface ArchitectureOptions {
   /** Tabular hidden width rule: 'midpoint' (default) or 'samples' (N_s / (α·(N_i + N_o))). */

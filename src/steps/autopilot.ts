@@ -8,12 +8,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImageAugment } from '../data/index.js';
 import type { Module } from '../nn/index.js';
-import { KeepBest, Deadline, NanGuard, type Callback, type EpochResult, type LrFinderResult, type StepRecord } from '../train/index.js';
+import { Deadline, type Callback, type EpochResult, type LrFinderResult, type StepRecord } from '../train/index.js';
 import type { Store } from '../store/index.js';
 import { saveSafetensors, loadSafetensors, dispose } from '../tensor/index.js';
 import { fitTrainingSet } from './fit_training_set.js';
 import { fitModel, metricsFor, type OptimizerKind } from './fit.js';
 import { regularizationLadder, type Candidate, type Measured } from './regularize.js';
+import { gapOpen } from './ladder_rules.js';
+import { trainSubsetLoss, validationRowLosses } from './measure.js';
+import { trainingLoss } from './scale_free.js';
 import { evaluateOnTest, type TestResult } from './sealed_test.js';
 import { signalVerdict, type SignalVerdict } from './diagnosis.js';
 import { tuning } from './tuning_guard.js';
@@ -43,7 +46,40 @@ export interface AutopilotOptions {
   parallel?: Parallel;
   /** ms since epoch; data-parallel ranks pass one agreed clock, so budget decisions match. Default Date.now. */
   clock?: () => number;
+  /** How the time budget is shared out (defaults: AUTOPILOT_BUDGET). */
+  budget?: Partial<AutopilotBudget>;
 }
+
+/**
+ * How the autopilot shares its time budget: each phase may run until the
+ * given share of the whole budget has passed (measured from the start).
+ */
+export interface AutopilotBudget {
+  /** Step 3 (fitting the training set) ends by this share; images train longer per epoch. */
+  step3Share: { tabular: number; sequence: number; image: number };
+  /** The step-3 random search (when the basic recipe leaves a bias gap) ends by this share. */
+  searchShare: { tabular: number; sequence: number; image: number };
+  /** The regularization ladder stops starting rungs at this share. */
+  ladderShare: { tabular: number; sequence: number; image: number };
+  /** The final training of the chosen configuration ends by this share; the rest is step 5 and saving. */
+  finalShare: number;
+  /** Most epochs of step 3 and of the final training. */
+  epochCap: { tabular: number; sequence: number; image: number };
+  /**
+   * The final training's epochs are the time left over the measured step-3 epoch time times this margin
+   * (a little slower: probes and validation; augmentation costs more), so the schedule ends with the run.
+   */
+  epochTimeMargin: { plain: number; augmented: number };
+}
+
+export const AUTOPILOT_BUDGET: AutopilotBudget = {
+  step3Share: { tabular: 0.35, sequence: 0.35, image: 0.45 },
+  searchShare: { tabular: 0.5, sequence: 0.5, image: 0.55 },
+  ladderShare: { tabular: 0.7, sequence: 0.7, image: 0.6 },
+  finalShare: 0.92,
+  epochCap: { tabular: 40, sequence: 12, image: 30 },
+  epochTimeMargin: { plain: 1.05, augmented: 1.15 },
+};
 
 interface State {
   phase: 'step3' | 'step4' | 'final' | 'step5' | 'done';
@@ -63,8 +99,6 @@ export interface AutopilotResult {
   dispose(): void;
 }
 
-const EPOCHS = { tabular: 40, sequence: 12, image: 30 };
-
 export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
   const { plan, store } = o;
   const p = plan.prepared;
@@ -72,7 +106,8 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
   const stateFile = join(o.runDir, 'state.json');
   const weightsFile = join(o.runDir, 'best.safetensors');
   const state: State = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : { phase: 'step3', decisions: [] };
-  const save = () => writeFileSync(stateFile, `${JSON.stringify(state, null, 1)}\n`);
+  // Per-row validation losses are for in-memory comparisons only.
+  const save = () => writeFileSync(stateFile, `${JSON.stringify(state, (k, v) => (k === 'rowLosses' ? undefined : v), 1)}\n`);
   const log = (d: Decision) => {
     state.decisions.push(d);
     store?.addDecision({ runId: o.runId, step: d.step, action: d.action, reason: d.reason, numbers: (d.numbers ?? {}) as any });
@@ -83,7 +118,9 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
   const budget = (o.budgetMinutes ?? 10) * 60_000;
   const deadline = (share: number) => start + budget * share;
   const seed = o.seed ?? 0;
-  const epochCap = EPOCHS[p.kind];
+  const shares: AutopilotBudget = { ...AUTOPILOT_BUDGET, ...o.budget };
+  const epochCap = shares.epochCap[p.kind];
+  const lossFn = trainingLoss(p, plan.cost);
   const startCandidate: Candidate = { spec: plan.proposal.spec, weightDecay: 0, augment: false, label: 'the initial architecture' };
   let model: Module | null = null;
   // The best model so far lives in the run folder: phases free their own and reload it.
@@ -100,14 +137,14 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
   // ---- Step 3: fit the training set ------------------------------------------
   if (state.phase === 'step3') {
     o.onPhase?.(3, 'fit the training set');
-    const keepBest = new KeepBest();
+    // fitTrainingSet keeps the best epoch and runs the NaN guard and gradient watch itself (decisions labelled step 3).
     const r = await tuning(() =>
       fitTrainingSet(p, {
         spec: startCandidate.spec,
         cost: plan.cost,
         epochs: epochCap,
         seed,
-        callbacks: [keepBest, new Deadline(deadline(p.kind === 'image' ? 0.45 : 0.35), clock), new NanGuard({ onEvent: (e) => log({ step: 4, action: e.kind === 'rollback' ? 'roll back and halve the learning rate' : 'stop', reason: `${e.reason} at step ${e.step}`, numbers: { lrs: e.lrs } }) }), ...(o.callbacks ?? [])],
+        callbacks: [new Deadline(deadline(shares.step3Share[p.kind]), clock), ...(o.callbacks ?? [])],
         onDecision: log,
         parallel: o.parallel,
       }),
@@ -129,9 +166,11 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
       };
       state.steps = r.recorder.steps;
       const best = r.best ?? r.history.at(-1)!;
-      state.final = { candidate: startCandidate, history: r.history, validLoss: best.validLoss ?? NaN, trainLoss: best.trainLoss, metrics: best.metrics, source: 'step3' };
-      state.verdict = signalVerdict(plan.baseline, { trainLoss: best.trainLoss, validLoss: best.validLoss ?? NaN });
-      log({ step: 3, action: state.verdict.verdict === 'no-signal' ? 'stop: no signal' : 'training set fitted', reason: state.verdict.message, numbers: { baseline: plan.baseline.loss, trainLoss: best.trainLoss, validLoss: best.validLoss, improvement: state.verdict.improvement } });
+      // r.model holds the best epoch's weights; its training loss is measured in evaluation mode on the fixed subset.
+      const trainLoss = trainSubsetLoss(p, r.model, lossFn);
+      state.final = { candidate: startCandidate, history: r.history, validLoss: best.validLoss ?? NaN, trainLoss, metrics: best.metrics, source: 'step3' };
+      state.verdict = signalVerdict(plan.baseline, { trainLoss, validLoss: best.validLoss ?? NaN });
+      log({ step: 3, action: state.verdict.verdict === 'no-signal' ? 'stop: no signal' : 'training set fitted', reason: state.verdict.message, numbers: { baseline: plan.baseline.loss, trainLoss, validLoss: best.validLoss, improvement: state.verdict.improvement, savedEpoch: best.epoch + 1 } });
       keepModel(r.model);
       state.phase = state.verdict.verdict === 'no-signal' ? 'done' : 'step4';
       save();
@@ -144,7 +183,14 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
   if (state.phase === 'step4' && !stopped()) {
     o.onPhase?.(4, 'fit the validation set');
     const s3 = state.step3!;
-    const startScore: Measured = { candidate: startCandidate, trainLoss: state.final!.trainLoss, validLoss: state.final!.validLoss, metrics: state.final!.metrics, epoch: s3.best?.epoch ?? 0 };
+    const startModel = loadModel(startCandidate.spec);
+    let rowLosses: number[];
+    try {
+      rowLosses = validationRowLosses(p, startModel, plan.cost.fn);
+    } finally {
+      startModel.dispose();
+    }
+    const startScore: Measured = { candidate: startCandidate, trainLoss: state.final!.trainLoss, validLoss: state.final!.validLoss, rowLosses, metrics: state.final!.metrics, epoch: s3.best?.epoch ?? 0 };
     // Probes are short: a few epochs (images: on a quarter of the data).
     const probeEpochs = p.kind === 'image' ? 3 : Math.max(3, s3.epochs);
     const ladder = await tuning(() =>
@@ -158,7 +204,8 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         lr: s3.lr,
         epochs: probeEpochs,
         seed,
-        budgetSeconds: Math.max(0, (deadline(p.kind === 'image' ? 0.6 : 0.7) - clock()) / 1000),
+        baselineLoss: plan.baseline.loss,
+        budgetSeconds: Math.max(0, (deadline(shares.ladderShare[p.kind]) - clock()) / 1000),
         clock,
         parallel: o.parallel,
         probeFraction: p.kind === 'image' ? 0.5 : 1,
@@ -179,13 +226,13 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     // Augmentation pays off over long training, which short probes cannot show; with the
     // full model still overfitting, the final training uses it — and is kept only if it
     // beats the step-3 model on validation.
-    if (p.kind === 'image' && !chosen.augment && !state.ladder!.gapClosed && state.final!.validLoss - state.final!.trainLoss > 0.15 * state.final!.trainLoss + 0.02) {
+    if (p.kind === 'image' && !chosen.augment && !state.ladder!.gapClosed && gapOpen(state.final!, plan.baseline.loss)) {
       chosen = { ...chosen, augment: true, label: `${chosen.label} with data augmentation` };
       log({ step: 4, action: 'use data augmentation for the final training', reason: `the model still overfits (validation ${state.final!.validLoss.toPrecision(4)} against training ${state.final!.trainLoss.toPrecision(4)}); augmentation works over long training, which short probes cannot show, and the final model is kept only if it beats the step-3 model on validation` });
     }
     const s3 = state.step3!;
     const changed = chosen.label !== startCandidate.label;
-    const timeLeft = deadline(0.92) - clock();
+    const timeLeft = deadline(shares.finalShare) - clock();
     if ((changed || p.kind === 'image') && timeLeft > 0) {
       o.onPhase?.(4, `train the chosen configuration (${chosen.label})`);
       // Continue from the best weights when the chosen configuration has the same parameters
@@ -203,9 +250,8 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         warm = null;
       }
       log({ step: 4, action: `train the final model with ${chosen.label}${warm ? ', continuing from the best weights so far' : ', from scratch'}`, reason: changed ? 'the ladder found a configuration with a lower validation loss' : 'the remaining budget goes to training longer', numbers: { secondsLeft: Math.round(timeLeft / 1000) } });
-      const keepBest = new KeepBest();
       const epochSeconds = s3.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, s3.history.length);
-      const finalEpochs = Math.max(1, Math.min(epochCap, Math.floor(timeLeft / 1000 / Math.max(1e-3, epochSeconds * (chosen.augment ? 1.15 : 1.05)))));
+      const finalEpochs = Math.max(1, Math.min(epochCap, Math.floor(timeLeft / 1000 / Math.max(1e-3, epochSeconds * (chosen.augment ? shares.epochTimeMargin.augmented : shares.epochTimeMargin.plain)))));
       const fit = await tuning(() =>
         fitModel(p, {
           initialState: warm ?? undefined,
@@ -215,12 +261,15 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
           lr: s3.lr,
           weightDecay: chosen.weightDecay,
           augment: chosen.augment ? new ImageAugment() : undefined,
-          // As many epochs as the time left allows, so the schedule anneals to its end.
+          // As many epochs as the time left allows; the schedule's cycles are sized to end with them.
           epochs: finalEpochs,
           seed,
           schedule: p.kind === 'image' ? 'one-cycle' : 'warm-restarts',
-          callbacks: [keepBest, new Deadline(deadline(0.92), clock), ...(o.callbacks ?? [])],
+          callbacks: [new Deadline(deadline(shares.finalShare), clock), ...(o.callbacks ?? [])],
           parallel: o.parallel,
+          step: 4,
+          onDecision: log,
+          what: 'final training',
         }),
       );
       try {

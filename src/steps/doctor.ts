@@ -3,6 +3,8 @@
 // variance (validation − training), the test gap, and the next actions — the
 // post's summary checklist, computed rather than recited.
 
+import { gapOpen } from './ladder_rules.js';
+
 export interface RunSummary {
   id: string;
   kind: string;
@@ -31,6 +33,26 @@ export interface Diagnosis {
   test: { loss: number; validLoss: number; gap: number; evaluations: number; verdict: string } | null;
   realWorld: { metric: string; value: number; testValue: number | null; verdict: string } | null;
   next: string[];
+}
+
+export type LadderRung = 'dropout' | 'weight-decay' | 'batch-norm' | 'augmentation' | 'more-data' | 'architecture';
+const LADDER: LadderRung[] = ['dropout', 'weight-decay', 'batch-norm', 'augmentation', 'more-data', 'architecture'];
+const RUNG_LABELS: Record<LadderRung, string> = { dropout: 'dropout before the last linear layer, then in earlier layers (p 0.1–0.5)', 'weight-decay': 'weight decay (log-uniform)', 'batch-norm': 'batch normalization', augmentation: 'data augmentation (images)', 'more-data': 'more training data (check the learning curve)', architecture: 'architecture search over depth and width' };
+
+/**
+ * The ladder rung a step-4 decision tried, from its whole action (kept or
+ * rejected; a rung skipped for the time budget was not tried), or null.
+ */
+export function ladderRungOf(action: string): LadderRung | null {
+  if (/^skip /.test(action)) return null;
+  if (/^more data would help/.test(action)) return 'more-data';
+  if (!/^(keep|reject|use) /.test(action)) return null;
+  if (/dropout/.test(action)) return 'dropout';
+  if (/weight decay/.test(action)) return 'weight-decay';
+  if (/batch norm/.test(action)) return 'batch-norm';
+  if (/augmentation/.test(action)) return 'augmentation';
+  if (/hidden layers|architecture search/.test(action)) return 'architecture';
+  return null;
 }
 
 const TITLES = ['', 'pick a cost function', 'pick an initial architecture', 'fit the training set', 'fit the validation set', 'verify on a test set', 'verify in the real world'];
@@ -79,14 +101,12 @@ export function diagnose(runs: RunSummary[], decisions: DecisionRecord[], ledger
   }
   const gap = validLoss - trainLoss;
   const variance = { trainLoss, validLoss, gap, relative: gap / Math.max(Math.abs(trainLoss), 1e-12), verdict: '' };
-  const ladderTried = new Set(decisions.filter((d) => d.step === 4).map((d) => d.action.replace(/^(keep|reject|skip) /, '').split(' ')[0]));
-  if (gap > 0.15 * Math.abs(trainLoss) + 0.02) {
+  const ladderTried = new Set(decisions.filter((d) => d.step === 4).map((d) => ladderRungOf(d.action)).filter((r): r is LadderRung => r !== null));
+  if (gapOpen({ trainLoss, validLoss }, Number.isFinite(baselineLoss) ? baselineLoss : 0)) {
     variance.verdict = `overfitting: validation loss ${validLoss.toPrecision(4)} against training ${trainLoss.toPrecision(4)}`;
     step = 4;
-    const ladder = ['dropout', 'weight', 'batch', 'data', 'more', 'architecture'];
-    const labels: Record<string, string> = { dropout: 'dropout before the last linear layer, then in earlier layers (p 0.1–0.5)', weight: 'weight decay (log-uniform)', batch: 'batch normalization', data: 'data augmentation (images)', more: 'more training data (check the learning curve)', architecture: 'architecture search over depth and width' };
-    const todo = ladder.filter((k) => !ladderTried.has(k));
-    next.push(`[step 4] reduce overfitting, in the seed's order: ${(todo.length ? todo : ladder).map((k) => labels[k]).join('; then ')}`);
+    const todo = LADDER.filter((k) => !ladderTried.has(k));
+    next.push(`[step 4] reduce overfitting, in the playbook's order: ${(todo.length ? todo : LADDER).map((k) => RUNG_LABELS[k]).join('; then ')}`);
   } else {
     variance.verdict = 'the validation set is fitted: no large train/validation gap';
     if (!bias.verdict.startsWith('no signal') && !bias.verdict.startsWith('high bias')) step = 5;

@@ -1,16 +1,20 @@
 // Training one configuration on prepared data: the model from its spec, the
 // optimizer, a per-batch schedule (cosine annealing with warm restarts by
-// default, the seed's preference), clipping, recording — as one call that
-// returns the trained model and its history.
+// default, the playbook's preference, its cycles sized to end with the run),
+// the guards (NaN, exploding gradients), recording — as one call that returns
+// the best model (lowest validation loss, KeepBest) and its history.
 import { manualSeed } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
-import { SGD, Adam, AdamW, CosineAnnealingWarmRestarts, OneCycleLR, type Optimizer, type ParamGroup } from '../optim/index.js';
-import { Learner, Recorder, ScheduleCallback, GradClip, accuracy, mae, rmse, type Callback, type EpochResult, type Metric, type StepSchedule } from '../train/index.js';
+import { SGD, Adam, AdamW, CosineCycles, cyclesForRun, OneCycleLR, type Optimizer, type ParamGroup } from '../optim/index.js';
+import { Learner, Recorder, ScheduleCallback, GradClip, KeepBest, bestEpoch, accuracy, mae, rmse, type Callback, type EpochResult, type Metric, type StepSchedule } from '../train/index.js';
 import { buildModel, type ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
-import type { Prepared, LoaderSource } from './prepare.js';
+import type { Prepared, LoaderSource } from '../data/prepare.js';
 import type { Augmenter } from '../data/index.js';
 import { parallelCallbacks, shardOf, type Parallel } from './parallel.js';
+import { trainingLoss } from './scale_free.js';
+import { trainingGuards } from './guards.js';
+import type { Decision, DecisionLog } from './decisions.js';
 
 export type OptimizerKind = 'sgd' | 'adam' | 'adamw';
 export type ScheduleKind = 'warm-restarts' | 'one-cycle' | 'constant';
@@ -45,6 +49,12 @@ export interface FitConfig {
   initialState?: Module;
   /** Train data-parallel over a process group (each rank calls fitModel with the same config). */
   parallel?: Parallel;
+  /** The playbook step this training belongs to, for the guards' decisions; default 4 (probes and final trainings). */
+  step?: Decision['step'];
+  /** Where the guards' decisions (clipping, rollbacks) go. */
+  onDecision?: DecisionLog;
+  /** What this training is, for the guards' log. */
+  what?: string;
 }
 
 export interface FitResult {
@@ -52,7 +62,7 @@ export interface FitResult {
   learner: Learner;
   recorder: Recorder;
   history: EpochResult[];
-  /** The epoch with the lowest validation loss. */
+  /** The epoch with the lowest validation loss: the weights `model` holds (null when no epoch had a finite one; the model is then the last epoch's). */
   best: EpochResult | null;
   metrics: Metric[];
   /** Releases the model, optimizer and loaders. */
@@ -78,8 +88,11 @@ export function makeOptimizer(kind: OptimizerKind, params: ParamGroup[] | Module
 
 export function makeSchedule(kind: ScheduleKind, opt: Optimizer, batchesPerEpoch: number, epochs: number, c: { lr: number; cycleEpochs?: number; cycleMult?: number }): StepSchedule | null {
   if (kind === 'constant') return null;
-  if (kind === 'one-cycle') return new OneCycleLR(opt, { maxLr: c.lr, totalSteps: Math.max(1, batchesPerEpoch * epochs) + 1 });
-  return new CosineAnnealingWarmRestarts(opt, { t0: Math.max(1, Math.round((c.cycleEpochs ?? 1) * batchesPerEpoch)), tMult: c.cycleMult ?? 2, etaMin: c.lr / 100 });
+  const total = Math.max(1, Math.round(batchesPerEpoch * epochs));
+  if (kind === 'one-cycle') return new OneCycleLR(opt, { maxLr: c.lr, totalSteps: total + 1 });
+  // Warm restarts: cycles of T₀, T₀·T_mult, … epochs while they fit, the last stretched to end with the run, so the run ends annealed.
+  const t0 = Math.max(1, Math.round((c.cycleEpochs ?? 1) * batchesPerEpoch));
+  return new CosineCycles(opt, { cycles: cyclesForRun(total, t0, c.cycleMult ?? 2), etaMin: c.lr / 100 });
 }
 
 export async function fitModel(p: Prepared, c: FitConfig): Promise<FitResult> {
@@ -87,30 +100,31 @@ export async function fitModel(p: Prepared, c: FitConfig): Promise<FitResult> {
   const model = buildModel(c.spec);
   if (c.initialState) model.loadStateDict(c.initialState.stateDict());
   const batchSize = c.batchSize ?? (p.kind === 'image' ? 128 : 64);
-  const train: LoaderSource = p.loader('train', { batchSize, seed: c.seed ?? 0, augment: c.augment, fraction: c.trainFraction, shard: shardOf(c.parallel) });
-  const validation: LoaderSource = p.loader('validation', { batchSize: Math.max(256, batchSize), shard: shardOf(c.parallel, 'dataset') });
-  const optimizer = makeOptimizer(c.optimizer ?? 'sgd', model, c.lr, { momentum: c.momentum, weightDecay: c.weightDecay });
-  const schedule = makeSchedule(c.schedule ?? 'warm-restarts', optimizer, train.length ?? 1, c.epochs, c);
-  const recorder = new Recorder();
-  const callbacks: Callback[] = [recorder, ...parallelCallbacks(c.parallel), ...(c.callbacks ?? [])];
-  if (schedule) callbacks.push(new ScheduleCallback(schedule));
-  if (c.gradClip) callbacks.push(new GradClip({ maxNorm: c.gradClip }));
-  const metrics = metricsFor(p.task);
-  const learner = new Learner({ model, optimizer, costFunction: c.cost.fn, train, validation, metrics, callbacks });
+  let train: LoaderSource | null = null;
+  let validation: LoaderSource | null = null;
+  let optimizer: Optimizer | null = null;
   const dispose = () => {
-    train.dispose();
-    validation.dispose();
-    optimizer.dispose();
+    train?.dispose();
+    validation?.dispose();
+    optimizer?.dispose();
     model.dispose();
   };
   try {
+    train = p.loader('train', { batchSize, seed: c.seed ?? 0, augment: c.augment, fraction: c.trainFraction, shard: shardOf(c.parallel) });
+    validation = p.loader('validation', { batchSize: Math.max(256, batchSize), shard: shardOf(c.parallel, 'dataset') });
+    optimizer = makeOptimizer(c.optimizer ?? 'sgd', model, c.lr, { momentum: c.momentum, weightDecay: c.weightDecay });
+    const schedule = makeSchedule(c.schedule ?? 'warm-restarts', optimizer, train.length ?? 1, c.epochs, c);
+    const recorder = new Recorder();
+    const callbacks: Callback[] = [recorder, new KeepBest(), ...trainingGuards({ step: c.step ?? 4, onDecision: c.onDecision, what: c.what }), ...parallelCallbacks(c.parallel), ...(c.callbacks ?? [])];
+    if (schedule) callbacks.push(new ScheduleCallback(schedule));
+    if (c.gradClip) callbacks.push(new GradClip({ maxNorm: c.gradClip }));
+    const metrics = metricsFor(p.task);
+    const learner = new Learner({ model, optimizer, costFunction: trainingLoss(p, c.cost), train, validation, metrics, callbacks });
     await learner.fit(c.epochs);
+    const history = learner.history;
+    return { model, learner, recorder, history, best: bestEpoch(history), metrics, dispose };
   } catch (e) {
     dispose();
     throw e;
   }
-  const history = learner.history;
-  const finite = history.filter((h) => h.validLoss !== null && Number.isFinite(h.validLoss));
-  const best = finite.length ? finite.reduce((a, b) => (b.validLoss! < a.validLoss! ? b : a)) : null;
-  return { model, learner, recorder, history, best, metrics, dispose };
 }

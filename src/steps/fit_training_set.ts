@@ -1,17 +1,23 @@
 // Step 3 — fit the training set: find the learning rate, start with SGD and
 // momentum under cosine annealing with warm restarts, and switch to Adam
-// (re-finding the rate) when SGD trains too slowly. Every choice is logged.
+// (finding Adam's own rate) when SGD trains too slowly. Every choice is
+// logged; the model handed on is the best epoch's (KeepBest across phases,
+// carried by checkpoints), and every phase runs with the guards.
 import { manualSeed } from '../tensor/index.js';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { Learner, Recorder, ScheduleCallback, GradClip, CheckpointCallback, loadCheckpoint, lrFind, type Callback, type EpochResult, type LrFinderResult, type LrFinderOptions } from '../train/index.js';
+import { existsSync, writeFileSync } from 'node:fs';
+import { Learner, Recorder, ScheduleCallback, GradClip, CheckpointCallback, KeepBest, bestEpoch, loadCheckpoint, readCheckpointInfo, lrFind, type Callback, type EpochResult, type LrFinderResult, type LrFinderOptions } from '../train/index.js';
+import type { Optimizer } from '../optim/index.js';
 import { buildModel, type ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
 import { makeOptimizer, makeSchedule, metricsFor, type FitResult, type OptimizerKind, type ScheduleKind } from './fit.js';
 import { judgeSgd, type SwitchRule } from './optimizer_rule.js';
-import type { Prepared } from './prepare.js';
+import type { Prepared, LoaderSource } from '../data/prepare.js';
 import type { Decision, DecisionLog } from './decisions.js';
 import type { Augmenter } from '../data/index.js';
 import { parallelCallbacks, shardOf, type Parallel } from './parallel.js';
+import { trainingLoss } from './scale_free.js';
+import { trainingGuards } from './guards.js';
+import { TrainSubsetProbe } from './measure.js';
 
 /** What a checkpoint of step 3 needs beside the learner's state to continue. */
 export interface FitCheckpointInfo {
@@ -23,10 +29,10 @@ export interface FitCheckpointInfo {
   epochs: number;
 }
 
-/** The sidecar of a step-3 checkpoint, or null when there is none. */
+/** The resume information of a step-3 checkpoint (kept inside the checkpoint itself), or null when there is none. */
 export function readFitCheckpoint(file: string): FitCheckpointInfo | null {
-  if (!existsSync(file) || !existsSync(`${file}.json`)) return null;
-  return JSON.parse(readFileSync(`${file}.json`, 'utf8')) as FitCheckpointInfo;
+  if (!existsSync(file) && !existsSync(`${file}.prev`)) return null;
+  return (readCheckpointInfo(file)?.info as FitCheckpointInfo | null) ?? null;
 }
 
 export interface FitTrainingSetOptions {
@@ -36,8 +42,10 @@ export interface FitTrainingSetOptions {
   batchSize?: number;
   /** 'auto' (default): SGD first, Adam when the rule says so. */
   optimizer?: OptimizerKind | 'auto';
-  /** Skip the finder and use this rate. */
+  /** Skip the finder and use this rate (with 'auto': SGD's rate only). */
   lr?: number;
+  /** With 'auto': Adam's rate after a switch; default: the finder's pick for Adam (SGD's rate never carries over). */
+  adamLr?: number;
   weightDecay?: number;
   rule?: SwitchRule;
   /** Default 'warm-restarts'. */
@@ -75,37 +83,42 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
   };
   manualSeed(o.seed ?? 0);
   const model = buildModel(o.spec);
+  const cost = trainingLoss(p, o.cost);
   const batchSize = o.batchSize ?? (p.kind === 'image' ? 128 : 64);
-  const train = p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction });
-  const validation = p.loader('validation', { batchSize: Math.max(256, batchSize), shard: shardOf(o.parallel, 'dataset') });
-  // Data-parallel ranks train on their slice; the finder (identical on every rank) reads it all.
-  const shard = shardOf(o.parallel);
-  const trainShard = shard ? p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction, shard }) : train;
   const metrics = metricsFor(p.task);
   const recorder = new Recorder();
+  const keepBest = new KeepBest({ span: true });
+  const guards = trainingGuards({ step: 3, onDecision: log });
   const lrFinds: FitTrainingSetResult['lrFinds'] = [];
   const history: EpochResult[] = [];
-  let kind: OptimizerKind = o.optimizer === 'auto' || o.optimizer === undefined ? 'sgd' : o.optimizer;
-  let optimizer = makeOptimizer(kind, model, o.lr ?? 1e-3, { weightDecay: o.weightDecay });
+  const auto = o.optimizer === 'auto' || o.optimizer === undefined;
+  let kind: OptimizerKind = auto ? 'sgd' : (o.optimizer as OptimizerKind);
+  let train: LoaderSource | null = null;
+  let trainShard: LoaderSource | null = null;
+  let validation: LoaderSource | null = null;
+  let optimizer: Optimizer | null = null;
+  let probe: TrainSubsetProbe | null = null;
   let learner: Learner | null = null;
   const free = () => {
-    if (trainShard !== train) trainShard.dispose();
-    train.dispose();
-    validation.dispose();
-    optimizer.dispose();
+    if (trainShard !== train) trainShard?.dispose();
+    train?.dispose();
+    validation?.dispose();
+    optimizer?.dispose();
+    probe?.dispose();
+    keepBest.dispose();
     model.dispose();
   };
 
-  const findLr = async (why: string): Promise<number> => {
-    if (o.lr !== undefined) return o.lr;
-    const finder = new Learner({ model, optimizer, costFunction: o.cost.fn, train });
+  const findLr = async (why: string, given: number | undefined): Promise<number> => {
+    if (given !== undefined) return given;
+    const finder = new Learner({ model, optimizer: optimizer!, costFunction: cost, train: train! });
     const r = await lrFind(finder, o.lrFinder);
     lrFinds.push({ optimizer: kind, result: r });
     log({
       step: 3,
       action: `learning rate ${r.suggestion.lr.toExponential(2)} for ${kind.toUpperCase()}`,
       reason:
-        `${why}: the learning-rate finder's curve falls fastest around ${r.steep.lr.toExponential(2)}; the seed picks a little to its right, where the loss is still falling strongly` +
+        `${why}: the learning-rate finder's curve falls fastest around ${r.steep.lr.toExponential(2)}; the playbook picks a little to its right, where the loss is still falling strongly` +
         `${r.suggestion.lr < r.steep.lr ? `, capped at a tenth of the rate where the loss bottoms out (the steepest point is too close to the blow-up)` : ''}` +
         ` (valley ${r.valley.lr.toExponential(2)}, minimum/10 ${r.minimum.lr.toExponential(2)}, slide ${r.slide.lr.toExponential(2)})`,
       numbers: { suggestion: r.suggestion.lr, steep: r.steep.lr, valley: r.valley.lr, minimum: r.minimum.lr, slide: r.slide.lr, points: r.lrs.length, stoppedBecause: r.stoppedBecause },
@@ -113,62 +126,78 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
     return r.suggestion.lr;
   };
 
-  const phase = async (epochs: number, lr: number, resumeFrom?: string) => {
-    optimizer.setLrs(lr);
-    const schedule = makeSchedule(o.schedule ?? 'warm-restarts', optimizer, trainShard.length ?? 1, epochs, { lr, cycleEpochs: o.cycleEpochs, cycleMult: o.cycleMult });
-    const callbacks: Callback[] = [recorder, ...parallelCallbacks(o.parallel), ...(o.callbacks ?? [])];
+  const phase = async (epochs: number, lr: number, o2: { resumeFrom?: string; extra?: Callback[] } = {}) => {
+    optimizer!.setLrs(lr);
+    const schedule = makeSchedule(o.schedule ?? 'warm-restarts', optimizer!, trainShard!.length ?? 1, epochs, { lr, cycleEpochs: o.cycleEpochs, cycleMult: o.cycleMult });
+    const callbacks: Callback[] = [recorder, keepBest, ...guards, ...parallelCallbacks(o.parallel), ...(o.callbacks ?? []), ...(o2.extra ?? [])];
     if (schedule) callbacks.push(new ScheduleCallback(schedule));
     if (o.gradClip) callbacks.push(new GradClip({ maxNorm: o.gradClip }));
     if (o.checkpoint) {
       const file = o.checkpoint;
-      callbacks.push(new CheckpointCallback(file, schedule), {
+      const info = (l: Learner): FitCheckpointInfo => ({ optimizer: kind, lr, phaseEpochs: epochs, epochs: l.epoch + 1 });
+      callbacks.push(new CheckpointCallback(file, schedule, info), {
         order: 91,
+        // The sidecar only tells `fit --resume` which runs left a checkpoint; the checkpoint carries the same information itself.
         afterEpoch: (l: Learner) => {
-          const info: FitCheckpointInfo = { optimizer: kind, lr, phaseEpochs: epochs, epochs: l.epoch + 1 };
-          if (l.lastEpoch) writeFileSync(`${file}.json`, `${JSON.stringify(info)}\n`);
+          if (l.lastEpoch) writeFileSync(`${file}.json`, `${JSON.stringify(info(l))}\n`);
         },
       });
     }
-    learner = new Learner({ model, optimizer, costFunction: o.cost.fn, train: trainShard, validation, metrics, callbacks });
+    learner = new Learner({ model, optimizer: optimizer!, costFunction: cost, train: trainShard!, validation: validation!, metrics, callbacks });
     let left = epochs;
-    if (resumeFrom) {
-      // The checkpoint carries the whole history so far (every phase).
-      left = Math.max(0, o.epochs - loadCheckpoint(learner, resumeFrom, schedule).epoch);
+    if (o2.resumeFrom) {
+      // The checkpoint carries the whole history so far (every phase) and the best weights.
+      left = Math.max(0, o.epochs - loadCheckpoint(learner, o2.resumeFrom, schedule).epoch);
     } else {
       learner.history.push(...history);
       learner.startEpoch = history.length;
       learner.step = recorder.steps.length;
     }
     if (left > 0) await learner.fit(left);
+    else if (keepBest.bestWeights) model.loadStateDict(keepBest.bestWeights);
     history.splice(0, history.length, ...learner.history);
   };
 
+  const result = (lr: number): FitTrainingSetResult => ({ model, learner: learner!, recorder, history, best: bestEpoch(history), metrics, dispose: free, decisions, lrFinds, optimizer: kind, lr });
+
   try {
+    train = p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction });
+    validation = p.loader('validation', { batchSize: Math.max(256, batchSize), shard: shardOf(o.parallel, 'dataset') });
+    // Data-parallel ranks train on their slice; the finder (identical on every rank) reads it all.
+    const shard = shardOf(o.parallel);
+    trainShard = shard ? p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction, shard }) : train;
+    optimizer = makeOptimizer(kind, model, o.lr ?? 1e-3, { weightDecay: o.weightDecay });
+
     const resumed = o.resume ? readFitCheckpoint(o.resume) : null;
-    if (o.resume && !resumed) throw new Error(`${o.resume}: no step-3 checkpoint to resume from (expected the file and its .json sidecar)`);
+    if (o.resume && !resumed) throw new Error(`${o.resume}: no step-3 checkpoint to resume from`);
     if (resumed) {
       kind = resumed.optimizer;
       optimizer.dispose();
       optimizer = makeOptimizer(kind, model, resumed.lr, { weightDecay: o.weightDecay });
-      log({ step: 3, action: `resume from the checkpoint after epoch ${resumed.epochs}`, reason: `continuing with ${kind.toUpperCase()} at learning rate ${resumed.lr.toExponential(2)} for the ${Math.max(0, o.epochs - resumed.epochs)} epoch(s) left; the finder and the SGD→Adam rule already ran`, numbers: { ...resumed } });
-      await phase(resumed.phaseEpochs, resumed.lr, o.resume);
-      const finite = history.filter((h) => h.validLoss !== null && Number.isFinite(h.validLoss));
-      const best = finite.length ? finite.reduce((a, b) => (b.validLoss! < a.validLoss! ? b : a)) : null;
-      return { model, learner: learner!, recorder, history, best, metrics, dispose: free, decisions, lrFinds, optimizer: kind, lr: resumed.lr };
+      log({ step: 3, action: `resume from the checkpoint after epoch ${resumed.epochs}`, reason: `continuing with ${kind.toUpperCase()} at learning rate ${resumed.lr.toExponential(2)} for the ${Math.max(0, o.epochs - resumed.epochs)} epoch(s) left; the finder and the SGD→Adam rule already ran; the best weights so far come with the checkpoint`, numbers: { ...resumed } });
+      await phase(resumed.phaseEpochs, resumed.lr, { resumeFrom: o.resume });
+      return result(resumed.lr);
     }
-    let lr = await findLr('start of step 3');
-    log({ step: 3, action: `train with ${kind.toUpperCase()}${kind === 'sgd' ? ' (momentum 0.9)' : ''} and ${o.schedule ?? 'warm-restarts'} schedule`, reason: o.optimizer === 'auto' || o.optimizer === undefined ? 'the seed starts with stochastic gradient descent and switches to Adam if it trains slowly' : 'optimizer chosen by the user' });
-    if (o.optimizer === 'auto' || o.optimizer === undefined) {
+    let lr = await findLr('start of step 3', o.lr);
+    log({ step: 3, action: `train with ${kind.toUpperCase()}${kind === 'sgd' ? ' (momentum 0.9)' : ''} and ${o.schedule ?? 'warm-restarts'} schedule`, reason: auto ? 'the playbook starts with stochastic gradient descent and switches to Adam if it trains slowly' : 'optimizer chosen by the user' });
+    if (auto) {
       const patience = Math.min(o.rule?.patience ?? 2, o.epochs);
-      await phase(patience, lr);
-      const verdict = judgeSgd(history.map((h) => h.trainLoss), o.rule);
+      probe = new TrainSubsetProbe(p, cost);
+      const initial = probe.measureNow(model);
+      probe.losses.length = 0;
+      // The judged window is one phase with one annealing cycle: no restart inside it.
+      await phase(patience, lr, { extra: [probe] });
+      const verdict = judgeSgd({ initial, losses: probe.losses }, { ...o.rule, patience });
+      probe.dispose();
+      probe = null;
       const left = o.epochs - patience;
       if (verdict && verdict.switchToAdam && left > 0) {
         log({ step: 3, action: 'switch from SGD to Adam', reason: verdict.reason, numbers: verdict.numbers });
         optimizer.dispose();
         kind = 'adam';
         optimizer = makeOptimizer(kind, model, 1e-3, { weightDecay: o.weightDecay });
-        lr = await findLr('after switching to Adam');
+        // SGD's rate (found or given) never carries over: Adam's scale is different.
+        lr = await findLr(o.lr !== undefined ? 'after switching to Adam (the given --lr was SGD\'s)' : 'after switching to Adam', o.adamLr);
       } else if (verdict) {
         log({ step: 3, action: 'keep SGD', reason: verdict.reason, numbers: verdict.numbers });
       }
@@ -176,9 +205,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
     } else {
       await phase(o.epochs, lr);
     }
-    const finite = history.filter((h) => h.validLoss !== null && Number.isFinite(h.validLoss));
-    const best = finite.length ? finite.reduce((a, b) => (b.validLoss! < a.validLoss! ? b : a)) : null;
-    return { model, learner: learner!, recorder, history, best, metrics, dispose: free, decisions, lrFinds, optimizer: kind, lr };
+    return result(lr);
   } catch (e) {
     free();
     throw e;

@@ -1,5 +1,4 @@
 // The six steps of the playbook, as a library (the CLI is one face of it).
-export { prepare, asSource, type Prepared, type PrepareOptions, type Preprocessing, type LoaderSource } from './prepare.js';
 export { makePlan, type Plan } from './plan.js';
 export { chooseCostFunction, type CostFunctionChoice } from './cost_function.js';
 export { proposeArchitecture, buildModel, describeModel, type ArchitectureInput, type ArchitectureOptions, type ModelSpec, type Proposal } from './architecture.js';

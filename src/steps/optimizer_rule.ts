@@ -1,40 +1,58 @@
 // "If the model is training very slowly or not very well, I replace the
 // initial stochastic gradient descent optimization algorithm with Adam."
-// The rule, stated so it can be logged and tested: after `patience` epochs of
-// SGD, switch when the training loss has fallen by less than `minDrop` of
-// its first-epoch value, or stopped falling in the last epoch.
+// The rule, stated so it can be logged and tested, on unbiased numbers: the
+// eval-mode loss on a fixed training subset before SGD starts and after each
+// of its first `patience` epochs (the same rows each time: a paired
+// comparison; one annealed schedule cycle over the window: no restart inside
+// it). Switch when the loss has fallen by less than `minDrop` of its starting
+// value, or — with at least two epochs — by less than `minLastDrop` over the
+// last one.
 
 export interface SwitchRule {
   /** SGD epochs before judging; default 2. */
   patience?: number;
-  /** Required relative fall of the training loss since the first epoch; default 0.2 (20 %). */
+  /** Required relative fall since the start (before any training); default 0.2 (20 %). */
   minDrop?: number;
-  /** Required relative fall over the last epoch; default 0.01 (1 %). */
+  /** Required relative fall over the last epoch of the window (patience ≥ 2); default 0.01 (1 %). */
   minLastDrop?: number;
+}
+
+/** Eval-mode losses on the fixed training subset. */
+export interface SgdWindow {
+  /** Before the first SGD step. */
+  initial: number;
+  /** After each SGD epoch. */
+  losses: number[];
 }
 
 export interface SwitchDecision {
   switchToAdam: boolean;
   reason: string;
-  numbers: { first: number; last: number; drop: number; lastDrop: number };
+  numbers: { initial: number; losses: number[]; last: number; drop: number; lastDrop: number | null };
 }
 
-export function judgeSgd(trainLosses: number[], rule: SwitchRule = {}): SwitchDecision | null {
+export function judgeSgd(w: SgdWindow, rule: SwitchRule = {}): SwitchDecision | null {
   const patience = rule.patience ?? 2;
-  if (trainLosses.length < patience) return null;
-  const first = trainLosses[0];
-  const last = trainLosses[trainLosses.length - 1];
-  const prev = trainLosses[trainLosses.length - 2] ?? first;
-  const drop = (first - last) / Math.abs(first || 1);
-  const lastDrop = (prev - last) / Math.abs(prev || 1);
-  const numbers = { first, last, drop, lastDrop };
+  if (w.losses.length < patience || patience < 1) return null;
+  const window = w.losses.slice(0, patience);
+  const initial = w.initial;
+  const last = window[patience - 1];
+  // Only with two epochs or more is the last epoch's fall a different number from the fall since the start.
+  const prev = patience >= 2 ? window[patience - 2] : null;
+  const drop = (initial - last) / Math.abs(initial);
+  const lastDrop = prev === null ? null : (prev - last) / Math.abs(prev);
+  const numbers = { initial, losses: window, last, drop, lastDrop };
   const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
-  if (!Number.isFinite(last)) return { switchToAdam: true, reason: 'SGD produced a non-finite training loss', numbers };
-  if (drop < (rule.minDrop ?? 0.2)) {
-    return { switchToAdam: true, reason: `SGD trains too slowly: the training loss fell ${pct(drop)} in ${trainLosses.length} epochs (rule: at least ${pct(rule.minDrop ?? 0.2)})`, numbers };
+  const minDrop = rule.minDrop ?? 0.2;
+  const minLastDrop = rule.minLastDrop ?? 0.01;
+  if (!Number.isFinite(initial) || initial === 0) return { switchToAdam: true, reason: `the starting training loss is ${initial}: no relative fall can be measured`, numbers };
+  if (!window.every(Number.isFinite)) return { switchToAdam: true, reason: 'SGD produced a non-finite training loss', numbers };
+  const measured = `eval-mode loss on the fixed training subset ${initial.toPrecision(4)} → ${window.map((v) => v.toPrecision(4)).join(' → ')}`;
+  if (drop < minDrop) {
+    return { switchToAdam: true, reason: `SGD trains too slowly: the training loss fell ${pct(drop)} of its starting value in ${patience} epoch(s) (rule: at least ${pct(minDrop)}; ${measured})`, numbers };
   }
-  if (lastDrop < (rule.minLastDrop ?? 0.01)) {
-    return { switchToAdam: true, reason: `SGD stalled: the training loss fell ${pct(lastDrop)} in the last epoch (rule: at least ${pct(rule.minLastDrop ?? 0.01)})`, numbers };
+  if (lastDrop !== null && lastDrop < minLastDrop) {
+    return { switchToAdam: true, reason: `SGD stalled: the training loss fell ${pct(lastDrop)} in the last epoch (rule: at least ${pct(minLastDrop)}; ${measured})`, numbers };
   }
-  return { switchToAdam: false, reason: `SGD is fitting: the training loss fell ${pct(drop)} so far and ${pct(lastDrop)} in the last epoch`, numbers };
+  return { switchToAdam: false, reason: `SGD is fitting: the training loss fell ${pct(drop)} of its starting value${lastDrop !== null ? `, ${pct(lastDrop)} in the last epoch` : ''} (${measured})`, numbers };
 }

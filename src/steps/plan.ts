@@ -4,7 +4,8 @@ import { chooseCostFunction, type CostFunctionChoice } from './cost_function.js'
 import { proposeArchitecture, describeModel, type ArchitectureOptions, type Proposal } from './architecture.js';
 import { priorBaseline, meanBaseline, copyBaseline, strongest, type Baseline } from './baseline.js';
 import type { LayerRow } from '../models/index.js';
-import type { Prepared } from './prepare.js';
+import type { Prepared } from '../data/prepare.js';
+import { classBalance, type ClassWeightMode } from './class_balance.js';
 
 export interface Plan {
   prepared: Prepared;
@@ -14,9 +15,16 @@ export interface Plan {
   baseline: Baseline;
 }
 
-export function makePlan(prepared: Prepared, o: ArchitectureOptions = {}): Plan {
+export interface CostOptions {
+  /** Class weights of the cost function (classification). Default 'none' (see class_balance.ts for why). */
+  classWeights?: ClassWeightMode;
+}
+
+export function makePlan(prepared: Prepared, o: ArchitectureOptions = {}, c: CostOptions = {}): Plan {
   const classes = prepared.classes?.length ?? 0;
-  const cost = chooseCostFunction(prepared.task, classes);
+  const classified = prepared.task === 'binary' || prepared.task === 'multiclass';
+  const balance = classified ? classBalance(prepared.targets('train'), classes, c.classWeights ?? 'none') : null;
+  const cost = chooseCostFunction(prepared.task, classes, undefined, { balance });
   const proposal = proposeArchitecture(prepared.archInput, o);
   const layers = describeModel(proposal.spec);
   const tr = prepared.targets('train');

@@ -1,7 +1,9 @@
-// Step 4 — fit the validation set: the regularization ladder in the seed's
+// Step 4 — fit the validation set: the regularization ladder in the playbook's
 // order, each rung tried only while the train/validation gap stays open, a
-// rung kept only when it lowers the validation loss, every decision logged
-// with the numbers behind it. Rungs: dropout before the last linear layer,
+// rung kept only when it lowers the validation loss beyond the noise, every
+// decision logged with the numbers behind it. Both judgments are the pure
+// functions of ladder_rules.ts, on numbers measured in evaluation mode (the
+// training loss on a fixed training subset, the validation loss row by row). Rungs: dropout before the last linear layer,
 // dropout in earlier layers, weight decay, input normalization (on from the
 // start), batch norm, augmentation (images), the learning curve (would more
 // data help?), and a random architecture search when regularization stops
@@ -12,8 +14,13 @@ import type { Callback } from '../train/index.js';
 import { fitModel, type FitResult, type OptimizerKind, type ScheduleKind } from './fit.js';
 import type { ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
-import type { Prepared } from './prepare.js';
+import type { Prepared } from '../data/prepare.js';
 import type { Decision, DecisionLog } from './decisions.js';
+import { gapOpen, gapTolerance, acceptCandidate, type GapRule, type AcceptRule } from './ladder_rules.js';
+import { trainSubsetLoss, validationRowLosses } from './measure.js';
+import { trainingLoss } from './scale_free.js';
+
+export { gapOpen };
 
 /** One trainable configuration. */
 export interface Candidate {
@@ -26,8 +33,12 @@ export interface Candidate {
 
 export interface Measured {
   candidate: Candidate;
+  /** Eval-mode loss on the fixed training subset (measure.ts), of the weights kept. */
   trainLoss: number;
+  /** Validation loss of the weights kept (the best epoch). */
   validLoss: number;
+  /** The validation loss of every row, for paired comparisons (not persisted). */
+  rowLosses?: number[];
   metrics: Record<string, number>;
   epoch: number;
 }
@@ -46,9 +57,12 @@ export interface LadderOptions {
   seed?: number;
   /** Stop starting rungs after this many seconds. */
   budgetSeconds?: number;
-  /** The gap is open while validLoss − trainLoss > relGap·trainLoss + absGap; defaults 0.15 and 0.02. */
-  relGap?: number;
-  absGap?: number;
+  /** The naive baseline's validation loss: the gap's margin is relative to it (scale-free). */
+  baselineLoss: number;
+  /** When the gap counts as open (ladder_rules.ts gapOpen). */
+  gap?: GapRule;
+  /** When a rung is kept (ladder_rules.ts acceptCandidate). */
+  accept?: AcceptRule;
   /** Random draws per rung (dropout p, weight decay …); default 2. */
   draws?: number;
   /** Training-set fraction for probes (large data); default 1. */
@@ -77,16 +91,11 @@ export interface LadderResult {
   gapClosed: boolean;
 }
 
-export function gapOpen(m: { trainLoss: number; validLoss: number }, relGap = 0.15, absGap = 0.02): boolean {
-  return m.validLoss - m.trainLoss > relGap * Math.abs(m.trainLoss) + absGap;
-}
-
-function withDropout(spec: ModelSpec, last: number, earlier: number): ModelSpec {
+/** Dropout before the last linear layer (`last`) and before every hidden layer after the first (`earlier`): the input features are never dropped. */
+export function withDropout(spec: ModelSpec, last: number, earlier: number): ModelSpec {
   if (spec.family === 'tabular') {
     const n = spec.options.hidden.length;
     const dropout = [...Array.from({ length: n }, (_, i) => (i === 0 ? 0 : earlier)), last];
-    // Dropout "in earlier layers": before every hidden layer after the first (inputs are not dropped).
-    if (earlier > 0 && n === 1) dropout[0] = earlier;
     return { family: 'tabular', options: { ...spec.options, dropout } };
   }
   if (spec.family === 'resnet') return { family: 'resnet', options: { ...spec.options, dropout: last } };
@@ -112,12 +121,13 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
     decisions.push(full);
     o.onDecision?.(full);
   };
-  const relGap = o.relGap ?? 0.15;
-  const absGap = o.absGap ?? 0.02;
   const draws = o.draws ?? 2;
   let best = o.startScore;
   const timeLeft = () => (o.budgetSeconds === undefined ? Infinity : o.budgetSeconds - (clock() - t0) / 1000);
-  const gapNumbers = (m: Measured) => ({ trainLoss: m.trainLoss, validLoss: m.validLoss, gap: m.validLoss - m.trainLoss });
+  const open = (m: Measured) => gapOpen(m, o.baselineLoss, o.gap);
+  const tolerance = (m: Measured) => gapTolerance(m.trainLoss, o.baselineLoss, o.gap);
+  const gapNumbers = (m: Measured) => ({ trainLoss: m.trainLoss, validLoss: m.validLoss, gap: m.validLoss - m.trainLoss, tolerance: tolerance(m), baselineLoss: o.baselineLoss, trainLossMeasured: 'eval mode, fixed training subset' });
+  const lossFn = trainingLoss(o.prepared, o.cost);
 
   const train = async (c: Candidate, fraction = o.probeFraction ?? 1): Promise<Measured> => {
     let fit: FitResult | null = null;
@@ -136,9 +146,20 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
         trainFraction: fraction,
         callbacks: o.callbacks,
         parallel: o.parallel,
+        step: 4,
+        onDecision: o.onDecision ? (d) => log(d) : undefined,
+        what: `probe: ${c.label}`,
       });
       const b = fit.best ?? fit.history.at(-1)!;
-      const m: Measured = { candidate: c, trainLoss: b.trainLoss, validLoss: b.validLoss ?? NaN, metrics: b.metrics, epoch: b.epoch };
+      // fit.model holds the best epoch's weights: measure them in evaluation mode.
+      const m: Measured = {
+        candidate: c,
+        trainLoss: trainSubsetLoss(o.prepared, fit.model, lossFn),
+        validLoss: b.validLoss ?? NaN,
+        rowLosses: validationRowLosses(o.prepared, fit.model, o.cost.fn),
+        metrics: b.metrics,
+        epoch: b.epoch,
+      };
       probes.push(m);
       o.onProbe?.(m);
       return m;
@@ -160,28 +181,29 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
     }
     if (!tried.length) return false;
     const top = tried.reduce((a, b) => (b.validLoss < a.validLoss ? b : a));
-    const numbers = { tried: tried.map((t) => ({ label: t.candidate.label, validLoss: t.validLoss, trainLoss: t.trainLoss })), before: best.validLoss };
-    if (top.validLoss < best.validLoss * 0.995) {
-      log({ action: `keep ${top.candidate.label}`, reason: `${name}: validation loss ${best.validLoss.toPrecision(4)} → ${top.validLoss.toPrecision(4)}`, numbers });
+    const verdict = acceptCandidate(top, best, o.accept);
+    const numbers = { tried: tried.map((t) => ({ label: t.candidate.label, validLoss: t.validLoss, trainLoss: t.trainLoss })), before: best.validLoss, gain: verdict.gain, z: verdict.z, rows: verdict.rows };
+    if (verdict.accept) {
+      log({ action: `keep ${top.candidate.label}`, reason: `${name}: validation loss ${best.validLoss.toPrecision(4)} → ${top.validLoss.toPrecision(4)}; ${verdict.why}`, numbers });
       best = top;
       return true;
     }
-    log({ action: `reject ${name}`, reason: `${name} did not lower the validation loss (best tried ${top.validLoss.toPrecision(4)} against ${best.validLoss.toPrecision(4)})`, numbers });
+    log({ action: `reject ${name}`, reason: `${name} did not lower the validation loss clearly enough (best tried ${top.validLoss.toPrecision(4)} against ${best.validLoss.toPrecision(4)}; ${verdict.why})`, numbers });
     return false;
   };
 
-  const closed = () => !o.probeStart && !gapOpen(best, relGap, absGap);
+  const closed = () => !o.probeStart && !open(best);
   const stopIfClosed = (after: string): boolean => {
     if (!closed()) return false;
-    log({ action: 'stop the ladder', reason: `the train/validation gap is closed after ${after} (${(best.validLoss - best.trainLoss).toPrecision(3)} ≤ ${relGap}·train + ${absGap})`, numbers: gapNumbers(best) });
+    log({ action: 'stop the ladder', reason: `the train/validation gap is closed after ${after} (${(best.validLoss - best.trainLoss).toPrecision(3)} ≤ tolerance ${tolerance(best).toPrecision(3)}, relative to the training loss and the baseline's ${o.baselineLoss.toPrecision(4)})`, numbers: gapNumbers(best) });
     return true;
   };
 
-  if (!gapOpen(best, relGap, absGap)) {
-    log({ action: 'no regularization', reason: `the model does not overfit: validation loss ${best.validLoss.toPrecision(4)} is within the gap tolerance of the training loss ${best.trainLoss.toPrecision(4)}, so regularization would not help (if both are high, the problem is bias: step 3)`, numbers: gapNumbers(best) });
+  if (!open(best)) {
+    log({ action: 'no regularization', reason: `the model does not overfit: validation loss ${best.validLoss.toPrecision(4)} is within the gap tolerance ${tolerance(best).toPrecision(3)} of the training loss ${best.trainLoss.toPrecision(4)} (eval mode, fixed training subset), so regularization would not help (if both are high, the problem is bias: step 3)`, numbers: gapNumbers(best) });
     return { best, decisions, probes, gapClosed: true };
   }
-  log({ action: 'start the regularization ladder', reason: `the model overfits: validation loss ${best.validLoss.toPrecision(4)} against training loss ${best.trainLoss.toPrecision(4)}`, numbers: gapNumbers(best) });
+  log({ action: 'start the regularization ladder', reason: `the model overfits: validation loss ${best.validLoss.toPrecision(4)} against training loss ${best.trainLoss.toPrecision(4)} (eval mode, fixed training subset), a gap above the tolerance ${tolerance(best).toPrecision(3)}`, numbers: gapNumbers(best) });
   if (o.probeStart) {
     best = await train(o.start);
     log({ action: 'probe the starting point', reason: `rungs are compared on short probes (${o.epochs} epochs${(o.probeFraction ?? 1) < 1 ? ` on ${Math.round((o.probeFraction ?? 1) * 100)} % of the training data` : ''}); the starting configuration scores ${best.validLoss.toPrecision(4)} there`, numbers: gapNumbers(best) });
@@ -197,8 +219,11 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
   }));
   if (stopIfClosed('dropout before the last layer')) return { best, decisions, probes, gapClosed: true };
 
-  // 2. Then dropout in earlier layers (tables: before the hidden layers).
-  if (cur().spec.family === 'tabular') {
+  // 2. Then dropout in earlier layers (tables: before every hidden layer after the first; the inputs are never dropped).
+  const curSpec = cur().spec;
+  if (curSpec.family === 'tabular' && curSpec.options.hidden.length < 2) {
+    log({ action: 'skip dropout in earlier layers', reason: 'the network has one hidden layer: the only earlier linear layer reads the input features, which are not dropped' });
+  } else if (curSpec.family === 'tabular') {
     await rung('dropout in earlier layers', Array.from({ length: draws }, () => {
       const p = draw(0.1, 0.5);
       return { ...cur(), spec: withDropout(cur().spec, dropoutOf(cur().spec).last, p), label: `dropout ${p} in earlier layers` };
@@ -258,7 +283,7 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
   }
 
   // 8. Architecture search when regularization stops helping.
-  if ((o.probeStart || gapOpen(best, relGap, absGap)) && cur().spec.family === 'tabular' && timeLeft() > 0) {
+  if ((o.probeStart || open(best)) && cur().spec.family === 'tabular' && timeLeft() > 0) {
     const spec = cur().spec;
     if (spec.family === 'tabular') {
       const w = spec.options.hidden[0];
@@ -271,7 +296,7 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
       }));
     }
   }
-  const gapClosed = !o.probeStart && !gapOpen(best, relGap, absGap);
+  const gapClosed = !o.probeStart && !open(best);
   log({ action: gapClosed ? 'ladder done: gap closed' : 'ladder done: gap still open', reason: `best validation loss ${best.validLoss.toPrecision(4)} (training ${best.trainLoss.toPrecision(4)}) with ${best.candidate.label}`, numbers: gapNumbers(best) });
   return { best, decisions, probes, gapClosed };
 }

@@ -7,8 +7,10 @@ import type { Module } from '../nn/index.js';
 import type { Store } from '../store/index.js';
 import { evaluateModel, type Metric } from '../train/index.js';
 import type { CostFunctionChoice } from './cost_function.js';
-import type { Prepared } from './prepare.js';
+import type { Prepared } from '../data/prepare.js';
 import { isTuning, SealedTestError } from './tuning_guard.js';
+import { detailOf, predictSplit } from './split_metrics.js';
+import { evaluatePredictions, type Evaluation } from '../metrics/index.js';
 
 export interface TestResult {
   loss: number;
@@ -17,6 +19,8 @@ export interface TestResult {
   evaluations: number;
   warnings: string[];
   advice: string | null;
+  /** F1, AUC, R² and the rest on the test rows (null for multilabel); recorded with the run when there is one. */
+  evaluation: Evaluation | null;
 }
 
 export interface TestOptions {
@@ -43,14 +47,19 @@ export async function evaluateOnTest(o: TestOptions): Promise<TestResult> {
   const before = o.store.ledger({ datasetFingerprint: fingerprint }).filter((e) => e.metricName === 'loss').length;
   const source = o.prepared.test.unseal(`step 5: evaluating model ${o.modelId}`)();
   let result: { loss: number; metrics: Record<string, number> };
+  let evaluation: Evaluation | null = null;
   try {
     result = await evaluateModel(o.model, o.cost.fn, source, o.metrics);
+    // The same unsealing, a second pass: the predictions behind the error-analysis metrics.
+    const predictions = await predictSplit(o.model, o.prepared, source);
+    evaluation = predictions && evaluatePredictions(predictions, o.prepared.classes);
   } finally {
     source.dispose();
   }
   const base = { modelId: o.modelId, runId: o.runId ?? null, datasetFingerprint: fingerprint, note: o.note ?? null };
   o.store.recordTestEvaluation({ ...base, metricName: 'loss', value: result.loss });
   for (const [k, v] of Object.entries(result.metrics)) o.store.recordTestEvaluation({ ...base, metricName: k, value: v });
+  if (evaluation && o.runId) o.store.putSplitMetrics(o.runId, { split: 'test', rows: evaluation.rows, metrics: evaluation.metrics, detail: detailOf(evaluation) });
   const evaluations = before + 1;
   const warnings: string[] = [];
   if (evaluations > 1) {
@@ -62,5 +71,5 @@ export async function evaluateOnTest(o: TestOptions): Promise<TestResult> {
   if (v !== null && v !== undefined && Number.isFinite(v) && result.loss - v > Math.max(v * (o.gapThreshold ?? 0.25), floor) + 1e-9) {
     advice = `the test loss ${result.loss.toPrecision(4)} is much worse than the validation loss ${v.toPrecision(4)}: the tuning may have fit noise in the validation set. Enlarge the validation set (more data or augmentation), go back to step 4, then verify again.`;
   }
-  return { ...result, evaluations, warnings, advice };
+  return { ...result, evaluations, warnings, advice, evaluation };
 }

@@ -17,6 +17,7 @@ export { openStudyStore, isPostgresUrl, type StudyStore, type StudyTrial, type C
 export { SqliteStudyStore } from './sqlite_study.js';
 export type { Decision, NewDecision, PlaybookStep } from './decisions.js';
 export type { LedgerEntry, NewLedgerEntry, LedgerFilter } from './test_ledger.js';
+export type { SplitMetrics, SplitMetricsInput, MetricSplit } from './split_metrics.js';
 export { summarizeRankStats, type RankStatsInput, type RankStatsRow } from './rank_stats.js';
 export { fileDigest, type Artifact, type ArtifactKind, type NewArtifact } from './artifacts.js';
 export type { RunComparison } from './compare.js';

@@ -6,6 +6,7 @@
 import { SCHEMA_V1 } from './schema_v1.js';
 import { SCHEMA_V2 } from './schema_v2.js';
 import { SCHEMA_V3 } from './schema_v3.js';
+import { SCHEMA_V4 } from './schema_v4.js';
 import type { Db } from './db.js';
 
 export interface Migration {
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: (db) => db.raw.exec(SCHEMA_V1) },
   { version: 2, name: 'heartbeats and gradient norms', up: (db) => db.raw.exec(SCHEMA_V2) },
   { version: 3, name: 'per-rank figures of data-parallel runs', up: (db) => db.raw.exec(SCHEMA_V3) },
+  { version: 4, name: 'error-analysis metrics per split', up: (db) => db.raw.exec(SCHEMA_V4) },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

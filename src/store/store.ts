@@ -17,6 +17,7 @@ import { ledger, recordTestEvaluation, testEvaluations, type LedgerEntry, type L
 import { addArtifact, artifactsBySha256, artifactsOf, fileDigest, getArtifact, type Artifact, type ArtifactKind, type NewArtifact } from './artifacts.js';
 import { compareRuns, type RunComparison } from './compare.js';
 import { putRankStats, rankStatsOf, type RankStatsInput, type RankStatsRow } from './rank_stats.js';
+import { putSplitMetrics, splitMetricsOf, type SplitMetrics, type SplitMetricsInput } from './split_metrics.js';
 import { exportRun, type ExportFormat, type ExportOptions } from './export.js';
 
 export const DB_FILE = 'sixstep.db';
@@ -184,6 +185,15 @@ export class Store {
   /** Per-rank throughput and communication time of a run, by epoch then rank (empty for one-process runs). */
   rankStats(runId: string): RankStatsRow[] {
     return rankStatsOf(this.db, runId);
+  }
+
+  /** Records the error-analysis metrics of the run's model on one split (replacing an earlier record of that split). */
+  putSplitMetrics(runId: string, m: SplitMetricsInput): void {
+    putSplitMetrics(this.db, runId, m);
+  }
+  /** The run's error-analysis metrics, train, validation then test. */
+  splitMetrics(runId: string): SplitMetrics[] {
+    return splitMetricsOf(this.db, runId);
   }
 
   // LR finder

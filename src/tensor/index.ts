@@ -7,6 +7,8 @@ export { opId, opSchema, listOps } from './ops.js';
 export { tidy, keep, dispose, liveTensors } from './scope.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
 export { manualSeed, setNumThreads, getNumThreads, getRngState, setRngState, cudaAvailable, cudaDeviceCount, engineInfo } from './runtime.js';
+export { blasInfo, classifyBlas, type BlasInfo, type BlasKind } from './blas.js';
+export { engineReport, describeEngine, type EngineReport } from './engine_report.js';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors } from './safetensors.js';
 export type { DType, TypedArray } from './dtype.js';
 export * from './errors.js';

@@ -1,7 +1,9 @@
 // Checkpoints a run can resume from: weights, optimizer state, schedule
 // position, random state and history in one safetensors file, written to a
 // temporary file, fsynced and renamed (the previous one kept as a fallback),
-// so a crash mid-write never leaves a half checkpoint.
+// so a crash mid-write never leaves a half checkpoint. A KeepBest callback's
+// best weights travel with it (a resumed run keeps its best model), and so does
+// the caller's own resume information (`info`), so the two can never disagree.
 import { existsSync, renameSync, openSync, fsyncSync, closeSync, writeFileSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Tensor, getRngState, setRngState, encodeSafetensors, decodeSafetensors, dispose } from '../tensor/index.js';
@@ -9,6 +11,7 @@ import type { Callback } from './callback.js';
 import type { Learner } from './learner.js';
 import type { StepSchedule } from './schedule.js';
 import { Recorder } from './recorder.js';
+import { KeepBest } from './callbacks/keep_best.js';
 
 interface CheckpointMeta {
   version: 1;
@@ -19,6 +22,10 @@ interface CheckpointMeta {
   schedule: unknown;
   recorder: ReturnType<Recorder['toJSON']> | null;
   history: Learner['history'];
+  /** The KeepBest callback's best epoch and loss; its weights are the `best.` tensors. */
+  best?: { epoch: number; loss: number } | null;
+  /** What the caller needs beside the learner's state to continue (its phase, optimizer kind …). */
+  info?: unknown;
 }
 
 function fsyncPath(path: string): void {
@@ -31,13 +38,16 @@ function fsyncPath(path: string): void {
 }
 
 /** Writes a checkpoint of the learner atomically to `file`. */
-export function saveCheckpoint(l: Learner, file: string, schedule?: StepSchedule | null): void {
+export function saveCheckpoint(l: Learner, file: string, schedule?: StepSchedule | null, info?: unknown): void {
   const opt = l.optimizer.stateDict();
   const rng = getRngState();
   try {
     const tensors: Record<string, Tensor> = { 'rng.cpu': rng };
     for (const [k, v] of Object.entries(l.model.stateDict())) tensors[`model.${k}`] = v;
     for (const [k, v] of Object.entries(opt.tensors)) tensors[`optimizer.${k}`] = v;
+    const keepBest = l.getCallback(KeepBest);
+    const bestWeights = keepBest?.bestWeights;
+    if (bestWeights) for (const [k, v] of Object.entries(bestWeights)) tensors[`best.${k}`] = v;
     const rec = l.getCallback(Recorder);
     const meta: CheckpointMeta = {
       version: 1,
@@ -47,6 +57,8 @@ export function saveCheckpoint(l: Learner, file: string, schedule?: StepSchedule
       schedule: schedule ? schedule.stateDict() : null,
       recorder: rec ? rec.toJSON() : null,
       history: l.history,
+      best: bestWeights ? { epoch: keepBest!.bestEpoch, loss: keepBest!.bestLoss } : null,
+      info: info ?? null,
     };
     const tmp = `${file}.tmp-${process.pid}`;
     writeFileSync(tmp, encodeSafetensors(tensors, { sixstep: JSON.stringify(meta) }));
@@ -65,27 +77,45 @@ export function saveCheckpoint(l: Learner, file: string, schedule?: StepSchedule
  * continues with the epoch after the saved one. Falls back to the previous
  * checkpoint when the latest is unreadable.
  */
-export function loadCheckpoint(l: Learner, file: string, schedule?: StepSchedule | null): { file: string; epoch: number } {
-  let used = file;
-  let decoded: ReturnType<typeof decodeSafetensors>;
+function decodeCheckpoint(file: string): { used: string; decoded: ReturnType<typeof decodeSafetensors> } {
   try {
-    decoded = decodeSafetensors(readFileSync(file), file);
+    return { used: file, decoded: decodeSafetensors(readFileSync(file), file) };
   } catch (e) {
     const prev = `${file}.prev`;
     if (!existsSync(prev)) throw e;
-    used = prev;
-    decoded = decodeSafetensors(readFileSync(prev), prev);
+    return { used: prev, decoded: decodeSafetensors(readFileSync(prev), prev) };
   }
+}
+
+/** The caller's `info` and the epoch to continue from, read without a learner (the same file loadCheckpoint would use). */
+export function readCheckpointInfo(file: string): { file: string; epoch: number; info: unknown } | null {
+  if (!existsSync(file) && !existsSync(`${file}.prev`)) return null;
+  const { used, decoded } = decodeCheckpoint(file);
+  try {
+    const meta = JSON.parse(decoded.metadata.sixstep ?? 'null') as CheckpointMeta | null;
+    if (!meta || meta.version !== 1) throw new Error(`${used}: not a sixstep checkpoint`);
+    return { file: used, epoch: meta.epoch, info: meta.info ?? null };
+  } finally {
+    dispose(decoded.tensors);
+  }
+}
+
+export function loadCheckpoint(l: Learner, file: string, schedule?: StepSchedule | null): { file: string; epoch: number; info: unknown } {
+  const { used, decoded } = decodeCheckpoint(file);
   const { tensors, metadata } = decoded;
   try {
     const meta = JSON.parse(metadata.sixstep ?? 'null') as CheckpointMeta | null;
     if (!meta || meta.version !== 1) throw new Error(`${used}: not a sixstep checkpoint`);
     const model: Record<string, Tensor> = {};
     const optim: Record<string, Tensor> = {};
+    const best: Record<string, Tensor> = {};
     for (const [k, v] of Object.entries(tensors)) {
       if (k.startsWith('model.')) model[k.slice(6)] = v;
       else if (k.startsWith('optimizer.')) optim[k.slice(10)] = v;
+      else if (k.startsWith('best.')) best[k.slice(5)] = v;
     }
+    const keepBest = l.getCallback(KeepBest);
+    if (keepBest && meta.best) keepBest.setWeights(best, meta.best.epoch, meta.best.loss);
     l.model.loadStateDict(model);
     l.optimizer.loadStateDict({ kind: meta.optimizer.kind, groups: meta.optimizer.groups as any, steps: meta.optimizer.steps, tensors: optim });
     if (schedule && meta.schedule !== null) schedule.loadStateDict(meta.schedule);
@@ -95,7 +125,7 @@ export function loadCheckpoint(l: Learner, file: string, schedule?: StepSchedule
     l.history.splice(0, l.history.length, ...meta.history);
     l.step = meta.step;
     l.startEpoch = meta.epoch;
-    return { file: used, epoch: meta.epoch };
+    return { file: used, epoch: meta.epoch, info: meta.info ?? null };
   } finally {
     dispose(tensors);
   }
@@ -105,8 +135,8 @@ export function loadCheckpoint(l: Learner, file: string, schedule?: StepSchedule
 export class CheckpointCallback implements Callback {
   readonly name = 'checkpoint';
   readonly order = 90;
-  constructor(readonly file: string, readonly schedule: StepSchedule | null = null) {}
+  constructor(readonly file: string, readonly schedule: StepSchedule | null = null, readonly info?: (l: Learner) => unknown) {}
   afterEpoch(l: Learner): void {
-    if (l.lastEpoch) saveCheckpoint(l, this.file, this.schedule);
+    if (l.lastEpoch) saveCheckpoint(l, this.file, this.schedule, this.info?.(l));
   }
 }

@@ -5,7 +5,8 @@ export type { Callback } from './callback.js';
 export { CancelBatch, CancelTrain, CancelValidate, CancelEpoch, CancelFit } from './cancel.js';
 export { Recorder, type StepRecord } from './recorder.js';
 export { accuracy, mae, rmse, finishMetric, type Metric } from './metrics.js';
-export { saveCheckpoint, loadCheckpoint, CheckpointCallback } from './checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, readCheckpointInfo, CheckpointCallback } from './checkpoint.js';
+export { bestEpoch, beatsBest } from './best_epoch.js';
 export type { StepSchedule } from './schedule.js';
 export { ScheduleCallback } from './callbacks/schedule.js';
 export { GradClip, type GradClipOptions } from './callbacks/grad_clip.js';
@@ -13,7 +14,8 @@ export { lrFind, type LrFinderOptions, type LrFinderResult } from './lr_finder.j
 export { suggest, steep, valley, minimum, slide, seedPick, type Suggestion, type Suggestions } from './lr_suggestions.js';
 export { NanGuard, DivergenceError, type NanGuardOptions } from './callbacks/nan_guard.js';
 export { GradNormMonitor } from './callbacks/grad_monitor.js';
-export { KeepBest } from './callbacks/keep_best.js';
+export { GradWatch, type GradWatchOptions, type GradWatchEvent } from './callbacks/grad_watch.js';
+export { KeepBest, type KeepBestOptions } from './callbacks/keep_best.js';
 export { Deadline } from './callbacks/deadline.js';
 export {
   layerGroups, freeze, unfreeze, frozenBatchNorm, recalibrateBatchNorm, loadPretrained, groupLrs, discriminativeParamGroups, fineTune, gradualUnfreeze, describeGroups,

@@ -73,6 +73,8 @@ export class Learner {
   lossValue = NaN;
   /** Set by a callback to skip the optimizer step of this batch (e.g. a non-finite gradient). */
   skipStep = false;
+  /** The joint gradient norm of this batch before any clipping, when a callback measured it (GradWatch); else null. */
+  gradNorm: number | null = null;
   /** The epoch just finished; history of all of them. */
   lastEpoch: EpochResult | null = null;
   readonly history: EpochResult[] = [];
@@ -219,6 +221,7 @@ export class Learner {
     this.x = b.x;
     this.y = b.y;
     this.skipStep = false;
+    this.gradNorm = null;
     try {
       tidy(() => {
         this.fire('beforeBatch');

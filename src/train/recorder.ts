@@ -9,6 +9,8 @@ export interface StepRecord {
   loss: number;
   /** Learning rate of each parameter group when the step was taken. */
   lrs: number[];
+  /** Joint gradient norm before clipping, when measured (GradWatch); else null. */
+  gradNorm?: number | null;
 }
 
 export class Recorder implements Callback {
@@ -20,7 +22,7 @@ export class Recorder implements Callback {
   constructor(private readonly sink?: { step?(r: StepRecord): void; epoch?(r: EpochResult): void }) {}
 
   afterStep(l: Learner): void {
-    const r: StepRecord = { step: l.step, epoch: l.epoch, loss: l.lossValue, lrs: l.optimizer.lrs };
+    const r: StepRecord = { step: l.step, epoch: l.epoch, loss: l.lossValue, lrs: l.optimizer.lrs, gradNorm: l.gradNorm };
     this.steps.push(r);
     this.sink?.step?.(r);
   }

@@ -21,6 +21,22 @@ describe('sixstep auto', () => {
     assert.equal(j.task, 'multiclass');
     for (const s of ['train', 'validation', 'test']) assert.ok(Number.isFinite(j.metrics[s].loss), s);
     assert.ok(j.metrics.test.accuracy >= 0.9, `test accuracy ${j.metrics.test.accuracy}`);
+    // The error-analysis metrics, on every split (test as step 5 measured it).
+    for (const s of ['train', 'validation', 'test']) {
+      for (const k of ['f1', 'macroF1', 'precision', 'recall', 'auc', 'averagePrecision', 'balancedAccuracy', 'logLoss']) assert.ok(Number.isFinite(j.metrics[s][k]), `${s}.${k}`);
+    }
+    assert.ok(j.metrics.test.macroF1 >= 0.85 && j.metrics.test.auc >= 0.9, JSON.stringify(j.metrics.test));
+    // interpret reads the run back: the validation views, and test only as step 5 recorded it.
+    const ir = spawnSync(process.execPath, [cli, 'interpret', '--run', j.run, '--json'], { cwd, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(ir.status, 0, ir.stderr);
+    const v = JSON.parse(ir.stdout);
+    for (const k of ['confusionMatrix', 'mostConfused', 'topLosses', 'featureImportance', 'calibration']) assert.ok(v[k] !== undefined && v[k] !== null, k);
+    assert.equal(v.confusionMatrix.counts.flat().reduce((a: number, b: number) => a + b, 0), j.splits.validation);
+    assert.equal(v.topLosses.length, 10);
+    assert.ok(v.topLosses[0].values && 'Island' in v.topLosses[0].values, 'top losses carry the rows');
+    assert.ok(v.featureImportance.features.every((f: any) => Number.isFinite(f.mean) && Number.isFinite(f.std)));
+    assert.equal(v.test.metrics.macroF1, j.metrics.test.macroF1);
+    assert.equal(JSON.parse(readFileSync(join(j.model, 'manifest.json'), 'utf8')).metrics.validation.macroF1, j.metrics.validation.macroF1);
     assert.equal(j.testEvaluations, 1);
     const steps = j.decisions.map((d: any) => d.step);
     assert.deepEqual([...steps].sort(), steps, 'decisions in step order');

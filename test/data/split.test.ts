@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { DataError, SealedTest, assignSplits, inferSchema, onUnseal, readJson, splitTable, subsetTable, tableFingerprints, type Table } from '../../src/data/index.js';
+import { DataError, SealedTest, SplitManifestError, saveManifest, prepare, tableFromRows, assignSplits, inferSchema, onUnseal, readJson, splitTable, subsetTable, tableFingerprints, type Table } from '../../src/data/index.js';
 import { PENGUINS, tempDir } from './helpers.js';
 
 const species = (t: Table): Record<string, number> => {
@@ -43,15 +43,20 @@ test('the manifest makes re-runs use the same rows, even when the file is reorde
   const saved = JSON.parse(readFileSync(manifest, 'utf8'));
   assert.equal(saved.counts.train, first.train.rows.length);
   assert.equal(saved.fingerprints.test.length, first.test.size);
-  // Reverse the file and add two new rows; a different seed in the options must not matter.
+  // Reverse the file and add two new rows: the known rows keep their splits and the counts are said.
   const reversed = [...table.rows.keys()].reverse();
   const changed = subsetTable(table, reversed);
   changed.rows.push({ ...table.rows[0], 'Body Mass (g)': 9999 }, { ...table.rows[1], 'Body Mass (g)': 8888 });
   changed.lines.push(9001, 9002);
-  const second = await splitTable(changed, { schema, seed: 99, manifest });
+  const second = await splitTable(changed, { schema, seed: 11, manifest });
   assert.equal(second.reused, true);
   assert.equal(second.newRows, 2);
   assert.equal(second.missingRows, 0);
+  assert.equal(second.notes.length, 1);
+  assert.match(second.notes[0], /2 new rows \(sent to training\), 0 saved rows missing/);
+  const third = await splitTable(changed, { schema, seed: 11, manifest });
+  assert.deepEqual(third.notes, [], 'the manifest now knows the grown data');
+  assert.equal(third.train.rows.length, second.train.rows.length);
   const fp = (x: Table): string[] => tableFingerprints(x).sort();
   assert.deepEqual(fp(second.validation), fp(first.validation));
   assert.deepEqual(fp(second.test.unseal('manifest test: compare')), fp(first.test.unseal('manifest test: compare')));
@@ -128,4 +133,86 @@ test('SealedTest: rows only through unseal(reason), every access recorded, never
     off();
   }
   assert.equal(JSON.parse(JSON.stringify(sealed)).accesses.length, 1);
+});
+
+test('a manifest made with another seed or share is refused, naming what changed and why', async (t) => {
+  const dir = tempDir(t);
+  const manifest = join(dir, 'split.json');
+  const table = await readJson(PENGUINS);
+  const schema = inferSchema(table, { target: 'Species' });
+  await splitTable(table, { schema, seed: 0, manifest });
+  const seedErr = await splitTable(table, { schema, seed: 7, manifest }).catch((e) => e);
+  assert.ok(seedErr instanceof SplitManifestError, String(seedErr));
+  assert.equal(seedErr.usage, true);
+  assert.match(seedErr.message, /--seed 0 → 7/);
+  assert.match(seedErr.message, /sealed test rows/);
+  assert.match(seedErr.message, new RegExp(`delete ${manifest.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  const shareErr = await splitTable(table, { schema, seed: 0, test: 0.2, manifest }).catch((e) => e);
+  assert.ok(shareErr instanceof SplitManifestError);
+  assert.match(shareErr.message, /--test-share 0.15 → 0.2/);
+  assert.doesNotMatch(shareErr.message, /--seed 0 →/);
+  const supplied = await splitTable(table, { schema, seed: 0, manifest, testSet: subsetTable(table, [0, 1]) }).catch((e) => e);
+  assert.ok(supplied instanceof SplitManifestError);
+  assert.match(supplied.message, /test split from the data → set supplied/);
+});
+
+test('other data under the same file name is refused with the counts; it never inherits a 0-row validation split', async (t) => {
+  const dir = tempDir(t);
+  const manifest = join(dir, 'split-data.csv.json');
+  const table = await readJson(PENGUINS);
+  const schema = inferSchema(table, { target: 'Species' });
+  await splitTable(table, { schema, seed: 0, manifest });
+  const other = tableFromRows(Array.from({ length: 100 }, (_, i) => ({ a: i, b: i % 7, Species: i % 2 ? 'x' : 'y' })), 'other/data.csv');
+  const err = await splitTable(other, { schema: inferSchema(other, { target: 'Species' }), seed: 0, manifest }).catch((e) => e);
+  assert.ok(err instanceof SplitManifestError, String(err));
+  assert.equal(err.usage, false);
+  assert.match(err.message, /^other\/data.csv: /);
+  assert.match(err.message, /100 rows of which 0 are known to it \(100 new, 344 of its rows missing\)/);
+  assert.match(err.message, /another --project folder/);
+});
+
+test('rows are identified by their features: a test row whose label is corrected stays in test', async (t) => {
+  const dir = tempDir(t);
+  const manifest = join(dir, 'split.json');
+  const table = await readJson(PENGUINS);
+  const schema = inferSchema(table, { target: 'Species' });
+  const first = await splitTable(table, { schema, seed: 3, manifest });
+  const testLines = first.test.unseal('identity test: pick a test row').lines;
+  const at = table.lines.indexOf(testLines[0]);
+  const fixed = subsetTable(table, [...table.rows.keys()]);
+  fixed.rows[at] = { ...fixed.rows[at], Species: fixed.rows[at].Species === 'Adelie' ? 'Gentoo' : 'Adelie' };
+  const second = await splitTable(fixed, { schema, seed: 3, manifest });
+  assert.equal(second.newRows, 0);
+  assert.deepEqual(second.notes, [], 'same rows: a label is not part of a row identity');
+  assert.ok(second.test.unseal('identity test: check').lines.includes(testLines[0]), 'the relabelled row is still a test row');
+  assert.ok(!second.train.lines.includes(testLines[0]));
+});
+
+test('a version 1 manifest (rows identified with their label) keeps its splits and is upgraded', async (t) => {
+  const dir = tempDir(t);
+  const manifest = join(dir, 'split.json');
+  const table = await readJson(PENGUINS);
+  const schema = inferSchema(table, { target: 'Species' });
+  const fresh = await splitTable(table, { schema, seed: 4 });
+  const testRows = fresh.test.unseal('v1 test: write an old manifest');
+  const columns = table.columns;
+  await saveManifest(manifest, {
+    version: 1, created: 'earlier', seed: 4, fractions: { validation: 0.15, test: 0.15 }, stratified: true, sources: { validation: 'split', test: 'split' },
+    counts: { train: fresh.train.rows.length, validation: fresh.validation.rows.length, test: testRows.rows.length, dropped: 0 },
+    fingerprints: { train: tableFingerprints(fresh.train, columns), validation: tableFingerprints(fresh.validation, columns), test: tableFingerprints(testRows, columns), dropped: fresh.manifest.fingerprints.dropped },
+  });
+  const upgraded = await splitTable(table, { schema, seed: 4, manifest });
+  assert.deepEqual(upgraded.test.unseal('v1 test: compare').lines, testRows.lines);
+  assert.match(upgraded.notes.join(' '), /identifies them by their features/);
+  assert.equal(JSON.parse(readFileSync(manifest, 'utf8')).version, 2);
+});
+
+test('prepare refuses an empty validation or test split, with the counts', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'tiny.csv');
+  writeFileSync(file, 'x,y\n1,2\n2,4\n3,6\n');
+  const err = await prepare({ data: file, target: 'y', projectDir: dir }).catch((e) => e);
+  assert.ok(err instanceof DataError, String(err));
+  assert.match(err.message, /3 training, 0 validation and 0 test rows \(validation share 0.15, test share 0.15\)/);
+  assert.match(err.message, /validation and test split is empty/);
 });

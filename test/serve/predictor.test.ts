@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { Predictor, InputError, DriftMonitor, writeReferenceProfile, readReferenceProfile, approximateProfile, psi, quantileBins } from '../../src/serve/index.js';
 import { ModelDirError } from '../../src/artifact/index.js';
 import { DataError, readTable, tableFromRows, type Row, type Schema } from '../../src/data/index.js';
-import type { Preprocessing } from '../../src/steps/prepare.js';
+import type { Preprocessing } from '../../src/data/prepare.js';
 import { noLeaks } from '../helpers.js';
 import { PENGUINS, completeRows, runCli, trainModel } from './helpers.js';
 

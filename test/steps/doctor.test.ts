@@ -1,7 +1,7 @@
 // The doctor's computed checklist on constructed histories.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnose } from '../../src/steps/doctor.js';
+import { diagnose, ladderRungOf } from '../../src/steps/doctor.js';
 
 const run = (id: string, at: number, metrics: any, extra: any = {}) => ({ id, kind: 'auto', status: 'finished', startedAt: at, summary: { metrics, baseline: { name: 'class prior', loss: 1.0 }, ...extra } });
 
@@ -24,6 +24,24 @@ describe('doctor', () => {
     const next = d.next.join(' ');
     assert.ok(next.indexOf('weight decay') < next.indexOf('batch normalization'));
     assert.ok(!/dropout before/.test(next), 'a rung already tried is not suggested first');
+  });
+  it('reads ladder rungs from the whole action: "keep hidden layers", "keep augmentation" count; a budget skip does not', () => {
+    const decisions = [
+      { step: 4, action: 'keep hidden layers [12, 7]' },
+      { step: 4, action: 'keep augmentation (flips, small rotations and shifts, crops, lighting, erasing)' },
+      { step: 4, action: 'skip weight decay (L2)' },
+      { step: 4, action: 'reject batch normalization' },
+    ];
+    const d = diagnose([run('a', 1, { train: { loss: 0.05 }, validation: { loss: 0.4 } })], decisions, []);
+    const next = d.next.join(' ');
+    assert.match(next, /weight decay/, 'skipped for the budget: still to try');
+    assert.ok(!/architecture search/.test(next) && !/data augmentation/.test(next) && !/batch normalization/.test(next), next);
+    assert.equal(ladderRungOf('keep hidden layers [3]'), 'architecture');
+    assert.equal(ladderRungOf('keep augmentation (flips)'), 'augmentation');
+    assert.equal(ladderRungOf('reject architecture search (random depth and width)'), 'architecture');
+    assert.equal(ladderRungOf('keep dropout 0.2 in earlier layers'), 'dropout');
+    assert.equal(ladderRungOf('skip dropout before the last linear layer'), null);
+    assert.equal(ladderRungOf('more data would help little'), 'more-data');
   });
   it('fitted and not yet tested: evaluate once on the test set', () => {
     const d = diagnose([run('a', 1, { train: { loss: 0.1 }, validation: { loss: 0.11 } })], [], []);

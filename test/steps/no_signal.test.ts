@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stocksLagsCsv } from '../../examples/stocks_lags.js';
-import { prepare } from '../../src/steps/prepare.js';
+import { prepare } from '../../src/data/prepare.js';
 import { chooseCostFunction } from '../../src/steps/cost_function.js';
 import { proposeArchitecture } from '../../src/steps/architecture.js';
 import { fitTrainingSet } from '../../src/steps/fit_training_set.js';

@@ -62,18 +62,41 @@ describe('step 2: initial architecture', () => {
   }));
 });
 
-describe('step 3: the SGD → Adam rule', () => {
-  it('switches when SGD trains slowly or stalls, and says why', () => {
-    assert.equal(judgeSgd([1.0]), null, 'not before patience');
-    const slow = judgeSgd([1.0, 0.95])!;
+describe('step 3: the SGD → Adam rule (a pure function of eval-mode losses on a fixed training subset)', () => {
+  it('switches when SGD trains slowly or stalls, and says why with the numbers it used', () => {
+    assert.equal(judgeSgd({ initial: 1, losses: [0.9] }), null, 'not before patience');
+    const slow = judgeSgd({ initial: 1.0, losses: [0.95, 0.9] })!;
     assert.equal(slow.switchToAdam, true);
     assert.match(slow.reason, /too slowly/);
-    const fine = judgeSgd([1.0, 0.6, 0.4], { patience: 3 })!;
+    assert.match(slow.reason, /1\.000 → 0\.9500 → 0\.9000/, 'quotes the measurements it used');
+    const fine = judgeSgd({ initial: 1.0, losses: [0.6, 0.4] })!;
     assert.equal(fine.switchToAdam, false);
-    const stalled = judgeSgd([1.0, 0.5, 0.499], { patience: 3 })!;
+    const stalled = judgeSgd({ initial: 1.0, losses: [0.5, 0.499] })!;
     assert.equal(stalled.switchToAdam, true);
     assert.match(stalled.reason, /stalled/);
-    assert.equal(judgeSgd([1, NaN])!.switchToAdam, true);
+    assert.equal(judgeSgd({ initial: 1, losses: [0.5, NaN] })!.switchToAdam, true);
+    assert.equal(judgeSgd({ initial: NaN, losses: [0.5, 0.4] })!.switchToAdam, true);
+  });
+  it('at patience 2 compares three different measurements (no double comparison)', () => {
+    // The fall since the start and the fall in the last epoch are different numbers.
+    const d = judgeSgd({ initial: 2.0, losses: [1.0, 0.9] })!;
+    assert.ok(Math.abs(d.numbers.drop - 0.55) < 1e-12);
+    assert.ok(Math.abs(d.numbers.lastDrop! - 0.1) < 1e-12);
+    assert.notEqual(d.numbers.drop, d.numbers.lastDrop);
+    // Patience 1 has no "last epoch" distinct from the whole window: only the fall since the start is judged.
+    const one = judgeSgd({ initial: 1, losses: [0.7] }, { patience: 1 })!;
+    assert.equal(one.numbers.lastDrop, null);
+    assert.equal(one.switchToAdam, false);
+  });
+  it('is scale-free: multiplying every loss by 1000 or 1/1000 gives the same verdict and percentages', () => {
+    for (const w of [{ initial: 1, losses: [0.95, 0.9] }, { initial: 1, losses: [0.6, 0.4] }, { initial: 1, losses: [0.5, 0.499] }]) {
+      const base = judgeSgd(w)!;
+      for (const k of [1000, 1e-3]) {
+        const s = judgeSgd({ initial: w.initial * k, losses: w.losses.map((v) => v * k) })!;
+        assert.equal(s.switchToAdam, base.switchToAdam);
+        assert.ok(Math.abs(s.numbers.drop - base.numbers.drop) < 1e-9);
+      }
+    }
   });
 });
 

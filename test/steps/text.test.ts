@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/data/index.js';
-import { prepare } from '../../src/steps/prepare.js';
+import { prepare } from '../../src/data/prepare.js';
 import { makePlan } from '../../src/steps/plan.js';
 import { fitTrainingSet } from '../../src/steps/fit_training_set.js';
 import { noLeaks } from '../helpers.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { autopilot } from '../../steps/autopilot.js';
 import { saveModelDir } from '../../artifact/index.js';
-import { writeReferenceProfile } from '../../serve/index.js';
+import { writeReferenceProfile, writeImageReference } from '../../serve/index.js';
 import { renderReport, confusionMatrix, regressionPairs } from '../../report/index.js';
 import { addDataOptions, plan, planJson, planOnly, Interrupt, type DataOptions } from '../common.js';
 import { addParallelOptions, asRanks, rankStatsLine, type ParallelOptions } from '../parallel.js';
@@ -13,6 +13,7 @@ import { agreedClock, agreedFlag, type ProcessGroup } from '../../distributed/in
 import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
 import { EXIT } from '../errors.js';
+import { recordSplitMetrics } from '../../steps/split_metrics.js';
 
 interface AutoOptions extends DataOptions, ParallelOptions {
   budget: string;
@@ -52,7 +53,7 @@ export function autoCommand(program: Command): void {
     .addHelpText('after', `
 Examples:
   sixstep auto --data data/penguins.json --target Species
-  sixstep auto --data cars.json --target Miles_per_Gallon --budget 5 --json
+  sixstep auto --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --budget 5 --json
   sixstep auto --data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz \\
                --test /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --budget 15
   sixstep auto --data data/penguins.json --target Species --nproc 2     (every fit data-parallel over 2 ranks)
@@ -103,20 +104,23 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
       const f = s.final;
       const done = s.phase === 'done';
       let modelDir: string | null = null;
+      // F1, AUC, R² and the rest of the kept model on train and validation (step 5 recorded the test split's).
+      const splits = r.model ? await recordSplitMetrics({ model: r.model, data: p.prepared, store: p.store, runId: run.id }) : { train: null, validation: null };
       if (r.model && f) {
-        const test = s.test ? { loss: s.test.loss, ...s.test.metrics } : null;
+        const test = s.test ? { loss: s.test.loss, ...s.test.metrics, ...(s.test.evaluation?.metrics ?? {}) } : null;
         modelDir = saveModelDir(join(p.projectDir, 'models', run.id), r.model, {
           architecture: f.candidate.spec,
           preprocessing: p.prepared.preprocessing,
           task: p.prepared.task,
           classes: p.prepared.classes,
           costFunction: p.cost.name,
-          metrics: { train: { loss: f.trainLoss }, validation: { loss: f.validLoss, ...f.metrics }, test },
+          metrics: { train: { loss: f.trainLoss, ...(splits.train?.metrics ?? {}) }, validation: { loss: f.validLoss, ...f.metrics, ...(splits.validation?.metrics ?? {}) }, test },
           dataFingerprint: p.prepared.fingerprint,
           extra: { decisions: s.decisions.length, run: run.id },
         });
         // What the served model's inputs are compared against: the training rows only.
-        if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema);
+        if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema, p.prepared.validationTable);
+        if (p.prepared.trainImages) writeImageReference(modelDir, p.prepared.trainImages);
       }
       // Confusion matrix or residuals on the validation set (the test set stays read once).
       let confusion = null;
@@ -130,7 +134,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
           valid.dispose();
         }
       }
-      const metricsOf = (loss: number | null | undefined, m: Record<string, number> | undefined) => (loss === undefined ? null : { loss, ...(m ?? {}) });
+      const metricsOf = (loss: number | null | undefined, ...m: Array<Record<string, number | null> | undefined>) => (loss === undefined ? null : Object.assign({ loss }, ...m.map((x) => x ?? {})));
       const summary = {
         run: run.id,
         status: done ? 'finished' : 'interrupted',
@@ -142,9 +146,9 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
         optimizer: s.step3?.optimizer ?? null,
         learningRate: s.step3?.lr ?? null,
         metrics: {
-          train: metricsOf(f?.trainLoss, undefined),
-          validation: metricsOf(f?.validLoss, f?.metrics),
-          test: s.test ? { loss: s.test.loss, ...s.test.metrics } : null,
+          train: metricsOf(f?.trainLoss, splits.train?.metrics),
+          validation: metricsOf(f?.validLoss, f?.metrics, splits.validation?.metrics),
+          test: s.test ? metricsOf(s.test.loss, s.test.metrics, s.test.evaluation?.metrics) : null,
         },
         baseline: p.baseline,
         signal: s.verdict ?? null,
@@ -179,7 +183,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
       for (const e of f?.history ?? []) p.store.logEpoch(run.id, { epoch: e.epoch, trainLoss: e.trainLoss, validLoss: e.validLoss, metrics: e.metrics, seconds: e.seconds });
 
       out.step('Summary', done ? 'done' : 'interrupted — continue with --resume');
-      const fmt = (m: Record<string, number | null> | null) => (m ? Object.entries(m).map(([k, v]) => `${k} ${Number(v).toFixed(4)}`).join(', ') : '–');
+      const fmt = (m: Record<string, number | null> | null) => (m ? Object.entries(m).map(([k, v]) => `${k} ${v === null ? '–' : Number(v).toFixed(4)}`).join(', ') : '–');
       out.say(`task ${summary.task}, cost function ${summary.costFunction}, ${summary.optimizer ?? '–'} at lr ${summary.learningRate?.toExponential(2) ?? '–'}, ${summary.chosenConfiguration ?? ''}`);
       out.say(`train:      ${fmt(summary.metrics.train)}`);
       out.say(`validation: ${fmt(summary.metrics.validation)}`);

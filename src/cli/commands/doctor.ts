@@ -4,6 +4,7 @@ import { diagnose } from '../../steps/doctor.js';
 import { realWorldSummary } from '../../serve/index.js';
 import { openProject } from '../common.js';
 import { makeOut } from '../output.js';
+import { engineReport, describeEngine } from '../../tensor/index.js';
 
 export function doctorCommand(program: Command): void {
   program
@@ -23,6 +24,13 @@ export function doctorCommand(program: Command): void {
         const ledger = store.ledger(fp ? { datasetFingerprint: fp } : {});
         const rw = realWorldSummary(store);
         const d = diagnose(runs as any, decisions, ledger, rw ? { metric: rw.metric, value: rw.value, testValue: rw.testValue } : null);
+        // The engine first: a slow BLAS makes every later number slow.
+        const engine = engineReport();
+        out.say(`engine:   ${describeEngine(engine)}`);
+        if (engine.warning) {
+          if (o.json) process.stderr.write(`warning: ${engine.warning}\n`);
+          else out.say(out.color.yellow(`warning: ${engine.warning}`));
+        }
         out.say(`${out.color.bold(`Step ${d.step}`)} — ${d.stepTitle}${d.latestRun ? ` (latest run ${d.latestRun})` : ''}`);
         if (d.bias) out.say(`bias:     training loss ${d.bias.trainLoss.toPrecision(4)} against "${d.bias.baseline}" ${d.bias.baselineLoss.toPrecision(4)}; best training loss so far ${d.bias.bestTrainLoss.toPrecision(4)} — ${d.bias.verdict}`);
         if (d.variance) out.say(`variance: validation − training = ${d.variance.gap.toPrecision(3)} — ${d.variance.verdict}`);
@@ -30,7 +38,7 @@ export function doctorCommand(program: Command): void {
         if (d.realWorld) out.say(`real world: ${d.realWorld.metric} ${d.realWorld.value.toPrecision(4)} against test ${d.realWorld.testValue?.toPrecision(4) ?? '–'} — ${d.realWorld.verdict}`);
         out.say('next:');
         for (const n of d.next) out.say(`  - ${n}`);
-        out.result(d);
+        out.result({ ...d, engine });
       } finally {
         store.close();
       }

@@ -10,7 +10,7 @@ import type { ProcessGroup } from '../../distributed/index.js';
 import { DataParallel } from '../../train/index.js';
 import { signalVerdict } from '../../steps/diagnosis.js';
 import { saveModelDir } from '../../artifact/index.js';
-import { writeReferenceProfile } from '../../serve/index.js';
+import { writeReferenceProfile, writeImageReference } from '../../serve/index.js';
 import { writeChart, lossCurvesChart, stepChart } from '../../plot/index.js';
 import type { OptimizerKind, ScheduleKind } from '../../steps/fit.js';
 import { addDataOptions, plan, planOnly, plotsDir, Interrupt, type DataOptions } from '../common.js';
@@ -19,6 +19,7 @@ import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
 import { StoreSink } from '../store_sink.js';
 import { EXIT } from '../errors.js';
+import { recordSplitMetrics } from '../../steps/split_metrics.js';
 
 interface FitOptions extends DataOptions, ParallelOptions {
   resume?: boolean;
@@ -26,6 +27,7 @@ interface FitOptions extends DataOptions, ParallelOptions {
   batchSize?: string;
   optimizer: OptimizerKind | 'auto';
   lr?: string;
+  adamLr?: string;
   schedule: ScheduleKind;
   weightDecay: string;
   clip?: string;
@@ -40,6 +42,7 @@ function trainingOptions(o: FitOptions, p: StepsPlan): FitTrainingSetOptions {
     batchSize: o.batchSize ? Number(o.batchSize) : undefined,
     optimizer: o.optimizer,
     lr: o.lr ? Number(o.lr) : undefined,
+    adamLr: o.adamLr ? Number(o.adamLr) : undefined,
     schedule: o.schedule,
     weightDecay: Number(o.weightDecay),
     gradClip: o.clip ? Number(o.clip) : undefined,
@@ -81,15 +84,16 @@ export function fitCommand(program: Command): void {
     .option('--epochs <n>', 'epochs to train', '10')
     .option('--batch-size <n>', 'mini-batch size (default 64 tables, 128 images)')
     .option('--optimizer <kind>', "'auto' (SGD, switching to Adam by the stated rule), sgd, adam or adamw", 'auto')
-    .option('--lr <rate>', 'learning rate (default: from the learning-rate finder)')
+    .option('--lr <rate>', 'learning rate (default: from the learning-rate finder); with --optimizer auto, SGD\'s only')
+    .option('--adam-lr <rate>', 'with --optimizer auto: Adam\'s rate after a switch (default: from the learning-rate finder)')
     .option('--schedule <kind>', "'warm-restarts', 'one-cycle' or 'constant'", 'warm-restarts')
     .option('--weight-decay <wd>', 'weight decay', '0')
     .option('--clip <norm>', 'clip the gradient norm to this')
     .addHelpText('after', `
 Examples:
-  sixstep fit --data data/penguins.json --target species --epochs 20
-  sixstep fit --data cars.json --target Miles_per_Gallon --optimizer adam --lr 3e-3 --json
-  sixstep fit --data data/penguins.json --target species --nproc 2          (data-parallel, 2 ranks)
+  sixstep fit --data data/penguins.json --target Species --epochs 20
+  sixstep fit --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --optimizer adam --lr 3e-3 --json
+  sixstep fit --data data/penguins.json --target Species --nproc 2          (data-parallel, 2 ranks)
   sixstep fit … --nnodes 2 --node-rank 0 --master 10.0.0.1:29500 --nproc 4   (on each machine, its own --node-rank)
 Exit codes: 0 trained, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (what finished is kept).`)
     .action((o: FitOptions) => asRanks(o, leadFit, followFit));
@@ -136,6 +140,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
     try {
       // Data-parallel: Ctrl-C may have reached another rank first; the stop they agreed on counts.
       status = interrupt.requested || r.learner.getCallback(DataParallel)?.stopped ? 'interrupted' : 'finished';
+      // r.model holds the best epoch's weights (KeepBest): the saved model, its metrics and the verdict all describe that epoch.
       const last = r.history.at(-1);
       const best = r.best ?? last;
       const verdict = best && best.validLoss !== null ? signalVerdict(p.baseline, { trainLoss: best.trainLoss, validLoss: best.validLoss }) : null;
@@ -145,11 +150,14 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
         task: p.prepared.task,
         classes: p.prepared.classes,
         costFunction: p.cost.name,
-        metrics: { train: last ? { loss: last.trainLoss } : null, validation: last ? { loss: last.validLoss, ...last.metrics } : null, test: null },
+        metrics: { train: best ? { loss: best.trainLoss } : null, validation: best ? { loss: best.validLoss, ...best.metrics } : null, test: null },
         dataFingerprint: p.prepared.fingerprint,
       });
       // What the served model's inputs are compared against: the training rows only.
-      if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema);
+      if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema, p.prepared.validationTable);
+      // F1, AUC, R² and the rest of the saved model on train and validation, recorded with the run.
+      const splits = await recordSplitMetrics({ model: r.model, data: p.prepared, store: p.store, runId: run.id });
+      if (p.prepared.trainImages) writeImageReference(modelDir, p.prepared.trainImages);
       const plots = plotsDir(p.projectDir);
       const curves = await writeChart(
         lossCurvesChart(r.history.flatMap((h) => [{ epoch: h.epoch + 1, series: 'training', value: h.trainLoss }, { epoch: h.epoch + 1, series: 'validation', value: h.validLoss ?? NaN }])),
@@ -163,7 +171,9 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
         optimizer: r.optimizer,
         learningRate: r.lr,
         epochs: r.history.length,
-        metrics: { train: { loss: last?.trainLoss ?? null }, validation: { loss: last?.validLoss ?? null, ...(last?.metrics ?? {}) } },
+        savedEpoch: best ? best.epoch + 1 : null,
+        metrics: { train: { loss: best?.trainLoss ?? null, ...(splits.train?.metrics ?? {}) }, validation: { loss: best?.validLoss ?? null, ...(best?.metrics ?? {}), ...(splits.validation?.metrics ?? {}) } },
+        last: last ? { epoch: last.epoch + 1, trainLoss: last.trainLoss, validLoss: last.validLoss, metrics: last.metrics } : null,
         best: best ? { epoch: best.epoch + 1, trainLoss: best.trainLoss, validLoss: best.validLoss, metrics: best.metrics } : null,
         baseline: p.baseline,
         signal: verdict,
@@ -175,7 +185,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
         parallel: group ? { worldSize: group.worldSize, backend: 'gloo', lastEpoch: lastRanks } : null,
       };
       p.store.finishRun(run.id, { status, summary: summary as any });
-      out.say(`\nvalidation: loss ${last?.validLoss?.toFixed(4)} ${Object.entries(last?.metrics ?? {}).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);
+      out.say(`\nsaved the best epoch, ${best ? best.epoch + 1 : '-'} of ${r.history.length}: validation loss ${best?.validLoss?.toPrecision(4)} ${Object.entries(best?.metrics ?? {}).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);
       if (verdict) out.say(verdict.verdict === 'signal' ? out.color.green(verdict.message) : out.color.yellow(verdict.message));
       out.say(`model: ${modelDir}\nplots: ${curves.svg}, ${steps.svg}`);
       out.result(summary);

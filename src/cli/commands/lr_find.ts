@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { manualSeed } from '../../tensor/index.js';
 import { Learner, lrFind } from '../../train/index.js';
 import { buildModel } from '../../steps/architecture.js';
+import { trainingLoss } from '../../steps/scale_free.js';
 import { makeOptimizer, type OptimizerKind } from '../../steps/fit.js';
 import { writeChart, lrFinderChart, asciiChart } from '../../plot/index.js';
 import { addDataOptions, plan, plotsDir, type DataOptions } from '../common.js';
@@ -28,8 +29,8 @@ export function lrFindCommand(program: Command): void {
     .option('--iterations <n>', 'sweep length', '100')
     .addHelpText('after', `
 Examples:
-  sixstep lr-find --data data/penguins.json --target species
-  sixstep lr-find --data data.csv --target y --optimizer adam --json`)
+  sixstep lr-find --data data/penguins.json --target Species
+  sixstep lr-find --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --optimizer adam --json`)
     .action(async (o: LrFindOptions) => {
       const out = makeOut(Boolean(o.json));
       const p = await plan(o, out, { quiet: Boolean(o.json) });
@@ -40,7 +41,7 @@ Examples:
       const train = p.prepared.loader('train', { batchSize: o.batchSize ? Number(o.batchSize) : undefined, seed });
       try {
         out.step(3, 'learning-rate finder');
-        const learner = new Learner({ model, optimizer, costFunction: p.cost.fn, train });
+        const learner = new Learner({ model, optimizer, costFunction: trainingLoss(p.prepared, p.cost), train });
         const r = await lrFind(learner, { startLr: Number(o.startLr), endLr: Number(o.endLr), numIter: Number(o.iterations) });
         // Each rule is drawn where it read the curve (the minimum rule suggests a tenth of its point).
         const marks = (['suggestion', 'steep', 'valley', 'minimum', 'slide'] as const).map((rule) => ({ rule: rule === 'suggestion' ? "seed's pick" : rule === 'minimum' ? 'minimum (suggests ÷10)' : rule, lr: r.lrs[r[rule].index], loss: r.losses[r[rule].index] }));

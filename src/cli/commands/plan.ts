@@ -8,8 +8,8 @@ export function planCommand(program: Command): void {
     .description('steps 1–2: infer the task, pick the cost function and the initial architecture, split the data')
     .addHelpText('after', `
 Examples:
-  sixstep plan --data data/penguins.json --target species
-  sixstep plan --data train.csv --target price --rule samples --alpha 4 --json
+  sixstep plan --data data/penguins.json --target Species
+  sixstep plan --data node_modules/vega-datasets/data/cars.json --target Horsepower --rule samples --alpha 4 --json
   sixstep plan --data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz --test /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz`)
     .action(async (o: DataOptions) => {
       const out = makeOut(Boolean(o.json));

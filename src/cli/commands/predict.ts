@@ -7,6 +7,8 @@ import type { Command } from 'commander';
 import { readTable } from '../../data/index.js';
 import { Predictor, type Prediction } from '../../serve/index.js';
 import { makeOut } from '../output.js';
+import { isImageModel } from '../../serve/index.js';
+import { predictImages } from './predict_images.js';
 
 interface PredictOptions {
   model: string;
@@ -14,6 +16,7 @@ interface PredictOptions {
   out?: string;
   lenient?: boolean;
   json?: boolean;
+  top?: string;
 }
 
 type Line = Prediction & { line: number };
@@ -37,15 +40,18 @@ export function predictCommand(program: Command): void {
     .command('predict')
     .description('step 6: batch predictions for a file, with the training preprocessing and bad-input rules')
     .requiredOption('--model <dir>', 'a model directory written by fit or auto')
-    .requiredOption('--data <path>', 'rows to predict: CSV/TSV/JSON/NDJSON/Parquet with the training columns (a target column is ignored)')
+    .requiredOption('--data <path>', 'rows to predict: CSV/TSV/JSON/NDJSON/Parquet with the training columns (a target column is ignored); image models: an image file, a folder or a glob')
     .option('--out <file>', 'write the predictions here: .csv, .json or .ndjson (default: CSV on stdout, or JSON with --json)')
     .option('--lenient', 'skip rows with bad values (reported with their lines) instead of stopping')
     .option('--json', 'print one JSON object on stdout')
+    .option('--top <k>', 'image models: classes listed per image, best first', '5')
     .addHelpText('after', `
 Examples:
   sixstep predict --model sixstep-project/models/<run> --data new-penguins.csv --out predictions.csv
+  sixstep predict --model sixstep-project/models/<run> --data 'new-photos/*.jpg' --json
 Exit codes: 0 done, 3 bad data (file and line named), 4 a corrupted or foreign model directory.`)
     .action(async (o: PredictOptions) => {
+      if (isImageModel(o.model)) return predictImages(o);
       const out = makeOut(Boolean(o.json));
       const predictor = Predictor.load(o.model);
       try {

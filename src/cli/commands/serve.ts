@@ -7,6 +7,8 @@ import { setNumThreads } from '../../tensor/index.js';
 import { UsageError } from '../errors.js';
 import { openProject } from '../common.js';
 import { makeOut } from '../output.js';
+import { isImageModel } from '../../serve/index.js';
+import { serveImages } from './serve_images.js';
 
 interface ServeOptions {
   model: string;
@@ -19,6 +21,7 @@ interface ServeOptions {
   engine: string;
   threads: string;
   json?: boolean;
+  maxImages?: string;
 }
 
 export function serveCommand(program: Command): void {
@@ -34,16 +37,20 @@ export function serveCommand(program: Command): void {
     .option('--batch-rows <n>', 'most rows of concurrent requests joined in one forward pass (0: no micro-batching)', '512')
     .option('--engine <engine>', 'onnx: the network runs in ONNX Runtime on a worker thread, off the event loop; torch: libtorch on the event loop', 'onnx')
     .option('--threads <n>', 'intra-op threads for the network (and libtorch); 1 suits small models, leaving the other core to the HTTP side', '1')
+    .option('--max-images <n>', 'image models: most images in one request', '64')
     .option('--json', 'print one JSON line when listening')
     .addHelpText('after', `
 Routes:
   POST /predict   {"rows": [{"<column>": <value>, …}]} → predictions with ids (and class probabilities)
   POST /feedback  {"labels": [{"id": "<prediction id>", "label": <true class or value>}]} → real-world metric
   GET  /health, /ready, /model, /drift
+Image models: POST /predict takes multipart/form-data (image files, any field names), JSON
+  {"images": ["<base64>", …]} or a raw image/* body; 413 too large, 415 not an image, 422 corrupt.
 Example:
   sixstep serve --model sixstep-project/models/<run> --port 8080
   curl -s localhost:8080/predict -H 'content-type: application/json' -d '{"rows":[{"Beak Length (mm)":39.1, …}]}'`)
-    .action(async (o: ServeOptions) => {
+    .action(async (o: ServeOptions, cmd: Command) => {
+      if (isImageModel(o.model)) return serveImages(o, cmd.getOptionValueSource('bodyLimit') === 'cli');
       const out = makeOut(Boolean(o.json));
       if (o.engine !== 'onnx' && o.engine !== 'torch') throw new UsageError(`--engine: expected onnx or torch, found ${JSON.stringify(o.engine)}`);
       const threads = Number(o.threads);

@@ -83,6 +83,10 @@ function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions,
         batchSize: params.batchSize,
         seed,
         callbacks: [pruner, interrupt, sink],
+        // Tuning belongs to step 3; the guards' decisions (clipping, rollbacks) go to the trial's run.
+        step: 3,
+        onDecision: (d) => p.store.addDecision({ runId: run.id, step: d.step, action: d.action, reason: d.reason, numbers: (d.numbers ?? {}) as any }),
+        what: `trial ${ctx.number}`,
       });
     } catch (e) {
       p.store.finishRun(run.id, { status: 'failed', summary: { error: (e as Error).message } });
@@ -125,10 +129,10 @@ export function tuneCommand(program: Command): void {
     .option('--grace <s>', 'seconds without a heartbeat before a running trial counts as failed and its budget goes to a new trial', '30')
     .addHelpText('after', `
 Examples:
-  sixstep tune --data data/penguins.json --target species --trials 20
-  sixstep tune --data train.csv --target y --minutes 10 --json
-  sixstep tune --data train.csv --target y --trials 40 --workers 2
-  sixstep tune --data train.csv --target y --trials 40 --study s1 --store postgres://u:pw@db:5432/sixstep   (on each machine)`)
+  sixstep tune --data data/penguins.json --target Species --trials 20
+  sixstep tune --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --minutes 10 --json
+  sixstep tune --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --trials 40 --workers 2
+  sixstep tune --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --trials 40 --study s1 --store postgres://u:pw@db:5432/sixstep   (on each machine)`)
     .action(async (o: TuneOptions) => {
       const worker = process.env[WORKER_ENV];
       const out = makeOut(Boolean(o.json));

@@ -6,3 +6,4 @@ export { ExponentialLR, type ExponentialLROptions } from './exponential.js';
 export { StepLR, type StepLROptions } from './step.js';
 export { MultiStepLR, type MultiStepLROptions } from './multi_step.js';
 export { spreadLr } from './discriminative.js';
+export { CosineCycles, cyclesForRun, type CosineCyclesOptions } from './cosine_cycles.js';

@@ -1,6 +1,8 @@
 // The NaN/Inf guard: on a non-finite loss or gradient, skip the step, roll
-// back to the last good state, halve the learning rate (as AMP's grad scaler
-// backs off), and stop with a clear message after `maxRollbacks` rollbacks.
+// back to the last good state, try the gentler first remedy when one is given
+// (gradient clipping, GradWatch.turnOn), else halve the learning rate (as
+// AMP's grad scaler backs off), and stop with a clear message after
+// `maxRollbacks` rollbacks.
 import { keep, noGrad, dispose, type Tensor } from '../../tensor/index.js';
 import { gradsFinite, type OptimizerState } from '../../optim/index.js';
 import type { Callback } from '../callback.js';
@@ -17,7 +19,9 @@ export interface NanGuardOptions {
   /** Learning-rate factor after each rollback; default 0.5. */
   backoff?: number;
   /** Called on every event (for the decision log). */
-  onEvent?: (e: { kind: 'rollback' | 'stop'; step: number; epoch: number; lrs: number[]; reason: string }) => void;
+  onEvent?: (e: { kind: 'rollback' | 'stop'; step: number; epoch: number; lrs: number[]; reason: string; remedy: string }) => void;
+  /** Tried at a rollback before halving the rate; returns what it did, or null when it has nothing (left) to try. */
+  firstRemedy?: (l: Learner, reason: string) => string | null;
 }
 
 export class NanGuard implements Callback {
@@ -58,17 +62,20 @@ export class NanGuard implements Callback {
     this.rollbacks++;
     this.events.push({ step: l.step, epoch: l.epoch, reason });
     if (this.rollbacks > (this.o.maxRollbacks ?? 3)) {
-      this.o.onEvent?.({ kind: 'stop', step: l.step, epoch: l.epoch, lrs: l.optimizer.lrs, reason });
+      this.o.onEvent?.({ kind: 'stop', step: l.step, epoch: l.epoch, lrs: l.optimizer.lrs, reason, remedy: 'stop' });
       throw new DivergenceError(
         `training diverged: ${reason} at step ${l.step} (epoch ${l.epoch + 1}) after ${this.rollbacks - 1} rollbacks with the learning rate halved each time. ` +
           'Lower the learning rate, clip gradients (--clip 1), check the inputs for NaN/Inf, or check the cost function.',
       );
     }
     this.restore(l);
-    this.lrScale *= this.o.backoff ?? 0.5;
-    l.optimizer.setLrs(l.optimizer.lrs.map((lr) => lr * (this.o.backoff ?? 0.5)));
+    const remedy = this.o.firstRemedy?.(l, reason) ?? null;
+    if (remedy === null) {
+      this.lrScale *= this.o.backoff ?? 0.5;
+      l.optimizer.setLrs(l.optimizer.lrs.map((lr) => lr * (this.o.backoff ?? 0.5)));
+    }
     this.applied = l.optimizer.lrs;
-    this.o.onEvent?.({ kind: 'rollback', step: l.step, epoch: l.epoch, lrs: l.optimizer.lrs, reason });
+    this.o.onEvent?.({ kind: 'rollback', step: l.step, epoch: l.epoch, lrs: l.optimizer.lrs, reason, remedy: remedy ?? `halve the learning rate (×${this.o.backoff ?? 0.5})` });
   }
 
   afterFit(): void {

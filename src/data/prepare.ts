@@ -4,15 +4,26 @@
 // split sealed. Tables, IDX files, image folders and text columns.
 import { existsSync, statSync } from 'node:fs';
 import { join, basename } from 'node:path';
-import type { Tensor } from '../tensor/index.js';
-import {
-  readTable, inferSchema, formatSchema, toNumber, splitTable, splitImages, readIdx, readImageFolder, Preprocessor, Normalizer, DataLoader, DataError, SealedTest,
-  type Schema, type Task, type Table, type ImageSet, type LeakageReport, type EncodedTable, type LoaderOptions, type PreprocessorJSON, type NormalizerJSON, type Augmenter,
-} from '../data/index.js';
-import type { BatchSource } from '../train/index.js';
-import type { ArchitectureInput } from './architecture.js';
-import type { TabularBlock } from '../models/index.js';
 import { createHash } from 'node:crypto';
+import { readTable } from './read.js';
+import { inferSchema, formatSchema, type Schema, type Task } from './schema.js';
+import { toNumber } from './values.js';
+import { splitTable, splitImages } from './split.js';
+import { readIdx } from './idx.js';
+import { readImageFolder } from './image_folder.js';
+import { Preprocessor, type EncodedTable, type PreprocessorJSON } from './preprocessor.js';
+import { Normalizer, type NormalizerJSON } from './normalizer.js';
+import { DataLoader, type Augmenter } from './loader.js';
+import { DataError } from './errors.js';
+import { MissingColumnError } from './closest.js';
+import { SealedTest } from './sealed.js';
+import type { Table } from './table.js';
+import type { ImageSet } from './image_set.js';
+import type { LeakageReport } from './leakage.js';
+import { asSource, type LoaderSource } from './loader_source.js';
+import { subsetEncoded, subsetImageFraction } from './fraction.js';
+
+export { asSource, type LoaderSource };
 
 /** One fingerprint for the whole dataset as split: any changed row or moved row changes it. */
 function splitFingerprint(m: { fingerprints: Record<string, string[]> }): string {
@@ -20,6 +31,24 @@ function splitFingerprint(m: { fingerprints: Record<string, string[]> }): string
   for (const k of ['train', 'validation', 'test']) h.update(k).update([...(m.fingerprints[k] ?? [])].sort().join(','));
   return h.digest('hex').slice(0, 32);
 }
+
+/** A block of the encoded feature vector: one numeric value, or one one-hot categorical column. */
+export interface FeatureBlock {
+  /** Column name (for the layer table). */
+  name: string;
+  /** Offset of this column's values in the feature vector. */
+  start: number;
+  /** Width: 1 for numeric, the vocabulary size for a one-hot categorical. */
+  width: number;
+  /** Embedding size the architecture may choose; the data proposes 0 (pass through). */
+  embedding: number;
+}
+
+/** What the data tells the architecture: the shape of one example and of the output. */
+export type DataShape =
+  | { kind: 'tabular'; blocks: FeatureBlock[]; inputs: number; outputs: number; trainingRows: number; targetScale?: { mean: number; std: number } }
+  | { kind: 'image'; channels: number; height: number; width: number; outputs: number }
+  | { kind: 'sequence'; vocabulary: number; outputs: number };
 
 export interface PrepareOptions {
   /** A table (CSV/TSV/JSON/NDJSON/Parquet), an IDX images file, or an image folder (root/<class>/*.png). */
@@ -51,7 +80,7 @@ export interface Prepared {
   task: Task;
   /** Class names in index order (classification). */
   classes: string[] | null;
-  archInput: ArchitectureInput;
+  archInput: DataShape;
   preprocessing: Preprocessing;
   counts: { train: number; validation: number; test: number };
   /** Fingerprint of the data and its split (all row fingerprints, per split). */
@@ -72,6 +101,10 @@ export interface Prepared {
   copyCandidates: Array<{ column: string; predictions: Float64Array }>;
   /** Tables: the raw training rows (the reference for drift monitoring when the model is served). */
   trainTable?: Table;
+  /** Tables: the raw validation rows (the model's predictions on them are the served predictions' reference). */
+  validationTable?: Table;
+  /** Images: the training images (the reference for drift monitoring when the model is served). */
+  trainImages?: ImageSet;
 }
 
 function targetScale(enc: EncodedTable): { mean: number; std: number } {
@@ -101,35 +134,6 @@ function copyColumns(schema: Schema, valid: Table, enc: EncodedTable): Array<{ c
     }));
 }
 
-/** A DataLoader seen as the training loop's BatchSource; dispose() frees its tensors. */
-export interface LoaderSource extends BatchSource {
-  readonly size: number;
-  dispose(): void;
-}
-
-export function asSource(loader: DataLoader, textColumn?: string): LoaderSource {
-  return {
-    size: loader.size,
-    get length() {
-      return loader.length;
-    },
-    *batches(epoch: number) {
-      for (const b of loader.epoch(epoch)) {
-        // The loop owns x and y; everything else of the data batch is released here.
-        let x: Tensor = b.x;
-        if (textColumn) {
-          x = b.text[textColumn];
-          b.x.dispose();
-        }
-        for (const [k, t] of Object.entries(b.text)) if (k !== textColumn) t.dispose();
-        b.y2?.dispose();
-        yield { x, y: b.y! };
-      }
-    },
-    dispose: () => loader.dispose(),
-  };
-}
-
 function kindOf(path: string): 'idx' | 'folder' | 'table' {
   if (!existsSync(path)) throw new DataError(path, 0, 'an existing file or folder', 'nothing at that path');
   if (statSync(path).isDirectory()) return 'folder';
@@ -143,40 +147,9 @@ function targetArray(enc: EncodedTable): Float64Array {
   return Float64Array.from(y as ArrayLike<number>);
 }
 
-function subsetEncoded(enc: EncodedTable, fraction: number, seed: number): EncodedTable {
-  if (fraction >= 1) return enc;
-  const n = Math.max(1, Math.round(enc.n * fraction));
-  // A seeded choice of rows (for learning curves).
-  const idx = Array.from({ length: enc.n }, (_, i) => i);
-  let s = seed >>> 0 || 1;
-  for (let i = idx.length - 1; i > 0; i--) {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    const j = s % (i + 1);
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
-  const keep = idx.slice(0, n).sort((a, b) => a - b);
-  const d = enc.features.length;
-  const x = new Float32Array(n * d);
-  keep.forEach((r, i) => x.set(enc.x.subarray(r * d, (r + 1) * d), i * d));
-  let y: Int32Array | Float32Array | null = null;
-  if (enc.y) {
-    const per = enc.y.length / enc.n;
-    y = new (enc.y.constructor as any)(n * per) as Int32Array | Float32Array;
-    keep.forEach((r, i) => y!.set(enc.y!.subarray(r * per, (r + 1) * per), i * per));
-  }
-  const text: Record<string, Int32Array> = {};
-  for (const [k, ids] of Object.entries(enc.text)) {
-    const L = ids.length / enc.n;
-    const t = new Int32Array(n * L);
-    keep.forEach((r, i) => t.set(ids.subarray(r * L, (r + 1) * L), i * L));
-    text[k] = t;
-  }
-  return { ...enc, x, n, y, text, lines: keep.map((r) => enc.lines[r]) };
-}
-
 async function prepareTable(o: PrepareOptions): Promise<Prepared> {
   const table = await readTable(o.data, { lenient: o.lenient });
-  if (!o.target) throw new DataError(o.data, 1, 'a target column (--target <column>)', `none; columns are ${table.columns.join(', ')}`);
+  if (!o.target) throw new MissingColumnError(o.data, 1, 'a target column (--target <column>)', `none; columns are ${table.columns.join(', ')}`);
   const schema = inferSchema(table, { target: o.target });
   if (!schema.task) throw new DataError(o.data, 1, `a target column that decides the task`, `column ${JSON.stringify(o.target)}`);
   const testSet: Table | undefined = o.test ? await readTable(o.test, { lenient: o.lenient }) : undefined;
@@ -188,6 +161,7 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
     manifest: join(o.projectDir, `split-${basename(o.data)}.json`),
     testSet,
   });
+  requireHeldOut(o, split.train.rows.length, split.validation.rows.length, split.test.size, split.manifest.fractions);
   const pre = Preprocessor.fit(split.train, schema, { lenient: o.lenient });
   const train = pre.transform(split.train, { lenient: o.lenient });
   const valid = pre.transform(split.validation, { lenient: o.lenient });
@@ -196,8 +170,8 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
   const textColumn = pre.features.find((f) => f.kind === 'text')?.column;
   const notes = [...schema.notes];
   if (train.report.skipped.length) notes.push(`${train.report.skipped.length} training rows skipped (lines ${train.report.skipped.slice(0, 10).map((s) => s.line).join(', ')}${train.report.skipped.length > 10 ? ', …' : ''})`);
-  notes.push(...leakageNotes(split.leakage, 'rows'));
-  let archInput: ArchitectureInput;
+  notes.push(...split.notes, ...leakageNotes(split.leakage, 'rows'));
+  let archInput: DataShape;
   const outputs = task === 'regression' || task === 'binary' ? 1 : classes!.length;
   if (textColumn) {
     const spec = pre.features.find((f) => f.kind === 'text' && f.column === textColumn)!;
@@ -234,7 +208,21 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
     targets: (which) => targetArray(which === 'train' ? train : valid),
     copyCandidates: copyColumns(schema, split.validation, valid),
     trainTable: split.train,
+    validationTable: split.validation,
   };
+}
+
+/** No decision or report may rest on an empty validation or test split. */
+function requireHeldOut(o: PrepareOptions, train: number, validation: number, test: number, shares: { validation: number; test: number }): void {
+  if (validation > 0 && test > 0 && train > 0) return;
+  const empty = [train ? '' : 'training', validation ? '' : 'validation', test ? '' : 'test'].filter(Boolean).join(' and ');
+  throw new DataError(
+    o.data,
+    0,
+    'rows in every split (training, validation and test)',
+    `${train} training, ${validation} validation and ${test} test rows (validation share ${shares.validation}, test share ${shares.test}${o.test ? `, test set ${o.test}` : ''})`,
+    `the ${empty} split is empty: supply more rows${o.test ? ' or a test set that does not duplicate the training rows' : ', or larger --validation-share/--test-share'}`,
+  );
 }
 
 function leakageNotes(l: LeakageReport, what: string): string[] {
@@ -248,8 +236,8 @@ function leakageNotes(l: LeakageReport, what: string): string[] {
 }
 
 /** The feature layout as blocks: one per numeric value, one per one-hot categorical column. */
-function featureBlocks(pre: Preprocessor): TabularBlock[] {
-  const blocks: TabularBlock[] = [];
+function featureBlocks(pre: Preprocessor): FeatureBlock[] {
+  const blocks: FeatureBlock[] = [];
   let start = 0;
   for (const f of pre.features) {
     if (f.kind === 'categorical') {
@@ -276,8 +264,10 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
     validation: o.validationShare ?? (testSet ? 1 / 12 : 0.15),
     test: o.testShare ?? 0.15,
     manifest: join(o.projectDir, `split-${basename(o.data)}.json`),
+    source: o.data,
     testSet,
   });
+  requireHeldOut(o, split.train.shape[0], split.validation.shape[0], split.test.size, split.manifest.fractions);
   // Channel statistics of the training images only.
   const normalizer = Normalizer.fitChannels(split.train.images, split.train.shape);
   const [, C, H, W] = set.shape;
@@ -305,30 +295,14 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
     fingerprint: splitFingerprint(split.manifest),
     leakage: split.leakage,
     reusedSplit: split.reused,
-    notes: leakageNotes(split.leakage, 'images'),
+    notes: [...split.notes, ...leakageNotes(split.leakage, 'images')],
     describe: `${set.shape[0]} images of ${C}×${H}×${W}, ${classes.length} classes (${classes.slice(0, 10).join(', ')}${classes.length > 10 ? ', …' : ''})`,
     loader: (which, lo) => make(which === 'train' ? split.train : split.validation, which === 'train')(lo),
     test,
     targets: (which) => labels(which === 'train' ? split.train : split.validation),
     copyCandidates: [],
+    trainImages: split.train,
   };
-}
-
-function subsetImageFraction(s: ImageSet, fraction: number, seed: number): ImageSet {
-  const n = s.shape[0];
-  const k = Math.max(1, Math.round(n * fraction));
-  const idx = Array.from({ length: n }, (_, i) => i);
-  let r = seed >>> 0 || 1;
-  for (let i = n - 1; i > 0; i--) {
-    r = (r * 1664525 + 1013904223) >>> 0;
-    const j = r % (i + 1);
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
-  const per = s.shape[1] * s.shape[2] * s.shape[3];
-  const keep = idx.slice(0, k).sort((a, b) => a - b);
-  const images = new Uint8Array(k * per);
-  keep.forEach((src, i) => images.set(s.images.subarray(src * per, (src + 1) * per), i * per));
-  return { ...s, images, shape: [k, s.shape[1], s.shape[2], s.shape[3]], labels: Int32Array.from(keep, (i) => s.labels[i]), sources: keep.map((i) => s.sources[i]) };
 }
 
 /** Reads and prepares any supported dataset. */

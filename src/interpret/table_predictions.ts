@@ -1,0 +1,65 @@
+// A model's predictions on table rows, encoded by the model's own
+// preprocessor: the rows of a split, and the same rows with one column's
+// values shuffled (for permutation importance).
+import { DataLoader, Preprocessor, type PreprocessorJSON, type Row, type Table } from '../data/index.js';
+import type { Module } from '../nn/index.js';
+import type { BatchSource } from '../train/index.js';
+import { collectPredictions, type Predictions, type PredictionTask } from '../metrics/index.js';
+
+export interface TablePredictorOptions {
+  model: Module;
+  preprocessor: PreprocessorJSON;
+  task: PredictionTask;
+  /** Number of classes (1 for regression). */
+  k: number;
+  /** The input of a sequence model: this text column instead of the feature matrix. */
+  textColumn?: string;
+}
+
+export interface TablePredictions {
+  predictions: Predictions;
+  /** Raw row of each prediction (rows the encoder skipped are not predicted). */
+  rows: Row[];
+  /** Source line of each prediction. */
+  lines: number[];
+}
+
+export class TablePredictor {
+  private readonly pre: Preprocessor;
+  constructor(private readonly o: TablePredictorOptions) {
+    this.pre = Preprocessor.fromJSON(o.preprocessor);
+  }
+
+  async predict(table: Table): Promise<TablePredictions> {
+    const enc = this.pre.transform(table);
+    const loader = DataLoader.fromEncoded(enc, { batchSize: 512, shuffle: false });
+    const text = this.o.textColumn;
+    const source: BatchSource = {
+      *batches(epoch: number) {
+        for (const b of loader.epoch(epoch)) {
+          let x = b.x;
+          if (text) {
+            x = b.text[text];
+            b.x.dispose();
+          }
+          for (const [k, t] of Object.entries(b.text)) if (k !== text) t.dispose();
+          b.y2?.dispose();
+          yield { x, y: b.y! };
+        }
+      },
+    };
+    try {
+      const predictions = await collectPredictions(this.o.model, source, this.o.task, this.o.k);
+      const byLine = new Map<number, Row>();
+      table.lines.forEach((l, i) => byLine.set(l, table.rows[i]));
+      return { predictions, rows: enc.lines.map((l) => byLine.get(l)!), lines: enc.lines };
+    } finally {
+      loader.dispose();
+    }
+  }
+}
+
+/** The table with `column`'s values reordered: row i takes the value of row order[i]. */
+export function permuteColumn(table: Table, column: string, order: Int32Array): Table {
+  return { ...table, rows: table.rows.map((r, i) => ({ ...r, [column]: table.rows[order[i]][column] })) };
+}

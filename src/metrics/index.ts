@@ -1,0 +1,7 @@
+// Error analysis metrics: pure functions over plain arrays, equal to scikit-learn's.
+export { confusionCounts, perClassScores, summarizeConfusion, type ClassScores, type ClassificationSummary } from './classification.js';
+export { rocAuc, averagePrecision, oneVsRestMacro } from './ranking.js';
+export { logLoss } from './log_loss.js';
+export { regressionScores, type RegressionScores } from './regression.js';
+export { collectPredictions, predictedClass, predictedClasses, rowCount, type Predictions, type PredictionTask } from './predictions.js';
+export { evaluatePredictions, type Evaluation, type MetricValues, type PerClass } from './evaluation.js';

@@ -1,0 +1,202 @@
+// The HTTP face of an ImagePredictor. POST /predict takes images three ways:
+// multipart/form-data (one or more files, any field names), JSON
+// {"images": ["<base64>" | {"name", "data": "<base64>"}]}, or a raw image body
+// (content-type image/*). Every byte limit is enforced before decoding (413);
+// a body that is not an image is 415, an image that fails to decode 422, each
+// naming the part. Drift of the served images, records and feedback as for tables.
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { Store } from '../store/index.js';
+import { ImageDecodeError, type DecodedImage } from '../data/index.js';
+import type { ImagePredictor } from './image_predictor.js';
+import { ImageDriftMonitor } from './image_drift.js';
+import { readImageReference } from './image_reference.js';
+import { ServeRecords, type FeedbackItem } from './records.js';
+
+export interface ImageServerOptions {
+  predictor: ImagePredictor;
+  store: Store;
+  /** The model's test accuracy, shown beside the real-world one; default the manifest's. */
+  testValue?: number | null;
+  /** Largest image file (multipart, raw) and largest JSON body, in bytes; larger ones get 413 before decoding. Default 10 MiB. */
+  bodyLimit?: number;
+  /** Most images in one request; default 64. */
+  maxImages?: number;
+  /** Drift reports are saved to the store at most this often (ms). Default 5000. */
+  driftSaveMs?: number;
+  logger?: boolean;
+}
+
+export interface ImageServed {
+  app: FastifyInstance;
+  monitor: ImageDriftMonitor;
+  records: ServeRecords;
+  close(): Promise<void>;
+}
+
+/** A request error with its HTTP status and the part it concerns. */
+export class ImageRequestError extends Error {
+  override name = 'ImageRequestError';
+  constructor(readonly status: number, readonly part: string | null, readonly problem: string, message: string) {
+    super(message);
+  }
+  toJSON() {
+    return { error: this.message, part: this.part, problem: this.problem };
+  }
+}
+
+const STATUS = { unsupported: 415, corrupt: 422, 'too-large': 413 } as const;
+
+/** One uploaded image, named by where it came from in the request. */
+interface Upload {
+  part: string;
+  bytes: Buffer;
+}
+
+const BASE64 = /^[A-Za-z0-9+/=\s]*$/;
+
+function fromJson(body: unknown, maxImages: number): Upload[] {
+  const images = (body as { images?: unknown })?.images;
+  if (!Array.isArray(images) || images.length === 0) throw new ImageRequestError(400, 'images', 'missing', 'JSON bodies carry {"images": ["<base64>", …]} or {"images": [{"name": …, "data": "<base64>"}]}');
+  if (images.length > maxImages) throw new ImageRequestError(413, 'images', 'too-many', `${images.length} images in one request; at most ${maxImages}`);
+  return images.map((im, i) => {
+    const data = typeof im === 'string' ? im : (im as { data?: unknown })?.data;
+    const name = typeof im === 'object' && im && typeof (im as { name?: unknown }).name === 'string' ? (im as { name: string }).name : null;
+    const part = `images[${i}]${name ? ` (${name})` : ''}`;
+    if (typeof data !== 'string') throw new ImageRequestError(400, part, 'missing', `${part}: expected a base64 string (or an object with "data"), found ${JSON.stringify(im)?.slice(0, 60)}`);
+    const clean = data.replace(/^data:[^;,]*;base64,/, '');
+    if (!BASE64.test(clean)) throw new ImageRequestError(422, part, 'base64', `${part}: not valid base64`);
+    return { part, bytes: Buffer.from(clean, 'base64') };
+  });
+}
+
+async function fromMultipart(req: FastifyRequest, maxImages: number): Promise<Upload[]> {
+  const out: Upload[] = [];
+  for await (const p of req.parts()) {
+    if (p.type !== 'file') throw new ImageRequestError(400, p.fieldname, 'not-a-file', `form field "${p.fieldname}" is not a file: send images as file parts`);
+    const bytes = await p.toBuffer(); // throws 413 past the file size limit, before any decoding
+    if (out.length >= maxImages) throw new ImageRequestError(413, p.fieldname, 'too-many', `more than ${maxImages} images in one request`);
+    out.push({ part: `${p.fieldname}${p.filename ? ` (${p.filename})` : ''}`, bytes });
+  }
+  if (out.length === 0) throw new ImageRequestError(400, null, 'missing', 'the form holds no image files');
+  return out;
+}
+
+export function createImageServer(o: ImageServerOptions): ImageServed {
+  const { predictor } = o;
+  const bodyLimit = o.bodyLimit ?? 10 << 20;
+  const maxImages = o.maxImages ?? 64;
+  const monitor = new ImageDriftMonitor(readImageReference(predictor.dir), predictor.shape[0]);
+  const manifestTest = predictor.manifest.metrics?.test?.accuracy;
+  const testValue = o.testValue ?? (typeof manifestTest === 'number' ? manifestTest : null);
+  const records = new ServeRecords(o.store, { key: predictor.modelKey, dir: predictor.dir, task: predictor.task, metric: 'accuracy', testValue });
+  // JSON carries base64 (4/3 of the bytes): the body limit leaves room for it.
+  const app = Fastify({ logger: o.logger ?? false, bodyLimit: Math.ceil((bodyLimit * 4) / 3) + 4096, return503OnClosing: true, forceCloseConnections: 'idle' });
+  void app.register(multipart, { limits: { fileSize: bodyLimit, files: maxImages + 1, fields: 16, parts: maxImages + 17 }, throwFileSizeLimit: true });
+  // A raw image body (curl --data-binary @cat.jpg -H 'content-type: image/jpeg'), limited like a file.
+  app.addContentTypeParser(/^(image\/.*|application\/octet-stream)$/, { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
+  let closing = false;
+  let lastSave = 0;
+  const driftSaveMs = o.driftSaveMs ?? 5000;
+  const saveDrift = (force = false) => {
+    if (!force && Date.now() - lastSave < driftSaveMs) return;
+    lastSave = Date.now();
+    records.saveDrift(monitor.report());
+  };
+
+  app.setErrorHandler((err: FastifyError | ImageRequestError, _req, reply) => {
+    if (err instanceof ImageRequestError) return reply.code(err.status).send(err.toJSON());
+    const status = (err as FastifyError).statusCode ?? 500;
+    if (status < 500) return reply.code(status).send({ error: err.message, code: (err as FastifyError).code });
+    app.log.error(err);
+    return reply.code(500).send({ error: 'internal error' });
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/ready', async (_req, reply) => (closing ? reply.code(503).send({ ready: false, reason: 'shutting down' }) : { ready: true, model: predictor.modelKey }));
+  app.get('/model', async () => {
+    const m = predictor.manifest;
+    return {
+      model: predictor.modelKey,
+      task: predictor.task,
+      classes: predictor.classes,
+      input: { kind: 'image', shape: predictor.shape, normalization: { mean: predictor.normalizer.mean, std: predictor.normalizer.std }, ...(m.extra?.input ? { adaptation: m.extra.input } : {}) },
+      costFunction: m.costFunction,
+      metrics: m.metrics,
+      realWorldMetric: 'accuracy',
+      dataFingerprint: m.dataFingerprint,
+      createdAt: m.createdAt,
+      versions: m.versions,
+      reference: monitor.reference ? 'data' : 'none',
+      limits: { bytesPerImage: bodyLimit, imagesPerRequest: maxImages },
+    };
+  });
+  app.get('/drift', async () => ({ ...monitor.report(), realWorld: records.realWorld() }));
+
+  app.post('/predict', async (req) => {
+    const ct = String(req.headers['content-type'] ?? '');
+    const uploads: Upload[] = req.isMultipart()
+      ? await fromMultipart(req, maxImages)
+      : Buffer.isBuffer(req.body)
+        ? [{ part: 'body', bytes: req.body }]
+        : ct.startsWith('application/json')
+          ? fromJson(req.body, maxImages)
+          : (() => {
+              throw new ImageRequestError(415, null, 'content-type', `content-type ${ct || 'none'}: send multipart/form-data, application/json with base64, or an image/* body`);
+            })();
+    const decoded: DecodedImage[] = [];
+    for (const u of uploads) {
+      if (u.bytes.length > bodyLimit) throw new ImageRequestError(413, u.part, 'too-large', `${u.part}: ${u.bytes.length} bytes; at most ${bodyLimit}`);
+      try {
+        decoded.push(await predictor.decode(u.bytes));
+      } catch (e) {
+        if (e instanceof ImageDecodeError) throw new ImageRequestError(STATUS[e.problem], u.part, e.problem, `${u.part}: ${e.message}`);
+        throw e;
+      }
+    }
+    const predictions = predictor.predictDecoded(decoded);
+    monitor.observe(decoded.map((d) => ({ pixels: d.pixels, channels: predictor.shape[0], width: d.original.width, height: d.original.height })), predictions.map((p) => p.label));
+    records.record(predictions);
+    saveDrift();
+    return { model: predictor.modelKey, predictions: predictions.map((p, i) => ({ ...p, part: uploads[i].part })) };
+  });
+
+  app.post(
+    '/feedback',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['labels'],
+          properties: { labels: { type: 'array', minItems: 1, maxItems: 10_000, items: { type: 'object', required: ['id', 'label'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } } },
+        },
+      },
+    },
+    async (req) => {
+      const labels = (req.body as { labels: Array<{ id: string; label: unknown }> }).labels;
+      const items: FeedbackItem[] = labels.map((l, i) => {
+        const label = typeof l.label === 'number' && Number.isInteger(l.label) ? predictor.classes[l.label] : l.label;
+        if (typeof label !== 'string' || !predictor.classes.includes(label)) throw new ImageRequestError(422, `labels[${i}].label`, 'type', `labels[${i}]: "label" must be one of ${JSON.stringify(predictor.classes)}, found ${JSON.stringify(l.label)}`);
+        return { id: l.id, label };
+      });
+      const { accepted, unknown } = records.feedback(items);
+      return { accepted, unknown, realWorld: records.realWorld() };
+    },
+  );
+
+  return {
+    app,
+    monitor,
+    records,
+    async close() {
+      closing = true;
+      await app.close();
+      records.close();
+      saveDrift(true);
+    },
+  };
+}

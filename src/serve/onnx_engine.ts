@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { Preprocessor, tableFromRows } from '../data/index.js';
 import { exportNetworkFromDir } from '../export/index.js';
 import type { Predictor, Prediction, CheckedRows } from './predictor.js';
+import { InputError } from './errors.js';
 
 export interface OnnxEngineOptions {
   /** ONNX Runtime intra-op threads; default 1 (latency for small models, the other core left to Node). */
@@ -163,7 +164,13 @@ export class OnnxEngine {
       const values = Float64Array.from(m.y);
       let at = 0;
       for (const { w, start, end } of run.slices) {
-        for (let i = start; i < end; i++, at++) w.out[i] = this.predictor.describe(values.subarray(at * width, (at + 1) * width));
+        for (let i = start; i < end; i++, at++) {
+          const v = values.subarray(at * width, (at + 1) * width);
+          // Never a null prediction, as on the libtorch path: a non-finite output refuses the request.
+          const bad = v.findIndex((x) => !Number.isFinite(x));
+          if (bad >= 0 && !w.failed) this.fail([w], new InputError('rows', i, 'type', `row ${i}: the model's output is not finite (${v[bad]}); the inputs are outside what the model can compute with`));
+          if (!w.failed) w.out[i] = this.predictor.describe(v);
+        }
         w.done += end - start;
         if (w.done === w.rows.length && !w.failed) {
           this.queue.splice(this.queue.indexOf(w), 1);

@@ -1,13 +1,15 @@
-// Serving throughput: autocannon against `sixstep serve` on 127.0.0.1, one
-// single-row tabular prediction per request, 64 connections for 30 s; prints
-// one JSON line with requests/s, p50/p99 latency (ms) and errors.
-// The server runs in its own process so the load generator does not share
-// its event loop. MODEL=<dir> serves that model; otherwise a penguins model is
-// trained first (5 epochs) in a temporary project.
-// Run: npx tsc -p . && node dist/bench/serve.js   (DURATION=30 CONNECTIONS=64 BATCH_ROWS=512 MODEL=<dir>)
-import { spawn, spawnSync } from 'node:child_process';
+// Serving latency against the stack's floor, in one run on one machine:
+// autocannon offers fixed request rates (default 500, 2000, 5000 requests/s,
+// 16 connections) of single-row predictions of a 13-feature classifier to
+// `sixstep serve` and to a bare fastify route returning a constant (same JSON
+// body parsed), and prints one JSON line per target and load (p50/p90/p99
+// latency in ms, requests/s, errors), then one comparison line per load.
+// Each server runs in its own process; the load generator is this process.
+// Run: node node_modules/typescript/bin/tsc -p . && node dist/bench/serve.js
+//   DURATION=10 (s per measurement) LOADS=500,2000,5000 CONNECTIONS=16 ENGINES=onnx[,torch] MODEL=<dir>
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,49 +18,95 @@ import { fileURLToPath } from 'node:url';
 
 interface Histogram { average: number; p50: number; p90: number; p99: number; max: number }
 interface AutocannonResult { requests: Histogram & { total: number }; latency: Histogram; errors: number; timeouts: number; non2xx: number; duration: number }
-type Autocannon = (o: { url: string; connections: number; duration: number; method: string; headers: Record<string, string>; body: string }) => Promise<AutocannonResult>;
+type Autocannon = (o: { url: string; connections: number; duration: number; overallRate?: number; method: string; headers: Record<string, string>; body: string }) => Promise<AutocannonResult>;
 // autocannon is CommonJS without bundled types.
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
-const DURATION = Number(process.env.DURATION ?? 30);
-const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
-/** Rows per micro-batch in the server; 0 turns micro-batching off. */
-const BATCH_ROWS = Number(process.env.BATCH_ROWS ?? 512);
+const DURATION = Number(process.env.DURATION ?? 10);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
+const LOADS = (process.env.LOADS ?? '500,2000,5000').split(',').map(Number);
+const ENGINES = (process.env.ENGINES ?? 'onnx').split(',');
+const FEATURES = 13;
 const tmp = mkdtempSync(join(tmpdir(), 'sixstep-bench-serve-'));
 
-function trainedModel(): string {
-  if (process.env.MODEL) return process.env.MODEL;
-  const r = spawnSync(process.execPath, [cli, 'fit', '--data', join(root, 'data', 'penguins.json'), '--target', 'Species', '--epochs', '5', '--project', join(tmp, 'project'), '--json'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`fit failed: ${r.stderr}`);
-  return JSON.parse(r.stdout).model;
+/** A seeded 13-feature, 3-class table (the classes depend on a few features). */
+function syntheticTable(n: number): Array<Record<string, number | string>> {
+  let s = 12345;
+  const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return Array.from({ length: n }, () => {
+    const row: Record<string, number | string> = {};
+    for (let j = 0; j < FEATURES; j++) row[`f${j}`] = Math.round((r() * 20 - 10) * 1000) / 1000;
+    const z = (row.f0 as number) + 0.5 * (row.f1 as number) - 0.3 * (row.f2 as number) + r() * 4;
+    row.label = z > 3 ? 'high' : z < -3 ? 'low' : 'mid';
+    return row;
+  });
 }
 
-const model = trainedModel();
-const server = spawn(process.execPath, [cli, 'serve', '--model', model, '--project', join(tmp, 'project'), '--port', '0', '--batch-rows', String(BATCH_ROWS), '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+function trainedModel(): { model: string; row: Record<string, unknown> } {
+  const table = syntheticTable(2000);
+  const { label: _, ...row } = table[0];
+  if (process.env.MODEL) return { model: process.env.MODEL, row };
+  const data = join(tmp, 'thirteen.json');
+  writeFileSync(data, JSON.stringify(table));
+  const r = spawnSync(process.execPath, [cli, 'fit', '--data', data, '--target', 'label', '--epochs', '3', '--project', join(tmp, 'project'), '--json'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`fit failed: ${r.stderr}`);
+  return { model: JSON.parse(r.stdout).model, row };
+}
+
+async function start(args: string[]): Promise<{ proc: ChildProcess; url: string }> {
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(createInterface({ input: proc.stdout! }), 'line')) as [string];
+  return { proc, url: (JSON.parse(line) as { url: string }).url };
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  proc.kill('SIGTERM');
+  await once(proc, 'exit');
+}
+
+const { model, row } = trainedModel();
+const body = JSON.stringify({ rows: [row] });
+const targets: Array<{ name: string; args: string[] }> = [
+  { name: 'bare-fastify', args: [join(here, 'bare_route.js')] },
+  ...ENGINES.map((e) => ({ name: `sixstep-${e}`, args: [cli, 'serve', '--model', model, '--project', join(tmp, 'project'), '--port', '0', '--engine', e, '--json'] })),
+];
+const servers = new Map<string, { proc: ChildProcess; url: string }>();
 try {
-  const [line] = (await once(createInterface({ input: server.stdout! }), 'line')) as [string];
-  const { url } = JSON.parse(line) as { url: string };
-  const row = (JSON.parse(readFileSync(join(root, 'data', 'penguins.json'), 'utf8')) as Array<Record<string, unknown>>)[0];
-  const body = JSON.stringify({ rows: [row] });
-  const r = await autocannon({ url: `${url}/predict`, connections: CONNECTIONS, duration: DURATION, method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  console.log(
-    JSON.stringify({
-      bench: 'serve_predict_single_row',
-      connections: CONNECTIONS,
-      batch_rows: BATCH_ROWS,
-      duration_s: DURATION,
-      requests_per_s: Math.round(r.requests.average),
-      requests: r.requests.total,
-      latency_ms: { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max },
-      errors: r.errors,
-      timeouts: r.timeouts,
-      non2xx: r.non2xx,
-    }),
-  );
+  for (const t of targets) servers.set(t.name, await start(t.args));
+  const p99 = new Map<string, number>();
+  for (const load of LOADS) {
+    for (const t of targets) {
+      const { url } = servers.get(t.name)!;
+      const shot = { url: `${url}/predict`, connections: CONNECTIONS, method: 'POST', headers: { 'content-type': 'application/json' }, body };
+      await autocannon({ ...shot, duration: 2, overallRate: load }); // warm-up, not reported
+      const r = await autocannon({ ...shot, duration: DURATION, overallRate: load });
+      p99.set(`${t.name}@${load}`, r.latency.p99);
+      console.log(
+        JSON.stringify({
+          bench: 'serve',
+          target: t.name,
+          offered_rps: load,
+          connections: CONNECTIONS,
+          duration_s: DURATION,
+          requests_per_s: Math.round(r.requests.average),
+          requests: r.requests.total,
+          latency_ms: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
+          errors: r.errors,
+          timeouts: r.timeouts,
+          non2xx: r.non2xx,
+        }),
+      );
+    }
+    const floor = p99.get(`bare-fastify@${load}`)!;
+    for (const e of ENGINES) {
+      const v = p99.get(`sixstep-${e}@${load}`)!;
+      console.log(JSON.stringify({ bench: 'serve_vs_floor', engine: e, offered_rps: load, p99_ms: v, floor_p99_ms: floor, p99_ratio: Math.round((v / Math.max(floor, 1e-9)) * 100) / 100 }));
+    }
+  }
 } finally {
-  server.kill('SIGTERM');
-  await once(server, 'exit');
+  for (const s of servers.values()) await stop(s.proc);
   rmSync(tmp, { recursive: true, force: true });
 }

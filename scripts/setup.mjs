@@ -35,7 +35,9 @@ const lock = join(root, 'package-lock.json');
 const installed = join(root, 'node_modules', '.package-lock.json');
 if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
   log('installing npm packages from package-lock.json');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  // onnxruntime-node's postinstall would fetch GPU binaries from outside the registry; its bundled CPU
+  // binary is all sixstep uses (.npmrc says the same for a plain `npm ci`).
+  run('npm', ['ci', '--no-audit', '--no-fund'], { env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
 }
 
 // 2. The addon (finds libtorch, installs libtorch-dev when allowed; no-op when up to date).

@@ -5,7 +5,13 @@
 // (trimmed category keys, missing tokens, ISO dates and their calendar parts)
 // and tokenizing text. For all-numeric tables the sidecar is optional: the
 // graph takes the raw values in manifest feature order, NaN for a missing one.
-import { datePart, isMissing, toBoolean, toDate, toKey, toNumber, Tokenizer, MISSING, type Cell, type DatePart, type PreprocessorJSON, type Row, type TokenizerJSON } from '../data/index.js';
+// Imports name the leaf modules (no libtorch behind them), so this file also runs in a browser (examples/onnx-web).
+import { isMissing, toBoolean, toDate, toKey, toNumber } from '../data/values.js';
+import { datePart, type DatePart } from '../data/datetime.js';
+import { Tokenizer, type TokenizerJSON } from '../data/text.js';
+import { MISSING } from '../data/vocabulary.js';
+import type { Cell, Row } from '../data/table.js';
+import type { PreprocessorJSON } from '../data/preprocessor.js';
 
 /** One column of the `features` input (float32 [batch, width]). */
 export type InputColumn =

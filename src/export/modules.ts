@@ -111,11 +111,10 @@ function emitTabular(g: GraphBuilder, m: TabularNet, x: string): string {
 // PyTorch stores LSTM gates as (input, forget, cell, output); ONNX as (input, output, forget, cell).
 const GATES = [0, 3, 1, 2];
 
-function gates(w: Float32Array, H: number): Float32Array {
+function gates(w: Float32Array): Float32Array {
   const per = w.length / 4;
   const out = new Float32Array(w.length);
   GATES.forEach((src, dst) => out.set(w.subarray(src * per, (src + 1) * per), dst * per));
-  void H;
   return out;
 }
 
@@ -134,12 +133,12 @@ function emitLSTM(g: GraphBuilder, m: LSTM, x: string): string {
       const sfx = `_l${layer}${d === 1 ? '_reverse' : ''}`;
       const wih = p.get(`weight_ih${sfx}`)!;
       inSize = wih.shape[1];
-      W.push(gates(data(wih), H));
-      R.push(gates(data(p.get(`weight_hh${sfx}`)!), H));
+      W.push(gates(data(wih)));
+      R.push(gates(data(p.get(`weight_hh${sfx}`)!)));
       const bias = new Float32Array(8 * H);
       if (m.o.bias) {
-        bias.set(gates(data(p.get(`bias_ih${sfx}`)!), H), 0);
-        bias.set(gates(data(p.get(`bias_hh${sfx}`)!), H), 4 * H);
+        bias.set(gates(data(p.get(`bias_ih${sfx}`)!)), 0);
+        bias.set(gates(data(p.get(`bias_hh${sfx}`)!)), 4 * H);
       }
       B.push(bias);
     }

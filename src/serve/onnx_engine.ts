@@ -1,15 +1,16 @@
 // Inference off the event loop: the Predictor's own preprocessing (checked
-// rows → the encoded matrix, exactly as predictChecked encodes them) stays on
-// the main thread, the network runs in ONNX Runtime on a worker thread, and
+// rows → the encoded matrix, exactly as predictChecked encodes them; its last
+// step, standardization, inside the graph) stays on the main thread, the network runs in ONNX Runtime on a worker thread, and
 // the Predictor turns its outputs into predictions as before. While a run is
 // in flight, arriving requests queue and go together in the next run:
 // micro-batching happens only under load, where it pays; a lone request never
 // waits for a timer.
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
-import { tableFromRows } from '../data/index.js';
+import { Preprocessor, tableFromRows } from '../data/index.js';
 import { exportNetworkFromDir } from '../export/index.js';
 import type { Predictor, Prediction, CheckedRows } from './predictor.js';
+import { InputError } from './errors.js';
 
 export interface OnnxEngineOptions {
   /** ONNX Runtime intra-op threads; default 1 (latency for small models, the other core left to Node). */
@@ -59,6 +60,8 @@ export class OnnxEngine {
     private readonly worker: Worker,
     private readonly textColumn: string | undefined,
     private readonly maxRows: number,
+    /** The Predictor's preprocessing less the final standardization, which the graph does in the same float32 arithmetic. */
+    private readonly encoder: Preprocessor,
   ) {
     worker.on('message', (m: Reply) => this.finish(m));
     worker.on('error', (e) => this.failAll(e));
@@ -66,7 +69,7 @@ export class OnnxEngine {
 
   /** Exports the predictor's network (from its verified directory) and starts the inference thread. */
   static async start(predictor: Predictor, o: OnnxEngineOptions = {}): Promise<OnnxEngine> {
-    const { onnx, modelKey } = exportNetworkFromDir(predictor.dir);
+    const { onnx, modelKey } = exportNetworkFromDir(predictor.dir, { standardize: true });
     if (modelKey !== predictor.modelKey) throw new Error(`${predictor.dir}: the model directory changed after it was loaded`);
     const pre = predictor.manifest.preprocessing;
     const textColumn = pre.kind === 'sequence' ? pre.textColumn : undefined;
@@ -74,7 +77,8 @@ export class OnnxEngine {
     const worker = new Worker(new URL('./onnx_worker.js', import.meta.url), { workerData: { onnx, threads, input: textColumn ? 'ids' : 'x' } });
     const [first] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([e]) => Promise.reject(e))])) as [{ ready?: boolean }];
     if (!first?.ready) throw new Error('the ONNX Runtime worker did not start');
-    return new OnnxEngine(predictor, worker, textColumn, Math.max(1, o.maxRows ?? 1024));
+    const encoder = Preprocessor.fromJSON({ ...predictor.preprocessor.toJSON(), normalizer: null });
+    return new OnnxEngine(predictor, worker, textColumn, Math.max(1, o.maxRows ?? 1024), encoder);
   }
 
   /** Predictions for checked rows, in order; the same encoding and output rules as Predictor.predictChecked. */
@@ -119,7 +123,7 @@ export class OnnxEngine {
     if (slices.length === 0) return;
     try {
       const rows = (slices.length === 1 && slices[0].start === 0 && slices[0].end === slices[0].w.rows.length ? slices[0].w.rows : slices.flatMap((x) => x.w.rows.slice(x.start, x.end))) as CheckedRows;
-      const enc = this.predictor.preprocessor.transform(tableFromRows(rows, '<request>'));
+      const enc = this.encoder.transform(tableFromRows(rows, '<request>'));
       const id = this.nextId++;
       this.inFlight = { id, slices };
       if (this.textColumn) {
@@ -160,7 +164,13 @@ export class OnnxEngine {
       const values = Float64Array.from(m.y);
       let at = 0;
       for (const { w, start, end } of run.slices) {
-        for (let i = start; i < end; i++, at++) w.out[i] = this.predictor.describe(values.subarray(at * width, (at + 1) * width));
+        for (let i = start; i < end; i++, at++) {
+          const v = values.subarray(at * width, (at + 1) * width);
+          // Never a null prediction, as on the libtorch path: a non-finite output refuses the request.
+          const bad = v.findIndex((x) => !Number.isFinite(x));
+          if (bad >= 0 && !w.failed) this.fail([w], new InputError('rows', i, 'type', `row ${i}: the model's output is not finite (${v[bad]}); the inputs are outside what the model can compute with`));
+          if (!w.failed) w.out[i] = this.predictor.describe(v);
+        }
         w.done += end - start;
         if (w.done === w.rows.length && !w.failed) {
           this.queue.splice(this.queue.indexOf(w), 1);

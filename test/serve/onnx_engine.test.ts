@@ -9,7 +9,13 @@ import { dirname } from 'node:path';
 import { rmSync } from 'node:fs';
 import { OnnxEngine, Predictor, createServer, listen, type CheckedRows, type Prediction, type Served } from '../../src/serve/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { liveTensors } from '../../src/tensor/index.js';
+import { liveTensors, manualSeed } from '../../src/tensor/index.js';
+import { SequenceNet } from '../../src/models/index.js';
+import { inferSchema, Preprocessor, tableFromRows, type Row } from '../../src/data/index.js';
+import { saveModelDir } from '../../src/artifact/index.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CARS, PENGUINS, completeRows, maxDiff, readRows, trainModel } from './helpers.js';
 
 let penguins: { project: string; model: string };
@@ -123,5 +129,37 @@ test('/health answers while a 10 000-row batch is being predicted', async (t) =>
     await engine.close();
     store.close();
     predictor.dispose();
+  }
+});
+
+test('a text model: token ids go to the worker as int64, predictions as on the libtorch path', async () => {
+  const words = ['good', 'bad', 'fine', 'awful', 'plot', 'the', 'was'];
+  const rows: Row[] = Array.from({ length: 30 }, (_, i) => {
+    const text = Array.from({ length: 1 + (i % 6) }, (_, j) => words[(i * 3 + j * 5) % words.length]).join(' ');
+    return { review: text, mood: /good|fine/.test(text) ? 'pos' : /bad|awful/.test(text) ? 'neg' : 'neutral' };
+  });
+  const table = tableFromRows(rows, 'reviews.json');
+  const schema = inferSchema(table, { target: 'mood', overrides: { review: 'text' } });
+  const pre = Preprocessor.fit(table, schema, { text: { maxLength: 6 } });
+  const f = pre.features.find((x) => x.kind === 'text')!;
+  const options = { vocabulary: f.kind === 'text' ? f.tokenizer.vocabulary.tokens.length : 0, embeddingDim: 4, hidden: 3, outputs: pre.classes!.length };
+  manualSeed(9);
+  const net = new SequenceNet(options);
+  net.eval();
+  const scratch = mkdtempSync(join(tmpdir(), 'sixstep-engine-text-'));
+  const dir = saveModelDir(join(scratch, 'model'), net, { architecture: { family: 'sequence', options }, preprocessing: { kind: 'sequence', schema, preprocessor: pre.toJSON(), textColumn: 'review' }, task: 'multiclass', classes: pre.classes, costFunction: 'test', metrics: {}, dataFingerprint: null });
+  net.dispose();
+  const predictor = Predictor.load(dir);
+  const engine = await OnnxEngine.start(predictor);
+  try {
+    const checked = predictor.check([...rows.map(({ mood: _, ...r }) => r), { review: null }, { review: 'never seen words' }]);
+    const local = predictor.predictChecked(checked);
+    const remote = await engine.predict(checked);
+    assert.deepEqual(remote.map((p) => p.label), local.map((p) => p.label));
+    assert.ok(maxDiff(probs(remote), probs(local)) <= 1e-5);
+  } finally {
+    await engine.close();
+    predictor.dispose();
+    rmSync(scratch, { recursive: true, force: true });
   }
 });

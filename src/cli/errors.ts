@@ -2,6 +2,7 @@
 import { DataError } from '../data/index.js';
 import { TorchError, NativeBuildError } from '../tensor/index.js';
 import { ModelDirError } from '../artifact/index.js';
+import { WeightsError } from '../models/index.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, data: 3, model: 4, noSignal: 5, interrupted: 130 } as const;
 
@@ -14,6 +15,10 @@ export function report(e: unknown): number {
   const err = e as Error;
   if (e instanceof UsageError) {
     process.stderr.write(`error: ${err.message}\n(run with --help for usage)\n`);
+    return EXIT.usage;
+  }
+  if (e instanceof WeightsError) {
+    process.stderr.write(`error: ${err.message}\nPass --arch for the architecture the weights were saved from (torchvision names), or another file.\n`);
     return EXIT.usage;
   }
   if (e instanceof DataError) {

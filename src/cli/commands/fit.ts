@@ -18,9 +18,11 @@ import { addParallelOptions, asRanks, rankStatsLine, type ParallelOptions } from
 import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
 import { StoreSink } from '../store_sink.js';
-import { EXIT } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
+import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } from '../pretrained.js';
+import { fineTuneTrainingSet } from '../../steps/fine_tune.js';
 
-interface FitOptions extends DataOptions, ParallelOptions {
+interface FitOptions extends DataOptions, ParallelOptions, PretrainedCliOptions {
   resume?: boolean;
   epochs: string;
   batchSize?: string;
@@ -75,7 +77,7 @@ async function followFit(o: FitOptions, group: ProcessGroup): Promise<void> {
 }
 
 export function fitCommand(program: Command): void {
-  addParallelOptions(addDataOptions(program.command('fit')))
+  addPretrainedOptions(addParallelOptions(addDataOptions(program.command('fit'))))
     .option('--resume', 'continue the newest unfinished fit of this data from its last checkpoint')
     .description('step 3: fit the training set (lr finder, SGD→Adam rule, cosine warm restarts) and save the model')
     .option('--epochs <n>', 'epochs to train', '10')
@@ -91,13 +93,18 @@ Examples:
   sixstep fit --data cars.json --target Miles_per_Gallon --optimizer adam --lr 3e-3 --json
   sixstep fit --data data/penguins.json --target species --nproc 2          (data-parallel, 2 ranks)
   sixstep fit … --nnodes 2 --node-rank 0 --master 10.0.0.1:29500 --nproc 4   (on each machine, its own --node-rank)
+  sixstep fit --data photos/ --pretrained resnet18.safetensors --epochs 3   (fine-tune torchvision weights)
 Exit codes: 0 trained, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (what finished is kept).`)
-    .action((o: FitOptions) => asRanks(o, leadFit, followFit));
+    .action((o: FitOptions) => {
+      if (pretrainedChoice(o) && (Number(o.nproc ?? 1) > 1 || Number(o.nnodes ?? 1) > 1)) throw new UsageError('--pretrained fine-tunes in one process: drop --nproc/--nnodes');
+      return asRanks(o, leadFit, followFit);
+    });
 }
 
 /** One process, or rank 0 of several: trains, and writes the run, checkpoints, model and plots. */
 async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void> {
   const out = makeOut(Boolean(o.json));
+  const pre = pretrainedChoice(o);
   const p = await plan(o, out, { quiet: Boolean(o.json) });
   const resume = o.resume ? resumable(p.store, p.projectDir, p.prepared.fingerprint) : null;
   if (o.resume && !resume) out.say(out.color.yellow('note: --resume: no unfinished fit of this data left a checkpoint; starting afresh'));
@@ -112,8 +119,15 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
   let status: 'finished' | 'interrupted' | 'failed' = 'failed';
   let lastRanks: import('../../train/index.js').RankStats[] | null = null;
   try {
-    const r = await fitTrainingSet(p.prepared, {
-      ...trainingOptions(o, p),
+    const onDecision = (d: import('../../steps/decisions.js').Decision) => {
+      p.store.addDecision({ runId: run.id, step: d.step, action: d.action, reason: d.reason, numbers: d.numbers as any });
+      out.say(`${out.color.cyan('decision')}: ${d.action} — ${d.reason}`);
+    };
+    const t = trainingOptions(o, p);
+    const r = pre
+      ? await fineTuneTrainingSet(p.prepared, { pretrained: pre.file, arch: pre.arch, input: pre.input, freezeEpochs: pre.freezeEpochs, cost: t.cost, epochs: t.epochs, batchSize: t.batchSize, lr: t.lr, weightDecay: t.weightDecay, seed: t.seed, callbacks: [sink, interrupt, new TrainingProgress(true)], onDecision })
+      : await fitTrainingSet(p.prepared, {
+      ...t,
       checkpoint: checkpointOf(p.projectDir, run.id),
       resume: resume?.file,
       parallel: group
@@ -128,10 +142,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
           }
         : undefined,
       callbacks: [sink, interrupt, new TrainingProgress(true)],
-      onDecision: (d) => {
-        p.store.addDecision({ runId: run.id, step: d.step, action: d.action, reason: d.reason, numbers: d.numbers as any });
-        out.say(`${out.color.cyan('decision')}: ${d.action} — ${d.reason}`);
-      },
+      onDecision,
     });
     try {
       // Data-parallel: Ctrl-C may have reached another rank first; the stop they agreed on counts.
@@ -140,7 +151,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
       const best = r.best ?? last;
       const verdict = best && best.validLoss !== null ? signalVerdict(p.baseline, { trainLoss: best.trainLoss, validLoss: best.validLoss }) : null;
       const modelDir = saveModelDir(join(p.projectDir, 'models', run.id), r.model, {
-        architecture: p.proposal.spec,
+        architecture: 'spec' in r ? r.spec : p.proposal.spec,
         preprocessing: p.prepared.preprocessing,
         task: p.prepared.task,
         classes: p.prepared.classes,

@@ -28,4 +28,5 @@ export { splitTable, splitImages, splitDataset, assignSplits, type Split, type S
 export { DataLoader, type Batch, type LoaderOptions, type LoaderData, type Augmenter } from './loader.js';
 export { ParquetLoader, type ParquetLoaderOptions } from './parquet_loader.js';
 export { ImageAugment, DEFAULT_IMAGE_AUGMENT, type ImageAugmentConfig } from './augment.js';
+export { AUGMENT_NAMES, augmentConfig, parseAugment, flipEvidence, chooseAugment, type AugmentName, type AugmentChoice, type FlipEvidence } from './augment_choice.js';
 export { TabularAugment, DEFAULT_TABULAR_AUGMENT, type TabularAugmentConfig } from './tabular_augment.js';

@@ -9,7 +9,7 @@ import { manualSeed, ArgumentError } from '../tensor/index.js';
 import { Learner, Recorder, ScheduleCallback, lrFind, type Callback, type LrFinderOptions } from '../train/index.js';
 import { layerGroups, freeze, unfreeze, frozenBatchNorm, discriminativeParamGroups, describeGroups } from '../train/transfer.js';
 import { OneCycleLR, spreadLr } from '../optim/index.js';
-import { ResNet, torchvisionResNet, isTorchvisionArch, loadWeights, weightsMismatch, safetensorsShapes, IMAGENET_NORMALIZATION, TORCHVISION_ARCHS, type TorchvisionArch } from '../models/index.js';
+import { ResNet, torchvisionResNet, isTorchvisionArch, loadWeights, WeightsError, weightsMismatch, safetensorsShapes, IMAGENET_NORMALIZATION, TORCHVISION_ARCHS, type TorchvisionArch } from '../models/index.js';
 import type { ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
 import { makeOptimizer, metricsFor } from './fit.js';
@@ -88,7 +88,7 @@ export async function fineTuneTrainingSet(p: Prepared, o: FineTuneTrainingSetOpt
     o.onDecision?.(d);
   };
   const arch = o.arch ?? archOfWeights(o.pretrained);
-  if (!arch) throw new ArgumentError(`${o.pretrained}: fits none of ${Object.keys(TORCHVISION_ARCHS).join(', ')} (name --arch to see which tensors differ)`);
+  if (!arch) throw new WeightsError(o.pretrained, null, `fits none of ${Object.keys(TORCHVISION_ARCHS).join(', ')} (name --arch to see which tensors differ)`);
   if (!isTorchvisionArch(arch)) throw new ArgumentError(`unknown --arch '${arch}'`);
   const spec = pretrainedSpec(p, arch, o.input);
   manualSeed(o.seed ?? 0);

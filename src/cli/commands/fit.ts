@@ -21,6 +21,8 @@ import { StoreSink } from '../store_sink.js';
 import { EXIT, UsageError } from '../errors.js';
 import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } from '../pretrained.js';
 import { fineTuneTrainingSet } from '../../steps/fine_tune.js';
+import { addAugmentOption, augmentChoice } from '../augment.js';
+import { ImageAugment } from '../../data/index.js';
 
 interface FitOptions extends DataOptions, ParallelOptions, PretrainedCliOptions {
   resume?: boolean;
@@ -31,11 +33,14 @@ interface FitOptions extends DataOptions, ParallelOptions, PretrainedCliOptions 
   schedule: ScheduleKind;
   weightDecay: string;
   clip?: string;
+  augment?: string;
 }
 
 /** Everything that decides the training — identical on every data-parallel rank. */
 function trainingOptions(o: FitOptions, p: StepsPlan): FitTrainingSetOptions {
+  const aug = augmentChoice(o.augment, p.prepared, 'none');
   return {
+    augment: aug && aug.names.length ? new ImageAugment(aug.config) : undefined,
     spec: p.proposal.spec,
     cost: p.cost,
     epochs: Number(o.epochs),
@@ -77,7 +82,7 @@ async function followFit(o: FitOptions, group: ProcessGroup): Promise<void> {
 }
 
 export function fitCommand(program: Command): void {
-  addPretrainedOptions(addParallelOptions(addDataOptions(program.command('fit'))))
+  addAugmentOption(addPretrainedOptions(addParallelOptions(addDataOptions(program.command('fit')))), 'none', 'default none: step 3 fits the training set before any regularization')
     .option('--resume', 'continue the newest unfinished fit of this data from its last checkpoint')
     .description('step 3: fit the training set (lr finder, SGD→Adam rule, cosine warm restarts) and save the model')
     .option('--epochs <n>', 'epochs to train', '10')
@@ -124,8 +129,10 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
       out.say(`${out.color.cyan('decision')}: ${d.action} — ${d.reason}`);
     };
     const t = trainingOptions(o, p);
+    const aug = augmentChoice(o.augment, p.prepared, 'none');
+    if (aug) onDecision({ step: 3, action: `augmentation: ${aug.names.length ? aug.names.join(', ') : 'none'}`, reason: aug.reason, numbers: { names: aug.names, ...(aug.evidence ? { asymmetry: aug.evidence.asymmetry, threshold: aug.evidence.threshold } : {}) } });
     const r = pre
-      ? await fineTuneTrainingSet(p.prepared, { pretrained: pre.file, arch: pre.arch, input: pre.input, freezeEpochs: pre.freezeEpochs, cost: t.cost, epochs: t.epochs, batchSize: t.batchSize, lr: t.lr, weightDecay: t.weightDecay, seed: t.seed, callbacks: [sink, interrupt, new TrainingProgress(true)], onDecision })
+      ? await fineTuneTrainingSet(p.prepared, { pretrained: pre.file, arch: pre.arch, input: pre.input, freezeEpochs: pre.freezeEpochs, augment: t.augment, cost: t.cost, epochs: t.epochs, batchSize: t.batchSize, lr: t.lr, weightDecay: t.weightDecay, seed: t.seed, callbacks: [sink, interrupt, new TrainingProgress(true)], onDecision })
       : await fitTrainingSet(p.prepared, {
       ...t,
       checkpoint: checkpointOf(p.projectDir, run.id),
@@ -158,6 +165,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
         costFunction: p.cost.name,
         metrics: { train: last ? { loss: last.trainLoss } : null, validation: last ? { loss: last.validLoss, ...last.metrics } : null, test: null },
         dataFingerprint: p.prepared.fingerprint,
+        extra: aug ? { augment: { names: aug.names, config: aug.config, reason: aug.reason } } : undefined,
       });
       // What the served model's inputs are compared against: the training rows only.
       if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema);

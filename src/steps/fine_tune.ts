@@ -17,6 +17,7 @@ import type { FitTrainingSetResult } from './fit_training_set.js';
 import type { Prepared } from './prepare.js';
 import type { Decision, DecisionLog } from './decisions.js';
 import type { Augmenter } from '../data/index.js';
+import { onDevice } from './device_source.js';
 
 export interface BackboneInput {
   /** [height, width] the backbone sees; default the data's size, at least 32 (five halvings leave 1×1). */
@@ -48,6 +49,8 @@ export interface FineTuneTrainingSetOptions {
   lrFinder?: LrFinderOptions;
   callbacks?: Callback[];
   onDecision?: DecisionLog;
+  /** Where the model lives and batches go; default 'cpu'. */
+  device?: string;
 }
 
 /** The architecture a weights file fits, ignoring the head; null when none does. */
@@ -94,8 +97,8 @@ export async function fineTuneTrainingSet(p: Prepared, o: FineTuneTrainingSetOpt
   manualSeed(o.seed ?? 0);
   const model = new ResNet((spec as Extract<ModelSpec, { family: 'resnet' }>).options);
   const batchSize = o.batchSize ?? 64;
-  const train = p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment });
-  const validation = p.loader('validation', { batchSize: Math.max(256, batchSize) });
+  const train = onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment }), o.device);
+  const validation = onDevice(p.loader('validation', { batchSize: Math.max(256, batchSize) }), o.device);
   let optimizer: ReturnType<typeof makeOptimizer> | null = null;
   const free = () => {
     train.dispose();
@@ -105,6 +108,8 @@ export async function fineTuneTrainingSet(p: Prepared, o: FineTuneTrainingSetOpt
   };
   try {
     const loaded = loadWeights(model, o.pretrained, { ignore: ['fc.'] });
+    // Moved once, after loading and before the optimizer holds the parameters.
+    if (o.device && o.device !== 'cpu') model.to(o.device);
     const ad = model.input!.o;
     log({
       step: 3,

@@ -12,6 +12,7 @@ import type { Prepared } from './prepare.js';
 import type { Decision, DecisionLog } from './decisions.js';
 import type { Augmenter } from '../data/index.js';
 import { parallelCallbacks, shardOf, type Parallel } from './parallel.js';
+import { onDevice } from './device_source.js';
 
 /** What a checkpoint of step 3 needs beside the learner's state to continue. */
 export interface FitCheckpointInfo {
@@ -58,6 +59,8 @@ export interface FitTrainingSetOptions {
   checkpoint?: string;
   /** Continue from this checkpoint: its optimizer and rate, no finder, the epochs that are left. */
   resume?: string;
+  /** Where the model lives and batches go ('cpu', 'cuda:0'); moved once, before the optimizer exists. Default 'cpu'. */
+  device?: string;
 }
 
 export interface FitTrainingSetResult extends FitResult {
@@ -75,12 +78,13 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
   };
   manualSeed(o.seed ?? 0);
   const model = buildModel(o.spec);
+  if (o.device && o.device !== 'cpu') model.to(o.device);
   const batchSize = o.batchSize ?? (p.kind === 'image' ? 128 : 64);
-  const train = p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction });
-  const validation = p.loader('validation', { batchSize: Math.max(256, batchSize), shard: shardOf(o.parallel, 'dataset') });
+  const train = onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction }), o.device);
+  const validation = onDevice(p.loader('validation', { batchSize: Math.max(256, batchSize), shard: shardOf(o.parallel, 'dataset') }), o.device);
   // Data-parallel ranks train on their slice; the finder (identical on every rank) reads it all.
   const shard = shardOf(o.parallel);
-  const trainShard = shard ? p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction, shard }) : train;
+  const trainShard = shard ? onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction, shard }), o.device) : train;
   const metrics = metricsFor(p.task);
   const recorder = new Recorder();
   const lrFinds: FitTrainingSetResult['lrFinds'] = [];

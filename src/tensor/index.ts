@@ -10,3 +10,4 @@ export { manualSeed, setNumThreads, getNumThreads, getRngState, setRngState, cud
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors } from './safetensors.js';
 export type { DType, TypedArray } from './dtype.js';
 export * from './errors.js';
+export { resolveDevice, probeDevices, DeviceError, type DeviceProbe } from './device.js';

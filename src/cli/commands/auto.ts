@@ -15,6 +15,7 @@ import { TrainingProgress } from '../progress.js';
 import { EXIT, UsageError } from '../errors.js';
 import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } from '../pretrained.js';
 import { addAugmentOption, augmentChoice } from '../augment.js';
+import { addDeviceOption, cpuOnly } from '../device.js';
 
 interface AutoOptions extends DataOptions, ParallelOptions, PretrainedCliOptions {
   budget: string;
@@ -55,7 +56,7 @@ async function followAuto(o: AutoOptions, group: ProcessGroup): Promise<void> {
 }
 
 export function autoCommand(program: Command): void {
-  addAugmentOption(addPretrainedOptions(addParallelOptions(addDataOptions(program.command('auto')))), 'auto', 'used when step 4 finds the model overfitting')
+  addDeviceOption(addAugmentOption(addPretrainedOptions(addParallelOptions(addDataOptions(program.command('auto')))), 'auto', 'used when step 4 finds the model overfitting'))
     .description('the autopilot: steps 1 → 5 within a time budget; saves the best model and an HTML report')
     .option('--budget <minutes>', 'time budget for steps 3–5', '10')
     .option('--resume', 'continue the last interrupted auto run on this data')
@@ -69,6 +70,7 @@ Examples:
   sixstep auto --data photos/ --pretrained resnet18.safetensors --budget 5   (fine-tune torchvision weights)
 Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (resume with --resume).`)
     .action((o: AutoOptions) => {
+      cpuOnly(o as { device?: string }, 'sixstep auto');
       if (pretrainedChoice(o) && (Number(o.nproc ?? 1) > 1 || Number(o.nnodes ?? 1) > 1)) throw new UsageError('--pretrained fine-tunes in one process: drop --nproc/--nnodes');
       return asRanks(o, leadAuto, followAuto);
     });

@@ -22,6 +22,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } from '../pretrained.js';
 import { fineTuneTrainingSet } from '../../steps/fine_tune.js';
 import { addAugmentOption, augmentChoice } from '../augment.js';
+import { addDeviceOption, deviceOf } from '../device.js';
 import { ImageAugment } from '../../data/index.js';
 
 interface FitOptions extends DataOptions, ParallelOptions, PretrainedCliOptions {
@@ -34,6 +35,7 @@ interface FitOptions extends DataOptions, ParallelOptions, PretrainedCliOptions 
   weightDecay: string;
   clip?: string;
   augment?: string;
+  device?: string;
 }
 
 /** Everything that decides the training — identical on every data-parallel rank. */
@@ -51,6 +53,8 @@ function trainingOptions(o: FitOptions, p: StepsPlan): FitTrainingSetOptions {
     weightDecay: Number(o.weightDecay),
     gradClip: o.clip ? Number(o.clip) : undefined,
     seed: Number(o.seed),
+    // Data-parallel ranks compute on CPUs (Gloo): auto means the CPU there.
+    device: Number(o.nproc ?? 1) > 1 || Number(o.nnodes ?? 1) > 1 ? 'cpu' : deviceOf(o),
   };
 }
 
@@ -82,7 +86,7 @@ async function followFit(o: FitOptions, group: ProcessGroup): Promise<void> {
 }
 
 export function fitCommand(program: Command): void {
-  addAugmentOption(addPretrainedOptions(addParallelOptions(addDataOptions(program.command('fit')))), 'none', 'default none: step 3 fits the training set before any regularization')
+  addDeviceOption(addAugmentOption(addPretrainedOptions(addParallelOptions(addDataOptions(program.command('fit')))), 'none', 'default none: step 3 fits the training set before any regularization'))
     .option('--resume', 'continue the newest unfinished fit of this data from its last checkpoint')
     .description('step 3: fit the training set (lr finder, SGD→Adam rule, cosine warm restarts) and save the model')
     .option('--epochs <n>', 'epochs to train', '10')
@@ -101,7 +105,9 @@ Examples:
   sixstep fit --data photos/ --pretrained resnet18.safetensors --epochs 3   (fine-tune torchvision weights)
 Exit codes: 0 trained, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (what finished is kept).`)
     .action((o: FitOptions) => {
-      if (pretrainedChoice(o) && (Number(o.nproc ?? 1) > 1 || Number(o.nnodes ?? 1) > 1)) throw new UsageError('--pretrained fine-tunes in one process: drop --nproc/--nnodes');
+      const parallel = Number(o.nproc ?? 1) > 1 || Number(o.nnodes ?? 1) > 1;
+      if (pretrainedChoice(o) && parallel) throw new UsageError('--pretrained fine-tunes in one process: drop --nproc/--nnodes');
+      if (parallel && (o.device ?? 'auto') !== 'auto' && deviceOf(o) !== 'cpu') throw new UsageError(`--device ${o.device}: data-parallel training runs on CPUs (Gloo); drop --nproc/--nnodes or use --device cpu`);
       return asRanks(o, leadFit, followFit);
     });
 }
@@ -132,7 +138,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
     const aug = augmentChoice(o.augment, p.prepared, 'none');
     if (aug) onDecision({ step: 3, action: `augmentation: ${aug.names.length ? aug.names.join(', ') : 'none'}`, reason: aug.reason, numbers: { names: aug.names, ...(aug.evidence ? { asymmetry: aug.evidence.asymmetry, threshold: aug.evidence.threshold } : {}) } });
     const r = pre
-      ? await fineTuneTrainingSet(p.prepared, { pretrained: pre.file, arch: pre.arch, input: pre.input, freezeEpochs: pre.freezeEpochs, augment: t.augment, cost: t.cost, epochs: t.epochs, batchSize: t.batchSize, lr: t.lr, weightDecay: t.weightDecay, seed: t.seed, callbacks: [sink, interrupt, new TrainingProgress(true)], onDecision })
+      ? await fineTuneTrainingSet(p.prepared, { pretrained: pre.file, arch: pre.arch, input: pre.input, freezeEpochs: pre.freezeEpochs, augment: t.augment, cost: t.cost, epochs: t.epochs, batchSize: t.batchSize, lr: t.lr, weightDecay: t.weightDecay, seed: t.seed, device: t.device, callbacks: [sink, interrupt, new TrainingProgress(true)], onDecision })
       : await fitTrainingSet(p.prepared, {
       ...t,
       checkpoint: checkpointOf(p.projectDir, run.id),
@@ -157,6 +163,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
       const last = r.history.at(-1);
       const best = r.best ?? last;
       const verdict = best && best.validLoss !== null ? signalVerdict(p.baseline, { trainLoss: best.trainLoss, validLoss: best.validLoss }) : null;
+      if (t.device && t.device !== 'cpu') r.model.to('cpu'); // the weights file is written from host memory
       const modelDir = saveModelDir(join(p.projectDir, 'models', run.id), r.model, {
         architecture: 'spec' in r ? r.spec : p.proposal.spec,
         preprocessing: p.prepared.preprocessing,

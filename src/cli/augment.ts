@@ -21,5 +21,7 @@ export function augmentChoice(spec: string | undefined, p: Prepared, fallback: '
     if (spec !== undefined && spec !== fallback && parsed !== 'auto' && parsed.length) throw new UsageError(`--augment ${spec}: image transforms, but this data is a ${p.kind === 'image' ? 'set of images without its training split' : 'table'}`);
     return null;
   }
-  return chooseAugment(parsed, p.trainImages);
+  const choice = chooseAugment(parsed, p.trainImages);
+  if (spec === undefined && fallback === 'none') choice.reason = 'none by default: step 3 fits the training set before any regularization (--augment chooses transforms)';
+  return choice;
 }

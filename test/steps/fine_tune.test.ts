@@ -150,6 +150,9 @@ describe('fine-tuning a pretrained backbone', () => {
     const bad = runCli(['fit', '--data', join(dir, 'blue'), '--pretrained', weights, '--arch', 'vgg16', '--project', project]);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--arch "vgg16": expected one of resnet18, resnet34, resnet50/);
+    const table = runCli(['fit', '--data', 'data/penguins.json', '--target', 'Species', '--pretrained', weights, '--project', project]);
+    assert.equal(table.status, 2);
+    assert.match(table.stderr, /fine-tunes image models, and data\/penguins\.json is a table/);
     const stray = runCli(['fit', '--data', join(dir, 'blue'), '--arch', 'resnet18', '--project', project]);
     assert.equal(stray.status, 2);
     assert.match(stray.stderr, /--arch applies only with --pretrained/);

@@ -81,6 +81,10 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
   const out = makeOut(Boolean(o.json));
   const pre = pretrainedChoice(o);
   const p = await plan(o, out, { quiet: Boolean(o.json) });
+  if (pre && p.prepared.kind !== 'image') {
+    p.store.close();
+    throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is ${p.prepared.kind === 'tabular' ? 'a table' : 'text'}`);
+  }
   const previous = o.resume ? p.store.listRuns({ kind: 'auto' }).find((r) => r.status !== 'finished' && (r.config as any)?.fingerprint === p.prepared.fingerprint) : undefined;
   if (o.resume && !previous) out.say(out.color.yellow('nothing to resume for this data: starting a new run'));
   const run = previous ?? p.store.createRun({ kind: 'auto', config: { data: o.data, target: o.target ?? null, test: o.test ?? null, budget: Number(o.budget), seed: Number(o.seed), fingerprint: p.prepared.fingerprint, pretrained: pre ? { file: pre.file, arch: pre.arch ?? null } : null } });

@@ -117,6 +117,10 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
   const out = makeOut(Boolean(o.json));
   const pre = pretrainedChoice(o);
   const p = await plan(o, out, { quiet: Boolean(o.json) });
+  if (pre && p.prepared.kind !== 'image') {
+    p.store.close();
+    throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is ${p.prepared.kind === 'tabular' ? 'a table' : 'text'}`);
+  }
   const resume = o.resume ? resumable(p.store, p.projectDir, p.prepared.fingerprint) : null;
   if (o.resume && !resume) out.say(out.color.yellow('note: --resume: no unfinished fit of this data left a checkpoint; starting afresh'));
   const { nproc: _n, nnodes: _nn, nodeRank: _r, master: _m, distTimeout: _t, ...config } = o;

@@ -2,6 +2,7 @@
 import { DataError, SplitManifestError, UnknownColumnError, MissingColumnError } from '../data/index.js';
 import { TorchError, NativeBuildError } from '../tensor/index.js';
 import { ModelDirError } from '../artifact/index.js';
+import { WeightsError } from '../models/index.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, data: 3, model: 4, noSignal: 5, interrupted: 130 } as const;
 
@@ -24,6 +25,10 @@ export function report(e: unknown): number {
   if (e instanceof SplitManifestError) {
     process.stderr.write(`error: ${err.message}\n`);
     return e.usage ? EXIT.usage : EXIT.data;
+  }
+  if (e instanceof WeightsError) {
+    process.stderr.write(`error: ${err.message}\nPass --arch for the architecture the weights were saved from (torchvision names), or another file.\n`);
+    return EXIT.usage;
   }
   if (e instanceof DataError) {
     process.stderr.write(`error: ${err.message}\nFix the data (or pass --lenient to skip bad rows and have them reported), then run the command again.\n`);

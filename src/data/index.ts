@@ -29,6 +29,7 @@ export { splitTable, splitImages, splitDataset, assignSplits, type Split, type S
 export { DataLoader, type Batch, type LoaderOptions, type LoaderData, type Augmenter } from './loader.js';
 export { ParquetLoader, type ParquetLoaderOptions } from './parquet_loader.js';
 export { ImageAugment, DEFAULT_IMAGE_AUGMENT, type ImageAugmentConfig } from './augment.js';
+export { AUGMENT_NAMES, augmentConfig, parseAugment, flipEvidence, chooseAugment, type AugmentName, type AugmentChoice, type FlipEvidence } from './augment_choice.js';
 export { TabularAugment, DEFAULT_TABULAR_AUGMENT, type TabularAugmentConfig } from './tabular_augment.js';
 export { prepare, type Prepared, type PrepareOptions, type Preprocessing, type DataShape, type FeatureBlock } from './prepare.js';
 export { asSource, type LoaderSource } from './loader_source.js';

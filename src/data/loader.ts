@@ -136,7 +136,9 @@ export class DataLoader implements Iterable<Batch> {
     let order = this.order(e);
     const whole = this.o.shard?.split === 'dataset' ? this.o.shard : null;
     if (whole) order = order.subarray(Math.floor((whole.rank * this.size) / whole.worldSize), Math.floor(((whole.rank + 1) * this.size) / whole.worldSize));
-    const rng = new Rng(deriveSeed(this.o.seed ?? 0, e, 0xa5a5));
+    // Data-parallel ranks walk the same permutation but must draw different augmentations for their rows.
+    const ranks = this.o.shard && this.o.shard.worldSize > 1 ? [this.o.shard.rank + 1] : [];
+    const rng = new Rng(deriveSeed(this.o.seed ?? 0, e, 0xa5a5, ...ranks));
     const B = this.batchSize;
     const n = order.length;
     const last = this.o.dropLast ? Math.floor(n / B) * B : n;

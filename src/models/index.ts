@@ -5,3 +5,5 @@ export { SequenceNet, type SequenceNetOptions } from './sequence.js';
 export { layerTable, formatLayerTable, type LayerRow } from './summary.js';
 export { TORCHVISION_ARCHS, IMAGENET_NORMALIZATION, torchvisionResNet, isTorchvisionArch, type TorchvisionArch } from './torchvision.js';
 export { loadWeights, weightsMismatch, describeMismatch, WeightsError, type WeightsMismatch, type LoadWeightsOptions, type LoadWeightsReport } from './pretrained.js';
+export { InputAdapter, type InputAdapterOptions } from './input_adapter.js';
+export { safetensorsShapes } from './weights_header.js';

@@ -4,6 +4,7 @@
 import { Tensor, tidy } from '../tensor/index.js';
 import { Module, Conv2d, BatchNorm2d, BasicBlock, Bottleneck, Linear, Dropout, MaxPool2d, init } from '../nn/index.js';
 import * as F from '../nn/functional.js';
+import { InputAdapter, type InputAdapterOptions } from './input_adapter.js';
 
 export interface ResNetOptions {
   inChannels: number;
@@ -18,6 +19,8 @@ export interface ResNetOptions {
   dropout?: number;
   /** 'basic' (two 3×3, ResNet-18/34) or 'bottleneck' (1×1–3×3–1×1 at 4× width, ResNet-50); default 'basic'. */
   block?: 'basic' | 'bottleneck';
+  /** Adapt the prepared data to a pretrained backbone (channels, size, its normalization) before the stem; default none. */
+  input?: InputAdapterOptions | null;
 }
 
 export class ResNet extends Module {
@@ -28,14 +31,16 @@ export class ResNet extends Module {
   readonly pool: MaxPool2d | null;
   readonly drop: Dropout | null;
   readonly fc: Linear;
+  readonly input: InputAdapter | null;
 
   constructor(o: ResNetOptions) {
     super();
     const four = o.blocks.length >= 4;
     const widths = o.widths ?? o.blocks.map((_, i) => (four ? 64 : 16) * 2 ** i);
-    this.o = { inChannels: o.inChannels, classes: o.classes, blocks: o.blocks, widths, stem: o.stem ?? (four ? 'imagenet' : 'small'), dropout: o.dropout ?? 0, block: o.block ?? 'basic' };
+    this.o = { inChannels: o.inChannels, classes: o.classes, blocks: o.blocks, widths, stem: o.stem ?? (four ? 'imagenet' : 'small'), dropout: o.dropout ?? 0, block: o.block ?? 'basic', input: o.input ?? null };
     const expansion = this.o.block === 'bottleneck' ? Bottleneck.expansion : 1;
     const big = this.o.stem === 'imagenet';
+    this.input = o.input ? this.registerModule('input', new InputAdapter(o.input)) : null;
     this.stem = this.registerModule('conv1', new Conv2d({ inChannels: o.inChannels, outChannels: widths[0], kernelSize: big ? 7 : 3, stride: big ? 2 : 1, padding: big ? 3 : 1, bias: false }));
     this.stemBn = this.registerModule('bn1', new BatchNorm2d({ numFeatures: widths[0] }));
     this.pool = big ? this.registerModule('maxpool', new MaxPool2d({ kernelSize: 3, stride: 2, padding: 1 })) : null;
@@ -59,7 +64,7 @@ export class ResNet extends Module {
   /** Everything before the classifier: pooled features [B, C]. */
   features(x: Tensor): Tensor {
     return tidy(() => {
-      let h = this.stemBn.forward(this.stem.forward(x)).relu();
+      let h = this.stemBn.forward(this.stem.forward(this.input ? this.input.forward(x) : x)).relu();
       if (this.pool) h = this.pool.forward(h);
       for (const stage of this.stages) for (const block of stage) h = block.forward(h);
       return F.adaptiveAvgPool2d(h, 1).flatten(1);

@@ -124,7 +124,8 @@ export function createImageServer(o: ImageServerOptions): ImageServed {
       model: predictor.modelKey,
       task: predictor.task,
       classes: predictor.classes,
-      input: { kind: 'image', shape: predictor.shape, normalization: { mean: predictor.normalizer.mean, std: predictor.normalizer.std }, ...(m.extra?.input ? { adaptation: m.extra.input } : {}) },
+      // The data normalization, then (pretrained backbones) the adaptation inside the model.
+      input: { kind: 'image', shape: predictor.shape, normalization: { mean: predictor.normalizer.mean, std: predictor.normalizer.std }, adapter: (m.architecture as { options?: { input?: unknown } }).options?.input ?? null },
       costFunction: m.costFunction,
       metrics: m.metrics,
       realWorldMetric: 'accuracy',

@@ -6,12 +6,14 @@
 // State is saved after every phase, so an interrupted run resumes.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ImageAugment } from '../data/index.js';
+import { ImageAugment, type ImageAugmentConfig } from '../data/index.js';
 import type { Module } from '../nn/index.js';
 import { Deadline, type Callback, type EpochResult, type LrFinderResult, type StepRecord } from '../train/index.js';
 import type { Store } from '../store/index.js';
 import { saveSafetensors, loadSafetensors, dispose } from '../tensor/index.js';
 import { fitTrainingSet } from './fit_training_set.js';
+import { fineTuneTrainingSet, pretrainedSpec, archOfWeights, type BackboneInput } from './fine_tune.js';
+import type { TorchvisionArch } from '../models/index.js';
 import { fitModel, metricsFor, type OptimizerKind } from './fit.js';
 import { regularizationLadder, type Candidate, type Measured } from './regularize.js';
 import { gapOpen } from './ladder_rules.js';
@@ -48,6 +50,10 @@ export interface AutopilotOptions {
   clock?: () => number;
   /** How the time budget is shared out (defaults: AUTOPILOT_BUDGET). */
   budget?: Partial<AutopilotBudget>;
+  /** Images: step 3 fine-tunes this torchvision-named backbone (steps/fine_tune.ts) instead of training the proposal from scratch. */
+  pretrained?: { file: string; arch?: TorchvisionArch; input?: BackboneInput; freezeEpochs?: number };
+  /** Images: the transforms step 4 may use (data/augment_choice.ts); null: none. Default every transform. */
+  augment?: ImageAugmentConfig | null;
 }
 
 /**
@@ -121,7 +127,10 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
   const shares: AutopilotBudget = { ...AUTOPILOT_BUDGET, ...o.budget };
   const epochCap = shares.epochCap[p.kind];
   const lossFn = trainingLoss(p, plan.cost);
-  const startCandidate: Candidate = { spec: plan.proposal.spec, weightDecay: 0, augment: false, label: 'the initial architecture' };
+  const pre = o.pretrained ? { ...o.pretrained, arch: o.pretrained.arch ?? archOfWeights(o.pretrained.file) ?? undefined } : null;
+  const startCandidate: Candidate = pre?.arch
+    ? { spec: pretrainedSpec(p, pre.arch, pre.input), weightDecay: 0, augment: false, label: `pretrained ${pre.arch}` }
+    : { spec: plan.proposal.spec, weightDecay: 0, augment: false, label: 'the initial architecture' };
   let model: Module | null = null;
   // The best model so far lives in the run folder: phases free their own and reload it.
   const keepModel = (m: Module) => saveSafetensors(weightsFile, m.stateDict());
@@ -138,16 +147,20 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
   if (state.phase === 'step3') {
     o.onPhase?.(3, 'fit the training set');
     // fitTrainingSet keeps the best epoch and runs the NaN guard and gradient watch itself (decisions labelled step 3).
+    const guards = [new Deadline(deadline(pre ? 0.85 : shares.step3Share[p.kind]), clock), ...(o.callbacks ?? [])];
     const r = await tuning(() =>
-      fitTrainingSet(p, {
-        spec: startCandidate.spec,
-        cost: plan.cost,
-        epochs: epochCap,
-        seed,
-        callbacks: [new Deadline(deadline(shares.step3Share[p.kind]), clock), ...(o.callbacks ?? [])],
-        onDecision: log,
-        parallel: o.parallel,
-      }),
+      pre
+        ? // A few epochs: pretrained features need little training, and the one-cycle stages must anneal to their end.
+          fineTuneTrainingSet(p, { pretrained: pre.file, arch: pre.arch, input: pre.input, freezeEpochs: pre.freezeEpochs, cost: plan.cost, epochs: Math.min(epochCap, 4), seed, callbacks: guards, onDecision: log })
+        : fitTrainingSet(p, {
+            spec: startCandidate.spec,
+            cost: plan.cost,
+            epochs: epochCap,
+            seed,
+            callbacks: guards,
+            onDecision: log,
+            parallel: o.parallel,
+          }),
     );
     try {
       if (stopped()) {
@@ -173,6 +186,11 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
       log({ step: 3, action: state.verdict.verdict === 'no-signal' ? 'stop: no signal' : 'training set fitted', reason: state.verdict.message, numbers: { baseline: plan.baseline.loss, trainLoss, validLoss: best.validLoss, improvement: state.verdict.improvement, savedEpoch: best.epoch + 1 } });
       keepModel(r.model);
       state.phase = state.verdict.verdict === 'no-signal' ? 'done' : 'step4';
+      if (pre && state.phase === 'step4') {
+        // The ladder's probes train from scratch, which would throw the pretrained features away.
+        log({ step: 4, action: 'keep the fine-tuned model; no regularization ladder', reason: 'the ladder probes candidates trained from scratch, which would discard the pretrained features; the frozen-then-differential recipe is the regularization here', numbers: { validLoss: best.validLoss, trainLoss: best.trainLoss } });
+        state.phase = 'step5';
+      }
       save();
     } finally {
       r.dispose();
@@ -213,6 +231,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         schedule: p.kind === 'image' ? 'one-cycle' : undefined,
         callbacks: o.callbacks,
         onDecision: log,
+        augment: o.augment,
       }),
     );
     state.ladder = { best: ladder.best, probes: ladder.probes, gapClosed: ladder.gapClosed };
@@ -226,7 +245,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     // Augmentation pays off over long training, which short probes cannot show; with the
     // full model still overfitting, the final training uses it — and is kept only if it
     // beats the step-3 model on validation.
-    if (p.kind === 'image' && !chosen.augment && !state.ladder!.gapClosed && gapOpen(state.final!, plan.baseline.loss)) {
+    if (p.kind === 'image' && o.augment !== null && !chosen.augment && !state.ladder!.gapClosed && gapOpen(state.final!, plan.baseline.loss)) {
       chosen = { ...chosen, augment: true, label: `${chosen.label} with data augmentation` };
       log({ step: 4, action: 'use data augmentation for the final training', reason: `the model still overfits (validation ${state.final!.validLoss.toPrecision(4)} against training ${state.final!.trainLoss.toPrecision(4)}); augmentation works over long training, which short probes cannot show, and the final model is kept only if it beats the step-3 model on validation` });
     }
@@ -260,7 +279,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
           optimizer: s3.optimizer,
           lr: s3.lr,
           weightDecay: chosen.weightDecay,
-          augment: chosen.augment ? new ImageAugment() : undefined,
+          augment: chosen.augment ? new ImageAugment(o.augment ?? {}) : undefined,
           // As many epochs as the time left allows; the schedule's cycles are sized to end with them.
           epochs: finalEpochs,
           seed,

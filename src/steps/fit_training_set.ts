@@ -18,6 +18,7 @@ import { parallelCallbacks, shardOf, type Parallel } from './parallel.js';
 import { trainingLoss } from './scale_free.js';
 import { trainingGuards } from './guards.js';
 import { TrainSubsetProbe } from './measure.js';
+import { onDevice } from '../data/device_source.js';
 
 /** What a checkpoint of step 3 needs beside the learner's state to continue. */
 export interface FitCheckpointInfo {
@@ -66,6 +67,8 @@ export interface FitTrainingSetOptions {
   checkpoint?: string;
   /** Continue from this checkpoint: its optimizer and rate, no finder, the epochs that are left. */
   resume?: string;
+  /** Where the model lives and batches go ('cpu', 'cuda:0'); moved once, before the optimizer exists. Default 'cpu'. */
+  device?: string;
 }
 
 export interface FitTrainingSetResult extends FitResult {
@@ -83,6 +86,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
   };
   manualSeed(o.seed ?? 0);
   const model = buildModel(o.spec);
+  if (o.device && o.device !== 'cpu') model.to(o.device);
   const cost = trainingLoss(p, o.cost);
   const batchSize = o.batchSize ?? (p.kind === 'image' ? 128 : 64);
   const metrics = metricsFor(p.task);
@@ -161,11 +165,11 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
   const result = (lr: number): FitTrainingSetResult => ({ model, learner: learner!, recorder, history, best: bestEpoch(history), metrics, dispose: free, decisions, lrFinds, optimizer: kind, lr });
 
   try {
-    train = p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction });
-    validation = p.loader('validation', { batchSize: Math.max(256, batchSize), shard: shardOf(o.parallel, 'dataset') });
+    train = onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction }), o.device);
+    validation = onDevice(p.loader('validation', { batchSize: Math.max(256, batchSize), shard: shardOf(o.parallel, 'dataset') }), o.device);
     // Data-parallel ranks train on their slice; the finder (identical on every rank) reads it all.
     const shard = shardOf(o.parallel);
-    trainShard = shard ? p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction, shard }) : train;
+    trainShard = shard ? onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction, shard }), o.device) : train;
     optimizer = makeOptimizer(kind, model, o.lr ?? 1e-3, { weightDecay: o.weightDecay });
 
     const resumed = o.resume ? readFitCheckpoint(o.resume) : null;

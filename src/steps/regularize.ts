@@ -9,7 +9,7 @@
 // data help?), and a random architecture search when regularization stops
 // helping.
 import type { Parallel } from './parallel.js';
-import { Rng, ImageAugment, type Augmenter } from '../data/index.js';
+import { Rng, ImageAugment, type Augmenter, type ImageAugmentConfig } from '../data/index.js';
 import type { Callback } from '../train/index.js';
 import { fitModel, type FitResult, type OptimizerKind, type ScheduleKind } from './fit.js';
 import type { ModelSpec } from './architecture.js';
@@ -81,6 +81,8 @@ export interface LadderOptions {
   clock?: () => number;
   /** Called with every trained probe, best or not (to record it). */
   onProbe?: (m: Measured) => void;
+  /** The image transforms the augmentation rung tries (data/augment_choice.ts); null: no augmentation rung. Default every transform. */
+  augment?: ImageAugmentConfig | null;
 }
 
 export interface LadderResult {
@@ -142,7 +144,7 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
         batchSize: o.batchSize,
         schedule: o.schedule,
         seed: o.seed,
-        augment: c.augment ? new ImageAugment() : undefined,
+        augment: c.augment ? new ImageAugment(o.augment ?? {}) : undefined,
         trainFraction: fraction,
         callbacks: o.callbacks,
         parallel: o.parallel,
@@ -253,7 +255,9 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
   }
 
   // 6. Data augmentation: images; the seed notes it is unstudied for tables and text.
-  if (o.prepared.kind === 'image') {
+  if (o.prepared.kind === 'image' && o.augment === null) {
+    log({ action: 'no augmentation', reason: 'switched off (--augment none)' });
+  } else if (o.prepared.kind === 'image') {
     if (!cur().augment) {
       await rung('data augmentation', [{ ...cur(), augment: true, label: 'augmentation (flips, small rotations and shifts, crops, lighting, erasing)' }]);
       if (stopIfClosed('data augmentation')) return { best, decisions, probes, gapClosed: true };

@@ -12,12 +12,22 @@ import { addParallelOptions, asRanks, rankStatsLine, type ParallelOptions } from
 import { agreedClock, agreedFlag, type ProcessGroup } from '../../distributed/index.js';
 import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
-import { EXIT } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
+import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } from '../pretrained.js';
+import { addAugmentOption, augmentChoice } from '../augment.js';
+import { addDeviceOption, cpuOnly } from '../device.js';
 import { recordSplitMetrics } from '../../steps/split_metrics.js';
 
-interface AutoOptions extends DataOptions, ParallelOptions {
+interface AutoOptions extends DataOptions, ParallelOptions, PretrainedCliOptions {
   budget: string;
   resume?: boolean;
+  augment?: string;
+}
+
+/** The transforms step 4 may use: the same on every rank. */
+function augmentOf(o: AutoOptions, p: import('../../steps/plan.js').Plan): import('../../data/index.js').ImageAugmentConfig | null | undefined {
+  const a = augmentChoice(o.augment, p.prepared, 'auto');
+  return a ? (a.names.length ? a.config : null) : undefined;
 }
 
 /** A rank other than 0: the same autopilot on its shards, writing only its own resume state. */
@@ -38,6 +48,7 @@ async function followAuto(o: AutoOptions, group: ProcessGroup): Promise<void> {
       interrupted: () => agreedFlag(group, interrupt.requested),
       parallel: { group, stopRequested: () => interrupt.requested },
       clock: agreedClock(group),
+      augment: augmentOf(o, p),
     });
     r.dispose();
   } finally {
@@ -46,7 +57,7 @@ async function followAuto(o: AutoOptions, group: ProcessGroup): Promise<void> {
 }
 
 export function autoCommand(program: Command): void {
-  addParallelOptions(addDataOptions(program.command('auto')))
+  addDeviceOption(addAugmentOption(addPretrainedOptions(addParallelOptions(addDataOptions(program.command('auto')))), 'auto', 'used when step 4 finds the model overfitting'))
     .description('the autopilot: steps 1 → 5 within a time budget; saves the best model and an HTML report')
     .option('--budget <minutes>', 'time budget for steps 3–5', '10')
     .option('--resume', 'continue the last interrupted auto run on this data')
@@ -57,22 +68,34 @@ Examples:
   sixstep auto --data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz \\
                --test /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --budget 15
   sixstep auto --data data/penguins.json --target Species --nproc 2     (every fit data-parallel over 2 ranks)
+  sixstep auto --data photos/ --pretrained resnet18.safetensors --budget 5   (fine-tune torchvision weights)
 Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (resume with --resume).`)
-    .action((o: AutoOptions) => asRanks(o, leadAuto, followAuto));
+    .action((o: AutoOptions) => {
+      cpuOnly(o as { device?: string }, 'sixstep auto');
+      if (pretrainedChoice(o) && (Number(o.nproc ?? 1) > 1 || Number(o.nnodes ?? 1) > 1)) throw new UsageError('--pretrained fine-tunes in one process: drop --nproc/--nnodes');
+      return asRanks(o, leadAuto, followAuto);
+    });
 }
 
 /** One process, or rank 0 of several: the run, its decisions, the test evaluation, model and report. */
 async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<void> {
   const out = makeOut(Boolean(o.json));
+  const pre = pretrainedChoice(o);
   const p = await plan(o, out, { quiet: Boolean(o.json) });
+  if (pre && p.prepared.kind !== 'image') {
+    p.store.close();
+    throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is ${p.prepared.kind === 'tabular' ? 'a table' : 'text'}`);
+  }
   const previous = o.resume ? p.store.listRuns({ kind: 'auto' }).find((r) => r.status !== 'finished' && (r.config as any)?.fingerprint === p.prepared.fingerprint) : undefined;
   if (o.resume && !previous) out.say(out.color.yellow('nothing to resume for this data: starting a new run'));
-  const run = previous ?? p.store.createRun({ kind: 'auto', config: { data: o.data, target: o.target ?? null, test: o.test ?? null, budget: Number(o.budget), seed: Number(o.seed), fingerprint: p.prepared.fingerprint } });
+  const run = previous ?? p.store.createRun({ kind: 'auto', config: { data: o.data, target: o.target ?? null, test: o.test ?? null, budget: Number(o.budget), seed: Number(o.seed), fingerprint: p.prepared.fingerprint, pretrained: pre ? { file: pre.file, arch: pre.arch ?? null } : null } });
   if (previous) out.say(`resuming ${run.id}`);
   const runDir = join(p.projectDir, 'runs', run.id);
   group?.set('sixstep/auto', JSON.stringify({ runId: run.id, runDir }));
   const interrupt = new Interrupt();
   interrupt.passive = Boolean(group);
+  const aug = augmentChoice(o.augment, p.prepared, 'auto');
+  if (aug) out.say(`${out.color.cyan('augmentation')} (if step 4 needs it): ${aug.names.length ? aug.names.join(', ') : 'none'} — ${aug.reason}`);
   // Each fit of the autopilot restarts its epochs: rank figures are numbered across them.
   let rankEpoch = Math.max(-1, ...p.store.rankStats(run.id).map((x) => x.epoch)) + 1;
   try {
@@ -96,6 +119,8 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
           }
         : undefined,
       clock: agreedClock(group),
+      pretrained: pre ? { file: pre.file, arch: pre.arch, input: pre.input, freezeEpochs: pre.freezeEpochs } : undefined,
+      augment: augmentOf(o, p),
       onPhase: (n, title) => out.step(n, title),
       onDecision: (d) => out.say(`${out.color.cyan('decision')} (step ${d.step}): ${d.action} — ${d.reason}`),
     });
@@ -116,7 +141,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
           costFunction: p.cost.name,
           metrics: { train: { loss: f.trainLoss, ...(splits.train?.metrics ?? {}) }, validation: { loss: f.validLoss, ...f.metrics, ...(splits.validation?.metrics ?? {}) }, test },
           dataFingerprint: p.prepared.fingerprint,
-          extra: { decisions: s.decisions.length, run: run.id },
+          extra: { decisions: s.decisions.length, run: run.id, ...(aug ? { augment: { names: aug.names, config: aug.config, reason: aug.reason, used: f.candidate.augment } } : {}) },
         });
         // What the served model's inputs are compared against: the training rows only.
         if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema, p.prepared.validationTable);

@@ -18,10 +18,15 @@ import { addParallelOptions, asRanks, rankStatsLine, type ParallelOptions } from
 import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
 import { StoreSink } from '../store_sink.js';
-import { EXIT } from '../errors.js';
+import { EXIT, UsageError } from '../errors.js';
+import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } from '../pretrained.js';
+import { fineTuneTrainingSet } from '../../steps/fine_tune.js';
+import { addAugmentOption, augmentChoice } from '../augment.js';
+import { addDeviceOption, deviceOf } from '../device.js';
+import { ImageAugment } from '../../data/index.js';
 import { recordSplitMetrics } from '../../steps/split_metrics.js';
 
-interface FitOptions extends DataOptions, ParallelOptions {
+interface FitOptions extends DataOptions, ParallelOptions, PretrainedCliOptions {
   resume?: boolean;
   epochs: string;
   batchSize?: string;
@@ -31,11 +36,15 @@ interface FitOptions extends DataOptions, ParallelOptions {
   schedule: ScheduleKind;
   weightDecay: string;
   clip?: string;
+  augment?: string;
+  device?: string;
 }
 
 /** Everything that decides the training — identical on every data-parallel rank. */
 function trainingOptions(o: FitOptions, p: StepsPlan): FitTrainingSetOptions {
+  const aug = augmentChoice(o.augment, p.prepared, 'none');
   return {
+    augment: aug && aug.names.length ? new ImageAugment(aug.config) : undefined,
     spec: p.proposal.spec,
     cost: p.cost,
     epochs: Number(o.epochs),
@@ -47,6 +56,8 @@ function trainingOptions(o: FitOptions, p: StepsPlan): FitTrainingSetOptions {
     weightDecay: Number(o.weightDecay),
     gradClip: o.clip ? Number(o.clip) : undefined,
     seed: Number(o.seed),
+    // Data-parallel ranks compute on CPUs (Gloo): auto means the CPU there.
+    device: Number(o.nproc ?? 1) > 1 || Number(o.nnodes ?? 1) > 1 ? 'cpu' : deviceOf(o),
   };
 }
 
@@ -78,7 +89,7 @@ async function followFit(o: FitOptions, group: ProcessGroup): Promise<void> {
 }
 
 export function fitCommand(program: Command): void {
-  addParallelOptions(addDataOptions(program.command('fit')))
+  addDeviceOption(addAugmentOption(addPretrainedOptions(addParallelOptions(addDataOptions(program.command('fit')))), 'none', 'default none: step 3 fits the training set before any regularization'))
     .option('--resume', 'continue the newest unfinished fit of this data from its last checkpoint')
     .description('step 3: fit the training set (lr finder, SGD→Adam rule, cosine warm restarts) and save the model')
     .option('--epochs <n>', 'epochs to train', '10')
@@ -95,14 +106,25 @@ Examples:
   sixstep fit --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --optimizer adam --lr 3e-3 --json
   sixstep fit --data data/penguins.json --target Species --nproc 2          (data-parallel, 2 ranks)
   sixstep fit … --nnodes 2 --node-rank 0 --master 10.0.0.1:29500 --nproc 4   (on each machine, its own --node-rank)
+  sixstep fit --data photos/ --pretrained resnet18.safetensors --epochs 3   (fine-tune torchvision weights)
 Exit codes: 0 trained, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (what finished is kept).`)
-    .action((o: FitOptions) => asRanks(o, leadFit, followFit));
+    .action((o: FitOptions) => {
+      const parallel = Number(o.nproc ?? 1) > 1 || Number(o.nnodes ?? 1) > 1;
+      if (pretrainedChoice(o) && parallel) throw new UsageError('--pretrained fine-tunes in one process: drop --nproc/--nnodes');
+      if (parallel && (o.device ?? 'auto') !== 'auto' && deviceOf(o) !== 'cpu') throw new UsageError(`--device ${o.device}: data-parallel training runs on CPUs (Gloo); drop --nproc/--nnodes or use --device cpu`);
+      return asRanks(o, leadFit, followFit);
+    });
 }
 
 /** One process, or rank 0 of several: trains, and writes the run, checkpoints, model and plots. */
 async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void> {
   const out = makeOut(Boolean(o.json));
+  const pre = pretrainedChoice(o);
   const p = await plan(o, out, { quiet: Boolean(o.json) });
+  if (pre && p.prepared.kind !== 'image') {
+    p.store.close();
+    throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is ${p.prepared.kind === 'tabular' ? 'a table' : 'text'}`);
+  }
   const resume = o.resume ? resumable(p.store, p.projectDir, p.prepared.fingerprint) : null;
   if (o.resume && !resume) out.say(out.color.yellow('note: --resume: no unfinished fit of this data left a checkpoint; starting afresh'));
   const { nproc: _n, nnodes: _nn, nodeRank: _r, master: _m, distTimeout: _t, ...config } = o;
@@ -116,8 +138,17 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
   let status: 'finished' | 'interrupted' | 'failed' = 'failed';
   let lastRanks: import('../../train/index.js').RankStats[] | null = null;
   try {
-    const r = await fitTrainingSet(p.prepared, {
-      ...trainingOptions(o, p),
+    const onDecision = (d: import('../../steps/decisions.js').Decision) => {
+      p.store.addDecision({ runId: run.id, step: d.step, action: d.action, reason: d.reason, numbers: d.numbers as any });
+      out.say(`${out.color.cyan('decision')}: ${d.action} — ${d.reason}`);
+    };
+    const t = trainingOptions(o, p);
+    const aug = augmentChoice(o.augment, p.prepared, 'none');
+    if (aug) onDecision({ step: 3, action: `augmentation: ${aug.names.length ? aug.names.join(', ') : 'none'}`, reason: aug.reason, numbers: { names: aug.names, ...(aug.evidence ? { asymmetry: aug.evidence.asymmetry, threshold: aug.evidence.threshold } : {}) } });
+    const r = pre
+      ? await fineTuneTrainingSet(p.prepared, { pretrained: pre.file, arch: pre.arch, input: pre.input, freezeEpochs: pre.freezeEpochs, augment: t.augment, cost: t.cost, epochs: t.epochs, batchSize: t.batchSize, lr: t.lr, weightDecay: t.weightDecay, seed: t.seed, device: t.device, callbacks: [sink, interrupt, new TrainingProgress(true)], onDecision })
+      : await fitTrainingSet(p.prepared, {
+      ...t,
       checkpoint: checkpointOf(p.projectDir, run.id),
       resume: resume?.file,
       parallel: group
@@ -132,10 +163,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
           }
         : undefined,
       callbacks: [sink, interrupt, new TrainingProgress(true)],
-      onDecision: (d) => {
-        p.store.addDecision({ runId: run.id, step: d.step, action: d.action, reason: d.reason, numbers: d.numbers as any });
-        out.say(`${out.color.cyan('decision')}: ${d.action} — ${d.reason}`);
-      },
+      onDecision,
     });
     try {
       // Data-parallel: Ctrl-C may have reached another rank first; the stop they agreed on counts.
@@ -144,14 +172,16 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
       const last = r.history.at(-1);
       const best = r.best ?? last;
       const verdict = best && best.validLoss !== null ? signalVerdict(p.baseline, { trainLoss: best.trainLoss, validLoss: best.validLoss }) : null;
+      if (t.device && t.device !== 'cpu') r.model.to('cpu'); // the weights file is written from host memory
       const modelDir = saveModelDir(join(p.projectDir, 'models', run.id), r.model, {
-        architecture: p.proposal.spec,
+        architecture: 'spec' in r ? r.spec : p.proposal.spec,
         preprocessing: p.prepared.preprocessing,
         task: p.prepared.task,
         classes: p.prepared.classes,
         costFunction: p.cost.name,
         metrics: { train: best ? { loss: best.trainLoss } : null, validation: best ? { loss: best.validLoss, ...best.metrics } : null, test: null },
         dataFingerprint: p.prepared.fingerprint,
+        extra: aug ? { augment: { names: aug.names, config: aug.config, reason: aug.reason } } : undefined,
       });
       // What the served model's inputs are compared against: the training rows only.
       if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema, p.prepared.validationTable);

@@ -1,6 +1,7 @@
 // sixstep lr-find: step 3's learning-rate finder, with its plot.
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { addDeviceOption, cpuOnly } from '../device.js';
 import { manualSeed } from '../../tensor/index.js';
 import { Learner, lrFind } from '../../train/index.js';
 import { buildModel } from '../../steps/architecture.js';
@@ -20,7 +21,7 @@ interface LrFindOptions extends DataOptions {
 }
 
 export function lrFindCommand(program: Command): void {
-  addDataOptions(program.command('lr-find'))
+  addDeviceOption(addDataOptions(program.command('lr-find')))
     .description('step 3: sweep the learning rate exponentially and suggest one (writes an SVG and PNG plot)')
     .option('--optimizer <kind>', 'sgd (momentum 0.9), adam or adamw', 'sgd')
     .option('--batch-size <n>', 'mini-batch size')
@@ -32,6 +33,7 @@ Examples:
   sixstep lr-find --data data/penguins.json --target Species
   sixstep lr-find --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --optimizer adam --json`)
     .action(async (o: LrFindOptions) => {
+      cpuOnly(o as { device?: string }, 'sixstep lr-find');
       const out = makeOut(Boolean(o.json));
       const p = await plan(o, out, { quiet: Boolean(o.json) });
       const seed = Number(o.seed);

@@ -9,6 +9,7 @@ import { Predictor, type Prediction } from '../../serve/index.js';
 import { makeOut } from '../output.js';
 import { isImageModel } from '../../serve/index.js';
 import { predictImages } from './predict_images.js';
+import { addDeviceOption, deviceOf, cpuOnly } from '../device.js';
 
 interface PredictOptions {
   model: string;
@@ -17,6 +18,7 @@ interface PredictOptions {
   lenient?: boolean;
   json?: boolean;
   top?: string;
+  device?: string;
 }
 
 type Line = Prediction & { line: number };
@@ -36,8 +38,7 @@ export function predictionsCsv(rows: Line[], classes: string[] | null, task: str
 }
 
 export function predictCommand(program: Command): void {
-  program
-    .command('predict')
+  addDeviceOption(program.command('predict'))
     .description('step 6: batch predictions for a file, with the training preprocessing and bad-input rules')
     .requiredOption('--model <dir>', 'a model directory written by fit or auto')
     .requiredOption('--data <path>', 'rows to predict: CSV/TSV/JSON/NDJSON/Parquet with the training columns (a target column is ignored); image models: an image file, a folder or a glob')
@@ -51,7 +52,8 @@ Examples:
   sixstep predict --model sixstep-project/models/<run> --data 'new-photos/*.jpg' --json
 Exit codes: 0 done, 3 bad data (file and line named), 4 a corrupted or foreign model directory.`)
     .action(async (o: PredictOptions) => {
-      if (isImageModel(o.model)) return predictImages(o);
+      if (isImageModel(o.model)) return predictImages({ ...o, device: deviceOf(o) });
+      cpuOnly(o, 'predicting a table model');
       const out = makeOut(Boolean(o.json));
       const predictor = Predictor.load(o.model);
       try {

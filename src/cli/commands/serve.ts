@@ -9,6 +9,7 @@ import { openProject } from '../common.js';
 import { makeOut } from '../output.js';
 import { isImageModel } from '../../serve/index.js';
 import { serveImages } from './serve_images.js';
+import { addDeviceOption, deviceOf, cpuOnly } from '../device.js';
 
 interface ServeOptions {
   model: string;
@@ -22,11 +23,11 @@ interface ServeOptions {
   threads: string;
   json?: boolean;
   maxImages?: string;
+  device?: string;
 }
 
 export function serveCommand(program: Command): void {
-  program
-    .command('serve')
+  addDeviceOption(program.command('serve'))
     .description('step 6: serve a saved model over HTTP (predict, health, ready, model, drift, feedback)')
     .requiredOption('--model <dir>', 'a model directory written by fit or auto')
     .option('--port <n>', 'port (0: any free port)', '8080')
@@ -50,7 +51,8 @@ Example:
   sixstep serve --model sixstep-project/models/<run> --port 8080
   curl -s localhost:8080/predict -H 'content-type: application/json' -d '{"rows":[{"Beak Length (mm)":39.1, …}]}'`)
     .action(async (o: ServeOptions, cmd: Command) => {
-      if (isImageModel(o.model)) return serveImages(o, cmd.getOptionValueSource('bodyLimit') === 'cli');
+      if (isImageModel(o.model)) return serveImages({ ...o, device: deviceOf(o) }, cmd.getOptionValueSource('bodyLimit') === 'cli');
+      cpuOnly(o, 'serving a table model');
       const out = makeOut(Boolean(o.json));
       if (o.engine !== 'onnx' && o.engine !== 'torch') throw new UsageError(`--engine: expected onnx or torch, found ${JSON.stringify(o.engine)}`);
       const threads = Number(o.threads);

@@ -2,6 +2,7 @@
 // test split of its data, record it in the ledger, and warn when the test set
 // has been looked at before.
 import type { Command } from 'commander';
+import { addDeviceOption, cpuOnly } from '../device.js';
 import { readModelDir } from '../../artifact/index.js';
 import { buildModel, type ModelSpec } from '../../steps/architecture.js';
 import { evaluateOnTest } from '../../steps/sealed_test.js';
@@ -14,7 +15,7 @@ interface TestOptions extends DataOptions {
 }
 
 export function testCommand(program: Command): void {
-  addDataOptions(program.command('test'))
+  addDeviceOption(addDataOptions(program.command('test')))
     .description('step 5: evaluate a saved model once on the sealed test split (recorded in the test ledger)')
     .requiredOption('--model <dir>', 'a model directory written by fit or auto')
     .addHelpText('after', `
@@ -22,6 +23,7 @@ Examples:
   sixstep test --model sixstep-project/models/<run> --data data/penguins.json --target Species
 The test split is the one in the project's split manifest; every evaluation is recorded, and a second look warns.`)
     .action(async (o: TestOptions) => {
+      cpuOnly(o as { device?: string }, 'sixstep test');
       const out = makeOut(Boolean(o.json));
       const p = await plan(o, out, { quiet: true });
       try {

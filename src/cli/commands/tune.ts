@@ -4,6 +4,7 @@
 // --workers processes, or in workers on several machines sharing a
 // PostgreSQL study (--store postgres://…), with the same trials in each case.
 import type { Command } from 'commander';
+import { addDeviceOption, cpuOnly } from '../device.js';
 import { CancelFit, type Callback, type Learner } from '../../train/index.js';
 import { fitModel, type OptimizerKind } from '../../steps/fit.js';
 import type { SearchSpace, TrialParams } from '../../steps/random_search.js';
@@ -116,7 +117,7 @@ function trialLine(t: { number: number; state: string; value: number | null; par
 const trialJson = (t: StudyTrial) => ({ number: t.number, params: t.params, state: t.state, value: t.value, curve: t.curve, runId: t.runId, claimedBy: t.claimedBy });
 
 export function tuneCommand(program: Command): void {
-  addDataOptions(program.command('tune'))
+  addDeviceOption(addDataOptions(program.command('tune')))
     .description('step 3: random search over hidden units, layers, batch size and learning rate (never a grid)')
     .option('--trials <n>', 'trial budget (trials that did not fail)', '12')
     .option('--minutes <m>', 'time budget; no trial starts after it')
@@ -134,6 +135,7 @@ Examples:
   sixstep tune --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --trials 40 --workers 2
   sixstep tune --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --trials 40 --study s1 --store postgres://u:pw@db:5432/sixstep   (on each machine)`)
     .action(async (o: TuneOptions) => {
+      cpuOnly(o as { device?: string }, 'sixstep tune');
       const worker = process.env[WORKER_ENV];
       const out = makeOut(Boolean(o.json));
       const p = await plan(o, out, { quiet: Boolean(o.json) || worker !== undefined });

@@ -46,8 +46,8 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
     int64_t n = intArg(info, 0, "threads");
     // More threads than this only oversubscribes the cores, and thousands make
     // OpenMP abort the process when the system refuses to create them.
-    const int64_t most = std::max<int64_t>(64, 4 * static_cast<int64_t>(std::thread::hardware_concurrency()));
-    if (n < 1 || n > most) throw ArgumentError("setNumThreads: threads must be in 1 … " + std::to_string(most) + " (4 per core), got " + std::to_string(n));
+    const int64_t most = std::max<int64_t>(256, 8 * static_cast<int64_t>(std::thread::hardware_concurrency()));
+    if (n < 1 || n > most) throw ArgumentError("setNumThreads: threads must be in 1 … " + std::to_string(most) + ", got " + std::to_string(n));
     at::set_num_threads(static_cast<int>(n));
     return info.Env().Undefined();
   });

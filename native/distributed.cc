@@ -1,6 +1,6 @@
 // Data parallelism on PyTorch's own c10d: a TCPStore for the rendezvous and a
 // Gloo process group for the collectives (the engine under torch.distributed).
-// One process group per process. The differences between libtorch 1.13 and
+// One process group per Node environment (the main thread or a worker). The differences between libtorch 1.13 and
 // 2.x (ProcessGroup → Backend, createDevice* gaining lazyInit) stay in here.
 //
 // Built only where Gloo's headers exist (Debian: libgloo-dev); elsewhere every

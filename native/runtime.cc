@@ -9,7 +9,9 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cmath>
+#include <thread>
 #include <cstdlib>
 #include <mutex>
 
@@ -42,7 +44,10 @@ Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return guarded(info, [&]() -> Napi::Value {
     int64_t n = intArg(info, 0, "threads");
-    if (n < 1 || n > 65536) throw ArgumentError("setNumThreads: threads must be in 1 … 65536, got " + std::to_string(n));
+    // More threads than this only oversubscribes the cores, and thousands make
+    // OpenMP abort the process when the system refuses to create them.
+    const int64_t most = std::max<int64_t>(256, 8 * static_cast<int64_t>(std::thread::hardware_concurrency()));
+    if (n < 1 || n > most) throw ArgumentError("setNumThreads: threads must be in 1 … " + std::to_string(most) + ", got " + std::to_string(n));
     at::set_num_threads(static_cast<int>(n));
     return info.Env().Undefined();
   });

@@ -104,7 +104,7 @@ export interface Native {
   clipGradValue(params: Handle[], clipValue: number): void;
   gradNorms(params: Handle[]): Array<number | null>;
   gradsFinite(params: Handle[]): boolean;
-  // distributed.cc (c10d: TCPStore + ProcessGroupGloo; one group per process)
+  // distributed.cc (c10d: TCPStore + ProcessGroupGloo; one group per Node environment)
   distCapabilities(): { gloo: boolean; nccl: boolean };
   distInit(o: NativeDistInit): void;
   distDestroy(): void;

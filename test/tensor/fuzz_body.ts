@@ -6,7 +6,8 @@
 // fractional numbers. Every failure must be a typed TorchError; at the end
 // the live-tensor count must be back at its baseline. Prints one JSON line.
 import { Worker } from 'node:worker_threads';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { native, type Handle } from '../../src/tensor/native.js';
 import { TorchError } from '../../src/tensor/errors.js';
@@ -206,10 +207,27 @@ function runCase(i: number): { typed: boolean; error?: string } {
   return { typed: false };
 }
 
+// Caps this process's address space a little above what it uses once set up,
+// so that a random size that happens to be valid (a handle used as a size is
+// about 1e9) fails at once as an OutOfMemoryError instead of filling the
+// machine's memory for a minute. Linux (util-linux's prlimit); elsewhere uncapped.
+function capAddressSpace(): string {
+  try {
+    const m = /VmSize:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (!m) return 'uncapped (no /proc)';
+    const bytes = (Number(m[1]) + 1_000_000) * 1024;
+    const r = spawnSync('prlimit', ['--pid', String(process.pid), `--as=${bytes}`]);
+    return r.status === 0 ? `capped at ${Math.round(bytes / 2 ** 20)} MiB` : 'uncapped (prlimit failed)';
+  } catch {
+    return 'uncapped';
+  }
+}
+
 const t0 = Date.now();
 const f = await foreignHandles();
 foreign = f.handles;
 seedPool();
+const memory = capAddressSpace();
 let typed = 0;
 let ok = 0;
 const untyped: string[] = [];
@@ -225,4 +243,4 @@ for (const id of optimizers) native.optimDispose(id);
 native.dispose(...pool);
 await f.stop();
 const live = native.liveTensors();
-process.stdout.write(`${JSON.stringify({ seed, cases, ok, typed, untyped: untyped.slice(0, 20), untypedCount: untyped.length, base, live, ms: Date.now() - t0, ops: REAL.length })}\n`);
+process.stdout.write(`${JSON.stringify({ seed, cases, ok, typed, untyped: untyped.slice(0, 20), untypedCount: untyped.length, base, live, ms: Date.now() - t0, ops: REAL.length, memory })}\n`);

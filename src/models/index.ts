@@ -3,3 +3,4 @@ export { TabularNet, embeddingSize, type TabularNetOptions, type TabularBlock } 
 export { ResNet, resnetFor, type ResNetOptions } from './resnet.js';
 export { SequenceNet, type SequenceNetOptions } from './sequence.js';
 export { layerTable, formatLayerTable, type LayerRow } from './summary.js';
+export { EmbeddingNet, l2Normalize, type EmbeddingNetOptions } from './embedding_net.js';

@@ -8,8 +8,8 @@ export { signalVerdict, type SignalVerdict } from './diagnosis.js';
 export { judgeSgd, type SwitchRule, type SwitchDecision } from './optimizer_rule.js';
 export { fitModel, makeOptimizer, makeSchedule, metricsFor, type FitConfig, type FitResult } from './fit.js';
 export { fitTrainingSet, type FitTrainingSetOptions, type FitTrainingSetResult } from './fit_training_set.js';
-export { randomSearch, sample, trialParams, medianRule, type SearchSpace, type SearchOptions, type TrialResult, type TrialParams } from './random_search.js';
-export { searchWorker, type WorkerOptions, type WorkerTrial, type WorkerObjective } from './search_worker.js';
+// Search machinery lives in src/search; re-exported here for existing users of the steps API.
+export { randomSearch, sample, trialParams, medianRule, searchWorker, type SearchSpace, type SearchOptions, type TrialResult, type TrialParams, type WorkerOptions, type WorkerTrial, type WorkerObjective } from '../search/index.js';
 export { regularizationLadder, gapOpen, type LadderOptions, type LadderResult, type Candidate, type Measured } from './regularize.js';
 export { evaluateOnTest, type TestResult, type TestOptions } from './sealed_test.js';
 export { tuning, isTuning, SealedTestError } from './tuning_guard.js';

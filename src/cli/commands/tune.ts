@@ -6,8 +6,8 @@
 import type { Command } from 'commander';
 import { CancelFit, type Callback, type Learner } from '../../train/index.js';
 import { fitModel, type OptimizerKind } from '../../steps/fit.js';
-import type { SearchSpace, TrialParams } from '../../steps/random_search.js';
-import { searchWorker, type WorkerObjective, type WorkerOptions, type WorkerTrial } from '../../steps/search_worker.js';
+import type { SearchSpace, TrialParams } from '../../search/index.js';
+import { searchWorker, type WorkerObjective, type WorkerOptions, type WorkerTrial } from '../../search/index.js';
 import type { ModelSpec } from '../../steps/architecture.js';
 import { openStudyStore, type StudyStore, type StudyTrial } from '../../store/study.js';
 import { addDataOptions, plan, Interrupt, type DataOptions, type Plan } from '../common.js';

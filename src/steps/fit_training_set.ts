@@ -4,7 +4,7 @@
 // logged; the model handed on is the best epoch's (KeepBest across phases,
 // carried by checkpoints), and every phase runs with the guards.
 import { manualSeed } from '../tensor/index.js';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Learner, Recorder, ScheduleCallback, GradClip, CheckpointCallback, KeepBest, bestEpoch, loadCheckpoint, readCheckpointInfo, lrFind, type Callback, type EpochResult, type LrFinderResult, type LrFinderOptions } from '../train/index.js';
 import type { Optimizer } from '../optim/index.js';
 import { buildModel, type ModelSpec } from './architecture.js';
@@ -32,7 +32,10 @@ export interface FitCheckpointInfo {
 /** The resume information of a step-3 checkpoint (kept inside the checkpoint itself), or null when there is none. */
 export function readFitCheckpoint(file: string): FitCheckpointInfo | null {
   if (!existsSync(file) && !existsSync(`${file}.prev`)) return null;
-  return (readCheckpointInfo(file)?.info as FitCheckpointInfo | null) ?? null;
+  const info = (readCheckpointInfo(file)?.info as FitCheckpointInfo | null) ?? null;
+  // Checkpoints written before the information moved inside them: the sidecar.
+  if (!info && existsSync(`${file}.json`)) return JSON.parse(readFileSync(`${file}.json`, 'utf8')) as FitCheckpointInfo;
+  return info;
 }
 
 export interface FitTrainingSetOptions {

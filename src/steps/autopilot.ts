@@ -185,13 +185,21 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     const bias = biasGap(state.final.trainLoss, plan.baseline.loss);
     const weak = signalVerdict(plan.baseline, state.final).verdict === 'no-signal';
     const searchEnds = deadline(shares.searchShare[p.kind]);
-    if ((bias.open || weak) && clock() < searchEnds && !stopped()) {
+    const s3e = state.step3!;
+    const trialEpochs = Math.max(3, Math.min(epochCap, s3e.epochs));
+    const epochSeconds = s3e.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, s3e.history.length);
+    // Only when at least one trial fits in the time left (at the step-3 epoch time).
+    const searchFits = clock() + epochSeconds * trialEpochs * 1000 < searchEnds;
+    if ((bias.open || weak) && !searchFits && !stopped()) {
+      log({ step: 3, action: 'skip the random search: time budget', reason: `the basic recipe leaves ${bias.open ? 'a bias gap' : 'no signal'}, but one trial (${trialEpochs} epochs of about ${epochSeconds.toFixed(1)} s) does not fit in the ${Math.max(0, Math.round((searchEnds - clock()) / 1000))} s left for it; a larger --budget allows it`, numbers: { epochSeconds, trialEpochs } });
+    }
+    if ((bias.open || weak) && searchFits && !stopped()) {
       o.onPhase?.(3, 'random search (the basic recipe did not fit the training set)');
       log({ step: 3, action: 'random search over width, depth, batch size and learning rate', reason: `${bias.open ? `the basic recipe leaves a bias gap: ${bias.reason}` : `the basic recipe shows no signal on validation (${state.final.validLoss.toPrecision(4)} against the baseline's ${plan.baseline.loss.toPrecision(4)})`}; the playbook tunes at random, never on a grid, before blaming the data`, numbers: { fit: bias.fit, trainLoss: state.final.trainLoss, validLoss: state.final.validLoss, baselineLoss: plan.baseline.loss, secondsLeft: Math.round((searchEnds - clock()) / 1000) } });
       const s3 = state.step3!;
       const searchFile = join(o.runDir, 'search-best.safetensors');
       const found = await tuning(() =>
-        step3Search({ prepared: p, cost: plan.cost, base: startCandidate.spec, optimizer: s3.optimizer, lr: s3.lr, epochs: Math.max(3, Math.min(epochCap, s3.epochs)), seed, deadline: searchEnds, clock, incumbent: { validLoss: state.final!.validLoss, rowLosses: incumbentRows ?? undefined }, weightsFile: searchFile, callbacks: o.callbacks, onDecision: log, parallel: o.parallel }),
+        step3Search({ prepared: p, cost: plan.cost, base: startCandidate.spec, optimizer: s3.optimizer, lr: s3.lr, epochs: trialEpochs, seed, deadline: searchEnds, clock, incumbent: { validLoss: state.final!.validLoss, rowLosses: incumbentRows ?? undefined }, weightsFile: searchFile, callbacks: o.callbacks, onDecision: log, parallel: o.parallel }),
       );
       const w = found.best;
       if (w && found.acceptance?.accept) {

@@ -5,7 +5,7 @@
 // adopted only when a paired comparison on the validation rows says it beats
 // the basic recipe's model.
 import { saveSafetensors } from '../tensor/index.js';
-import { CancelFit, type Callback, type Learner } from '../train/index.js';
+import { CancelFit, Deadline, type Callback, type Learner } from '../train/index.js';
 import { randomSearch, type TrialParams, type TrialResult } from '../search/index.js';
 import { fitModel, type OptimizerKind } from './fit.js';
 import { searchSpaceFor, specFor } from './search_space.js';
@@ -83,7 +83,8 @@ export async function step3Search(o: Step3SearchOptions): Promise<Step3SearchRes
         epochs: o.epochs,
         batchSize: params.batchSize,
         seed: seed + ++n,
-        callbacks: [pruner, ...(o.callbacks ?? [])],
+        // A trial cut by the deadline is incomplete and cannot win.
+        callbacks: [pruner, ...(o.deadline !== undefined ? [new Deadline(o.deadline, o.clock)] : []), ...(o.callbacks ?? [])],
         parallel: o.parallel,
         step: 3,
         onDecision: o.onDecision,

@@ -7,3 +7,4 @@ export { TORCHVISION_ARCHS, IMAGENET_NORMALIZATION, torchvisionResNet, isTorchvi
 export { loadWeights, weightsMismatch, describeMismatch, WeightsError, type WeightsMismatch, type LoadWeightsOptions, type LoadWeightsReport } from './pretrained.js';
 export { InputAdapter, type InputAdapterOptions } from './input_adapter.js';
 export { safetensorsShapes } from './weights_header.js';
+export { EmbeddingNet, l2Normalize, type EmbeddingNetOptions } from './embedding_net.js';

@@ -4,6 +4,7 @@
 // regularization ladder, the confusion matrix or residuals, and the ledger.
 import { toSvg, lrFinderChart, lossCurvesChart, stepChart, type VegaLiteSpec } from '../plot/index.js';
 import type { ConfusionMatrix } from './predictions.js';
+import { gradNormChart } from '../ui/charts.js';
 
 export interface ReportInput {
   title: string;
@@ -11,7 +12,7 @@ export interface ReportInput {
   decisions: Array<{ step: number; action: string; reason: string }>;
   lrFind?: { lrs: number[]; losses: number[]; suggestion: number; steep: number; valley: number; minimum: number; slide: number } | null;
   epochs: Array<{ epoch: number; trainLoss: number; validLoss: number | null }>;
-  steps: Array<{ step: number; loss: number; lrs: number[] }>;
+  steps: Array<{ step: number; loss: number; lrs: number[]; gradNorm?: number | null }>;
   probes: Array<{ label: string; trainLoss: number; validLoss: number }>;
   confusion?: ConfusionMatrix | null;
   residuals?: Array<{ truth: number; predicted: number }> | null;
@@ -75,6 +76,11 @@ export async function renderReport(r: ReportInput): Promise<string> {
   if (r.steps.length) {
     const every = Math.max(1, Math.floor(r.steps.length / 1500));
     charts.push(`<h2>Loss per step and the learning-rate schedule</h2>${await toSvg(stepChart(r.steps.filter((_, i) => i % every === 0)))}`);
+  }
+  const norms = r.steps.filter((s) => typeof s.gradNorm === 'number' && Number.isFinite(s.gradNorm));
+  if (norms.length) {
+    const every = Math.max(1, Math.floor(norms.length / 1500));
+    charts.push(`<h2>Gradient norm per step</h2>${await toSvg(gradNormChart(norms.filter((_, i) => i % every === 0).map((s) => ({ step: s.step, gradNorm: s.gradNorm! }))))}`);
   }
   if (r.probes.length) charts.push(`<h2>Regularization ladder</h2>${await toSvg(probeSpec(r.probes))}`);
   if (r.confusion) charts.push(`<h2>Confusion matrix</h2>${await toSvg(confusionSpec(r.confusion))}`);

@@ -4,7 +4,7 @@
 // ladder on short probes and trains the chosen configuration, and the best
 // model by validation loss is evaluated once on the sealed test set (step 5).
 // State is saved after every phase, so an interrupted run resumes.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImageAugment, type ImageAugmentConfig } from '../data/index.js';
 import type { Module } from '../nn/index.js';
@@ -22,7 +22,9 @@ import { trainingLoss } from './scale_free.js';
 import { evaluateOnTest, type TestResult } from './sealed_test.js';
 import { signalVerdict, type SignalVerdict } from './diagnosis.js';
 import { tuning } from './tuning_guard.js';
-import { buildModel } from './architecture.js';
+import { buildModel, type ModelSpec } from './architecture.js';
+import { biasGap } from './bias_rule.js';
+import { step3Search } from './step3_search.js';
 import type { Plan } from './plan.js';
 import type { Decision } from './decisions.js';
 import type { Parallel } from './parallel.js';
@@ -90,7 +92,9 @@ export const AUTOPILOT_BUDGET: AutopilotBudget = {
 interface State {
   phase: 'step3' | 'step4' | 'final' | 'step5' | 'done';
   decisions: Decision[];
-  step3?: { optimizer: OptimizerKind; lr: number; epochs: number; history: EpochResult[]; best: EpochResult | null; lrFinds: Array<{ optimizer: string; lrs: number[]; losses: number[]; suggestion: number; steep: number; valley: number; minimum: number; slide: number }> };
+  /** The step-3 search's adopted trial, when it beat the basic recipe. */
+  start?: { spec: ModelSpec; lr: number; batchSize: number; label: string };
+  step3?: { optimizer: OptimizerKind; lr: number; batchSize?: number; epochs: number; history: EpochResult[]; best: EpochResult | null; lrFinds: Array<{ optimizer: string; lrs: number[]; losses: number[]; suggestion: number; steep: number; valley: number; minimum: number; slide: number }> };
   verdict?: SignalVerdict;
   ladder?: { best: Measured; probes: Measured[]; gapClosed: boolean };
   final?: { candidate: Candidate; history: EpochResult[]; validLoss: number; trainLoss: number; metrics: Record<string, number>; source: 'step3' | 'final' };
@@ -128,13 +132,17 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
   const epochCap = shares.epochCap[p.kind];
   const lossFn = trainingLoss(p, plan.cost);
   const pre = o.pretrained ? { ...o.pretrained, arch: o.pretrained.arch ?? archOfWeights(o.pretrained.file) ?? undefined } : null;
-  const startCandidate: Candidate = pre?.arch
-    ? { spec: pretrainedSpec(p, pre.arch, pre.input), weightDecay: 0, augment: false, label: `pretrained ${pre.arch}` }
-    : { spec: plan.proposal.spec, weightDecay: 0, augment: false, label: 'the initial architecture' };
+  // The starting configuration: the pretrained backbone, the proposal, or the step-3 search's adopted trial.
+  const startOf = (): Candidate =>
+    pre?.arch
+      ? { spec: pretrainedSpec(p, pre.arch, pre.input), weightDecay: 0, augment: false, label: `pretrained ${pre.arch}` }
+      : { spec: state.start?.spec ?? plan.proposal.spec, weightDecay: 0, augment: false, label: state.start?.label ?? 'the initial architecture' };
+  const startCandidate = startOf();
+  let incumbentRows: number[] | null = null;
   let model: Module | null = null;
   // The best model so far lives in the run folder: phases free their own and reload it.
   const keepModel = (m: Module) => saveSafetensors(weightsFile, m.stateDict());
-  const loadModel = (spec = state.final?.candidate.spec ?? startCandidate.spec) => {
+  const loadModel = (spec = state.final?.candidate.spec ?? startOf().spec) => {
     const m = buildModel(spec);
     const { tensors } = loadSafetensors(weightsFile);
     m.loadStateDict(tensors);
@@ -181,45 +189,80 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
       const best = r.best ?? r.history.at(-1)!;
       // r.model holds the best epoch's weights; its training loss is measured in evaluation mode on the fixed subset.
       const trainLoss = trainSubsetLoss(p, r.model, lossFn);
+      incumbentRows = validationRowLosses(p, r.model, plan.cost.fn);
       state.final = { candidate: startCandidate, history: r.history, validLoss: best.validLoss ?? NaN, trainLoss, metrics: best.metrics, source: 'step3' };
-      state.verdict = signalVerdict(plan.baseline, { trainLoss, validLoss: best.validLoss ?? NaN });
-      log({ step: 3, action: state.verdict.verdict === 'no-signal' ? 'stop: no signal' : 'training set fitted', reason: state.verdict.message, numbers: { baseline: plan.baseline.loss, trainLoss, validLoss: best.validLoss, improvement: state.verdict.improvement, savedEpoch: best.epoch + 1 } });
       keepModel(r.model);
-      state.phase = state.verdict.verdict === 'no-signal' ? 'done' : 'step4';
-      if (pre && state.phase === 'step4') {
-        // The ladder's probes train from scratch, which would throw the pretrained features away.
-        log({ step: 4, action: 'keep the fine-tuned model; no regularization ladder', reason: 'the ladder probes candidates trained from scratch, which would discard the pretrained features; the frozen-then-differential recipe is the regularization here', numbers: { validLoss: best.validLoss, trainLoss: best.trainLoss } });
-        state.phase = 'step5';
-      }
-      save();
     } finally {
       r.dispose();
     }
+    // The basic recipe left a bias gap (or no signal): the playbook's random search comes before any verdict on the data.
+    const bias = biasGap(state.final.trainLoss, plan.baseline.loss);
+    const weak = signalVerdict(plan.baseline, state.final).verdict === 'no-signal';
+    const searchEnds = deadline(shares.searchShare[p.kind]);
+    const s3e = state.step3!;
+    const trialEpochs = Math.max(3, Math.min(epochCap, s3e.epochs));
+    const epochSeconds = s3e.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, s3e.history.length);
+    // Only when at least one trial fits in the time left (at the step-3 epoch time).
+    const searchFits = clock() + epochSeconds * trialEpochs * 1000 < searchEnds;
+    if (!pre && (bias.open || weak) && !searchFits && !stopped()) {
+      log({ step: 3, action: 'skip the random search: time budget', reason: `the basic recipe leaves ${bias.open ? 'a bias gap' : 'no signal'}, but one trial (${trialEpochs} epochs of about ${epochSeconds.toFixed(1)} s) does not fit in the ${Math.max(0, Math.round((searchEnds - clock()) / 1000))} s left for it; a larger --budget allows it`, numbers: { epochSeconds, trialEpochs } });
+    }
+    if (!pre && (bias.open || weak) && searchFits && !stopped()) {
+      o.onPhase?.(3, 'random search (the basic recipe did not fit the training set)');
+      log({ step: 3, action: 'random search over width, depth, batch size and learning rate', reason: `${bias.open ? `the basic recipe leaves a bias gap: ${bias.reason}` : `the basic recipe shows no signal on validation (${state.final.validLoss.toPrecision(4)} against the baseline's ${plan.baseline.loss.toPrecision(4)})`}; the playbook tunes at random, never on a grid, before blaming the data`, numbers: { fit: bias.fit, trainLoss: state.final.trainLoss, validLoss: state.final.validLoss, baselineLoss: plan.baseline.loss, secondsLeft: Math.round((searchEnds - clock()) / 1000) } });
+      const s3 = state.step3!;
+      const searchFile = join(o.runDir, 'search-best.safetensors');
+      const found = await tuning(() =>
+        step3Search({ prepared: p, cost: plan.cost, base: startCandidate.spec, optimizer: s3.optimizer, lr: s3.lr, epochs: trialEpochs, seed, deadline: searchEnds, clock, incumbent: { validLoss: state.final!.validLoss, rowLosses: incumbentRows ?? undefined }, weightsFile: searchFile, callbacks: o.callbacks, onDecision: log, parallel: o.parallel }),
+      );
+      const w = found.best;
+      if (w && found.acceptance?.accept) {
+        const label = `searched: hidden ${w.spec.family === 'tabular' ? `[${w.spec.options.hidden.join(', ')}]` : 'as proposed'}, batch ${w.batchSize}, learning rate ${w.lr.toExponential(2)}`;
+        state.start = { spec: w.spec, lr: w.lr, batchSize: w.batchSize, label };
+        s3.lr = w.lr;
+        s3.batchSize = w.batchSize;
+        state.final = { candidate: startOf(), history: state.final!.history, validLoss: w.validLoss, trainLoss: w.trainLoss, metrics: w.metrics, source: 'step3' };
+        renameSync(searchFile, weightsFile);
+        log({ step: 3, action: `adopt the search's best trial (${label})`, reason: `${found.trials.length} trial(s); ${found.acceptance.why}`, numbers: { trials: found.trials.length, params: w.params, validLoss: w.validLoss, gain: found.acceptance.gain, z: found.acceptance.z } });
+      } else {
+        log({ step: 3, action: 'keep the basic recipe', reason: `${found.trials.length} trial(s)${w && found.acceptance ? `; the best did not beat it clearly (${found.acceptance.why})` : '; none completed'}`, numbers: { trials: found.trials.length, best: w?.validLoss ?? null } });
+      }
+    }
+    state.verdict = signalVerdict(plan.baseline, { trainLoss: state.final.trainLoss, validLoss: state.final.validLoss });
+    log({ step: 3, action: state.verdict.verdict === 'no-signal' ? 'stop: no signal' : 'training set fitted', reason: state.verdict.message, numbers: { baseline: plan.baseline.loss, trainLoss: state.final.trainLoss, validLoss: state.final.validLoss, improvement: state.verdict.improvement } });
+    state.phase = state.verdict.verdict === 'no-signal' ? 'done' : 'step4';
+    if (pre && state.phase === 'step4') {
+      // The ladder's probes train from scratch, which would throw the pretrained features away.
+      log({ step: 4, action: 'keep the fine-tuned model; no regularization ladder', reason: 'the ladder probes candidates trained from scratch, which would discard the pretrained features; the frozen-then-differential recipe is the regularization here', numbers: { validLoss: state.final.validLoss, trainLoss: state.final.trainLoss } });
+      state.phase = 'step5';
+    }
+    save();
   }
 
   // ---- Step 4: fit the validation set ----------------------------------------
   if (state.phase === 'step4' && !stopped()) {
     o.onPhase?.(4, 'fit the validation set');
     const s3 = state.step3!;
-    const startModel = loadModel(startCandidate.spec);
+    const startModel = loadModel(startOf().spec);
     let rowLosses: number[];
     try {
       rowLosses = validationRowLosses(p, startModel, plan.cost.fn);
     } finally {
       startModel.dispose();
     }
-    const startScore: Measured = { candidate: startCandidate, trainLoss: state.final!.trainLoss, validLoss: state.final!.validLoss, rowLosses, metrics: state.final!.metrics, epoch: s3.best?.epoch ?? 0 };
+    const startScore: Measured = { candidate: startOf(), trainLoss: state.final!.trainLoss, validLoss: state.final!.validLoss, rowLosses, metrics: state.final!.metrics, epoch: s3.best?.epoch ?? 0 };
     // Probes are short: a few epochs (images: on a quarter of the data).
     const probeEpochs = p.kind === 'image' ? 3 : Math.max(3, s3.epochs);
     const ladder = await tuning(() =>
       regularizationLadder({
         prepared: p,
         cost: plan.cost,
-        start: startCandidate,
+        start: startOf(),
         startScore,
         probeStart: p.kind === 'image',
         optimizer: s3.optimizer,
         lr: s3.lr,
+        batchSize: s3.batchSize,
         epochs: probeEpochs,
         seed,
         baselineLoss: plan.baseline.loss,
@@ -250,7 +293,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
       log({ step: 4, action: 'use data augmentation for the final training', reason: `the model still overfits (validation ${state.final!.validLoss.toPrecision(4)} against training ${state.final!.trainLoss.toPrecision(4)}); augmentation works over long training, which short probes cannot show, and the final model is kept only if it beats the step-3 model on validation` });
     }
     const s3 = state.step3!;
-    const changed = chosen.label !== startCandidate.label;
+    const changed = chosen.label !== startOf().label;
     const timeLeft = deadline(shares.finalShare) - clock();
     if ((changed || p.kind === 'image') && timeLeft > 0) {
       o.onPhase?.(4, `train the chosen configuration (${chosen.label})`);
@@ -278,6 +321,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
           cost: plan.cost,
           optimizer: s3.optimizer,
           lr: s3.lr,
+          batchSize: s3.batchSize,
           weightDecay: chosen.weightDecay,
           augment: chosen.augment ? new ImageAugment(o.augment ?? {}) : undefined,
           // As many epochs as the time left allows; the schedule's cycles are sized to end with them.

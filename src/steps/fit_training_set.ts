@@ -4,8 +4,8 @@
 // logged; the model handed on is the best epoch's (KeepBest across phases,
 // carried by checkpoints), and every phase runs with the guards.
 import { manualSeed } from '../tensor/index.js';
-import { existsSync, writeFileSync } from 'node:fs';
-import { Learner, Recorder, ScheduleCallback, GradClip, CheckpointCallback, KeepBest, bestEpoch, loadCheckpoint, readCheckpointInfo, lrFind, type Callback, type EpochResult, type LrFinderResult, type LrFinderOptions } from '../train/index.js';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { Learner, Recorder, ScheduleCallback, GradClip, CheckpointCallback, KeepBest, Deadline, bestEpoch, loadCheckpoint, readCheckpointInfo, lrFind, type Callback, type EpochResult, type LrFinderResult, type LrFinderOptions } from '../train/index.js';
 import type { Optimizer } from '../optim/index.js';
 import { buildModel, type ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
@@ -33,7 +33,10 @@ export interface FitCheckpointInfo {
 /** The resume information of a step-3 checkpoint (kept inside the checkpoint itself), or null when there is none. */
 export function readFitCheckpoint(file: string): FitCheckpointInfo | null {
   if (!existsSync(file) && !existsSync(`${file}.prev`)) return null;
-  return (readCheckpointInfo(file)?.info as FitCheckpointInfo | null) ?? null;
+  const info = (readCheckpointInfo(file)?.info as FitCheckpointInfo | null) ?? null;
+  // Checkpoints written before the information moved inside them: the sidecar.
+  if (!info && existsSync(`${file}.json`)) return JSON.parse(readFileSync(`${file}.json`, 'utf8')) as FitCheckpointInfo;
+  return info;
 }
 
 export interface FitTrainingSetOptions {
@@ -194,7 +197,10 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
       const verdict = judgeSgd({ initial, losses: probe.losses }, { ...o.rule, patience });
       probe.dispose();
       probe = null;
-      const left = o.epochs - patience;
+      // A time budget (Deadline) that ended the window ends step 3: no new finder, no new phase.
+      const outOfTime = (o.callbacks ?? []).some((c) => c instanceof Deadline && c.stopped);
+      const left = outOfTime ? 0 : o.epochs - patience;
+      if (outOfTime) log({ step: 3, action: 'stop step 3: time budget spent', reason: `the time budget ended step 3 after ${history.length} epoch(s), within the SGD window${verdict ? '' : ' (too early to judge SGD)'}`, numbers: { epochs: history.length } });
       if (verdict && verdict.switchToAdam && left > 0) {
         log({ step: 3, action: 'switch from SGD to Adam', reason: verdict.reason, numbers: verdict.numbers });
         optimizer.dispose();
@@ -202,7 +208,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
         optimizer = makeOptimizer(kind, model, 1e-3, { weightDecay: o.weightDecay });
         // SGD's rate (found or given) never carries over: Adam's scale is different.
         lr = await findLr(o.lr !== undefined ? 'after switching to Adam (the given --lr was SGD\'s)' : 'after switching to Adam', o.adamLr);
-      } else if (verdict) {
+      } else if (verdict && !outOfTime) {
         log({ step: 3, action: 'keep SGD', reason: verdict.reason, numbers: verdict.numbers });
       }
       if (left > 0) await phase(left, lr);

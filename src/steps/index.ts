@@ -4,16 +4,23 @@ export { chooseCostFunction, type CostFunctionChoice } from './cost_function.js'
 export { proposeArchitecture, buildModel, describeModel, type ArchitectureInput, type ArchitectureOptions, type ModelSpec, type Proposal } from './architecture.js';
 export { meanBaseline, copyBaseline, priorBaseline, labelPriorBaseline, strongest, type Baseline } from './baseline.js';
 export { signalVerdict, type SignalVerdict } from './diagnosis.js';
-export { judgeSgd, type SwitchRule, type SwitchDecision } from './optimizer_rule.js';
+export { judgeSgd, type SwitchRule, type SwitchDecision, type SgdWindow } from './optimizer_rule.js';
 export { fitModel, makeOptimizer, makeSchedule, metricsFor, type FitConfig, type FitResult } from './fit.js';
 export { fitTrainingSet, type FitTrainingSetOptions, type FitTrainingSetResult } from './fit_training_set.js';
-export { randomSearch, sample, trialParams, medianRule, type SearchSpace, type SearchOptions, type TrialResult, type TrialParams } from './random_search.js';
-export { searchWorker, type WorkerOptions, type WorkerTrial, type WorkerObjective } from './search_worker.js';
-export { regularizationLadder, gapOpen, type LadderOptions, type LadderResult, type Candidate, type Measured } from './regularize.js';
+// Search machinery lives in src/search; re-exported here for existing users of the steps API.
+export { randomSearch, sample, trialParams, medianRule, searchWorker, type SearchSpace, type SearchOptions, type TrialResult, type TrialParams, type WorkerOptions, type WorkerTrial, type WorkerObjective } from '../search/index.js';
+export { regularizationLadder, withDropout, type LadderOptions, type LadderResult, type Candidate, type Measured } from './regularize.js';
+export { gapOpen, gapTolerance, acceptCandidate, type GapRule, type AcceptRule, type Acceptance } from './ladder_rules.js';
+export { biasGap, type BiasRule, type BiasGap } from './bias_rule.js';
+export { evalLoss, rowLosses, trainSubset, trainSubsetLoss, validationRowLosses, TrainSubsetProbe, MEASURE_ROWS } from './measure.js';
+export { trainingLoss, gradientScaled, targetStd } from './scale_free.js';
+export { trainingGuards, type GuardOptions } from './guards.js';
+export { step3Search, type Step3SearchOptions, type Step3SearchResult } from './step3_search.js';
+export { searchSpaceFor, specFor } from './search_space.js';
 export { evaluateOnTest, type TestResult, type TestOptions } from './sealed_test.js';
 export { tuning, isTuning, SealedTestError } from './tuning_guard.js';
-export { autopilot, type AutopilotOptions, type AutopilotResult } from './autopilot.js';
-export { diagnose, type Diagnosis } from './doctor.js';
+export { autopilot, AUTOPILOT_BUDGET, type AutopilotOptions, type AutopilotResult, type AutopilotBudget } from './autopilot.js';
+export { diagnose, ladderRungOf, type Diagnosis, type LadderRung } from './doctor.js';
 export type { Decision } from './decisions.js';
 export {
   EmbeddingNet, l2Normalize, TripletSampler, indicesByClass, tripletCost, trainEmbedding, embed, embedImages, nearest, oneShotClassify, evaluateEpisodes,

@@ -3,129 +3,16 @@
 // lie close together and other classes further away; then classify classes
 // the network never saw from a single example each, by nearest embedding.
 import { Tensor, tensor, tidy, noGrad, cat, ArgumentError } from '../tensor/index.js';
-import { Module, tripletMarginLoss, type CostFunction } from '../nn/index.js';
-import { ResNet } from '../models/index.js';
+import { tripletMarginLoss, type Module, type CostFunction } from '../nn/index.js';
+import { EmbeddingNet, l2Normalize, type EmbeddingNetOptions } from '../models/embedding_net.js';
+import { TripletSampler, indicesByClass, type TripletSamplerOptions } from '../train/triplet_sampler.js';
 import { AdamW, OneCycleLR } from '../optim/index.js';
-import { Learner, ScheduleCallback, type BatchSource, type EpochResult } from '../train/index.js';
+import { Learner, ScheduleCallback, type EpochResult } from '../train/index.js';
 import { recalibrateBatchNorm } from '../train/transfer.js';
-import { DataLoader, Rng, deriveSeed, type ImageSet, type Normalizer } from '../data/index.js';
+import { DataLoader, Rng, type ImageSet, type Normalizer } from '../data/index.js';
 
-// ---------------------------------------------------------------------------
-// The embedding network
-
-export interface EmbeddingNetOptions {
-  inChannels: number;
-  /** Width of the embedding; default 32. */
-  dim?: number;
-  /** ResNet blocks per stage; default [1, 1, 1]. */
-  blocks?: number[];
-  /** ResNet channels per stage; default [8, 16, 32] (small: CPUs train it in seconds). */
-  widths?: number[];
-}
-
-/** Rows scaled to unit L2 norm (distances then lie in [0, 2], whatever the scale the layers drift to). */
-export function l2Normalize(x: Tensor, eps = 1e-12): Tensor {
-  return tidy(() => x.div(x.norm(2, 1, true).clamp(eps)));
-}
-
-/**
- * A ResNet body whose last linear layer projects to `dim` values, L2
- * normalized. Its parameter names are the ResNet's under "body.", so
- * layerGroups and loadPretrained work on `net.body`.
- */
-export class EmbeddingNet extends Module {
-  readonly body: ResNet;
-  readonly dim: number;
-
-  constructor(o: EmbeddingNetOptions) {
-    super();
-    this.dim = o.dim ?? 32;
-    this.body = this.registerModule('body', new ResNet({ inChannels: o.inChannels, classes: this.dim, blocks: o.blocks ?? [1, 1, 1], widths: o.widths ?? [8, 16, 32] }));
-  }
-
-  forward(x: Tensor): Tensor {
-    return tidy(() => l2Normalize(this.body.forward(x)));
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Triplet batches
-
-export interface TripletSamplerOptions {
-  /** Triplets per batch (the batch holds 3× as many images); default 32. */
-  batchSize?: number;
-  /** Batches per epoch (triplets are drawn, not enumerated); default 50. */
-  batchesPerEpoch?: number;
-  /** Seed of the draws; epoch e uses a seed derived from (seed, e). Default 0. */
-  seed?: number;
-  /** Applied after scaling bytes by 1/255 (fit on the training images). */
-  normalizer?: Normalizer;
-}
-
-/**
- * Batches of triplets from labelled images: x holds the anchors, then their
- * positives (another image of the anchor's class), then their negatives (an
- * image of another class), [3B, C, H, W]; y holds the three blocks' labels.
- * Anchor classes are drawn uniformly, so rare classes weigh as much as common ones.
- */
-export class TripletSampler implements BatchSource {
-  readonly batchSize: number;
-  readonly length: number;
-  private readonly seed: number;
-  private readonly loader: DataLoader;
-  private readonly byClass: number[][];
-
-  constructor(set: ImageSet, o: TripletSamplerOptions = {}) {
-    this.batchSize = o.batchSize ?? 32;
-    this.length = o.batchesPerEpoch ?? 50;
-    this.seed = o.seed ?? 0;
-    this.byClass = indicesByClass(set.labels).filter((ix) => ix.length > 0);
-    if (this.byClass.length < 2 || !this.byClass.some((ix) => ix.length >= 2)) {
-      throw new ArgumentError('triplets need at least two classes, one of them with two images or more');
-    }
-    this.loader = DataLoader.fromImages(set, { shuffle: false, normalizer: o.normalizer });
-  }
-
-  /** The rows of one batch: anchors, positives, negatives (exposed for tests and custom loops). */
-  draw(rng: Rng): Int32Array {
-    const B = this.batchSize;
-    const rows = new Int32Array(3 * B);
-    const anchorsFrom = this.byClass.map((ix, c) => (ix.length >= 2 ? c : -1)).filter((c) => c >= 0);
-    for (let i = 0; i < B; i++) {
-      const c = anchorsFrom[rng.int(anchorsFrom.length)];
-      const own = this.byClass[c];
-      const a = rng.int(own.length);
-      const p = (a + 1 + rng.int(own.length - 1)) % own.length; // any other image of the class
-      let nc = rng.int(this.byClass.length - 1);
-      if (nc >= c) nc++; // any other class
-      const other = this.byClass[nc];
-      rows[i] = own[a];
-      rows[B + i] = own[p];
-      rows[2 * B + i] = other[rng.int(other.length)];
-    }
-    return rows;
-  }
-
-  *batches(epoch: number): Generator<{ x: Tensor; y: Tensor }> {
-    const rng = new Rng(deriveSeed(this.seed, epoch));
-    for (let b = 0; b < this.length; b++) {
-      const batch = this.loader.batch(this.draw(rng));
-      yield { x: batch.x, y: batch.y! };
-    }
-  }
-
-  dispose(): void {
-    this.loader.dispose();
-  }
-}
-
-/** Row indices of each class, by label (empty for labels that do not occur below the largest). */
-export function indicesByClass(labels: ArrayLike<number>): number[][] {
-  const out: number[][] = [];
-  for (let i = 0; i < labels.length; i++) (out[labels[i]] ??= []).push(i);
-  for (let c = 0; c < out.length; c++) out[c] ??= [];
-  return out;
-}
+// The network (models/) and the sampler (train/) are re-exported: one-shot learning's public surface stays here.
+export { EmbeddingNet, l2Normalize, TripletSampler, indicesByClass, type EmbeddingNetOptions, type TripletSamplerOptions };
 
 // ---------------------------------------------------------------------------
 // Cost functions: typed like the library's, (output, target) => scalar tensor

@@ -22,3 +22,4 @@ export {
   type LayerGroup, type LayerGroupSpec, type FreezeOptions, type LoadPretrainedOptions, type LoadPretrainedReport, type GroupLrs, type FineTuneOptions, type FineTuneResult, type GradualUnfreezeOptions,
 } from './transfer.js';
 export { DataParallel, type DataParallelOptions, type RankStats } from './callbacks/data_parallel.js';
+export { TripletSampler, indicesByClass, type TripletSamplerOptions } from './triplet_sampler.js';

@@ -45,6 +45,7 @@ describe('sixstep auto', () => {
     const html = readFileSync(j.report, 'utf8');
     assert.match(html, /<svg/);
     assert.match(html, /Test ledger/);
+    assert.match(html, /Gradient norm per step/, 'gradient norms are recorded and charted');
   });
 
   it('stops cleanly on Ctrl-C, keeps what finished, and --resume continues', async () => {

@@ -51,6 +51,10 @@ describe('sixstep CLI', () => {
     assert.ok(existsSync(join(j.model, 'model.safetensors')) && existsSync(join(j.model, 'manifest.json')));
     assert.ok(j.decisions.length >= 2 && j.decisions.every((d: any) => d.step === 3 && d.reason));
     assert.match(r.stderr, /epoch 8\/8/, 'progress on stderr');
+    // The saved model is the best epoch's; the summary says which, and its numbers are that epoch's.
+    assert.ok(j.savedEpoch >= 1 && j.savedEpoch <= 8);
+    assert.equal(j.best.epoch, j.savedEpoch);
+    assert.equal(j.metrics.validation.loss, j.best.validLoss);
   });
 
   it('tune runs a seeded random search and reports every trial', () => {
@@ -60,6 +64,10 @@ describe('sixstep CLI', () => {
     assert.equal(j.trials.length, 3);
     assert.ok(j.best && Number.isFinite(j.best.value));
     assert.ok(new Set(j.trials.map((t: any) => t.params.learningRate)).size === 3);
+    // The best trial's model directory is kept (and only it).
+    assert.ok(j.model && existsSync(join(j.model, 'model.safetensors')), 'the best trial\'s model is saved');
+    assert.ok(j.model.endsWith(j.best.runId));
+    for (const t of j.trials) if (t.runId !== j.best.runId) assert.ok(!existsSync(join(cwd, 'proj', 'models', t.runId)), 'other trials leave no model');
   });
 
   it('bad input: a clear message naming the problem, and exit code 3', () => {

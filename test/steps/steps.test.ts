@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { chooseCostFunction } from '../../src/steps/cost_function.js';
 import { proposeArchitecture, describeModel } from '../../src/steps/architecture.js';
 import { judgeSgd } from '../../src/steps/optimizer_rule.js';
-import { randomSearch, sample } from '../../src/steps/random_search.js';
+import { randomSearch, sample } from '../../src/search/index.js';
 import { meanBaseline, priorBaseline, copyBaseline, strongest } from '../../src/steps/baseline.js';
 import { signalVerdict } from '../../src/steps/diagnosis.js';
 import { Rng } from '../../src/data/index.js';

@@ -142,7 +142,7 @@ describe('Learner', () => {
     // A corrupt latest checkpoint falls back to the previous one (after epoch 1).
     writeFileSync(file, 'garbage');
     const d = setup([]);
-    assert.deepEqual(loadCheckpoint(d.learner, file), { file: `${file}.prev`, epoch: 1 });
+    assert.deepEqual(loadCheckpoint(d.learner, file), { file: `${file}.prev`, epoch: 1, info: null });
     c.free();
     d.free();
   }));

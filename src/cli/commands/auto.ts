@@ -204,7 +204,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
       writeFileSync(report, html);
       summary.report = report;
       p.store.finishRun(run.id, { status: done ? 'finished' : 'interrupted', summary: summary as any });
-      if (s.steps) p.store.logSteps(run.id, s.steps.map((x) => ({ step: x.step, epoch: x.epoch, loss: x.loss, lrs: x.lrs })));
+      if (s.steps) p.store.logSteps(run.id, s.steps.map((x) => ({ step: x.step, epoch: x.epoch, loss: x.loss, lrs: x.lrs, gradNorm: x.gradNorm ?? null })));
       for (const e of f?.history ?? []) p.store.logEpoch(run.id, { epoch: e.epoch, trainLoss: e.trainLoss, validLoss: e.validLoss, metrics: e.metrics, seconds: e.seconds });
 
       out.step('Summary', done ? 'done' : 'interrupted — continue with --resume');

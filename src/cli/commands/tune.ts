@@ -7,9 +7,16 @@ import type { Command } from 'commander';
 import { addDeviceOption, cpuOnly } from '../device.js';
 import { CancelFit, type Callback, type Learner } from '../../train/index.js';
 import { fitModel, type OptimizerKind } from '../../steps/fit.js';
-import type { SearchSpace, TrialParams } from '../../steps/random_search.js';
-import { searchWorker, type WorkerObjective, type WorkerOptions, type WorkerTrial } from '../../steps/search_worker.js';
+import type { SearchSpace } from '../../search/index.js';
+import { searchWorker, type WorkerObjective, type WorkerOptions, type WorkerTrial } from '../../search/index.js';
+import { searchSpaceFor, specFor } from '../../steps/search_space.js';
 import type { ModelSpec } from '../../steps/architecture.js';
+import type { Module } from '../../nn/index.js';
+import type { EpochResult } from '../../train/index.js';
+import { saveModelDir } from '../../artifact/index.js';
+import { writeReferenceProfile } from '../../serve/index.js';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { openStudyStore, type StudyStore, type StudyTrial } from '../../store/study.js';
 import { addDataOptions, plan, Interrupt, type DataOptions, type Plan } from '../common.js';
 import { makeOut, type Out } from '../output.js';
@@ -27,24 +34,6 @@ interface TuneOptions extends DataOptions {
   store?: string;
   grace: string;
   warmup: string;
-}
-
-/** The proposal with the trial's width, depth and dropout. */
-function specFor(base: ModelSpec, t: TrialParams): ModelSpec {
-  if (base.family !== 'tabular') return base;
-  const layers = t.layers ?? base.options.hidden.length;
-  const hidden = Array.from({ length: layers }, () => t.hidden ?? base.options.hidden[0]);
-  const dropout = t.dropout ? [...hidden.map(() => 0), t.dropout] : undefined;
-  return { family: 'tabular', options: { ...base.options, hidden, dropout } };
-}
-
-function spaceFor(base: ModelSpec): SearchSpace {
-  const width = base.family === 'tabular' ? base.options.hidden[0] : 64;
-  return {
-    hidden: base.family === 'tabular' ? { min: Math.max(2, Math.round(width / 4)), max: Math.max(8, width * 8), log: true, integer: true } : undefined,
-    layers: base.family === 'tabular' ? { min: 1, max: 3, integer: true } : undefined,
-    learningRate: { min: 1e-4, max: 3e-2, log: true },
-  };
 }
 
 function positiveInt(s: string, what: string): number {
@@ -100,12 +89,34 @@ function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions,
         p.store.finishRun(run.id, { status: 'interrupted' });
         throw new Error('interrupted');
       }
-      p.store.finishRun(run.id, { summary: { best: fit.best, epochs: fit.history.length } });
-      return { validLoss: fit.best?.validLoss ?? NaN, pruned: fit.history.length < Number(o.epochs) };
+      // A trial better than every finished one so far saves its model (the best epoch's weights); the report keeps only the study's best.
+      const value = fit.best?.validLoss ?? NaN;
+      const before = await studies.best(study);
+      const pruned = fit.history.length < Number(o.epochs);
+      let modelDir: string | null = null;
+      if (!pruned && Number.isFinite(value) && value < (before?.value ?? Infinity)) modelDir = saveTrialModel(p, run.id, specFor(p.proposal.spec, params), fit.model, fit.best!);
+      p.store.finishRun(run.id, { summary: { best: fit.best, epochs: fit.history.length, model: modelDir } });
+      return { validLoss: value, pruned };
     } finally {
       fit.dispose();
     }
   };
+}
+
+const trialModelDir = (p: Plan, runId: string) => join(p.projectDir, 'models', runId);
+
+function saveTrialModel(p: Plan, runId: string, spec: ModelSpec, model: Module, best: EpochResult): string {
+  const dir = saveModelDir(trialModelDir(p, runId), model, {
+    architecture: spec,
+    preprocessing: p.prepared.preprocessing,
+    task: p.prepared.task,
+    classes: p.prepared.classes,
+    costFunction: p.cost.name,
+    metrics: { train: { loss: best.trainLoss }, validation: { loss: best.validLoss, ...best.metrics }, test: null },
+    dataFingerprint: p.prepared.fingerprint,
+  });
+  if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(dir, p.prepared.trainTable, p.prepared.preprocessing.schema);
+  return dir;
 }
 
 const fmt = (v: number | null) => (v === null || !Number.isFinite(v) ? '   -  ' : v.toFixed(4));
@@ -147,7 +158,7 @@ Examples:
         const deadline = Number(process.env[DEADLINE_ENV]) || (o.minutes ? Date.now() + Number(o.minutes) * 60_000 : undefined);
         const search: WorkerOptions = {
           study,
-          space: spaceFor(p.proposal.spec),
+          space: searchSpaceFor(p.proposal.spec),
           trials: positiveInt(o.trials, '--trials'),
           seed: Number(o.seed),
           warmupEpochs: Number(o.warmup),
@@ -177,7 +188,7 @@ Examples:
           await searchWorker(studies, { ...search, onTrial, onNote: note }, trainTrial(p, studies, study, o, interrupt));
           bar.done();
         }
-        await report(out, studies, study, search.space, exits);
+        await report(out, studies, study, search.space, exits, p);
       } finally {
         interrupt.release();
         await studies?.close();
@@ -187,18 +198,21 @@ Examples:
 }
 
 /** The study's table and best trial; the workers that died, and a failure if all of them did. */
-async function report(out: Out, studies: StudyStore, study: string, space: SearchSpace, exits: WorkerExit[]): Promise<void> {
+async function report(out: Out, studies: StudyStore, study: string, space: SearchSpace, exits: WorkerExit[], p: Plan): Promise<void> {
   const trials = await studies.trials(study);
   const best = await studies.best(study);
   for (const t of trials) out.say(trialLine(t));
-  if (best) out.say(out.color.green(`best: trial ${best.number}, validation loss ${best.value!.toFixed(4)}, ${JSON.stringify(best.params)}`));
+  // Trials saved their model when they led; only the study's best is kept.
+  for (const t of trials) if (t.runId && t.runId !== best?.runId && existsSync(trialModelDir(p, t.runId))) rmSync(trialModelDir(p, t.runId), { recursive: true, force: true });
+  const model = best?.runId && existsSync(trialModelDir(p, best.runId)) ? trialModelDir(p, best.runId) : null;
+  if (best) out.say(out.color.green(`best: trial ${best.number}, validation loss ${best.value!.toFixed(4)}, ${JSON.stringify(best.params)}${model ? `\nmodel: ${model}` : ''}`));
   for (const w of exits.filter(workerFailed)) {
     const failed = trials.filter((t) => t.claimedBy === w.claimedBy && t.state === 'failed').map((t) => t.number);
     const what = failed.length ? `; its trial${failed.length > 1 ? 's' : ''} ${failed.join(', ')} ${failed.length > 1 ? 'were' : 'was'} marked failed and the budget went to new trials` : '';
     process.stderr.write(out.color.yellow(`warning: ${describeExit(w)}${what}\n`));
   }
   const workers = exits.map((w) => ({ index: w.index, pid: w.pid, code: w.code, signal: w.signal, failed: workerFailed(w) }));
-  out.result({ study, store: studies.kind, trials: trials.map(trialJson), best: best && trialJson(best), space, ...(exits.length ? { workers } : {}) });
+  out.result({ study, store: studies.kind, trials: trials.map(trialJson), best: best && trialJson(best), model, space, ...(exits.length ? { workers } : {}) });
   if (exits.length && exits.every(workerFailed)) {
     throw new Error(`all ${exits.length} search workers failed (${exits.map(describeExit).join('; ')}); their output above says why`);
   }

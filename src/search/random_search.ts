@@ -60,6 +60,10 @@ export interface SearchOptions {
   warmupEpochs?: number;
   /** Called after every trial (to record it). */
   onTrial?: (t: TrialResult) => void;
+  /** No new trial starts at or after this time (ms since epoch, on `clock`); default none. */
+  deadline?: number;
+  /** ms since epoch; default Date.now (data-parallel ranks pass one agreed clock). */
+  clock?: () => number;
 }
 
 export type Objective = (params: TrialParams, ctx: TrialContext) => Promise<{ validLoss: number; trainLoss: number }>;
@@ -106,13 +110,14 @@ export function medianRule(curve: readonly number[], others: readonly (readonly 
 export async function randomSearch(o: SearchOptions, objective: Objective): Promise<{ best: TrialResult | null; trials: TrialResult[] }> {
   const seed = o.seed ?? 0;
   const budget = o.trials ?? 20;
-  const deadline = o.minutes ? Date.now() + o.minutes * 60_000 : Infinity;
+  const clock = o.clock ?? Date.now;
+  const deadline = Math.min(o.minutes ? clock() + o.minutes * 60_000 : Infinity, o.deadline ?? Infinity);
   const trials: TrialResult[] = [];
-  for (let n = 0; n < budget && Date.now() < deadline; n++) {
+  for (let n = 0; n < budget && clock() < deadline; n++) {
     const params = trialParams(o.space, seed, n);
     const curve: number[] = [];
     let pruned = false;
-    const t0 = Date.now();
+    const t0 = clock();
     const ctx: TrialContext = {
       number: n,
       report(epoch, validLoss) {
@@ -125,9 +130,9 @@ export async function randomSearch(o: SearchOptions, objective: Objective): Prom
     let result: TrialResult;
     try {
       const r = await objective(params, ctx);
-      result = { number: n, params, state: pruned ? 'pruned' : 'complete', value: r.validLoss, trainLoss: r.trainLoss, curve, seconds: (Date.now() - t0) / 1000 };
+      result = { number: n, params, state: pruned ? 'pruned' : 'complete', value: r.validLoss, trainLoss: r.trainLoss, curve, seconds: (clock() - t0) / 1000 };
     } catch (e) {
-      result = { number: n, params, state: 'failed', value: NaN, trainLoss: NaN, curve, seconds: (Date.now() - t0) / 1000, error: (e as Error).message };
+      result = { number: n, params, state: 'failed', value: NaN, trainLoss: NaN, curve, seconds: (clock() - t0) / 1000, error: (e as Error).message };
     }
     trials.push(result);
     o.onTrial?.(result);

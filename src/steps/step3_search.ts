@@ -1,0 +1,110 @@
+// Step 3's last resort before blaming the data: "tune the hidden units, the
+// batch size and the number of layers … at random, never on a grid." Trials
+// from searchSpaceFor around the current proposal and rate, stopped early by
+// the median rule, each one guarded; the best trial (by validation loss) is
+// adopted only when a paired comparison on the validation rows says it beats
+// the basic recipe's model.
+import { saveSafetensors } from '../tensor/index.js';
+import { CancelFit, Deadline, type Callback, type Learner } from '../train/index.js';
+import { randomSearch, type TrialParams, type TrialResult } from '../search/index.js';
+import { fitModel, type OptimizerKind } from './fit.js';
+import { searchSpaceFor, specFor } from './search_space.js';
+import { acceptCandidate, type AcceptRule, type Acceptance } from './ladder_rules.js';
+import { trainSubsetLoss, validationRowLosses } from './measure.js';
+import { trainingLoss } from './scale_free.js';
+import type { ModelSpec } from './architecture.js';
+import type { CostFunctionChoice } from './cost_function.js';
+import type { Prepared } from '../data/prepare.js';
+import type { DecisionLog } from './decisions.js';
+import type { Parallel } from './parallel.js';
+
+export interface Step3SearchOptions {
+  prepared: Prepared;
+  cost: CostFunctionChoice;
+  base: ModelSpec;
+  optimizer: OptimizerKind;
+  /** The basic recipe's rate: trials draw theirs log-uniformly over [lr/10, 10·lr]. */
+  lr: number;
+  epochs: number;
+  /** Trial budget; default 8. */
+  trials?: number;
+  seed?: number;
+  /** No trial starts after this (ms on `clock`). */
+  deadline?: number;
+  clock?: () => number;
+  /** The basic recipe's model, measured: the search must beat it. */
+  incumbent: { validLoss: number; rowLosses?: number[] };
+  accept?: AcceptRule;
+  /** The winning trial's weights are written here (safetensors). */
+  weightsFile: string;
+  callbacks?: Callback[];
+  onDecision?: DecisionLog;
+  parallel?: Parallel;
+}
+
+export interface SearchWinner {
+  params: TrialParams;
+  spec: ModelSpec;
+  lr: number;
+  batchSize: number;
+  validLoss: number;
+  trainLoss: number;
+  rowLosses: number[];
+  metrics: Record<string, number>;
+  epoch: number;
+}
+
+export interface Step3SearchResult {
+  trials: TrialResult[];
+  best: SearchWinner | null;
+  acceptance: Acceptance | null;
+}
+
+export async function step3Search(o: Step3SearchOptions): Promise<Step3SearchResult> {
+  const lossFn = trainingLoss(o.prepared, o.cost);
+  let best: SearchWinner | null = null;
+  const seed = o.seed ?? 0;
+  let n = 0;
+  const { trials } = await randomSearch(
+    { space: searchSpaceFor(o.base, { min: o.lr / 10, max: o.lr * 10 }), trials: o.trials ?? 8, seed, deadline: o.deadline, clock: o.clock },
+    async (params, ctx) => {
+      const pruner: Callback = {
+        order: 95,
+        afterEpoch: (l: Learner) => {
+          if (l.lastEpoch?.validLoss != null && ctx.report(l.epoch, l.lastEpoch.validLoss)) throw new CancelFit();
+        },
+      };
+      const spec = specFor(o.base, params);
+      const fit = await fitModel(o.prepared, {
+        spec,
+        cost: o.cost,
+        optimizer: o.optimizer,
+        lr: params.learningRate ?? o.lr,
+        epochs: o.epochs,
+        batchSize: params.batchSize,
+        seed: seed + ++n,
+        // A trial cut by the deadline is incomplete and cannot win.
+        callbacks: [pruner, ...(o.deadline !== undefined ? [new Deadline(o.deadline, o.clock)] : []), ...(o.callbacks ?? [])],
+        parallel: o.parallel,
+        step: 3,
+        onDecision: o.onDecision,
+        what: `search trial ${ctx.number}`,
+      });
+      try {
+        const b = fit.best ?? fit.history.at(-1)!;
+        const validLoss = b.validLoss ?? NaN;
+        const complete = fit.history.length === o.epochs;
+        const trainLoss = trainSubsetLoss(o.prepared, fit.model, lossFn);
+        if (complete && Number.isFinite(validLoss) && validLoss < (best?.validLoss ?? Infinity)) {
+          best = { params, spec, lr: params.learningRate ?? o.lr, batchSize: params.batchSize ?? 64, validLoss, trainLoss, rowLosses: validationRowLosses(o.prepared, fit.model, o.cost.fn), metrics: b.metrics, epoch: b.epoch };
+          saveSafetensors(`${o.weightsFile}`, fit.model.stateDict());
+        }
+        return { validLoss, trainLoss };
+      } finally {
+        fit.dispose();
+      }
+    },
+  );
+  const winner = best as SearchWinner | null;
+  return { trials, best: winner, acceptance: winner ? acceptCandidate(winner, o.incumbent, o.accept) : null };
+}

@@ -17,6 +17,7 @@ import { regularizationLadder, type Candidate, type Measured } from './regulariz
 import { evaluateOnTest, type TestResult } from './sealed_test.js';
 import { signalVerdict, type SignalVerdict } from './diagnosis.js';
 import { tuning } from './tuning_guard.js';
+import { objective as lossObjective, type Objective } from '../metrics/index.js';
 import { buildModel } from './architecture.js';
 import type { Plan } from './plan.js';
 import type { Decision } from './decisions.js';
@@ -43,6 +44,8 @@ export interface AutopilotOptions {
   parallel?: Parallel;
   /** ms since epoch; data-parallel ranks pass one agreed clock, so budget decisions match. Default Date.now. */
   clock?: () => number;
+  /** The optimising metric: what "best" means for KeepBest, the ladder and the final choice. Default: validation loss. */
+  objective?: Objective;
 }
 
 interface State {
@@ -96,11 +99,12 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     return m;
   };
   const stopped = () => o.interrupted?.() ?? false;
+  const obj = o.objective ?? lossObjective('loss');
 
   // ---- Step 3: fit the training set ------------------------------------------
   if (state.phase === 'step3') {
     o.onPhase?.(3, 'fit the training set');
-    const keepBest = new KeepBest();
+    const keepBest = new KeepBest({ objective: obj });
     const r = await tuning(() =>
       fitTrainingSet(p, {
         spec: startCandidate.spec,
@@ -110,6 +114,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         callbacks: [keepBest, new Deadline(deadline(p.kind === 'image' ? 0.45 : 0.35), clock), new NanGuard({ onEvent: (e) => log({ step: 4, action: e.kind === 'rollback' ? 'roll back and halve the learning rate' : 'stop', reason: `${e.reason} at step ${e.step}`, numbers: { lrs: e.lrs } }) }), ...(o.callbacks ?? [])],
         onDecision: log,
         parallel: o.parallel,
+        objective: obj,
       }),
     );
     try {
@@ -166,6 +171,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         schedule: p.kind === 'image' ? 'one-cycle' : undefined,
         callbacks: o.callbacks,
         onDecision: log,
+        objective: obj,
       }),
     );
     state.ladder = { best: ladder.best, probes: ladder.probes, gapClosed: ladder.gapClosed };
@@ -203,7 +209,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         warm = null;
       }
       log({ step: 4, action: `train the final model with ${chosen.label}${warm ? ', continuing from the best weights so far' : ', from scratch'}`, reason: changed ? 'the ladder found a configuration with a lower validation loss' : 'the remaining budget goes to training longer', numbers: { secondsLeft: Math.round(timeLeft / 1000) } });
-      const keepBest = new KeepBest();
+      const keepBest = new KeepBest({ objective: obj });
       const epochSeconds = s3.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, s3.history.length);
       const finalEpochs = Math.max(1, Math.min(epochCap, Math.floor(timeLeft / 1000 / Math.max(1e-3, epochSeconds * (chosen.augment ? 1.15 : 1.05)))));
       const fit = await tuning(() =>
@@ -221,12 +227,15 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
           schedule: p.kind === 'image' ? 'one-cycle' : 'warm-restarts',
           callbacks: [keepBest, new Deadline(deadline(0.92), clock), ...(o.callbacks ?? [])],
           parallel: o.parallel,
+          objective: obj,
         }),
       );
       try {
         const best = fit.best ?? fit.history.at(-1)!;
-        const better = (best.validLoss ?? Infinity) < state.final!.validLoss;
-        log({ step: 4, action: better ? 'keep the final model' : 'keep the step-3 model', reason: `validation loss ${(best.validLoss ?? NaN).toPrecision(4)} against ${state.final!.validLoss.toPrecision(4)} (the best model is chosen by validation loss only)`, numbers: { final: best.validLoss, step3: state.final!.validLoss } });
+        // The optimising metric decides (validation loss by default), quoting both figures.
+        const [now, then] = [obj.read(best), obj.read(state.final!)];
+        const better = now !== null && (then === null || obj.better(now, then));
+        log({ step: 4, action: better ? 'keep the final model' : 'keep the step-3 model', reason: `${obj.describe(now)} against ${then === null ? '–' : then.toPrecision(4)} (the best model is chosen by the optimising metric, validation ${obj.metric}, only)`, numbers: { metric: obj.metric, final: now, step3: then, finalValidLoss: best.validLoss, step3ValidLoss: state.final!.validLoss } });
         if (better) {
           state.final = { candidate: chosen, history: fit.history, validLoss: best.validLoss ?? NaN, trainLoss: best.trainLoss, metrics: best.metrics, source: 'final' };
           keepModel(fit.model);

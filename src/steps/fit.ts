@@ -5,7 +5,8 @@
 import { manualSeed } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
 import { SGD, Adam, AdamW, CosineAnnealingWarmRestarts, OneCycleLR, type Optimizer, type ParamGroup } from '../optim/index.js';
-import { Learner, Recorder, ScheduleCallback, GradClip, accuracy, mae, rmse, type Callback, type EpochResult, type Metric, type StepSchedule } from '../train/index.js';
+import { Learner, Recorder, ScheduleCallback, GradClip, ValidationMetrics, accuracy, mae, rmse, type Callback, type EpochResult, type Metric, type StepSchedule } from '../train/index.js';
+import { bestBy, objective, type Objective } from '../metrics/index.js';
 import { buildModel, type ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
 import type { Prepared, LoaderSource } from './prepare.js';
@@ -45,6 +46,8 @@ export interface FitConfig {
   initialState?: Module;
   /** Train data-parallel over a process group (each rank calls fitModel with the same config). */
   parallel?: Parallel;
+  /** What "best" means for `best`. Default: the validation loss. */
+  objective?: Objective;
 }
 
 export interface FitResult {
@@ -52,7 +55,7 @@ export interface FitResult {
   learner: Learner;
   recorder: Recorder;
   history: EpochResult[];
-  /** The epoch with the lowest validation loss. */
+  /** The epoch with the best validation figure (the lowest loss unless an objective says otherwise). */
   best: EpochResult | null;
   metrics: Metric[];
   /** Releases the model, optimizer and loaders. */
@@ -96,6 +99,8 @@ export async function fitModel(p: Prepared, c: FitConfig): Promise<FitResult> {
   if (schedule) callbacks.push(new ScheduleCallback(schedule));
   if (c.gradClip) callbacks.push(new GradClip({ maxNorm: c.gradClip }));
   const metrics = metricsFor(p.task);
+  // F1, AUC, R² … per epoch, for the optimising metric and the record.
+  if (p.task !== 'multilabel') callbacks.push(new ValidationMetrics(p.task, p.classes?.length ?? 1));
   const learner = new Learner({ model, optimizer, costFunction: c.cost.fn, train, validation, metrics, callbacks });
   const dispose = () => {
     train.dispose();
@@ -110,7 +115,6 @@ export async function fitModel(p: Prepared, c: FitConfig): Promise<FitResult> {
     throw e;
   }
   const history = learner.history;
-  const finite = history.filter((h) => h.validLoss !== null && Number.isFinite(h.validLoss));
-  const best = finite.length ? finite.reduce((a, b) => (b.validLoss! < a.validLoss! ? b : a)) : null;
+  const best = bestBy(c.objective ?? objective('loss'), history, (h) => h);
   return { model, learner, recorder, history, best, metrics, dispose };
 }

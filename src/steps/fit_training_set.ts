@@ -3,7 +3,7 @@
 // (re-finding the rate) when SGD trains too slowly. Every choice is logged.
 import { manualSeed } from '../tensor/index.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { Learner, Recorder, ScheduleCallback, GradClip, CheckpointCallback, loadCheckpoint, lrFind, type Callback, type EpochResult, type LrFinderResult, type LrFinderOptions } from '../train/index.js';
+import { Learner, Recorder, ScheduleCallback, GradClip, CheckpointCallback, ValidationMetrics, loadCheckpoint, lrFind, type Callback, type EpochResult, type LrFinderResult, type LrFinderOptions } from '../train/index.js';
 import { buildModel, type ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
 import { makeOptimizer, makeSchedule, metricsFor, type FitResult, type OptimizerKind, type ScheduleKind } from './fit.js';
@@ -12,6 +12,7 @@ import type { Prepared } from './prepare.js';
 import type { Decision, DecisionLog } from './decisions.js';
 import type { Augmenter } from '../data/index.js';
 import { parallelCallbacks, shardOf, type Parallel } from './parallel.js';
+import { bestBy, objective, type Objective } from '../metrics/index.js';
 
 /** What a checkpoint of step 3 needs beside the learner's state to continue. */
 export interface FitCheckpointInfo {
@@ -54,6 +55,8 @@ export interface FitTrainingSetOptions {
   onDecision?: DecisionLog;
   /** Train data-parallel: every rank calls fitTrainingSet with the same options (the finder runs on each rank alike). */
   parallel?: Parallel;
+  /** What "best" means for the reported best epoch. Default: the validation loss. */
+  objective?: Objective;
   /** Write a checkpoint here after every epoch (data-parallel: rank 0 only). */
   checkpoint?: string;
   /** Continue from this checkpoint: its optimizer and rate, no finder, the epochs that are left. */
@@ -119,6 +122,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
     const callbacks: Callback[] = [recorder, ...parallelCallbacks(o.parallel), ...(o.callbacks ?? [])];
     if (schedule) callbacks.push(new ScheduleCallback(schedule));
     if (o.gradClip) callbacks.push(new GradClip({ maxNorm: o.gradClip }));
+    if (p.task !== 'multilabel') callbacks.push(new ValidationMetrics(p.task, p.classes?.length ?? 1));
     if (o.checkpoint) {
       const file = o.checkpoint;
       callbacks.push(new CheckpointCallback(file, schedule), {
@@ -152,8 +156,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
       optimizer = makeOptimizer(kind, model, resumed.lr, { weightDecay: o.weightDecay });
       log({ step: 3, action: `resume from the checkpoint after epoch ${resumed.epochs}`, reason: `continuing with ${kind.toUpperCase()} at learning rate ${resumed.lr.toExponential(2)} for the ${Math.max(0, o.epochs - resumed.epochs)} epoch(s) left; the finder and the SGD→Adam rule already ran`, numbers: { ...resumed } });
       await phase(resumed.phaseEpochs, resumed.lr, o.resume);
-      const finite = history.filter((h) => h.validLoss !== null && Number.isFinite(h.validLoss));
-      const best = finite.length ? finite.reduce((a, b) => (b.validLoss! < a.validLoss! ? b : a)) : null;
+      const best = bestBy(o.objective ?? objective('loss'), history, (h) => h);
       return { model, learner: learner!, recorder, history, best, metrics, dispose: free, decisions, lrFinds, optimizer: kind, lr: resumed.lr };
     }
     let lr = await findLr('start of step 3');
@@ -176,8 +179,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
     } else {
       await phase(o.epochs, lr);
     }
-    const finite = history.filter((h) => h.validLoss !== null && Number.isFinite(h.validLoss));
-    const best = finite.length ? finite.reduce((a, b) => (b.validLoss! < a.validLoss! ? b : a)) : null;
+    const best = bestBy(o.objective ?? objective('loss'), history, (h) => h);
     return { model, learner: learner!, recorder, history, best, metrics, dispose: free, decisions, lrFinds, optimizer: kind, lr };
   } catch (e) {
     free();

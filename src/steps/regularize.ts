@@ -9,6 +9,7 @@
 import type { Parallel } from './parallel.js';
 import { Rng, ImageAugment, type Augmenter } from '../data/index.js';
 import type { Callback } from '../train/index.js';
+import { bestBy, objective, type Objective } from '../metrics/index.js';
 import { fitModel, type FitResult, type OptimizerKind, type ScheduleKind } from './fit.js';
 import type { ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
@@ -67,6 +68,8 @@ export interface LadderOptions {
   clock?: () => number;
   /** Called with every trained probe, best or not (to record it). */
   onProbe?: (m: Measured) => void;
+  /** What a better rung means. Default: a lower validation loss. The gap stays a loss gap. */
+  objective?: Objective;
 }
 
 export interface LadderResult {
@@ -112,6 +115,7 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
     decisions.push(full);
     o.onDecision?.(full);
   };
+  const obj = o.objective ?? objective('loss');
   const relGap = o.relGap ?? 0.15;
   const absGap = o.absGap ?? 0.02;
   const draws = o.draws ?? 2;
@@ -136,6 +140,7 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
         trainFraction: fraction,
         callbacks: o.callbacks,
         parallel: o.parallel,
+        objective: o.objective,
       });
       const b = fit.best ?? fit.history.at(-1)!;
       const m: Measured = { candidate: c, trainLoss: b.trainLoss, validLoss: b.validLoss ?? NaN, metrics: b.metrics, epoch: b.epoch };
@@ -159,6 +164,19 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
       tried.push(await train(c));
     }
     if (!tried.length) return false;
+    if (obj.metric !== 'loss') {
+      // The optimising metric decides; quoted with the figures it used.
+      const top = bestBy(obj, tried, (t) => t) ?? tried[0];
+      const [now, then] = [obj.read(top), obj.read(best)];
+      const numbers = { metric: obj.metric, tried: tried.map((t) => ({ label: t.candidate.label, [obj.metric]: obj.read(t), validLoss: t.validLoss, trainLoss: t.trainLoss })), before: then };
+      if (now !== null && (then === null || obj.clearlyBetter(now, then, 0.005))) {
+        log({ action: `keep ${top.candidate.label}`, reason: `${name}: ${obj.describe(then)} → ${now.toPrecision(4)} (the optimising metric, ${obj.direction === 'max' ? 'higher' : 'lower'} is better)`, numbers });
+        best = top;
+        return true;
+      }
+      log({ action: `reject ${name}`, reason: `${name} did not improve the optimising metric (best tried ${obj.describe(now)} against ${then === null ? '–' : then.toPrecision(4)})`, numbers });
+      return false;
+    }
     const top = tried.reduce((a, b) => (b.validLoss < a.validLoss ? b : a));
     const numbers = { tried: tried.map((t) => ({ label: t.candidate.label, validLoss: t.validLoss, trainLoss: t.trainLoss })), before: best.validLoss };
     if (top.validLoss < best.validLoss * 0.995) {

@@ -13,7 +13,8 @@ export { lrFind, type LrFinderOptions, type LrFinderResult } from './lr_finder.j
 export { suggest, steep, valley, minimum, slide, seedPick, type Suggestion, type Suggestions } from './lr_suggestions.js';
 export { NanGuard, DivergenceError, type NanGuardOptions } from './callbacks/nan_guard.js';
 export { GradNormMonitor } from './callbacks/grad_monitor.js';
-export { KeepBest } from './callbacks/keep_best.js';
+export { KeepBest, type KeepBestOptions } from './callbacks/keep_best.js';
+export { ValidationMetrics } from './callbacks/validation_metrics.js';
 export { Deadline } from './callbacks/deadline.js';
 export {
   layerGroups, freeze, unfreeze, frozenBatchNorm, recalibrateBatchNorm, loadPretrained, groupLrs, discriminativeParamGroups, fineTune, gradualUnfreeze, describeGroups,

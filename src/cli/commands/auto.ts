@@ -14,10 +14,12 @@ import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
 import { EXIT } from '../errors.js';
 import { recordSplitMetrics } from '../../steps/split_metrics.js';
+import { addMetricOption, metricObjective } from '../metric_option.js';
 
 interface AutoOptions extends DataOptions, ParallelOptions {
   budget: string;
   resume?: boolean;
+  metric?: string;
 }
 
 /** A rank other than 0: the same autopilot on its shards, writing only its own resume state. */
@@ -34,6 +36,7 @@ async function followAuto(o: AutoOptions, group: ProcessGroup): Promise<void> {
       runDir: join(start.runDir, `rank-${group.rank}`),
       budgetMinutes: Number(o.budget),
       seed: Number(o.seed),
+      objective: metricObjective(o.metric, p.prepared.task),
       callbacks: [interrupt],
       interrupted: () => agreedFlag(group, interrupt.requested),
       parallel: { group, stopRequested: () => interrupt.requested },
@@ -46,7 +49,7 @@ async function followAuto(o: AutoOptions, group: ProcessGroup): Promise<void> {
 }
 
 export function autoCommand(program: Command): void {
-  addParallelOptions(addDataOptions(program.command('auto')))
+  addMetricOption(addParallelOptions(addDataOptions(program.command('auto'))))
     .description('the autopilot: steps 1 → 5 within a time budget; saves the best model and an HTML report')
     .option('--budget <minutes>', 'time budget for steps 3–5', '10')
     .option('--resume', 'continue the last interrupted auto run on this data')
@@ -65,6 +68,8 @@ Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline, 130 inter
 async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<void> {
   const out = makeOut(Boolean(o.json));
   const p = await plan(o, out, { quiet: Boolean(o.json) });
+  const optimising = metricObjective(o.metric, p.prepared.task);
+  out.say(`optimising metric: validation ${optimising.metric} (${optimising.direction === 'max' ? 'higher' : 'lower'} is better) — decides the best epoch, the ladder's rungs and the final model`);
   const previous = o.resume ? p.store.listRuns({ kind: 'auto' }).find((r) => r.status !== 'finished' && (r.config as any)?.fingerprint === p.prepared.fingerprint) : undefined;
   if (o.resume && !previous) out.say(out.color.yellow('nothing to resume for this data: starting a new run'));
   const run = previous ?? p.store.createRun({ kind: 'auto', config: { data: o.data, target: o.target ?? null, test: o.test ?? null, budget: Number(o.budget), seed: Number(o.seed), fingerprint: p.prepared.fingerprint } });
@@ -83,6 +88,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
       runDir,
       budgetMinutes: Number(o.budget),
       seed: Number(o.seed),
+      objective: optimising,
       callbacks: [interrupt, new TrainingProgress(true)],
       interrupted: () => agreedFlag(group, interrupt.requested),
       parallel: group
@@ -139,6 +145,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
         status: done ? 'finished' : 'interrupted',
         task: p.prepared.task,
         costFunction: p.cost.name,
+        optimisingMetric: optimising.metric,
         architecture: planJson(p).architecture,
         model_spec: f?.candidate.spec ?? null,
         chosenConfiguration: f?.candidate.label ?? null,

@@ -20,6 +20,7 @@ import { TrainingProgress } from '../progress.js';
 import { StoreSink } from '../store_sink.js';
 import { EXIT } from '../errors.js';
 import { recordSplitMetrics } from '../../steps/split_metrics.js';
+import { addMetricOption, metricObjective } from '../metric_option.js';
 
 interface FitOptions extends DataOptions, ParallelOptions {
   resume?: boolean;
@@ -30,6 +31,7 @@ interface FitOptions extends DataOptions, ParallelOptions {
   schedule: ScheduleKind;
   weightDecay: string;
   clip?: string;
+  metric?: string;
 }
 
 /** Everything that decides the training — identical on every data-parallel rank. */
@@ -45,6 +47,7 @@ function trainingOptions(o: FitOptions, p: StepsPlan): FitTrainingSetOptions {
     weightDecay: Number(o.weightDecay),
     gradClip: o.clip ? Number(o.clip) : undefined,
     seed: Number(o.seed),
+    objective: metricObjective(o.metric, p.prepared.task),
   };
 }
 
@@ -76,7 +79,7 @@ async function followFit(o: FitOptions, group: ProcessGroup): Promise<void> {
 }
 
 export function fitCommand(program: Command): void {
-  addParallelOptions(addDataOptions(program.command('fit')))
+  addMetricOption(addParallelOptions(addDataOptions(program.command('fit'))))
     .option('--resume', 'continue the newest unfinished fit of this data from its last checkpoint')
     .description('step 3: fit the training set (lr finder, SGD→Adam rule, cosine warm restarts) and save the model')
     .option('--epochs <n>', 'epochs to train', '10')
@@ -100,6 +103,8 @@ Exit codes: 0 trained, 3 bad data, 5 no signal beyond the naive baseline, 130 in
 async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void> {
   const out = makeOut(Boolean(o.json));
   const p = await plan(o, out, { quiet: Boolean(o.json) });
+  const optimising = metricObjective(o.metric, p.prepared.task);
+  out.say(`optimising metric: validation ${optimising.metric} (${optimising.direction === 'max' ? 'higher' : 'lower'} is better) — decides the best epoch`);
   const resume = o.resume ? resumable(p.store, p.projectDir, p.prepared.fingerprint) : null;
   if (o.resume && !resume) out.say(out.color.yellow('note: --resume: no unfinished fit of this data left a checkpoint; starting afresh'));
   const { nproc: _n, nnodes: _nn, nodeRank: _r, master: _m, distTimeout: _t, ...config } = o;
@@ -168,6 +173,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
         epochs: r.history.length,
         metrics: { train: { loss: last?.trainLoss ?? null, ...(splits.train?.metrics ?? {}) }, validation: { loss: last?.validLoss ?? null, ...(last?.metrics ?? {}), ...(splits.validation?.metrics ?? {}) } },
         best: best ? { epoch: best.epoch + 1, trainLoss: best.trainLoss, validLoss: best.validLoss, metrics: best.metrics } : null,
+        optimisingMetric: optimising.metric,
         baseline: p.baseline,
         signal: verdict,
         decisions: r.decisions,

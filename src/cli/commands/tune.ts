@@ -11,6 +11,8 @@ import { searchWorker, type WorkerObjective, type WorkerOptions, type WorkerTria
 import type { ModelSpec } from '../../steps/architecture.js';
 import { openStudyStore, type StudyStore, type StudyTrial } from '../../store/study.js';
 import { addDataOptions, plan, Interrupt, type DataOptions, type Plan } from '../common.js';
+import { addMetricOption, metricObjective } from '../metric_option.js';
+import type { Objective } from '../../metrics/index.js';
 import { makeOut, type Out } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { StoreSink } from '../store_sink.js';
@@ -26,6 +28,7 @@ interface TuneOptions extends DataOptions {
   store?: string;
   grace: string;
   warmup: string;
+  metric?: string;
 }
 
 /** The proposal with the trial's width, depth and dropout. */
@@ -66,10 +69,17 @@ function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions,
     const run = p.store.createRun({ kind: 'trial', config: { study, trial: ctx.number, params, seed, epochs: Number(o.epochs), optimizer: o.optimizer } });
     await studies.setRun(study, ctx.number, run.id);
     const sink = new StoreSink(p.store, run.id);
+    // Trials are compared (and pruned) on the optimising metric, as a figure to minimise.
+    const obj = metricObjective(o.metric, p.prepared.task);
+    const figure = (e: { validLoss: number | null; metrics: Record<string, number> } | null | undefined) => {
+      const v = e ? obj.read(e) : null;
+      return v === null ? null : obj.minimised(v);
+    };
     const pruner: Callback = {
       order: 95,
       afterEpoch: (l: Learner) => {
-        if (l.lastEpoch?.validLoss != null && ctx.report(l.epoch, l.lastEpoch.validLoss)) throw new CancelFit();
+        const v = figure(l.lastEpoch);
+        if (v !== null && ctx.report(l.epoch, v)) throw new CancelFit();
       },
     };
     let fit;
@@ -83,6 +93,7 @@ function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions,
         batchSize: params.batchSize,
         seed,
         callbacks: [pruner, interrupt, sink],
+        objective: obj,
       });
     } catch (e) {
       p.store.finishRun(run.id, { status: 'failed', summary: { error: (e as Error).message } });
@@ -96,7 +107,7 @@ function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions,
         throw new Error('interrupted');
       }
       p.store.finishRun(run.id, { summary: { best: fit.best, epochs: fit.history.length } });
-      return { validLoss: fit.best?.validLoss ?? NaN, pruned: fit.history.length < Number(o.epochs) };
+      return { validLoss: figure(fit.best) ?? NaN, pruned: fit.history.length < Number(o.epochs) };
     } finally {
       fit.dispose();
     }
@@ -112,7 +123,7 @@ function trialLine(t: { number: number; state: string; value: number | null; par
 const trialJson = (t: StudyTrial) => ({ number: t.number, params: t.params, state: t.state, value: t.value, curve: t.curve, runId: t.runId, claimedBy: t.claimedBy });
 
 export function tuneCommand(program: Command): void {
-  addDataOptions(program.command('tune'))
+  addMetricOption(addDataOptions(program.command('tune')))
     .description('step 3: random search over hidden units, layers, batch size and learning rate (never a grid)')
     .option('--trials <n>', 'trial budget (trials that did not fail)', '12')
     .option('--minutes <m>', 'time budget; no trial starts after it')
@@ -133,6 +144,8 @@ Examples:
       const worker = process.env[WORKER_ENV];
       const out = makeOut(Boolean(o.json));
       const p = await plan(o, out, { quiet: Boolean(o.json) || worker !== undefined });
+      const optimising = metricObjective(o.metric, p.prepared.task);
+      if (worker === undefined) out.say(`optimising metric: validation ${optimising.metric}${optimising.metric === 'loss' ? '' : ` — trial values are ${optimising.direction === 'max' ? `1 − ${optimising.metric}` : optimising.metric}, lower is better`}`);
       const interrupt = new Interrupt();
       let studies: StudyStore | undefined;
       try {
@@ -171,7 +184,7 @@ Examples:
           await searchWorker(studies, { ...search, onTrial, onNote: note }, trainTrial(p, studies, study, o, interrupt));
           bar.done();
         }
-        await report(out, studies, study, search.space, exits);
+        await report(out, studies, study, search.space, exits, optimising);
       } finally {
         interrupt.release();
         await studies?.close();
@@ -181,18 +194,18 @@ Examples:
 }
 
 /** The study's table and best trial; the workers that died, and a failure if all of them did. */
-async function report(out: Out, studies: StudyStore, study: string, space: SearchSpace, exits: WorkerExit[]): Promise<void> {
+async function report(out: Out, studies: StudyStore, study: string, space: SearchSpace, exits: WorkerExit[], optimising: Objective): Promise<void> {
   const trials = await studies.trials(study);
   const best = await studies.best(study);
   for (const t of trials) out.say(trialLine(t));
-  if (best) out.say(out.color.green(`best: trial ${best.number}, validation loss ${best.value!.toFixed(4)}, ${JSON.stringify(best.params)}`));
+  if (best) out.say(out.color.green(`best: trial ${best.number}, validation ${optimising.metric === 'loss' ? 'loss' : optimising.direction === 'max' ? `1 − ${optimising.metric}` : optimising.metric} ${best.value!.toFixed(4)}, ${JSON.stringify(best.params)}`));
   for (const w of exits.filter(workerFailed)) {
     const failed = trials.filter((t) => t.claimedBy === w.claimedBy && t.state === 'failed').map((t) => t.number);
     const what = failed.length ? `; its trial${failed.length > 1 ? 's' : ''} ${failed.join(', ')} ${failed.length > 1 ? 'were' : 'was'} marked failed and the budget went to new trials` : '';
     process.stderr.write(out.color.yellow(`warning: ${describeExit(w)}${what}\n`));
   }
   const workers = exits.map((w) => ({ index: w.index, pid: w.pid, code: w.code, signal: w.signal, failed: workerFailed(w) }));
-  out.result({ study, store: studies.kind, trials: trials.map(trialJson), best: best && trialJson(best), space, ...(exits.length ? { workers } : {}) });
+  out.result({ study, store: studies.kind, optimisingMetric: optimising.metric, trials: trials.map(trialJson), best: best && trialJson(best), space, ...(exits.length ? { workers } : {}) });
   if (exits.length && exits.every(workerFailed)) {
     throw new Error(`all ${exits.length} search workers failed (${exits.map(describeExit).join('; ')}); their output above says why`);
   }

@@ -15,6 +15,8 @@ import { TrainingProgress } from '../progress.js';
 import { EXIT } from '../errors.js';
 import { recordSplitMetrics } from '../../steps/split_metrics.js';
 import { addMetricOption, metricObjective } from '../metric_option.js';
+import { interpretModel, storedViews, type Interpretation } from '../../interpret/index.js';
+import { detailOf } from '../../steps/split_metrics.js';
 
 interface AutoOptions extends DataOptions, ParallelOptions {
   budget: string;
@@ -139,6 +141,26 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
           valid.dispose();
         }
       }
+      // Where the model fails on validation: kept with the run (dashboard) and drawn in the report.
+      let interpretation: Interpretation | null = null;
+      if (r.model && splits.validation && p.prepared.task !== 'multilabel') {
+        try {
+          interpretation = await interpretModel({
+            model: r.model,
+            task: p.prepared.task,
+            classes: p.prepared.classes,
+            preprocessing: p.prepared.preprocessing as any,
+            data: o.data,
+            test: o.test,
+            seed: Number(o.seed),
+            projectDir: p.projectDir,
+            validationSource: () => p.prepared.loader('validation', { batchSize: 256 }),
+          });
+          p.store.putSplitMetrics(run.id, { split: 'validation', rows: splits.validation.rows, metrics: splits.validation.metrics, detail: { ...detailOf(splits.validation), ...storedViews(interpretation) } });
+        } catch (e) {
+          out.say(out.color.yellow(`warning: error analysis skipped: ${(e as Error).message}`));
+        }
+      }
       const metricsOf = (loss: number | null | undefined, ...m: Array<Record<string, number | null> | undefined>) => (loss === undefined ? null : Object.assign({ loss }, ...m.map((x) => x ?? {})));
       const summary = {
         run: run.id,
@@ -178,6 +200,8 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
         probes: (s.ladder?.probes ?? []).map((m) => ({ label: m.candidate.label, trainLoss: m.trainLoss, validLoss: m.validLoss })),
         confusion,
         residuals,
+        interpretation,
+        splitMetrics: { train: splits.train?.metrics ?? null, validation: splits.validation?.metrics ?? null, test: s.test?.evaluation?.metrics ?? null },
         ledger: p.store.ledger({ datasetFingerprint: p.prepared.fingerprint }),
       });
       mkdirSync(join(p.projectDir, 'reports'), { recursive: true });

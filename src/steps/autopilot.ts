@@ -134,6 +134,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
       };
       state.steps = r.recorder.steps;
       const best = r.best ?? r.history.at(-1)!;
+      if (obj.metric !== 'loss') log({ step: 3, action: `keep the weights of epoch ${best.epoch + 1}`, reason: `the best ${obj.describe(obj.read(best))} of ${r.history.length} epochs (the optimising metric, ${obj.direction === 'max' ? 'higher' : 'lower'} is better; validation loss there ${(best.validLoss ?? NaN).toPrecision(4)})`, numbers: { metric: obj.metric, value: obj.read(best), epoch: best.epoch + 1, validLoss: best.validLoss } });
       state.final = { candidate: startCandidate, history: r.history, validLoss: best.validLoss ?? NaN, trainLoss: best.trainLoss, metrics: best.metrics, source: 'step3' };
       state.verdict = signalVerdict(plan.baseline, { trainLoss: best.trainLoss, validLoss: best.validLoss ?? NaN });
       log({ step: 3, action: state.verdict.verdict === 'no-signal' ? 'stop: no signal' : 'training set fitted', reason: state.verdict.message, numbers: { baseline: plan.baseline.loss, trainLoss: best.trainLoss, validLoss: best.validLoss, improvement: state.verdict.improvement } });

@@ -38,7 +38,7 @@ async function followAuto(o: AutoOptions, group: ProcessGroup): Promise<void> {
       runDir: join(start.runDir, `rank-${group.rank}`),
       budgetMinutes: Number(o.budget),
       seed: Number(o.seed),
-      objective: metricObjective(o.metric, p.prepared.task),
+      objective: metricObjective(o.metric, p.prepared.task, o),
       callbacks: [interrupt],
       interrupted: () => agreedFlag(group, interrupt.requested),
       parallel: { group, stopRequested: () => interrupt.requested },
@@ -70,7 +70,7 @@ Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline, 130 inter
 async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<void> {
   const out = makeOut(Boolean(o.json));
   const p = await plan(o, out, { quiet: Boolean(o.json) });
-  const optimising = metricObjective(o.metric, p.prepared.task);
+  const optimising = metricObjective(o.metric, p.prepared.task, o);
   out.say(`optimising metric: validation ${optimising.metric} (${optimising.direction === 'max' ? 'higher' : 'lower'} is better) — decides the best epoch, the ladder's rungs and the final model`);
   const previous = o.resume ? p.store.listRuns({ kind: 'auto' }).find((r) => r.status !== 'finished' && (r.config as any)?.fingerprint === p.prepared.fingerprint) : undefined;
   if (o.resume && !previous) out.say(out.color.yellow('nothing to resume for this data: starting a new run'));

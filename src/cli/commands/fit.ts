@@ -47,7 +47,7 @@ function trainingOptions(o: FitOptions, p: StepsPlan): FitTrainingSetOptions {
     weightDecay: Number(o.weightDecay),
     gradClip: o.clip ? Number(o.clip) : undefined,
     seed: Number(o.seed),
-    objective: metricObjective(o.metric, p.prepared.task),
+    objective: metricObjective(o.metric, p.prepared.task, o),
   };
 }
 
@@ -103,7 +103,7 @@ Exit codes: 0 trained, 3 bad data, 5 no signal beyond the naive baseline, 130 in
 async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void> {
   const out = makeOut(Boolean(o.json));
   const p = await plan(o, out, { quiet: Boolean(o.json) });
-  const optimising = metricObjective(o.metric, p.prepared.task);
+  const optimising = metricObjective(o.metric, p.prepared.task, o);
   out.say(`optimising metric: validation ${optimising.metric} (${optimising.direction === 'max' ? 'higher' : 'lower'} is better) — decides the best epoch`);
   const resume = o.resume ? resumable(p.store, p.projectDir, p.prepared.fingerprint) : null;
   if (o.resume && !resume) out.say(out.color.yellow('note: --resume: no unfinished fit of this data left a checkpoint; starting afresh'));

@@ -6,3 +6,5 @@ export { residuals, type Residuals } from './residuals.js';
 export { permutationImportance, type FeatureImportance, type PermutationOptions } from './permutation_importance.js';
 export { TablePredictor, permuteColumn, type TablePredictions, type TablePredictorOptions } from './table_predictions.js';
 export { interpretPredictions, interpretTable, type Interpretation, type TopLoss, type ViewOptions, type TableInterpretOptions } from './interpretation.js';
+export { interpretModel, storedViews, type ModelInterpretOptions } from './of_model.js';
+export { validationRows, type ValidationRowsOptions } from './validation_rows.js';

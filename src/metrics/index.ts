@@ -3,5 +3,6 @@ export { confusionCounts, perClassScores, summarizeConfusion, type ClassScores, 
 export { rocAuc, averagePrecision, oneVsRestMacro } from './ranking.js';
 export { logLoss } from './log_loss.js';
 export { regressionScores, type RegressionScores } from './regression.js';
-export { collectPredictions, predictedClass, predictedClasses, rowCount, type Predictions, type PredictionTask } from './predictions.js';
+export { collectPredictions, predictedClass, predictedClasses, rowCount, type Predictions, type PredictionTask, type PredictionSource } from './predictions.js';
 export { evaluatePredictions, type Evaluation, type MetricValues, type PerClass } from './evaluation.js';
+export { objective, metricMismatch, bestBy, OPTIMISING_METRICS, type Objective, type OptimisingMetric, type ValidationFigures } from './objective.js';

@@ -1,9 +1,13 @@
 // A model's predictions over a batch source, read once into plain arrays:
 // class probabilities (sigmoid of one logit, softmax of several) or numbers.
 // Everything after this — metrics, confusion, top losses — is pure TypeScript.
-import { noGrad, tidy } from '../tensor/index.js';
+import { noGrad, tidy, type Tensor } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
-import type { BatchSource } from '../train/index.js';
+
+/** One pass of (input, target) batches — the training loop's BatchSource, structurally. */
+export interface PredictionSource {
+  batches(epoch: number): Iterable<{ x: Tensor; y: Tensor }> | AsyncIterable<{ x: Tensor; y: Tensor }>;
+}
 
 export type PredictionTask = 'binary' | 'multiclass' | 'regression';
 
@@ -34,7 +38,7 @@ export function predictedClasses(p: Extract<Predictions, { k: number }>): Int32A
 }
 
 /** Runs the model in eval mode over one pass of `source` (row order kept). Multilabel models are not handled here. */
-export async function collectPredictions(model: Module, source: BatchSource, task: PredictionTask, k: number): Promise<Predictions> {
+export async function collectPredictions(model: Module, source: PredictionSource, task: PredictionTask, k: number): Promise<Predictions> {
   const truth: number[] = [];
   const values: number[] = [];
   const was = model.training;

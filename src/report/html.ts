@@ -5,6 +5,8 @@
 import { toSvg, lrFinderChart, lossCurvesChart, stepChart, type VegaLiteSpec } from '../plot/index.js';
 import type { ConfusionMatrix } from './predictions.js';
 import { gradNormChart } from '../ui/charts.js';
+import type { Interpretation } from '../interpret/index.js';
+import { errorAnalysisHtml } from './error_analysis.js';
 
 export interface ReportInput {
   title: string;
@@ -17,6 +19,10 @@ export interface ReportInput {
   confusion?: ConfusionMatrix | null;
   residuals?: Array<{ truth: number; predicted: number }> | null;
   ledger: Array<{ at: number; modelId: string; metricName: string; value: number | null }>;
+  /** Where the model fails on validation (sixstep interpret's views). */
+  interpretation?: Interpretation | null;
+  /** F1, AUC, R² … per split (test as step 5 measured it). */
+  splitMetrics?: Record<string, Record<string, number | null> | null> | null;
 }
 
 const esc = (s: unknown) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -85,6 +91,7 @@ export async function renderReport(r: ReportInput): Promise<string> {
   if (r.probes.length) charts.push(`<h2>Regularization ladder</h2>${await toSvg(probeSpec(r.probes))}`);
   if (r.confusion) charts.push(`<h2>Confusion matrix</h2>${await toSvg(confusionSpec(r.confusion))}`);
   if (r.residuals?.length) charts.push(`<h2>Residuals</h2>${await toSvg(residualSpec(r.residuals))}`);
+  const errors = await errorAnalysisHtml(r.interpretation ?? null, r.splitMetrics ?? null);
   const summaryRows = Object.entries(r.summary)
     .filter(([, v]) => v === null || typeof v !== 'object')
     .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${num(v)}</td></tr>`)
@@ -101,6 +108,7 @@ th{background:#f5f5f5}h1{margin-bottom:0}h2{margin-top:2em;border-bottom:1px sol
 <h2>Summary</h2><table>${summaryRows}</table><pre>${esc(metrics)}</pre>
 <h2>Decisions, in order</h2><table><tr><th>#</th><th>step</th><th>action</th><th>reason</th></tr>${decisions}</table>
 ${charts.join('\n')}
+${errors}
 <h2>Test ledger</h2><p>Every evaluation on the sealed test set of this data.</p><table><tr><th>when</th><th>model</th><th>metric</th><th>value</th></tr>${ledger}</table>
 </body></html>
 `;

@@ -25,6 +25,7 @@ import { tuning } from './tuning_guard.js';
 import { buildModel, type ModelSpec } from './architecture.js';
 import { biasGap } from './bias_rule.js';
 import { step3Search } from './step3_search.js';
+import { objective as lossObjective, type Objective } from '../metrics/index.js';
 import type { Plan } from './plan.js';
 import type { Decision } from './decisions.js';
 import type { Parallel } from './parallel.js';
@@ -56,6 +57,8 @@ export interface AutopilotOptions {
   pretrained?: { file: string; arch?: TorchvisionArch; input?: BackboneInput; freezeEpochs?: number };
   /** Images: the transforms step 4 may use (data/augment_choice.ts); null: none. Default every transform. */
   augment?: ImageAugmentConfig | null;
+  /** The optimising metric: what "best" means for KeepBest, the ladder and the final choice. Default: validation loss. */
+  objective?: Objective;
 }
 
 /**
@@ -150,6 +153,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     return m;
   };
   const stopped = () => o.interrupted?.() ?? false;
+  const obj = o.objective ?? lossObjective('loss');
 
   // ---- Step 3: fit the training set ------------------------------------------
   if (state.phase === 'step3') {
@@ -168,6 +172,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
             callbacks: guards,
             onDecision: log,
             parallel: o.parallel,
+            objective: obj,
           }),
     );
     try {
@@ -191,6 +196,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
       const trainLoss = trainSubsetLoss(p, r.model, lossFn);
       incumbentRows = validationRowLosses(p, r.model, plan.cost.fn);
       state.final = { candidate: startCandidate, history: r.history, validLoss: best.validLoss ?? NaN, trainLoss, metrics: best.metrics, source: 'step3' };
+      if (obj.metric !== 'loss') log({ step: 3, action: `keep the weights of epoch ${best.epoch + 1}`, reason: `the best ${obj.describe(obj.read(best))} of ${r.history.length} epochs (the optimising metric, ${obj.direction === 'max' ? 'higher' : 'lower'} is better; validation loss there ${(best.validLoss ?? NaN).toPrecision(4)})`, numbers: { metric: obj.metric, value: obj.read(best), epoch: best.epoch + 1, validLoss: best.validLoss } });
       keepModel(r.model);
     } finally {
       r.dispose();
@@ -275,6 +281,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         callbacks: o.callbacks,
         onDecision: log,
         augment: o.augment,
+        objective: obj,
       }),
     );
     state.ladder = { best: ladder.best, probes: ladder.probes, gapClosed: ladder.gapClosed };
@@ -333,12 +340,15 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
           step: 4,
           onDecision: log,
           what: 'final training',
+          objective: obj,
         }),
       );
       try {
         const best = fit.best ?? fit.history.at(-1)!;
-        const better = (best.validLoss ?? Infinity) < state.final!.validLoss;
-        log({ step: 4, action: better ? 'keep the final model' : 'keep the step-3 model', reason: `validation loss ${(best.validLoss ?? NaN).toPrecision(4)} against ${state.final!.validLoss.toPrecision(4)} (the best model is chosen by validation loss only)`, numbers: { final: best.validLoss, step3: state.final!.validLoss } });
+        // The optimising metric decides (validation loss by default), quoting both figures.
+        const [now, then] = [obj.read(best), obj.read(state.final!)];
+        const better = now !== null && (then === null || obj.better(now, then));
+        log({ step: 4, action: better ? 'keep the final model' : 'keep the step-3 model', reason: `${obj.describe(now)} against ${then === null ? '–' : then.toPrecision(4)} (the best model is chosen by the optimising metric, validation ${obj.metric}, only)`, numbers: { metric: obj.metric, final: now, step3: then, finalValidLoss: best.validLoss, step3ValidLoss: state.final!.validLoss } });
         if (better) {
           state.final = { candidate: chosen, history: fit.history, validLoss: best.validLoss ?? NaN, trainLoss: best.trainLoss, metrics: best.metrics, source: 'final' };
           keepModel(fit.model);

@@ -6,7 +6,8 @@
 import { manualSeed } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
 import { SGD, Adam, AdamW, CosineCycles, cyclesForRun, OneCycleLR, type Optimizer, type ParamGroup } from '../optim/index.js';
-import { Learner, Recorder, ScheduleCallback, GradClip, KeepBest, bestEpoch, accuracy, mae, rmse, type Callback, type EpochResult, type Metric, type StepSchedule } from '../train/index.js';
+import { Learner, Recorder, ScheduleCallback, GradClip, KeepBest, ValidationMetrics, bestEpoch, accuracy, mae, rmse, type Callback, type EpochResult, type Metric, type StepSchedule } from '../train/index.js';
+import { objective, type Objective } from '../metrics/index.js';
 import { buildModel, type ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
 import type { Prepared, LoaderSource } from '../data/prepare.js';
@@ -55,6 +56,8 @@ export interface FitConfig {
   onDecision?: DecisionLog;
   /** What this training is, for the guards' log. */
   what?: string;
+  /** What "best" means for `best`. Default: the validation loss. */
+  objective?: Objective;
 }
 
 export interface FitResult {
@@ -62,7 +65,7 @@ export interface FitResult {
   learner: Learner;
   recorder: Recorder;
   history: EpochResult[];
-  /** The epoch with the lowest validation loss: the weights `model` holds (null when no epoch had a finite one; the model is then the last epoch's). */
+  /** The epoch with the best validation figure (the lowest loss unless an objective says otherwise): the weights `model` holds (null when no epoch had a finite one; the model is then the last epoch's). */
   best: EpochResult | null;
   metrics: Metric[];
   /** Releases the model, optimizer and loaders. */
@@ -115,14 +118,17 @@ export async function fitModel(p: Prepared, c: FitConfig): Promise<FitResult> {
     optimizer = makeOptimizer(c.optimizer ?? 'sgd', model, c.lr, { momentum: c.momentum, weightDecay: c.weightDecay });
     const schedule = makeSchedule(c.schedule ?? 'warm-restarts', optimizer, train.length ?? 1, c.epochs, c);
     const recorder = new Recorder();
-    const callbacks: Callback[] = [recorder, new KeepBest(), ...trainingGuards({ step: c.step ?? 4, onDecision: c.onDecision, what: c.what }), ...parallelCallbacks(c.parallel), ...(c.callbacks ?? [])];
+    const obj = c.objective ?? objective('loss');
+    const callbacks: Callback[] = [recorder, new KeepBest({ objective: obj }), ...trainingGuards({ step: c.step ?? 4, onDecision: c.onDecision, what: c.what }), ...parallelCallbacks(c.parallel), ...(c.callbacks ?? [])];
     if (schedule) callbacks.push(new ScheduleCallback(schedule));
     if (c.gradClip) callbacks.push(new GradClip({ maxNorm: c.gradClip }));
     const metrics = metricsFor(p.task);
+    // F1, AUC, R² … per epoch, for the optimising metric and the record.
+    if (p.task !== 'multilabel') callbacks.push(new ValidationMetrics(p.task, p.classes?.length ?? 1));
     const learner = new Learner({ model, optimizer, costFunction: trainingLoss(p, c.cost), train, validation, metrics, callbacks });
     await learner.fit(c.epochs);
     const history = learner.history;
-    return { model, learner, recorder, history, best: bestEpoch(history), metrics, dispose };
+    return { model, learner, recorder, history, best: bestEpoch(history, obj), metrics, dispose };
   } catch (e) {
     dispose();
     throw e;

@@ -5,7 +5,7 @@
 // carried by checkpoints), and every phase runs with the guards.
 import { manualSeed } from '../tensor/index.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { Learner, Recorder, ScheduleCallback, GradClip, CheckpointCallback, KeepBest, Deadline, bestEpoch, loadCheckpoint, readCheckpointInfo, lrFind, type Callback, type EpochResult, type LrFinderResult, type LrFinderOptions } from '../train/index.js';
+import { Learner, Recorder, ScheduleCallback, GradClip, CheckpointCallback, KeepBest, ValidationMetrics, Deadline, bestEpoch, loadCheckpoint, readCheckpointInfo, lrFind, type Callback, type EpochResult, type LrFinderResult, type LrFinderOptions } from '../train/index.js';
 import type { Optimizer } from '../optim/index.js';
 import { buildModel, type ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
@@ -19,6 +19,7 @@ import { trainingLoss } from './scale_free.js';
 import { trainingGuards } from './guards.js';
 import { TrainSubsetProbe } from './measure.js';
 import { onDevice } from '../data/device_source.js';
+import { objective, type Objective } from '../metrics/index.js';
 
 /** What a checkpoint of step 3 needs beside the learner's state to continue. */
 export interface FitCheckpointInfo {
@@ -66,6 +67,8 @@ export interface FitTrainingSetOptions {
   onDecision?: DecisionLog;
   /** Train data-parallel: every rank calls fitTrainingSet with the same options (the finder runs on each rank alike). */
   parallel?: Parallel;
+  /** What "best" means for the reported best epoch. Default: the validation loss. */
+  objective?: Objective;
   /** Write a checkpoint here after every epoch (data-parallel: rank 0 only). */
   checkpoint?: string;
   /** Continue from this checkpoint: its optimizer and rate, no finder, the epochs that are left. */
@@ -94,7 +97,8 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
   const batchSize = o.batchSize ?? (p.kind === 'image' ? 128 : 64);
   const metrics = metricsFor(p.task);
   const recorder = new Recorder();
-  const keepBest = new KeepBest({ span: true });
+  const obj = o.objective ?? objective('loss');
+  const keepBest = new KeepBest({ span: true, objective: obj });
   const guards = trainingGuards({ step: 3, onDecision: log });
   const lrFinds: FitTrainingSetResult['lrFinds'] = [];
   const history: EpochResult[] = [];
@@ -139,6 +143,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
     const callbacks: Callback[] = [recorder, keepBest, ...guards, ...parallelCallbacks(o.parallel), ...(o.callbacks ?? []), ...(o2.extra ?? [])];
     if (schedule) callbacks.push(new ScheduleCallback(schedule));
     if (o.gradClip) callbacks.push(new GradClip({ maxNorm: o.gradClip }));
+    if (p.task !== 'multilabel') callbacks.push(new ValidationMetrics(p.task, p.classes?.length ?? 1));
     if (o.checkpoint) {
       const file = o.checkpoint;
       const info = (l: Learner): FitCheckpointInfo => ({ optimizer: kind, lr, phaseEpochs: epochs, epochs: l.epoch + 1 });
@@ -165,7 +170,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
     history.splice(0, history.length, ...learner.history);
   };
 
-  const result = (lr: number): FitTrainingSetResult => ({ model, learner: learner!, recorder, history, best: bestEpoch(history), metrics, dispose: free, decisions, lrFinds, optimizer: kind, lr });
+  const result = (lr: number): FitTrainingSetResult => ({ model, learner: learner!, recorder, history, best: bestEpoch(history, obj), metrics, dispose: free, decisions, lrFinds, optimizer: kind, lr });
 
   try {
     train = onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction }), o.device);

@@ -11,6 +11,7 @@
 import type { Parallel } from './parallel.js';
 import { Rng, ImageAugment, type Augmenter, type ImageAugmentConfig } from '../data/index.js';
 import type { Callback } from '../train/index.js';
+import { bestBy, objective, type Objective } from '../metrics/index.js';
 import { fitModel, type FitResult, type OptimizerKind, type ScheduleKind } from './fit.js';
 import type { ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
@@ -83,6 +84,8 @@ export interface LadderOptions {
   onProbe?: (m: Measured) => void;
   /** The image transforms the augmentation rung tries (data/augment_choice.ts); null: no augmentation rung. Default every transform. */
   augment?: ImageAugmentConfig | null;
+  /** What a better rung means. Default: a lower validation loss. The gap stays a loss gap. */
+  objective?: Objective;
 }
 
 export interface LadderResult {
@@ -123,6 +126,7 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
     decisions.push(full);
     o.onDecision?.(full);
   };
+  const obj = o.objective ?? objective('loss');
   const draws = o.draws ?? 2;
   let best = o.startScore;
   const timeLeft = () => (o.budgetSeconds === undefined ? Infinity : o.budgetSeconds - (clock() - t0) / 1000);
@@ -151,6 +155,7 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
         step: 4,
         onDecision: o.onDecision ? (d) => log(d) : undefined,
         what: `probe: ${c.label}`,
+        objective: o.objective,
       });
       const b = fit.best ?? fit.history.at(-1)!;
       // fit.model holds the best epoch's weights: measure them in evaluation mode.
@@ -182,6 +187,19 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
       tried.push(await train(c));
     }
     if (!tried.length) return false;
+    if (obj.metric !== 'loss') {
+      // The optimising metric decides; quoted with the figures it used.
+      const top = bestBy(obj, tried, (t) => t) ?? tried[0];
+      const [now, then] = [obj.read(top), obj.read(best)];
+      const numbers = { metric: obj.metric, tried: tried.map((t) => ({ label: t.candidate.label, [obj.metric]: obj.read(t), validLoss: t.validLoss, trainLoss: t.trainLoss })), before: then };
+      if (now !== null && (then === null || obj.clearlyBetter(now, then, 0.005))) {
+        log({ action: `keep ${top.candidate.label}`, reason: `${name}: ${obj.describe(then)} → ${now.toPrecision(4)} (the optimising metric, ${obj.direction === 'max' ? 'higher' : 'lower'} is better)`, numbers });
+        best = top;
+        return true;
+      }
+      log({ action: `reject ${name}`, reason: `${name} did not improve the optimising metric (best tried ${obj.describe(now)} against ${then === null ? '–' : then.toPrecision(4)})`, numbers });
+      return false;
+    }
     const top = tried.reduce((a, b) => (b.validLoss < a.validLoss ? b : a));
     const verdict = acceptCandidate(top, best, o.accept);
     const numbers = { tried: tried.map((t) => ({ label: t.candidate.label, validLoss: t.validLoss, trainLoss: t.trainLoss })), before: best.validLoss, gain: verdict.gain, z: verdict.z, rows: verdict.rows };

@@ -23,7 +23,7 @@ interface CheckpointMeta {
   recorder: ReturnType<Recorder['toJSON']> | null;
   history: Learner['history'];
   /** The KeepBest callback's best epoch and loss; its weights are the `best.` tensors. */
-  best?: { epoch: number; loss: number } | null;
+  best?: { epoch: number; loss: number; value?: number } | null;
   /** What the caller needs beside the learner's state to continue (its phase, optimizer kind …). */
   info?: unknown;
 }
@@ -57,7 +57,7 @@ export function saveCheckpoint(l: Learner, file: string, schedule?: StepSchedule
       schedule: schedule ? schedule.stateDict() : null,
       recorder: rec ? rec.toJSON() : null,
       history: l.history,
-      best: bestWeights ? { epoch: keepBest!.bestEpoch, loss: keepBest!.bestLoss } : null,
+      best: bestWeights ? { epoch: keepBest!.bestEpoch, loss: keepBest!.bestLoss, value: keepBest!.bestValue } : null,
       info: info ?? null,
     };
     const tmp = `${file}.tmp-${process.pid}`;
@@ -115,7 +115,7 @@ export function loadCheckpoint(l: Learner, file: string, schedule?: StepSchedule
       else if (k.startsWith('best.')) best[k.slice(5)] = v;
     }
     const keepBest = l.getCallback(KeepBest);
-    if (keepBest && meta.best) keepBest.setWeights(best, meta.best.epoch, meta.best.loss);
+    if (keepBest && meta.best) keepBest.setWeights(best, meta.best.epoch, meta.best.loss, meta.best.value ?? meta.best.loss);
     l.model.loadStateDict(model);
     l.optimizer.loadStateDict({ kind: meta.optimizer.kind, groups: meta.optimizer.groups as any, steps: meta.optimizer.steps, tensors: optim });
     if (schedule && meta.schedule !== null) schedule.loadStateDict(meta.schedule);

@@ -16,6 +16,7 @@ export { NanGuard, DivergenceError, type NanGuardOptions } from './callbacks/nan
 export { GradNormMonitor } from './callbacks/grad_monitor.js';
 export { GradWatch, type GradWatchOptions, type GradWatchEvent } from './callbacks/grad_watch.js';
 export { KeepBest, type KeepBestOptions } from './callbacks/keep_best.js';
+export { ValidationMetrics } from './callbacks/validation_metrics.js';
 export { Deadline } from './callbacks/deadline.js';
 export {
   layerGroups, freeze, unfreeze, frozenBatchNorm, recalibrateBatchNorm, loadPretrained, groupLrs, discriminativeParamGroups, fineTune, gradualUnfreeze, describeGroups,

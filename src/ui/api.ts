@@ -8,6 +8,7 @@ import { ladderOf } from './ladder.js';
 import { epochPoints, runCharts } from './run_charts.js';
 import { runRow } from './run_view.js';
 import { servedDrift } from '../serve/index.js';
+import { errorAnalysisOf } from './error_analysis.js';
 
 export class NotFound extends Error {}
 export class BadRequest extends Error {}
@@ -39,6 +40,7 @@ function run({ store }: ApiContext, ref: string) {
     ranks: summarizeRankStats(store.rankStats(r.id)),
     children: store.listRuns({ parentRunId: r.id }).map((x) => ({ id: x.id, kind: x.kind, status: x.status })),
     charts: runCharts(store, r),
+    errorAnalysis: errorAnalysisOf(store, r.id),
   };
 }
 

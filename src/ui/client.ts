@@ -136,6 +136,7 @@ async function runView(main: HTMLElement, id: string): Promise<void> {
       h('p', { class: 'muted' }, 'Training phase only; communication includes waiting for slower ranks.'),
     );
   }
+  if (d.errorAnalysis) await errorAnalysisView(main, d.errorAnalysis);
   if (d.decisions.length) main.append(h('h2', {}, 'Decisions'), table(['#', 'step', 'action', 'reason'], d.decisions.map((x: any) => [String(x.seq), String(x.step), x.action, x.reason])));
   if (d.epochs.length) {
     const names = [...new Set<string>(d.epochs.flatMap((e: any) => Object.keys(e.metrics)))].sort();
@@ -143,6 +144,35 @@ async function runView(main: HTMLElement, id: string): Promise<void> {
   }
   if (d.artifacts.length) main.append(h('h2', {}, 'Artifacts'), table(['kind', 'path', 'bytes', 'sha256'], d.artifacts.map((a: any) => [a.kind, a.path, String(a.bytes), a.sha256.slice(0, 12)])));
   main.append(h('h2', {}, 'Configuration'), h('pre', {}, JSON.stringify(r.config, null, 2)), h('h2', {}, 'Summary'), h('pre', {}, JSON.stringify(r.summary, null, 2)));
+}
+
+/** Metrics per split and where the model fails on validation (auto, or after `sixstep interpret`). */
+async function errorAnalysisView(main: HTMLElement, e: any): Promise<void> {
+  const names = [...new Set<string>(e.splits.flatMap((s: any) => Object.keys(s.metrics)))];
+  main.append(
+    h('h2', { id: 'error-analysis-title' }, 'Error analysis'),
+    table(['metric', ...e.splits.map((s: any) => `${s.split} (${s.rows} rows)`)], names.map((n) => [n, ...e.splits.map((s: any) => fmt(s.metrics[n]))]), () => ({}), 'split-metrics'),
+  );
+  if (e.perClass) main.append(h('h3', {}, 'Per class (validation)'), table(['class', 'precision', 'recall', 'F1', 'support'], e.perClass.map((c: any) => [c.class, fmt(c.precision), fmt(c.recall), fmt(c.f1), String(c.support)]), () => ({}), 'per-class'));
+  if (e.mostConfused.length) main.append(h('h3', {}, 'Most confused (validation)'), table(['truth', 'predicted as', 'rows', 'share of the class'], e.mostConfused.slice(0, 10).map((p: any) => [p.truth, p.predicted, String(p.count), fmt(p.shareOfTruth)]), () => ({}), 'most-confused'));
+  if (e.topLosses.length) {
+    const cls = 'probability' in e.topLosses[0];
+    const vals = (x: unknown) => (x && typeof x === 'object' ? Object.entries(x as Record<string, unknown>).map(([k, v]) => `${k}: ${v}`).join(', ') : '');
+    main.append(
+      h('h3', {}, 'Top losses (validation)'),
+      table(
+        cls ? ['row', 'truth', 'predicted', 'p(predicted)', 'p(truth)', 'loss', 'values'] : ['row', 'truth', 'predicted', 'error', 'squared error', 'values'],
+        e.topLosses.map((t: any) => (cls ? [String(t.index), t.truth, t.predicted, fmt(t.probability), fmt(t.truthProbability), fmt(t.loss), vals(t.values)] : [String(t.index), fmt(t.truth), fmt(t.predicted), fmt(t.error), fmt(t.loss), vals(t.values)])),
+        () => ({}),
+        'top-losses',
+      ),
+    );
+  }
+  if (e.charts.length) {
+    const box = h('div', { class: 'charts' });
+    main.append(box);
+    await Promise.all(e.charts.map((c: NamedChart) => chart(box, c)));
+  }
 }
 
 async function compareView(main: HTMLElement, ids: string[]): Promise<void> {

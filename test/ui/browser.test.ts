@@ -104,6 +104,16 @@ describe('dashboard in Chromium', () => {
     assert.ok((await marks('.chart[data-chart="lr-find"]')) > 0);
     await open(`#/run/${IDS.auto}`);
     assert.ok((await marks('.chart[data-chart="ladder"]')) >= 4, 'a bar per probe');
+    // Error analysis: metrics per split, per class, most confused, top losses and their charts.
+    assert.equal(await page.textContent('#error-analysis-title'), 'Error analysis');
+    const header = await page.$$eval('table.split-metrics th', (th: Element[]) => th.map((x) => x.textContent));
+    assert.deepEqual(header, ['metric', 'train (240 rows)', 'validation (52 rows)', 'test (52 rows)']);
+    assert.match((await page.textContent('table.most-confused')) ?? '', /Chinstrap.*Adelie.*2/);
+    assert.match((await page.textContent('table.top-losses')) ?? '', /Island: Dream/);
+    assert.equal(await page.$$eval('table.per-class tbody tr', (r: Element[]) => r.length), 3);
+    assert.ok((await marks('.chart[data-chart="confusion"]')) >= 9, 'a cell per class pair');
+    assert.ok((await marks('.chart[data-chart="calibration"]')) > 0, 'reliability diagram');
+    assert.ok((await marks('.chart[data-chart="importance"]')) >= 3, 'a bar per feature');
     await open(`#/study/${encodeURIComponent(STUDY)}`);
     assert.ok((await marks('.chart[data-chart="trials"]')) >= 8, 'a point per trial and parameter');
     await open('#/ledger');

@@ -42,6 +42,24 @@ export function makeProject(): string {
     store.addDecision({ runId: auto, step: 4, action: 'reject dropout', reason: 'dropout did not lower the validation loss', numbers: { tried: [{ label: 'dropout 0.2', validLoss: 0.27, trainLoss: 0.14 }], before: 0.25 } });
     store.recordTestEvaluation({ modelId: auto, runId: auto, metricName: 'loss', value: 0.21, datasetFingerprint: 'f00d', at: t0 + 2 * 86_400_000 + 5000 });
     store.recordTestEvaluation({ modelId: auto, runId: auto, metricName: 'accuracy', value: 0.93, datasetFingerprint: 'f00d', at: t0 + 2 * 86_400_000 + 5000 });
+    // The error analysis auto records: metrics per split, the validation views.
+    const classes = ['Adelie', 'Chinstrap', 'Gentoo'];
+    store.putSplitMetrics(auto, { split: 'train', rows: 240, metrics: { accuracy: 0.98, macroF1: 0.97, auc: 0.999, logLoss: 0.05 } });
+    store.putSplitMetrics(auto, {
+      split: 'validation',
+      rows: 52,
+      metrics: { accuracy: 0.94, macroF1: 0.92, auc: 0.99, logLoss: 0.2 },
+      detail: {
+        classes,
+        confusion: [[22, 1, 0], [2, 8, 0], [0, 0, 19]],
+        perClass: classes.map((c, i) => ({ class: c, precision: 0.9 + 0.03 * i, recall: 0.85 + 0.05 * i, f1: 0.88 + 0.04 * i, support: [23, 10, 19][i] })),
+        mostConfused: [{ truth: 'Chinstrap', predicted: 'Adelie', count: 2, shareOfTruth: 0.2 }, { truth: 'Adelie', predicted: 'Chinstrap', count: 1, shareOfTruth: 1 / 23 }],
+        topLosses: [{ index: 7, line: 120, truth: 'Chinstrap', predicted: 'Adelie', probability: 0.91, truthProbability: 0.06, loss: 2.81, values: { Island: 'Dream', 'Beak Length (mm)': 46.1 } }],
+        calibration: { of: 'top class', ece: 0.04, bins: [{ lower: 0.5, upper: 0.6, count: 3, meanPredicted: 0.55, observed: 0.33 }, { lower: 0.9, upper: 1, count: 49, meanPredicted: 0.97, observed: 0.96 }] },
+        featureImportance: { baseLoss: 0.2, repeats: 5, features: [{ feature: 'Beak Length (mm)', mean: 1.2, std: 0.2, values: [] }, { feature: 'Island', mean: 0.3, std: 0.05, values: [] }, { feature: 'Sex', mean: 0.001, std: 0.002, values: [] }] },
+      },
+    });
+    store.putSplitMetrics(auto, { split: 'test', rows: 52, metrics: { accuracy: 0.93, macroF1: 0.91, auc: 0.985, logLoss: 0.21 } });
     store.finishRun(auto, { endedAt: t0 + 2 * 86_400_000 + 6000, summary: { chosenConfiguration: 'weight decay 1e-4', metrics: { test: { loss: 0.21, accuracy: 0.93 } } } });
 
     for (const [i, p] of [{ hidden: 16, learningRate: 1e-4 }, { hidden: 64, learningRate: 3e-3 }, { hidden: 128, learningRate: 2e-2 }, { hidden: 32, learningRate: 1e-3 }].entries()) {

@@ -17,10 +17,14 @@ import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } fro
 import { addAugmentOption, augmentChoice } from '../augment.js';
 import { addDeviceOption, cpuOnly } from '../device.js';
 import { recordSplitMetrics } from '../../steps/split_metrics.js';
+import { addMetricOption, metricObjective } from '../metric_option.js';
+import { interpretModel, storedViews, type Interpretation } from '../../interpret/index.js';
+import { detailOf } from '../../steps/split_metrics.js';
 
 interface AutoOptions extends DataOptions, ParallelOptions, PretrainedCliOptions {
   budget: string;
   resume?: boolean;
+  metric?: string;
   augment?: string;
 }
 
@@ -44,6 +48,7 @@ async function followAuto(o: AutoOptions, group: ProcessGroup): Promise<void> {
       runDir: join(start.runDir, `rank-${group.rank}`),
       budgetMinutes: Number(o.budget),
       seed: Number(o.seed),
+      objective: metricObjective(o.metric, p.prepared.task, o),
       callbacks: [interrupt],
       interrupted: () => agreedFlag(group, interrupt.requested),
       parallel: { group, stopRequested: () => interrupt.requested },
@@ -57,7 +62,7 @@ async function followAuto(o: AutoOptions, group: ProcessGroup): Promise<void> {
 }
 
 export function autoCommand(program: Command): void {
-  addDeviceOption(addAugmentOption(addPretrainedOptions(addParallelOptions(addDataOptions(program.command('auto')))), 'auto', 'used when step 4 finds the model overfitting'))
+  addMetricOption(addDeviceOption(addAugmentOption(addPretrainedOptions(addParallelOptions(addDataOptions(program.command('auto')))), 'auto', 'used when step 4 finds the model overfitting')))
     .description('the autopilot: steps 1 → 5 within a time budget; saves the best model and an HTML report')
     .option('--budget <minutes>', 'time budget for steps 3–5', '10')
     .option('--resume', 'continue the last interrupted auto run on this data')
@@ -86,6 +91,8 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
     p.store.close();
     throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is ${p.prepared.kind === 'tabular' ? 'a table' : 'text'}`);
   }
+  const optimising = metricObjective(o.metric, p.prepared.task, o);
+  out.say(`optimising metric: validation ${optimising.metric} (${optimising.direction === 'max' ? 'higher' : 'lower'} is better) — decides the best epoch, the ladder's rungs and the final model`);
   const previous = o.resume ? p.store.listRuns({ kind: 'auto' }).find((r) => r.status !== 'finished' && (r.config as any)?.fingerprint === p.prepared.fingerprint) : undefined;
   if (o.resume && !previous) out.say(out.color.yellow('nothing to resume for this data: starting a new run'));
   const run = previous ?? p.store.createRun({ kind: 'auto', config: { data: o.data, target: o.target ?? null, test: o.test ?? null, budget: Number(o.budget), seed: Number(o.seed), fingerprint: p.prepared.fingerprint, pretrained: pre ? { file: pre.file, arch: pre.arch ?? null } : null } });
@@ -106,6 +113,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
       runDir,
       budgetMinutes: Number(o.budget),
       seed: Number(o.seed),
+      objective: optimising,
       callbacks: [interrupt, new TrainingProgress(true)],
       interrupted: () => agreedFlag(group, interrupt.requested),
       parallel: group
@@ -159,12 +167,33 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
           valid.dispose();
         }
       }
+      // Where the model fails on validation: kept with the run (dashboard) and drawn in the report.
+      let interpretation: Interpretation | null = null;
+      if (r.model && splits.validation && p.prepared.task !== 'multilabel') {
+        try {
+          interpretation = await interpretModel({
+            model: r.model,
+            task: p.prepared.task,
+            classes: p.prepared.classes,
+            preprocessing: p.prepared.preprocessing as any,
+            data: o.data,
+            test: o.test,
+            seed: Number(o.seed),
+            projectDir: p.projectDir,
+            validationSource: () => p.prepared.loader('validation', { batchSize: 256 }),
+          });
+          p.store.putSplitMetrics(run.id, { split: 'validation', rows: splits.validation.rows, metrics: splits.validation.metrics, detail: { ...detailOf(splits.validation), ...storedViews(interpretation) } });
+        } catch (e) {
+          out.say(out.color.yellow(`warning: error analysis skipped: ${(e as Error).message}`));
+        }
+      }
       const metricsOf = (loss: number | null | undefined, ...m: Array<Record<string, number | null> | undefined>) => (loss === undefined ? null : Object.assign({ loss }, ...m.map((x) => x ?? {})));
       const summary = {
         run: run.id,
         status: done ? 'finished' : 'interrupted',
         task: p.prepared.task,
         costFunction: p.cost.name,
+        optimisingMetric: optimising.metric,
         architecture: planJson(p).architecture,
         model_spec: f?.candidate.spec ?? null,
         chosenConfiguration: f?.candidate.label ?? null,
@@ -197,6 +226,8 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
         probes: (s.ladder?.probes ?? []).map((m) => ({ label: m.candidate.label, trainLoss: m.trainLoss, validLoss: m.validLoss })),
         confusion,
         residuals,
+        interpretation,
+        splitMetrics: { train: splits.train?.metrics ?? null, validation: splits.validation?.metrics ?? null, test: s.test?.evaluation?.metrics ?? null },
         ledger: p.store.ledger({ datasetFingerprint: p.prepared.fingerprint }),
       });
       mkdirSync(join(p.projectDir, 'reports'), { recursive: true });

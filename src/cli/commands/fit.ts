@@ -25,6 +25,7 @@ import { addAugmentOption, augmentChoice } from '../augment.js';
 import { addDeviceOption, deviceOf } from '../device.js';
 import { ImageAugment } from '../../data/index.js';
 import { recordSplitMetrics } from '../../steps/split_metrics.js';
+import { addMetricOption, metricObjective } from '../metric_option.js';
 
 interface FitOptions extends DataOptions, ParallelOptions, PretrainedCliOptions {
   resume?: boolean;
@@ -38,6 +39,7 @@ interface FitOptions extends DataOptions, ParallelOptions, PretrainedCliOptions 
   clip?: string;
   augment?: string;
   device?: string;
+  metric?: string;
 }
 
 /** Everything that decides the training — identical on every data-parallel rank. */
@@ -58,6 +60,7 @@ function trainingOptions(o: FitOptions, p: StepsPlan): FitTrainingSetOptions {
     seed: Number(o.seed),
     // Data-parallel ranks compute on CPUs (Gloo): auto means the CPU there.
     device: Number(o.nproc ?? 1) > 1 || Number(o.nnodes ?? 1) > 1 ? 'cpu' : deviceOf(o),
+    objective: metricObjective(o.metric, p.prepared.task, o),
   };
 }
 
@@ -89,7 +92,7 @@ async function followFit(o: FitOptions, group: ProcessGroup): Promise<void> {
 }
 
 export function fitCommand(program: Command): void {
-  addDeviceOption(addAugmentOption(addPretrainedOptions(addParallelOptions(addDataOptions(program.command('fit')))), 'none', 'default none: step 3 fits the training set before any regularization'))
+  addMetricOption(addDeviceOption(addAugmentOption(addPretrainedOptions(addParallelOptions(addDataOptions(program.command('fit')))), 'none', 'default none: step 3 fits the training set before any regularization')))
     .option('--resume', 'continue the newest unfinished fit of this data from its last checkpoint')
     .description('step 3: fit the training set (lr finder, SGD→Adam rule, cosine warm restarts) and save the model')
     .option('--epochs <n>', 'epochs to train', '10')
@@ -125,6 +128,8 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
     p.store.close();
     throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is ${p.prepared.kind === 'tabular' ? 'a table' : 'text'}`);
   }
+  const optimising = metricObjective(o.metric, p.prepared.task, o);
+  out.say(`optimising metric: validation ${optimising.metric} (${optimising.direction === 'max' ? 'higher' : 'lower'} is better) — decides the best epoch`);
   const resume = o.resume ? resumable(p.store, p.projectDir, p.prepared.fingerprint) : null;
   if (o.resume && !resume) out.say(out.color.yellow('note: --resume: no unfinished fit of this data left a checkpoint; starting afresh'));
   const { nproc: _n, nnodes: _nn, nodeRank: _r, master: _m, distTimeout: _t, ...config } = o;
@@ -205,6 +210,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
         metrics: { train: { loss: best?.trainLoss ?? null, ...(splits.train?.metrics ?? {}) }, validation: { loss: best?.validLoss ?? null, ...(best?.metrics ?? {}), ...(splits.validation?.metrics ?? {}) } },
         last: last ? { epoch: last.epoch + 1, trainLoss: last.trainLoss, validLoss: last.validLoss, metrics: last.metrics } : null,
         best: best ? { epoch: best.epoch + 1, trainLoss: best.trainLoss, validLoss: best.validLoss, metrics: best.metrics } : null,
+        optimisingMetric: optimising.metric,
         baseline: p.baseline,
         signal: verdict,
         decisions: r.decisions,

@@ -5,9 +5,7 @@
 import type { Command } from 'commander';
 import { readModelDir, ModelDirError } from '../../artifact/index.js';
 import { buildModel, type ModelSpec } from '../../steps/architecture.js';
-import { interpretPredictions, interpretTable, type Interpretation } from '../../interpret/index.js';
-import { validationRows } from '../../interpret/validation_rows.js';
-import { collectPredictions } from '../../metrics/index.js';
+import { interpretModel, storedViews, type Interpretation } from '../../interpret/index.js';
 import { findRun, openExistingStore } from '../../ui/index.js';
 import type { Schema } from '../../data/index.js';
 import type { Preprocessing } from '../../data/prepare.js';
@@ -58,7 +56,7 @@ Examples:
         const config = (run.config ?? {}) as { data?: string; target?: string | null; test?: string | null; seed?: number | string };
         if (!summary.model) throw new ModelDirError(o.run, `run ${run.id} (${run.kind}, ${run.status}) saved no model; interpret needs a run of fit or auto that finished with one`);
         if (!config.data) throw new UsageError(`--run: run ${run.id} records no data file in its configuration`);
-        const dir = readModelDir<ModelSpec, Preprocessing>(summary.model);
+        const dir = readModelDir<ModelSpec>(summary.model);
         const m = dir.manifest;
         if (m.task === 'multilabel') throw new UsageError(`--run: run ${run.id} is multilabel; interpret covers regression, binary and multiclass models`);
         const task = m.task as 'binary' | 'multiclass' | 'regression';
@@ -67,24 +65,29 @@ Examples:
         let view: Interpretation;
         try {
           dir.loadWeights(model);
-          const pre = m.preprocessing;
-          if (pre.kind === 'image') {
-            const p = await planOnly({ data: config.data, target: config.target ?? undefined, test: config.test ?? undefined, project: projectDir, seed: String(seed) });
-            const source = p.prepared.loader('validation', { batchSize: 256 });
-            try {
-              view = interpretPredictions(await collectPredictions(model, source, task, m.classes?.length ?? 1), { classes: m.classes, top });
-            } finally {
-              source.dispose();
-            }
-          } else {
-            const schema = pre.schema as Schema;
-            const table = await validationRows({ data: config.data, test: config.test, schema, seed, projectDir });
-            const features = schema.columns.filter((c) => c.role === 'feature').map((c) => c.name);
-            view = await interpretTable({ model, preprocessor: pre.preprocessor, task, classes: m.classes, table, features, textColumn: pre.textColumn, repeats, seed, top });
-          }
+          const pre = m.preprocessing as any;
+          view = await interpretModel({
+            model,
+            task,
+            classes: m.classes,
+            preprocessing: pre,
+            data: config.data,
+            test: config.test,
+            seed,
+            projectDir,
+            top,
+            repeats,
+            validationSource: async () => {
+              const p = await planOnly({ data: config.data!, target: config.target ?? undefined, test: config.test ?? undefined, project: projectDir, seed: String(seed) });
+              return p.prepared.loader('validation', { batchSize: 256 });
+            },
+          });
         } finally {
           model.dispose();
         }
+        // Kept with the run, so the dashboard shows what was computed here.
+        const recorded = store.splitMetrics(run.id).find((s) => s.split === 'validation');
+        store.putSplitMetrics(run.id, { split: 'validation', rows: view.rows, metrics: view.metrics, detail: { ...(recorded?.detail ?? {}), ...storedViews(view) } });
         const test = store.splitMetrics(run.id).find((s) => s.split === 'test') ?? null;
         const result = { run: run.id, model: summary.model, ...view, test: test && { rows: test.rows, metrics: test.metrics, confusionMatrix: (test.detail as any).confusion ?? null, recordedAt: test.recordedAt } };
         printText(out, result);

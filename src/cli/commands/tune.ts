@@ -19,6 +19,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStudyStore, type StudyStore, type StudyTrial } from '../../store/study.js';
 import { addDataOptions, plan, Interrupt, type DataOptions, type Plan } from '../common.js';
+import { addMetricOption, metricObjective } from '../metric_option.js';
+import type { Objective } from '../../metrics/index.js';
 import { makeOut, type Out } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { StoreSink } from '../store_sink.js';
@@ -34,6 +36,7 @@ interface TuneOptions extends DataOptions {
   store?: string;
   grace: string;
   warmup: string;
+  metric?: string;
 }
 
 function positiveInt(s: string, what: string): number {
@@ -56,10 +59,17 @@ function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions,
     const run = p.store.createRun({ kind: 'trial', config: { study, trial: ctx.number, params, seed, epochs: Number(o.epochs), optimizer: o.optimizer } });
     await studies.setRun(study, ctx.number, run.id);
     const sink = new StoreSink(p.store, run.id);
+    // Trials are compared (and pruned) on the optimising metric, as a figure to minimise.
+    const obj = metricObjective(o.metric, p.prepared.task);
+    const figure = (e: { validLoss: number | null; metrics: Record<string, number> } | null | undefined) => {
+      const v = e ? obj.read(e) : null;
+      return v === null ? null : obj.minimised(v);
+    };
     const pruner: Callback = {
       order: 95,
       afterEpoch: (l: Learner) => {
-        if (l.lastEpoch?.validLoss != null && ctx.report(l.epoch, l.lastEpoch.validLoss)) throw new CancelFit();
+        const v = figure(l.lastEpoch);
+        if (v !== null && ctx.report(l.epoch, v)) throw new CancelFit();
       },
     };
     let fit;
@@ -77,6 +87,7 @@ function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions,
         step: 3,
         onDecision: (d) => p.store.addDecision({ runId: run.id, step: d.step, action: d.action, reason: d.reason, numbers: (d.numbers ?? {}) as any }),
         what: `trial ${ctx.number}`,
+        objective: obj,
       });
     } catch (e) {
       p.store.finishRun(run.id, { status: 'failed', summary: { error: (e as Error).message } });
@@ -90,7 +101,7 @@ function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions,
         throw new Error('interrupted');
       }
       // A trial better than every finished one so far saves its model (the best epoch's weights); the report keeps only the study's best.
-      const value = fit.best?.validLoss ?? NaN;
+      const value = figure(fit.best) ?? NaN;
       const before = await studies.best(study);
       const pruned = fit.history.length < Number(o.epochs);
       let modelDir: string | null = null;
@@ -128,7 +139,7 @@ function trialLine(t: { number: number; state: string; value: number | null; par
 const trialJson = (t: StudyTrial) => ({ number: t.number, params: t.params, state: t.state, value: t.value, curve: t.curve, runId: t.runId, claimedBy: t.claimedBy });
 
 export function tuneCommand(program: Command): void {
-  addDeviceOption(addDataOptions(program.command('tune')))
+  addMetricOption(addDeviceOption(addDataOptions(program.command('tune'))))
     .description('step 3: random search over hidden units, layers, batch size and learning rate (never a grid)')
     .option('--trials <n>', 'trial budget (trials that did not fail)', '12')
     .option('--minutes <m>', 'time budget; no trial starts after it')
@@ -150,6 +161,8 @@ Examples:
       const worker = process.env[WORKER_ENV];
       const out = makeOut(Boolean(o.json));
       const p = await plan(o, out, { quiet: Boolean(o.json) || worker !== undefined });
+      const optimising = metricObjective(o.metric, p.prepared.task);
+      if (worker === undefined) out.say(`optimising metric: validation ${optimising.metric}${optimising.metric === 'loss' ? '' : ` — trial values are ${optimising.direction === 'max' ? `1 − ${optimising.metric}` : optimising.metric}, lower is better`}`);
       const interrupt = new Interrupt();
       let studies: StudyStore | undefined;
       try {
@@ -188,7 +201,7 @@ Examples:
           await searchWorker(studies, { ...search, onTrial, onNote: note }, trainTrial(p, studies, study, o, interrupt));
           bar.done();
         }
-        await report(out, studies, study, search.space, exits, p);
+        await report(out, studies, study, search.space, exits, p, optimising);
       } finally {
         interrupt.release();
         await studies?.close();
@@ -198,21 +211,21 @@ Examples:
 }
 
 /** The study's table and best trial; the workers that died, and a failure if all of them did. */
-async function report(out: Out, studies: StudyStore, study: string, space: SearchSpace, exits: WorkerExit[], p: Plan): Promise<void> {
+async function report(out: Out, studies: StudyStore, study: string, space: SearchSpace, exits: WorkerExit[], p: Plan, optimising: Objective): Promise<void> {
   const trials = await studies.trials(study);
   const best = await studies.best(study);
   for (const t of trials) out.say(trialLine(t));
   // Trials saved their model when they led; only the study's best is kept.
   for (const t of trials) if (t.runId && t.runId !== best?.runId && existsSync(trialModelDir(p, t.runId))) rmSync(trialModelDir(p, t.runId), { recursive: true, force: true });
   const model = best?.runId && existsSync(trialModelDir(p, best.runId)) ? trialModelDir(p, best.runId) : null;
-  if (best) out.say(out.color.green(`best: trial ${best.number}, validation loss ${best.value!.toFixed(4)}, ${JSON.stringify(best.params)}${model ? `\nmodel: ${model}` : ''}`));
+  if (best) out.say(out.color.green(`best: trial ${best.number}, validation ${optimising.metric === 'loss' ? 'loss' : optimising.direction === 'max' ? `1 − ${optimising.metric}` : optimising.metric} ${best.value!.toFixed(4)}, ${JSON.stringify(best.params)}${model ? `\nmodel: ${model}` : ''}`));
   for (const w of exits.filter(workerFailed)) {
     const failed = trials.filter((t) => t.claimedBy === w.claimedBy && t.state === 'failed').map((t) => t.number);
     const what = failed.length ? `; its trial${failed.length > 1 ? 's' : ''} ${failed.join(', ')} ${failed.length > 1 ? 'were' : 'was'} marked failed and the budget went to new trials` : '';
     process.stderr.write(out.color.yellow(`warning: ${describeExit(w)}${what}\n`));
   }
   const workers = exits.map((w) => ({ index: w.index, pid: w.pid, code: w.code, signal: w.signal, failed: workerFailed(w) }));
-  out.result({ study, store: studies.kind, trials: trials.map(trialJson), best: best && trialJson(best), model, space, ...(exits.length ? { workers } : {}) });
+  out.result({ study, store: studies.kind, optimisingMetric: optimising.metric, trials: trials.map(trialJson), best: best && trialJson(best), model, space, ...(exits.length ? { workers } : {}) });
   if (exits.length && exits.every(workerFailed)) {
     throw new Error(`all ${exits.length} search workers failed (${exits.map(describeExit).join('; ')}); their output above says why`);
   }

@@ -1,0 +1,61 @@
+// The error analysis of a saved or just-trained model on its run's
+// validation split: tables through their raw rows (values beside the top
+// losses, permutation importance), images and others through their
+// validation batches. What `sixstep interpret`, `auto` and the report share.
+import type { Module } from '../nn/index.js';
+import type { PreprocessorJSON, Schema } from '../data/index.js';
+import type { JsonObject } from '../store/index.js';
+import { collectPredictions, type PredictionSource } from '../metrics/index.js';
+import { interpretPredictions, interpretTable, type Interpretation } from './interpretation.js';
+import { validationRows } from './validation_rows.js';
+
+export interface ModelInterpretOptions {
+  model: Module;
+  task: 'binary' | 'multiclass' | 'regression';
+  classes: string[] | null;
+  /** The model's preprocessing as its manifest records it. */
+  preprocessing: { kind: string; schema?: Schema; preprocessor?: PreprocessorJSON; textColumn?: string };
+  /** The run's data, test file, seed and project (to find its split manifest). */
+  data: string;
+  test?: string | null;
+  seed: number;
+  projectDir: string;
+  /** Data that is not a table: the validation batches, in order. */
+  validationSource?: () => Promise<PredictionSource & { dispose(): void }> | (PredictionSource & { dispose(): void });
+  /** Top losses listed; default 10. */
+  top?: number;
+  /** Shuffles per feature; default 5. */
+  repeats?: number;
+}
+
+export async function interpretModel(o: ModelInterpretOptions): Promise<Interpretation> {
+  const pre = o.preprocessing;
+  if ((pre.kind === 'tabular' || pre.kind === 'sequence') && pre.schema && pre.preprocessor) {
+    const table = await validationRows({ data: o.data, test: o.test, schema: pre.schema, seed: o.seed, projectDir: o.projectDir });
+    const features = pre.schema.columns.filter((c) => c.role === 'feature').map((c) => c.name);
+    return interpretTable({ model: o.model, preprocessor: pre.preprocessor, task: o.task, classes: o.classes, table, features, textColumn: pre.textColumn, repeats: o.repeats, seed: o.seed, top: o.top });
+  }
+  if (!o.validationSource) throw new Error(`sixstep interpret: ${pre.kind} data needs its validation batches`);
+  const source = await o.validationSource();
+  try {
+    return interpretPredictions(await collectPredictions(o.model, source, o.task, o.classes?.length ?? 1), { classes: o.classes, top: o.top });
+  } finally {
+    source.dispose();
+  }
+}
+
+/** The views worth keeping with the run (the validation split's detail in the store), for the dashboard. */
+export function storedViews(v: Interpretation): JsonObject {
+  return JSON.parse(
+    JSON.stringify({
+      perClass: v.perClass,
+      confusion: v.confusionMatrix?.counts ?? null,
+      classes: v.classes,
+      mostConfused: v.mostConfused,
+      topLosses: v.topLosses,
+      calibration: v.calibration,
+      residuals: v.residuals,
+      featureImportance: v.featureImportance,
+    }),
+  );
+}

@@ -22,3 +22,5 @@ export {
   type LayerGroup, type LayerGroupSpec, type FreezeOptions, type LoadPretrainedOptions, type LoadPretrainedReport, type GroupLrs, type FineTuneOptions, type FineTuneResult, type GradualUnfreezeOptions,
 } from './transfer.js';
 export { DataParallel, type DataParallelOptions, type RankStats } from './callbacks/data_parallel.js';
+export { ExponentialMovingAverage, emaDecayFor, type EmaOptions } from './callbacks/ema.js';
+export { FlipAveraged, type TtaOutput } from './tta.js';

@@ -33,6 +33,8 @@ async function followAuto(o: AutoOptions, group: ProcessGroup): Promise<void> {
       runId: start.runId,
       runDir: join(start.runDir, `rank-${group.rank}`),
       budgetMinutes: Number(o.budget),
+      // The budget is the whole command's wall time: measured from process start (data loading counts).
+      startedAt: Date.now() - process.uptime() * 1000,
       seed: Number(o.seed),
       callbacks: [interrupt],
       interrupted: () => agreedFlag(group, interrupt.requested),
@@ -48,7 +50,7 @@ async function followAuto(o: AutoOptions, group: ProcessGroup): Promise<void> {
 export function autoCommand(program: Command): void {
   addParallelOptions(addDataOptions(program.command('auto')))
     .description('the autopilot: steps 1 → 5 within a time budget; saves the best model and an HTML report')
-    .option('--budget <minutes>', 'time budget for steps 3–5', '10')
+    .option('--budget <minutes>', 'wall time for the whole command in minutes, from process start to the report (the run ends within it)', '10')
     .option('--resume', 'continue the last interrupted auto run on this data')
     .addHelpText('after', `
 Examples:
@@ -82,6 +84,8 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
       runId: run.id,
       runDir,
       budgetMinutes: Number(o.budget),
+      // The budget is the whole command's wall time: measured from process start (data loading counts).
+      startedAt: Date.now() - process.uptime() * 1000,
       seed: Number(o.seed),
       callbacks: [interrupt, new TrainingProgress(true)],
       interrupted: () => agreedFlag(group, interrupt.requested),

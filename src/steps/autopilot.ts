@@ -162,6 +162,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         cost: plan.cost,
         epochs: phases?.step3.epochs ?? epochCap,
         batchSize,
+        lrFinder: phases ? { numIter: phases.finderIterations } : undefined,
         seed,
         callbacks: [new Deadline(planned('step3End', shares.step3Share[p.kind]), clock), ...(o.callbacks ?? [])],
         onDecision: log,

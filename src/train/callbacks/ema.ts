@@ -40,7 +40,7 @@ export class ExponentialMovingAverage implements Callback {
   /** Starts the average at the model's current weights (the first fit does it itself). */
   start(model: Module<any, any>): void {
     this.dispose();
-    this.avg = noGrad(() => Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, keep(t.detach().clone())])));
+    this.avg = noGrad(() => tidy(() => Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, keep(t.detach().clone())]))));
   }
 
   beforeFit(l: Learner): void {

@@ -256,7 +256,11 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     const changed = chosen.label !== startCandidate.label;
     const finalEnd = planned('finalEnd', shares.finalShare);
     const timeLeft = finalEnd - clock();
-    if ((changed || p.kind === 'image') && timeLeft > 0) {
+    const epochSeconds = s3.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, s3.history.length);
+    // ---- budget planner hook: the final schedule is sized to complete in the time left ----
+    const finalPlan = planPhase({ secondsGiven: timeLeft / 1000, secondsPerEpoch: Math.max(1e-3, epochSeconds), overheadSeconds: p.kind === 'image' ? 2 : 0, maxEpochs: epochCap, margin: chosen.augment ? shares.epochTimeMargin.augmented : shares.epochTimeMargin.plain });
+    if (changed || p.kind === 'image') log({ step: 4, action: finalPlan.epochs ? `plan the final training: ${finalPlan.epochs} epoch(s)` : 'skip the final training (too little time for a schedule that completes)', reason: `measured ${epochSeconds.toPrecision(3)} s per epoch in step 3; ${finalPlan.arithmetic}; the ${p.kind === 'image' ? 'one-cycle' : 'warm-restarts'} schedule is sized to these epochs, so it ends annealed`, numbers: { secondsLeft: timeLeft / 1000, secondsPerEpoch: epochSeconds, margin: finalPlan.margin, epochs: finalPlan.epochs, boundBy: finalPlan.boundBy } });
+    if ((changed || p.kind === 'image') && timeLeft > 0 && finalPlan.epochs > 0) {
       o.onPhase?.(4, `train the chosen configuration (${chosen.label})`);
       // Continue from the best weights when the chosen configuration has the same parameters
       // (dropout, weight decay, augmentation); a new architecture starts from scratch.
@@ -273,11 +277,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         warm = null;
       }
       log({ step: 4, action: `train the final model with ${chosen.label}${warm ? ', continuing from the best weights so far' : ', from scratch'}`, reason: changed ? 'the ladder found a configuration with a lower validation loss' : 'the remaining budget goes to training longer', numbers: { secondsLeft: Math.round(timeLeft / 1000) } });
-      const epochSeconds = s3.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, s3.history.length);
-      // ---- budget planner hook: the final schedule is sized to complete in the time left ----
-      const finalPlan = planPhase({ secondsGiven: timeLeft / 1000, secondsPerEpoch: Math.max(1e-3, epochSeconds), overheadSeconds: p.kind === 'image' ? 2 : 0, maxEpochs: epochCap, margin: chosen.augment ? shares.epochTimeMargin.augmented : shares.epochTimeMargin.plain });
-      log({ step: 4, action: `plan the final training: ${Math.max(1, finalPlan.epochs)} epoch(s)`, reason: `measured ${epochSeconds.toPrecision(3)} s per epoch in step 3; ${finalPlan.arithmetic}; the ${p.kind === 'image' ? 'one-cycle' : 'warm-restarts'} schedule is sized to these epochs, so it ends annealed`, numbers: { secondsLeft: timeLeft / 1000, secondsPerEpoch: epochSeconds, margin: finalPlan.margin, epochs: finalPlan.epochs, boundBy: finalPlan.boundBy } });
-      const finalEpochs = Math.max(1, finalPlan.epochs);
+      const finalEpochs = finalPlan.epochs;
       const ema = p.kind === 'image' ? new ExponentialMovingAverage({ decay: emaDecayFor(finalEpochs * Math.ceil(p.counts.train / (batchSize ?? 128))) }) : null;
       // ---- end of hook ----
       const fit = await tuning(() =>

@@ -46,12 +46,14 @@ export async function timeEpoch(p: Prepared, o: EpochTimerOptions): Promise<Epoc
   const optimizer = makeOptimizer('sgd', model, 1e-3);
   const evalRows = trainSubset(p, Math.min(p.counts.train, 2 * Math.max(256, o.batchSize)));
   try {
-    const stamps: number[] = [];
-    const timer: Callback = { order: 1, beforeBatch: () => void stamps.push(performance.now()), afterTrain: () => void stamps.push(performance.now()) };
+    const gaps: number[] = [];
+    let last = NaN;
+    // Batch to batch within a pass (the first of each pass, which warms up, is not counted).
+    const timer: Callback = { order: 1, beforeTrain: () => void (last = NaN), afterBatch: () => { const now = performance.now(); if (Number.isFinite(last)) gaps.push(now - last); last = now; } };
     const learner = new Learner({ model, optimizer, costFunction: trainingLoss(p, o.cost), train: source, callbacks: [timer] });
-    await learner.fit(1);
-    const gaps = stamps.slice(1).map((t, i) => t - stamps[i]).slice(1);
-    const perBatch = (gaps.length ? gaps.sort((a, b) => a - b)[gaps.length >> 1] : stamps.at(-1)! - stamps[0]) / 1000;
+    // Small data: several passes, so that enough batches are timed.
+    await learner.fit(Math.max(1, Math.ceil((batches + 1) / Math.max(1, source.length ?? 1))));
+    const perBatch = (gaps.length ? gaps.sort((a, b) => a - b)[gaps.length >> 1] : performance.now() - t0) / 1000;
     const e0 = performance.now();
     evalLoss(model, trainingLoss(p, o.cost), evalRows);
     const evalRowsCount = Math.min(p.counts.train, 2 * Math.max(256, o.batchSize));

@@ -160,9 +160,11 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
       fitTrainingSet(p, {
         spec: startCandidate.spec,
         cost: plan.cost,
-        epochs: phases?.step3.epochs ?? epochCap,
+        // Images: the planned epochs (their schedule completes in step 3's share). Tables and text: epochs cost
+        // little and timings taken at process start overstate them, so they keep the cap, stopped by the deadline.
+        epochs: p.kind === 'image' && phases ? phases.step3.epochs : epochCap,
         batchSize,
-        lrFinder: phases ? { numIter: phases.finderIterations } : undefined,
+        lrFinder: p.kind === 'image' && phases ? { numIter: phases.finderIterations } : undefined,
         seed,
         callbacks: [new Deadline(planned('step3End', shares.step3Share[p.kind]), clock), ...(o.callbacks ?? [])],
         onDecision: log,

@@ -81,7 +81,7 @@ export async function planBudget(o: BudgetPhasesOptions): Promise<BudgetPhases> 
   const step3Seconds = image ? split.explorationSeconds * STEP3_SHARE_OF_EXPLORATION : split.availableSeconds * o.step3Share;
   // Per epoch: the training batches, validation, and the eval-mode probe on the fixed training subset.
   const perEpoch = timing.secondsPerEpoch + timing.evalSecondsPerRow * Math.min(MEASURE_ROWS, p.counts.train);
-  const finderIterations = Math.max(MIN_FINDER_ITERATIONS, Math.min(FINDER_ITERATIONS, Math.floor((FINDER_SHARE * step3Seconds) / (2 * timing.secondsPerBatch))));
+  const finderIterations = !image ? FINDER_ITERATIONS : Math.max(MIN_FINDER_ITERATIONS, Math.min(FINDER_ITERATIONS, Math.floor((FINDER_SHARE * step3Seconds) / (2 * timing.secondsPerBatch))));
   const overhead = 2 * finderIterations * timing.secondsPerBatch;
   const step3 = planPhase({ secondsGiven: step3Seconds, secondsPerEpoch: perEpoch, overheadSeconds: overhead, maxEpochs: o.epochCap });
   o.log({
@@ -92,7 +92,8 @@ export async function planBudget(o: BudgetPhasesOptions): Promise<BudgetPhases> 
       `Reserve for the end: ${reserve.arithmetic}. ${split.arithmetic}. ` +
       (image ? `Step 3 gets ${Math.round(STEP3_SHARE_OF_EXPLORATION * 100)} % of exploration (${step3Seconds.toFixed(1)} s), the ladder's probes the rest; ` : `Step 3 trains the configuration (${Math.round(o.step3Share * 100)} % of the available time, ${step3Seconds.toFixed(1)} s); `) +
       `step 3: ${step3.arithmetic} (the overhead: 2 × ${finderIterations} learning-rate finder batches)` +
-      (step3.epochs === 0 ? '; step 3 runs 1 epoch anyway (the playbook needs a fitted model to go on)' : ''),
+      (image && step3.epochs === 0 ? '; step 3 runs 1 epoch anyway (the playbook needs a fitted model to go on)' : '') +
+      (image ? '' : `; tables and text: step 3 runs up to its cap of ${o.epochCap} epochs and stops at the end of its time (their epochs are cheap and timings at process start overstate them), with the finder's full sweep`),
     numbers: { secondsPerBatch: timing.secondsPerBatch, batchSize, batchesPerEpoch: timing.batchesPerEpoch, evalSecondsPerRow: timing.evalSecondsPerRow, secondsPerEpoch: perEpoch, reserveSeconds: reserve.seconds, totalSeconds: split.totalSeconds, elapsedSeconds: split.elapsedSeconds, availableSeconds: split.availableSeconds, explorationShare: split.explorationShare, explorationSeconds: split.explorationSeconds, trainingSeconds: split.trainingSeconds, step3Seconds, step3Epochs: Math.max(1, step3.epochs), finderOverheadSeconds: overhead, finderIterations },
   });
   return {

@@ -29,6 +29,12 @@ import { objective as lossObjective, type Objective } from '../metrics/index.js'
 import type { Plan } from './plan.js';
 import type { Decision } from './decisions.js';
 import type { Parallel } from './parallel.js';
+// ---- budget planner hooks (issue 14) ----
+import { ExponentialMovingAverage, emaDecayFor, FlipAveraged } from '../train/index.js';
+import { planBudget, type BudgetPhases } from './budget_phases.js';
+import { planPhase } from './budget_plan.js';
+import { MedianStopping } from './median_stop.js';
+import { chooseAverage, chooseFlipTta } from './compute_options.js';
 
 export interface AutopilotOptions {
   plan: Plan;
@@ -37,8 +43,10 @@ export interface AutopilotOptions {
   runId: string;
   /** Folder for this run's state, checkpoints and plots. */
   runDir: string;
-  /** Minutes for steps 3–5 together; default 10 (tables finish far sooner). */
+  /** Minutes of wall time for the whole command (from `startedAt`); default 10 (tables finish far sooner). */
   budgetMinutes?: number;
+  /** When the command started, on `clock`'s scale (process start: data loading counts); default: when the autopilot starts. */
+  startedAt?: number;
   seed?: number;
   /** Extra callbacks for every fit (progress, interruption). */
   callbacks?: Callback[];
@@ -127,9 +135,19 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     o.onDecision?.(d);
   };
   const clock = o.clock ?? Date.now;
-  const start = clock();
+  const start = o.startedAt ?? clock();
   const budget = (o.budgetMinutes ?? 10) * 60_000;
   const deadline = (share: number) => start + budget * share;
+  // ---- budget planner hooks (issue 14): measured epoch time → phases that complete in their time ----
+  const planStart = clock();
+  let phases: BudgetPhases | null = null;
+  const planned = (which: 'step3End' | 'ladderEnd' | 'finalEnd', share: number) => (phases ? planStart + phases[which] * 1000 : deadline(share));
+  if (state.phase === 'step3' && !o.parallel) {
+    // Data-parallel ranks would measure different times and plan different epochs: they keep the share deadlines.
+    phases = await planBudget({ prepared: p, spec: plan.proposal.spec, cost: plan.cost, totalSeconds: budget / 1000, elapsedSeconds: (planStart - start) / 1000, epochCap: AUTOPILOT_BUDGET.epochCap[p.kind], step3Share: (o.budget?.step3Share ?? AUTOPILOT_BUDGET.step3Share)[p.kind], ladderShare: (o.budget?.ladderShare ?? AUTOPILOT_BUDGET.ladderShare)[p.kind], defaultBatchSize: p.kind === 'image' ? 128 : 64, seed: o.seed, log: (d) => log(d) });
+  }
+  const batchSize = phases?.batchSize;
+  // ---- end of budget planner hooks ----
   const seed = o.seed ?? 0;
   const shares: AutopilotBudget = { ...AUTOPILOT_BUDGET, ...o.budget };
   const epochCap = shares.epochCap[p.kind];
@@ -159,7 +177,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
   if (state.phase === 'step3') {
     o.onPhase?.(3, 'fit the training set');
     // fitTrainingSet keeps the best epoch and runs the NaN guard and gradient watch itself (decisions labelled step 3).
-    const guards = [new Deadline(deadline(pre ? 0.85 : shares.step3Share[p.kind]), clock), ...(o.callbacks ?? [])];
+    const guards = [new Deadline(pre ? deadline(0.85) : planned('step3End', shares.step3Share[p.kind]), clock), ...(o.callbacks ?? [])];
     const r = await tuning(() =>
       pre
         ? // A few epochs: pretrained features need little training, and the one-cycle stages must anneal to their end.
@@ -167,7 +185,11 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         : fitTrainingSet(p, {
             spec: startCandidate.spec,
             cost: plan.cost,
-            epochs: epochCap,
+            // Images: the planned epochs (their schedule completes in step 3's share). Tables and text: epochs cost
+            // little and timings taken at process start overstate them, so they keep the cap, stopped by the deadline.
+            epochs: p.kind === 'image' && phases ? phases.step3.epochs : epochCap,
+            batchSize,
+            lrFinder: p.kind === 'image' && phases ? { numIter: phases.finderIterations } : undefined,
             seed,
             callbacks: guards,
             onDecision: log,
@@ -268,17 +290,18 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         probeStart: p.kind === 'image',
         optimizer: s3.optimizer,
         lr: s3.lr,
-        batchSize: s3.batchSize,
+        batchSize: s3.batchSize ?? batchSize,
         epochs: probeEpochs,
         seed,
         baselineLoss: plan.baseline.loss,
-        budgetSeconds: Math.max(0, (deadline(shares.ladderShare[p.kind]) - clock()) / 1000),
+        budgetSeconds: Math.max(0, (planned('ladderEnd', shares.ladderShare[p.kind]) - clock()) / 1000),
         clock,
         parallel: o.parallel,
         probeFraction: p.kind === 'image' ? 0.5 : 1,
         // Short probes from scratch need a warm-up (one-cycle) to be comparable.
         schedule: p.kind === 'image' ? 'one-cycle' : undefined,
-        callbacks: o.callbacks,
+        // Hopeless probes stop early (the median rule) and give their epochs back.
+        callbacks: p.kind === 'image' ? [...(o.callbacks ?? []), new MedianStopping({}, (s) => log({ step: 4, action: 'stop a hopeless probe early', reason: `validation loss ${s.loss.toPrecision(4)} after epoch ${s.epoch} is above ${s.limit.toPrecision(4)} (the median of ${s.peers} earlier probes at that epoch, ${s.median.toPrecision(4)}, plus 10 %)`, numbers: s }))] : o.callbacks,
         onDecision: log,
         augment: o.augment,
         objective: obj,
@@ -301,8 +324,13 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     }
     const s3 = state.step3!;
     const changed = chosen.label !== startOf().label;
-    const timeLeft = deadline(shares.finalShare) - clock();
-    if ((changed || p.kind === 'image') && timeLeft > 0) {
+    const finalEnd = planned('finalEnd', shares.finalShare);
+    const timeLeft = finalEnd - clock();
+    const epochSeconds = s3.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, s3.history.length);
+    // ---- budget planner hook: the final schedule is sized to complete in the time left ----
+    const finalPlan = planPhase({ secondsGiven: timeLeft / 1000, secondsPerEpoch: Math.max(1e-3, epochSeconds), overheadSeconds: p.kind === 'image' ? 2 : 0, maxEpochs: epochCap, margin: chosen.augment ? shares.epochTimeMargin.augmented : shares.epochTimeMargin.plain });
+    if (changed || p.kind === 'image') log({ step: 4, action: finalPlan.epochs ? `plan the final training: ${finalPlan.epochs} epoch(s)` : 'skip the final training (too little time for a schedule that completes)', reason: `measured ${epochSeconds.toPrecision(3)} s per epoch in step 3; ${finalPlan.arithmetic}; the ${p.kind === 'image' ? 'one-cycle' : 'warm-restarts'} schedule is sized to these epochs, so it ends annealed`, numbers: { secondsLeft: timeLeft / 1000, secondsPerEpoch: epochSeconds, margin: finalPlan.margin, epochs: finalPlan.epochs, boundBy: finalPlan.boundBy } });
+    if ((changed || p.kind === 'image') && timeLeft > 0 && finalPlan.epochs > 0) {
       o.onPhase?.(4, `train the chosen configuration (${chosen.label})`);
       // Continue from the best weights when the chosen configuration has the same parameters
       // (dropout, weight decay, augmentation); a new architecture starts from scratch.
@@ -319,8 +347,9 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         warm = null;
       }
       log({ step: 4, action: `train the final model with ${chosen.label}${warm ? ', continuing from the best weights so far' : ', from scratch'}`, reason: changed ? 'the ladder found a configuration with a lower validation loss' : 'the remaining budget goes to training longer', numbers: { secondsLeft: Math.round(timeLeft / 1000) } });
-      const epochSeconds = s3.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, s3.history.length);
-      const finalEpochs = Math.max(1, Math.min(epochCap, Math.floor(timeLeft / 1000 / Math.max(1e-3, epochSeconds * (chosen.augment ? shares.epochTimeMargin.augmented : shares.epochTimeMargin.plain)))));
+      const finalEpochs = finalPlan.epochs;
+      const ema = p.kind === 'image' ? new ExponentialMovingAverage({ decay: emaDecayFor(finalEpochs * Math.ceil(p.counts.train / (batchSize ?? 128))) }) : null;
+      // ---- end of hook ----
       const fit = await tuning(() =>
         fitModel(p, {
           initialState: warm ?? undefined,
@@ -328,14 +357,14 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
           cost: plan.cost,
           optimizer: s3.optimizer,
           lr: s3.lr,
-          batchSize: s3.batchSize,
+          batchSize: s3.batchSize ?? batchSize,
           weightDecay: chosen.weightDecay,
           augment: chosen.augment ? new ImageAugment(o.augment ?? {}) : undefined,
           // As many epochs as the time left allows; the schedule's cycles are sized to end with them.
           epochs: finalEpochs,
           seed,
           schedule: p.kind === 'image' ? 'one-cycle' : 'warm-restarts',
-          callbacks: [new Deadline(deadline(shares.finalShare), clock), ...(o.callbacks ?? [])],
+          callbacks: [new Deadline(finalEnd, clock), ...(ema ? [ema] : []), ...(o.callbacks ?? [])],
           parallel: o.parallel,
           step: 4,
           onDecision: log,
@@ -345,6 +374,17 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
       );
       try {
         const best = fit.best ?? fit.history.at(-1)!;
+        // ---- budget planner hook: the weights' moving average, kept only when measured better (judged on the loss) ----
+        if (ema && !o.parallel && obj.metric === 'loss') {
+          try {
+            const avg = await chooseAverage({ prepared: p, spec: chosen.spec, cost: plan.cost, trained: fit.model, ema, baselineLoss: plan.baseline.loss, log });
+            if (avg.kept) best.validLoss = avg.validLoss;
+          } finally {
+            ema.dispose();
+          }
+        }
+        ema?.dispose();
+        // ---- end of hook ----
         // The optimising metric decides (validation loss by default), quoting both figures.
         const [now, then] = [obj.read(best), obj.read(state.final!)];
         const better = now !== null && (then === null || obj.better(now, then));
@@ -366,7 +406,11 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
   if (state.phase === 'step5' && !stopped() && store) {
     o.onPhase?.(5, 'verify on the sealed test set');
     model ??= loadModel();
-    const t = await evaluateOnTest({ prepared: p, model, cost: plan.cost, metrics: metricsFor(p.task), store, modelId: o.runId, runId: o.runId, validationLoss: state.final!.validLoss, baselineLoss: plan.baseline.loss });
+    // ---- budget planner hook: flip test-time augmentation, chosen on validation ----
+    const tta = p.kind === 'image' && chooseFlipTta({ prepared: p, model, cost: plan.cost, baselineLoss: plan.baseline.loss, log });
+    const evaluated = tta ? new FlipAveraged(model, p.task === 'regression' ? 'regression' : p.task === 'multiclass' ? 'multiclass' : 'binary') : model;
+    // ---- end of hook ----
+    const t = await evaluateOnTest({ prepared: p, model: evaluated, cost: plan.cost, metrics: metricsFor(p.task), store, modelId: o.runId, runId: o.runId, validationLoss: state.final!.validLoss, baselineLoss: plan.baseline.loss });
     state.test = t;
     log({ step: 5, action: 'evaluate once on the sealed test set', reason: `test loss ${t.loss.toPrecision(4)} against validation ${state.final!.validLoss.toPrecision(4)}${t.warnings.length ? `; ${t.warnings.join('; ')}` : ''}${t.advice ? `; ${t.advice}` : ''}`, numbers: { loss: t.loss, ...t.metrics, evaluations: t.evaluations } });
     state.phase = 'done';

@@ -47,6 +47,8 @@ async function followAuto(o: AutoOptions, group: ProcessGroup): Promise<void> {
       runId: start.runId,
       runDir: join(start.runDir, `rank-${group.rank}`),
       budgetMinutes: Number(o.budget),
+      // The budget is the whole command's wall time: measured from process start (data loading counts).
+      startedAt: Date.now() - process.uptime() * 1000,
       seed: Number(o.seed),
       objective: metricObjective(o.metric, p.prepared.task, o),
       callbacks: [interrupt],
@@ -64,7 +66,7 @@ async function followAuto(o: AutoOptions, group: ProcessGroup): Promise<void> {
 export function autoCommand(program: Command): void {
   addMetricOption(addDeviceOption(addAugmentOption(addPretrainedOptions(addParallelOptions(addDataOptions(program.command('auto')))), 'auto', 'used when step 4 finds the model overfitting')))
     .description('the autopilot: steps 1 → 5 within a time budget; saves the best model and an HTML report')
-    .option('--budget <minutes>', 'time budget for steps 3–5', '10')
+    .option('--budget <minutes>', 'wall time for the whole command in minutes, from process start to the report (the run ends within it)', '10')
     .option('--resume', 'continue the last interrupted auto run on this data')
     .addHelpText('after', `
 Examples:
@@ -112,6 +114,8 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
       runId: run.id,
       runDir,
       budgetMinutes: Number(o.budget),
+      // The budget is the whole command's wall time: measured from process start (data loading counts).
+      startedAt: Date.now() - process.uptime() * 1000,
       seed: Number(o.seed),
       objective: optimising,
       callbacks: [interrupt, new TrainingProgress(true)],

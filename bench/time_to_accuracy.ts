@@ -1,0 +1,131 @@
+// Time to accuracy on Fashion-MNIST: `sixstep auto --budget B` against the
+// plain PyTorch recipe (ResNet-8, one-cycle, batch 128, 15 epochs; the script
+// bench/time_to_accuracy_reference.py), one after the other in one run so they
+// never share the cores, and printed side by side: test accuracy (the official
+// t10k set) against elapsed wall time. Test accuracy is measured after each run
+// (sixstep: its single step-5 evaluation; PyTorch: after each epoch, for the
+// curve only) and never used for any choice.
+//
+//   node dist/bench/time_to_accuracy.js [--budgets 5,15] [--epochs 15] [--threads 2]
+//        [--train-subset N] [--test-subset N] [--data /usr/share/datasets/fashion-mnist] [--skip-reference]
+//
+// Each budget is a separate `auto` run (a fresh project): the point of its curve
+// is what sixstep reaches when given that much wall time, measured around the
+// whole CLI process. --train-subset/--test-subset take the first N images of
+// each split (a quick check that everything runs; the published numbers use all).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+
+function usage(msg: string): never {
+  process.stderr.write(`time_to_accuracy: ${msg}\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]) {
+  const o = { budgets: [15], epochs: 15, threads: 2, trainSubset: 0, testSubset: 0, data: '/usr/share/datasets/fashion-mnist', skipReference: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => argv[++i] ?? usage(`${a} needs a value`);
+    const int = (v: string, name: string) => (/^\d+$/.test(v) && Number(v) > 0 ? Number(v) : usage(`${name}: expected a positive whole number, found ${JSON.stringify(v)}`));
+    if (a === '--budgets') o.budgets = value().split(',').map((b) => (Number(b) > 0 ? Number(b) : usage(`--budgets: expected positive minutes, found ${JSON.stringify(b)}`)));
+    else if (a === '--epochs') o.epochs = int(value(), a);
+    else if (a === '--threads') o.threads = int(value(), a);
+    else if (a === '--train-subset') o.trainSubset = int(value(), a);
+    else if (a === '--test-subset') o.testSubset = int(value(), a);
+    else if (a === '--data') o.data = value();
+    else if (a === '--skip-reference') o.skipReference = true;
+    else usage(`unknown option ${JSON.stringify(a)}`);
+  }
+  return o;
+}
+
+/** The first n items of a (gzipped) IDX file, written gzipped to `out`. */
+function idxHead(file: string, n: number, out: string): string {
+  const raw = file.endsWith('.gz') ? gunzipSync(readFileSync(file)) : readFileSync(file);
+  const ndim = raw[3];
+  const dims = Array.from({ length: ndim }, (_, i) => raw.readUInt32BE(4 + 4 * i));
+  const take = Math.min(n, dims[0]);
+  const itemBytes = dims.slice(1).reduce((a, b) => a * b, 1);
+  const head = Buffer.from(raw.subarray(0, 4 + 4 * ndim));
+  head.writeUInt32BE(take, 4);
+  writeFileSync(out, gzipSync(Buffer.concat([head, raw.subarray(4 + 4 * ndim, 4 + 4 * ndim + take * itemBytes)])));
+  return out;
+}
+
+function run(cmd: string, args: string[], onLine: (line: string) => void = () => undefined): Promise<{ code: number; stdout: string; stderr: string; seconds: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let partial = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      partial += d;
+      const lines = partial.split('\n');
+      partial = lines.pop()!;
+      lines.forEach(onLine);
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr, seconds: (performance.now() - t0) / 1000 }));
+  });
+}
+
+const o = parseArgs(process.argv.slice(2));
+const files = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((f) => join(o.data, f));
+for (const f of files) if (!existsSync(f)) usage(`${f} not found (Debian's dataset-fashion-mnist installs it; or pass --data <dir>)`);
+const work = mkdtempSync(join(tmpdir(), 'sixstep-tta-'));
+let [trainImages, trainLabels, testImages, testLabels] = files;
+if (o.trainSubset) {
+  trainImages = idxHead(trainImages, o.trainSubset, join(work, 'train-images-idx3-ubyte.gz'));
+  trainLabels = idxHead(trainLabels, o.trainSubset, join(work, 'train-labels-idx1-ubyte.gz'));
+}
+if (o.testSubset) {
+  testImages = idxHead(testImages, o.testSubset, join(work, 't10k-images-idx3-ubyte.gz'));
+  testLabels = idxHead(testLabels, o.testSubset, join(work, 't10k-labels-idx1-ubyte.gz'));
+}
+
+interface Point { seconds: number; accuracy: number; note: string }
+const sixstep: Point[] = [];
+for (const budget of o.budgets) {
+  const project = join(work, `project-${budget}`);
+  const r = await run(process.execPath, [cli, 'auto', '--data', trainImages, '--test', testImages, '--budget', String(budget), '--project', project, '--json']);
+  if (r.code !== 0) {
+    process.stderr.write(`sixstep auto --budget ${budget} exited ${r.code}:\n${r.stderr.slice(-2000)}\n`);
+    process.exit(1);
+  }
+  const j = JSON.parse(r.stdout);
+  const accuracy = j.metrics?.test?.accuracy;
+  sixstep.push({ seconds: r.seconds, accuracy, note: `--budget ${budget} (${budget * 60} s): ${r.seconds <= budget * 60 ? 'within' : 'OVER'} budget` });
+  process.stderr.write(`sixstep --budget ${budget}: test accuracy ${accuracy} after ${r.seconds.toFixed(1)} s (${j.chosenConfiguration ?? ''})\n`);
+}
+
+const reference: Point[] = [];
+if (!o.skipReference) {
+  const r = await run('/usr/bin/python3', [join(root, 'bench', 'time_to_accuracy_reference.py'), trainImages, trainLabels, testImages, testLabels, String(o.epochs), String(o.threads)], (line) => {
+    const e = JSON.parse(line);
+    reference.push({ seconds: e.seconds, accuracy: e.test_accuracy, note: `epoch ${e.epoch}/${o.epochs}` });
+    process.stderr.write(`pytorch epoch ${e.epoch}: test accuracy ${e.test_accuracy} at ${e.seconds} s\n`);
+  });
+  if (r.code !== 0) {
+    process.stderr.write(`the PyTorch reference exited ${r.code}:\n${r.stderr.slice(-2000)}\n`);
+    process.exit(1);
+  }
+}
+
+const rows = o.trainSubset || o.testSubset ? ` (subsets: train ${o.trainSubset || 'all'}, test ${o.testSubset || 'all'})` : '';
+console.log(`time to accuracy, Fashion-MNIST${rows}; test accuracy on the official t10k images, measured after training`);
+console.log('| elapsed (s) | sixstep auto | PyTorch ResNet-8, one-cycle, batch 128 |');
+console.log('|---:|---|---|');
+const all = [...sixstep.map((p) => ({ ...p, who: 'sixstep' })), ...reference.map((p) => ({ ...p, who: 'pytorch' }))].sort((a, b) => a.seconds - b.seconds);
+for (const p of all) {
+  const cell = `${(p.accuracy * 100).toFixed(2)} % (${p.note})`;
+  console.log(`| ${p.seconds.toFixed(1)} | ${p.who === 'sixstep' ? cell : ''} | ${p.who === 'pytorch' ? cell : ''} |`);
+}

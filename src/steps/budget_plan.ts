@@ -1,0 +1,130 @@
+// The budget planner: pure arithmetic on measured times. The whole command
+// has a wall-clock budget (from process start); what is already spent (data
+// loading, the plan) and what must stay for the end (the sealed test
+// evaluation, split metrics, model directory and report) come off first; the
+// rest is shared between cheap exploration (finder, SGD→Adam judgement,
+// ladder probes) and training the chosen configuration. Each training phase
+// is then sized in whole epochs so that its schedule *completes* inside the
+// time it is given: a tight budget shortens the plan, it never cuts an
+// unannealed model. Every function returns the arithmetic it used, for the
+// decision log.
+
+/**
+ * The share of the available time that exploration may take (images: step 3's
+ * finder and short run, and the ladder's probes together); the rest trains the
+ * chosen configuration to the end of its schedule. A minority, as experts spend
+ * it: most compute goes to the model that is kept.
+ */
+export const EXPLORATION_SHARE = 0.3;
+
+/** Of the exploration time, the share step 3 (finder, SGD→Adam judgement, a short annealed run) takes; the ladder's probes get the rest. */
+export const STEP3_SHARE_OF_EXPLORATION = 0.5;
+
+export interface BudgetSplitInput {
+  /** The whole command's budget. */
+  totalSeconds: number;
+  /** Already spent when the autopilot starts (process start, data loading, the plan). */
+  elapsedSeconds: number;
+  /** Kept back for the end: test evaluation, split metrics, saving and the report. */
+  reserveSeconds: number;
+  /** Default EXPLORATION_SHARE. */
+  explorationShare?: number;
+}
+
+export interface BudgetSplit extends Required<BudgetSplitInput> {
+  /** total − elapsed − reserve (never below 0). */
+  availableSeconds: number;
+  explorationSeconds: number;
+  trainingSeconds: number;
+  arithmetic: string;
+}
+
+const s = (x: number) => `${x.toFixed(1)} s`;
+
+export function splitBudget(i: BudgetSplitInput): BudgetSplit {
+  const share = i.explorationShare ?? EXPLORATION_SHARE;
+  if (!(share >= 0 && share <= 1)) throw new RangeError(`explorationShare must lie in [0, 1], got ${share}`);
+  if (!(i.totalSeconds > 0)) throw new RangeError(`totalSeconds must be > 0, got ${i.totalSeconds}`);
+  const available = Math.max(0, i.totalSeconds - i.elapsedSeconds - i.reserveSeconds);
+  const exploration = available * share;
+  return {
+    ...i,
+    explorationShare: share,
+    availableSeconds: available,
+    explorationSeconds: exploration,
+    trainingSeconds: available - exploration,
+    arithmetic: `${s(i.totalSeconds)} budget − ${s(i.elapsedSeconds)} already spent (data, plan) − ${s(i.reserveSeconds)} reserved for the end = ${s(available)}; exploration ${Math.round(share * 100)} % = ${s(exploration)}, training the chosen configuration ${s(available - exploration)}`,
+  };
+}
+
+export interface ReserveInput {
+  /** Measured evaluation time per row (eval mode, no gradients). */
+  evalSecondsPerRow: number;
+  /** Rows evaluated after training: test (step 5), train and validation (split metrics), validation again (confusion/residuals). */
+  rowsEvaluated: number;
+  /** Passes per test row (2 with flip test-time augmentation). */
+  passes?: number;
+  /** Saving the model directory and writing the report; default 3 s. */
+  fixedSeconds?: number;
+  /** Safety factor on the measured part; default 1.5. */
+  margin?: number;
+}
+
+/** Seconds to keep back for everything after training. */
+export function reserveSeconds(i: ReserveInput): { seconds: number; arithmetic: string } {
+  const margin = i.margin ?? 1.5;
+  const fixed = i.fixedSeconds ?? 3;
+  const passes = i.passes ?? 1;
+  const seconds = i.evalSecondsPerRow * i.rowsEvaluated * passes * margin + fixed;
+  return { seconds, arithmetic: `${(i.evalSecondsPerRow * 1e3).toPrecision(3)} ms per row × ${i.rowsEvaluated} rows × ${passes} pass(es) × ${margin} margin + ${fixed} s saving and report = ${s(seconds)}` };
+}
+
+export interface PhasePlanInput {
+  /** The time this phase is given. */
+  secondsGiven: number;
+  /** Measured seconds per epoch (training and validation). */
+  secondsPerEpoch: number;
+  /** Once-per-phase costs (the learning-rate finder, measurements, copies); default 0. */
+  overheadSeconds?: number;
+  /** Most epochs (the kind's cap). */
+  maxEpochs: number;
+  /** Fewer planned epochs than this and the phase is skipped (no room for a schedule that completes); default 1. */
+  minEpochs?: number;
+  /** Safety factor on the epoch time (augmentation, probes, noise); default 1.05. */
+  margin?: number;
+}
+
+export interface PhasePlan {
+  /** Whole epochs whose schedule completes in time; 0: skip the phase. */
+  epochs: number;
+  /** What bounded it. */
+  boundBy: 'time' | 'cap' | 'too little time';
+  /** Planned duration (overhead + epochs × epoch time × margin). */
+  plannedSeconds: number;
+  secondsGiven: number;
+  secondsPerEpoch: number;
+  overheadSeconds: number;
+  margin: number;
+  arithmetic: string;
+}
+
+export function planPhase(i: PhasePlanInput): PhasePlan {
+  const overhead = i.overheadSeconds ?? 0;
+  const margin = i.margin ?? 1.05;
+  const minEpochs = i.minEpochs ?? 1;
+  if (!(i.secondsPerEpoch > 0)) throw new RangeError(`secondsPerEpoch must be > 0, got ${i.secondsPerEpoch}`);
+  if (!(i.maxEpochs >= 1)) throw new RangeError(`maxEpochs must be ≥ 1, got ${i.maxEpochs}`);
+  const fit = Math.max(0, Math.floor((i.secondsGiven - overhead) / (i.secondsPerEpoch * margin)));
+  let epochs = Math.min(i.maxEpochs, fit);
+  let boundBy: PhasePlan['boundBy'] = fit > i.maxEpochs ? 'cap' : 'time';
+  if (epochs < minEpochs) {
+    epochs = 0;
+    boundBy = 'too little time';
+  }
+  const planned = epochs ? overhead + epochs * i.secondsPerEpoch * margin : 0;
+  const arithmetic =
+    `⌊(${s(i.secondsGiven)} given − ${s(overhead)} overhead) / (${i.secondsPerEpoch.toPrecision(3)} s per epoch × ${margin})⌋ = ${fit} epoch(s)` +
+    (boundBy === 'cap' ? `, capped at ${i.maxEpochs}` : '') +
+    (boundBy === 'too little time' ? `, fewer than ${minEpochs}: skipped rather than cut before its schedule ends` : `; planned ${s(planned)}`);
+  return { epochs, boundBy, plannedSeconds: planned, secondsGiven: i.secondsGiven, secondsPerEpoch: i.secondsPerEpoch, overheadSeconds: overhead, margin, arithmetic };
+}

@@ -1,6 +1,6 @@
 // --device for the commands that compute, resolved once at the edge.
 import type { Command } from 'commander';
-import { resolveDevice, DeviceError, type DeviceProbe } from '../tensor/index.js';
+import { resolveDevice, DeviceUnavailableError, type DeviceProbe } from '../tensor/index.js';
 import { UsageError } from './errors.js';
 
 export function addDeviceOption(c: Command): Command {
@@ -12,7 +12,7 @@ export function deviceOf(o: { device?: string }, probe?: DeviceProbe): string {
   try {
     return resolveDevice(o.device ?? 'auto', probe);
   } catch (e) {
-    if (e instanceof DeviceError) throw new UsageError(`--device: ${e.message}`);
+    if (e instanceof DeviceUnavailableError) throw new UsageError(`--device: ${e.message}`);
     throw e;
   }
 }

@@ -51,6 +51,7 @@ export const NUMERIC_OPTIONS: Readonly<Record<string, NumberRule>> = {
   '--max-images': count(1),
   '--threads': count(1),
   '--top': count(1),
+  '--freeze-epochs': count(0),
   '--repeats': count(1),
   '--batch-rows': count(0),
   '--nproc': count(1),

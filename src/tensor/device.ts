@@ -12,29 +12,29 @@ export interface DeviceProbe {
   cudaDevices: number;
 }
 
-export class DeviceError extends Error {
-  override name = 'DeviceError';
+export class DeviceUnavailableError extends Error {
+  override name = 'DeviceUnavailableError';
 }
 
 export function probeDevices(): DeviceProbe {
   return { cudaBuild: engineInfo().cuda || cudaDeviceCount() > 0, cudaDevices: cudaDeviceCount() };
 }
 
-/** 'cpu' or 'cuda:n' for a request of auto, cpu, cuda or cuda:n; DeviceError when it cannot be had. */
+/** 'cpu' or 'cuda:n' for a request of auto, cpu, cuda or cuda:n; DeviceUnavailableError when it cannot be had. */
 export function resolveDevice(request: string, probe: DeviceProbe = probeDevices()): string {
   const r = request.trim().toLowerCase();
   if (r === 'cpu') return 'cpu';
   if (r === 'auto') return probe.cudaDevices > 0 ? 'cuda:0' : 'cpu';
   const m = /^cuda(?::(\d+))?$/.exec(r);
-  if (!m) throw new DeviceError(`device ${JSON.stringify(request)}: expected auto, cpu, cuda or cuda:<index>`);
+  if (!m) throw new DeviceUnavailableError(`device ${JSON.stringify(request)}: expected auto, cpu, cuda or cuda:<index>`);
   const index = Number(m[1] ?? 0);
   if (probe.cudaDevices === 0) {
-    throw new DeviceError(
+    throw new DeviceUnavailableError(
       probe.cudaBuild
         ? `device ${request}: libtorch has CUDA support but sees no GPU (check the NVIDIA driver, nvidia-smi, and CUDA_VISIBLE_DEVICES)`
         : `device ${request}: this libtorch is a CPU-only build (${engineInfo().torchVersion}); install a CUDA build of libtorch and rebuild the addon (node scripts/build-native.mjs), or use --device cpu`,
     );
   }
-  if (index >= probe.cudaDevices) throw new DeviceError(`device ${request}: there ${probe.cudaDevices === 1 ? 'is 1 CUDA device' : `are ${probe.cudaDevices} CUDA devices`} (cuda:0${probe.cudaDevices > 1 ? `…cuda:${probe.cudaDevices - 1}` : ''})`);
+  if (index >= probe.cudaDevices) throw new DeviceUnavailableError(`device ${request}: there ${probe.cudaDevices === 1 ? 'is 1 CUDA device' : `are ${probe.cudaDevices} CUDA devices`} (cuda:0${probe.cudaDevices > 1 ? `…cuda:${probe.cudaDevices - 1}` : ''})`);
   return `cuda:${index}`;
 }

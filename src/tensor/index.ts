@@ -12,4 +12,4 @@ export { engineReport, describeEngine, type EngineReport } from './engine_report
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors } from './safetensors.js';
 export type { DType, TypedArray } from './dtype.js';
 export * from './errors.js';
-export { resolveDevice, probeDevices, DeviceError, type DeviceProbe } from './device.js';
+export { resolveDevice, probeDevices, DeviceUnavailableError, type DeviceProbe } from './device.js';

@@ -70,10 +70,10 @@ describe('sixstep CLI', () => {
     for (const t of j.trials) if (t.runId !== j.best.runId) assert.ok(!existsSync(join(cwd, 'proj', 'models', t.runId)), 'other trials leave no model');
   });
 
-  it('bad input: a clear message naming the problem, and exit code 3', () => {
+  it('bad input: a clear message naming the problem; exit 3 for bad data, 2 for a column the data lacks', () => {
     const wrong = sixstep(['plan', '--data', penguins, '--target', 'species', '--project', 'proj'], cwd);
-    assert.equal(wrong.code, 3);
-    assert.match(wrong.stderr, /penguins\.json:1: expected a target column named "species", found columns "Species"/);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /penguins\.json:1: expected a target column named "species", found columns "Species".*did you mean "Species"\?/);
     const missing = sixstep(['plan', '--data', 'nope.csv', '--target', 'y'], cwd);
     assert.equal(missing.code, 3);
     assert.match(missing.stderr, /nope\.csv/);

@@ -190,8 +190,8 @@ describe('sixstep fit --nproc', { skip }, () => {
 
   it('bad data-parallel options: exit 2 with what was expected, before any rank starts', () => {
     for (const [opts, msg] of [
-      [['--nproc', 'abc'], /--nproc must be a non-negative integer, not 'abc'/],
-      [['--nproc', '0'], /--nproc must be at least 1/],
+      [['--nproc', 'abc'], /--nproc expects an integer ≥ 1, found "abc"/],
+      [['--nproc', '0'], /--nproc expects an integer ≥ 1, found "0"/],
       [['--nproc', '2', '--master', 'host'], /--master must be host:port/],
       [['--nproc', '1', '--nnodes', '2'], /--nnodes > 1 needs --master host:port/],
       [['--nproc', '2', '--nnodes', '2', '--node-rank', '2', '--master', '127.0.0.1:29999'], /--node-rank must be in 0 … 1, not 2/],

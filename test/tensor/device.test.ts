@@ -3,7 +3,7 @@
 // is missing when CUDA is asked for and absent.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveDevice, probeDevices, DeviceError } from '../../src/tensor/index.js';
+import { resolveDevice, probeDevices, DeviceUnavailableError } from '../../src/tensor/index.js';
 import { deviceOf, cpuOnly } from '../../src/cli/device.js';
 import { UsageError } from '../../src/cli/errors.js';
 import { runCli } from '../serve/helpers.js';
@@ -22,7 +22,7 @@ describe('device selection', () => {
   });
 
   it('says what is missing: a CUDA build, a visible GPU, or that index', () => {
-    assert.throws(() => resolveDevice('cuda', none), (e: unknown) => e instanceof DeviceError && /CPU-only build .*install a CUDA build of libtorch/.test(e.message));
+    assert.throws(() => resolveDevice('cuda', none), (e: unknown) => e instanceof DeviceUnavailableError && /CPU-only build .*install a CUDA build of libtorch/.test(e.message));
     assert.throws(() => resolveDevice('cuda:0', driverless), /has CUDA support but sees no GPU \(check the NVIDIA driver/);
     assert.throws(() => resolveDevice('cuda:2', two), /there are 2 CUDA devices \(cuda:0…cuda:1\)/);
     assert.throws(() => resolveDevice('gpu', two), /expected auto, cpu, cuda or cuda:<index>/);

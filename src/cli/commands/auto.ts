@@ -75,7 +75,7 @@ Examples:
   sixstep auto --data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz \\
                --test /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --budget 15
   sixstep auto --data data/penguins.json --target Species --nproc 2     (every fit data-parallel over 2 ranks)
-  sixstep auto --data photos/ --pretrained resnet18.safetensors --budget 5   (fine-tune torchvision weights)
+  sixstep auto --data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz --pretrained resnet18.safetensors --budget 5   (fine-tune torchvision weights)
 Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (resume with --resume).`)
     .action((o: AutoOptions) => {
       cpuOnly(o as { device?: string }, 'sixstep auto');

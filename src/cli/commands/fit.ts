@@ -109,7 +109,7 @@ Examples:
   sixstep fit --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --optimizer adam --lr 3e-3 --json
   sixstep fit --data data/penguins.json --target Species --nproc 2          (data-parallel, 2 ranks)
   sixstep fit … --nnodes 2 --node-rank 0 --master 10.0.0.1:29500 --nproc 4   (on each machine, its own --node-rank)
-  sixstep fit --data photos/ --pretrained resnet18.safetensors --epochs 3   (fine-tune torchvision weights)
+  sixstep fit --data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz --pretrained resnet18.safetensors --epochs 3   (fine-tune torchvision weights)
 Exit codes: 0 trained, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (what finished is kept).`)
     .action((o: FitOptions) => {
       const parallel = Number(o.nproc ?? 1) > 1 || Number(o.nnodes ?? 1) > 1;

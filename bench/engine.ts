@@ -160,7 +160,8 @@ function ours(name: string, seconds: number): Promise<number> {
 /** The Python that has torch: Debian's python3-torch lives with /usr/bin/python3. */
 function referencePython(): string | null {
   for (const py of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
+    // torch.nn too: an empty or partial torch folder imports as a namespace package.
+    const r = spawnSync(py, ['-c', 'import torch.nn'], { stdio: 'ignore' });
     if (r.status === 0) return py;
   }
   return null;

@@ -410,7 +410,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     const tta = p.kind === 'image' && chooseFlipTta({ prepared: p, model, cost: plan.cost, baselineLoss: plan.baseline.loss, log });
     const evaluated = tta ? new FlipAveraged(model, p.task === 'regression' ? 'regression' : p.task === 'multiclass' ? 'multiclass' : 'binary') : model;
     // ---- end of hook ----
-    const t = await evaluateOnTest({ prepared: p, model: evaluated, cost: plan.cost, metrics: metricsFor(p.task), store, modelId: o.runId, runId: o.runId, validationLoss: state.final!.validLoss, baselineLoss: plan.baseline.loss });
+    const t = await evaluateOnTest({ prepared: p, model: evaluated, cost: plan.cost, metrics: metricsFor(p.task, p.classes), store, modelId: o.runId, runId: o.runId, validationLoss: state.final!.validLoss, baselineLoss: plan.baseline.loss });
     state.test = t;
     log({ step: 5, action: 'evaluate once on the sealed test set', reason: `test loss ${t.loss.toPrecision(4)} against validation ${state.final!.validLoss.toPrecision(4)}${t.warnings.length ? `; ${t.warnings.join('; ')}` : ''}${t.advice ? `; ${t.advice}` : ''}`, numbers: { loss: t.loss, ...t.metrics, evaluations: t.evaluations } });
     state.phase = 'done';

@@ -129,7 +129,7 @@ export async function fineTuneTrainingSet(p: Prepared, o: FineTuneTrainingSetOpt
     const lrMult = o.lrMult ?? 100;
     optimizer = makeOptimizer('adam', discriminativeParamGroups(groups, 1e-3), 1e-3, { weightDecay: o.weightDecay });
     const recorder = new Recorder();
-    const learner = new Learner({ model, optimizer, costFunction: o.cost.fn, train, validation, metrics: metricsFor(p.task), callbacks: [recorder, ...(o.callbacks ?? [])] });
+    const learner = new Learner({ model, optimizer, costFunction: o.cost.fn, train, validation, metrics: metricsFor(p.task, p.classes), callbacks: [recorder, ...(o.callbacks ?? [])] });
     const lrFinds: FitTrainingSetResult['lrFinds'] = [];
     const find = async (): Promise<number> => {
       const r = await lrFind(learner, o.lrFinder);
@@ -179,7 +179,7 @@ export async function fineTuneTrainingSet(p: Prepared, o: FineTuneTrainingSetOpt
     const history = learner.history;
     const finite = history.filter((h) => h.validLoss !== null && Number.isFinite(h.validLoss));
     const best = finite.length ? finite.reduce((a, b) => (b.validLoss! < a.validLoss! ? b : a)) : null;
-    return { model, learner, recorder, history, best, metrics: metricsFor(p.task), dispose: free, decisions, lrFinds, optimizer: 'adam', lr: top, spec };
+    return { model, learner, recorder, history, best, metrics: metricsFor(p.task, p.classes), dispose: free, decisions, lrFinds, optimizer: 'adam', lr: top, spec };
   } catch (e) {
     free();
     throw e;

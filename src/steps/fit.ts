@@ -6,7 +6,7 @@
 import { manualSeed } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
 import { SGD, Adam, AdamW, CosineCycles, cyclesForRun, OneCycleLR, type Optimizer, type ParamGroup } from '../optim/index.js';
-import { Learner, Recorder, ScheduleCallback, GradClip, KeepBest, ValidationMetrics, bestEpoch, accuracy, mae, rmse, type Callback, type EpochResult, type Metric, type StepSchedule } from '../train/index.js';
+import { Learner, Recorder, ScheduleCallback, GradClip, KeepBest, ValidationMetrics, bestEpoch, accuracy, labelAccuracy, mae, rmse, type Callback, type EpochResult, type Metric, type StepSchedule } from '../train/index.js';
 import { objective, type Objective } from '../metrics/index.js';
 import { buildModel, type ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
@@ -72,8 +72,11 @@ export interface FitResult {
   dispose(): void;
 }
 
-export function metricsFor(task: Prepared['task']): Metric[] {
-  return task === 'regression' ? [rmse, mae] : [accuracy];
+/** What each epoch reports beside the loss; multilabel: the label-wise accuracy and each label's own. */
+export function metricsFor(task: Prepared['task'], labels?: readonly string[] | null): Metric[] {
+  if (task === 'regression') return [rmse, mae];
+  if (task === 'multilabel' && labels) return [accuracy, ...labels.map((l, k) => labelAccuracy(k, l))];
+  return [accuracy];
 }
 
 export function makeOptimizer(kind: OptimizerKind, params: ParamGroup[] | Module, lr: number, o: { momentum?: number; weightDecay?: number } = {}): Optimizer {
@@ -122,7 +125,7 @@ export async function fitModel(p: Prepared, c: FitConfig): Promise<FitResult> {
     const callbacks: Callback[] = [recorder, new KeepBest({ objective: obj }), ...trainingGuards({ step: c.step ?? 4, onDecision: c.onDecision, what: c.what }), ...parallelCallbacks(c.parallel), ...(c.callbacks ?? [])];
     if (schedule) callbacks.push(new ScheduleCallback(schedule));
     if (c.gradClip) callbacks.push(new GradClip({ maxNorm: c.gradClip }));
-    const metrics = metricsFor(p.task);
+    const metrics = metricsFor(p.task, p.classes);
     // F1, AUC, R² … per epoch, for the optimising metric and the record.
     if (p.task !== 'multilabel') callbacks.push(new ValidationMetrics(p.task, p.classes?.length ?? 1));
     const learner = new Learner({ model, optimizer, costFunction: trainingLoss(p, c.cost), train, validation, metrics, callbacks });

@@ -95,7 +95,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
   if (o.device && o.device !== 'cpu') model.to(o.device);
   const cost = trainingLoss(p, o.cost);
   const batchSize = o.batchSize ?? (p.kind === 'image' ? 128 : 64);
-  const metrics = metricsFor(p.task);
+  const metrics = metricsFor(p.task, p.classes);
   const recorder = new Recorder();
   const obj = o.objective ?? objective('loss');
   const keepBest = new KeepBest({ span: true, objective: obj });

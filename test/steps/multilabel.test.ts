@@ -66,8 +66,13 @@ test('makePlan on a multilabel table uses the per-label baseline', async (t) => 
   const before = liveTensors();
   const fit = await fitModel(prepared, { spec: plan.proposal.spec, cost: plan.cost, optimizer: 'adam', lr: 0.01, epochs: 3, batchSize: 32 });
   try {
-    const acc = fit.history.at(-1)!.metrics.accuracy;
+    const last = fit.history.at(-1)!.metrics;
+    const acc = last.accuracy;
     assert.ok(acc >= 0.5 && acc <= 1, `label-wise validation accuracy ${acc}`);
+    // Each label's own accuracy too; the label-wise figure is their mean (the same rows for every label).
+    const per = labels.map((l) => last[`accuracy[${l}]`]);
+    for (const [k, v] of per.entries()) assert.ok(v >= 0 && v <= 1, `${labels[k]}: ${v}`);
+    assert.ok(Math.abs(per.reduce((a, b) => a + b, 0) / per.length - acc) < 1e-9, `mean of ${per} is ${acc}`);
   } finally {
     fit.dispose();
   }

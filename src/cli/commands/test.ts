@@ -37,7 +37,7 @@ The test split is the one in the project's split manifest; every evaluation is r
           dir.loadWeights(model);
           out.step(5, 'verify on the sealed test set');
           const validationLoss = (m.metrics.validation?.loss as number | null | undefined) ?? null;
-          const t = await evaluateOnTest({ prepared: p.prepared, model, cost: p.cost, metrics: metricsFor(p.prepared.task), store: p.store, modelId: o.model, validationLoss, baselineLoss: p.baseline.loss });
+          const t = await evaluateOnTest({ prepared: p.prepared, model, cost: p.cost, metrics: metricsFor(p.prepared.task, p.prepared.classes), store: p.store, modelId: o.model, validationLoss, baselineLoss: p.baseline.loss });
           out.say(`test: loss ${t.loss.toFixed(4)} ${Object.entries(t.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')} (validation loss ${validationLoss?.toFixed(4) ?? '–'})`);
           out.say(`the test set of this data has been evaluated ${t.evaluations} time${t.evaluations === 1 ? '' : 's'}`);
           for (const w of t.warnings) out.say(out.color.yellow(`warning: ${w}`));

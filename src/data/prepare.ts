@@ -48,7 +48,7 @@ export interface FeatureBlock {
 export type DataShape =
   | { kind: 'tabular'; blocks: FeatureBlock[]; inputs: number; outputs: number; trainingRows: number; targetScale?: { mean: number; std: number } }
   | { kind: 'image'; channels: number; height: number; width: number; outputs: number }
-  | { kind: 'sequence'; vocabulary: number; outputs: number };
+  | { kind: 'sequence'; vocabulary: number; outputs: number; targetScale?: { mean: number; std: number } };
 
 export interface PrepareOptions {
   /** A table (CSV/TSV/JSON/NDJSON/Parquet), an IDX images file, or an image folder (root/<class>/*.png). */
@@ -176,7 +176,7 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
   if (textColumn) {
     const spec = pre.features.find((f) => f.kind === 'text' && f.column === textColumn)!;
     const vocabulary = spec.kind === 'text' ? spec.tokenizer.vocabulary.tokens.length : 0;
-    archInput = { kind: 'sequence', vocabulary, outputs };
+    archInput = { kind: 'sequence', vocabulary, outputs, targetScale: task === 'regression' ? targetScale(train) : undefined };
   } else {
     archInput = { kind: 'tabular', blocks: featureBlocks(pre), inputs: train.features.length, outputs, trainingRows: train.n, targetScale: task === 'regression' ? targetScale(train) : undefined };
   }

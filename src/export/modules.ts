@@ -164,5 +164,7 @@ function emitSequence(g: GraphBuilder, m: SequenceNet, ids: string): string {
   const padding = g.node('Unsqueeze', [g.node('Equal', [ids, g.ints('pad_id', [0], [])]), g.ints('axes', [2])]);
   const masked = g.node('Where', [padding, g.floats('pad_fill', [-1e4], []), out]);
   const pooled = g.node('ReduceMax', [masked], { axes: [1], keepdims: 0 });
-  return emitLinear(g, m.head, pooled);
+  const y = emitLinear(g, m.head, pooled);
+  const s = m.o.outputScale;
+  return s ? g.node('Add', [g.node('Mul', [y, g.floats('target_std', [s.std], [])]), g.floats('target_mean', [s.mean], [])]) : y;
 }

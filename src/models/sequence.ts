@@ -17,6 +17,8 @@ export interface SequenceNetOptions {
   dropout?: number;
   /** Read the sequence both ways; default false. */
   bidirectional?: boolean;
+  /** Regression: outputs are mean + std·head, so the head works on standardized targets (as TabularNet). */
+  outputScale?: { mean: number; std: number };
 }
 
 export class SequenceNet extends Module {
@@ -26,7 +28,7 @@ export class SequenceNet extends Module {
   readonly head: Linear;
   private readonly dirs: number;
 
-  constructor(o: SequenceNetOptions) {
+  constructor(readonly o: SequenceNetOptions) {
     super();
     const e = o.embeddingDim ?? 64;
     const h = o.hidden ?? 128;
@@ -46,7 +48,9 @@ export class SequenceNet extends Module {
       const padding = ids.eq(0).unsqueeze(2);
       let pooled = output.maskedFill(padding, -1e4).max(1).values;
       if (this.drop) pooled = this.drop.forward(pooled);
-      return this.head.forward(pooled);
+      const y = this.head.forward(pooled);
+      const s = this.o.outputScale;
+      return s ? y.mul(s.std).add(s.mean) : y;
     });
   }
 }

@@ -62,8 +62,8 @@ export function proposeArchitecture(input: ArchitectureInput, o: ArchitectureOpt
   }
   if (input.kind === 'sequence') {
     return {
-      spec: { family: 'sequence', options: { vocabulary: input.vocabulary, outputs: input.outputs, embeddingDim: 64, hidden: 128 } },
-      reason: `token sequences (vocabulary ${input.vocabulary}): an embedding into an LSTM, which resists vanishing gradients`,
+      spec: { family: 'sequence', options: { vocabulary: input.vocabulary, outputs: input.outputs, embeddingDim: 64, hidden: 128, outputScale: input.targetScale } },
+      reason: `token sequences (vocabulary ${input.vocabulary}): an embedding into an LSTM, which resists vanishing gradients${input.targetScale ? `; outputs scaled by the training targets' mean ${input.targetScale.mean.toPrecision(4)} and std ${input.targetScale.std.toPrecision(4)}` : ''}`,
     };
   }
   // Embedded width: each categorical block contributes its embedding size.

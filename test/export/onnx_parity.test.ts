@@ -261,4 +261,33 @@ describe('ONNX export checked by ONNX Runtime', () => {
       assert.deepEqual(classMismatch, []);
     });
   });
+
+  it('embedding + LSTM regression: the output scale (target mean and std) travels in the graph', async () => {
+    await noLeaks(async () => {
+      const r = rng(9);
+      const words = ['cheap', 'dear', 'small', 'large', 'house', 'flat', 'garden', 'the', 'with'];
+      const rows: Row[] = Array.from({ length: 30 }, () => {
+        const text = Array.from({ length: 1 + Math.floor(r() * 7) }, () => words[Math.floor(r() * words.length)]).join(' ');
+        return { listing: text, price: 250_000 + 100_000 * (/large|garden/.test(text) ? 1 : 0) + 20_000 * r() };
+      });
+      const table = tableFromRows(rows, 'listings.json');
+      const schema = inferSchema(table, { target: 'price', overrides: { listing: 'text' } });
+      const pre = Preprocessor.fit(table, schema, { text: { maxLength: 8 } });
+      const tok = pre.features.find((f) => f.kind === 'text')!;
+      const vocabulary = tok.kind === 'text' ? tok.tokenizer.vocabulary.tokens.length : 0;
+      const options = { vocabulary, embeddingDim: 6, hidden: 5, outputs: 1, outputScale: { mean: 300_000, std: 50_000 } };
+      manualSeed(4);
+      const dir = save('sequence-regression', new SequenceNet(options), { family: 'sequence', options }, { kind: 'sequence', schema, preprocessor: pre.toJSON(), textColumn: 'listing' }, 'regression', null);
+      const exp = exportModelDir(dir);
+      const inputs = drop(rows, 'price');
+      const predictor = Predictor.load(dir);
+      const local = predictor.predict(inputs);
+      predictor.dispose();
+      // In the target's units: around the mean, not around 0.
+      assert.ok(local.every((p) => Math.abs(p.value! - 300_000) < 5 * 50_000), `values ${local.slice(0, 3).map((p) => p.value)}`);
+      const out = await runRows(exp, inputs);
+      const { maxDiff } = compare(local, out, exp.sidecar);
+      assert.ok(maxDiff <= 1e-5 * Math.max(1, ...local.map((p) => Math.abs(p.value!))), `max |diff| ${maxDiff}`);
+    });
+  });
 });

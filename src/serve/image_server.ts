@@ -5,6 +5,7 @@
 // a body that is not an image is 415, an image that fails to decode 422, each
 // naming the part. Drift of the served images, records and feedback as for tables.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { addLifecycleRoutes } from './lifecycle.js';
 import multipart from '@fastify/multipart';
 import type { Store } from '../store/index.js';
 import { ImageDecodeError, type DecodedImage } from '../data/index.js';
@@ -111,13 +112,7 @@ export function createImageServer(o: ImageServerOptions): ImageServed {
     app.log.error(err);
     return reply.code(500).send({ error: 'internal error' });
   });
-  app.addHook('onSend', async (_req, reply, payload) => {
-    if (closing) reply.header('connection', 'close');
-    return payload;
-  });
-
-  app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/ready', async (_req, reply) => (closing ? reply.code(503).send({ ready: false, reason: 'shutting down' }) : { ready: true, model: predictor.modelKey }));
+  addLifecycleRoutes(app, { closing: () => closing, modelKey: predictor.modelKey });
   app.get('/model', async () => {
     const m = predictor.manifest;
     return {

@@ -4,6 +4,7 @@
 // input rules (400 missing field, 422 wrong type, naming field and row). No
 // route takes a path or file name: the model directory is fixed at start-up.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { addLifecycleRoutes } from './lifecycle.js';
 import type { Store } from '../store/index.js';
 import type { Cell } from '../data/index.js';
 import { toNumber } from '../data/index.js';
@@ -86,15 +87,7 @@ export function createServer(o: ServerOptions): Served {
     return reply.code(500).send({ error: 'internal error' });
   });
 
-  // While draining, each finished response closes its connection, so keep-alive clients do not hold the exit up.
-  app.addHook('onSend', async (_req, reply, payload) => {
-    if (closing) reply.header('connection', 'close');
-    return payload;
-  });
-
-  app.get('/health', async () => ({ status: 'ok' }));
-
-  app.get('/ready', async (_req, reply) => (closing ? reply.code(503).send({ ready: false, reason: 'shutting down' }) : { ready: true, model: predictor.modelKey }));
+  addLifecycleRoutes(app, { closing: () => closing, modelKey: predictor.modelKey });
 
   app.get('/model', async () => {
     const m = predictor.manifest;

@@ -1,7 +1,24 @@
 // Weight initializers (torch.nn.init): He/Kaiming and Xavier/Glorot. They
 // draw from the seeded generator with the same arithmetic as PyTorch, so a
 // seed gives PyTorch's exact weights.
-import { Tensor, noGrad, ArgumentError } from '../tensor/index.js';
+import { Tensor, noGrad, tidy, empty, ArgumentError } from '../tensor/index.js';
+
+/**
+ * Fills t by `fill` in PyTorch's element order. A generator fills memory in
+ * storage order, so a channels-last weight would get PyTorch's values in other
+ * places: it draws into a row-major temporary and copies (values, not layout).
+ */
+function draw(t: Tensor, fill: (u: Tensor) => void): Tensor {
+  noGrad(() => {
+    if (t.shape.length < 4 || t.isContiguous()) return fill(t);
+    tidy(() => {
+      const u = empty(t.shape, { dtype: t.dtype, device: t.device });
+      fill(u);
+      t.copy_(u);
+    });
+  });
+  return t;
+}
 
 export type Nonlinearity = 'linear' | 'conv2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu';
 
@@ -45,7 +62,7 @@ export function kaimingNormal_(t: Tensor, o: KaimingOptions = {}): Tensor {
   const { fanIn, fanOut } = fans(t);
   const gain = calculateGain(o.nonlinearity ?? 'leaky_relu', o.a ?? 0);
   const std = gain / Math.sqrt(o.mode === 'fan_out' ? fanOut : fanIn);
-  return noGrad(() => t.normal_(0, std));
+  return draw(t, (u) => u.normal_(0, std));
 }
 
 /** He initialization, uniform: U(−b, b) with b = gain·√(3/fan). */
@@ -54,7 +71,7 @@ export function kaimingUniform_(t: Tensor, o: KaimingOptions = {}): Tensor {
   const gain = calculateGain(o.nonlinearity ?? 'leaky_relu', o.a ?? 0);
   const std = gain / Math.sqrt(o.mode === 'fan_out' ? fanOut : fanIn);
   const bound = Math.sqrt(3.0) * std;
-  return noGrad(() => t.uniform_(-bound, bound));
+  return draw(t, (u) => u.uniform_(-bound, bound));
 }
 
 /** Glorot initialization, uniform: U(−b, b) with b = gain·√(6/(fan_in+fan_out)). */
@@ -62,18 +79,18 @@ export function xavierUniform_(t: Tensor, gain = 1): Tensor {
   const { fanIn, fanOut } = fans(t);
   const std = gain * Math.sqrt(2.0 / (fanIn + fanOut));
   const a = Math.sqrt(3.0) * std;
-  return noGrad(() => t.uniform_(-a, a));
+  return draw(t, (u) => u.uniform_(-a, a));
 }
 
 /** Glorot initialization, normal: N(0, gain²·2/(fan_in+fan_out)). */
 export function xavierNormal_(t: Tensor, gain = 1): Tensor {
   const { fanIn, fanOut } = fans(t);
   const std = gain * Math.sqrt(2.0 / (fanIn + fanOut));
-  return noGrad(() => t.normal_(0, std));
+  return draw(t, (u) => u.normal_(0, std));
 }
 
 export function uniform_(t: Tensor, low: number, high: number): Tensor {
-  return noGrad(() => t.uniform_(low, high));
+  return draw(t, (u) => u.uniform_(low, high));
 }
 
 export function zeros_(t: Tensor): Tensor {

@@ -4,6 +4,7 @@ import { opId } from './ops.js';
 import { Tensor } from './tensor.js';
 import { dtypeCode, dtypeForArray, type DType, type TypedArray } from './dtype.js';
 import { ArgumentError } from './errors.js';
+import { memoryFormatCode, type MemoryFormat } from './memory_format.js';
 
 export interface TensorOptions {
   /** Element type; default float32 (int64 for arange over integers, as PyTorch). */
@@ -83,8 +84,10 @@ export function zeros(shape: number[], options: TensorOptions = {}): Tensor {
 export function ones(shape: number[], options: TensorOptions = {}): Tensor {
   return factory(O.ones, shape, options);
 }
-export function empty(shape: number[], options: TensorOptions = {}): Tensor {
-  return factory(O.empty, shape, options);
+/** Uninitialized values; `memoryFormat` 'channelsLast' lays a 4-D tensor out as NHWC (default 'contiguous'). */
+export function empty(shape: number[], options: TensorOptions & { memoryFormat?: MemoryFormat } = {}): Tensor {
+  if (options.memoryFormat === 'channelsLast' && shape.length !== 4) throw new ArgumentError(`empty(): memoryFormat 'channelsLast' needs a 4-D shape, found [${shape.join(', ')}]`);
+  return finish(native.call(O.empty, shape, dtypeCode[options.dtype ?? 'float32'], null, options.device ?? null, null, memoryFormatCode[options.memoryFormat ?? 'contiguous']) as Handle, options);
 }
 export function full(shape: number[], value: number, options: TensorOptions = {}): Tensor {
   return factory(O.full, shape, options, value);

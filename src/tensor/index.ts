@@ -11,5 +11,6 @@ export { blasInfo, classifyBlas, type BlasInfo, type BlasKind } from './blas.js'
 export { engineReport, describeEngine, type EngineReport } from './engine_report.js';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors } from './safetensors.js';
 export type { DType, TypedArray } from './dtype.js';
+export type { MemoryFormat } from './memory_format.js';
 export * from './errors.js';
 export { resolveDevice, probeDevices, DeviceUnavailableError, type DeviceProbe } from './device.js';

@@ -4,6 +4,7 @@ import { native, type Handle } from './native.js';
 import { opId } from './ops.js';
 import { finalizer, track, type Owned } from './scope.js';
 import { arrayFor, dtypeCode, dtypeOf, type DType, type TypedArray } from './dtype.js';
+import { memoryFormatCode, type MemoryFormat } from './memory_format.js';
 
 const O = {
   addT: opId('aten::add', 'Tensor'), addS: opId('aten::add', 'Scalar'),
@@ -39,7 +40,7 @@ const O = {
   view: opId('aten::view'), reshape: opId('aten::reshape'), flatten: opId('aten::flatten', 'using_ints'),
   squeeze: opId('aten::squeeze'), squeezeDim: opId('aten::squeeze', 'dim'), unsqueeze: opId('aten::unsqueeze'),
   permute: opId('aten::permute'), transpose: opId('aten::transpose', 'int'), t: opId('aten::t'),
-  expand: opId('aten::expand'), repeat: opId('aten::repeat'), contiguous: opId('aten::contiguous'),
+  expand: opId('aten::expand'), repeat: opId('aten::repeat'), contiguous: opId('aten::contiguous'), stride: opId('aten::stride', 'int'),
   narrow: opId('aten::narrow'), select: opId('aten::select', 'int'), slice: opId('aten::slice', 'Tensor'),
   indexSelect: opId('aten::index_select'), index: opId('aten::index', 'Tensor'), indexPut_: opId('aten::index_put_'),
   gather: opId('aten::gather'), scatter: opId('aten::scatter', 'src'), scatterAdd: opId('aten::scatter_add'),
@@ -173,8 +174,30 @@ export class Tensor implements Owned {
   detach(): Tensor {
     return new Tensor(native.call(O.detach, this._h) as Handle);
   }
-  contiguous(): Tensor {
-    return new Tensor(native.call(O.contiguous, this._h) as Handle);
+  /**
+   * The data laid out densely in the given order: 'contiguous' (row-major, the
+   * default) or 'channelsLast' (NHWC strides for a 4-D NCHW tensor, which the
+   * CPU's oneDNN convolutions run fastest).
+   */
+  contiguous(format: MemoryFormat = 'contiguous'): Tensor {
+    return new Tensor(native.call(O.contiguous, this._h, memoryFormatCode[format]) as Handle);
+  }
+  /** Elements skipped per step along each dimension. */
+  strides(): number[] {
+    return this.shape.map((_, d) => native.call(O.stride, this._h, d) as number);
+  }
+  /** Whether the data is dense in the given order (size-1 dimensions do not count, as in PyTorch). */
+  isContiguous(format: MemoryFormat = 'contiguous'): boolean {
+    const shape = this.shape;
+    const strides = this.strides();
+    const order = format === 'channelsLast' ? (shape.length === 4 ? [1, 3, 2, 0] : null) : shape.map((_, i) => shape.length - 1 - i);
+    if (!order) return false;
+    let expected = 1;
+    for (const d of order) {
+      if (shape[d] !== 1 && strides[d] !== expected) return false;
+      expected *= shape[d];
+    }
+    return true;
   }
   /** Converts to a dtype, or moves to a device ('cpu', 'cuda', 'cuda:1'). */
   to(target: DType | string, options: { copy?: boolean } = {}): Tensor {

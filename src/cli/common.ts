@@ -20,6 +20,7 @@ export interface DataOptions {
   test?: string;
   project: string;
   seed: string | number;
+  splitSeed?: string;
   validationShare?: number;
   testShare?: number;
   json?: boolean;
@@ -36,7 +37,8 @@ export function addDataOptions(c: Command): Command {
     .option('--target <column>', 'column to predict (tables)')
     .option('--test <path>', 'a test set of the same kind, used as is (otherwise 15 % is split off and sealed)')
     .option('--project <dir>', 'project folder: store, split manifest, runs and models', 'sixstep-project')
-    .option('--seed <n>', 'seed of splits, initialization and shuffles', '0')
+    .option('--seed <n>', "seed of initialization and shuffles, and of a new project's split", '0')
+    .option('--split-seed <n>', "seed of the train/validation/test split (default: the project's saved split whatever seed made it, else --seed); a saved split of another seed is refused")
     .option('--validation-share <share>', 'share of the data split off for validation, in (0, 1) (default 0.15)')
     .option('--test-share <share>', 'share of the data split off and sealed for the test, in (0, 1) (default 0.15; not used with --test)')
     .option('--lenient', 'skip rows with bad values (reported with their lines) instead of stopping')
@@ -54,7 +56,7 @@ export function architectureOptions(o: DataOptions): ArchitectureOptions {
 /** The data options as prepare() takes them; the split shares checked together. */
 export function prepareOptions(o: DataOptions, projectDir: string): PrepareOptions {
   checkShares(o.validationShare, o.test ? 0 : o.testShare);
-  return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient };
+  return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient };
 }
 
 /** --class-weights, checked once at the edge. */

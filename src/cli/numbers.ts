@@ -26,6 +26,7 @@ const count = (min: number): NumberRule => ({ integer: true, min });
 export const NUMERIC_OPTIONS: Readonly<Record<string, NumberRule>> = {
   '--epochs': count(1),
   '--seed': { integer: true, min: 0, max: 2 ** 32 - 1 },
+  '--split-seed': { integer: true, min: 0, max: 2 ** 32 - 1 },
   '--budget': positive,
   '--batch-size': count(1),
   '--lr': positive,

@@ -59,8 +59,14 @@ export interface PrepareOptions {
   test?: string;
   /** The project folder: the split manifest lives there. */
   projectDir: string;
-  /** Default 0. */
+  /** Seed of initialization and shuffles; default 0. */
   seed?: number;
+  /**
+   * Seed of the train/validation/test split. Default: a saved split is reused
+   * whatever seed made it (changing --seed only reseeds training); a new split
+   * uses `seed`. Given explicitly, it must match the saved split's.
+   */
+  splitSeed?: number;
   /** Shares cut from the data when no set is supplied; default 0.15 each. */
   validationShare?: number;
   testShare?: number;
@@ -155,7 +161,8 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
   const testSet: Table | undefined = o.test ? await readTable(o.test, { lenient: o.lenient }) : undefined;
   const split = await splitTable(table, {
     schema,
-    seed: o.seed ?? 0,
+    seed: o.splitSeed ?? o.seed ?? 0,
+    reuseSavedSeed: o.splitSeed === undefined,
     validation: o.validationShare ?? 0.15,
     test: o.testShare ?? 0.15,
     manifest: join(o.projectDir, `split-${basename(o.data)}.json`),
@@ -260,7 +267,8 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
   const set = await read(o.data);
   const testSet = o.test ? await read(o.test) : undefined;
   const split = await splitImages(set, {
-    seed: o.seed ?? 0,
+    seed: o.splitSeed ?? o.seed ?? 0,
+    reuseSavedSeed: o.splitSeed === undefined,
     validation: o.validationShare ?? (testSet ? 1 / 12 : 0.15),
     test: o.testShare ?? 0.15,
     manifest: join(o.projectDir, `split-${basename(o.data)}.json`),

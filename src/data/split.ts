@@ -18,6 +18,11 @@ import { isMissing, toKey } from './values.js';
 export interface SplitOptions {
   /** Seed of the shuffle. Default 0. */
   seed?: number;
+  /**
+   * Follow a saved manifest whatever seed made it (said in the notes when it is not `seed`);
+   * default false: a manifest of another seed is refused.
+   */
+  reuseSavedSeed?: boolean;
   /** Share of the data for validation (ignored when a validation set is supplied). Default 0.15. */
   validation?: number;
   /** Share of the data for test (ignored when a test set is supplied). Default 0.15. */
@@ -109,7 +114,9 @@ export async function splitDataset<T>(main: Splittable<T>, options: SplitOptions
   let missingRows = 0;
   let newRowIds: string[] = [];
   if (existing) {
-    checkOptions(options.manifest!, existing, { seed, validation: fVal, test: fTest, sources });
+    const reuse = options.reuseSavedSeed === true;
+    checkOptions(options.manifest!, existing, { seed: reuse ? existing.seed : seed, validation: fVal, test: fTest, sources });
+    if (reuse && existing.seed !== seed) notes.push(`the saved split (${options.manifest}, made with split seed ${existing.seed}) is reused; seed ${seed} seeds initialization and shuffles only (--split-seed asks for another split)`);
     const names: SplitName[] = ['train', 'dropped'];
     if (!supplied.validation) names.push('validation');
     if (!supplied.test) names.push('test');

@@ -33,7 +33,7 @@ export interface SplitRequest {
 export function optionChanges(m: SplitManifest, r: SplitRequest): string[] {
   const out: string[] = [];
   const share = (x: number) => String(Math.round(x * 1e6) / 1e6);
-  if (m.seed !== r.seed) out.push(`--seed ${m.seed} → ${r.seed}`);
+  if (m.seed !== r.seed) out.push(`--split-seed ${m.seed} → ${r.seed}`);
   if (m.sources.validation !== r.sources.validation) out.push(`validation ${m.sources.validation === 'user' ? 'set supplied' : 'split from the data'} → ${r.sources.validation === 'user' ? 'set supplied' : 'split from the data'}`);
   else if (r.sources.validation === 'split' && Math.abs(m.fractions.validation - r.validation) > 1e-9) out.push(`--validation-share ${share(m.fractions.validation)} → ${share(r.validation)}`);
   if (m.sources.test !== r.sources.test) out.push(`test ${m.sources.test === 'user' ? 'set supplied (--test)' : 'split from the data'} → ${r.sources.test === 'user' ? 'set supplied (--test)' : 'split from the data'}`);
@@ -45,7 +45,7 @@ export function optionChanges(m: SplitManifest, r: SplitRequest): string[] {
 export function checkOptions(path: string, m: SplitManifest, r: SplitRequest): void {
   const changes = optionChanges(m, r);
   if (!changes.length) return;
-  const flags = [`--seed ${m.seed}`];
+  const flags = [`--split-seed ${m.seed}`];
   if (m.sources.validation === 'split') flags.push(`--validation-share ${m.fractions.validation}`);
   if (m.sources.test === 'split') flags.push(`--test-share ${m.fractions.test}`);
   throw new SplitManifestError(

@@ -33,6 +33,21 @@ describe('sixstep CLI', () => {
     assert.ok(existsSync(join(cwd, 'proj', 'sixstep.db')));
   });
 
+  it('another --seed reuses the saved split (said in the notes); another --split-seed is refused naming both', () => {
+    const a = sixstep(['plan', ...common], cwd);
+    assert.equal(a.code, 0, a.stderr);
+    const b = sixstep(['plan', ...common, '--seed', '5'], cwd);
+    assert.equal(b.code, 0, b.stderr);
+    assert.deepEqual(b.json().splits.train, a.json().splits.train);
+    assert.match(JSON.stringify(b.json()) + b.stderr, /made with split seed 0\) is reused; seed 5 seeds initialization and shuffles only/);
+    const c = sixstep(['plan', ...common, '--split-seed', '5'], cwd);
+    assert.equal(c.code, 2, c.stderr);
+    assert.match(c.stderr, /--split-seed 0 → 5/);
+    const d = sixstep(['plan', ...common, '--split-seed', '-1'], cwd);
+    assert.equal(d.code, 2);
+    assert.match(d.stderr, /--split-seed/);
+  });
+
   it('lr-find gives the suggestion, the four fastai rules and a plot', () => {
     const r = sixstep(['lr-find', ...common], cwd);
     assert.equal(r.code, 0, r.stderr);

@@ -144,13 +144,13 @@ test('a manifest made with another seed or share is refused, naming what changed
   const seedErr = await splitTable(table, { schema, seed: 7, manifest }).catch((e) => e);
   assert.ok(seedErr instanceof SplitManifestError, String(seedErr));
   assert.equal(seedErr.usage, true);
-  assert.match(seedErr.message, /--seed 0 → 7/);
+  assert.match(seedErr.message, /--split-seed 0 → 7/);
   assert.match(seedErr.message, /sealed test rows/);
   assert.match(seedErr.message, new RegExp(`delete ${manifest.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   const shareErr = await splitTable(table, { schema, seed: 0, test: 0.2, manifest }).catch((e) => e);
   assert.ok(shareErr instanceof SplitManifestError);
   assert.match(shareErr.message, /--test-share 0.15 → 0.2/);
-  assert.doesNotMatch(shareErr.message, /--seed 0 →/);
+  assert.doesNotMatch(shareErr.message, /--split-seed 0 →/);
   const supplied = await splitTable(table, { schema, seed: 0, manifest, testSet: subsetTable(table, [0, 1]) }).catch((e) => e);
   assert.ok(supplied instanceof SplitManifestError);
   assert.match(supplied.message, /test split from the data → set supplied/);

@@ -8,3 +8,4 @@ export { loadWeights, weightsMismatch, describeMismatch, WeightsError, type Weig
 export { InputAdapter, type InputAdapterOptions } from './input_adapter.js';
 export { safetensorsShapes } from './weights_header.js';
 export { EmbeddingNet, l2Normalize, type EmbeddingNetOptions } from './embedding_net.js';
+export { FlipAveraged, type TtaOutput } from './flip_averaged.js';

@@ -25,4 +25,4 @@ export {
 export { DataParallel, type DataParallelOptions, type RankStats } from './callbacks/data_parallel.js';
 export { TripletSampler, indicesByClass, type TripletSamplerOptions } from './triplet_sampler.js';
 export { ExponentialMovingAverage, emaDecayFor, type EmaOptions } from './callbacks/ema.js';
-export { FlipAveraged, type TtaOutput } from './tta.js';
+export { FlipAveraged, type TtaOutput } from '../models/flip_averaged.js';

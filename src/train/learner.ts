@@ -232,7 +232,7 @@ export class Learner {
         const run = () => {
           this.pred = this.model.forward(this.x!);
           this.fire('afterPred');
-          this.loss = this.costFunction(this.pred, this.y!);
+          this.loss = (this.training ? this.costFunction : (this.measureFunction ?? this.costFunction))(this.pred, this.y!);
           this.lossValue = this.loss.item();
           const n = this.x!.shape[0];
           this.phaseLoss += this.lossValue * n;

@@ -117,6 +117,8 @@ export interface Prepared {
   validationTable?: Table;
   /** Images: the training images (the reference for drift monitoring when the model is served). */
   trainImages?: ImageSet;
+  /** Images: the validation images, in the validation loader's order (thumbnails of the top losses). */
+  validationImages?: ImageSet;
 }
 
 function targetScale(enc: EncodedTable): { mean: number; std: number } {
@@ -314,6 +316,7 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
     targets: (which) => labels(which === 'train' ? split.train : split.validation),
     copyCandidates: [],
     trainImages: split.train,
+    validationImages: split.validation,
   };
 }
 

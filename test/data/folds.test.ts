@@ -111,6 +111,24 @@ describe('balanced sampling', () => {
     } finally {
       loader.dispose();
     }
+    // Data-parallel ranks: one shared balanced draw, disjoint slices of it — each rank trains on different rows.
+    const ranks = [0, 1].map((rank) => tidy(() => new DataLoader({ x: tensor(new Float32Array(n), { shape: [n, 1] }), y: tensor(y, { shape: [n] }).to('int64') }, { batchSize: 100, sampling: 'balanced', seed: 5, shard: { rank, worldSize: 2 } })));
+    try {
+      const drawn = ranks.map((l) => {
+        const rows: number[][] = [];
+        for (const b of l.epoch(0)) {
+          rows.push(Array.from(b.indices));
+          b.x.dispose();
+          b.y!.dispose();
+        }
+        return rows;
+      });
+      const single = Array.from(ranks[0].order(0));
+      for (let k = 0; k < 4; k++) assert.deepEqual([...drawn[0][k], ...drawn[1][k]], single.slice(k * 100, (k + 1) * 100), `batch ${k}: the ranks split the one draw`);
+      assert.notDeepEqual(drawn[0][0], drawn[1][0]);
+    } finally {
+      for (const l of ranks) l.dispose();
+    }
     const x = tensor(new Float32Array(4), { shape: [4, 1] });
     const yr = tensor(new Float32Array(4), { shape: [4] });
     assert.throws(() => new DataLoader({ x, y: yr }, { sampling: 'balanced' }), /class-index targets for balanced sampling/);

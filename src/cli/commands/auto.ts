@@ -198,6 +198,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
             seed: Number(o.seed),
             projectDir: p.projectDir,
             validationSource: () => p.prepared.loader('validation', { batchSize: 256 }),
+            validationImages: () => p.prepared.validationImages,
           });
           p.store.putSplitMetrics(run.id, { split: 'validation', rows: splits.validation.rows, metrics: splits.validation.metrics, detail: { ...detailOf(splits.validation), ...storedViews(interpretation) } });
         } catch (e) {

@@ -9,10 +9,12 @@ import { checkShares } from './numbers.js';
 import type { ArchitectureOptions } from '../steps/architecture.js';
 import { makePlan, type Plan as StepsPlan, type CostOptions } from '../steps/plan.js';
 import { CLASS_WEIGHT_MODES, type ClassWeightMode } from '../steps/class_balance.js';
+import { SAMPLINGS, type Sampling } from '../data/sampler.js';
 import { UsageError } from './errors.js';
 import { formatLayerTable } from '../models/index.js';
 import { CancelFit, type Callback } from '../train/index.js';
 import type { Out } from './output.js';
+import { foldsAdvice } from './folds_option.js';
 
 export interface DataOptions {
   data: string;
@@ -29,6 +31,7 @@ export interface DataOptions {
   rule?: 'midpoint' | 'samples';
   alpha?: string;
   classWeights?: string;
+  sampling?: string;
 }
 
 export function addDataOptions(c: Command): Command {
@@ -46,6 +49,7 @@ export function addDataOptions(c: Command): Command {
     .option('--rule <rule>', "tabular hidden width rule: 'midpoint' or 'samples'", 'midpoint')
     .option('--alpha <n>', 'α of the samples rule (2–10)', '5')
     .option('--class-weights <mode>', "classification cost weights: 'none' (default: the loss stays an estimate of the error at the training frequencies) or 'balanced' (n/(k·count) per class, for when rare-class errors cost more)", 'none')
+    .option('--sampling <mode>', "how training rows are drawn each epoch (classification): 'natural' (default: each row once) or 'balanced' (classes drawn equally, with replacement, from the seed; the alternative to --class-weights balanced — the measured losses stay unweighted)", 'natural')
     .option('--json', 'print one JSON object on stdout (progress goes to stderr)');
 }
 
@@ -59,11 +63,19 @@ export function prepareOptions(o: DataOptions, projectDir: string): PrepareOptio
   return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient };
 }
 
-/** --class-weights, checked once at the edge. */
+/** --class-weights and --sampling, checked once at the edge. */
 export function costOptions(o: DataOptions): CostOptions {
   const mode = o.classWeights ?? 'none';
   if (!(CLASS_WEIGHT_MODES as readonly string[]).includes(mode)) throw new UsageError(`--class-weights must be one of ${CLASS_WEIGHT_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
-  return { classWeights: mode as ClassWeightMode };
+  const sampling = o.sampling ?? 'natural';
+  if (!(SAMPLINGS as readonly string[]).includes(sampling)) throw new UsageError(`--sampling must be one of ${SAMPLINGS.join(', ')}, got ${JSON.stringify(sampling)}`);
+  if (mode === 'balanced' && sampling === 'balanced') throw new UsageError('--class-weights balanced and --sampling balanced both correct the class imbalance: choose one, got both');
+  return { classWeights: mode as ClassWeightMode, sampling: sampling as Sampling };
+}
+
+/** --sampling balanced draws classes: refused for regression and multilabel targets (exit 2, before training). */
+export function checkSampling(o: DataOptions, task: string): void {
+  if ((o.sampling ?? 'natural') === 'balanced' && task !== 'binary' && task !== 'multiclass') throw new UsageError(`--sampling balanced draws classes equally and needs a binary or multiclass target, found a ${task} target`);
 }
 
 /** The steps-1–2 plan, with the project it lives in. */
@@ -85,6 +97,7 @@ export async function planOnly(o: DataOptions): Promise<StepsPlan> {
   const options = prepareOptions(o, projectDir);
   mkdirSync(projectDir, { recursive: true });
   const prepared = await prepare(options);
+  checkSampling(o, prepared.task);
   return makePlan(prepared, architectureOptions(o), costOptions(o));
 }
 
@@ -95,6 +108,7 @@ export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Pr
   const { store, projectDir } = openProject(o.project);
   try {
     const prepared = await prepare(options);
+    checkSampling(o, prepared.task);
     const { cost, proposal, layers, baseline } = makePlan(prepared, architectureOptions(o), costs);
     const datasetName = basename(o.data);
     store.putDataset({ name: datasetName, path: resolve(o.data), fingerprint: prepared.fingerprint, rows: prepared.counts.train + prepared.counts.validation + prepared.counts.test, schema: prepared.preprocessing.kind === 'image' ? { classes: prepared.classes } : (prepared.preprocessing.schema as any) });
@@ -102,6 +116,8 @@ export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Pr
       out.say(out.color.dim(prepared.describe));
       for (const n of prepared.notes) out.say(out.color.yellow(`note: ${n}`));
       out.say(`splits: ${prepared.counts.train} train, ${prepared.counts.validation} validation, ${prepared.counts.test} test (sealed)${prepared.reusedSplit ? ' — reusing the saved split manifest' : ''}`);
+      const advice = foldsAdvice(prepared);
+      if (advice) out.say(out.color.yellow(`note: ${advice}`));
       out.step(1, 'cost function');
       out.say(`${out.color.cyan(cost.name)}: ${cost.reason}`);
       out.step(2, 'initial architecture');
@@ -122,13 +138,14 @@ export function planJson(p: Plan): Record<string, unknown> {
     classes: p.prepared.classes,
     costFunction: p.cost.name,
     costReason: p.cost.reason,
-    classBalance: p.cost.balance ? { counts: p.cost.balance.counts, ratio: Number.isFinite(p.cost.balance.ratio) ? p.cost.balance.ratio : null, threshold: p.cost.balance.threshold, imbalanced: p.cost.balance.imbalanced, classWeights: p.cost.balance.mode, weights: p.cost.balance.weights } : null,
+    classBalance: p.cost.balance ? { counts: p.cost.balance.counts, ratio: Number.isFinite(p.cost.balance.ratio) ? p.cost.balance.ratio : null, threshold: p.cost.balance.threshold, imbalanced: p.cost.balance.imbalanced, classWeights: p.cost.balance.mode, weights: p.cost.balance.weights, sampling: p.cost.balance.sampling } : null,
     architecture: p.layers.map((l) => ({ name: l.name, type: l.type, shapes: l.shapes, params: l.params })),
     architectureReason: p.proposal.reason,
     model: p.proposal.spec,
     splits: { ...p.prepared.counts, reused: p.prepared.reusedSplit, leakage: { trainValidation: p.prepared.leakage.trainValidation, trainTest: p.prepared.leakage.trainTest, validationTest: p.prepared.leakage.validationTest, removed: p.prepared.leakage.removed } },
     baseline: p.baseline,
     notes: p.prepared.notes,
+    foldsAdvice: foldsAdvice(p.prepared),
     dataFingerprint: p.prepared.fingerprint,
   };
 }

@@ -54,6 +54,7 @@ export const NUMERIC_OPTIONS: Readonly<Record<string, NumberRule>> = {
   '--top': count(1),
   '--freeze-epochs': count(0),
   '--repeats': count(1),
+  '--folds': count(2),
   '--batch-rows': count(0),
   '--nproc': count(1),
   '--nnodes': count(1),

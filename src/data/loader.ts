@@ -7,6 +7,7 @@ import { deriveSeed, Rng } from './prng.js';
 import type { Normalizer } from './normalizer.js';
 import type { EncodedTable } from './preprocessor.js';
 import type { ImageSet } from './image_set.js';
+import { balancedDraw, rowsByClass, type Sampling } from './sampler.js';
 
 /** One batch. The tensors belong to the caller: dispose them, or iterate inside tidy(). */
 export interface Batch {
@@ -57,6 +58,13 @@ export interface LoaderOptions {
    * once, none skipped, and ranks may have different numbers of batches.
    */
   shard?: { rank: number; worldSize: number; split?: 'batch' | 'dataset' };
+  /**
+   * 'balanced': each epoch draws as many rows as there are, classes equally
+   * likely, with replacement (data/sampler.ts); needs class-index targets and
+   * shuffling. Data-parallel ranks share the draw and take disjoint slices of
+   * it, so each rank trains on different rows. Default 'natural'.
+   */
+  sampling?: Sampling;
 }
 
 export interface LoaderData {
@@ -72,6 +80,7 @@ export class DataLoader implements Iterable<Batch> {
   private readonly data: LoaderData;
   private readonly o: LoaderOptions;
   private nextEpoch = 0;
+  private readonly classRows: number[][] | null = null;
 
   /** Takes ownership of the tensors in `data` (dispose() frees them). */
   constructor(data: LoaderData, options: LoaderOptions = {}) {
@@ -85,6 +94,11 @@ export class DataLoader implements Iterable<Batch> {
       throw new DataError('<loader>', 0, 'a shard with 0 ≤ rank < worldSize', JSON.stringify(sh));
     }
     if (sh && sh.split !== 'dataset' && sh.worldSize > this.batchSize) throw new DataError('<loader>', 0, `a batch size of at least ${sh.worldSize} (one row per rank)`, String(this.batchSize));
+    if (options.sampling === 'balanced') {
+      if (!data.y || data.y.shape.length !== 1 || data.y.dtype !== 'int64') throw new DataError('<loader>', 0, 'class-index targets for balanced sampling (classification)', data.y ? `targets of shape [${data.y.shape.join(', ')}] (${data.y.dtype})` : 'no targets');
+      if (options.shuffle === false) throw new DataError('<loader>', 0, 'a shuffling (training) loader for balanced sampling', 'shuffle: false');
+      this.classRows = rowsByClass(data.y.toArray() as number[]);
+    }
     keep(data.x);
     if (data.y) keep(data.y);
     for (const t of Object.values(data.text ?? {})) keep(t);
@@ -127,6 +141,7 @@ export class DataLoader implements Iterable<Batch> {
   /** The row order of epoch `e`: a seeded permutation, or 0 … N−1 without shuffling. */
   order(e: number): Int32Array {
     if (this.o.shuffle === false) return Int32Array.from({ length: this.size }, (_, i) => i);
+    if (this.classRows) return balancedDraw(this.classRows, this.size, new Rng(deriveSeed(this.o.seed ?? 0, e, 0xba1)));
     return new Rng(deriveSeed(this.o.seed ?? 0, e)).permutation(this.size);
   }
 

@@ -14,6 +14,7 @@ import { readImageFolder } from './image_folder.js';
 import { Preprocessor, type EncodedTable, type PreprocessorJSON } from './preprocessor.js';
 import { Normalizer, type NormalizerJSON } from './normalizer.js';
 import { DataLoader, type Augmenter } from './loader.js';
+import type { Sampling } from './sampler.js';
 import { DataError } from './errors.js';
 import { MissingColumnError } from './closest.js';
 import { SealedTest } from './sealed.js';
@@ -81,6 +82,17 @@ export type Preprocessing =
   | { kind: 'tabular' | 'sequence'; schema: Schema; preprocessor: PreprocessorJSON; textColumn?: string }
   | { kind: 'image'; normalizer: NormalizerJSON; classes: string[]; shape: [number, number, number] };
 
+/** What a loader of a prepared split is asked for. */
+export interface LoaderRequest {
+  batchSize?: number;
+  seed?: number;
+  augment?: Augmenter;
+  fraction?: number;
+  shard?: { rank: number; worldSize: number; split?: 'batch' | 'dataset' };
+  /** How training rows are drawn each epoch (data/sampler.ts); default 'natural' (each row once). */
+  sampling?: Sampling;
+}
+
 export interface Prepared {
   kind: 'tabular' | 'image' | 'sequence';
   task: Task;
@@ -98,7 +110,7 @@ export interface Prepared {
   /** Printable description of the data (schema, or image shape and classes). */
   describe: string;
   /** Training (augmentable, reshuffled) and validation batches. */
-  loader(split: 'train' | 'validation', o?: { batchSize?: number; seed?: number; augment?: Augmenter; fraction?: number; shard?: { rank: number; worldSize: number; split?: 'batch' | 'dataset' } }): LoaderSource;
+  loader(split: 'train' | 'validation', o?: LoaderRequest): LoaderSource;
   /** The test split, sealed: read it only through step 5. */
   test: SealedTest<() => LoaderSource>;
   /** Targets of the training and validation rows, for naive baselines. */
@@ -111,6 +123,8 @@ export interface Prepared {
   validationTable?: Table;
   /** Images: the training images (the reference for drift monitoring when the model is served). */
   trainImages?: ImageSet;
+  /** Images: the validation images, in the validation loader's order (thumbnails of the top losses). */
+  validationImages?: ImageSet;
 }
 
 function targetScale(enc: EncodedTable): { mean: number; std: number } {
@@ -125,7 +139,7 @@ function targetScale(enc: EncodedTable): { mean: number; std: number } {
 }
 
 /** Raw numeric columns of the encoded validation rows, aligned with its targets. */
-function copyColumns(schema: Schema, valid: Table, enc: EncodedTable): Array<{ column: string; predictions: Float64Array }> {
+export function copyColumns(schema: Schema, valid: Table, enc: EncodedTable): Array<{ column: string; predictions: Float64Array }> {
   if (schema.task !== 'regression') return [];
   const byLine = new Map<number, number>();
   valid.lines.forEach((l, i) => byLine.set(l, i));
@@ -187,8 +201,8 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
   } else {
     archInput = { kind: 'tabular', blocks: featureBlocks(pre), inputs: train.features.length, outputs, trainingRows: train.n, targetScale: task === 'regression' ? targetScale(train) : undefined };
   }
-  const make = (enc: EncodedTable, shuffle: boolean) => (lo: { batchSize?: number; seed?: number; augment?: Augmenter; fraction?: number; shard?: { rank: number; worldSize: number; split?: 'batch' | 'dataset' } } = {}) =>
-    asSource(DataLoader.fromEncoded(subsetEncoded(enc, lo.fraction ?? 1, lo.seed ?? 0), { batchSize: lo.batchSize ?? 64, shuffle, seed: lo.seed ?? o.seed ?? 0, augment: lo.augment, shard: lo.shard }), textColumn);
+  const make = (enc: EncodedTable, shuffle: boolean) => (lo: LoaderRequest = {}) =>
+    asSource(DataLoader.fromEncoded(subsetEncoded(enc, lo.fraction ?? 1, lo.seed ?? 0), { batchSize: lo.batchSize ?? 64, shuffle, seed: lo.seed ?? o.seed ?? 0, augment: lo.augment, shard: lo.shard, sampling: lo.sampling }), textColumn);
   const trainLoader = make(train, true);
   const validLoader = make(valid, false);
   const sealedTable = split.test;
@@ -282,9 +296,9 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
   const classes = set.classes;
   const task: Task = classes.length === 2 ? 'binary' : 'multiclass';
   const outputs = task === 'binary' ? 1 : classes.length;
-  const make = (s: ImageSet, shuffle: boolean) => (lo: { batchSize?: number; seed?: number; augment?: Augmenter; fraction?: number; shard?: { rank: number; worldSize: number; split?: 'batch' | 'dataset' } } = {}) => {
+  const make = (s: ImageSet, shuffle: boolean) => (lo: LoaderRequest = {}) => {
     const part = lo.fraction && lo.fraction < 1 ? subsetImageFraction(s, lo.fraction, lo.seed ?? 0) : s;
-    return asSource(DataLoader.fromImages(part, { batchSize: lo.batchSize ?? 128, shuffle, seed: lo.seed ?? o.seed ?? 0, normalizer, augment: lo.augment, shard: lo.shard }));
+    return asSource(DataLoader.fromImages(part, { batchSize: lo.batchSize ?? 128, shuffle, seed: lo.seed ?? o.seed ?? 0, normalizer, augment: lo.augment, shard: lo.shard, sampling: lo.sampling }));
   };
   const sealed = split.test;
   const test = new SealedTest<() => LoaderSource>(
@@ -310,6 +324,7 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
     targets: (which) => labels(which === 'train' ? split.train : split.validation),
     copyCandidates: [],
     trainImages: split.train,
+    validationImages: split.validation,
   };
 }
 

@@ -8,3 +8,4 @@ export { TablePredictor, permuteColumn, type TablePredictions, type TablePredict
 export { interpretPredictions, interpretTable, type Interpretation, type TopLoss, type ViewOptions, type TableInterpretOptions } from './interpretation.js';
 export { interpretModel, storedViews, type ModelInterpretOptions } from './of_model.js';
 export { validationRows, type ValidationRowsOptions } from './validation_rows.js';
+export { thumbnail, withThumbnails, THUMBNAIL_SIDE } from './thumbnail.js';

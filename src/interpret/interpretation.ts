@@ -12,7 +12,8 @@ import { residuals, type Residuals } from './residuals.js';
 import { permutationImportance, type FeatureImportance } from './permutation_importance.js';
 import { TablePredictor, permuteColumn } from './table_predictions.js';
 
-export type TopLoss = (ClassTopLoss | RegressionTopLoss) & { line?: number; values?: Row };
+/** A top loss with its table row (line, values) or, for images, a PNG thumbnail as a data URI. */
+export type TopLoss = (ClassTopLoss | RegressionTopLoss) & { line?: number; values?: Row; thumbnail?: string };
 
 export interface Interpretation {
   task: PredictionTask;

@@ -8,6 +8,8 @@ import type { JsonObject } from '../store/index.js';
 import { collectPredictions, type PredictionSource } from '../metrics/index.js';
 import { interpretPredictions, interpretTable, type Interpretation } from './interpretation.js';
 import { validationRows } from './validation_rows.js';
+import { withThumbnails } from './thumbnail.js';
+import type { ImageSet } from '../data/index.js';
 
 export interface ModelInterpretOptions {
   model: Module;
@@ -22,6 +24,8 @@ export interface ModelInterpretOptions {
   projectDir: string;
   /** Data that is not a table: the validation batches, in order. */
   validationSource?: () => Promise<PredictionSource & { dispose(): void }> | (PredictionSource & { dispose(): void });
+  /** Images: the validation images in the order of the validation batches; each top loss then carries a PNG thumbnail (data URI). */
+  validationImages?: () => Promise<ImageSet | undefined> | ImageSet | undefined;
   /** Top losses listed; default 10. */
   top?: number;
   /** Shuffles per feature; default 5. */
@@ -38,7 +42,9 @@ export async function interpretModel(o: ModelInterpretOptions): Promise<Interpre
   if (!o.validationSource) throw new Error(`sixstep interpret: ${pre.kind} data needs its validation batches`);
   const source = await o.validationSource();
   try {
-    return interpretPredictions(await collectPredictions(o.model, source, o.task, o.classes?.length ?? 1), { classes: o.classes, top: o.top });
+    const v = interpretPredictions(await collectPredictions(o.model, source, o.task, o.classes?.length ?? 1), { classes: o.classes, top: o.top });
+    const images = await o.validationImages?.();
+    return images ? { ...v, topLosses: await withThumbnails(v.topLosses, images) } : v;
   } finally {
     source.dispose();
   }

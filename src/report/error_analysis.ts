@@ -7,7 +7,14 @@ import type { Interpretation } from '../interpret/index.js';
 
 const esc = (s: unknown) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : '–');
-const table = (header: string[], rows: unknown[][], id = '') => `<table${id ? ` id="${id}"` : ''}><tr>${header.map((x) => `<th>${esc(x)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${typeof c === 'number' ? num(c) : esc(c ?? '–')}</td>`).join('')}</tr>`).join('')}</table>`;
+/** Markup built here (a thumbnail), not text: the one cell kind that is not escaped. */
+interface Html {
+  html: string;
+}
+const isHtml = (c: unknown): c is Html => typeof c === 'object' && c !== null && 'html' in c;
+const table = (header: string[], rows: unknown[][], id = '') => `<table${id ? ` id="${id}"` : ''}><tr>${header.map((x) => `<th>${esc(x)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${isHtml(c) ? c.html : typeof c === 'number' ? num(c) : esc(c ?? '–')}</td>`).join('')}</tr>`).join('')}</table>`;
+/** A top loss's thumbnail: only PNG data URIs become images. */
+const thumb = (t: { thumbnail?: string; truth: unknown }): Html | string => (typeof t.thumbnail === 'string' && /^data:image\/png;base64,[A-Za-z0-9+/=]+$/.test(t.thumbnail) ? { html: `<img class="thumbnail" src="${t.thumbnail}" alt="${esc(`truth ${t.truth}`)}">` } : '');
 
 export async function errorAnalysisHtml(v: Interpretation | null, splits: Record<string, Record<string, number | null> | null> | null): Promise<string> {
   const parts: string[] = [];
@@ -25,10 +32,12 @@ export async function errorAnalysisHtml(v: Interpretation | null, splits: Record
   }
   const values = (x: unknown) => (x && typeof x === 'object' ? Object.entries(x as Record<string, unknown>).map(([k, val]) => `${k}: ${val}`).join(', ') : '');
   if (v.topLosses.length) {
-    const rows = v.topLosses.map((t) =>
-      'probability' in t ? [t.index, t.line ?? '', t.truth, t.predicted, t.probability, t.truthProbability, t.loss, values(t.values)] : [t.index, t.line ?? '', t.truth, t.predicted, (t as any).error, t.loss, values(t.values)],
-    );
-    const header = v.task === 'regression' ? ['row', 'line', 'truth', 'predicted', 'error', 'squared error', 'values'] : ['row', 'line', 'truth', 'predicted', 'p(predicted)', 'p(truth)', 'loss', 'values'];
+    const images = v.topLosses.some((t) => t.thumbnail);
+    const rows = v.topLosses.map((t) => [
+      ...(images ? [thumb(t)] : []),
+      ...('probability' in t ? [t.index, t.line ?? '', t.truth, t.predicted, t.probability, t.truthProbability, t.loss, values(t.values)] : [t.index, t.line ?? '', t.truth, t.predicted, (t as any).error, t.loss, values(t.values)]),
+    ]);
+    const header = [...(images ? ['image'] : []), ...(v.task === 'regression' ? ['row', 'line', 'truth', 'predicted', 'error', 'squared error', 'values'] : ['row', 'line', 'truth', 'predicted', 'p(predicted)', 'p(truth)', 'loss', 'values'])];
     parts.push(`<h2>Top losses (validation set)</h2><p>The rows the model gets most wrong: mislabelled rows and hard cases show up here first.</p>${table(header, rows, 'top-losses')}`);
   }
   if (v.calibration) parts.push(`<h2>Calibration</h2>${await toSvg(reliabilityChart(v.calibration))}`);

@@ -18,7 +18,7 @@ import { fitModel, metricsFor, type OptimizerKind } from './fit.js';
 import { regularizationLadder, type Candidate, type Measured } from './regularize.js';
 import { gapOpen } from './ladder_rules.js';
 import { trainSubsetLoss, validationRowLosses } from './measure.js';
-import { trainingLoss } from './scale_free.js';
+import { measureLoss } from './scale_free.js';
 import { evaluateOnTest, type TestResult } from './sealed_test.js';
 import { signalVerdict, type SignalVerdict } from './diagnosis.js';
 import { tuning } from './tuning_guard.js';
@@ -35,6 +35,9 @@ import { planBudget, type BudgetPhases } from './budget_phases.js';
 import { planPhase } from './budget_plan.js';
 import { MedianStopping } from './median_stop.js';
 import { chooseAverage, chooseFlipTta } from './compute_options.js';
+// ---- cross-validation (--folds) ----
+import { crossValidate, foldStep3, foldFinalModel, describeSpread, type FoldState, type FoldMeasured } from './cross_validation.js';
+import type { FoldSet } from '../data/folds.js';
 
 export interface AutopilotOptions {
   plan: Plan;
@@ -67,6 +70,8 @@ export interface AutopilotOptions {
   augment?: ImageAugmentConfig | null;
   /** The optimising metric: what "best" means for KeepBest, the ladder and the final choice. Default: validation loss. */
   objective?: Objective;
+  /** Tables: k cross-validation folds of the non-test rows (data/folds.ts); step 3's verdict and step 4's ladder then read fold means. */
+  folds?: FoldSet;
 }
 
 /**
@@ -121,6 +126,8 @@ interface State {
   final?: { candidate: Candidate; history: EpochResult[]; validLoss: number; trainLoss: number; metrics: Record<string, number>; source: 'step3' | 'final' };
   test?: TestResult | null;
   steps?: StepRecord[];
+  /** With --folds: the folds' baseline and the step-3 recipe on every fold. */
+  cv?: FoldState;
 }
 
 export interface AutopilotResult {
@@ -161,7 +168,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
   const seed = o.seed ?? 0;
   const shares: AutopilotBudget = { ...AUTOPILOT_BUDGET, ...o.budget };
   const epochCap = shares.epochCap[p.kind];
-  const lossFn = trainingLoss(p, plan.cost);
+  const lossFn = measureLoss(plan.cost);
   const pre = o.pretrained ? { ...o.pretrained, arch: o.pretrained.arch ?? archOfWeights(o.pretrained.file) ?? undefined } : null;
   // The starting configuration: the pretrained backbone, the proposal, or the step-3 search's adopted trial.
   const startOf = (): Candidate =>
@@ -235,19 +242,27 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     } finally {
       r.dispose();
     }
+    // ---- cross-validation (--folds): the recipe on every fold; the verdict and the ladder read the means ----
+    if (o.folds && !stopped()) {
+      const s3 = state.step3!;
+      state.cv = await tuning(() => foldStep3(o.folds!, { cost: plan.cost, candidate: startCandidate, optimizer: s3.optimizer, lr: s3.lr, epochs: s3.epochs, batchSize, seed, objective: obj, callbacks: o.callbacks, classWeights: plan.cost.balance?.mode, log }));
+    }
+    const judged = state.cv?.step3 ?? state.final;
+    const baseline = state.cv?.baseline ?? plan.baseline;
     // The basic recipe left a bias gap (or no signal): the playbook's random search comes before any verdict on the data.
-    const bias = biasGap(state.final.trainLoss, plan.baseline.loss);
-    const weak = signalVerdict(plan.baseline, state.final).verdict === 'no-signal';
+    const bias = biasGap(judged.trainLoss, baseline.loss);
+    const weak = signalVerdict(baseline, judged).verdict === 'no-signal';
     const searchEnds = deadline(shares.searchShare[p.kind]);
     const s3e = state.step3!;
     const trialEpochs = Math.max(3, Math.min(epochCap, s3e.epochs));
     const epochSeconds = s3e.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, s3e.history.length);
     // Only when at least one trial fits in the time left (at the step-3 epoch time).
     const searchFits = clock() + epochSeconds * trialEpochs * 1000 < searchEnds;
-    if (!pre && (bias.open || weak) && !searchFits && !stopped()) {
+    if (o.folds && (bias.open || weak)) log({ step: 3, action: 'skip the random search: --folds', reason: `the basic recipe leaves ${bias.open ? 'a bias gap' : 'no signal'} (fold means), but the search compares its trials on the default split only; run without --folds to search`, numbers: { k: o.folds.k } });
+    if (!pre && !o.folds && (bias.open || weak) && !searchFits && !stopped()) {
       log({ step: 3, action: 'skip the random search: time budget', reason: `the basic recipe leaves ${bias.open ? 'a bias gap' : 'no signal'}, but one trial (${trialEpochs} epochs of about ${epochSeconds.toFixed(1)} s) does not fit in the ${Math.max(0, Math.round((searchEnds - clock()) / 1000))} s left for it; a larger --budget allows it`, numbers: { epochSeconds, trialEpochs } });
     }
-    if (!pre && (bias.open || weak) && searchFits && !stopped()) {
+    if (!pre && !o.folds && (bias.open || weak) && searchFits && !stopped()) {
       o.onPhase?.(3, 'random search (the basic recipe did not fit the training set)');
       log({ step: 3, action: 'random search over width, depth, batch size and learning rate', reason: `${bias.open ? `the basic recipe leaves a bias gap: ${bias.reason}` : `the basic recipe shows no signal on validation (${state.final.validLoss.toPrecision(4)} against the baseline's ${plan.baseline.loss.toPrecision(4)})`}; the playbook tunes at random, never on a grid, before blaming the data`, numbers: { fit: bias.fit, trainLoss: state.final.trainLoss, validLoss: state.final.validLoss, baselineLoss: plan.baseline.loss, secondsLeft: Math.round((searchEnds - clock()) / 1000) } });
       const s3 = state.step3!;
@@ -268,8 +283,10 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         log({ step: 3, action: 'keep the basic recipe', reason: `${found.trials.length} trial(s)${w && found.acceptance ? `; the best did not beat it clearly (${found.acceptance.why})` : '; none completed'}`, numbers: { trials: found.trials.length, best: w?.validLoss ?? null } });
       }
     }
-    state.verdict = signalVerdict(plan.baseline, { trainLoss: state.final.trainLoss, validLoss: state.final.validLoss });
-    log({ step: 3, action: state.verdict.verdict === 'no-signal' ? 'stop: no signal' : 'training set fitted', reason: state.verdict.message, numbers: { baseline: plan.baseline.loss, trainLoss: state.final.trainLoss, validLoss: state.final.validLoss, improvement: state.verdict.improvement } });
+    const cvj = state.cv?.step3;
+    state.verdict = signalVerdict(baseline, { trainLoss: cvj?.trainLoss ?? state.final.trainLoss, validLoss: cvj?.validLoss ?? state.final.validLoss });
+    const foldNote = state.cv ? ` (means over ${state.cv.k} folds: validation ${describeSpread(state.cv.step3.folds.validLoss)}, training ${describeSpread(state.cv.step3.folds.trainLoss)}, baseline ${describeSpread(state.cv.baseline.folds)})` : '';
+    log({ step: 3, action: state.verdict.verdict === 'no-signal' ? 'stop: no signal' : 'training set fitted', reason: `${state.verdict.message}${foldNote}`, numbers: { baseline: baseline.loss, trainLoss: cvj?.trainLoss ?? state.final.trainLoss, validLoss: cvj?.validLoss ?? state.final.validLoss, improvement: state.verdict.improvement, ...(state.cv ? { folds: { k: state.cv.k, validLoss: state.cv.step3.folds.validLoss, trainLoss: state.cv.step3.folds.trainLoss, baselineLoss: state.cv.baseline.folds } } : {}) } });
     state.phase = state.verdict.verdict === 'no-signal' ? 'done' : 'step4';
     if (pre && state.phase === 'step4') {
       // The ladder's probes train from scratch, which would throw the pretrained features away.
@@ -290,7 +307,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     } finally {
       startModel.dispose();
     }
-    const startScore: Measured = { candidate: startOf(), trainLoss: state.final!.trainLoss, validLoss: state.final!.validLoss, rowLosses, metrics: state.final!.metrics, epoch: s3.best?.epoch ?? 0 };
+    const startScore: Measured = state.cv ? { ...state.cv.step3, candidate: startOf() } : { candidate: startOf(), trainLoss: state.final!.trainLoss, validLoss: state.final!.validLoss, rowLosses, metrics: state.final!.metrics, epoch: s3.best?.epoch ?? 0 };
     // Probes are short: a few epochs (images: on a quarter of the data).
     const probeEpochs = p.kind === 'image' ? 3 : Math.max(3, s3.epochs);
     const ladder = await tuning(() =>
@@ -305,7 +322,9 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         batchSize: s3.batchSize ?? batchSize,
         epochs: probeEpochs,
         seed,
-        baselineLoss: plan.baseline.loss,
+        baselineLoss: state.cv?.baseline.loss ?? plan.baseline.loss,
+        // With --folds every candidate is measured on every fold (the ladder reads the mean).
+        measure: o.folds ? (c, fraction) => crossValidate(o.folds!, c, { cost: plan.cost, optimizer: s3.optimizer, lr: s3.lr, epochs: probeEpochs, batchSize: s3.batchSize ?? batchSize, seed, objective: obj, callbacks: o.callbacks }, fraction) : undefined,
         budgetSeconds: Math.max(0, (planned('ladderEnd', shares.ladderShare[p.kind]) - clock()) / 1000),
         clock,
         parallel: o.parallel,
@@ -336,6 +355,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     }
     const s3 = state.step3!;
     const changed = chosen.label !== startOf().label;
+    if (state.cv) log(foldFinalModel(state.cv.k, chosen.label));
     const finalEnd = planned('finalEnd', shares.finalShare);
     const timeLeft = finalEnd - clock();
     const epochSeconds = s3.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, s3.history.length);
@@ -399,8 +419,9 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         // ---- end of hook ----
         // The optimising metric decides (validation loss by default), quoting both figures.
         const [now, then] = [obj.read(best), obj.read(state.final!)];
-        const better = now !== null && (then === null || obj.better(now, then));
-        log({ step: 4, action: better ? 'keep the final model' : 'keep the step-3 model', reason: `${obj.describe(now)} against ${then === null ? '–' : then.toPrecision(4)} (the best model is chosen by the optimising metric, validation ${obj.metric}, only)`, numbers: { metric: obj.metric, final: now, step3: then, finalValidLoss: best.validLoss, step3ValidLoss: state.final!.validLoss } });
+        // With --folds the folds' mean already chose this configuration over the start: the final model is kept.
+        const better = state.cv ? true : now !== null && (then === null || obj.better(now, then));
+        log({ step: 4, action: better ? 'keep the final model' : 'keep the step-3 model', reason: state.cv ? `the ${state.cv.k} folds chose its configuration (${describeSpread(('folds' in state.ladder!.best ? (state.ladder!.best as FoldMeasured).folds : state.cv.step3.folds).validLoss)} against the start's ${describeSpread(state.cv.step3.folds.validLoss)}); on the default split ${obj.describe(now)} against the step-3 model's ${then === null ? '–' : then.toPrecision(4)}` : `${obj.describe(now)} against ${then === null ? '–' : then.toPrecision(4)} (the best model is chosen by the optimising metric, validation ${obj.metric}, only)`, numbers: { metric: obj.metric, final: now, step3: then, finalValidLoss: best.validLoss, step3ValidLoss: state.final!.validLoss } });
         if (better) {
           state.final = { candidate: chosen, history: fit.history, validLoss: best.validLoss ?? NaN, trainLoss: best.trainLoss, metrics: best.metrics, source: 'final' };
           keepModel(fit.model);

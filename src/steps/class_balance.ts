@@ -6,6 +6,8 @@
 // calibration stop estimating the error on data drawn like the training set;
 // weights pay off when errors on the rare class cost more than the loss says.
 
+import type { Sampling } from '../data/sampler.js';
+
 export type ClassWeightMode = 'balanced' | 'none';
 export const CLASS_WEIGHT_MODES: readonly ClassWeightMode[] = ['balanced', 'none'];
 
@@ -22,6 +24,8 @@ export interface ClassBalance {
   mode: ClassWeightMode;
   /** Per-class weights of the cost function; null for 'none'. */
   weights: number[] | null;
+  /** How training rows are drawn: 'balanced' samples the classes equally instead of weighting the loss. */
+  sampling: Sampling;
   /** One sentence for the cost-function decision, quoting the numbers. */
   note: string;
 }
@@ -41,7 +45,7 @@ export function balancedWeights(counts: readonly number[]): number[] {
   return counts.map((c) => (c > 0 ? n / (counts.length * c) : 1));
 }
 
-export function classBalance(targets: ArrayLike<number>, k: number, mode: ClassWeightMode = 'none', threshold = IMBALANCE_THRESHOLD): ClassBalance {
+export function classBalance(targets: ArrayLike<number>, k: number, mode: ClassWeightMode = 'none', threshold = IMBALANCE_THRESHOLD, sampling: Sampling = 'natural'): ClassBalance {
   if (!CLASS_WEIGHT_MODES.includes(mode)) throw new RangeError(`class weights must be one of ${CLASS_WEIGHT_MODES.join(', ')}, got ${String(mode)}`);
   const counts = classCounts(targets, k);
   const max = Math.max(...counts);
@@ -51,8 +55,11 @@ export function classBalance(targets: ArrayLike<number>, k: number, mode: ClassW
   const weights = mode === 'balanced' ? balancedWeights(counts) : null;
   const measured = `training class counts ${counts.join('/')}: the largest class has ${Number.isFinite(ratio) ? `${ratio.toFixed(1)}×` : 'infinitely many times'} the rows of the smallest (imbalanced from ${threshold}×)`;
   let note: string;
-  if (weights) note = `${measured}; class weights balanced, n/(k·count) = ${weights.map((w) => w.toPrecision(3)).join('/')}`;
-  else if (imbalanced) note = `the classes are imbalanced — ${measured}; no class weights (the default keeps the loss an estimate of the error at the training frequencies); pass --class-weights balanced when errors on the rare classes cost more`;
+  if (weights && sampling === 'balanced') throw new RangeError('class weights and balanced sampling both correct the imbalance: choose one');
+  const unweighted = 'the validation, test and baseline losses stay unweighted, so every decision compares like with like';
+  if (weights) note = `${measured}; class weights balanced, n/(k·count) = ${weights.map((w) => w.toPrecision(3)).join('/')}, in the training gradient only (${unweighted})`;
+  else if (sampling === 'balanced') note = `${measured}; balanced sampling instead of class weights: each epoch draws the classes equally often (with replacement, from the seed); sampling changes training, not the measure (${unweighted})`;
+  else if (imbalanced) note = `the classes are imbalanced — ${measured}; no class weights (the default keeps the loss an estimate of the error at the training frequencies); pass --class-weights balanced or --sampling balanced when errors on the rare classes cost more`;
   else note = `${measured}; no class weights needed`;
-  return { counts, ratio, threshold, imbalanced, mode, weights, note };
+  return { counts, ratio, threshold, imbalanced, mode, weights, sampling, note };
 }

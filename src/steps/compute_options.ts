@@ -14,7 +14,7 @@ import { keepIfLower } from './measured_choice.js';
 function validationLoss(p: Prepared, model: Module, cost: CostFunctionChoice): number {
   const v = p.loader('validation', { batchSize: 256 });
   try {
-    return evalLoss(model, cost.fn, v);
+    return evalLoss(model, cost.measure ?? cost.fn, v);
   } finally {
     v.dispose();
   }

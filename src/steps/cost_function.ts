@@ -5,6 +5,7 @@ import { tensor, type Tensor } from '../tensor/index.js';
 import { mseLoss, crossEntropy, binaryCrossEntropyWithLogits, type CostFunction } from '../nn/index.js';
 import type { Task } from '../data/index.js';
 import type { ClassBalance } from './class_balance.js';
+import type { Sampling } from '../data/sampler.js';
 
 export interface CostFunctionChoice {
   /** mse | binaryCrossEntropy | crossEntropy | multilabelBinaryCrossEntropy | a custom name */
@@ -13,8 +14,17 @@ export interface CostFunctionChoice {
   /** How many outputs the network needs for it. */
   outputs: number;
   reason: string;
+  /**
+   * What measurements use (validation and test loss, the training subset): the
+   * unweighted cost when `fn` carries class weights — weights change the
+   * gradient, not the measure — so the loss stays comparable with the naive
+   * baseline (an unweighted cross-entropy) and across settings. Absent: `fn`.
+   */
+  measure?: CostFunction;
   /** Classification: the measured class balance and the weights in use. */
   balance?: ClassBalance | null;
+  /** How training loaders draw rows ('balanced': classes equally, see data/sampler.ts); absent: natural. */
+  sampling?: Sampling;
 }
 
 /** Two classes: one logit, targets 0/1 (the loader gives class indices). */
@@ -33,6 +43,8 @@ const regression: CostFunction = (pred: Tensor, y: Tensor) => {
   p.dispose();
   return l;
 };
+
+const plainCrossEntropy: CostFunction = (pred: Tensor, y: Tensor) => crossEntropy(pred, y);
 
 /** Binary cross-entropy with PyTorch's per-element weight=: each row weighted by its class's weight. */
 function weightedBinary(w: readonly number[]): CostFunction {
@@ -70,9 +82,9 @@ export function chooseCostFunction(task: Task, classes: number, custom?: { name:
     case 'regression':
       return { name: 'mse', fn: regression, outputs: 1, reason: 'the target is a number (regression): mean squared error' };
     case 'binary':
-      return { name: w ? 'weightedBinaryCrossEntropy' : 'binaryCrossEntropy', fn: w ? weightedBinary(w) : binary, outputs: 1, reason: `the target has two classes: binary cross-entropy (on one logit)${balance}`, balance: b };
+      return { name: w ? 'weightedBinaryCrossEntropy' : 'binaryCrossEntropy', fn: w ? weightedBinary(w) : binary, measure: binary, outputs: 1, reason: `the target has two classes: binary cross-entropy (on one logit)${balance}`, balance: b, sampling: b?.sampling };
     case 'multiclass':
-      return { name: w ? 'weightedCrossEntropy' : 'crossEntropy', fn: w ? weightedCrossEntropy(w) : (p, y) => crossEntropy(p, y), outputs: classes, reason: `the target has ${classes} classes: cross-entropy${balance}`, balance: b };
+      return { name: w ? 'weightedCrossEntropy' : 'crossEntropy', fn: w ? weightedCrossEntropy(w) : plainCrossEntropy, measure: plainCrossEntropy, outputs: classes, reason: `the target has ${classes} classes: cross-entropy${balance}`, balance: b, sampling: b?.sampling };
     case 'multilabel':
       return { name: 'multilabelBinaryCrossEntropy', fn: (p, y) => binaryCrossEntropyWithLogits(p, y), outputs: classes, reason: `each row can carry several of ${classes} labels: binary cross-entropy per label` };
   }

@@ -97,7 +97,7 @@ export async function fineTuneTrainingSet(p: Prepared, o: FineTuneTrainingSetOpt
   manualSeed(o.seed ?? 0);
   const model = new ResNet((spec as Extract<ModelSpec, { family: 'resnet' }>).options);
   const batchSize = o.batchSize ?? 64;
-  const train = onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment }), o.device);
+  const train = onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, sampling: o.cost.sampling }), o.device);
   const validation = onDevice(p.loader('validation', { batchSize: Math.max(256, batchSize) }), o.device);
   let optimizer: ReturnType<typeof makeOptimizer> | null = null;
   const free = () => {
@@ -129,7 +129,7 @@ export async function fineTuneTrainingSet(p: Prepared, o: FineTuneTrainingSetOpt
     const lrMult = o.lrMult ?? 100;
     optimizer = makeOptimizer('adam', discriminativeParamGroups(groups, 1e-3), 1e-3, { weightDecay: o.weightDecay });
     const recorder = new Recorder();
-    const learner = new Learner({ model, optimizer, costFunction: o.cost.fn, train, validation, metrics: metricsFor(p.task, p.classes), callbacks: [recorder, ...(o.callbacks ?? [])] });
+    const learner = new Learner({ model, optimizer, costFunction: o.cost.fn, measureFunction: o.cost.measure, train, validation, metrics: metricsFor(p.task, p.classes), callbacks: [recorder, ...(o.callbacks ?? [])] });
     const lrFinds: FitTrainingSetResult['lrFinds'] = [];
     const find = async (): Promise<number> => {
       const r = await lrFind(learner, o.lrFinder);

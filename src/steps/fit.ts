@@ -13,7 +13,7 @@ import type { CostFunctionChoice } from './cost_function.js';
 import type { Prepared, LoaderSource } from '../data/prepare.js';
 import type { Augmenter } from '../data/index.js';
 import { parallelCallbacks, shardOf, type Parallel } from './parallel.js';
-import { trainingLoss } from './scale_free.js';
+import { trainingLoss, measureLoss } from './scale_free.js';
 import { trainingGuards } from './guards.js';
 import type { Decision, DecisionLog } from './decisions.js';
 
@@ -116,7 +116,7 @@ export async function fitModel(p: Prepared, c: FitConfig): Promise<FitResult> {
     model.dispose();
   };
   try {
-    train = p.loader('train', { batchSize, seed: c.seed ?? 0, augment: c.augment, fraction: c.trainFraction, shard: shardOf(c.parallel) });
+    train = p.loader('train', { batchSize, seed: c.seed ?? 0, augment: c.augment, fraction: c.trainFraction, shard: shardOf(c.parallel), sampling: c.cost.sampling });
     validation = p.loader('validation', { batchSize: Math.max(256, batchSize), shard: shardOf(c.parallel, 'dataset') });
     optimizer = makeOptimizer(c.optimizer ?? 'sgd', model, c.lr, { momentum: c.momentum, weightDecay: c.weightDecay });
     const schedule = makeSchedule(c.schedule ?? 'warm-restarts', optimizer, train.length ?? 1, c.epochs, c);
@@ -128,7 +128,7 @@ export async function fitModel(p: Prepared, c: FitConfig): Promise<FitResult> {
     const metrics = metricsFor(p.task, p.classes);
     // F1, AUC, R² … per epoch, for the optimising metric and the record.
     if (p.task !== 'multilabel') callbacks.push(new ValidationMetrics(p.task, p.classes?.length ?? 1));
-    const learner = new Learner({ model, optimizer, costFunction: trainingLoss(p, c.cost), train, validation, metrics, callbacks });
+    const learner = new Learner({ model, optimizer, costFunction: trainingLoss(p, c.cost), measureFunction: measureLoss(c.cost), train, validation, metrics, callbacks });
     await learner.fit(c.epochs);
     const history = learner.history;
     return { model, learner, recorder, history, best: bestEpoch(history, obj), metrics, dispose };

@@ -15,7 +15,7 @@ import type { Prepared, LoaderSource } from '../data/prepare.js';
 import type { Decision, DecisionLog } from './decisions.js';
 import type { Augmenter } from '../data/index.js';
 import { parallelCallbacks, shardOf, type Parallel } from './parallel.js';
-import { trainingLoss } from './scale_free.js';
+import { trainingLoss, measureLoss } from './scale_free.js';
 import { trainingGuards } from './guards.js';
 import { TrainSubsetProbe } from './measure.js';
 import { onDevice } from '../data/device_source.js';
@@ -155,7 +155,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
         },
       });
     }
-    learner = new Learner({ model, optimizer: optimizer!, costFunction: cost, train: trainShard!, validation: validation!, metrics, callbacks });
+    learner = new Learner({ model, optimizer: optimizer!, costFunction: cost, measureFunction: measureLoss(o.cost), train: trainShard!, validation: validation!, metrics, callbacks });
     let left = epochs;
     if (o2.resumeFrom) {
       // The checkpoint carries the whole history so far (every phase) and the best weights.
@@ -173,11 +173,11 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
   const result = (lr: number): FitTrainingSetResult => ({ model, learner: learner!, recorder, history, best: bestEpoch(history, obj), metrics, dispose: free, decisions, lrFinds, optimizer: kind, lr });
 
   try {
-    train = onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction }), o.device);
+    train = onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction, sampling: o.cost.sampling }), o.device);
     validation = onDevice(p.loader('validation', { batchSize: Math.max(256, batchSize), shard: shardOf(o.parallel, 'dataset') }), o.device);
     // Data-parallel ranks train on their slice; the finder (identical on every rank) reads it all.
     const shard = shardOf(o.parallel);
-    trainShard = shard ? onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction, shard }), o.device) : train;
+    trainShard = shard ? onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction, shard, sampling: o.cost.sampling }), o.device) : train;
     optimizer = makeOptimizer(kind, model, o.lr ?? 1e-3, { weightDecay: o.weightDecay });
 
     const resumed = o.resume ? readFitCheckpoint(o.resume) : null;
@@ -194,7 +194,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
     log({ step: 3, action: `train with ${kind.toUpperCase()}${kind === 'sgd' ? ' (momentum 0.9)' : ''} and ${o.schedule ?? 'warm-restarts'} schedule`, reason: auto ? 'the playbook starts with stochastic gradient descent and switches to Adam if it trains slowly' : 'optimizer chosen by the user' });
     if (auto) {
       const patience = Math.min(o.rule?.patience ?? 2, o.epochs);
-      probe = new TrainSubsetProbe(p, cost);
+      probe = new TrainSubsetProbe(p, measureLoss(o.cost));
       const initial = probe.measureNow(model);
       probe.losses.length = 0;
       // The judged window is one phase with one annealing cycle: no restart inside it.

@@ -6,6 +6,7 @@ import { priorBaseline, labelPriorBaseline, meanBaseline, copyBaseline, stronges
 import type { LayerRow } from '../models/index.js';
 import type { Prepared } from '../data/prepare.js';
 import { classBalance, type ClassWeightMode } from './class_balance.js';
+import type { Sampling } from '../data/sampler.js';
 
 export interface Plan {
   prepared: Prepared;
@@ -18,12 +19,14 @@ export interface Plan {
 export interface CostOptions {
   /** Class weights of the cost function (classification). Default 'none' (see class_balance.ts for why). */
   classWeights?: ClassWeightMode;
+  /** How training rows are drawn (classification): 'balanced' samples classes equally, the alternative to class weights. Default 'natural'. */
+  sampling?: Sampling;
 }
 
 export function makePlan(prepared: Prepared, o: ArchitectureOptions = {}, c: CostOptions = {}): Plan {
   const classes = prepared.classes?.length ?? 0;
   const classified = prepared.task === 'binary' || prepared.task === 'multiclass';
-  const balance = classified ? classBalance(prepared.targets('train'), classes, c.classWeights ?? 'none') : null;
+  const balance = classified ? classBalance(prepared.targets('train'), classes, c.classWeights ?? 'none', undefined, c.sampling ?? 'natural') : null;
   const cost = chooseCostFunction(prepared.task, classes, undefined, { balance });
   const proposal = proposeArchitecture(prepared.archInput, o);
   const layers = describeModel(proposal.spec);

@@ -19,7 +19,13 @@ import type { Prepared } from '../data/prepare.js';
 import type { Decision, DecisionLog } from './decisions.js';
 import { gapOpen, gapTolerance, acceptCandidate, type GapRule, type AcceptRule } from './ladder_rules.js';
 import { trainSubsetLoss, validationRowLosses } from './measure.js';
-import { trainingLoss } from './scale_free.js';
+import { measureLoss } from './scale_free.js';
+import { describeSpread, type FoldMeasured } from './cross_validation.js';
+
+const isFolded = (m: Measured): m is FoldMeasured => 'folds' in m && (m as FoldMeasured).folds !== undefined;
+/** The validation loss as quoted: with --folds, the mean over the folds with its spread. */
+const spreadOf = (m: Measured): string => (isFolded(m) ? describeSpread(m.folds.validLoss) : m.validLoss.toPrecision(4));
+const foldNumbers = (m: Measured) => (isFolded(m) ? { folds: m.folds.validLoss } : {});
 
 export { gapOpen };
 
@@ -86,6 +92,12 @@ export interface LadderOptions {
   augment?: ImageAugmentConfig | null;
   /** What a better rung means. Default: a lower validation loss. The gap stays a loss gap. */
   objective?: Objective;
+  /**
+   * Measures a candidate instead of one training on the prepared split (with
+   * --folds: steps/cross_validation.ts, the mean over the folds). `fraction`
+   * is the training-set share (learning curves).
+   */
+  measure?: (c: Candidate, fraction: number) => Promise<Measured>;
 }
 
 export interface LadderResult {
@@ -132,10 +144,16 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
   const timeLeft = () => (o.budgetSeconds === undefined ? Infinity : o.budgetSeconds - (clock() - t0) / 1000);
   const open = (m: Measured) => gapOpen(m, o.baselineLoss, o.gap);
   const tolerance = (m: Measured) => gapTolerance(m.trainLoss, o.baselineLoss, o.gap);
-  const gapNumbers = (m: Measured) => ({ trainLoss: m.trainLoss, validLoss: m.validLoss, gap: m.validLoss - m.trainLoss, tolerance: tolerance(m), baselineLoss: o.baselineLoss, trainLossMeasured: 'eval mode, fixed training subset' });
-  const lossFn = trainingLoss(o.prepared, o.cost);
+  const gapNumbers = (m: Measured) => ({ trainLoss: m.trainLoss, validLoss: m.validLoss, gap: m.validLoss - m.trainLoss, tolerance: tolerance(m), baselineLoss: o.baselineLoss, trainLossMeasured: 'eval mode, fixed training subset', ...foldNumbers(m) });
+  const lossFn = measureLoss(o.cost);
 
   const train = async (c: Candidate, fraction = o.probeFraction ?? 1): Promise<Measured> => {
+    if (o.measure) {
+      const m = await o.measure(c, fraction);
+      probes.push(m);
+      o.onProbe?.(m);
+      return m;
+    }
     let fit: FitResult | null = null;
     try {
       fit = await fitModel(o.prepared, {
@@ -191,7 +209,7 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
       // The optimising metric decides; quoted with the figures it used.
       const top = bestBy(obj, tried, (t) => t) ?? tried[0];
       const [now, then] = [obj.read(top), obj.read(best)];
-      const numbers = { metric: obj.metric, tried: tried.map((t) => ({ label: t.candidate.label, [obj.metric]: obj.read(t), validLoss: t.validLoss, trainLoss: t.trainLoss })), before: then };
+      const numbers = { metric: obj.metric, tried: tried.map((t) => ({ label: t.candidate.label, [obj.metric]: obj.read(t), validLoss: t.validLoss, trainLoss: t.trainLoss, ...foldNumbers(t) })), before: then };
       if (now !== null && (then === null || obj.clearlyBetter(now, then, 0.005))) {
         log({ action: `keep ${top.candidate.label}`, reason: `${name}: ${obj.describe(then)} → ${now.toPrecision(4)} (the optimising metric, ${obj.direction === 'max' ? 'higher' : 'lower'} is better)`, numbers });
         best = top;
@@ -202,13 +220,13 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
     }
     const top = tried.reduce((a, b) => (b.validLoss < a.validLoss ? b : a));
     const verdict = acceptCandidate(top, best, o.accept);
-    const numbers = { tried: tried.map((t) => ({ label: t.candidate.label, validLoss: t.validLoss, trainLoss: t.trainLoss })), before: best.validLoss, gain: verdict.gain, z: verdict.z, rows: verdict.rows };
+    const numbers = { tried: tried.map((t) => ({ label: t.candidate.label, validLoss: t.validLoss, trainLoss: t.trainLoss, ...foldNumbers(t) })), before: best.validLoss, ...(isFolded(best) ? { beforeFolds: best.folds.validLoss } : {}), gain: verdict.gain, z: verdict.z, rows: verdict.rows };
     if (verdict.accept) {
-      log({ action: `keep ${top.candidate.label}`, reason: `${name}: validation loss ${best.validLoss.toPrecision(4)} → ${top.validLoss.toPrecision(4)}; ${verdict.why}`, numbers });
+      log({ action: `keep ${top.candidate.label}`, reason: `${name}: validation loss ${spreadOf(best)} → ${spreadOf(top)}; ${verdict.why}`, numbers });
       best = top;
       return true;
     }
-    log({ action: `reject ${name}`, reason: `${name} did not lower the validation loss clearly enough (best tried ${top.validLoss.toPrecision(4)} against ${best.validLoss.toPrecision(4)}; ${verdict.why})`, numbers });
+    log({ action: `reject ${name}`, reason: `${name} did not lower the validation loss clearly enough (best tried ${spreadOf(top)} against ${spreadOf(best)}; ${verdict.why})`, numbers });
     return false;
   };
 

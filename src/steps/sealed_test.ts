@@ -49,7 +49,7 @@ export async function evaluateOnTest(o: TestOptions): Promise<TestResult> {
   let result: { loss: number; metrics: Record<string, number> };
   let evaluation: Evaluation | null = null;
   try {
-    result = await evaluateModel(o.model, o.cost.fn, source, o.metrics);
+    result = await evaluateModel(o.model, o.cost.measure ?? o.cost.fn, source, o.metrics);
     // The same unsealing, a second pass: the predictions behind the error-analysis metrics.
     const predictions = await predictSplit(o.model, o.prepared, source);
     evaluation = predictions && evaluatePredictions(predictions, o.prepared.classes);

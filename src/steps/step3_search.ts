@@ -11,7 +11,7 @@ import { fitModel, type OptimizerKind } from './fit.js';
 import { searchSpaceFor, specFor } from './search_space.js';
 import { acceptCandidate, type AcceptRule, type Acceptance } from './ladder_rules.js';
 import { trainSubsetLoss, validationRowLosses } from './measure.js';
-import { trainingLoss } from './scale_free.js';
+import { measureLoss } from './scale_free.js';
 import type { ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
 import type { Prepared } from '../data/prepare.js';
@@ -61,7 +61,7 @@ export interface Step3SearchResult {
 }
 
 export async function step3Search(o: Step3SearchOptions): Promise<Step3SearchResult> {
-  const lossFn = trainingLoss(o.prepared, o.cost);
+  const lossFn = measureLoss(o.cost);
   let best: SearchWinner | null = null;
   const seed = o.seed ?? 0;
   let n = 0;

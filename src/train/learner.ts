@@ -30,6 +30,8 @@ export interface LearnerOptions {
   model: Module;
   optimizer: Optimizer;
   costFunction: LossFunction;
+  /** The loss validation is measured with; default costFunction. Class-weighted training measures unweighted (steps/cost_function.ts). */
+  measureFunction?: LossFunction;
   train: BatchSource;
   /** Validation batches; evaluated after every training epoch. */
   validation?: BatchSource;
@@ -50,6 +52,7 @@ export class Learner {
   readonly model: Module;
   readonly optimizer: Optimizer;
   costFunction: LossFunction;
+  measureFunction: LossFunction | null;
   train: BatchSource;
   validation: BatchSource | null;
   readonly metrics: Metric[];
@@ -101,6 +104,7 @@ export class Learner {
     this.model = o.model;
     this.optimizer = o.optimizer;
     this.costFunction = o.costFunction;
+    this.measureFunction = o.measureFunction ?? null;
     this.train = o.train;
     this.validation = o.validation ?? null;
     this.metrics = o.metrics ?? [];
@@ -151,7 +155,7 @@ export class Learner {
 
   /** Runs the model over a source without training; returns its mean loss and metrics. */
   evaluate(source: BatchSource): Promise<{ loss: number; metrics: Record<string, number> }> {
-    return evaluateModel(this.model, this.costFunction, source, this.metrics);
+    return evaluateModel(this.model, this.measureFunction ?? this.costFunction, source, this.metrics);
   }
 
   private async oneEpoch(): Promise<void> {
@@ -228,7 +232,7 @@ export class Learner {
         const run = () => {
           this.pred = this.model.forward(this.x!);
           this.fire('afterPred');
-          this.loss = this.costFunction(this.pred, this.y!);
+          this.loss = (this.training ? this.costFunction : (this.measureFunction ?? this.costFunction))(this.pred, this.y!);
           this.lossValue = this.loss.item();
           const n = this.x!.shape[0];
           this.phaseLoss += this.lossValue * n;

@@ -157,12 +157,15 @@ async function errorAnalysisView(main: HTMLElement, e: any): Promise<void> {
   if (e.mostConfused.length) main.append(h('h3', {}, 'Most confused (validation)'), table(['truth', 'predicted as', 'rows', 'share of the class'], e.mostConfused.slice(0, 10).map((p: any) => [p.truth, p.predicted, String(p.count), fmt(p.shareOfTruth)]), () => ({}), 'most-confused'));
   if (e.topLosses.length) {
     const cls = 'probability' in e.topLosses[0];
+    // Image models: a thumbnail per top loss (a PNG data URI; the page's CSP allows data: images).
+    const images = e.topLosses.some((t: any) => typeof t.thumbnail === 'string' && t.thumbnail.startsWith('data:image/png;base64,'));
+    const img = (t: any) => (typeof t.thumbnail === 'string' && t.thumbnail.startsWith('data:image/png;base64,') ? h('img', { class: 'thumbnail', src: t.thumbnail, alt: `truth ${t.truth}` }) : '');
     const vals = (x: unknown) => (x && typeof x === 'object' ? Object.entries(x as Record<string, unknown>).map(([k, v]) => `${k}: ${v}`).join(', ') : '');
     main.append(
       h('h3', {}, 'Top losses (validation)'),
       table(
-        cls ? ['row', 'truth', 'predicted', 'p(predicted)', 'p(truth)', 'loss', 'values'] : ['row', 'truth', 'predicted', 'error', 'squared error', 'values'],
-        e.topLosses.map((t: any) => (cls ? [String(t.index), t.truth, t.predicted, fmt(t.probability), fmt(t.truthProbability), fmt(t.loss), vals(t.values)] : [String(t.index), fmt(t.truth), fmt(t.predicted), fmt(t.error), fmt(t.loss), vals(t.values)])),
+        [...(images ? ['image'] : []), ...(cls ? ['row', 'truth', 'predicted', 'p(predicted)', 'p(truth)', 'loss', 'values'] : ['row', 'truth', 'predicted', 'error', 'squared error', 'values'])],
+        e.topLosses.map((t: any) => [...(images ? [img(t)] : []), ...(cls ? [String(t.index), t.truth, t.predicted, fmt(t.probability), fmt(t.truthProbability), fmt(t.loss), vals(t.values)] : [String(t.index), fmt(t.truth), fmt(t.predicted), fmt(t.error), fmt(t.loss), vals(t.values)])]),
         () => ({}),
         'top-losses',
       ),

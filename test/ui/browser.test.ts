@@ -10,6 +10,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDashboard, type Dashboard } from '../../src/ui/index.js';
 import { IDS, STUDY, makeProject } from './fixture.js';
+import { openStore } from '../../src/store/index.js';
+import { thumbnail } from '../../src/interpret/index.js';
+
+/** An image model's run: its top losses carry PNG thumbnails, as auto and interpret record them. */
+const IMAGE_RUN = 'auto-20250104-100000-eeeeee';
+async function addImageRun(dir: string): Promise<void> {
+  const set = { images: Uint8Array.from({ length: 2 * 3 * 4 * 4 }, (_, i) => (i * 29) % 256), shape: [2, 3, 4, 4] as [number, number, number, number], labels: Int32Array.from([0, 1]), classes: ['circle', 'square'], sources: ['a.png', 'b.png'], report: { rows: 2, skipped: [] } };
+  const store = openStore(dir);
+  try {
+    store.createRun({ id: IMAGE_RUN, kind: 'auto', config: { data: 'shapes/' }, startedAt: Date.UTC(2025, 0, 4, 10) });
+    const topLosses = await Promise.all([1, 0].map(async (i) => ({ index: i, truth: set.classes[i], predicted: set.classes[1 - i], probability: 0.8, truthProbability: 0.2, loss: 1.61, thumbnail: await thumbnail(set, i) })));
+    store.putSplitMetrics(IMAGE_RUN, { split: 'validation', rows: 2, metrics: { accuracy: 0 }, detail: { classes: set.classes, confusion: [[0, 1], [1, 0]], topLosses } });
+    store.finishRun(IMAGE_RUN, { endedAt: Date.UTC(2025, 0, 4, 10, 1), summary: {} });
+  } finally {
+    store.close();
+  }
+}
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -25,7 +42,9 @@ describe('dashboard in Chromium', () => {
   before(async () => {
     if (!existsSync(CHROMIUM)) return;
     const { chromium } = await import('playwright-core');
-    d = await startDashboard({ projectDir: makeProject() });
+    const project = makeProject();
+    await addImageRun(project);
+    d = await startDashboard({ projectDir: project });
     profile = mkdtempSync(join(tmpdir(), 'sixstep-chromium-'));
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true });
     page = await context.newPage();
@@ -96,6 +115,18 @@ describe('dashboard in Chromium', () => {
     assert.ok(legend.includes(IDS.fitA) && legend.includes(IDS.fitB));
     const differs = await page.$$eval('tr.differs td:first-child', (tds: Element[]) => tds.map((x) => x.textContent));
     assert.ok(differs.includes('config.optimizer'));
+  });
+
+  it("shows an image model's top losses as thumbnails", async (t) => {
+    if (!d) return t.skip(`Chromium is not installed at ${CHROMIUM} (Debian: apt-get install chromium)`);
+    await open(`#/run/${IMAGE_RUN}`);
+    const header = await page.$$eval('table.top-losses th', (th: Element[]) => th.map((x) => x.textContent));
+    assert.equal(header[0], 'image');
+    // Decoded by the browser: each thumbnail has its 48-pixel width.
+    await page.waitForFunction(() => [...document.querySelectorAll('table.top-losses img.thumbnail')].every((i) => (i as HTMLImageElement).complete));
+    const widths = await page.$$eval('table.top-losses img.thumbnail', (imgs: Element[]) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
+    assert.deepEqual(widths, [48, 48]);
+    assert.deepEqual(problems, []);
   });
 
   it('draws the lr finder, the ladder and the trials, and lists the ledger', async (t) => {

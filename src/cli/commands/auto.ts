@@ -20,12 +20,14 @@ import { recordSplitMetrics } from '../../steps/split_metrics.js';
 import { addMetricOption, metricObjective } from '../metric_option.js';
 import { interpretModel, storedViews, type Interpretation } from '../../interpret/index.js';
 import { detailOf } from '../../steps/split_metrics.js';
+import { addFoldsOption, foldsChoice } from '../folds_option.js';
 
 interface AutoOptions extends DataOptions, ParallelOptions, PretrainedCliOptions {
   budget: string;
   resume?: boolean;
   metric?: string;
   augment?: string;
+  folds?: number;
 }
 
 /** The transforms step 4 may use: the same on every rank. */
@@ -56,6 +58,7 @@ async function followAuto(o: AutoOptions, group: ProcessGroup): Promise<void> {
       parallel: { group, stopRequested: () => interrupt.requested },
       clock: agreedClock(group),
       augment: augmentOf(o, p),
+      folds: foldsChoice(o.folds, p.prepared, Number(o.seed)),
     });
     r.dispose();
   } finally {
@@ -64,7 +67,7 @@ async function followAuto(o: AutoOptions, group: ProcessGroup): Promise<void> {
 }
 
 export function autoCommand(program: Command): void {
-  addMetricOption(addDeviceOption(addAugmentOption(addPretrainedOptions(addParallelOptions(addDataOptions(program.command('auto')))), 'auto', 'used when step 4 finds the model overfitting')))
+  addFoldsOption(addMetricOption(addDeviceOption(addAugmentOption(addPretrainedOptions(addParallelOptions(addDataOptions(program.command('auto')))), 'auto', 'used when step 4 finds the model overfitting'))))
     .description('the autopilot: steps 1 → 5 within a time budget; saves the best model and an HTML report')
     .option('--budget <minutes>', 'wall time for the whole command in minutes, from process start to the report (the run ends within it)', '10')
     .option('--resume', 'continue the last interrupted auto run on this data')
@@ -74,6 +77,7 @@ Examples:
   sixstep auto --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --budget 5 --json
   sixstep auto --data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz \\
                --test /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --budget 15
+  sixstep auto --data data/penguins.json --target Species --folds 5     (decisions on the mean over 5 cross-validation folds)
   sixstep auto --data data/penguins.json --target Species --nproc 2     (every fit data-parallel over 2 ranks)
   sixstep auto --data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz --pretrained resnet18.safetensors --budget 5   (fine-tune torchvision weights)
 Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (resume with --resume).`)
@@ -93,6 +97,14 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
     p.store.close();
     throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is ${p.prepared.kind === 'tabular' ? 'a table' : 'text'}`);
   }
+  let folds;
+  try {
+    folds = foldsChoice(o.folds, p.prepared, Number(o.seed));
+  } catch (e) {
+    p.store.close();
+    throw e;
+  }
+  if (folds) out.say(`${out.color.cyan('cross-validation')}: ${folds.k} folds of the ${folds.rows} non-test rows${folds.classCounts ? ' (stratified by class)' : ''}; step 3's verdict and step 4's ladder read the mean over the folds`);
   const optimising = metricObjective(o.metric, p.prepared.task, o);
   out.say(`optimising metric: validation ${optimising.metric} (${optimising.direction === 'max' ? 'higher' : 'lower'} is better) — decides the best epoch, the ladder's rungs and the final model`);
   const previous = o.resume ? p.store.listRuns({ kind: 'auto' }).find((r) => r.status !== 'finished' && (r.config as any)?.fingerprint === p.prepared.fingerprint) : undefined;
@@ -133,6 +145,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
       clock: agreedClock(group),
       pretrained: pre ? { file: pre.file, arch: pre.arch, input: pre.input, freezeEpochs: pre.freezeEpochs } : undefined,
       augment: augmentOf(o, p),
+      folds,
       onPhase: (n, title) => out.step(n, title),
       onDecision: (d) => out.say(`${out.color.cyan('decision')} (step ${d.step}): ${d.action} — ${d.reason}`),
     });
@@ -185,6 +198,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
             seed: Number(o.seed),
             projectDir: p.projectDir,
             validationSource: () => p.prepared.loader('validation', { batchSize: 256 }),
+            validationImages: () => p.prepared.validationImages,
           });
           p.store.putSplitMetrics(run.id, { split: 'validation', rows: splits.validation.rows, metrics: splits.validation.metrics, detail: { ...detailOf(splits.validation), ...storedViews(interpretation) } });
         } catch (e) {
@@ -219,6 +233,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
         splits: p.prepared.counts,
         dataFingerprint: p.prepared.fingerprint,
         parallel: group ? { worldSize: group.worldSize, backend: 'gloo' } : null,
+        crossValidation: s.cv ? { k: s.cv.k, rows: s.cv.rows, validLoss: s.cv.step3.folds.validLoss, trainLoss: s.cv.step3.folds.trainLoss, baselineLoss: s.cv.baseline.folds, chosen: s.ladder?.best && 'folds' in s.ladder.best ? (s.ladder.best as { folds: { validLoss: unknown } }).folds.validLoss : null } : null,
       };
       const html = await renderReport({
         title: `sixstep auto — ${o.data}`,

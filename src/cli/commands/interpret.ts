@@ -63,6 +63,9 @@ Examples:
         const seed = Number(config.seed ?? 0);
         const model = buildModel(m.architecture);
         let view: Interpretation;
+        // Images and text: the run's split, prepared once for the batches and the thumbnails.
+        let plan: ReturnType<typeof planOnly> | null = null;
+        const planned = () => (plan ??= planOnly({ data: config.data!, target: config.target ?? undefined, test: config.test ?? undefined, project: projectDir, seed: String(seed) }));
         try {
           dir.loadWeights(model);
           const pre = m.preprocessing as any;
@@ -77,10 +80,8 @@ Examples:
             projectDir,
             top,
             repeats,
-            validationSource: async () => {
-              const p = await planOnly({ data: config.data!, target: config.target ?? undefined, test: config.test ?? undefined, project: projectDir, seed: String(seed) });
-              return p.prepared.loader('validation', { batchSize: 256 });
-            },
+            validationSource: async () => (await planned()).prepared.loader('validation', { batchSize: 256 }),
+            validationImages: async () => (await planned()).prepared.validationImages,
           });
         } finally {
           model.dispose();

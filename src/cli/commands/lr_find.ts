@@ -40,7 +40,7 @@ Examples:
       manualSeed(seed);
       const model = buildModel(p.proposal.spec);
       const optimizer = makeOptimizer(o.optimizer, model, 1e-3);
-      const train = p.prepared.loader('train', { batchSize: o.batchSize ? Number(o.batchSize) : undefined, seed });
+      const train = p.prepared.loader('train', { batchSize: o.batchSize ? Number(o.batchSize) : undefined, seed, sampling: p.cost.sampling });
       try {
         out.step(3, 'learning-rate finder');
         const learner = new Learner({ model, optimizer, costFunction: trainingLoss(p.prepared, p.cost), train });

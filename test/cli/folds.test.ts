@@ -1,0 +1,69 @@
+// `auto --folds k` end to end on penguins (fast), and its usage errors:
+// images or text, k < 2, k above the smallest class — exit 2 naming --folds,
+// what it expects and what it found. The plan suggests folds for a small
+// validation split.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const penguins = join(root, 'data', 'penguins.json');
+const sixstep = (args: string[], cwd: string) => spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+
+describe('auto --folds', () => {
+  it('penguins with --folds 5: the decisions quote fold means and spreads, the test split is read once by step 5', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'sixstep-folds-cli-'));
+    const r = sixstep(['auto', '--data', penguins, '--target', 'Species', '--folds', '5', '--budget', '1', '--json'], cwd);
+    assert.equal(r.status, 0, r.stderr.slice(-2000));
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.crossValidation.k, 5);
+    assert.equal(j.crossValidation.rows, j.splits.train + j.splits.validation, 'the folds deal the non-test rows');
+    assert.equal(j.crossValidation.validLoss.values.length, 5);
+    const cv = j.decisions.find((d: any) => /cross-validate the step-3 recipe on 5 folds/.test(d.action));
+    assert.ok(cv, 'the folds are a logged decision');
+    assert.match(cv.reason, /mean of 5 folds, .*–.*, sd /);
+    const fitted = j.decisions.find((d: any) => d.step === 3 && /training set fitted|no signal/.test(d.action));
+    assert.equal(fitted.numbers.validLoss, j.crossValidation.validLoss.mean, 'the verdict reads the fold mean');
+    assert.equal(fitted.numbers.baseline, j.crossValidation.baselineLoss.mean, 'against the baseline on the same folds');
+    assert.ok(j.decisions.some((d: any) => /^final model: .*trained on the default split/.test(d.action)), 'what the final model is, as a decision');
+    assert.equal(j.testEvaluations, 1);
+    assert.ok(j.metrics.test.accuracy > 0.9, `test accuracy ${j.metrics.test.accuracy}`);
+  });
+
+  it('usage errors: exit 2 naming --folds, what it expects and what it found', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'sixstep-folds-usage-'));
+    const one = sixstep(['auto', '--data', penguins, '--target', 'Species', '--folds', '1'], cwd);
+    assert.equal(one.status, 2);
+    assert.match(one.stderr, /--folds expects an integer ≥ 2, found "1"/);
+    // Three rows of a rare class: at most 3 folds (after the test split, fewer still).
+    const rows = Array.from({ length: 60 }, (_, i) => `${i},${(i * 7) % 13},${i < 4 ? 'rare' : i % 2 ? 'a' : 'b'}`);
+    writeFileSync(join(cwd, 'small.csv'), `x,z,y\n${rows.join('\n')}\n`);
+    const many = sixstep(['auto', '--data', join(cwd, 'small.csv'), '--target', 'y', '--folds', '10'], cwd);
+    assert.equal(many.status, 2, many.stderr);
+    assert.match(many.stderr, /--folds expects at most \d+ \(the smallest class, "rare", has \d+ non-test rows; each fold needs one\), found 10/);
+    const big = sixstep(['auto', '--data', penguins, '--target', 'Body Mass (g)', '--folds', '100000'], cwd);
+    assert.equal(big.status, 2, big.stderr);
+    assert.match(big.stderr, /--folds expects at most the \d+ non-test rows, found 100000/);
+    const img = join(cwd, 'img');
+    for (const c of ['red', 'blue']) {
+      mkdirSync(join(img, c), { recursive: true });
+      for (let i = 0; i < 8; i++) await sharp({ create: { width: 8, height: 8, channels: 3, background: c === 'red' ? { r: 200 + i, g: 0, b: 0 } : { r: 0, g: 0, b: 200 + i } } }).png().toFile(join(img, c, `${i}.png`));
+    }
+    const images = sixstep(['auto', '--data', img, '--folds', '3'], cwd);
+    assert.equal(images.status, 2, images.stderr);
+    assert.match(images.stderr, /--folds cross-validates tables, found images/);
+  });
+
+  it('the plan suggests --folds when the validation split is small, without forcing it', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'sixstep-folds-plan-'));
+    const r = sixstep(['plan', '--data', penguins, '--target', 'Species', '--json'], cwd);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(JSON.parse(r.stdout).foldsAdvice, /the validation split has 52 rows \(under 200\).*--folds 5/);
+  });
+});

@@ -1,0 +1,136 @@
+// Decisions on folds (steps/cross_validation.ts): the ladder reads the mean
+// over the folds, so a constructed case where one fold alone would keep a rung
+// and the mean rejects it is rejected, quoting mean and spread. Class weights
+// and balanced sampling change training only: the measured losses stay
+// unweighted (like with like with the naive baseline), and the sampling
+// reaches the training loaders of every fit, never the measuring ones.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { aggregateFolds, describeSpread, foldSpread, foldBaseline, crossValidate } from '../../src/steps/cross_validation.js';
+import { regularizationLadder, type Candidate, type Measured } from '../../src/steps/regularize.js';
+import { chooseCostFunction } from '../../src/steps/cost_function.js';
+import { classBalance } from '../../src/steps/class_balance.js';
+import { measureLoss } from '../../src/steps/scale_free.js';
+import { fitModel } from '../../src/steps/fit.js';
+import { fitTrainingSet } from '../../src/steps/fit_training_set.js';
+import { evalLoss } from '../../src/steps/measure.js';
+import { makePlan } from '../../src/steps/plan.js';
+import { prepare, type Prepared } from '../../src/data/prepare.js';
+import { makeFolds } from '../../src/data/folds.js';
+import { crossEntropy } from '../../src/nn/index.js';
+import { tensor, tidy } from '../../src/tensor/index.js';
+import { workerArgs } from '../../src/cli/tune_workers.js';
+import { costOptions } from '../../src/cli/common.js';
+import { noLeaks } from '../helpers.js';
+
+const penguins = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'data', 'penguins.json');
+const spec = { family: 'tabular', options: { inputs: 4, outputs: 3, hidden: [8] } } as any;
+const start: Candidate = { spec, weightDecay: 0, augment: false, label: 'the initial architecture' };
+
+/** A fold's measurement: `rows` validation rows, each with loss `loss`. */
+const fold = (c: Candidate, loss: number, rows = 20): Measured => ({ candidate: c, trainLoss: 0.1, validLoss: loss, rowLosses: Array.from({ length: rows }, (_, i) => loss + (i % 2 ? 0.01 : -0.01)), metrics: { accuracy: 1 - loss }, epoch: 3 });
+
+describe('decisions on folds', () => {
+  it('foldSpread and aggregateFolds: means, spread, out-of-fold rows in fold order, the median best epoch', () => {
+    const s = foldSpread([1, 2, 6]);
+    assert.equal(s.mean, 3);
+    assert.equal(s.min, 1);
+    assert.equal(s.max, 6);
+    assert.ok(Math.abs(s.std - Math.sqrt(7)) < 1e-12);
+    assert.match(describeSpread(s), /^3\.000 \(mean of 3 folds, 1\.000–6\.000, sd 2\.646\)$/);
+    const a = aggregateFolds([fold(start, 0.2, 2), { ...fold(start, 0.4, 3), epoch: 9 }, { ...fold(start, 0.6, 1), epoch: 1 }]);
+    assert.ok(Math.abs(a.validLoss - 0.4) < 1e-12);
+    assert.equal(a.rowLosses!.length, 6);
+    assert.equal(a.epoch, 3);
+    assert.ok(Math.abs(a.metrics.accuracy - 0.6) < 1e-12);
+  });
+
+  it('the ladder follows the mean over the folds: a rung one fold alone would keep is rejected', async () => {
+    const startScore = aggregateFolds([fold(start, 0.5), fold(start, 0.5), fold(start, 0.5)]);
+    const run = (measure: (c: Candidate) => Measured) =>
+      regularizationLadder({ prepared: { kind: 'tabular', task: 'multiclass' } as unknown as Prepared, cost: chooseCostFunction('multiclass', 3), start, startScore, optimizer: 'sgd', lr: 0.1, epochs: 3, baselineLoss: 1.1, draws: 1, measure: async (c) => measure(c) });
+    // Fold 1 alone: 0.30 against 0.50, clearly better. The mean of the three folds: 0.633, worse.
+    const folded = await run((c) => aggregateFolds([fold(c, 0.3), fold(c, 0.8), fold(c, 0.8)]));
+    const dropout = folded.decisions.find((d) => /dropout before the last linear layer/.test(d.reason) || /dropout before the last linear layer/.test(d.action))!;
+    assert.match(dropout.action, /^reject/);
+    assert.match(dropout.reason, /0\.6333 \(mean of 3 folds, 0\.3000–0\.8000/);
+    assert.deepEqual((dropout.numbers as any).tried[0].folds.values, [0.3, 0.8, 0.8]);
+    assert.equal(folded.best, startScore, 'the start stays best');
+    const single = await run((c) => fold(c, 0.3));
+    const kept = single.decisions.find((d) => /dropout/.test(d.action))!;
+    assert.match(kept.action, /^keep dropout/, 'the same rung on fold 1 alone would have been kept');
+  });
+
+  it('crossValidate on penguins folds: every fold trained and measured; the baseline measured on the same folds', () => noLeaks(async () => {
+    const p = await prepare({ data: penguins, target: 'Species', projectDir: mkdtempSync(join(tmpdir(), 'sixstep-cv-')), seed: 0 });
+    const plan = makePlan(p);
+    const set = makeFolds(p, 3, 0);
+    const m = await crossValidate(set, { ...start, spec: plan.proposal.spec }, { cost: plan.cost, optimizer: 'adam', lr: 1e-2, epochs: 2, seed: 0 });
+    assert.equal(m.folds.validLoss.k, 3);
+    assert.equal(m.rowLosses!.length, set.rows, 'out-of-fold row losses cover every non-test row');
+    const b = foldBaseline(set);
+    assert.equal(b.folds.k, 3);
+    assert.ok(m.validLoss < b.loss, `${m.validLoss} < ${b.loss}`);
+  }));
+});
+
+describe('class weights and balanced sampling change training, not the measure', () => {
+  it('a class-weighted cost measures with the plain cross-entropy, as the naive baseline does', () => noLeaks(() => {
+    const targets = [0, 0, 0, 0, 0, 0, 1, 2];
+    const weighted = chooseCostFunction('multiclass', 3, undefined, { balance: classBalance(targets, 3, 'balanced') });
+    tidy(() => {
+      const logits = tensor([2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 1, 1], { shape: [4, 3] });
+      const y = tensor([0, 1, 2, 2], { dtype: 'int64' });
+      const plain = crossEntropy(logits, y).item();
+      assert.notEqual(weighted.fn(logits, y).item(), plain, 'training is weighted');
+      assert.equal(measureLoss(weighted)(logits, y).item(), plain, 'the measure is not');
+    });
+    assert.match(weighted.reason, /in the training gradient only .* stay unweighted/);
+  }));
+
+  it('fitModel with class weights reports the unweighted validation loss (the measure the baseline uses)', () => noLeaks(async () => {
+    const p = await prepare({ data: penguins, target: 'Species', projectDir: mkdtempSync(join(tmpdir(), 'sixstep-cw-')), seed: 0 });
+    const plan = makePlan(p, {}, { classWeights: 'balanced' });
+    assert.equal(plan.cost.name, 'weightedCrossEntropy');
+    const fit = await fitModel(p, { spec: plan.proposal.spec, cost: plan.cost, optimizer: 'adam', lr: 1e-2, epochs: 2 });
+    try {
+      const v = p.loader('validation', { batchSize: 512 });
+      try {
+        const reported = fit.history.find((h) => h.epoch === (fit.best ?? fit.history.at(-1)!).epoch)!.validLoss!;
+        assert.ok(Math.abs(reported - evalLoss(fit.model, (a, b) => crossEntropy(a, b), v)) < 1e-6, 'validation loss is the plain cross-entropy');
+        assert.ok(Math.abs(reported - evalLoss(fit.model, plan.cost.fn, v)) > 1e-6, 'and not the weighted one');
+      } finally {
+        v.dispose();
+      }
+    } finally {
+      fit.dispose();
+    }
+  }));
+
+  it('--sampling balanced reaches the training loader of fit, step 3 and the folds, never the measuring loaders; tune workers and ranks get the option', () => noLeaks(async () => {
+    const p = await prepare({ data: penguins, target: 'Species', projectDir: mkdtempSync(join(tmpdir(), 'sixstep-sm-')), seed: 0 });
+    const plan = makePlan(p, {}, costOptions({ sampling: 'balanced' } as any));
+    assert.equal(plan.cost.sampling, 'balanced');
+    assert.match(plan.cost.reason, /balanced sampling instead of class weights/);
+    const asked: Array<{ split: string; sampling?: string }> = [];
+    const spy = (q: Prepared): Prepared => ({ ...q, loader: (split, lo) => (asked.push({ split, sampling: lo?.sampling }), q.loader(split, lo)) });
+    const fit = await fitModel(spy(p), { spec: plan.proposal.spec, cost: plan.cost, optimizer: 'adam', lr: 1e-2, epochs: 1 });
+    fit.dispose();
+    const s3 = await fitTrainingSet(spy(p), { spec: plan.proposal.spec, cost: plan.cost, epochs: 1, lr: 1e-2, optimizer: 'adam' });
+    s3.dispose();
+    const set = makeFolds(p, 2, 0);
+    set.folds.forEach((f) => (f.prepared = spy(f.prepared)));
+    await crossValidate(set, { ...start, spec: plan.proposal.spec }, { cost: plan.cost, optimizer: 'adam', lr: 1e-2, epochs: 1 });
+    const train = asked.filter((a) => a.split === 'train');
+    assert.ok(train.filter((a) => a.sampling === 'balanced').length >= 4, `training loaders: ${JSON.stringify(train)}`);
+    assert.ok(asked.filter((a) => a.split === 'validation').every((a) => a.sampling === undefined), 'validation never samples');
+    assert.ok(train.filter((a) => a.sampling === undefined).length >= 1, 'the fixed training subset measures without sampling');
+    assert.deepEqual(workerArgs(['tune', '--sampling', 'balanced', '--workers', '2'], 's'), ['tune', '--sampling', 'balanced', '--study', 's']);
+    assert.throws(() => costOptions({ sampling: 'balanced', classWeights: 'balanced' } as any), /choose one/);
+    assert.throws(() => costOptions({ sampling: 'often' } as any), /--sampling must be one of natural, balanced, got "often"/);
+  }));
+});

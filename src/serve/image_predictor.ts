@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readModelDir, ModelDirError, CHECKSUMS, MANIFEST, type ModelManifest } from '../artifact/index.js';
 import { buildModel, type ModelSpec } from '../steps/architecture.js';
+import { FlipAveraged } from '../models/index.js';
 import type { Preprocessing } from '../data/prepare.js';
 import { Normalizer, decodeImage, type DecodedImage, type Task } from '../data/index.js';
 import { tensor, tidy, noGrad } from '../tensor/index.js';
@@ -82,6 +83,10 @@ export class ImagePredictor {
     }
     try {
       read.loadWeights(model);
+      // The model step 5 verified is the one served: flip test-time augmentation when the autopilot chose it.
+      const tta = m.extra?.testTimeAugmentation;
+      if (tta !== undefined && tta !== null && tta !== 'flip') throw new ModelDirError(manifestPath, `extra.testTimeAugmentation must be "flip" or null, found ${JSON.stringify(tta)}`);
+      if (tta === 'flip') model = new FlipAveraged(model, m.task === 'binary' ? 'binary' : 'multiclass');
       model.eval();
       if (o.device && o.device !== 'cpu') model.to(o.device);
       return new ImagePredictor(abs, m as ModelManifest<ModelSpec, ImagePreprocessing>, model, modelKey, o);

@@ -13,6 +13,7 @@ import { UsageError } from './errors.js';
 import { formatLayerTable } from '../models/index.js';
 import { CancelFit, type Callback } from '../train/index.js';
 import type { Out } from './output.js';
+import { chooseDevice, parallelDevice, type DeviceChoice } from './device.js';
 
 export interface DataOptions {
   data: string;
@@ -28,6 +29,8 @@ export interface DataOptions {
   rule?: 'midpoint' | 'samples';
   alpha?: string;
   classWeights?: string;
+  /** --device, on the commands that take it (addDeviceOption); without it a command computes on the CPU. */
+  device?: string;
 }
 
 export function addDataOptions(c: Command): Command {
@@ -51,10 +54,16 @@ export function architectureOptions(o: DataOptions): ArchitectureOptions {
   return { rule: o.rule, alpha: o.alpha ? Number(o.alpha) : undefined, hidden: o.hidden ? o.hidden.split(',').map(Number) : undefined };
 }
 
+/** Where the command computes: --device resolved (data-parallel ranks: the CPU); the CPU for commands without the option. */
+export function computeDevice(o: DataOptions): DeviceChoice {
+  if (o.device === undefined) return { device: 'cpu', reason: 'this command computes on the CPU' };
+  return parallelDevice(o) ?? chooseDevice(o);
+}
+
 /** The data options as prepare() takes them; the split shares checked together. */
-export function prepareOptions(o: DataOptions, projectDir: string): PrepareOptions {
+export function prepareOptions(o: DataOptions, projectDir: string, device = computeDevice(o).device): PrepareOptions {
   checkShares(o.validationShare, o.test ? 0 : o.testShare);
-  return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient };
+  return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, device };
 }
 
 /** --class-weights, checked once at the edge. */
@@ -69,6 +78,8 @@ export interface Plan extends StepsPlan {
   store: Store;
   projectDir: string;
   datasetName: string;
+  /** Where models and batches of this command live (the prepared data's device), and why. */
+  device: DeviceChoice;
 }
 
 export function openProject(dir: string): { store: Store; projectDir: string } {
@@ -88,7 +99,9 @@ export async function planOnly(o: DataOptions): Promise<StepsPlan> {
 
 /** Steps 1 and 2 on the data, printed; the dataset is recorded in the store. */
 export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Promise<Plan> {
-  const options = prepareOptions(o, resolve(o.project));
+  // Resolved first: a GPU that cannot be had stops the command before any data is read.
+  const device = computeDevice(o);
+  const options = prepareOptions(o, resolve(o.project), device.device);
   const costs = costOptions(o);
   const { store, projectDir } = openProject(o.project);
   try {
@@ -106,8 +119,9 @@ export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Pr
       out.say(proposal.reason);
       out.say(formatLayerTable(layers));
       out.say(out.color.dim(`naive baseline to beat: ${baseline.description} — validation loss ${baseline.loss.toPrecision(4)} ${Object.entries(baseline.metrics).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(' ')}`));
+      out.say(`device: ${device.device} — ${device.reason}`);
     }
-    return { prepared, cost, proposal, layers, baseline, store, projectDir, datasetName };
+    return { prepared, cost, proposal, layers, baseline, store, projectDir, datasetName, device };
   } catch (e) {
     store.close();
     throw e;
@@ -128,6 +142,7 @@ export function planJson(p: Plan): Record<string, unknown> {
     baseline: p.baseline,
     notes: p.prepared.notes,
     dataFingerprint: p.prepared.fingerprint,
+    device: p.device,
   };
 }
 

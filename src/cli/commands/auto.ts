@@ -15,7 +15,8 @@ import { TrainingProgress } from '../progress.js';
 import { EXIT, UsageError } from '../errors.js';
 import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } from '../pretrained.js';
 import { addAugmentOption, augmentChoice } from '../augment.js';
-import { addDeviceOption, cpuOnly } from '../device.js';
+import { addDeviceOption, parallelDevice } from '../device.js';
+import { parameterDevice } from '../../steps/architecture.js';
 import { recordSplitMetrics } from '../../steps/split_metrics.js';
 import { addMetricOption, metricObjective } from '../metric_option.js';
 import { interpretModel, storedViews, type Interpretation } from '../../interpret/index.js';
@@ -78,7 +79,7 @@ Examples:
   sixstep auto --data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz --pretrained resnet18.safetensors --budget 5   (fine-tune torchvision weights)
 Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (resume with --resume).`)
     .action((o: AutoOptions) => {
-      cpuOnly(o as { device?: string }, 'sixstep auto');
+      parallelDevice(o);
       if (pretrainedChoice(o) && (Number(o.nproc ?? 1) > 1 || Number(o.nnodes ?? 1) > 1)) throw new UsageError('--pretrained fine-tunes in one process: drop --nproc/--nnodes');
       return asRanks(o, leadAuto, followAuto);
     });
@@ -218,6 +219,9 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
         report: null as string | null,
         splits: p.prepared.counts,
         dataFingerprint: p.prepared.fingerprint,
+        // Where the kept model's parameters were, and why that device was chosen.
+        device: r.model ? parameterDevice(r.model) : p.device.device,
+        deviceReason: p.device.reason,
         parallel: group ? { worldSize: group.worldSize, backend: 'gloo' } : null,
       };
       const html = await renderReport({

@@ -36,6 +36,8 @@ export interface PredictionDrift {
   approximate: boolean;
   /** Classification: share of each predicted class. */
   distribution?: Record<string, number>;
+  /** Classification (images): the reference's share of each class, beside `distribution`. */
+  reference?: Record<string, number>;
   /** Regression: mean and std of the predicted values. */
   mean?: number;
   std?: number;

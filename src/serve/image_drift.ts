@@ -5,7 +5,7 @@
 // image statistic a "feature", so /drift and the dashboard read both alike.
 import type { DriftReport, FeatureDrift } from './drift.js';
 import { binOf, psi, PSI_ALERT } from './psi.js';
-import { channelMeans, type Bins, type ImageReference } from './image_reference.js';
+import { channelMeans, predictionReference, type Bins, type ImageReference } from './image_reference.js';
 
 /** One served image as the monitor needs it. */
 export interface ServedImage {
@@ -69,10 +69,11 @@ export class ImageDriftMonitor {
       features[name] = { n: s.n, psi: s.bins ? psi(s.ref!.proportions, s.bins) : null, outOfRange: s.ref && s.n ? s.outOfRange / s.n : null, unseen: null, missing: 0, referenceMissing: null };
     }
     const predicted = [...this.classCounts.values()].reduce((a, b) => a + b, 0);
-    const ref = this.reference?.classes ?? null;
+    const against = this.reference ? predictionReference(this.reference) : null;
+    const ref = against?.shares ?? null;
     const classes = ref ? Object.keys(ref) : [...this.classCounts.keys()];
     const distribution = Object.fromEntries(classes.map((c) => [c, predicted ? (this.classCounts.get(c) ?? 0) / predicted : 0]));
-    const predictions = { n: predicted, psi: ref ? psi(classes.map((c) => ref[c]), classes.map((c) => this.classCounts.get(c) ?? 0)) : null, basis: ref ? ('training targets' as const) : null, approximate: false, distribution };
+    const predictions = { n: predicted, psi: ref ? psi(classes.map((c) => ref[c]), classes.map((c) => this.classCounts.get(c) ?? 0)) : null, basis: against?.basis ?? null, approximate: against !== null && against.basis !== 'validation predictions', distribution, ...(ref ? { reference: ref } : {}) };
     const drifted = Object.entries(features).filter(([, f]) => f.psi !== null && f.psi >= this.alert).map(([k]) => k);
     return { rows: this.images, reference: this.reference ? 'data' : 'approximate', features, predictions, drifted };
   }

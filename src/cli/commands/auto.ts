@@ -17,7 +17,7 @@ import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } fro
 import { addAugmentOption, augmentChoice } from '../augment.js';
 import { addDeviceOption, parallelDevice } from '../device.js';
 import { parameterDevice } from '../../steps/architecture.js';
-import { recordSplitMetrics } from '../../steps/split_metrics.js';
+import { recordSplitMetrics, validationPredictedClasses } from '../../steps/split_metrics.js';
 import { addMetricOption, metricObjective } from '../metric_option.js';
 import { interpretModel, storedViews, type Interpretation } from '../../interpret/index.js';
 import { detailOf } from '../../steps/split_metrics.js';
@@ -158,7 +158,8 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
         });
         // What the served model's inputs are compared against: the training rows only.
         if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema, p.prepared.validationTable);
-        if (p.prepared.trainImages) writeImageReference(modelDir, p.prepared.trainImages);
+        // Images: the training images' statistics and the kept model's predictions on the validation images.
+        if (p.prepared.trainImages) writeImageReference(modelDir, p.prepared.trainImages, { validationPredicted: (await validationPredictedClasses(r.model, p.prepared)) ?? undefined });
       }
       // Confusion matrix or residuals on the validation set (the test set stays read once).
       let confusion = null;

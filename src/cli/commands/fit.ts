@@ -25,7 +25,7 @@ import { addAugmentOption, augmentChoice } from '../augment.js';
 import { addDeviceOption, parallelDevice } from '../device.js';
 import { parameterDevice } from '../../steps/architecture.js';
 import { ImageAugment } from '../../data/index.js';
-import { recordSplitMetrics } from '../../steps/split_metrics.js';
+import { recordSplitMetrics, validationPredictedClasses } from '../../steps/split_metrics.js';
 import { addMetricOption, metricObjective } from '../metric_option.js';
 
 interface FitOptions extends DataOptions, ParallelOptions, PretrainedCliOptions {
@@ -192,7 +192,8 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
       if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema, p.prepared.validationTable);
       // F1, AUC, R² and the rest of the saved model on train and validation, recorded with the run.
       const splits = await recordSplitMetrics({ model: r.model, data: p.prepared, store: p.store, runId: run.id });
-      if (p.prepared.trainImages) writeImageReference(modelDir, p.prepared.trainImages);
+      // Images: the training images' statistics and the saved model's predictions on the validation images.
+      if (p.prepared.trainImages) writeImageReference(modelDir, p.prepared.trainImages, { validationPredicted: (await validationPredictedClasses(r.model, p.prepared)) ?? undefined });
       const plots = plotsDir(p.projectDir);
       const curves = await writeChart(
         lossCurvesChart(r.history.flatMap((h) => [{ epoch: h.epoch + 1, series: 'training', value: h.trainLoss }, { epoch: h.epoch + 1, series: 'validation', value: h.validLoss ?? NaN }])),

@@ -24,6 +24,10 @@ export interface FeatureDrift {
   missing: number;
   /** The training missing share, when known. */
   referenceMissing: number | null;
+  /** Images: the mean served value (a channel's brightness in [0, 1], pixels, ln aspect); null before any image. */
+  mean?: number | null;
+  /** Images: the reference's bins with its proportions and the served ones, for the dashboard's distributions. */
+  distribution?: { edges: number[]; reference: number[]; served: number[]; min: number; max: number } | null;
 }
 
 export interface PredictionDrift {
@@ -44,6 +48,8 @@ export interface PredictionDrift {
 }
 
 export interface DriftReport {
+  /** 'image': the features are per-image statistics (channel means, width, height, aspect); absent: table columns. */
+  kind?: 'image';
   rows: number;
   reference: ReferenceProfile['source'];
   features: Record<string, FeatureDrift>;

@@ -6,7 +6,11 @@
 // from scratch with the same epochs, and both judged with `sixstep predict`
 // on 500 new test images of those classes.
 //
-//   node dist/bench/fine_tune_cli.js [--per-class 40] [--epochs 5] [--pretrain 400]
+// Both fits take fixed Adam rates (--lr: the head's while the body is frozen;
+// --scratch-lr: Adam's usual 1e-3), so no learning-rate finder runs, and small
+// batches (a few hundred images give a handful of steps per epoch otherwise).
+//
+//   node dist/bench/fine_tune_cli.js [--per-class 40] [--epochs 5] [--pretrain 400] [--lr 5e-3] [--scratch-lr 1e-3] [--batch-size 16]
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -22,7 +26,8 @@ import { readIdx, Rng, type ImageSet } from '../src/data/index.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
-const a = parseArgs({ options: { 'per-class': { type: 'string', default: '40' }, epochs: { type: 'string', default: '5' }, pretrain: { type: 'string', default: '400' }, 'pretrain-epochs': { type: 'string', default: '2' } } }).values;
+const a = parseArgs({ options: { 'per-class': { type: 'string', default: '40' }, epochs: { type: 'string', default: '5' }, pretrain: { type: 'string', default: '400' }, 'pretrain-epochs': { type: 'string', default: '2' }, lr: { type: 'string', default: '5e-3' }, 'scratch-lr': { type: 'string', default: '1e-3' }, 'batch-size': { type: 'string', default: '16' } } }).values;
+const started = performance.now();
 setNumThreads(2);
 const dir = mkdtempSync(join(tmpdir(), 'sixstep-finetune-bench-'));
 const [train, test] = await Promise.all([readIdx(join(FASHION, 'train-images-idx3-ubyte.gz')), readIdx(join(FASHION, 't10k-images-idx3-ubyte.gz'))]);
@@ -84,11 +89,12 @@ function run(args: string[]): { seconds: number; json: any; status: number | nul
   return { seconds: (performance.now() - t) / 1000, json: r.stdout ? JSON.parse(r.stdout) : null, status: r.status, stderr: r.stderr };
 }
 
-for (const [label, extra] of [['pretrained', ['--pretrained', weights, '--input-size', '32']], ['scratch', []]] as const) {
-  const fit = run(['fit', '--data', folder, '--epochs', a.epochs!, '--project', join(dir, `project-${label}`), '--json', ...extra]);
+for (const [label, extra] of [['pretrained', ['--pretrained', weights, '--input-size', '32', '--lr', a.lr!]], ['scratch', ['--optimizer', 'adam', '--lr', a['scratch-lr']!]]] as const) {
+  const fit = run(['fit', '--data', folder, '--epochs', a.epochs!, '--batch-size', a['batch-size']!, '--project', join(dir, `project-${label}`), '--json', ...extra]);
   if (!fit.json) throw new Error(`${label} fit failed (${fit.status}): ${fit.stderr}`);
   const p = run(['predict', '--model', fit.json.model, '--data', fresh, '--json']);
   const preds = p.json.predictions as Array<{ file: string; label: string }>;
   const right = preds.filter((x) => basename(dirname(x.file)) === x.label.replace(/[^A-Za-z0-9_-]+/g, '_')).length;
-  console.log(JSON.stringify({ model: label, validationAccuracy: fit.json.metrics.validation.accuracy, newImagesAccuracy: right / preds.length, newImages: preds.length, fitSeconds: Math.round(fit.seconds), command: `sixstep fit --data fashion5-9 --epochs ${a.epochs} ${extra.map((x) => (x === weights ? 'resnet18-fashion0-4.safetensors' : x)).join(' ')}`.trim() }));
+  console.log(JSON.stringify({ model: label, validationAccuracy: fit.json.metrics.validation.accuracy, newImagesAccuracy: right / preds.length, newImages: preds.length, fitSeconds: Math.round(fit.seconds), command: `sixstep fit --data fashion5-9 --epochs ${a.epochs} --batch-size ${a['batch-size']} ${extra.map((x) => (x === weights ? 'resnet18-fashion0-4.safetensors' : x)).join(' ')}`.trim() }));
 }
+console.log(`whole bench: ${((performance.now() - started) / 1000).toFixed(0)} s wall`);

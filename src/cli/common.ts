@@ -15,6 +15,7 @@ import { formatLayerTable } from '../models/index.js';
 import { CancelFit, type Callback } from '../train/index.js';
 import type { Out } from './output.js';
 import { foldsAdvice } from './folds_option.js';
+import { chooseDevice, parallelDevice, type DeviceChoice } from './device.js';
 
 export interface DataOptions {
   data: string;
@@ -32,6 +33,8 @@ export interface DataOptions {
   alpha?: string;
   classWeights?: string;
   sampling?: string;
+  /** --device, on the commands that take it (addDeviceOption); without it a command computes on the CPU. */
+  device?: string;
 }
 
 export function addDataOptions(c: Command): Command {
@@ -57,10 +60,16 @@ export function architectureOptions(o: DataOptions): ArchitectureOptions {
   return { rule: o.rule, alpha: o.alpha ? Number(o.alpha) : undefined, hidden: o.hidden ? o.hidden.split(',').map(Number) : undefined };
 }
 
+/** Where the command computes: --device resolved (data-parallel ranks: the CPU); the CPU for commands without the option. */
+export function computeDevice(o: DataOptions): DeviceChoice {
+  if (o.device === undefined) return { device: 'cpu', reason: 'this command computes on the CPU' };
+  return parallelDevice(o) ?? chooseDevice(o);
+}
+
 /** The data options as prepare() takes them; the split shares checked together. */
-export function prepareOptions(o: DataOptions, projectDir: string): PrepareOptions {
+export function prepareOptions(o: DataOptions, projectDir: string, device = computeDevice(o).device): PrepareOptions {
   checkShares(o.validationShare, o.test ? 0 : o.testShare);
-  return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient };
+  return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, device };
 }
 
 /** --class-weights and --sampling, checked once at the edge. */
@@ -83,6 +92,8 @@ export interface Plan extends StepsPlan {
   store: Store;
   projectDir: string;
   datasetName: string;
+  /** Where models and batches of this command live (the prepared data's device), and why. */
+  device: DeviceChoice;
 }
 
 export function openProject(dir: string): { store: Store; projectDir: string } {
@@ -103,7 +114,9 @@ export async function planOnly(o: DataOptions): Promise<StepsPlan> {
 
 /** Steps 1 and 2 on the data, printed; the dataset is recorded in the store. */
 export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Promise<Plan> {
-  const options = prepareOptions(o, resolve(o.project));
+  // Resolved first: a GPU that cannot be had stops the command before any data is read.
+  const device = computeDevice(o);
+  const options = prepareOptions(o, resolve(o.project), device.device);
   const costs = costOptions(o);
   const { store, projectDir } = openProject(o.project);
   try {
@@ -124,8 +137,9 @@ export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Pr
       out.say(proposal.reason);
       out.say(formatLayerTable(layers));
       out.say(out.color.dim(`naive baseline to beat: ${baseline.description} — validation loss ${baseline.loss.toPrecision(4)} ${Object.entries(baseline.metrics).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(' ')}`));
+      out.say(`device: ${device.device} — ${device.reason}`);
     }
-    return { prepared, cost, proposal, layers, baseline, store, projectDir, datasetName };
+    return { prepared, cost, proposal, layers, baseline, store, projectDir, datasetName, device };
   } catch (e) {
     store.close();
     throw e;
@@ -147,6 +161,7 @@ export function planJson(p: Plan): Record<string, unknown> {
     notes: p.prepared.notes,
     foldsAdvice: foldsAdvice(p.prepared),
     dataFingerprint: p.prepared.fingerprint,
+    device: p.device,
   };
 }
 

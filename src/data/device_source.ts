@@ -1,6 +1,7 @@
 // Batches on the model's device: a training or evaluation source whose x and
 // y are moved there as they are produced (the dataset stays in host memory;
-// each batch crosses once). On the CPU the source is returned as is.
+// each batch crosses once). On the CPU the source is returned as is, and a
+// batch already there (prepared data loads onto its device itself) is kept.
 import type { Tensor } from '../tensor/index.js';
 import type { LoaderSource } from './loader_source.js';
 
@@ -15,6 +16,10 @@ export function onDevice(source: LoaderSource, device: string | undefined): Load
     },
     *batches(epoch: number): Generator<{ x: Tensor; y: Tensor }> {
       for (const b of source.batches(epoch)) {
+        if (b.x.device === device && b.y.device === device) {
+          yield b;
+          continue;
+        }
         const x = b.x.to(device);
         const y = b.y.to(device);
         b.x.dispose();

@@ -75,6 +75,8 @@ export interface PrepareOptions {
   lenient?: boolean;
   /** Image side for image folders; default 64. */
   imageSize?: number;
+  /** Where every loader's batches land ('cpu', 'cuda:0'); the dataset itself stays in host memory. Default 'cpu'. */
+  device?: string;
 }
 
 /** What a model trained on this data must reproduce at inference. */
@@ -109,7 +111,9 @@ export interface Prepared {
   notes: string[];
   /** Printable description of the data (schema, or image shape and classes). */
   describe: string;
-  /** Training (augmentable, reshuffled) and validation batches. */
+  /** Where the loaders' batches land, and so where models of this data compute; absent: 'cpu'. */
+  device?: string;
+  /** Training (augmentable, reshuffled) and validation batches, on `device`. */
   loader(split: 'train' | 'validation', o?: LoaderRequest): LoaderSource;
   /** The test split, sealed: read it only through step 5. */
   test: SealedTest<() => LoaderSource>;
@@ -202,7 +206,7 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
     archInput = { kind: 'tabular', blocks: featureBlocks(pre), inputs: train.features.length, outputs, trainingRows: train.n, targetScale: task === 'regression' ? targetScale(train) : undefined };
   }
   const make = (enc: EncodedTable, shuffle: boolean) => (lo: LoaderRequest = {}) =>
-    asSource(DataLoader.fromEncoded(subsetEncoded(enc, lo.fraction ?? 1, lo.seed ?? 0), { batchSize: lo.batchSize ?? 64, shuffle, seed: lo.seed ?? o.seed ?? 0, augment: lo.augment, shard: lo.shard, sampling: lo.sampling }), textColumn);
+    asSource(DataLoader.fromEncoded(subsetEncoded(enc, lo.fraction ?? 1, lo.seed ?? 0), { batchSize: lo.batchSize ?? 64, shuffle, seed: lo.seed ?? o.seed ?? 0, augment: lo.augment, shard: lo.shard, sampling: lo.sampling, device: o.device }), textColumn);
   const trainLoader = make(train, true);
   const validLoader = make(valid, false);
   const sealedTable = split.test;
@@ -224,6 +228,7 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
     reusedSplit: split.reused,
     notes,
     describe: formatSchema(schema),
+    device: o.device ?? 'cpu',
     loader: (which, lo) => (which === 'train' ? trainLoader(lo) : validLoader(lo)),
     test,
     targets: (which) => targetArray(which === 'train' ? train : valid),
@@ -298,7 +303,7 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
   const outputs = task === 'binary' ? 1 : classes.length;
   const make = (s: ImageSet, shuffle: boolean) => (lo: LoaderRequest = {}) => {
     const part = lo.fraction && lo.fraction < 1 ? subsetImageFraction(s, lo.fraction, lo.seed ?? 0) : s;
-    return asSource(DataLoader.fromImages(part, { batchSize: lo.batchSize ?? 128, shuffle, seed: lo.seed ?? o.seed ?? 0, normalizer, augment: lo.augment, shard: lo.shard, sampling: lo.sampling }));
+    return asSource(DataLoader.fromImages(part, { batchSize: lo.batchSize ?? 128, shuffle, seed: lo.seed ?? o.seed ?? 0, normalizer, augment: lo.augment, shard: lo.shard, sampling: lo.sampling, device: o.device }));
   };
   const sealed = split.test;
   const test = new SealedTest<() => LoaderSource>(
@@ -319,6 +324,7 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
     reusedSplit: split.reused,
     notes: [...split.notes, ...leakageNotes(split.leakage, 'images')],
     describe: `${set.shape[0]} images of ${C}×${H}×${W}, ${classes.length} classes (${classes.slice(0, 10).join(', ')}${classes.length > 10 ? ', …' : ''})`,
+    device: o.device ?? 'cpu',
     loader: (which, lo) => make(which === 'train' ? split.train : split.validation, which === 'train')(lo),
     test,
     targets: (which) => labels(which === 'train' ? split.train : split.validation),

@@ -32,7 +32,9 @@ export class TablePredictor {
 
   async predict(table: Table): Promise<TablePredictions> {
     const enc = this.pre.transform(table);
-    const loader = DataLoader.fromEncoded(enc, { batchSize: 512, shuffle: false });
+    // Batches go where the model's parameters are (a model trained with --device cuda stays there).
+    const device = this.o.model.parameters()[0]?.device ?? 'cpu';
+    const loader = DataLoader.fromEncoded(enc, { batchSize: 512, shuffle: false, device });
     const text = this.o.textColumn;
     const source: BatchSource = {
       *batches(epoch: number) {

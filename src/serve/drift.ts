@@ -24,6 +24,10 @@ export interface FeatureDrift {
   missing: number;
   /** The training missing share, when known. */
   referenceMissing: number | null;
+  /** Images: the mean served value (a channel's brightness in [0, 1], pixels, ln aspect); null before any image. */
+  mean?: number | null;
+  /** Images: the reference's bins with its proportions and the served ones, for the dashboard's distributions. */
+  distribution?: { edges: number[]; reference: number[]; served: number[]; min: number; max: number } | null;
 }
 
 export interface PredictionDrift {
@@ -36,12 +40,16 @@ export interface PredictionDrift {
   approximate: boolean;
   /** Classification: share of each predicted class. */
   distribution?: Record<string, number>;
+  /** Classification (images): the reference's share of each class, beside `distribution`. */
+  reference?: Record<string, number>;
   /** Regression: mean and std of the predicted values. */
   mean?: number;
   std?: number;
 }
 
 export interface DriftReport {
+  /** 'image': the features are per-image statistics (channel means, width, height, aspect); absent: table columns. */
+  kind?: 'image';
   rows: number;
   reference: ReferenceProfile['source'];
   features: Record<string, FeatureDrift>;

@@ -5,7 +5,7 @@
 // image statistic a "feature", so /drift and the dashboard read both alike.
 import type { DriftReport, FeatureDrift } from './drift.js';
 import { binOf, psi, PSI_ALERT } from './psi.js';
-import { channelMeans, type Bins, type ImageReference } from './image_reference.js';
+import { channelMeans, predictionReference, type Bins, type ImageReference } from './image_reference.js';
 
 /** One served image as the monitor needs it. */
 export interface ServedImage {
@@ -18,6 +18,7 @@ export interface ServedImage {
 interface State {
   ref: Bins | null;
   n: number;
+  sum: number;
   outOfRange: number;
   bins: number[] | null;
 }
@@ -40,12 +41,13 @@ export class ImageDriftMonitor {
   }
 
   private state(ref: Bins | null): State {
-    return { ref, n: 0, outOfRange: 0, bins: ref ? new Array(ref.edges.length + 1).fill(0) : null };
+    return { ref, n: 0, sum: 0, outOfRange: 0, bins: ref ? new Array(ref.edges.length + 1).fill(0) : null };
   }
 
   private add(name: string, v: number): void {
     const s = this.stats.get(name)!;
     s.n++;
+    s.sum += v;
     if (!s.ref) return;
     if (v < s.ref.min || v > s.ref.max) s.outOfRange++;
     s.bins![binOf(s.ref.edges, v)]++;
@@ -66,14 +68,16 @@ export class ImageDriftMonitor {
   report(): DriftReport {
     const features: Record<string, FeatureDrift> = {};
     for (const [name, s] of this.stats) {
-      features[name] = { n: s.n, psi: s.bins ? psi(s.ref!.proportions, s.bins) : null, outOfRange: s.ref && s.n ? s.outOfRange / s.n : null, unseen: null, missing: 0, referenceMissing: null };
+      const distribution = s.ref && s.bins ? { edges: s.ref.edges, reference: s.ref.proportions, served: s.bins.map((c) => (s.n ? c / s.n : 0)), min: s.ref.min, max: s.ref.max } : null;
+      features[name] = { n: s.n, psi: s.bins ? psi(s.ref!.proportions, s.bins) : null, outOfRange: s.ref && s.n ? s.outOfRange / s.n : null, unseen: null, missing: 0, referenceMissing: null, mean: s.n ? s.sum / s.n : null, distribution };
     }
     const predicted = [...this.classCounts.values()].reduce((a, b) => a + b, 0);
-    const ref = this.reference?.classes ?? null;
+    const against = this.reference ? predictionReference(this.reference) : null;
+    const ref = against?.shares ?? null;
     const classes = ref ? Object.keys(ref) : [...this.classCounts.keys()];
     const distribution = Object.fromEntries(classes.map((c) => [c, predicted ? (this.classCounts.get(c) ?? 0) / predicted : 0]));
-    const predictions = { n: predicted, psi: ref ? psi(classes.map((c) => ref[c]), classes.map((c) => this.classCounts.get(c) ?? 0)) : null, basis: ref ? ('training targets' as const) : null, approximate: false, distribution };
+    const predictions = { n: predicted, psi: ref ? psi(classes.map((c) => ref[c]), classes.map((c) => this.classCounts.get(c) ?? 0)) : null, basis: against?.basis ?? null, approximate: against !== null && against.basis !== 'validation predictions', distribution, ...(ref ? { reference: ref } : {}) };
     const drifted = Object.entries(features).filter(([, f]) => f.psi !== null && f.psi >= this.alert).map(([k]) => k);
-    return { rows: this.images, reference: this.reference ? 'data' : 'approximate', features, predictions, drifted };
+    return { kind: 'image', rows: this.images, reference: this.reference ? 'data' : 'approximate', features, predictions, drifted };
   }
 }

@@ -1,7 +1,11 @@
-// What served images are compared against, measured on the training images
-// only and saved beside the model (image-reference.json): the distribution of
-// each image's mean per channel, of the original widths, heights and aspect
-// ratios (before resizing), and the share of each class.
+// What served images are compared against, saved beside the model
+// (image-reference.json) when the model directory is written, so serving
+// never reads the training data: the distribution of each training image's
+// mean per channel, of the original widths, heights and aspect ratios (before
+// resizing), the share of each class among the training images, and the
+// share of each class among the model's own predictions on the validation
+// images — served predictions are compared with predictions, never with
+// targets (a model that under-predicts a class would otherwise read as drift).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageSet } from '../data/index.js';
@@ -31,6 +35,18 @@ export interface ImageReference {
   aspect: Bins;
   /** Share of each class among the training images. */
   classes: Record<string, number>;
+  /** Share of each class among the model's predictions on the validation images; absent in references written before it (drift then falls back to `classes`). */
+  predictions?: { basis: 'validation predictions'; images: number; shares: Record<string, number> };
+}
+
+/** What served predictions are compared with, and on what basis. */
+export function predictionReference(r: ImageReference): { basis: 'validation predictions' | 'training targets'; shares: Record<string, number> } {
+  return r.predictions ? { basis: r.predictions.basis, shares: r.predictions.shares } : { basis: 'training targets', shares: r.classes };
+}
+
+export interface ImageReferenceOptions {
+  /** The class index the model predicts for each validation image (the prediction reference). */
+  validationPredicted?: ArrayLike<number>;
 }
 
 function bins(values: ArrayLike<number>): Bins {
@@ -52,7 +68,13 @@ export function channelMeans(pixels: Uint8Array, channels: number): number[] {
   return out;
 }
 
-export function buildImageReference(set: ImageSet): ImageReference {
+function shares(indices: ArrayLike<number>, classes: readonly string[]): Record<string, number> {
+  const counts = new Array(classes.length).fill(0);
+  for (let i = 0; i < indices.length; i++) counts[indices[i]]++;
+  return Object.fromEntries(classes.map((c, k) => [c, indices.length ? counts[k] / indices.length : 0]));
+}
+
+export function buildImageReference(set: ImageSet, o: ImageReferenceOptions = {}): ImageReference {
   const [N, C, H, W] = set.shape;
   const per = C * H * W;
   const means: Float64Array[] = Array.from({ length: C }, () => new Float64Array(N));
@@ -60,8 +82,7 @@ export function buildImageReference(set: ImageSet): ImageReference {
   const sizes = set.originalSizes;
   const w = Float64Array.from({ length: N }, (_, n) => (sizes ? sizes[2 * n] : W));
   const h = Float64Array.from({ length: N }, (_, n) => (sizes ? sizes[2 * n + 1] : H));
-  const counts = new Array(set.classes.length).fill(0);
-  for (const l of set.labels) counts[l]++;
+  const v = o.validationPredicted;
   return {
     format: 'sixstep-image-reference',
     version: 1,
@@ -70,14 +91,15 @@ export function buildImageReference(set: ImageSet): ImageReference {
     width: bins(w),
     height: bins(h),
     aspect: bins(w.map((x, i) => Math.log(x / h[i]))),
-    classes: Object.fromEntries(set.classes.map((c, k) => [c, N ? counts[k] / N : 0])),
+    classes: shares(set.labels, set.classes),
+    ...(v && v.length ? { predictions: { basis: 'validation predictions' as const, images: v.length, shares: shares(v, set.classes) } } : {}),
   };
 }
 
-/** Writes the training reference into a saved model directory. */
-export function writeImageReference(modelDir: string, train: ImageSet): string {
+/** Writes the reference into a saved model directory: the training images' statistics and, given them, the model's validation predictions. */
+export function writeImageReference(modelDir: string, train: ImageSet, o: ImageReferenceOptions = {}): string {
   const file = join(modelDir, IMAGE_REFERENCE);
-  writeFileSync(file, `${JSON.stringify(buildImageReference(train))}\n`);
+  writeFileSync(file, `${JSON.stringify(buildImageReference(train, o))}\n`);
   return file;
 }
 

@@ -33,6 +33,8 @@ export interface PredictorOptions {
   chunkRows?: number;
   /** Makes prediction ids. Default crypto.randomUUID. */
   newId?: () => string;
+  /** Where the network computes ('cpu', 'cuda:0'); the model is moved once at load, each chunk of rows as it is predicted. Default 'cpu'. */
+  device?: string;
 }
 
 export interface TablePredictions {
@@ -68,6 +70,8 @@ export class Predictor {
   private model: Module | null;
   private readonly chunkRows: number;
   private readonly newId: () => string;
+  /** Where the network's parameters are. */
+  readonly device: string;
 
   private constructor(dir: string, manifest: ModelManifest<ModelSpec, Preprocessing>, model: Module, modelKey: string, o: PredictorOptions) {
     const pre = manifest.preprocessing;
@@ -84,6 +88,7 @@ export class Predictor {
     this.missingTokens = new Set(pre.preprocessor.missingTokens);
     this.chunkRows = Math.max(1, o.chunkRows ?? 4096);
     this.newId = o.newId ?? randomUUID;
+    this.device = o.device ?? 'cpu';
   }
 
   /** Verifies and loads a model directory; throws ModelDirError naming the bad file. */
@@ -98,7 +103,7 @@ export class Predictor {
     const modelKey = (JSON.parse(readFileSync(join(abs, CHECKSUMS), 'utf8')) as Record<string, string>)[MANIFEST];
     let model: Module;
     try {
-      model = buildModel(m.architecture);
+      model = buildModel(m.architecture, o.device ?? 'cpu');
     } catch (e) {
       throw new ModelDirError(manifestPath, `its architecture cannot be built: ${(e as Error).message}`);
     }
@@ -191,7 +196,8 @@ export class Predictor {
       const m = Math.min(this.chunkRows, enc.n - s);
       const { values, width } = tidy(() =>
         noGrad(() => {
-          const x = ids ? tensor(ids.subarray(s * L, (s + m) * L), { shape: [m, L] }).to('int64') : tensor(enc.x.subarray(s * d, (s + m) * d), { shape: [m, d] });
+          const host = ids ? tensor(ids.subarray(s * L, (s + m) * L), { shape: [m, L] }).to('int64') : tensor(enc.x.subarray(s * d, (s + m) * d), { shape: [m, d] });
+          const x = this.device === 'cpu' ? host : host.to(this.device);
           let y = model.forward(x);
           if (y.shape.length === 1) y = y.reshape(m, 1);
           const p = this.task === 'multiclass' ? y.softmax(1) : this.task === 'regression' ? y : y.sigmoid();

@@ -29,8 +29,24 @@ export interface Proposal {
   reason: string;
 }
 
-/** Builds the module a spec describes (a spec is plain JSON: it is saved with the model). */
-export function buildModel(spec: ModelSpec): Module {
+/**
+ * Builds the module a spec describes (a spec is plain JSON: it is saved with
+ * the model), moved once to `device` (default the CPU) before any optimizer
+ * holds its parameters.
+ */
+export function buildModel(spec: ModelSpec, device = 'cpu'): Module {
+  const m = buildOnCpu(spec);
+  if (device !== 'cpu') m.to(device);
+  return m;
+}
+
+/** The device a module's parameters live on ('cpu' for one without parameters); several devices are named all. */
+export function parameterDevice(m: Module): string {
+  const seen = [...new Set(m.parameters().map((t) => t.device))];
+  return seen.length ? seen.join(', ') : 'cpu';
+}
+
+function buildOnCpu(spec: ModelSpec): Module {
   switch (spec.family) {
     case 'tabular':
       return new TabularNet(spec.options);

@@ -181,7 +181,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
   // The best model so far lives in the run folder: phases free their own and reload it.
   const keepModel = (m: Module) => saveSafetensors(weightsFile, m.stateDict());
   const loadModel = (spec = state.final?.candidate.spec ?? startOf().spec) => {
-    const m = buildModel(spec);
+    const m = buildModel(spec, p.device);
     const { tensors } = loadSafetensors(weightsFile);
     m.loadStateDict(tensors);
     dispose(tensors);
@@ -366,7 +366,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
       o.onPhase?.(4, `train the chosen configuration (${chosen.label})`);
       // Continue from the best weights when the chosen configuration has the same parameters
       // (dropout, weight decay, augmentation); a new architecture starts from scratch.
-      let warm: Module | null = buildModel(chosen.spec);
+      let warm: Module | null = buildModel(chosen.spec, p.device);
       try {
         const { tensors } = loadSafetensors(weightsFile);
         try {

@@ -29,7 +29,7 @@ function validationLoss(p: Prepared, model: Module, cost: CostFunctionChoice): n
 export async function chooseAverage(o: { prepared: Prepared; spec: ModelSpec; cost: CostFunctionChoice; trained: Module; ema: ExponentialMovingAverage; baselineLoss: number; log: (d: Decision) => void }): Promise<{ kept: boolean; validLoss: number }> {
   const plain = validationLoss(o.prepared, o.trained, o.cost);
   if (!o.ema.averaged) return { kept: false, validLoss: plain };
-  const averaged = buildModel(o.spec);
+  const averaged = buildModel(o.spec, o.prepared.device);
   try {
     o.ema.loadInto(averaged);
     const subset = trainSubset(o.prepared);

@@ -39,7 +39,7 @@ export interface EpochTimerOptions {
 export async function timeEpoch(p: Prepared, o: EpochTimerOptions): Promise<EpochTiming> {
   const t0 = performance.now();
   manualSeed(o.seed ?? 0);
-  const model = buildModel(o.spec);
+  const model = buildModel(o.spec, p.device);
   const batches = o.batches ?? 6;
   const rows = Math.min(p.counts.train, (batches + 1) * o.batchSize);
   const source = p.loader('train', { batchSize: o.batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: rows / Math.max(1, p.counts.train) });

@@ -49,7 +49,7 @@ export interface FineTuneTrainingSetOptions {
   lrFinder?: LrFinderOptions;
   callbacks?: Callback[];
   onDecision?: DecisionLog;
-  /** Where the model lives and batches go; default 'cpu'. */
+  /** Where the model lives and batches go; default: the data's device. */
   device?: string;
 }
 
@@ -97,8 +97,9 @@ export async function fineTuneTrainingSet(p: Prepared, o: FineTuneTrainingSetOpt
   manualSeed(o.seed ?? 0);
   const model = new ResNet((spec as Extract<ModelSpec, { family: 'resnet' }>).options);
   const batchSize = o.batchSize ?? 64;
-  const train = onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, sampling: o.cost.sampling }), o.device);
-  const validation = onDevice(p.loader('validation', { batchSize: Math.max(256, batchSize) }), o.device);
+  const device = o.device ?? p.device ?? 'cpu';
+  const train = onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, sampling: o.cost.sampling }), device);
+  const validation = onDevice(p.loader('validation', { batchSize: Math.max(256, batchSize) }), device);
   let optimizer: ReturnType<typeof makeOptimizer> | null = null;
   const free = () => {
     train.dispose();
@@ -109,7 +110,7 @@ export async function fineTuneTrainingSet(p: Prepared, o: FineTuneTrainingSetOpt
   try {
     const loaded = loadWeights(model, o.pretrained, { ignore: ['fc.'] });
     // Moved once, after loading and before the optimizer holds the parameters.
-    if (o.device && o.device !== 'cpu') model.to(o.device);
+    if (device !== 'cpu') model.to(device);
     const ad = model.input!.o;
     log({
       step: 3,

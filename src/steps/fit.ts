@@ -103,7 +103,7 @@ export function makeSchedule(kind: ScheduleKind, opt: Optimizer, batchesPerEpoch
 
 export async function fitModel(p: Prepared, c: FitConfig): Promise<FitResult> {
   manualSeed(c.seed ?? 0);
-  const model = buildModel(c.spec);
+  const model = buildModel(c.spec, p.device);
   if (c.initialState) model.loadStateDict(c.initialState.stateDict());
   const batchSize = c.batchSize ?? (p.kind === 'image' ? 128 : 64);
   let train: LoaderSource | null = null;

@@ -73,7 +73,7 @@ export interface FitTrainingSetOptions {
   checkpoint?: string;
   /** Continue from this checkpoint: its optimizer and rate, no finder, the epochs that are left. */
   resume?: string;
-  /** Where the model lives and batches go ('cpu', 'cuda:0'); moved once, before the optimizer exists. Default 'cpu'. */
+  /** Where the model lives and batches go ('cpu', 'cuda:0'); moved once, before the optimizer exists. Default: the data's device. */
   device?: string;
 }
 
@@ -91,8 +91,8 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
     o.onDecision?.(d);
   };
   manualSeed(o.seed ?? 0);
-  const model = buildModel(o.spec);
-  if (o.device && o.device !== 'cpu') model.to(o.device);
+  const device = o.device ?? p.device ?? 'cpu';
+  const model = buildModel(o.spec, device);
   const cost = trainingLoss(p, o.cost);
   const batchSize = o.batchSize ?? (p.kind === 'image' ? 128 : 64);
   const metrics = metricsFor(p.task, p.classes);
@@ -173,11 +173,11 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
   const result = (lr: number): FitTrainingSetResult => ({ model, learner: learner!, recorder, history, best: bestEpoch(history, obj), metrics, dispose: free, decisions, lrFinds, optimizer: kind, lr });
 
   try {
-    train = onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction, sampling: o.cost.sampling }), o.device);
-    validation = onDevice(p.loader('validation', { batchSize: Math.max(256, batchSize), shard: shardOf(o.parallel, 'dataset') }), o.device);
+    train = onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction, sampling: o.cost.sampling }), device);
+    validation = onDevice(p.loader('validation', { batchSize: Math.max(256, batchSize), shard: shardOf(o.parallel, 'dataset') }), device);
     // Data-parallel ranks train on their slice; the finder (identical on every rank) reads it all.
     const shard = shardOf(o.parallel);
-    trainShard = shard ? onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction, shard, sampling: o.cost.sampling }), o.device) : train;
+    trainShard = shard ? onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, fraction: o.trainFraction, shard, sampling: o.cost.sampling }), device) : train;
     optimizer = makeOptimizer(kind, model, o.lr ?? 1e-3, { weightDecay: o.weightDecay });
 
     const resumed = o.resume ? readFitCheckpoint(o.resume) : null;

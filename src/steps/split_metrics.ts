@@ -6,7 +6,7 @@ import type { Module } from '../nn/index.js';
 import type { BatchSource } from '../train/index.js';
 import type { Store, JsonObject } from '../store/index.js';
 import type { Task } from '../data/index.js';
-import { collectPredictions, evaluatePredictions, type Evaluation, type Predictions } from '../metrics/index.js';
+import { collectPredictions, evaluatePredictions, predictedClasses, type Evaluation, type Predictions } from '../metrics/index.js';
 
 /** What of the prepared data this needs (structural, so any prepared data fits). */
 export interface EvaluableData {
@@ -28,6 +28,22 @@ export async function evaluateSplit(model: Module, data: EvaluableData, split: '
   try {
     const p = await predictSplit(model, data, source);
     return p && evaluatePredictions(p, data.classes);
+  } finally {
+    source.dispose();
+  }
+}
+
+/**
+ * The class the model predicts for each validation row (classification; null
+ * otherwise): what served predictions are compared with for drift, measured
+ * when the model directory is written.
+ */
+export async function validationPredictedClasses(model: Module, data: EvaluableData): Promise<Int32Array | null> {
+  if (data.task !== 'binary' && data.task !== 'multiclass') return null;
+  const source = data.loader('validation', { batchSize: 512 });
+  try {
+    const p = await predictSplit(model, data, source);
+    return p && p.task !== 'regression' ? predictedClasses(p) : null;
   } finally {
     source.dispose();
   }

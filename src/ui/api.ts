@@ -8,6 +8,7 @@ import { ladderOf } from './ladder.js';
 import { epochPoints, runCharts } from './run_charts.js';
 import { runRow } from './run_view.js';
 import { servedDrift } from '../serve/index.js';
+import { imageDriftView } from './image_drift.js';
 import { errorAnalysisOf } from './error_analysis.js';
 
 export class NotFound extends Error {}
@@ -86,6 +87,8 @@ function drift({ store }: ApiContext) {
         rows: d.report.rows,
         features,
         predictions: d.report.predictions,
+        // Image servers: channels, size and aspect distributions, predicted classes against the reference.
+        image: imageDriftView(d.report),
         chart: {
           title: 'Population stability index per feature (served inputs against training)',
           width: 520,

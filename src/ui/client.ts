@@ -234,8 +234,27 @@ async function driftView(main: HTMLElement): Promise<void> {
     const box = h('div', { class: 'charts' });
     main.append(box);
     await chart(box, { name: 'drift', title: 'Drift', spec: m.chart });
-    main.append(table(['feature', 'PSI', 'out of range', 'unseen', 'missing'], m.features.map((f: any) => [f.name, fmt(f.psi), fmt(f.outOfRange), fmt(f.unseen), fmt(f.missing)])));
+    if (m.image) await imageDrift(main, m.image);
+    else main.append(table(['feature', 'PSI', 'out of range', 'unseen', 'missing'], m.features.map((f: any) => [f.name, fmt(f.psi), fmt(f.outOfRange), fmt(f.unseen), fmt(f.missing)])));
   }
+}
+
+/** An image server's drift: channel brightness, size and aspect distributions, predicted classes. */
+async function imageDrift(main: HTMLElement, v: any): Promise<void> {
+  main.append(h('h4', {}, 'Per channel: mean brightness of each served image (0–1) against the training images'));
+  const channels = table(['channel', 'served mean', 'training range', 'PSI', 'out of range'], v.channels.map((c: any) => [c.name, fmt(c.servedMean), c.min === null ? '–' : `${fmt(c.min)} – ${fmt(c.max)}`, fmt(c.psi), fmt(c.outOfRange)]), () => ({}), 'image-channels');
+  main.append(channels);
+  main.append(h('h4', {}, 'Original size and aspect ratio (before resizing)'));
+  const shape = table(['statistic', 'served mean', 'PSI', 'out of range'], v.shape.map((s: any) => [s.name, fmt(s.servedMean), fmt(s.psi), fmt(s.outOfRange)]), () => ({}), 'image-shape');
+  main.append(shape);
+  const box = h('div', { class: 'charts' });
+  main.append(box);
+  if (v.shapeChart) await chart(box, { name: 'image-shape', title: 'Size and aspect', spec: v.shapeChart });
+  const p = v.predictions;
+  main.append(h('h4', { class: 'image-predictions' }, `Prediction drift: ${p.n} predictions, PSI ${fmt(p.psi)} against the ${p.basis ?? 'unknown reference'}${p.approximate ? ' (an approximation: read as a hint)' : ''}`));
+  const pbox = h('div', { class: 'charts' });
+  main.append(pbox);
+  if (v.predictionChart) await chart(pbox, { name: 'image-predictions', title: 'Predicted classes', spec: v.predictionChart });
 }
 
 async function nav(): Promise<void> {

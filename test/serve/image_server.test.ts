@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { ImagePredictor, createImageServer, readImageReference, isImageModel, servedDrift, type ImageServed } from '../../src/serve/index.js';
+import { ImageDriftMonitor } from '../../src/serve/image_drift.js';
+import { prepare } from '../../src/data/index.js';
+import { collectPredictions, predictedClasses } from '../../src/metrics/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { readImageFolder, DataLoader, Normalizer, resolveImagePaths, globToRegExp } from '../../src/data/index.js';
 import { readModelDir } from '../../src/artifact/index.js';
@@ -74,6 +77,49 @@ test('the saved model directory is an image model with a training reference', ()
   assert.equal(ref.channels.length, 3);
   assert.ok(ref.images > 0 && ref.width.min === 20 && ref.height.max === 14, 'original sizes measured before resizing');
   assert.ok(Math.abs(Object.values(ref.classes).reduce((a, b) => a + b, 0) - 1) < 1e-9);
+});
+
+test("the prediction reference is the saved model's predictions on the validation split, written with the model directory", async () => {
+  const ref = readImageReference(model)!;
+  assert.equal(ref.predictions?.basis, 'validation predictions');
+  // Recomputed here from the same split (the project's manifest) and the saved weights.
+  const p = await prepare({ data: folder, projectDir: project, seed: 0 });
+  assert.ok(p.reusedSplit);
+  const m = readModelDir<any, any>(model);
+  const net = buildModel(m.manifest.architecture);
+  const source = p.loader('validation', { batchSize: 64 });
+  try {
+    m.loadWeights(net);
+    const pred = await collectPredictions(net, source, 'multiclass', p.classes!.length);
+    assert.equal(pred.task, 'multiclass');
+    const classes = predictedClasses(pred as Extract<typeof pred, { k: number }>);
+    assert.equal(ref.predictions!.images, p.counts.validation);
+    for (const [k, c] of p.classes!.entries()) assert.equal(ref.predictions!.shares[c], classes.filter((x) => x === k).length / classes.length, c);
+  } finally {
+    source.dispose();
+    net.dispose();
+  }
+});
+
+test('image drift compares served predictions with the validation predictions; an older reference falls back to the training targets, said so', () => {
+  const ref = readImageReference(model)!;
+  const skewed = { ...ref, classes: { blue: 0.8, green: 0.1, red: 0.1 }, predictions: { basis: 'validation predictions' as const, images: 10, shares: { blue: 0.2, green: 0.3, red: 0.5 } } };
+  const served = Array.from({ length: 10 }, (_, i) => ({ pixels: new Uint8Array(3 * 4).fill(100), channels: 3, width: 20, height: 14 + (i % 2) }));
+  const labels = ['blue', 'blue', 'green', 'green', 'green', 'red', 'red', 'red', 'red', 'red'];
+  const now = new ImageDriftMonitor(skewed, 3);
+  now.observe(served, labels);
+  const r = now.report().predictions;
+  assert.equal(r.basis, 'validation predictions');
+  assert.equal(r.approximate, false);
+  assert.deepEqual(r.reference, skewed.predictions.shares);
+  assert.ok(r.psi !== null && r.psi < 0.01, `served shares equal the validation predictions': PSI ${r.psi}`);
+  const { predictions: _omit, ...older } = skewed;
+  const old = new ImageDriftMonitor(older, 3);
+  old.observe(served, labels);
+  const o = old.report().predictions;
+  assert.equal(o.basis, 'training targets');
+  assert.equal(o.approximate, true);
+  assert.ok(o.psi !== null && o.psi > 0.25, `against the skewed training targets: PSI ${o.psi}`);
 });
 
 test('a served image gets exactly what the training loader computes for it', async () => {

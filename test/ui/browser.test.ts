@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDashboard, type Dashboard } from '../../src/ui/index.js';
-import { IDS, STUDY, makeProject } from './fixture.js';
+import { IDS, STUDY, IMAGE_MODEL, makeProject } from './fixture.js';
 import { openStore } from '../../src/store/index.js';
 import { thumbnail } from '../../src/interpret/index.js';
 
@@ -149,6 +149,16 @@ describe('dashboard in Chromium', () => {
     assert.ok((await marks('.chart[data-chart="trials"]')) >= 8, 'a point per trial and parameter');
     await open('#/ledger');
     assert.equal(await page.textContent('#ledger-title'), 'Test ledger (2 evaluations)');
+    // An image server's drift: channels, size and aspect distributions, predicted classes against the validation predictions.
+    await open('#/drift');
+    assert.match((await page.textContent('main')) ?? '', new RegExp(`${IMAGE_MODEL} — 8 rows served`));
+    assert.deepEqual(await page.$$eval('table.image-channels tbody td:first-child', (tds: Element[]) => tds.map((x) => x.textContent)), ['red', 'green', 'blue']);
+    assert.deepEqual(await page.$$eval('table.image-shape tbody td:first-child', (tds: Element[]) => tds.map((x) => x.textContent)), ['width', 'height', 'aspect']);
+    assert.ok((await marks('.chart[data-chart="drift"]')) > 0, 'PSI bars');
+    assert.equal(await page.getAttribute('.chart[data-chart="image-shape"]', 'data-rendered'), 'true');
+    assert.ok((await marks('.chart[data-chart="image-shape"]')) >= 6, 'training and served bars for width, height and aspect');
+    assert.match((await page.textContent('h4.image-predictions')) ?? '', /8 predictions, PSI [0-9.]+ against the validation predictions/);
+    assert.ok((await marks('.chart[data-chart="image-predictions"]')) >= 6, 'reference and served bars for 3 classes');
     assert.deepEqual(foreign, [], 'requests to other servers');
     assert.deepEqual(problems, []);
   });

@@ -5,10 +5,34 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '../../src/store/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { ServeRecords } from '../../src/serve/records.js';
+import { buildImageReference } from '../../src/serve/index.js';
+import { ImageDriftMonitor } from '../../src/serve/image_drift.js';
 
 export const IDS = { fitA: 'fit-20250101-100000-aaaaaa', fitB: 'fit-20250102-100000-bbbbbb', lrFind: 'lr-find-20250101-090000-cccccc', auto: 'auto-20250103-100000-dddddd' };
 export const STUDY = 'tune-demo';
+export const IMAGE_MODEL = '/models/image-colors';
+
+/**
+ * An image server's drift as the real monitor reports it: a reference from
+ * 30 small training images (3 classes, 20×14 to 26×14) with the model's
+ * validation predictions, then 8 served images: 4 of the training images, 4 wide and bright ones.
+ */
+function servedImageDrift(store: Store): void {
+  const [N, C, H, W] = [30, 3, 4, 4];
+  const images = Uint8Array.from({ length: N * C * H * W }, (_, k) => 60 + ((k * 7) % 50));
+  const labels = Int32Array.from({ length: N }, (_, i) => i % 3);
+  const originalSizes = Int32Array.from({ length: 2 * N }, (_, k) => (k % 2 ? 14 : 20 + ((k >> 1) % 7)));
+  const set = { images, shape: [N, C, H, W] as [number, number, number, number], labels, classes: ['blue', 'green', 'red'], sources: [], originalSizes, report: { skipped: [] } as any };
+  const ref = buildImageReference(set, { validationPredicted: [0, 0, 1, 2, 2, 2] });
+  const monitor = new ImageDriftMonitor(ref, C);
+  const served = Array.from({ length: 8 }, (_, i) => ({ pixels: i < 4 ? images.slice(i * C * H * W, (i + 1) * C * H * W) : new Uint8Array(C * H * W).fill(240), channels: C, width: i < 4 ? 22 : 90, height: 14 }));
+  monitor.observe(served, ['blue', 'green', 'red', 'red', 'red', 'red', 'red', 'red']);
+  const rec = new ServeRecords(store, { key: 'image-model-key', dir: IMAGE_MODEL, task: 'multiclass', metric: 'accuracy', testValue: 0.9 });
+  rec.saveDrift(monitor.report());
+  rec.close();
+}
 
 export function makeProject(): string {
   const dir = mkdtempSync(join(tmpdir(), 'sixstep-ui-'));
@@ -66,6 +90,7 @@ export function makeProject(): string {
       const t = store.claimTrial(STUDY, { params: p, claimedBy: 'test' });
       store.finishTrial(STUDY, t.trialNumber, { state: i === 2 ? 'pruned' : 'complete', value: 0.5 - 0.1 * i });
     }
+    servedImageDrift(store);
   } finally {
     store.close();
   }

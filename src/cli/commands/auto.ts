@@ -15,8 +15,9 @@ import { TrainingProgress } from '../progress.js';
 import { EXIT, UsageError } from '../errors.js';
 import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } from '../pretrained.js';
 import { addAugmentOption, augmentChoice } from '../augment.js';
-import { addDeviceOption, cpuOnly } from '../device.js';
-import { recordSplitMetrics } from '../../steps/split_metrics.js';
+import { addDeviceOption, parallelDevice } from '../device.js';
+import { parameterDevice } from '../../steps/architecture.js';
+import { recordSplitMetrics, validationPredictedClasses } from '../../steps/split_metrics.js';
 import { addMetricOption, metricObjective } from '../metric_option.js';
 import { interpretModel, storedViews, type Interpretation } from '../../interpret/index.js';
 import { detailOf } from '../../steps/split_metrics.js';
@@ -82,7 +83,7 @@ Examples:
   sixstep auto --data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz --pretrained resnet18.safetensors --budget 5   (fine-tune torchvision weights)
 Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (resume with --resume).`)
     .action((o: AutoOptions) => {
-      cpuOnly(o as { device?: string }, 'sixstep auto');
+      parallelDevice(o);
       if (pretrainedChoice(o) && (Number(o.nproc ?? 1) > 1 || Number(o.nnodes ?? 1) > 1)) throw new UsageError('--pretrained fine-tunes in one process: drop --nproc/--nnodes');
       return asRanks(o, leadAuto, followAuto);
     });
@@ -170,7 +171,8 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
         });
         // What the served model's inputs are compared against: the training rows only.
         if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema, p.prepared.validationTable);
-        if (p.prepared.trainImages) writeImageReference(modelDir, p.prepared.trainImages);
+        // Images: the training images' statistics and the kept model's predictions on the validation images.
+        if (p.prepared.trainImages) writeImageReference(modelDir, p.prepared.trainImages, { validationPredicted: (await validationPredictedClasses(r.model, p.prepared)) ?? undefined });
       }
       // Confusion matrix or residuals on the validation set (the test set stays read once).
       let confusion = null;
@@ -232,6 +234,9 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
         report: null as string | null,
         splits: p.prepared.counts,
         dataFingerprint: p.prepared.fingerprint,
+        // Where the kept model's parameters were, and why that device was chosen.
+        device: r.model ? parameterDevice(r.model) : p.device.device,
+        deviceReason: p.device.reason,
         parallel: group ? { worldSize: group.worldSize, backend: 'gloo' } : null,
         crossValidation: s.cv ? { k: s.cv.k, rows: s.cv.rows, validLoss: s.cv.step3.folds.validLoss, trainLoss: s.cv.step3.folds.trainLoss, baselineLoss: s.cv.baseline.folds, chosen: s.ladder?.best && 'folds' in s.ladder.best ? (s.ladder.best as { folds: { validLoss: unknown } }).folds.validLoss : null } : null,
       };

@@ -22,9 +22,10 @@ import { EXIT, UsageError } from '../errors.js';
 import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } from '../pretrained.js';
 import { fineTuneTrainingSet } from '../../steps/fine_tune.js';
 import { addAugmentOption, augmentChoice } from '../augment.js';
-import { addDeviceOption, deviceOf } from '../device.js';
+import { addDeviceOption, parallelDevice } from '../device.js';
+import { parameterDevice } from '../../steps/architecture.js';
 import { ImageAugment } from '../../data/index.js';
-import { recordSplitMetrics } from '../../steps/split_metrics.js';
+import { recordSplitMetrics, validationPredictedClasses } from '../../steps/split_metrics.js';
 import { addMetricOption, metricObjective } from '../metric_option.js';
 
 interface FitOptions extends DataOptions, ParallelOptions, PretrainedCliOptions {
@@ -58,8 +59,8 @@ function trainingOptions(o: FitOptions, p: StepsPlan): FitTrainingSetOptions {
     weightDecay: Number(o.weightDecay),
     gradClip: o.clip ? Number(o.clip) : undefined,
     seed: Number(o.seed),
-    // Data-parallel ranks compute on CPUs (Gloo): auto means the CPU there.
-    device: Number(o.nproc ?? 1) > 1 || Number(o.nnodes ?? 1) > 1 ? 'cpu' : deviceOf(o),
+    // Resolved once with the data (data-parallel ranks: the CPU); the loaders already deliver there.
+    device: p.prepared.device,
     objective: metricObjective(o.metric, p.prepared.task, o),
   };
 }
@@ -114,7 +115,7 @@ Exit codes: 0 trained, 3 bad data, 5 no signal beyond the naive baseline, 130 in
     .action((o: FitOptions) => {
       const parallel = Number(o.nproc ?? 1) > 1 || Number(o.nnodes ?? 1) > 1;
       if (pretrainedChoice(o) && parallel) throw new UsageError('--pretrained fine-tunes in one process: drop --nproc/--nnodes');
-      if (parallel && (o.device ?? 'auto') !== 'auto' && deviceOf(o) !== 'cpu') throw new UsageError(`--device ${o.device}: data-parallel training runs on CPUs (Gloo); drop --nproc/--nnodes or use --device cpu`);
+      parallelDevice(o);
       return asRanks(o, leadFit, followFit);
     });
 }
@@ -177,7 +178,6 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
       const last = r.history.at(-1);
       const best = r.best ?? last;
       const verdict = best && best.validLoss !== null ? signalVerdict(p.baseline, { trainLoss: best.trainLoss, validLoss: best.validLoss }) : null;
-      if (t.device && t.device !== 'cpu') r.model.to('cpu'); // the weights file is written from host memory
       const modelDir = saveModelDir(join(p.projectDir, 'models', run.id), r.model, {
         architecture: 'spec' in r ? r.spec : p.proposal.spec,
         preprocessing: p.prepared.preprocessing,
@@ -192,7 +192,8 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
       if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema, p.prepared.validationTable);
       // F1, AUC, R² and the rest of the saved model on train and validation, recorded with the run.
       const splits = await recordSplitMetrics({ model: r.model, data: p.prepared, store: p.store, runId: run.id });
-      if (p.prepared.trainImages) writeImageReference(modelDir, p.prepared.trainImages);
+      // Images: the training images' statistics and the saved model's predictions on the validation images.
+      if (p.prepared.trainImages) writeImageReference(modelDir, p.prepared.trainImages, { validationPredicted: (await validationPredictedClasses(r.model, p.prepared)) ?? undefined });
       const plots = plotsDir(p.projectDir);
       const curves = await writeChart(
         lossCurvesChart(r.history.flatMap((h) => [{ epoch: h.epoch + 1, series: 'training', value: h.trainLoss }, { epoch: h.epoch + 1, series: 'validation', value: h.validLoss ?? NaN }])),
@@ -218,6 +219,8 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
         plots: { loss: curves.svg, steps: steps.svg, lrFind: null },
         status,
         dataFingerprint: p.prepared.fingerprint,
+        // Where the saved model's parameters were (the weights file is written from there to host memory).
+        device: parameterDevice(r.model),
         parallel: group ? { worldSize: group.worldSize, backend: 'gloo', lastEpoch: lastRanks } : null,
       };
       p.store.finishRun(run.id, { status, summary: summary as any });

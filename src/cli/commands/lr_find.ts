@@ -1,10 +1,10 @@
 // sixstep lr-find: step 3's learning-rate finder, with its plot.
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { addDeviceOption, cpuOnly } from '../device.js';
+import { addDeviceOption } from '../device.js';
 import { manualSeed } from '../../tensor/index.js';
 import { Learner, lrFind } from '../../train/index.js';
-import { buildModel } from '../../steps/architecture.js';
+import { buildModel, parameterDevice } from '../../steps/architecture.js';
 import { trainingLoss } from '../../steps/scale_free.js';
 import { makeOptimizer, type OptimizerKind } from '../../steps/fit.js';
 import { writeChart, lrFinderChart, asciiChart } from '../../plot/index.js';
@@ -33,12 +33,11 @@ Examples:
   sixstep lr-find --data data/penguins.json --target Species
   sixstep lr-find --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --optimizer adam --json`)
     .action(async (o: LrFindOptions) => {
-      cpuOnly(o as { device?: string }, 'sixstep lr-find');
       const out = makeOut(Boolean(o.json));
       const p = await plan(o, out, { quiet: Boolean(o.json) });
       const seed = Number(o.seed);
       manualSeed(seed);
-      const model = buildModel(p.proposal.spec);
+      const model = buildModel(p.proposal.spec, p.prepared.device);
       const optimizer = makeOptimizer(o.optimizer, model, 1e-3);
       const train = p.prepared.loader('train', { batchSize: o.batchSize ? Number(o.batchSize) : undefined, seed, sampling: p.cost.sampling });
       try {
@@ -63,7 +62,7 @@ Examples:
         }));
         out.say(`suggested learning rate: ${out.color.green(r.suggestion.lr.toExponential(2))} (${r.lrs.length} points, ${r.stoppedBecause})`);
         out.say(`plot: ${files.svg} (and ${files.png})`);
-        out.result({ suggestion: r.suggestion.lr, steep: r.steep.lr, valley: r.valley.lr, minimum: r.minimum.lr, slide: r.slide.lr, plot: files.svg, png: files.png, points: r.lrs.length, stoppedBecause: r.stoppedBecause, optimizer: o.optimizer });
+        out.result({ suggestion: r.suggestion.lr, steep: r.steep.lr, valley: r.valley.lr, minimum: r.minimum.lr, slide: r.slide.lr, plot: files.svg, png: files.png, points: r.lrs.length, stoppedBecause: r.stoppedBecause, optimizer: o.optimizer, device: parameterDevice(model) });
       } finally {
         train.dispose();
         optimizer.dispose();

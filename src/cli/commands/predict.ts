@@ -9,7 +9,7 @@ import { Predictor, type Prediction } from '../../serve/index.js';
 import { makeOut } from '../output.js';
 import { isImageModel } from '../../serve/index.js';
 import { predictImages } from './predict_images.js';
-import { addDeviceOption, deviceOf, cpuOnly } from '../device.js';
+import { addDeviceOption, chooseDevice } from '../device.js';
 
 interface PredictOptions {
   model: string;
@@ -52,16 +52,16 @@ Examples:
   sixstep predict --model sixstep-project/models/<run> --data 'new-photos/*.jpg' --json
 Exit codes: 0 done, 3 bad data (file and line named), 4 a corrupted or foreign model directory.`)
     .action(async (o: PredictOptions) => {
-      if (isImageModel(o.model)) return predictImages({ ...o, device: deviceOf(o) });
-      cpuOnly(o, 'predicting a table model');
+      const device = chooseDevice(o);
+      if (isImageModel(o.model)) return predictImages({ ...o, device: device.device });
       const out = makeOut(Boolean(o.json));
-      const predictor = Predictor.load(o.model);
+      const predictor = Predictor.load(o.model, { device: device.device });
       try {
         const table = await readTable(o.data, { lenient: o.lenient });
         const r = predictor.predictTable(table, { lenient: o.lenient });
         const rows: Line[] = r.predictions.map((p, i) => ({ line: r.lines[i], ...p }));
         const skipped = [...table.report.skipped, ...r.report.skipped];
-        const summary = { model: predictor.dir, task: predictor.task, rows: rows.length, skipped, unknown: r.report.unknown, missing: r.report.missing };
+        const summary = { model: predictor.dir, task: predictor.task, device: predictor.device, deviceReason: device.reason, rows: rows.length, skipped, unknown: r.report.unknown, missing: r.report.missing };
         if (o.out) {
           const ext = extname(o.out).toLowerCase();
           const text = ext === '.json' ? `${JSON.stringify(rows)}\n` : ext === '.ndjson' || ext === '.jsonl' ? rows.map((x) => JSON.stringify(x)).join('\n') + '\n' : predictionsCsv(rows, predictor.classes, predictor.task);

@@ -49,7 +49,7 @@ export async function predictImages(o: ImagePredictOptions): Promise<void> {
       }
     }
     const rows: Row[] = predictor.predictDecoded(decoded).map((p, i) => ({ file: kept[i], ...p }));
-    const summary = { model: predictor.dir, task: predictor.task, images: rows.length, skipped, input: { shape: predictor.shape } };
+    const summary = { model: predictor.dir, task: predictor.task, device: o.device ?? 'cpu', images: rows.length, skipped, input: { shape: predictor.shape } };
     if (o.out) {
       const ext = extname(o.out).toLowerCase();
       writeFileSync(o.out, ext === '.json' ? `${JSON.stringify(rows)}\n` : ext === '.ndjson' || ext === '.jsonl' ? `${rows.map((r) => JSON.stringify(r)).join('\n')}\n` : imagePredictionsCsv(rows, predictor.classes));

@@ -9,7 +9,8 @@ import { openProject } from '../common.js';
 import { makeOut } from '../output.js';
 import { isImageModel } from '../../serve/index.js';
 import { serveImages } from './serve_images.js';
-import { addDeviceOption, deviceOf, cpuOnly } from '../device.js';
+import { addDeviceOption, chooseDevice } from '../device.js';
+import { tableServeEngine } from '../serve_engine.js';
 
 interface ServeOptions {
   model: string;
@@ -51,15 +52,19 @@ Example:
   sixstep serve --model sixstep-project/models/<run> --port 8080
   curl -s localhost:8080/predict -H 'content-type: application/json' -d '{"rows":[{"Beak Length (mm)":39.1, …}]}'`)
     .action(async (o: ServeOptions, cmd: Command) => {
-      if (isImageModel(o.model)) return serveImages({ ...o, device: deviceOf(o) }, cmd.getOptionValueSource('bodyLimit') === 'cli');
-      cpuOnly(o, 'serving a table model');
+      const device = chooseDevice(o);
+      if (isImageModel(o.model)) return serveImages({ ...o, device: device.device }, cmd.getOptionValueSource('bodyLimit') === 'cli');
       const out = makeOut(Boolean(o.json));
       if (o.engine !== 'onnx' && o.engine !== 'torch') throw new UsageError(`--engine: expected onnx or torch, found ${JSON.stringify(o.engine)}`);
+      // ONNX Runtime runs on the CPU here: a GPU means libtorch's engine (an explicit --engine onnx with one is refused).
+      const run = tableServeEngine({ engine: o.engine, engineGiven: cmd.getOptionValueSource('engine') === 'cli', device: o.device ?? 'auto', resolved: device.device });
+      if (run.note) process.stderr.write(`note: ${run.note}\n`);
+      o.engine = run.engine;
       const threads = Number(o.threads);
       if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads: expected a whole number ≥ 1, found ${JSON.stringify(o.threads)}`);
       // libtorch's pool otherwise takes every core (and spins) for what is, when serving, a few small ops per request.
       setNumThreads(threads);
-      const predictor = Predictor.load(o.model);
+      const predictor = Predictor.load(o.model, { device: run.device });
       let engine: OnnxEngine | undefined;
       const { store } = openProject(o.project);
       let served;
@@ -96,6 +101,6 @@ Example:
       const url = await listen(s, { host: o.host, port: Number(o.port) });
       out.say(`serving ${predictor.dir} (${predictor.task}) at ${url}`);
       if (!['127.0.0.1', 'localhost', '::1'].includes(o.host)) out.say(out.color.yellow(`note: bound to ${o.host}: the model is reachable from other machines, and the server has no authentication`));
-      out.result({ url, model: predictor.dir, modelKey: predictor.modelKey, task: predictor.task, reference: s.monitor.reference.source });
+      out.result({ url, model: predictor.dir, modelKey: predictor.modelKey, task: predictor.task, reference: s.monitor.reference.source, engine: o.engine, device: predictor.device });
     });
 }

@@ -58,5 +58,5 @@ export async function serveImages(o: ImageServeOptions, bodyLimitGiven: boolean)
   const url = await s.app.listen({ host: o.host, port: Number(o.port) });
   out.say(`serving ${predictor.dir} (image ${predictor.task}, ${predictor.shape.join('×')}) at ${url}`);
   if (!['127.0.0.1', 'localhost', '::1'].includes(o.host)) out.say(out.color.yellow(`note: bound to ${o.host}: the model is reachable from other machines, and the server has no authentication`));
-  out.result({ url, model: predictor.dir, modelKey: predictor.modelKey, task: predictor.task, kind: 'image' });
+  out.result({ url, model: predictor.dir, modelKey: predictor.modelKey, task: predictor.task, kind: 'image', device: o.device ?? 'cpu' });
 }

@@ -2,9 +2,9 @@
 // test split of its data, record it in the ledger, and warn when the test set
 // has been looked at before.
 import type { Command } from 'commander';
-import { addDeviceOption, cpuOnly } from '../device.js';
+import { addDeviceOption } from '../device.js';
 import { readModelDir } from '../../artifact/index.js';
-import { buildModel, type ModelSpec } from '../../steps/architecture.js';
+import { buildModel, parameterDevice, type ModelSpec } from '../../steps/architecture.js';
 import { evaluateOnTest } from '../../steps/sealed_test.js';
 import { metricsFor } from '../../steps/fit.js';
 import { addDataOptions, plan, type DataOptions } from '../common.js';
@@ -23,7 +23,6 @@ Examples:
   sixstep test --model sixstep-project/models/<run> --data data/penguins.json --target Species
 The test split is the one in the project's split manifest; every evaluation is recorded, and a second look warns.`)
     .action(async (o: TestOptions) => {
-      cpuOnly(o as { device?: string }, 'sixstep test');
       const out = makeOut(Boolean(o.json));
       const p = await plan(o, out, { quiet: true });
       try {
@@ -32,7 +31,7 @@ The test split is the one in the project's split manifest; every evaluation is r
         if (m.dataFingerprint && m.dataFingerprint !== p.prepared.fingerprint) {
           out.say(out.color.yellow(`warning: the model was trained on data with fingerprint ${m.dataFingerprint}; this data and split have ${p.prepared.fingerprint}`));
         }
-        const model = buildModel(m.architecture);
+        const model = buildModel(m.architecture, p.prepared.device);
         try {
           dir.loadWeights(model);
           out.step(5, 'verify on the sealed test set');
@@ -42,7 +41,7 @@ The test split is the one in the project's split manifest; every evaluation is r
           out.say(`the test set of this data has been evaluated ${t.evaluations} time${t.evaluations === 1 ? '' : 's'}`);
           for (const w of t.warnings) out.say(out.color.yellow(`warning: ${w}`));
           if (t.advice) out.say(out.color.yellow(`advice: ${t.advice}`));
-          out.result({ model: o.model, test: { loss: t.loss, ...t.metrics, ...(t.evaluation?.metrics ?? {}) }, validationLoss, testEvaluations: t.evaluations, warnings: t.warnings, advice: t.advice });
+          out.result({ model: o.model, test: { loss: t.loss, ...t.metrics, ...(t.evaluation?.metrics ?? {}) }, validationLoss, testEvaluations: t.evaluations, warnings: t.warnings, advice: t.advice, device: parameterDevice(model) });
         } finally {
           model.dispose();
         }

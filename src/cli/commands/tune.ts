@@ -4,7 +4,7 @@
 // --workers processes, or in workers on several machines sharing a
 // PostgreSQL study (--store postgres://…), with the same trials in each case.
 import type { Command } from 'commander';
-import { addDeviceOption, cpuOnly } from '../device.js';
+import { addDeviceOption, deviceOf, workerDevice } from '../device.js';
 import { CancelFit, type Callback, type Learner } from '../../train/index.js';
 import { fitModel, type OptimizerKind } from '../../steps/fit.js';
 import type { SearchSpace } from '../../search/index.js';
@@ -157,8 +157,9 @@ Examples:
   sixstep tune --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --trials 40 --workers 2
   sixstep tune --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --trials 40 --study s1 --store postgres://u:pw@db:5432/sixstep   (on each machine)`)
     .action(async (o: TuneOptions) => {
-      cpuOnly(o as { device?: string }, 'sixstep tune');
       const worker = process.env[WORKER_ENV];
+      // A worker takes its own GPU when there are several and none was named (--device auto or cuda).
+      if (worker !== undefined) o.device = workerDevice(o.device ?? 'auto', deviceOf(o), Number(worker));
       const out = makeOut(Boolean(o.json));
       const p = await plan(o, out, { quiet: Boolean(o.json) || worker !== undefined });
       const optimising = metricObjective(o.metric, p.prepared.task);
@@ -182,6 +183,7 @@ Examples:
         if (worker !== undefined) {
           // A worker process: its lines go to the parent, which prints the study.
           const say = (s: string) => process.stdout.write(`${s}\n`);
+          say(`device: ${p.device.device} — ${p.device.reason}`);
           await searchWorker(studies, { ...search, onNote: say, onTrial: (t) => say(`${trialLine(t)} ${t.seconds.toFixed(1)} s${t.error ? ` (${t.error})` : ''}`) }, trainTrial(p, studies, study, o, interrupt));
           return;
         }
@@ -225,7 +227,7 @@ async function report(out: Out, studies: StudyStore, study: string, space: Searc
     process.stderr.write(out.color.yellow(`warning: ${describeExit(w)}${what}\n`));
   }
   const workers = exits.map((w) => ({ index: w.index, pid: w.pid, code: w.code, signal: w.signal, failed: workerFailed(w) }));
-  out.result({ study, store: studies.kind, optimisingMetric: optimising.metric, trials: trials.map(trialJson), best: best && trialJson(best), model, space, ...(exits.length ? { workers } : {}) });
+  out.result({ study, store: studies.kind, optimisingMetric: optimising.metric, device: p.device.device, trials: trials.map(trialJson), best: best && trialJson(best), model, space, ...(exits.length ? { workers } : {}) });
   if (exits.length && exits.every(workerFailed)) {
     throw new Error(`all ${exits.length} search workers failed (${exits.map(describeExit).join('; ')}); their output above says why`);
   }

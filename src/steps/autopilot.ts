@@ -30,7 +30,8 @@ import type { Plan } from './plan.js';
 import type { Decision } from './decisions.js';
 import type { Parallel } from './parallel.js';
 // ---- budget planner hooks (issue 14) ----
-import { ExponentialMovingAverage, emaDecayFor, FlipAveraged } from '../train/index.js';
+import { ExponentialMovingAverage, emaDecayFor } from '../train/index.js';
+import { FlipAveraged } from '../models/index.js';
 import { planBudget, type BudgetPhases } from './budget_phases.js';
 import { planPhase } from './budget_plan.js';
 import { MedianStopping } from './median_stop.js';
@@ -125,6 +126,8 @@ interface State {
   ladder?: { best: Measured; probes: Measured[]; gapClosed: boolean };
   final?: { candidate: Candidate; history: EpochResult[]; validLoss: number; trainLoss: number; metrics: Record<string, number>; source: 'step3' | 'final' };
   test?: TestResult | null;
+  /** Step 5's choice: the served model averages each image with its mirror ('flip'), or not. */
+  testTimeAugmentation?: 'flip' | null;
   steps?: StepRecord[];
   /** With --folds: the folds' baseline and the step-3 recipe on every fold. */
   cv?: FoldState;
@@ -441,6 +444,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     model ??= loadModel();
     // ---- budget planner hook: flip test-time augmentation, chosen on validation ----
     const tta = p.kind === 'image' && chooseFlipTta({ prepared: p, model, cost: plan.cost, baselineLoss: plan.baseline.loss, log });
+    state.testTimeAugmentation = tta ? 'flip' : null;
     const evaluated = tta ? new FlipAveraged(model, p.task === 'regression' ? 'regression' : p.task === 'multiclass' ? 'multiclass' : 'binary') : model;
     // ---- end of hook ----
     const t = await evaluateOnTest({ prepared: p, model: evaluated, cost: plan.cost, metrics: metricsFor(p.task, p.classes), store, modelId: o.runId, runId: o.runId, validationLoss: state.final!.validLoss, baselineLoss: plan.baseline.loss });

@@ -3,7 +3,8 @@
 // the weights' moving average in place of the trained weights, and flip
 // test-time augmentation for the sealed test evaluation.
 import type { Module } from '../nn/index.js';
-import { recalibrateBatchNorm, type ExponentialMovingAverage, FlipAveraged, type TtaOutput } from '../train/index.js';
+import { recalibrateBatchNorm, type ExponentialMovingAverage } from '../train/index.js';
+import { FlipAveraged, type TtaOutput } from '../models/index.js';
 import type { Prepared } from '../data/prepare.js';
 import type { CostFunctionChoice } from './cost_function.js';
 import type { Decision } from './decisions.js';

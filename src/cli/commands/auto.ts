@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { autopilot } from '../../steps/autopilot.js';
 import { saveModelDir } from '../../artifact/index.js';
+import { FlipAveraged } from '../../models/index.js';
 import { writeReferenceProfile, writeImageReference } from '../../serve/index.js';
 import { renderReport, confusionMatrix, regressionPairs } from '../../report/index.js';
 import { addDataOptions, plan, planJson, planOnly, Interrupt, type DataOptions } from '../common.js';
@@ -156,7 +157,10 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
       const done = s.phase === 'done';
       let modelDir: string | null = null;
       // F1, AUC, R² and the rest of the kept model on train and validation (step 5 recorded the test split's).
-      const splits = r.model ? await recordSplitMetrics({ model: r.model, data: p.prepared, store: p.store, runId: run.id }) : { train: null, validation: null };
+      // The model as step 5 verified it and serving runs it: with flip test-time augmentation when step 5 chose it
+      // (the wrapper shares the weights; r.model is what is saved).
+      const verified = r.model && s.testTimeAugmentation === 'flip' ? new FlipAveraged(r.model, p.prepared.task === 'binary' ? 'binary' : 'multiclass') : r.model;
+      const splits = verified ? await recordSplitMetrics({ model: verified, data: p.prepared, store: p.store, runId: run.id }) : { train: null, validation: null };
       if (r.model && f) {
         const test = s.test ? { loss: s.test.loss, ...s.test.metrics, ...(s.test.evaluation?.metrics ?? {}) } : null;
         modelDir = saveModelDir(join(p.projectDir, 'models', run.id), r.model, {
@@ -167,12 +171,12 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
           costFunction: p.cost.name,
           metrics: { train: { loss: f.trainLoss, ...(splits.train?.metrics ?? {}) }, validation: { loss: f.validLoss, ...f.metrics, ...(splits.validation?.metrics ?? {}) }, test },
           dataFingerprint: p.prepared.fingerprint,
-          extra: { decisions: s.decisions.length, run: run.id, ...(aug ? { augment: { names: aug.names, config: aug.config, reason: aug.reason, used: f.candidate.augment } } : {}) },
+          extra: { decisions: s.decisions.length, run: run.id, ...(p.prepared.kind === 'image' ? { testTimeAugmentation: s.testTimeAugmentation ?? null } : {}), ...(aug ? { augment: { names: aug.names, config: aug.config, reason: aug.reason, used: f.candidate.augment } } : {}) },
         });
         // What the served model's inputs are compared against: the training rows only.
         if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(modelDir, p.prepared.trainTable, p.prepared.preprocessing.schema, p.prepared.validationTable);
         // Images: the training images' statistics and the kept model's predictions on the validation images.
-        if (p.prepared.trainImages) writeImageReference(modelDir, p.prepared.trainImages, { validationPredicted: (await validationPredictedClasses(r.model, p.prepared)) ?? undefined });
+        if (p.prepared.trainImages) writeImageReference(modelDir, p.prepared.trainImages, { validationPredicted: (await validationPredictedClasses(verified ?? r.model, p.prepared)) ?? undefined });
       }
       // Confusion matrix or residuals on the validation set (the test set stays read once).
       let confusion = null;
@@ -180,8 +184,8 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
       if (r.model) {
         const valid = p.prepared.loader('validation', { batchSize: 512 });
         try {
-          if (p.prepared.task === 'regression') residuals = await regressionPairs(r.model, valid);
-          else if (p.prepared.classes) confusion = await confusionMatrix(r.model, valid, p.prepared.classes, p.prepared.task === 'binary');
+          if (p.prepared.task === 'regression') residuals = await regressionPairs(verified!, valid);
+          else if (p.prepared.classes) confusion = await confusionMatrix(verified!, valid, p.prepared.classes, p.prepared.task === 'binary');
         } finally {
           valid.dispose();
         }
@@ -191,7 +195,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
       if (r.model && splits.validation && p.prepared.task !== 'multilabel') {
         try {
           interpretation = await interpretModel({
-            model: r.model,
+            model: verified!,
             task: p.prepared.task,
             classes: p.prepared.classes,
             preprocessing: p.prepared.preprocessing as any,

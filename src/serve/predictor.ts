@@ -14,6 +14,7 @@ import { tensor, tidy, noGrad } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
 import { checkRows, inputFields, type InputField } from './input.js';
 import { InputError, UnsupportedModelError } from './errors.js';
+import { standardizeInPlace } from './standardize.js';
 
 /** One prediction; `id` lets feedback refer to it later. */
 export interface Prediction {
@@ -63,6 +64,8 @@ export class Predictor {
   /** SHA-256 of the manifest: identifies the model wherever its directory moves. */
   readonly modelKey: string;
   readonly preprocessor: Preprocessor;
+  /** The preprocessing less its final standardization, which predictChecked does in JavaScript (standardize.ts). */
+  private readonly encoder: Preprocessor;
   private readonly textColumn: string | undefined;
   private readonly missingTokens: ReadonlySet<string>;
   private model: Module | null;
@@ -77,6 +80,7 @@ export class Predictor {
     this.model = model;
     this.modelKey = modelKey;
     this.preprocessor = Preprocessor.fromJSON(pre.preprocessor);
+    this.encoder = Preprocessor.fromJSON({ ...pre.preprocessor, normalizer: null });
     this.task = (this.preprocessor.task ?? manifest.task) as Task;
     this.classes = this.preprocessor.classes;
     this.fields = inputFields(pre.preprocessor);
@@ -159,7 +163,10 @@ export class Predictor {
   predictChecked(rows: CheckedRows): Prediction[] {
     if (rows.length === 0) return [];
     // Checked rows cannot fail to encode; strict mode would say so if they did.
-    return this.run(this.preprocessor.transform(tableFromRows(rows, '<request>')), true);
+    const enc = this.encoder.transform(tableFromRows(rows, '<request>'));
+    const norm = this.preprocessor.normalizer;
+    if (norm && enc.n > 0) standardizeInPlace(enc.x, enc.n, norm);
+    return this.run(enc, true);
   }
 
   /**

@@ -51,6 +51,12 @@ interface Waiting {
   reject(e: unknown): void;
 }
 
+interface InlineWaiting {
+  rows: CheckedRows;
+  resolve(p: Prediction[]): void;
+  reject(e: unknown): void;
+}
+
 /** Rows [start, end) of one request in a run. */
 interface Slice {
   w: Waiting;
@@ -67,6 +73,10 @@ interface Reply {
 
 export class OnnxEngine {
   private queue: Waiting[] = [];
+  /** Small requests waiting for the end of this event-loop turn (runInlineQueue). */
+  private inlineQueue: InlineWaiting[] = [];
+  private inlineScheduled = false;
+  private inlineRunning = 0;
   private inFlight: { id: number; slices: Slice[] } | null = null;
   private nextId = 0;
   private closed = false;
@@ -119,28 +129,71 @@ export class OnnxEngine {
   predict(rows: CheckedRows): Promise<Prediction[]> {
     if (this.closed) return Promise.reject(new Error('the ONNX engine was closed'));
     if (rows.length === 0) return Promise.resolve([]);
-    if (this.inline && rows.length <= this.inlineRows) return this.runInline(rows);
+    if (this.inline && rows.length <= this.inlineRows) {
+      return new Promise((resolve, reject) => {
+        this.inlineQueue.push({ rows, resolve, reject });
+        if (!this.inlineScheduled) {
+          this.inlineScheduled = true;
+          setImmediate(() => this.runInlineQueue());
+        }
+      });
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ rows, sent: 0, done: 0, out: new Array(rows.length), failed: false, resolve, reject });
       this.schedule();
     });
   }
 
-  /** A small request on the event loop: encode, run, describe, no thread hop and no queue. */
-  private async runInline(rows: CheckedRows): Promise<Prediction[]> {
-    const feed = this.encode(rows);
-    const out = await this.inline!.run({ [this.textColumn ? 'ids' : 'x']: new ort.Tensor(feed.type, feed.data, feed.dims) });
-    const y = out.y;
-    const predictions: Prediction[] = new Array(rows.length);
-    const width = y.dims.length === 1 ? 1 : y.dims[1];
-    const values = Float64Array.from(y.data as Float32Array);
-    for (let i = 0; i < rows.length; i++) {
-      const v = values.subarray(i * width, (i + 1) * width);
-      const bad = v.findIndex((x) => !Number.isFinite(x));
-      if (bad >= 0) throw new InputError('rows', i, 'type', `row ${i}: the model's output is not finite (${v[bad]}); the inputs are outside what the model can compute with`);
-      predictions[i] = this.predictor.describe(v);
+  /**
+   * The small requests that arrived in this turn of the event loop, in runs
+   * of at most `inlineRows` rows: one call into ONNX Runtime and one encoding
+   * per run instead of per request (under load several arrive per turn; a
+   * lone request waits only for the end of the turn).
+   */
+  private runInlineQueue(): void {
+    this.inlineScheduled = false;
+    const waiting = this.inlineQueue;
+    this.inlineQueue = [];
+    for (let start = 0; start < waiting.length; ) {
+      let end = start;
+      let total = 0;
+      while (end < waiting.length && (end === start || total + waiting[end].rows.length <= this.inlineRows)) total += waiting[end++].rows.length;
+      void this.runInline(waiting.slice(start, end));
+      start = end;
     }
-    return predictions;
+  }
+
+  /** One inline run on the event loop: encode, run, describe; a non-finite output refuses only its own request. */
+  private async runInline(group: InlineWaiting[]): Promise<void> {
+    let values: Float64Array;
+    let width: number;
+    try {
+      const rows = (group.length === 1 ? group[0].rows : group.flatMap((w) => w.rows)) as CheckedRows;
+      const feed = this.encode(rows);
+      this.inlineRunning++;
+      const y = await this.inline!.run({ [this.textColumn ? 'ids' : 'x']: new ort.Tensor(feed.type, feed.data, feed.dims) })
+        .then((out) => out.y)
+        .finally(() => this.inlineRunning--);
+      width = y.dims.length === 1 ? 1 : y.dims[1];
+      values = Float64Array.from(y.data as Float32Array);
+    } catch (e) {
+      for (const w of group) w.reject(e);
+      return;
+    }
+    let at = 0;
+    for (const w of group) {
+      const predictions: Prediction[] = new Array(w.rows.length);
+      let error: InputError | null = null;
+      for (let i = 0; i < w.rows.length && !error; i++) {
+        const v = values.subarray((at + i) * width, (at + i + 1) * width);
+        const bad = v.findIndex((x) => !Number.isFinite(x));
+        if (bad >= 0) error = new InputError('rows', i, 'type', `row ${i}: the model's output is not finite (${v[bad]}); the inputs are outside what the model can compute with`);
+        else predictions[i] = this.predictor.describe(v);
+      }
+      at += w.rows.length;
+      if (error) w.reject(error);
+      else w.resolve(predictions);
+    }
   }
 
   /** Checked rows as the network's input: the encoding before standardization (float32 [n, d]), or token ids (int64 [n, L]). */
@@ -246,7 +299,7 @@ export class OnnxEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.inFlight || this.queue.length) await new Promise((r) => setTimeout(r, 5));
+    while (this.inFlight || this.queue.length || this.inlineScheduled || this.inlineRunning) await new Promise((r) => setTimeout(r, 5));
     const exit = once(this.worker, 'exit');
     this.worker.postMessage({ close: true });
     await Promise.race([exit, new Promise((r) => setTimeout(r, 2000))]);

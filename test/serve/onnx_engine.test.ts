@@ -72,11 +72,12 @@ test('regression: the value in target units within 1e-5 (relative) of the libtor
   }
 });
 
-test('concurrent requests, joined while a run is in flight, get the answers they get alone', async () => {
+for (const route of ['worker', 'inline'] as const) {
+test(`concurrent requests, joined (${route === 'worker' ? 'while a worker run is in flight' : 'within one event-loop turn, inline'}), get the answers they get alone`, async () => {
   const predictor = Predictor.load(penguins.model);
   // inlineMs 0: every request goes to the worker, where concurrent ones are joined.
-  const engine = await OnnxEngine.start(predictor, { maxRows: 50, inlineMs: 0 });
-  assert.equal(engine.inlineRows, 0);
+  const engine = await OnnxEngine.start(predictor, route === 'worker' ? { maxRows: 50, inlineMs: 0 } : {});
+  assert.ok(route === 'worker' ? engine.inlineRows === 0 : engine.inlineRows >= 4);
   try {
     const rows = completeRows(PENGUINS, 'Species').map(({ Species: _, ...r }) => r);
     const requests = Array.from({ length: 40 }, (_, i) => predictor.check(rows.slice(i * 3, i * 3 + 1 + (i % 4))));
@@ -93,6 +94,7 @@ test('concurrent requests, joined while a run is in flight, get the answers they
     predictor.dispose();
   }
 });
+}
 
 test('small requests run inline (the limit measured at start-up), with the answers of the worker and of libtorch', async () => {
   const predictor = Predictor.load(penguins.model);

@@ -68,6 +68,8 @@ export class Predictor {
   private readonly encoder: Preprocessor;
   private readonly textColumn: string | undefined;
   private readonly missingTokens: ReadonlySet<string>;
+  /** Each numeric field's training standardization, looked up once (requireComputable runs on every request). */
+  private readonly scales: Array<{ name: string; mean: number; std: number }>;
   private model: Module | null;
   private readonly chunkRows: number;
   private readonly newId: () => string;
@@ -86,6 +88,13 @@ export class Predictor {
     this.fields = inputFields(pre.preprocessor);
     this.textColumn = pre.kind === 'sequence' ? pre.textColumn : undefined;
     this.missingTokens = new Set(pre.preprocessor.missingTokens);
+    const norm = pre.preprocessor.normalizer;
+    this.scales = this.fields
+      .filter((f) => f.kind === 'numeric')
+      .map((f) => {
+        const j = pre.preprocessor.featureNames.indexOf(f.name);
+        return { name: f.name, mean: norm && j >= 0 ? norm.mean[j] : 0, std: norm && j >= 0 && norm.std[j] > 0 ? norm.std[j] : 1 };
+      });
     this.chunkRows = Math.max(1, o.chunkRows ?? 4096);
     this.newId = o.newId ?? randomUUID;
   }
@@ -142,20 +151,13 @@ export class Predictor {
    * than answered with a null prediction.
    */
   private requireComputable(rows: readonly Row[]): void {
-    const pre = this.manifest.preprocessing;
-    if (pre.kind === 'image') return;
-    const norm = pre.preprocessor.normalizer;
-    for (const f of this.fields) {
-      if (f.kind !== 'numeric') continue;
-      const j = pre.preprocessor.featureNames.indexOf(f.name);
-      const mean = norm && j >= 0 ? norm.mean[j] : 0;
-      const std = norm && j >= 0 && norm.std[j] > 0 ? norm.std[j] : 1;
-      rows.forEach((r, i) => {
-        const v = r[f.name];
+    for (const { name, mean, std } of this.scales) {
+      for (let i = 0; i < rows.length; i++) {
+        const v = rows[i][name];
         if (typeof v === 'number' && !(Math.abs((v - mean) / std) < FLOAT32_MAX)) {
-          throw new InputError(f.name, i, 'type', `row ${i}: field "${f.name}" = ${v} is too large for the model to compute with (training mean ${mean.toPrecision(4)}, std ${std.toPrecision(4)}); expected a value the model's float32 arithmetic can hold once standardized`);
+          throw new InputError(name, i, 'type', `row ${i}: field "${name}" = ${v} is too large for the model to compute with (training mean ${mean.toPrecision(4)}, std ${std.toPrecision(4)}); expected a value the model's float32 arithmetic can hold once standardized`);
         }
-      });
+      }
     }
   }
 

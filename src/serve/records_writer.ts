@@ -8,11 +8,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../store/index.js';
 
+/** Predictions as JSON: [[id, at, label, value], …]. */
 export interface RecordBatch {
-  ids: string[];
-  at: number[];
-  labels: Array<string | null>;
-  values: Array<number | null>;
+  rows: string;
 }
 
 const { file, key, committed } = workerData as { file: string; key: string; committed: SharedArrayBuffer };
@@ -20,7 +18,7 @@ const counter = new Int32Array(committed);
 const db = openDatabase(file);
 const insert = db.raw.prepare('INSERT OR IGNORE INTO serve_predictions (id, model_key, at, label, value) VALUES (?, ?, ?, ?, ?)');
 const write = db.raw.transaction((b: RecordBatch) => {
-  for (let i = 0; i < b.ids.length; i++) insert.run(b.ids[i], key, b.at[i], b.labels[i], b.values[i]);
+  for (const [id, at, label, value] of JSON.parse(b.rows) as Array<[string, number, string | null, number | null]>) insert.run(id, key, at, label, value);
 });
 
 /** The latest drift report of the model, already JSON. */

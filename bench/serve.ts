@@ -5,11 +5,16 @@
 // body parsed), and prints one JSON line per target and load (p50/p90/p99
 // latency in ms, requests/s, errors), then one comparison line per load.
 // Each server runs in its own process; the load generator is this process.
+// The targets take turns, ROUNDS times per load (each after a 2 s warm-up),
+// so a burst of other work on a shared machine lands on every target alike;
+// the comparison line gives each round's p99 ratio to the bare route and
+// their median. Each line also carries the server process's CPU time per
+// request (user + system, from /proc; null where there is none).
 // Run: node node_modules/typescript/bin/tsc -p . && node dist/bench/serve.js
-//   DURATION=10 (s per measurement) LOADS=500,2000,5000 CONNECTIONS=16 ENGINES=onnx[,torch] MODEL=<dir>
+//   DURATION=10 (s per measurement) ROUNDS=3 LOADS=500,2000,5000 CONNECTIONS=16 ENGINES=onnx[,torch] MODEL=<dir>
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,6 +34,7 @@ const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
 const LOADS = (process.env.LOADS ?? '500,2000,5000').split(',').map(Number);
 const ENGINES = (process.env.ENGINES ?? 'onnx').split(',');
+const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 3));
 const FEATURES = 13;
 const tmp = mkdtempSync(join(tmpdir(), 'sixstep-bench-serve-'));
 
@@ -62,6 +68,23 @@ async function start(args: string[]): Promise<{ proc: ChildProcess; url: string 
   return { proc, url: (JSON.parse(line) as { url: string }).url };
 }
 
+/** CPU seconds (user + system) a process has used so far; null without /proc. */
+function cpuSeconds(pid: number | undefined): number | null {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // clock ticks; 100 per second on Linux
+  } catch {
+    return null;
+  }
+}
+
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
 async function stop(proc: ChildProcess): Promise<void> {
   proc.kill('SIGTERM');
   await once(proc, 'exit');
@@ -76,34 +99,41 @@ const targets: Array<{ name: string; args: string[] }> = [
 const servers = new Map<string, { proc: ChildProcess; url: string }>();
 try {
   for (const t of targets) servers.set(t.name, await start(t.args));
-  const p99 = new Map<string, number>();
   for (const load of LOADS) {
-    for (const t of targets) {
-      const { url } = servers.get(t.name)!;
-      const shot = { url: `${url}/predict`, connections: CONNECTIONS, method: 'POST', headers: { 'content-type': 'application/json' }, body };
-      await autocannon({ ...shot, duration: 2, overallRate: load }); // warm-up, not reported
-      const r = await autocannon({ ...shot, duration: DURATION, overallRate: load });
-      p99.set(`${t.name}@${load}`, r.latency.p99);
-      console.log(
-        JSON.stringify({
-          bench: 'serve',
-          target: t.name,
-          offered_rps: load,
-          connections: CONNECTIONS,
-          duration_s: DURATION,
-          requests_per_s: Math.round(r.requests.average),
-          requests: r.requests.total,
-          latency_ms: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
-          errors: r.errors,
-          timeouts: r.timeouts,
-          non2xx: r.non2xx,
-        }),
-      );
+    const p99 = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of targets) {
+        const { url, proc } = servers.get(t.name)!;
+        const shot = { url: `${url}/predict`, connections: CONNECTIONS, method: 'POST', headers: { 'content-type': 'application/json' }, body };
+        await autocannon({ ...shot, duration: 2, overallRate: load }); // warm-up, not reported
+        const cpu0 = cpuSeconds(proc.pid);
+        const r = await autocannon({ ...shot, duration: DURATION, overallRate: load });
+        const cpu1 = cpuSeconds(proc.pid);
+        p99.get(t.name)!.push(r.latency.p99);
+        console.log(
+          JSON.stringify({
+            bench: 'serve',
+            target: t.name,
+            round: round + 1,
+            offered_rps: load,
+            connections: CONNECTIONS,
+            duration_s: DURATION,
+            requests_per_s: Math.round(r.requests.average),
+            requests: r.requests.total,
+            latency_ms: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
+            errors: r.errors,
+            timeouts: r.timeouts,
+            non2xx: r.non2xx,
+            server_cpu_us_per_request: cpu0 === null || cpu1 === null ? null : Math.round(((cpu1 - cpu0) / Math.max(1, r.requests.total)) * 1e6),
+          }),
+        );
+      }
     }
-    const floor = p99.get(`bare-fastify@${load}`)!;
+    const floor = p99.get('bare-fastify')!;
     for (const e of ENGINES) {
-      const v = p99.get(`sixstep-${e}@${load}`)!;
-      console.log(JSON.stringify({ bench: 'serve_vs_floor', engine: e, offered_rps: load, p99_ms: v, floor_p99_ms: floor, p99_ratio: Math.round((v / Math.max(floor, 1e-9)) * 100) / 100 }));
+      const v = p99.get(`sixstep-${e}`)!;
+      const ratios = v.map((x, i) => Math.round((x / Math.max(floor[i], 1e-9)) * 100) / 100);
+      console.log(JSON.stringify({ bench: 'serve_vs_floor', engine: e, offered_rps: load, rounds: ROUNDS, p99_ms: v, floor_p99_ms: floor, p99_ratio: ratios, median_p99_ratio: median(ratios) }));
     }
   }
 } finally {

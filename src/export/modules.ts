@@ -3,8 +3,8 @@
 // statistics). A module without a translation is an error naming its class,
 // never a silently different graph.
 import type { Tensor } from '../tensor/index.js';
-import { Module, Linear, Conv2d, BatchNorm1d, BatchNorm2d, BasicBlock, Sequential, Dropout, ReLU, MaxPool2d, LSTM, Embedding } from '../nn/index.js';
-import { TabularNet, ResNet, SequenceNet } from '../models/index.js';
+import { Module, Linear, Conv2d, BatchNorm1d, BatchNorm2d, BasicBlock, Bottleneck, Sequential, Dropout, ReLU, MaxPool2d, LSTM, Embedding } from '../nn/index.js';
+import { TabularNet, ResNet, SequenceNet, InputAdapter } from '../models/index.js';
 import type { GraphBuilder } from './graph.js';
 
 export class ExportError extends Error {
@@ -27,6 +27,8 @@ export function emitModule(g: GraphBuilder, m: Module<any, any>, x: string): str
   if (m instanceof Conv2d) return emitConv(g, m, x);
   if (m instanceof BatchNorm1d || m instanceof BatchNorm2d) return emitBatchNorm(g, m, x);
   if (m instanceof BasicBlock) return emitBasicBlock(g, m, x);
+  if (m instanceof Bottleneck) return emitBottleneck(g, m, x);
+  if (m instanceof InputAdapter) return emitInputAdapter(g, m, x);
   if (m instanceof Sequential) return m.layers.reduce((h, l) => emitModule(g, l, h), x);
   if (m instanceof Dropout) return x;
   if (m instanceof ReLU) return g.node('Relu', [x]);
@@ -69,7 +71,38 @@ function emitBasicBlock(g: GraphBuilder, b: BasicBlock, x: string): string {
   return g.node('Relu', [g.node('Add', [h, identity])]);
 }
 
+/** ResNet-50's block: 1×1 reduce, 3×3 (the stride), 1×1 expand, as Bottleneck.forward. */
+function emitBottleneck(g: GraphBuilder, b: Bottleneck, x: string): string {
+  const identity = b.downsample ? emitModule(g, b.downsample, x) : x;
+  let h = g.node('Relu', [emitBatchNorm(g, b.bn1, emitConv(g, b.conv1, x))]);
+  h = g.node('Relu', [emitBatchNorm(g, b.bn2, emitConv(g, b.conv2, h))]);
+  h = emitBatchNorm(g, b.bn3, emitConv(g, b.conv3, h));
+  return g.node('Relu', [g.node('Add', [h, identity])]);
+}
+
+/**
+ * A pretrained backbone's input adapter, as InputAdapter.forward: undo the
+ * data's standardization, repeat a single channel, resize bilinearly
+ * (align_corners false: ONNX's pytorch_half_pixel), apply the backbone's own
+ * normalization.
+ */
+function emitInputAdapter(g: GraphBuilder, a: InputAdapter, x: string): string {
+  const o = a.o;
+  const col = (prefix: string, v: number[]) => g.floats(prefix, v, [1, v.length, 1, 1]);
+  let h = g.node('Add', [g.node('Mul', [x, col('data_std', o.dataStd)]), col('data_mean', o.dataMean)]);
+  const c = o.channels ?? o.dataMean.length;
+  if (c !== o.dataMean.length) h = g.node('Tile', [h, g.ints('channel_repeats', [1, c, 1, 1])]);
+  if (o.size) {
+    // Sizes [N, C, H, W] with N from the input (the batch axis stays dynamic).
+    const nc = g.node('Slice', [g.node('Shape', [h]), g.ints('starts', [0]), g.ints('ends', [2]), g.ints('axes', [0])]);
+    const sizes = g.node('Concat', [nc, g.ints('adapter_size', o.size)], { axis: 0 });
+    h = g.node('Resize', [h, g.floats('roi', [], [0]), g.floats('scales', [], [0]), sizes], { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' });
+  }
+  return g.node('Div', [g.node('Sub', [h, col('backbone_mean', o.mean)]), col('backbone_std', o.std)]);
+}
+
 function emitResNet(g: GraphBuilder, m: ResNet, x: string): string {
+  if (m.input) x = emitInputAdapter(g, m.input, x);
   let h = g.node('Relu', [emitBatchNorm(g, m.stemBn, emitConv(g, m.stem, x))]);
   if (m.pool) h = emitModule(g, m.pool, h);
   for (const stage of m.stages) for (const block of stage) h = emitModule(g, block, h);

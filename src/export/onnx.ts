@@ -102,7 +102,8 @@ export function exportModelDir(dirIn: string): ExportedModel {
       let x = n.scale !== 1 ? g.node('Mul', [px, g.floats('pixel_scale', [n.scale], [])]) : px;
       x = g.node('Div', [g.node('Sub', [x, g.floats('channel_mean', n.mean, [1, C, 1, 1])]), g.floats('channel_std', n.std, [1, C, 1, 1])]);
       y = emitModule(g, model, x);
-      task = 'multiclass';
+      // A binary image model has one output read through a sigmoid (ImagePredictor), not a softmax over one class.
+      task = m.task === 'binary' ? 'binary' : 'multiclass';
       classes = pre.classes;
     } else {
       const p = pre.preprocessor;

@@ -94,8 +94,9 @@ export interface RangeWarning {
  */
 export function rangeWarnings(rows: readonly Row[], ranges: Readonly<Record<string, FieldRange>>): RangeWarning[] {
   const out: RangeWarning[] = [];
+  const list = Object.entries(ranges);
   rows.forEach((r, i) => {
-    for (const [field, g] of Object.entries(ranges)) {
+    for (const [field, g] of list) {
       const v = r[field];
       if (typeof v !== 'number' || !Number.isFinite(v)) continue;
       const span = g.max - g.min;

@@ -1,12 +1,19 @@
-// Inference off the event loop: the Predictor's own preprocessing (checked
-// rows → the encoded matrix, exactly as predictChecked encodes them; its last
-// step, standardization, inside the graph) stays on the main thread, the network runs in ONNX Runtime on a worker thread, and
-// the Predictor turns its outputs into predictions as before. While a run is
-// in flight, arriving requests queue and go together in the next run:
-// micro-batching happens only under load, where it pays; a lone request never
-// waits for a timer.
+// Inference off the Predictor's libtorch path: the Predictor's own
+// preprocessing (checked rows → the encoded matrix, exactly as predictChecked
+// encodes them; its last step, standardization, inside the graph) stays on the
+// main thread, the network runs in ONNX Runtime, and the Predictor turns its
+// outputs into predictions as before. Where it runs is measured at start-up:
+// a request no larger than the rows one run handles within `inlineMs` on this
+// thread (tens of microseconds for a small table model) runs inline on the
+// event loop, since handing it to a thread and back costs more than the run
+// itself; larger ones run on a worker thread, in slices of `maxRows`, so the
+// event loop keeps answering (/health, small predictions) meanwhile. While a
+// worker run is in flight, arriving large requests queue and go together in
+// the next run: micro-batching happens only under load, where it pays.
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
+import ort from 'onnxruntime-node';
+import { sessionOptions } from './onnx_session.js';
 import { Preprocessor, tableFromRows } from '../data/index.js';
 import { exportNetworkFromDir } from '../export/index.js';
 import type { Predictor, Prediction, CheckedRows } from './predictor.js';
@@ -21,7 +28,17 @@ export interface OnnxEngineOptions {
    * other requests (/health) are answered in between.
    */
   maxRows?: number;
+  /**
+   * Event-loop time (ms) one inline run may take: requests of up to the rows
+   * a run was measured to finish within it, at start-up, run on the event
+   * loop; default 0.25. 0 sends every request to the worker.
+   */
+  inlineMs?: number;
 }
+
+/** Rows tried for the inline limit (doubling); an encoded request of more rows always goes to the worker. */
+const INLINE_MAX_ROWS = 256;
+
 
 interface Waiting {
   rows: CheckedRows;
@@ -30,6 +47,12 @@ interface Waiting {
   done: number;
   out: Prediction[];
   failed: boolean;
+  resolve(p: Prediction[]): void;
+  reject(e: unknown): void;
+}
+
+interface InlineWaiting {
+  rows: CheckedRows;
   resolve(p: Prediction[]): void;
   reject(e: unknown): void;
 }
@@ -50,6 +73,10 @@ interface Reply {
 
 export class OnnxEngine {
   private queue: Waiting[] = [];
+  /** Small requests waiting for the end of this event-loop turn (runInlineQueue). */
+  private inlineQueue: InlineWaiting[] = [];
+  private inlineScheduled = false;
+  private inlineRunning = 0;
   private inFlight: { id: number; slices: Slice[] } | null = null;
   private nextId = 0;
   private closed = false;
@@ -62,12 +89,16 @@ export class OnnxEngine {
     private readonly maxRows: number,
     /** The Predictor's preprocessing less the final standardization, which the graph does in the same float32 arithmetic. */
     private readonly encoder: Preprocessor,
+    /** The same graph on the main thread, for requests of at most `inlineRows` rows. */
+    private readonly inline: ort.InferenceSession | null,
+    /** Measured at start-up (see OnnxEngineOptions.inlineMs); 0: nothing runs inline. */
+    readonly inlineRows: number,
   ) {
     worker.on('message', (m: Reply) => this.finish(m));
     worker.on('error', (e) => this.failAll(e));
   }
 
-  /** Exports the predictor's network (from its verified directory) and starts the inference thread. */
+  /** Exports the predictor's network (from its verified directory), starts the inference thread and measures the inline limit. */
   static async start(predictor: Predictor, o: OnnxEngineOptions = {}): Promise<OnnxEngine> {
     const { onnx, modelKey } = exportNetworkFromDir(predictor.dir, { standardize: true });
     if (modelKey !== predictor.modelKey) throw new Error(`${predictor.dir}: the model directory changed after it was loaded`);
@@ -78,17 +109,102 @@ export class OnnxEngine {
     const [first] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([e]) => Promise.reject(e))])) as [{ ready?: boolean }];
     if (!first?.ready) throw new Error('the ONNX Runtime worker did not start');
     const encoder = Preprocessor.fromJSON({ ...predictor.preprocessor.toJSON(), normalizer: null });
-    return new OnnxEngine(predictor, worker, textColumn, Math.max(1, o.maxRows ?? 1024), encoder);
+    const inlineMs = o.inlineMs ?? 0.25;
+    let inline: ort.InferenceSession | null = null;
+    let inlineRows = 0;
+    try {
+      if (inlineMs > 0) {
+        // One intra-op thread on the main thread: the run is a few small ops, and the other core stays with the worker and the network stack.
+        inline = await ort.InferenceSession.create(onnx, sessionOptions(1));
+        inlineRows = await measureInlineRows(inline, textColumn ? { ids: true, width: sequenceLength(predictor, textColumn) } : { ids: false, width: predictor.preprocessor.featureNames.length }, inlineMs);
+      }
+    } catch (e) {
+      await worker.terminate();
+      throw e;
+    }
+    return new OnnxEngine(predictor, worker, textColumn, Math.max(1, o.maxRows ?? 1024), encoder, inline, inlineRows);
   }
 
   /** Predictions for checked rows, in order; the same encoding and output rules as Predictor.predictChecked. */
   predict(rows: CheckedRows): Promise<Prediction[]> {
     if (this.closed) return Promise.reject(new Error('the ONNX engine was closed'));
     if (rows.length === 0) return Promise.resolve([]);
+    if (this.inline && rows.length <= this.inlineRows) {
+      return new Promise((resolve, reject) => {
+        this.inlineQueue.push({ rows, resolve, reject });
+        if (!this.inlineScheduled) {
+          this.inlineScheduled = true;
+          setImmediate(() => this.runInlineQueue());
+        }
+      });
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ rows, sent: 0, done: 0, out: new Array(rows.length), failed: false, resolve, reject });
       this.schedule();
     });
+  }
+
+  /**
+   * The small requests that arrived in this turn of the event loop, in runs
+   * of at most `inlineRows` rows: one call into ONNX Runtime and one encoding
+   * per run instead of per request (under load several arrive per turn; a
+   * lone request waits only for the end of the turn).
+   */
+  private runInlineQueue(): void {
+    this.inlineScheduled = false;
+    const waiting = this.inlineQueue;
+    this.inlineQueue = [];
+    for (let start = 0; start < waiting.length; ) {
+      let end = start;
+      let total = 0;
+      while (end < waiting.length && (end === start || total + waiting[end].rows.length <= this.inlineRows)) total += waiting[end++].rows.length;
+      void this.runInline(waiting.slice(start, end));
+      start = end;
+    }
+  }
+
+  /** One inline run on the event loop: encode, run, describe; a non-finite output refuses only its own request. */
+  private async runInline(group: InlineWaiting[]): Promise<void> {
+    let values: Float64Array;
+    let width: number;
+    try {
+      const rows = (group.length === 1 ? group[0].rows : group.flatMap((w) => w.rows)) as CheckedRows;
+      const feed = this.encode(rows);
+      this.inlineRunning++;
+      const y = await this.inline!.run({ [this.textColumn ? 'ids' : 'x']: new ort.Tensor(feed.type, feed.data, feed.dims) })
+        .then((out) => out.y)
+        .finally(() => this.inlineRunning--);
+      width = y.dims.length === 1 ? 1 : y.dims[1];
+      values = Float64Array.from(y.data as Float32Array);
+    } catch (e) {
+      for (const w of group) w.reject(e);
+      return;
+    }
+    let at = 0;
+    for (const w of group) {
+      const predictions: Prediction[] = new Array(w.rows.length);
+      let error: InputError | null = null;
+      for (let i = 0; i < w.rows.length && !error; i++) {
+        const v = values.subarray((at + i) * width, (at + i + 1) * width);
+        const bad = v.findIndex((x) => !Number.isFinite(x));
+        if (bad >= 0) error = new InputError('rows', i, 'type', `row ${i}: the model's output is not finite (${v[bad]}); the inputs are outside what the model can compute with`);
+        else predictions[i] = this.predictor.describe(v);
+      }
+      at += w.rows.length;
+      if (error) w.reject(error);
+      else w.resolve(predictions);
+    }
+  }
+
+  /** Checked rows as the network's input: the encoding before standardization (float32 [n, d]), or token ids (int64 [n, L]). */
+  private encode(rows: CheckedRows): { type: 'float32' | 'int64'; data: Float32Array | BigInt64Array; dims: number[] } {
+    const enc = this.encoder.transform(tableFromRows(rows, '<request>'));
+    if (this.textColumn) {
+      const ids = enc.text[this.textColumn];
+      const L = ids.length / Math.max(1, enc.n);
+      return { type: 'int64', data: BigInt64Array.from(ids, (v) => BigInt(v)), dims: [enc.n, L] };
+    }
+    return { type: 'float32', data: enc.x.slice(), dims: [enc.n, enc.features.length] };
   }
 
   /**
@@ -123,18 +239,10 @@ export class OnnxEngine {
     if (slices.length === 0) return;
     try {
       const rows = (slices.length === 1 && slices[0].start === 0 && slices[0].end === slices[0].w.rows.length ? slices[0].w.rows : slices.flatMap((x) => x.w.rows.slice(x.start, x.end))) as CheckedRows;
-      const enc = this.encoder.transform(tableFromRows(rows, '<request>'));
+      const feed = this.encode(rows);
       const id = this.nextId++;
       this.inFlight = { id, slices };
-      if (this.textColumn) {
-        const ids = enc.text[this.textColumn];
-        const L = ids.length / Math.max(1, enc.n);
-        const data = BigInt64Array.from(ids, (v) => BigInt(v));
-        this.worker.postMessage({ id, type: 'int64', data, dims: [enc.n, L] }, [data.buffer]);
-      } else {
-        const data = enc.x.slice();
-        this.worker.postMessage({ id, type: 'float32', data, dims: [enc.n, enc.features.length] }, [data.buffer]);
-      }
+      this.worker.postMessage({ id, ...feed }, [feed.data.buffer as ArrayBuffer]);
     } catch (e) {
       this.inFlight = null;
       this.fail(slices.map((x) => x.w), e);
@@ -191,10 +299,43 @@ export class OnnxEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.inFlight || this.queue.length) await new Promise((r) => setTimeout(r, 5));
+    while (this.inFlight || this.queue.length || this.inlineScheduled || this.inlineRunning) await new Promise((r) => setTimeout(r, 5));
     const exit = once(this.worker, 'exit');
     this.worker.postMessage({ close: true });
     await Promise.race([exit, new Promise((r) => setTimeout(r, 2000))]);
     await this.worker.terminate();
+    await this.inline?.release();
   }
+}
+
+/** A sequence model's input length: its tokenizer's maxLength (every request is padded or cut to it). */
+function sequenceLength(predictor: Predictor, column: string): number {
+  const f = predictor.manifest.preprocessing.kind === 'image' ? undefined : predictor.manifest.preprocessing.preprocessor.features.find((x) => x.kind === 'text' && x.column === column);
+  return f?.kind === 'text' ? f.tokenizer.maxLength : 64;
+}
+
+/**
+ * The most rows (1, 2, 4 … INLINE_MAX_ROWS) whose run takes at most
+ * `budgetMs` on this thread: the median of 7 runs on zero inputs (the cost
+ * of a dense network does not depend on the values), after one warm-up run.
+ * 0 when even one row takes longer.
+ */
+async function measureInlineRows(session: ort.InferenceSession, input: { ids: boolean; width: number }, budgetMs: number): Promise<number> {
+  let best = 0;
+  for (let n = 1; n <= INLINE_MAX_ROWS; n *= 2) {
+    const size = n * input.width;
+    const make = () => (input.ids ? new ort.Tensor('int64', new BigInt64Array(size), [n, input.width]) : new ort.Tensor('float32', new Float32Array(size), [n, input.width]));
+    const name = input.ids ? 'ids' : 'x';
+    await session.run({ [name]: make() });
+    const times: number[] = [];
+    for (let k = 0; k < 7; k++) {
+      const t0 = process.hrtime.bigint();
+      await session.run({ [name]: make() });
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    times.sort((a, b) => a - b);
+    if (times[3] > budgetMs) break;
+    best = n;
+  }
+  return best;
 }

@@ -4,6 +4,7 @@
 // safe as a worker_thread. Messages: {id, type, data, dims} → {id, y, dims} or {id, error}.
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
+import { sessionOptions } from './onnx_session.js';
 
 interface Job {
   id: number;
@@ -15,13 +16,7 @@ interface Job {
 const { onnx, threads, input } = workerData as { onnx: Uint8Array; threads: number; input: string };
 // One intra-op thread by default: small models gain nothing from more, and
 // the other core stays with Node's event loop; sequential execution, no spinning.
-const session = await ort.InferenceSession.create(onnx, {
-  intraOpNumThreads: threads,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
-  graphOptimizationLevel: 'all',
-  extra: { session: { intra_op: { allow_spinning: '0' } } },
-});
+const session = await ort.InferenceSession.create(onnx, sessionOptions(threads));
 parentPort!.postMessage({ ready: true });
 parentPort!.on('message', async (job: Job | { close: true }) => {
   if ('close' in job) {

@@ -14,6 +14,7 @@ import { tensor, tidy, noGrad } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
 import { checkRows, inputFields, type InputField } from './input.js';
 import { InputError, UnsupportedModelError } from './errors.js';
+import { standardizeInPlace } from './standardize.js';
 
 /** One prediction; `id` lets feedback refer to it later. */
 export interface Prediction {
@@ -65,8 +66,12 @@ export class Predictor {
   /** SHA-256 of the manifest: identifies the model wherever its directory moves. */
   readonly modelKey: string;
   readonly preprocessor: Preprocessor;
+  /** The preprocessing less its final standardization, which predictChecked does in JavaScript (standardize.ts). */
+  private readonly encoder: Preprocessor;
   private readonly textColumn: string | undefined;
   private readonly missingTokens: ReadonlySet<string>;
+  /** Each numeric field's training standardization, looked up once (requireComputable runs on every request). */
+  private readonly scales: Array<{ name: string; mean: number; std: number }>;
   private model: Module | null;
   private readonly chunkRows: number;
   private readonly newId: () => string;
@@ -81,11 +86,19 @@ export class Predictor {
     this.model = model;
     this.modelKey = modelKey;
     this.preprocessor = Preprocessor.fromJSON(pre.preprocessor);
+    this.encoder = Preprocessor.fromJSON({ ...pre.preprocessor, normalizer: null });
     this.task = (this.preprocessor.task ?? manifest.task) as Task;
     this.classes = this.preprocessor.classes;
     this.fields = inputFields(pre.preprocessor);
     this.textColumn = pre.kind === 'sequence' ? pre.textColumn : undefined;
     this.missingTokens = new Set(pre.preprocessor.missingTokens);
+    const norm = pre.preprocessor.normalizer;
+    this.scales = this.fields
+      .filter((f) => f.kind === 'numeric')
+      .map((f) => {
+        const j = pre.preprocessor.featureNames.indexOf(f.name);
+        return { name: f.name, mean: norm && j >= 0 ? norm.mean[j] : 0, std: norm && j >= 0 && norm.std[j] > 0 ? norm.std[j] : 1 };
+      });
     this.chunkRows = Math.max(1, o.chunkRows ?? 4096);
     this.newId = o.newId ?? randomUUID;
     this.device = o.device ?? 'cpu';
@@ -143,20 +156,13 @@ export class Predictor {
    * than answered with a null prediction.
    */
   private requireComputable(rows: readonly Row[]): void {
-    const pre = this.manifest.preprocessing;
-    if (pre.kind === 'image') return;
-    const norm = pre.preprocessor.normalizer;
-    for (const f of this.fields) {
-      if (f.kind !== 'numeric') continue;
-      const j = pre.preprocessor.featureNames.indexOf(f.name);
-      const mean = norm && j >= 0 ? norm.mean[j] : 0;
-      const std = norm && j >= 0 && norm.std[j] > 0 ? norm.std[j] : 1;
-      rows.forEach((r, i) => {
-        const v = r[f.name];
+    for (const { name, mean, std } of this.scales) {
+      for (let i = 0; i < rows.length; i++) {
+        const v = rows[i][name];
         if (typeof v === 'number' && !(Math.abs((v - mean) / std) < FLOAT32_MAX)) {
-          throw new InputError(f.name, i, 'type', `row ${i}: field "${f.name}" = ${v} is too large for the model to compute with (training mean ${mean.toPrecision(4)}, std ${std.toPrecision(4)}); expected a value the model's float32 arithmetic can hold once standardized`);
+          throw new InputError(name, i, 'type', `row ${i}: field "${name}" = ${v} is too large for the model to compute with (training mean ${mean.toPrecision(4)}, std ${std.toPrecision(4)}); expected a value the model's float32 arithmetic can hold once standardized`);
         }
-      });
+      }
     }
   }
 
@@ -164,7 +170,10 @@ export class Predictor {
   predictChecked(rows: CheckedRows): Prediction[] {
     if (rows.length === 0) return [];
     // Checked rows cannot fail to encode; strict mode would say so if they did.
-    return this.run(this.preprocessor.transform(tableFromRows(rows, '<request>')), true);
+    const enc = this.encoder.transform(tableFromRows(rows, '<request>'));
+    const norm = this.preprocessor.normalizer;
+    if (norm && enc.n > 0) standardizeInPlace(enc.x, enc.n, norm);
+    return this.run(enc, true);
   }
 
   /**

@@ -7,7 +7,9 @@
 //   serve_predictions(id PK, model_key, at, label, value)
 //   serve_feedback(prediction_id PK, at, label, value)
 //   serve_drift(model_key PK, at, report JSON)
+import { Worker } from 'node:worker_threads';
 import type { Store } from '../store/index.js';
+import type { RecordBatch } from './records_writer.js';
 import type { Prediction } from './predictor.js';
 import type { DriftReport } from './drift.js';
 
@@ -74,7 +76,16 @@ export interface ServeRecordsOptions {
   flushMs?: number;
   /** … or once this many are waiting. Default 2000. */
   flushRows?: number;
+  /**
+   * Writes the buffered predictions on a thread of their own (records_writer.ts)
+   * instead of the event loop; flush(), feedback() and realWorld() still see
+   * every prediction recorded before them. Default false; the servers turn it on.
+   */
+  offThread?: boolean;
 }
+
+/** How long flush() waits for the writer thread before saying so. */
+const WRITER_WAIT_MS = 10_000;
 
 function ensureTables(store: Store): void {
   store.connection.exec(SCHEMA);
@@ -103,6 +114,7 @@ export class ServeRecords {
   private readonly flushMs: number;
   private readonly flushRows: number;
   private readonly insert;
+  private writer: { worker: Worker; committed: Int32Array; posted: number } | null = null;
 
   constructor(
     private readonly store: Store,
@@ -116,6 +128,16 @@ export class ServeRecords {
       .prepare('INSERT INTO serve_models (model_key, model_dir, task, metric, test_value, started_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(model_key) DO UPDATE SET model_dir = excluded.model_dir, test_value = COALESCE(excluded.test_value, serve_models.test_value), started_at = excluded.started_at')
       .run(model.key, model.dir, model.task, model.metric, model.testValue, Date.now());
     this.insert = store.connection.prepare('INSERT OR IGNORE INTO serve_predictions (id, model_key, at, label, value) VALUES (?, ?, ?, ?, ?)');
+    if (o.offThread) {
+      const shared = new SharedArrayBuffer(4);
+      const worker = new Worker(new URL('./records_writer.js', import.meta.url), { workerData: { file: store.file, key: model.key, committed: shared } });
+      worker.on('message', (m: { error?: string }) => {
+        if (m.error) process.stderr.write(`${m.error}\n`);
+      });
+      worker.on('error', (e) => process.stderr.write(`serve records writer: ${e.message}\n`));
+      worker.unref(); // close() ends it; it must not keep a finished process alive
+      this.writer = { worker, committed: new Int32Array(shared), posted: 0 };
+    }
   }
 
   /** Queues the predictions; they are in the store within flushMs. */
@@ -124,7 +146,7 @@ export class ServeRecords {
     for (const p of predictions) this.pending.push([p.id, at, p.label ?? (p.labels ? p.labels.join('|') : null), p.value ?? null]);
     if (this.pending.length >= this.flushRows) this.scheduleSlice();
     else if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), this.flushMs);
+      this.timer = setTimeout(() => this.timedFlush(), this.flushMs);
       this.timer.unref(); // close() flushes; a pending write must not keep a finished process alive
     }
   }
@@ -139,6 +161,7 @@ export class ServeRecords {
     this.sliceScheduled = true;
     setImmediate(() => {
       this.sliceScheduled = false;
+      if (this.writer) return this.post(); // the writer thread takes any number at once
       this.write(this.pending.splice(0, 200));
       if (this.pending.length) this.scheduleSlice();
     });
@@ -152,10 +175,44 @@ export class ServeRecords {
     })();
   }
 
-  /** Writes queued predictions in one transaction. */
+  /** Hands every queued prediction to the writer thread. */
+  private post(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const w = this.writer!;
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    // One string: cloning it for the thread is a copy, not a walk over thousands of small values.
+    const batch: RecordBatch = { rows: JSON.stringify(rows) };
+    w.worker.postMessage(batch);
+    w.posted++;
+  }
+
+  /** Timer flushes go to the writer thread when there is one; flush() itself is synchronous. */
+  private timedFlush(): void {
+    if (this.writer) this.post();
+    else this.flush();
+  }
+
+  /**
+   * Every recorded prediction is in the store when this returns: queued ones
+   * are written in one transaction, and with a writer thread, its batches
+   * are waited for (Atomics.wait: a few ms at most, only on feedback, the
+   * drift route and shutdown).
+   */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    const w = this.writer;
+    if (w) {
+      const deadline = Date.now() + WRITER_WAIT_MS;
+      for (let seen = Atomics.load(w.committed, 0); seen < w.posted; seen = Atomics.load(w.committed, 0)) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`serve records: the writer thread committed ${seen} of ${w.posted} batches in ${WRITER_WAIT_MS} ms`);
+        Atomics.wait(w.committed, 0, seen, left);
+      }
+    }
     if (this.pending.length === 0) return;
     const rows = this.pending;
     this.pending = [];
@@ -197,12 +254,21 @@ export class ServeRecords {
   }
 
   saveDrift(report: DriftReport): void {
+    if (this.writer) {
+      this.writer.worker.postMessage({ drift: JSON.stringify(report), at: Date.now() });
+      this.writer.posted++;
+      return;
+    }
     this.store.connection.prepare('INSERT INTO serve_drift (model_key, at, report) VALUES (?, ?, ?) ON CONFLICT(model_key) DO UPDATE SET at = excluded.at, report = excluded.report').run(this.model.key, Date.now(), JSON.stringify(report));
   }
 
-  /** Flushes; the store stays open (its owner closes it). */
+  /** Flushes and ends the writer thread; the store stays open (its owner closes it). */
   close(): void {
     this.flush();
+    if (this.writer) {
+      this.writer.worker.postMessage({ close: true });
+      this.writer = null;
+    }
   }
 }
 

@@ -15,7 +15,8 @@ import { rangeWarnings } from './input.js';
 import { ServeRecords, type FeedbackItem } from './records.js';
 import { InputError } from './errors.js';
 import { MicroBatcher } from './batcher.js';
-import { observeInSlices } from './slices.js';
+import { observeInSlices, SLICE_ROWS } from './slices.js';
+import { DriftBatch } from './drift_batch.js';
 
 export interface ServerOptions {
   predictor: Predictor;
@@ -59,7 +60,8 @@ export function createServer(o: ServerOptions): Served {
   const reference = o.reference ?? readReferenceProfile(predictor.dir, predictor.manifest, predictor.modelKey);
   const ranges = fieldRanges(reference);
   const monitor = new DriftMonitor(reference, { missingTokens: predictor.manifest.preprocessing.kind === 'image' ? [] : predictor.manifest.preprocessing.preprocessor.missingTokens });
-  const records = new ServeRecords(o.store, { key: predictor.modelKey, dir: predictor.dir, task: predictor.task, metric: predictor.metric, testValue: o.testValue ?? manifestTestValue(predictor) });
+  const drift = new DriftBatch(monitor);
+  const records = new ServeRecords(o.store, { key: predictor.modelKey, dir: predictor.dir, task: predictor.task, metric: predictor.metric, testValue: o.testValue ?? manifestTestValue(predictor) }, { offThread: true });
   const app = Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit ?? 1 << 20, return503OnClosing: true, forceCloseConnections: 'idle' });
   const batcher = o.batchRows === 0 ? null : new MicroBatcher(predictor, { maxRows: o.batchRows ?? 512 });
   let closing = false;
@@ -72,6 +74,7 @@ export function createServer(o: ServerOptions): Served {
     const now = Date.now();
     if (!force && now - lastSave < driftSaveMs) return;
     lastSave = now;
+    drift.flush();
     records.saveDrift(monitor.report());
   };
 
@@ -107,7 +110,10 @@ export function createServer(o: ServerOptions): Served {
     };
   });
 
-  app.get('/drift', async () => ({ ...monitor.report(), realWorld: records.realWorld() }));
+  app.get('/drift', async () => {
+    drift.flush();
+    return { ...monitor.report(), realWorld: records.realWorld() };
+  });
 
   app.post(
     '/predict',
@@ -121,7 +127,11 @@ export function createServer(o: ServerOptions): Served {
     async (req) => {
       const rows = checked.get(req)!;
       const predictions = o.engine ? await o.engine.predict(rows) : batcher ? await batcher.predict(rows) : predictor.predictChecked(rows);
-      await observeInSlices(monitor, rows, predictions);
+      if (rows.length <= SLICE_ROWS) drift.add(rows, predictions);
+      else {
+        drift.flush();
+        await observeInSlices(monitor, rows, predictions);
+      }
       records.record(predictions);
       saveDrift();
       // Extrapolations are answered, and said to be extrapolations.

@@ -37,7 +37,7 @@ export function serveCommand(program: Command): void {
     .option('--body-limit <bytes>', 'largest request body; larger ones get 413', String(1 << 20))
     .option('--max-rows <n>', 'most rows in one request', '10000')
     .option('--batch-rows <n>', 'most rows of concurrent requests joined in one forward pass (0: no micro-batching)', '512')
-    .option('--engine <engine>', 'onnx: the network runs in ONNX Runtime on a worker thread, off the event loop; torch: libtorch on the event loop', 'onnx')
+    .option('--engine <engine>', 'onnx: the network runs in ONNX Runtime, small requests inline (the limit measured at start-up), large batches on a worker thread; torch: libtorch on the event loop', 'onnx')
     .option('--threads <n>', 'intra-op threads for the network (and libtorch); 1 suits small models, leaving the other core to the HTTP side', '1')
     .option('--max-images <n>', 'image models: most images in one request', '64')
     .option('--json', 'print one JSON line when listening')

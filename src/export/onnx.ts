@@ -13,6 +13,7 @@ import { Normalizer, type NormalizerJSON } from '../data/index.js';
 import type { Module } from '../nn/index.js';
 import { GraphBuilder, OPSET } from './graph.js';
 import { emitModule, ExportError } from './modules.js';
+import { emitFlipAveraged } from './flip_tta.js';
 import { emitTablePreprocessing } from './preprocess.js';
 import { tableColumns, type OnnxInputSpec, type OnnxSidecar } from './inputs.js';
 
@@ -101,7 +102,10 @@ export function exportModelDir(dirIn: string): ExportedModel {
       const n = Normalizer.fromJSON(pre.normalizer);
       let x = n.scale !== 1 ? g.node('Mul', [px, g.floats('pixel_scale', [n.scale], [])]) : px;
       x = g.node('Div', [g.node('Sub', [x, g.floats('channel_mean', n.mean, [1, C, 1, 1])]), g.floats('channel_std', n.std, [1, C, 1, 1])]);
-      y = emitModule(g, model, x);
+      // Test-time augmentation travels with the model step 5 verified (model directory: extra.testTimeAugmentation).
+      const tta = m.extra?.testTimeAugmentation;
+      if (tta !== undefined && tta !== null && tta !== 'flip') throw new ModelDirError(join(dir, MANIFEST), `extra.testTimeAugmentation must be "flip" or null, found ${JSON.stringify(tta)}`);
+      y = tta === 'flip' ? emitFlipAveraged(g, x, (input) => emitModule(g, model, input), m.task === 'binary' ? 'binary' : 'multiclass', outputWidth(spec)) : emitModule(g, model, x);
       // A binary image model has one output read through a sigmoid (ImagePredictor), not a softmax over one class.
       task = m.task === 'binary' ? 'binary' : 'multiclass';
       classes = pre.classes;

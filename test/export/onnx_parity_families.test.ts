@@ -27,9 +27,9 @@ function rng(seed: number): () => number {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-function save(name: string, model: Module, architecture: unknown, preprocessing: unknown, task: string, classes: string[] | null): string {
+function save(name: string, model: Module, architecture: unknown, preprocessing: unknown, task: string, classes: string[] | null, extra?: Record<string, unknown>): string {
   model.eval();
-  const dir = saveModelDir(join(tmp, name), model, { architecture, preprocessing, task, classes, costFunction: 'test', metrics: {}, dataFingerprint: null });
+  const dir = saveModelDir(join(tmp, name), model, { architecture, preprocessing, task, classes, costFunction: 'test', metrics: {}, dataFingerprint: null, extra });
   model.dispose();
   return dir;
 }
@@ -54,7 +54,7 @@ function randomizeRunningStats(net: Module): void {
 }
 
 /** An image model directory as fine-tuning writes it; ImagePredictor's predictions and the export's on the same pixels. */
-async function imageParity(name: string, options: ResNetOptions, shape: [number, number, number], task: 'binary' | 'multiclass', classes: string[], n: number, fcScale: number) {
+async function imageParity(name: string, options: ResNetOptions, shape: [number, number, number], task: 'binary' | 'multiclass', classes: string[], n: number, fcScale: number, extra?: Record<string, unknown>) {
   const [C, H, W] = shape;
   manualSeed(13);
   const net = new ResNet(options);
@@ -63,7 +63,7 @@ async function imageParity(name: string, options: ResNetOptions, shape: [number,
   noGrad(() => net.fc.weight.mul_(fcScale));
   const pixels = tidy(() => Uint8Array.from(randint(0, 256, [n, C, H, W]).data() as Float32Array | BigInt64Array, Number));
   const normalizer = Normalizer.fitChannels(pixels, [n, C, H, W]);
-  const dir = save(name, net, { family: 'resnet', options }, { kind: 'image', normalizer: normalizer.toJSON(), classes, shape }, task, classes);
+  const dir = save(name, net, { family: 'resnet', options }, { kind: 'image', normalizer: normalizer.toJSON(), classes, shape }, task, classes, extra);
   const exp = exportModelDir(dir);
   const predictor = ImagePredictor.load(dir);
   const per = C * H * W;
@@ -75,7 +75,7 @@ async function imageParity(name: string, options: ResNetOptions, shape: [number,
   local.forEach((p, i) => classes.forEach((c, k) => (maxDiff = Math.max(maxDiff, Math.abs(p.probabilities![c] - probs[i * classes.length + k])))));
   const onnxClasses = Array.from(out.class.data as BigInt64Array, (k) => classes[Number(k)]);
   const unsure = local.filter((p) => Object.values(p.probabilities!).some((v) => v > 0.05 && v < 0.95)).length;
-  return { maxDiff, onnxClasses, localClasses: local.map((p) => p.label), exp, unsure };
+  return { maxDiff, onnxClasses, localClasses: local.map((p) => p.label), exp, unsure, probs: local.map((p) => classes.map((c) => p.probabilities![c])) };
 }
 
 describe('ONNX export of the remaining families, checked by ONNX Runtime', () => {
@@ -104,6 +104,34 @@ describe('ONNX export of the remaining families, checked by ONNX Runtime', () =>
       assert.equal(r.exp.sidecar.task, 'binary');
       assert.ok(r.maxDiff <= 1e-5, `max |diff| ${r.maxDiff}`);
       assert.deepEqual(r.onnxClasses, r.localClasses);
+    });
+  });
+
+  for (const task of ['multiclass', 'binary'] as const) {
+    it(`flip test-time augmentation (${task}) travels with the model: the server and the export average each image with its mirror alike`, async () => {
+      await noLeaks(async () => {
+        const classes = task === 'binary' ? ['no', 'yes'] : ['a', 'b', 'c'];
+        const options: ResNetOptions = { inChannels: 1, classes: task === 'binary' ? 1 : 3, blocks: [1, 1, 1], widths: [4, 8, 8], stem: 'small' };
+        const plain = await imageParity(`tta-off-${task}`, options, [1, 10, 10], task, classes, 5, 1);
+        const flip = await imageParity(`tta-flip-${task}`, options, [1, 10, 10], task, classes, 5, 1, { testTimeAugmentation: 'flip' });
+        assert.ok(flip.maxDiff <= 1e-5, `max |diff| ${flip.maxDiff}`);
+        assert.deepEqual(flip.onnxClasses, flip.localClasses);
+        // Not vacuous: averaging with the mirror changed the probabilities.
+        const moved = Math.max(...flip.probs.flatMap((row, i) => row.map((v, k) => Math.abs(v - plain.probs[i][k]))));
+        assert.ok(moved > 1e-3, `flip averaging changed the probabilities by ${moved}`);
+      });
+    });
+  }
+
+  it('a model directory with an unknown test-time augmentation is refused by the server and the export, naming the field', async () => {
+    await noLeaks(async () => {
+      const options: ResNetOptions = { inChannels: 1, classes: 2, blocks: [1], widths: [4], stem: 'small' };
+      const net = new ResNet(options);
+      const pixels = new Uint8Array(2 * 36);
+      const normalizer = Normalizer.fitChannels(pixels, [2, 1, 6, 6]);
+      const dir = save('tta-bad', net, { family: 'resnet', options }, { kind: 'image', normalizer: normalizer.toJSON(), classes: ['x', 'y'], shape: [1, 6, 6] }, 'multiclass', ['x', 'y'], { testTimeAugmentation: 'rotate' });
+      assert.throws(() => ImagePredictor.load(dir), /testTimeAugmentation must be "flip" or null, found "rotate"/);
+      assert.throws(() => exportModelDir(dir), /testTimeAugmentation must be "flip" or null, found "rotate"/);
     });
   });
 

@@ -8,6 +8,7 @@
 // model specification fits every fold.
 import { Rng } from './prng.js';
 import { DataError } from './errors.js';
+import { groupByStratum } from './split.js';
 import { DataLoader } from './loader.js';
 import { Normalizer } from './normalizer.js';
 import { Preprocessor, type EncodedTable, type FeatureSpec, type PreprocessorJSON } from './preprocessor.js';
@@ -27,13 +28,7 @@ import type { Schema } from './schema.js';
 export function assignFolds(n: number, strata: (string | null)[] | null, k: number, seed: number): Int32Array {
   if (!Number.isInteger(k) || k < 2 || k > n) throw new DataError('<folds>', 0, `a whole number of folds from 2 to the ${n} rows`, String(k));
   const rng = new Rng(seed);
-  const groups = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
-    const key = strata ? (strata[i] ?? '\u0000missing') : '';
-    const g = groups.get(key);
-    if (g) g.push(i);
-    else groups.set(key, [i]);
-  }
+  const groups = groupByStratum(n, strata);
   const fold = new Int32Array(n);
   let next = 0;
   for (const key of [...groups.keys()].sort()) {

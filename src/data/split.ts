@@ -73,10 +73,8 @@ export interface Splittable<T> {
   subset(indices: number[]): T;
 }
 
-/** Seeded (stratified) assignment of 0 … n−1 to splits; each list ascending. */
-export function assignSplits(n: number, strata: (string | null)[] | null, seed: number, validation: number, test: number): { train: number[]; validation: number[]; test: number[] } {
-  if (!(validation >= 0 && test >= 0 && validation + test < 1)) throw new DataError('<split>', 0, 'validation and test shares ≥ 0 summing below 1', `${validation} and ${test}`);
-  const rng = new Rng(seed);
+/** Row indices 0 … n−1 grouped by stratum (one group without strata); iterate the keys sorted for a seed-stable order. */
+export function groupByStratum(n: number, strata: (string | null)[] | null): Map<string, number[]> {
   const groups = new Map<string, number[]>();
   for (let i = 0; i < n; i++) {
     const key = strata ? (strata[i] ?? '\u0000missing') : '';
@@ -84,6 +82,14 @@ export function assignSplits(n: number, strata: (string | null)[] | null, seed: 
     if (g) g.push(i);
     else groups.set(key, [i]);
   }
+  return groups;
+}
+
+/** Seeded (stratified) assignment of 0 … n−1 to splits; each list ascending. */
+export function assignSplits(n: number, strata: (string | null)[] | null, seed: number, validation: number, test: number): { train: number[]; validation: number[]; test: number[] } {
+  if (!(validation >= 0 && test >= 0 && validation + test < 1)) throw new DataError('<split>', 0, 'validation and test shares ≥ 0 summing below 1', `${validation} and ${test}`);
+  const rng = new Rng(seed);
+  const groups = groupByStratum(n, strata);
   const out = { train: [] as number[], validation: [] as number[], test: [] as number[] };
   for (const key of [...groups.keys()].sort()) {
     const g = rng.shuffle(groups.get(key)!.slice()) as number[];

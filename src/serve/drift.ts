@@ -69,149 +69,261 @@ export interface DriftMonitorOptions {
   window?: number;
 }
 
-interface FeatureState {
+/** A cell as one number: MISSING, else (bin or category id) × 2 + 1 when outside the training range or unseen. */
+const MISSING = -1;
+
+/** What is fixed per feature: its reference, and the ids given to the categories served so far. */
+interface FeatureSpec {
+  name: string;
   ref: FeatureReference;
+  vocabulary: Set<string> | null;
+  /** Categorical and boolean: category key → id, and back. */
+  ids: Map<string, number> | null;
+  keys: string[];
+}
+
+/** Counts of one feature over some rows. */
+interface FeatureCounts {
   n: number;
   missing: number;
   outOfRange: number;
   unseen: number;
   bins: number[] | null;
-  categories: Map<string, number> | null;
-  vocabulary: Set<string> | null;
+  /** Rows per category id. */
+  categories: number[] | null;
+}
+
+/** Counts of predictions over some rows. */
+interface PredictionCounts {
+  n: number;
+  predicted: Map<string, number>;
+  valueSum: number;
+  valueSq: number;
+  valueBins: number[] | null;
+  sawValues: boolean;
+}
+
+/**
+ * The last `size` codes written, oldest overwritten first. The recent
+ * window keeps numbers, not the served rows: holding ~1,000 parsed rows
+ * and predictions for about a second made every young-generation
+ * collection copy them (a few ms per collection at 2,000 requests/s).
+ */
+class Ring<T extends Int32Array | Float64Array> {
+  private head = 0;
+  count = 0;
+  constructor(
+    readonly data: T,
+    private readonly stride: number,
+    readonly size: number,
+  ) {}
+  /** The offset of a new entry's `stride` slots. */
+  next(): number {
+    const at = this.head * this.stride;
+    this.head = (this.head + 1) % this.size;
+    this.count = Math.min(this.size, this.count + 1);
+    return at;
+  }
+  /** Offsets of the entries held, oldest first. */
+  *offsets(): Generator<number> {
+    const first = (this.head - this.count + this.size) % this.size;
+    for (let i = 0; i < this.count; i++) yield ((first + i) % this.size) * this.stride;
+  }
 }
 
 export class DriftMonitor {
   readonly reference: ReferenceProfile;
   private readonly alert: number;
   private readonly tokens: ReadonlySet<string>;
-  private readonly state = new Map<string, FeatureState>();
+  private readonly specs: FeatureSpec[] = [];
+  private readonly totals: FeatureCounts[];
   private rows = 0;
-  private readonly predicted = new Map<string, number>();
-  private readonly valueBins: number[] | null;
-  private valueSum = 0;
-  private valueSq = 0;
-  private predictions = 0;
-  private sawValues = false;
-  private readonly options: DriftMonitorOptions;
+  private readonly predictions: PredictionCounts;
+  /** Predicted labels (one, or a multilabel set) as ids into `labelSets`. */
+  private readonly labelIds = new Map<string, number>();
+  private readonly labelSets: Array<readonly string[]> = [];
   private readonly window: number;
-  /** The most recent rows and their predictions, oldest first (at most `window`). */
-  private recentRows: Row[] = [];
-  private recentPredictions: Prediction[] = [];
+  /** The recent window: per row one code per feature; per prediction a label-set id (or -1) and a value (or NaN). */
+  private readonly recentCells: Ring<Int32Array> | null;
+  private readonly recentLabels: Ring<Int32Array> | null;
+  private readonly recentValues: Ring<Float64Array> | null;
 
   constructor(reference: ReferenceProfile, o: DriftMonitorOptions = {}) {
     this.reference = reference;
-    this.options = o;
     this.window = Math.max(0, o.window ?? 1000);
     this.alert = o.alert ?? PSI_ALERT;
     this.tokens = new Set(o.missingTokens ?? []);
     for (const [name, ref] of Object.entries(reference.features)) {
-      const numeric = ref.kind === 'numeric' || ref.kind === 'datetime';
-      this.state.set(name, {
+      const categorical = ref.kind === 'categorical' || ref.kind === 'boolean';
+      this.specs.push({
+        name,
         ref,
-        n: 0,
-        missing: 0,
-        outOfRange: 0,
-        unseen: 0,
-        bins: numeric && ref.edges ? new Array(ref.edges.length + 1).fill(0) : null,
-        categories: ref.kind === 'categorical' || ref.kind === 'boolean' ? new Map() : null,
         vocabulary: ref.kind === 'categorical' && ref.vocabulary ? new Set(ref.vocabulary) : null,
+        ids: categorical ? new Map() : null,
+        keys: [],
       });
     }
-    const p = reference.predictions;
-    this.valueBins = p?.kind === 'numeric' ? new Array(p.edges.length + 1).fill(0) : null;
+    this.totals = this.specs.map((s) => this.emptyCounts(s));
+    this.predictions = this.emptyPredictions();
+    const w = this.window;
+    this.recentCells = w > 0 ? new Ring(new Int32Array(w * Math.max(1, this.specs.length)), Math.max(1, this.specs.length), w) : null;
+    this.recentLabels = w > 0 ? new Ring(new Int32Array(w), 1, w) : null;
+    this.recentValues = w > 0 ? new Ring(new Float64Array(w), 1, w) : null;
+  }
+
+  private emptyCounts(s: FeatureSpec): FeatureCounts {
+    const edges = s.ref.kind === 'numeric' || s.ref.kind === 'datetime' ? s.ref.edges : null;
+    return { n: 0, missing: 0, outOfRange: 0, unseen: 0, bins: edges ? new Array(edges.length + 1).fill(0) : null, categories: s.ids ? [] : null };
+  }
+
+  private emptyPredictions(): PredictionCounts {
+    const p = this.reference.predictions;
+    return { n: 0, predicted: new Map(), valueSum: 0, valueSq: 0, valueBins: p?.kind === 'numeric' ? new Array(p.edges.length + 1).fill(0) : null, sawValues: false };
   }
 
   /** Counts served rows (as received, before encoding) and their predictions. */
   observe(rows: readonly Row[], predictions: readonly Prediction[]): void {
-    if (this.window > 0) {
-      this.recentRows.push(...rows);
-      this.recentPredictions.push(...predictions);
-      // Trimmed in bulk (at twice the window) so observing stays cheap.
-      if (this.recentRows.length > 2 * this.window) this.recentRows = this.recentRows.slice(-this.window);
-      if (this.recentPredictions.length > 2 * this.window) this.recentPredictions = this.recentPredictions.slice(-this.window);
-    }
     this.rows += rows.length;
-    for (const [name, s] of this.state) {
-      for (const row of rows) this.observeCell(s, row[name]);
+    const cells = this.recentCells;
+    for (const row of rows) {
+      const at = cells ? cells.next() : 0;
+      for (let f = 0; f < this.specs.length; f++) {
+        const code = this.code(this.specs[f], row[this.specs[f].name]);
+        count(this.totals[f], code);
+        if (cells) cells.data[at + f] = code;
+      }
     }
     for (const p of predictions) {
-      this.predictions++;
-      if (p.label !== undefined) this.predicted.set(p.label, (this.predicted.get(p.label) ?? 0) + 1);
-      else if (p.labels) for (const l of p.labels) this.predicted.set(l, (this.predicted.get(l) ?? 0) + 1);
-      if (p.value !== undefined) {
-        this.sawValues = true;
-        this.valueSum += p.value;
-        this.valueSq += p.value * p.value;
-        const ref = this.reference.predictions;
-        if (this.valueBins && ref?.kind === 'numeric') this.valueBins[binOf(ref.edges, p.value)]++;
-      }
+      const label = p.label !== undefined ? this.labelId('1', [p.label]) : p.labels ? this.labelId('n', p.labels) : -1;
+      const value = p.value ?? Number.NaN;
+      this.countPrediction(this.predictions, label, value);
+      if (this.recentLabels) this.recentLabels.data[this.recentLabels.next()] = label;
+      if (this.recentValues) this.recentValues.data[this.recentValues.next()] = value;
     }
   }
 
-  private observeCell(s: FeatureState, v: Cell): void {
-    s.n++;
-    if (v === null || v === undefined || isMissing(v, this.tokens)) {
-      s.missing++;
-      return;
+  private labelId(kind: string, labels: readonly string[]): number {
+    const key = `${kind}\u0000${labels.join('\u0000')}`;
+    let id = this.labelIds.get(key);
+    if (id === undefined) {
+      id = this.labelSets.length;
+      this.labelIds.set(key, id);
+      this.labelSets.push([...labels]);
     }
+    return id;
+  }
+
+  private countPrediction(c: PredictionCounts, label: number, value: number): void {
+    c.n++;
+    if (label >= 0) for (const l of this.labelSets[label]) c.predicted.set(l, (c.predicted.get(l) ?? 0) + 1);
+    if (!Number.isNaN(value)) {
+      c.sawValues = true;
+      c.valueSum += value;
+      c.valueSq += value * value;
+      const ref = this.reference.predictions;
+      if (c.valueBins && ref?.kind === 'numeric') c.valueBins[binOf(ref.edges, value)]++;
+    }
+  }
+
+  /** One cell as a code (see MISSING). */
+  private code(s: FeatureSpec, v: Cell): number {
+    if (v === null || v === undefined || isMissing(v, this.tokens)) return MISSING;
     const ref = s.ref;
     if (ref.kind === 'numeric' || ref.kind === 'datetime') {
       const x = ref.kind === 'numeric' ? toNumber(v) : toDate(v);
-      if (x === null || !Number.isFinite(x)) {
-        s.missing++; // NaN and ±Infinity are filled like gaps by the encoder
-        return;
-      }
-      if (ref.min !== null && ref.max !== null && (x < ref.min || x > ref.max)) s.outOfRange++;
-      if (s.bins && ref.edges) s.bins[binOf(ref.edges, x)]++;
-    } else if (ref.kind === 'categorical' || ref.kind === 'boolean') {
-      const key = categoryKey(ref.kind, v);
-      s.categories!.set(key, (s.categories!.get(key) ?? 0) + 1);
-      if (s.vocabulary && !s.vocabulary.has(key)) s.unseen++;
+      if (x === null || !Number.isFinite(x)) return MISSING; // NaN and ±Infinity are filled like gaps by the encoder
+      const outside = ref.min !== null && ref.max !== null && (x < ref.min || x > ref.max);
+      return (ref.edges ? binOf(ref.edges, x) : 0) * 2 + (outside ? 1 : 0);
     }
+    if (ref.kind === 'categorical' || ref.kind === 'boolean') {
+      const key = categoryKey(ref.kind, v);
+      let id = s.ids!.get(key);
+      if (id === undefined) {
+        id = s.keys.length;
+        s.ids!.set(key, id);
+        s.keys.push(key);
+      }
+      return id * 2 + (s.vocabulary && !s.vocabulary.has(key) ? 1 : 0);
+    }
+    return 0;
   }
 
   report(): DriftReport {
+    const report = this.reportOf(this.rows, this.totals, this.predictions);
+    if (this.window > 0) {
+      // The window's counts, rebuilt from its codes (a few thousand numbers; reports are seconds apart).
+      const totals = this.specs.map((s) => this.emptyCounts(s));
+      const cells = this.recentCells!;
+      for (const at of cells.offsets()) for (let f = 0; f < this.specs.length; f++) count(totals[f], cells.data[at + f]);
+      const predictions = this.emptyPredictions();
+      const labels = [...this.recentLabels!.offsets()].map((at) => this.recentLabels!.data[at]);
+      const values = [...this.recentValues!.offsets()].map((at) => this.recentValues!.data[at]);
+      for (let i = 0; i < labels.length; i++) this.countPrediction(predictions, labels[i], values[i]);
+      report.recent = { window: this.window, ...this.reportOf(cells.count, totals, predictions) };
+    }
+    return report;
+  }
+
+  private reportOf(rows: number, totals: readonly FeatureCounts[], predictions: PredictionCounts): DriftReport {
     const features: Record<string, FeatureDrift> = {};
     const drifted: string[] = [];
-    for (const [name, s] of this.state) {
-      const ref = s.ref;
+    for (let f = 0; f < this.specs.length; f++) {
+      const { name, ref, keys, vocabulary } = this.specs[f];
+      const s = totals[f];
       const rate = (k: number) => (s.n ? k / s.n : 0);
       let value: number | null = null;
       if ((ref.kind === 'numeric' || ref.kind === 'datetime') && s.bins && ref.proportions) value = psi(ref.proportions, s.bins);
-      else if ((ref.kind === 'categorical' || ref.kind === 'boolean') && ref.proportions) value = categoricalPsi(ref.proportions, s.categories!);
+      else if ((ref.kind === 'categorical' || ref.kind === 'boolean') && ref.proportions) value = categoricalPsi(ref.proportions, categoryCounts(s.categories!, keys));
       const numeric = ref.kind === 'numeric' || ref.kind === 'datetime';
       features[name] = {
         n: s.n,
         psi: value,
         outOfRange: numeric && ref.min !== null ? rate(s.outOfRange) : null,
-        unseen: ref.kind === 'categorical' && s.vocabulary ? rate(s.unseen) : null,
+        unseen: ref.kind === 'categorical' && vocabulary ? rate(s.unseen) : null,
         missing: rate(s.missing),
         referenceMissing: ref.missing,
       };
       if (value !== null && value >= this.alert) drifted.push(name);
     }
-    const report: DriftReport = { rows: this.rows, reference: this.reference.source, features, predictions: this.predictionDrift(), drifted };
-    if (this.window > 0) {
-      const recent = new DriftMonitor(this.reference, { ...this.options, window: 0 });
-      recent.observe(this.recentRows.slice(-this.window), this.recentPredictions.slice(-this.window));
-      report.recent = { window: this.window, ...recent.report() };
-    }
-    return report;
+    return { rows, reference: this.reference.source, features, predictions: this.predictionDrift(predictions), drifted };
   }
 
-  private predictionDrift(): PredictionDrift {
-    const n = this.predictions;
+  private predictionDrift(c: PredictionCounts): PredictionDrift {
+    const n = c.n;
     const ref = this.reference.predictions;
     const basis = ref ? predictionBasis(ref) : null;
     const approximate = basis !== 'validation predictions';
-    if (ref?.kind === 'numeric' || this.sawValues) {
-      const mean = n ? this.valueSum / n : 0;
-      const std = n ? Math.sqrt(Math.max(0, this.valueSq / n - mean * mean)) : 0;
-      return { n, psi: this.valueBins && ref?.kind === 'numeric' ? psi(ref.proportions, this.valueBins) : null, basis, approximate, mean, std };
+    if (ref?.kind === 'numeric' || c.sawValues) {
+      const mean = n ? c.valueSum / n : 0;
+      const std = n ? Math.sqrt(Math.max(0, c.valueSq / n - mean * mean)) : 0;
+      return { n, psi: c.valueBins && ref?.kind === 'numeric' ? psi(ref.proportions, c.valueBins) : null, basis, approximate, mean, std };
     }
-    const distribution = Object.fromEntries([...this.predicted].map(([k, c]) => [k, n ? c / n : 0]));
-    return { n, psi: ref?.kind === 'classes' && ref.proportions ? categoricalPsi(ref.proportions, this.predicted) : null, basis, approximate, distribution };
+    const distribution = Object.fromEntries([...c.predicted].map(([k, v]) => [k, n ? v / n : 0]));
+    return { n, psi: ref?.kind === 'classes' && ref.proportions ? categoricalPsi(ref.proportions, c.predicted) : null, basis, approximate, distribution };
   }
+}
+
+/** Rows per category key (ids never counted here are left out). */
+function categoryCounts(counts: readonly number[], keys: readonly string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  counts.forEach((c, id) => m.set(keys[id], c));
+  return m;
+}
+
+/** Adds one cell's code to a feature's counts. */
+function count(s: FeatureCounts, code: number): void {
+  s.n++;
+  if (code === MISSING) {
+    s.missing++;
+    return;
+  }
+  const index = code >> 1;
+  const flagged = (code & 1) === 1;
+  if (s.bins) s.bins[index]++;
+  if (s.categories) {
+    s.categories[index] = (s.categories[index] ?? 0) + 1;
+    if (flagged) s.unseen++;
+  } else if (flagged) s.outOfRange++;
 }
 
 /** PSI over the reference's categories plus one bucket for everything else. */

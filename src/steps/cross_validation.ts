@@ -174,12 +174,17 @@ export async function foldStep3(set: FoldSet, o: { cost: CostFunctionChoice; can
   return { k: set.k, rows: set.rows, baseline, step3 };
 }
 
-/** The decision that says what the final model is when the folds made the decisions. */
-export function foldFinalModel(k: number, label: string, step: Decision['step'] = 4): Decision {
+/**
+ * The decision that says what the final model is when folds were used: they
+ * either chose the configuration by their mean (auto, tune) or measured the
+ * recipe that was trained anyway (fit).
+ */
+export function foldFinalModel(k: number, label: string, step: Decision['step'] = 4, folds: 'chose' | 'measured' = 'chose'): Decision {
+  const role = folds === 'chose' ? `the ${k} folds chose the configuration by their mean` : `the ${k} folds measured the recipe (their mean and spread are the figures to quote for it)`;
   return {
     step,
     action: `final model: ${label}, trained on the default split`,
-    reason: `the ${k} folds chose the configuration by their mean; the model itself is trained on the default split's training rows (its best epoch on that split's validation rows), so it keeps a held-out validation split for its own figures, calibration and error analysis, and step 5 compares the test loss with a validation loss of the same model — a model refitted on every non-test row would have no held-out rows left to check it on`,
+    reason: `${role}; the model itself is trained on the default split's training rows (its best epoch on that split's validation rows), so it keeps a held-out validation split for its own figures, calibration and error analysis, and step 5 compares the test loss with a validation loss of the same model — a model refitted on every non-test row would have no held-out rows left to check it on`,
     numbers: { k },
   };
 }

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { openStore } from '../../src/store/index.js';
 import { prepare } from '../../src/data/prepare.js';
+import { workerArgs } from '../../src/cli/tune_workers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -135,5 +136,58 @@ describe('fit --folds', () => {
     const par = sixstep(['fit', '--data', penguins, '--target', 'Species', '--folds', '3', '--nproc', '2'], cwd);
     assert.equal(par.status, 2, par.stderr);
     assert.match(par.stderr, /--folds 3: the folds train in one process/);
+  });
+});
+
+describe('tune --folds', () => {
+  it('each trial scored by its mean over the folds; the best trial\'s configuration trained on the default split, the decision quoting mean and spread; the test split read by nothing', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'sixstep-tune-folds-'));
+    const r = sixstep(['tune', '--data', penguins, '--target', 'Species', '--folds', '3', '--trials', '3', '--epochs', '2', '--warmup', '2', '--json'], cwd);
+    assert.equal(r.status, 0, r.stderr.slice(-2000));
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.crossValidation.k, 3);
+    assert.equal(j.crossValidation.rows, await nonTestRows(join(cwd, 'sixstep-project'), 'Species'));
+    const store = openStore(join(cwd, 'sixstep-project'));
+    try {
+      for (const t of j.trials.filter((x: any) => x.state === 'complete')) {
+        const f = (store.getRun(t.runId)!.summary as any).folds;
+        assert.equal(f.k, 3);
+        assert.equal(f.value.values.length, 3);
+        assert.ok(Math.abs(f.value.mean - t.value) < 1e-12, 'the trial\'s value is the mean over its folds');
+        assert.equal(f.fingerprint, j.crossValidation.fingerprint);
+      }
+      assert.deepEqual(j.crossValidation.best.value.mean, j.best.value);
+      const d = store.decisionsOf(j.crossValidation.modelRun);
+      const choose = d.find((x) => x.action === `choose trial ${j.best.number} by the mean over 3 folds`)!;
+      assert.match(choose.reason, /\(mean of 3 folds, .*–.*, sd .*\)/);
+      assert.ok(d.some((x) => /^final model: trial \d+ .*trained on the default split/.test(x.action)));
+      assert.equal(store.getRun(j.crossValidation.modelRun)!.kind, 'fit');
+      assert.match(j.model, new RegExp(j.crossValidation.modelRun));
+      assert.equal(store.ledger().length, 0, 'no test evaluation');
+    } finally {
+      store.close();
+    }
+    const bad = sixstep(['tune', '--data', penguins, '--target', 'Species', '--folds', '1'], cwd);
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, /--folds expects an integer ≥ 2, found "1"/);
+  });
+
+  it('--workers: every worker receives --folds and deals the same folds as the parent', () => {
+    assert.deepEqual(workerArgs(['tune', '--folds', '3', '--workers', '2'], 's'), ['tune', '--folds', '3', '--study', 's']);
+    const cwd = mkdtempSync(join(tmpdir(), 'sixstep-tune-folds-w-'));
+    const r = sixstep(['tune', '--data', penguins, '--target', 'Species', '--folds', '3', '--trials', '4', '--epochs', '2', '--warmup', '2', '--workers', '2', '--json'], cwd);
+    assert.equal(r.status, 0, r.stderr.slice(-2000));
+    const j = JSON.parse(r.stdout);
+    const store = openStore(join(cwd, 'sixstep-project'));
+    try {
+      const complete = j.trials.filter((x: any) => x.state === 'complete');
+      assert.ok(complete.length >= 2, `${complete.length} complete trials`);
+      // Every trial ran in a worker process (the parent runs none): each worker dealt the folds itself.
+      assert.ok(complete.every((t: any) => t.claimedBy && !t.claimedBy.endsWith(`:${process.pid}`)));
+      for (const t of complete) assert.equal((store.getRun(t.runId)!.summary as any).folds.fingerprint, j.crossValidation.fingerprint, `trial ${t.number} on the parent's folds`);
+    } finally {
+      store.close();
+    }
+    assert.ok(j.model);
   });
 });

@@ -78,7 +78,8 @@ export async function foldTrial(o: FoldTrialOptions): Promise<{ value: number; p
   for (let i = 0; i < o.folds.k; i++) {
     const m = await trainOnFold(o.folds, i, candidate, recipe, { callbacks: i === 0 ? [pruner, o.sink] : [] });
     runs.push(m);
-    if (i === 0 && m.epochsRun < o.epochs) return { value: figure(m), pruned: true, folds: null };
+    // Stopped early — by the median rule on fold 1, or an interruption on any fold: no further folds.
+    if (m.epochsRun < o.epochs) return { value: figure(m), pruned: true, folds: null };
   }
   const values = runs.map(figure);
   const agg = aggregateFolds(runs);

@@ -53,17 +53,20 @@ export interface RecipeFoldsOptions {
   role?: 'chose' | 'measured';
   /** Called before each fold trains (progress). */
   onFold?: (fold: number, k: number) => void;
+  /** An interruption: no further folds, and no figures (null) rather than incomplete ones. */
+  stopped?: () => boolean;
   log: (d: Decision) => void;
 }
 
 const p4 = (v: number) => v.toPrecision(4);
 
-export async function crossValidateRecipe(set: FoldSet, o: RecipeFoldsOptions): Promise<RecipeFolds> {
+export async function crossValidateRecipe(set: FoldSet, o: RecipeFoldsOptions): Promise<RecipeFolds | null> {
   const step = o.step ?? 3;
   const runs = [];
   for (let i = 0; i < set.k; i++) {
     o.onFold?.(i + 1, set.k);
     runs.push(await trainOnFold(set, i, o.candidate, { ...o.recipe, step }));
+    if (o.stopped?.()) return null;
   }
   const agg = aggregateFolds(runs);
   const baseline = foldBaseline(set, { classWeights: o.classWeights });

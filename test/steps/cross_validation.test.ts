@@ -12,6 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { aggregateFolds, describeSpread, foldSpread, foldBaseline, crossValidate, foldSpec, foldCost, trainOnFold } from '../../src/steps/cross_validation.js';
 import { balancedWeights, classCounts } from '../../src/steps/class_balance.js';
+import { crossValidateRecipe, describeRecipeFolds } from '../../src/steps/recipe_folds.js';
+import type { Decision } from '../../src/steps/decisions.js';
 import { writeFileSync } from 'node:fs';
 import { regularizationLadder, type Candidate, type Measured } from '../../src/steps/regularize.js';
 import { chooseCostFunction } from '../../src/steps/cost_function.js';
@@ -188,5 +190,32 @@ describe('training statistics per fold', () => {
     }
     const plain = makePlan(q).cost;
     assert.equal(foldCost(plain, makeFolds(q, 3, 0).folds[0].prepared), plain, 'without class weights the cost is unchanged');
+  }));
+});
+
+describe('a recipe on the folds (fit --folds)', () => {
+  it('per-fold figures and their spreads, the verdict on the means, two decisions; an interruption leaves no figures', () => noLeaks(async () => {
+    const p = await prepare({ data: penguins, target: 'Species', projectDir: mkdtempSync(join(tmpdir(), 'sixstep-recipe-')), seed: 0 });
+    const plan = makePlan(p);
+    const set = makeFolds(p, 3, 0);
+    const log: Decision[] = [];
+    const candidate = { ...start, spec: plan.proposal.spec };
+    const recipe = { cost: plan.cost, optimizer: 'adam' as const, lr: 1e-2, epochs: 3, seed: 0 };
+    const r = (await crossValidateRecipe(set, { candidate, recipe, log: (d) => log.push(d) }))!;
+    assert.equal(r.perFold.length, 3);
+    assert.deepEqual(r.perFold.map((f) => f.validationRows), set.folds.map((f) => f.prepared.counts.validation));
+    assert.deepEqual(r.validLoss.values, r.perFold.map((f) => f.validLoss));
+    assert.deepEqual(r.metrics.accuracy.values, r.perFold.map((f) => f.metrics.accuracy));
+    assert.equal(r.verdict.verdict, 'signal');
+    assert.ok(r.validLoss.mean < r.baseline.folds.mean);
+    assert.deepEqual(log.map((d) => d.action), ['cross-validate the recipe on 3 folds', 'final model: the initial architecture, trained on the default split']);
+    assert.match(log[1].reason, /the 3 folds measured the recipe/);
+    const lines = describeRecipeFolds(r);
+    assert.equal(lines.filter((l) => /^fold \d of 3: /.test(l)).length, 3);
+    let folds = 0;
+    const none = await crossValidateRecipe(set, { candidate, recipe, log: (d) => log.push(d), onFold: () => folds++, stopped: () => folds >= 1 });
+    assert.equal(none, null);
+    assert.equal(folds, 1, 'no fold after the interruption');
+    assert.equal(log.length, 2, 'no decision for figures that are not complete');
   }));
 });

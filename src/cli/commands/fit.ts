@@ -216,7 +216,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
       const steps = await writeChart(stepChart(r.recorder.steps), join(plots, `steps-${run.id}`));
       // --folds: the recipe the fit settled on, on every fold; the verdict then reads the fold means.
       let cv: RecipeFolds | null = null;
-      if (folds && status === 'finished' && !pre) {
+      if (folds && status === 'finished') {
         out.step(3, `cross-validate the recipe on ${folds.k} folds`);
         cv = await crossValidateRecipe(folds, {
           candidate: { spec: p.proposal.spec, weightDecay: t.weightDecay ?? 0, augment: false, label: 'the proposed architecture' },
@@ -224,11 +224,11 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
           classWeights: p.cost.balance?.mode,
           onFold: (i, k) => process.stderr.write(`fold ${i} of ${k}\n`),
           log: onDecision,
+          stopped: () => interrupt.requested,
         });
-        if (interrupt.requested) {
+        if (!cv) {
           status = 'interrupted';
           out.say(out.color.yellow('interrupted during the folds: the cross-validation figures are incomplete and not kept'));
-          cv = null;
         } else for (const line of describeRecipeFolds(cv)) out.say(line);
       }
       const judged = cv ? cv.verdict : verdict;

@@ -9,8 +9,16 @@ import type { Prepared } from '../data/prepare.js';
 /** Below this many validation rows the plan suggests --folds (one row moves a mean loss by more than 0.5 %). */
 export const SMALL_VALIDATION = 200;
 
+/** What --folds does, per command. */
+const FOLDS_USE: Record<string, string> = {
+  auto: "step 3's verdict and search and step 4's ladder read the mean over the folds",
+  fit: 'the fitted recipe also trains on each fold: per-fold figures with mean, min–max and sd; the model kept is the default split\'s',
+  tune: "each trial is scored by its mean over the folds; the best trial's configuration is then trained on the default split",
+};
+
 export function addFoldsOption(c: Command): Command {
-  return c.option('--folds <k>', `tables: decide on k cross-validation folds of the non-test rows (stratified, from the seed; the sealed test split stays outside every fold) — step 3's verdict and step 4's ladder read the mean over the folds; suggested when the validation split has fewer than ${SMALL_VALIDATION} rows`);
+  const use = FOLDS_USE[c.name()] ?? 'decisions read the mean over the folds';
+  return c.option('--folds <k>', `tables: k cross-validation folds of the non-test rows (stratified, from the seed; the sealed test split stays outside every fold; each fold's statistics from its own training rows) — ${use}; suggested when the validation split has fewer than ${SMALL_VALIDATION} rows`);
 }
 
 /** The folds asked for, checked against the data: a UsageError (exit 2) naming --folds, what it needs and what it found. */

@@ -2,9 +2,11 @@
 // first, exactly as without folds, and never read here: the folds deal only
 // the other rows (the default split's training and validation rows) into k
 // parts, stratified by class and deterministic from the seed. Each fold is a
-// Prepared of its own whose preprocessing statistics (medians, means and
-// standard deviations) come from that fold's training rows only; the feature
-// layout (category vocabularies, class order) is the default split's, so one
+// Prepared of its own whose training statistics come from that fold's training
+// rows only: imputation medians, feature means and standard deviations, which
+// categories are known (the others encode as <unknown>), and for regression
+// the target's mean and standard deviation (the model's output scale). The
+// feature layout (one-hot widths, class order) is the default split's, so one
 // model specification fits every fold.
 import { Rng } from './prng.js';
 import { DataError } from './errors.js';
@@ -16,7 +18,7 @@ import { SealedTest } from './sealed.js';
 import { subsetTable, type Table } from './table.js';
 import { subsetEncoded } from './fraction.js';
 import { isMissing, toKey } from './values.js';
-import { asSource, copyColumns, type LoaderSource, type Prepared } from './prepare.js';
+import { asSource, copyColumns, targetScale, type LoaderSource, type Prepared } from './prepare.js';
 import type { Schema } from './schema.js';
 
 /**
@@ -78,7 +80,9 @@ export function nonTestRows(p: Prepared): Table {
 
 /**
  * A preprocessor for a fold: the default split's layout (`layout`) with the
- * imputation medians and standardization refitted on the fold's training rows.
+ * imputation medians and standardization refitted on the fold's training rows,
+ * and each category its training rows do not keep (unseen, or below the
+ * vocabulary's count threshold) encoded as <unknown> — its one-hot slot stays.
  */
 export function foldPreprocessor(layout: PreprocessorJSON, train: Table, schema: Schema, lenient = false): Preprocessor {
   const own = Preprocessor.fit(train, schema, { lenient }).toJSON();
@@ -87,6 +91,11 @@ export function foldPreprocessor(layout: PreprocessorJSON, train: Table, schema:
     const g = ownOf(f);
     if ((f.kind === 'numeric' || f.kind === 'boolean') && g && (g.kind === 'numeric' || g.kind === 'boolean')) return { ...f, median: g.median };
     if (f.kind === 'datetime' && g?.kind === 'datetime' && g.parts.join() === f.parts.join()) return { ...f, medians: g.medians };
+    if (f.kind === 'categorical' && g?.kind === 'categorical') {
+      const known = new Set(g.vocabulary.tokens);
+      const unseen = f.vocabulary.tokens.slice(f.vocabulary.reserved).filter((t) => !known.has(t));
+      return { ...f, vocabulary: { ...f.vocabulary, unseen } };
+    }
     return f;
   });
   const raw = Preprocessor.fromJSON({ ...layout, features, normalizer: null });
@@ -138,7 +147,8 @@ export function makeFolds(p: Prepared, k: number, seed: number, o: { lenient?: b
     const validLoader = make(valid, false);
     const prepared: Prepared = {
       ...p,
-      archInput: p.archInput.kind === 'tabular' ? { ...p.archInput, trainingRows: train.n } : p.archInput,
+      // Regression: the output scale from this fold's training targets (models trained here take it: steps/cross_validation.ts).
+      archInput: p.archInput.kind === 'tabular' ? { ...p.archInput, trainingRows: train.n, targetScale: p.task === 'regression' ? targetScale(train) : undefined } : p.archInput,
       preprocessing: { kind: 'tabular', schema, preprocessor: pre.toJSON() },
       counts: { train: train.n, validation: valid.n, test: p.counts.test },
       fingerprint: `${p.fingerprint}/fold-${i + 1}-of-${k}`,

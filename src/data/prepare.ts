@@ -131,7 +131,8 @@ export interface Prepared {
   validationImages?: ImageSet;
 }
 
-function targetScale(enc: EncodedTable): { mean: number; std: number } {
+/** The training targets' mean and sample standard deviation (1 without spread): a regression model's output scale. */
+export function targetScale(enc: Pick<EncodedTable, 'y'>): { mean: number; std: number } {
   const y = enc.y as Float32Array;
   let m = 0;
   for (const v of y) m += v;

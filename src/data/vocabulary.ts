@@ -18,6 +18,12 @@ export interface VocabularyJSON {
   tokens: string[];
   reserved: number;
   unknown: number;
+  /**
+   * Entries that keep their slot (the one-hot width stays the layout's) but
+   * encode as <unknown>: a cross-validation fold whose training rows never
+   * saw them must not know them. Absent: none.
+   */
+  unseen?: string[];
 }
 
 export class Vocabulary {
@@ -26,13 +32,17 @@ export class Vocabulary {
   readonly reserved: number;
   /** The index unseen values map to. */
   readonly unknown: number;
+  /** Entries whose slot is kept but which encode as <unknown> (see VocabularyJSON). */
+  readonly unseen: string[];
   private readonly index: Map<string, number>;
 
-  private constructor(tokens: string[], reserved: number, unknown: number) {
+  private constructor(tokens: string[], reserved: number, unknown: number, unseen: string[] = []) {
     this.tokens = tokens;
     this.reserved = reserved;
     this.unknown = unknown;
-    this.index = new Map(tokens.map((t, i) => [t, i]));
+    this.unseen = unseen;
+    const skip = new Set(unseen);
+    this.index = new Map(tokens.flatMap((t, i): [string, number][] => (i >= reserved && skip.has(t) ? [] : [[t, i]])));
   }
 
   /** Learns a vocabulary from training values: most frequent first, ties by text so it is deterministic. */
@@ -62,10 +72,10 @@ export class Vocabulary {
   }
 
   toJSON(): VocabularyJSON {
-    return { tokens: this.tokens, reserved: this.reserved, unknown: this.unknown };
+    return { tokens: this.tokens, reserved: this.reserved, unknown: this.unknown, ...(this.unseen.length ? { unseen: this.unseen } : {}) };
   }
 
   static fromJSON(j: VocabularyJSON): Vocabulary {
-    return new Vocabulary(j.tokens.slice(), j.reserved, j.unknown);
+    return new Vocabulary(j.tokens.slice(), j.reserved, j.unknown, j.unseen?.slice());
   }
 }

@@ -24,7 +24,7 @@ import { signalVerdict, type SignalVerdict } from './diagnosis.js';
 import { tuning } from './tuning_guard.js';
 import { buildModel, type ModelSpec } from './architecture.js';
 import { biasGap } from './bias_rule.js';
-import { step3Search } from './step3_search.js';
+import { step3Search, STEP3_SEARCH_TRIALS } from './step3_search.js';
 import { objective as lossObjective, type Objective } from '../metrics/index.js';
 import type { Plan } from './plan.js';
 import type { Decision } from './decisions.js';
@@ -39,6 +39,8 @@ import { chooseAverage, chooseFlipTta } from './compute_options.js';
 // ---- cross-validation (--folds) ----
 import { crossValidate, foldStep3, foldFinalModel, describeSpread, type FoldState, type FoldMeasured } from './cross_validation.js';
 import type { FoldSet } from '../data/folds.js';
+import { step3SearchFolds, type FoldSearchWinner } from './step3_search_folds.js';
+import { foldSearchPlan } from './budget_plan.js';
 
 export interface AutopilotOptions {
   plan: Plan;
@@ -264,29 +266,40 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     const epochSeconds = s3e.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, s3e.history.length);
     // Only when at least one trial fits in the time left (at the step-3 epoch time).
     const searchFits = clock() + epochSeconds * trialEpochs * 1000 < searchEnds;
-    if (o.folds && (bias.open || weak)) log({ step: 3, action: 'skip the random search: --folds', reason: `the basic recipe leaves ${bias.open ? 'a bias gap' : 'no signal'} (fold means), but the search compares its trials on the default split only; run without --folds to search`, numbers: { k: o.folds.k } });
-    if (!pre && !o.folds && (bias.open || weak) && !searchFits && !stopped()) {
-      log({ step: 3, action: 'skip the random search: time budget', reason: `the basic recipe leaves ${bias.open ? 'a bias gap' : 'no signal'}, but one trial (${trialEpochs} epochs of about ${epochSeconds.toFixed(1)} s) does not fit in the ${Math.max(0, Math.round((searchEnds - clock()) / 1000))} s left for it; a larger --budget allows it`, numbers: { epochSeconds, trialEpochs } });
+    // --folds: a trial trains on every fold, so as many trials as fit in the time left (budget_plan.ts).
+    const foldPlan = o.folds && state.cv && !pre && (bias.open || weak) ? foldSearchPlan({ secondsLeft: (searchEnds - clock()) / 1000, epochSeconds, trialEpochs, k: o.folds.k, foldTrainRows: o.folds.folds[0].prepared.counts.train, trainRows: p.counts.train, maxTrials: STEP3_SEARCH_TRIALS }) : null;
+    const fits = foldPlan ? foldPlan.trials > 0 : searchFits;
+    if (!pre && (bias.open || weak) && !fits && !stopped()) {
+      log({ step: 3, action: 'skip the random search: time budget', reason: `the basic recipe leaves ${bias.open ? 'a bias gap' : 'no signal'}, but ${foldPlan ? `no trial on ${o.folds!.k} folds fits: ${foldPlan.arithmetic}` : `one trial (${trialEpochs} epochs of about ${epochSeconds.toFixed(1)} s) does not fit in the ${Math.max(0, Math.round((searchEnds - clock()) / 1000))} s left for it`}; a larger --budget allows it`, numbers: { epochSeconds, trialEpochs, ...(foldPlan ? { k: o.folds!.k, perTrialSeconds: foldPlan.perTrialSeconds, refitSeconds: foldPlan.refitSeconds } : {}) } });
     }
-    if (!pre && !o.folds && (bias.open || weak) && searchFits && !stopped()) {
+    if (!pre && (bias.open || weak) && fits && !stopped()) {
       o.onPhase?.(3, 'random search (the basic recipe did not fit the training set)');
-      log({ step: 3, action: 'random search over width, depth, batch size and learning rate', reason: `${bias.open ? `the basic recipe leaves a bias gap: ${bias.reason}` : `the basic recipe shows no signal on validation (${state.final.validLoss.toPrecision(4)} against the baseline's ${plan.baseline.loss.toPrecision(4)})`}; the playbook tunes at random, never on a grid, before blaming the data`, numbers: { fit: bias.fit, trainLoss: state.final.trainLoss, validLoss: state.final.validLoss, baselineLoss: plan.baseline.loss, secondsLeft: Math.round((searchEnds - clock()) / 1000) } });
+      const foldNote = state.cv ? `; each trial trains on the ${state.cv.k} folds and is scored by its mean` : '';
+      log({ step: 3, action: 'random search over width, depth, batch size and learning rate', reason: `${bias.open ? `the basic recipe leaves a bias gap: ${bias.reason}` : `the basic recipe shows no signal on validation (${judged.validLoss.toPrecision(4)} against the baseline's ${baseline.loss.toPrecision(4)})`}; the playbook tunes at random, never on a grid, before blaming the data${foldNote}`, numbers: { fit: bias.fit, trainLoss: judged.trainLoss, validLoss: judged.validLoss, baselineLoss: baseline.loss, secondsLeft: Math.round((searchEnds - clock()) / 1000) } });
+      if (foldPlan?.cut) log({ step: 3, action: `cut the search to ${foldPlan.trials} trial(s): --folds`, reason: `${foldPlan.arithmetic}; the search's budget is ${STEP3_SEARCH_TRIALS} trials`, numbers: { trials: foldPlan.trials, of: STEP3_SEARCH_TRIALS, k: o.folds!.k, perTrialSeconds: foldPlan.perTrialSeconds, refitSeconds: foldPlan.refitSeconds, secondsLeft: (searchEnds - clock()) / 1000 } });
       const s3 = state.step3!;
       const searchFile = join(o.runDir, 'search-best.safetensors');
       const found = await tuning(() =>
-        step3Search({ prepared: p, cost: plan.cost, base: startCandidate.spec, optimizer: s3.optimizer, lr: s3.lr, epochs: trialEpochs, seed, deadline: searchEnds, clock, incumbent: { validLoss: state.final!.validLoss, rowLosses: incumbentRows ?? undefined }, weightsFile: searchFile, callbacks: o.callbacks, onDecision: log, parallel: o.parallel }),
+        foldPlan
+          ? step3SearchFolds({ prepared: p, cost: plan.cost, base: startCandidate.spec, optimizer: s3.optimizer, lr: s3.lr, epochs: trialEpochs, seed, trials: foldPlan.trials, deadline: searchEnds - foldPlan.refitSeconds * 1000, clock, folds: o.folds!, incumbent: state.cv!.step3, weightsFile: searchFile, callbacks: o.callbacks, onDecision: log })
+          : step3Search({ prepared: p, cost: plan.cost, base: startCandidate.spec, optimizer: s3.optimizer, lr: s3.lr, epochs: trialEpochs, seed, deadline: searchEnds, clock, incumbent: { validLoss: state.final!.validLoss, rowLosses: incumbentRows ?? undefined }, weightsFile: searchFile, callbacks: o.callbacks, onDecision: log, parallel: o.parallel }),
       );
       const w = found.best;
+      const fw = foldPlan && w ? (w as FoldSearchWinner) : null;
+      const spreads = fw && state.cv ? ` (mean over ${state.cv.k} folds ${describeSpread(fw.folds.folds.validLoss)} against the basic recipe's ${describeSpread(state.cv.step3.folds.validLoss)})` : '';
       if (w && found.acceptance?.accept) {
         const label = `searched: hidden ${w.spec.family === 'tabular' ? `[${w.spec.options.hidden.join(', ')}]` : 'as proposed'}, batch ${w.batchSize}, learning rate ${w.lr.toExponential(2)}`;
         state.start = { spec: w.spec, lr: w.lr, batchSize: w.batchSize, label };
         s3.lr = w.lr;
         s3.batchSize = w.batchSize;
-        state.final = { candidate: startOf(), history: state.final!.history, validLoss: w.validLoss, trainLoss: w.trainLoss, metrics: w.metrics, source: 'step3' };
+        // With --folds the model kept is the trial's configuration trained on the default split (its figures there); the fold means go on deciding.
+        const own = fw?.defaultSplit ?? w;
+        state.final = { candidate: startOf(), history: state.final!.history, validLoss: own.validLoss, trainLoss: own.trainLoss, metrics: own.metrics, source: 'step3' };
+        if (fw && state.cv) state.cv.step3 = { ...fw.folds, candidate: startOf() };
         renameSync(searchFile, weightsFile);
-        log({ step: 3, action: `adopt the search's best trial (${label})`, reason: `${found.trials.length} trial(s); ${found.acceptance.why}`, numbers: { trials: found.trials.length, params: w.params, validLoss: w.validLoss, gain: found.acceptance.gain, z: found.acceptance.z } });
+        log({ step: 3, action: `adopt the search's best trial (${label})`, reason: `${found.trials.length} trial(s); ${found.acceptance.why}${spreads}`, numbers: { trials: found.trials.length, params: w.params, validLoss: w.validLoss, gain: found.acceptance.gain, z: found.acceptance.z, ...(fw ? { folds: fw.folds.folds.validLoss } : {}) } });
       } else {
-        log({ step: 3, action: 'keep the basic recipe', reason: `${found.trials.length} trial(s)${w && found.acceptance ? `; the best did not beat it clearly (${found.acceptance.why})` : '; none completed'}`, numbers: { trials: found.trials.length, best: w?.validLoss ?? null } });
+        log({ step: 3, action: 'keep the basic recipe', reason: `${found.trials.length} trial(s)${w && found.acceptance ? `; the best did not beat it clearly (${found.acceptance.why}${spreads})` : '; none completed'}`, numbers: { trials: found.trials.length, best: w?.validLoss ?? null, ...(fw ? { folds: fw.folds.folds.validLoss } : {}) } });
       }
     }
     const cvj = state.cv?.step3;

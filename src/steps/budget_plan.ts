@@ -128,3 +128,49 @@ export function planPhase(i: PhasePlanInput): PhasePlan {
     (boundBy === 'too little time' ? `, fewer than ${minEpochs}: skipped rather than cut before its schedule ends` : `; planned ${s(planned)}`);
   return { epochs, boundBy, plannedSeconds: planned, secondsGiven: i.secondsGiven, secondsPerEpoch: i.secondsPerEpoch, overheadSeconds: overhead, margin, arithmetic };
 }
+
+export interface FoldSearchInput {
+  /** Seconds left until the search must end. */
+  secondsLeft: number;
+  /** Measured step-3 epoch time on the default split's training rows. */
+  epochSeconds: number;
+  /** Epochs per trial. */
+  trialEpochs: number;
+  k: number;
+  /** Training rows of one fold, and of the default split (a fold's epoch costs their ratio of a step-3 epoch). */
+  foldTrainRows: number;
+  trainRows: number;
+  /** The search's trial budget without folds. */
+  maxTrials: number;
+}
+
+export interface FoldSearchPlan {
+  /** Trials that fit (at most maxTrials; 0: none). */
+  trials: number;
+  perTrialSeconds: number;
+  /** The adopted trial is trained once more on the default split (the model that is kept). */
+  refitSeconds: number;
+  /** True when folds cut the trial budget. */
+  cut: boolean;
+  arithmetic: string;
+}
+
+/**
+ * The step-3 random search on k folds: each trial trains k times (on a fold's
+ * training rows), and the winner once more on the default split. As many
+ * trials as fit in the time left, never more than the search's own budget.
+ */
+export function foldSearchPlan(i: FoldSearchInput): FoldSearchPlan {
+  const foldEpoch = i.epochSeconds * (i.foldTrainRows / Math.max(1, i.trainRows));
+  const perTrial = i.k * i.trialEpochs * foldEpoch;
+  const refit = i.trialEpochs * i.epochSeconds;
+  const fit = perTrial > 0 ? Math.floor(Math.max(0, i.secondsLeft - refit) / perTrial) : i.maxTrials;
+  const trials = Math.max(0, Math.min(i.maxTrials, fit));
+  return {
+    trials,
+    perTrialSeconds: perTrial,
+    refitSeconds: refit,
+    cut: trials < i.maxTrials,
+    arithmetic: `a trial trains ${i.k} folds × ${i.trialEpochs} epochs × ${s(i.epochSeconds)} per step-3 epoch × ${i.foldTrainRows}/${i.trainRows} rows = ${s(perTrial)}; (${s(i.secondsLeft)} left − ${s(refit)} to train the adopted trial on the default split) / ${s(perTrial)} = ${fit} trial(s)${fit > i.maxTrials ? `, capped at the search's ${i.maxTrials}` : ''}`,
+  };
+}

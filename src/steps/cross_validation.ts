@@ -4,14 +4,21 @@
 // read the mean over the folds, and quote it with its spread. The per-row
 // losses of the k validation folds together cover every non-test row once
 // (out of fold), in a fixed order, so two configurations are still compared
-// row by row on the same rows.
+// row by row on the same rows. Each fold trains with its own training
+// statistics: a regression model's output scale is the fold's training
+// targets' mean and standard deviation, and class weights (when asked for) the
+// fold's training class counts — never figures that saw its validation rows.
 import type { FoldSet } from '../data/folds.js';
+import type { Prepared } from '../data/prepare.js';
+import type { ModelSpec } from './architecture.js';
+import { chooseCostFunction } from './cost_function.js';
+import { classBalance } from './class_balance.js';
 import type { Callback } from '../train/index.js';
 import type { Objective } from '../metrics/index.js';
 import type { CostFunctionChoice } from './cost_function.js';
 import type { Candidate, Measured } from './regularize.js';
 import type { Baseline } from './baseline.js';
-import type { Decision } from './decisions.js';
+import type { Decision, DecisionLog } from './decisions.js';
 import { fitModel, type OptimizerKind, type ScheduleKind } from './fit.js';
 import { trainSubsetLoss, validationRowLosses } from './measure.js';
 import { measureLoss } from './scale_free.js';
@@ -43,7 +50,26 @@ export function describeSpread(s: FoldSpread): string {
 
 /** A Measured that came from folds: the means, and each figure's spread. */
 export interface FoldMeasured extends Measured {
-  folds: { trainLoss: FoldSpread; validLoss: FoldSpread; epochs: number[] };
+  folds: { trainLoss: FoldSpread; validLoss: FoldSpread; epochs: number[]; metrics?: Record<string, FoldSpread> };
+}
+
+/**
+ * The spec as trained on a fold: a regression output scale (mean + std × head)
+ * replaced by the fold's own, from its training targets (data/folds.ts); any
+ * other spec unchanged.
+ */
+export function foldSpec(spec: ModelSpec, fold: Pick<Prepared, 'archInput'>): ModelSpec {
+  const scale = fold.archInput.kind === 'image' ? undefined : fold.archInput.targetScale;
+  if (spec.family === 'resnet' || !spec.options.outputScale || !scale) return spec;
+  return { ...spec, options: { ...spec.options, outputScale: { ...scale } } } as ModelSpec;
+}
+
+/** The cost as trained on a fold: class weights (when in use) from the fold's training class counts; otherwise unchanged. */
+export function foldCost(cost: CostFunctionChoice, fold: Pick<Prepared, 'task' | 'classes' | 'targets'>): CostFunctionChoice {
+  const b = cost.balance;
+  if (!b?.weights) return cost;
+  const k = fold.classes?.length ?? 0;
+  return chooseCostFunction(fold.task, k, undefined, { balance: classBalance(fold.targets('train'), k, b.mode, b.threshold, b.sampling) });
 }
 
 /**
@@ -56,14 +82,17 @@ export function aggregateFolds(perFold: readonly Measured[]): FoldMeasured {
   const train = foldSpread(perFold.map((m) => m.trainLoss));
   const valid = foldSpread(perFold.map((m) => m.validLoss));
   const metrics: Record<string, number> = {};
+  const spreads: Record<string, FoldSpread> = {};
   for (const key of Object.keys(perFold[0].metrics)) {
     const v = perFold.map((m) => m.metrics[key]).filter((x) => typeof x === 'number' && Number.isFinite(x));
-    if (v.length === perFold.length) metrics[key] = foldSpread(v).mean;
+    if (v.length !== perFold.length) continue;
+    spreads[key] = foldSpread(v);
+    metrics[key] = spreads[key].mean;
   }
   const rows = perFold.every((m) => m.rowLosses) ? perFold.flatMap((m) => m.rowLosses!) : undefined;
   const epochs = perFold.map((m) => m.epoch);
   const sorted = [...epochs].sort((a, b) => a - b);
-  return { candidate: perFold[0].candidate, trainLoss: train.mean, validLoss: valid.mean, rowLosses: rows, metrics, epoch: sorted[Math.floor((sorted.length - 1) / 2)], folds: { trainLoss: train, validLoss: valid, epochs } };
+  return { candidate: perFold[0].candidate, trainLoss: train.mean, validLoss: valid.mean, rowLosses: rows, metrics, epoch: sorted[Math.floor((sorted.length - 1) / 2)], folds: { trainLoss: train, validLoss: valid, epochs, metrics: spreads } };
 }
 
 /** The naive baseline on every fold (fitted on its training targets, measured on its validation rows), as one baseline: the mean loss. */
@@ -83,26 +112,39 @@ export interface FoldRecipe {
   epochs: number;
   batchSize?: number;
   schedule?: ScheduleKind;
+  /** Clip the gradient norm to this (sixstep fit --clip). */
+  gradClip?: number;
   seed?: number;
   objective?: Objective;
   callbacks?: Callback[];
   /** The playbook step the trainings belong to (guards' decisions); default 4. */
   step?: Decision['step'];
+  onDecision?: DecisionLog;
+}
+
+/** One fold's training, measured; `epochsRun` below the recipe's epochs means a callback stopped it (pruned, deadline). */
+export type FoldTraining = Measured & { epochsRun: number };
+
+/** Trains `c` on fold `i` with the fold's own output scale and class weights, and measures it there (see above). */
+export async function trainOnFold(set: FoldSet, i: number, c: Candidate, r: FoldRecipe, o: { fraction?: number; callbacks?: Callback[] } = {}): Promise<FoldTraining> {
+  const f = set.folds[i];
+  const p = f.prepared;
+  const cost = foldCost(r.cost, p);
+  const fit = await fitModel(p, { spec: foldSpec(c.spec, p), cost, optimizer: r.optimizer, lr: r.lr, weightDecay: c.weightDecay, epochs: r.epochs, batchSize: r.batchSize, schedule: r.schedule, gradClip: r.gradClip, seed: r.seed, trainFraction: o.fraction ?? 1, callbacks: [...(o.callbacks ?? []), ...(r.callbacks ?? [])], step: r.step ?? 4, onDecision: r.onDecision, what: `fold ${f.index + 1} of ${set.k}: ${c.label}`, objective: r.objective });
+  try {
+    const b = fit.best ?? fit.history.at(-1);
+    // Stopped before its first epoch ended (a deadline): nothing measured.
+    if (!b) return { candidate: c, trainLoss: NaN, validLoss: NaN, metrics: {}, epoch: 0, epochsRun: 0 };
+    return { candidate: c, trainLoss: trainSubsetLoss(p, fit.model, measureLoss(cost)), validLoss: b.validLoss ?? NaN, rowLosses: validationRowLosses(p, fit.model, cost.fn), metrics: b.metrics, epoch: b.epoch, epochsRun: fit.history.length };
+  } finally {
+    fit.dispose();
+  }
 }
 
 /** Trains `c` on every fold (training-set share `fraction`) and measures it there (see above). */
 export async function crossValidate(set: FoldSet, c: Candidate, r: FoldRecipe, fraction = 1): Promise<FoldMeasured> {
   const perFold: Measured[] = [];
-  for (const f of set.folds) {
-    const p = f.prepared;
-    const fit = await fitModel(p, { spec: c.spec, cost: r.cost, optimizer: r.optimizer, lr: r.lr, weightDecay: c.weightDecay, epochs: r.epochs, batchSize: r.batchSize, schedule: r.schedule, seed: r.seed, trainFraction: fraction, callbacks: r.callbacks, step: r.step ?? 4, what: `fold ${f.index + 1} of ${set.k}: ${c.label}`, objective: r.objective });
-    try {
-      const b = fit.best ?? fit.history.at(-1)!;
-      perFold.push({ candidate: c, trainLoss: trainSubsetLoss(p, fit.model, measureLoss(r.cost)), validLoss: b.validLoss ?? NaN, rowLosses: validationRowLosses(p, fit.model, r.cost.fn), metrics: b.metrics, epoch: b.epoch });
-    } finally {
-      fit.dispose();
-    }
-  }
+  for (let i = 0; i < set.k; i++) perFold.push(await trainOnFold(set, i, c, r, { fraction }));
   return aggregateFolds(perFold);
 }
 
@@ -132,12 +174,17 @@ export async function foldStep3(set: FoldSet, o: { cost: CostFunctionChoice; can
   return { k: set.k, rows: set.rows, baseline, step3 };
 }
 
-/** The decision that says what the final model is when the folds made the decisions. */
-export function foldFinalModel(k: number, label: string): Decision {
+/**
+ * The decision that says what the final model is when folds were used: they
+ * either chose the configuration by their mean (auto, tune) or measured the
+ * recipe that was trained anyway (fit).
+ */
+export function foldFinalModel(k: number, label: string, step: Decision['step'] = 4, folds: 'chose' | 'measured' = 'chose'): Decision {
+  const role = folds === 'chose' ? `the ${k} folds chose the configuration by their mean` : `the ${k} folds measured the recipe (their mean and spread are the figures to quote for it)`;
   return {
-    step: 4,
+    step,
     action: `final model: ${label}, trained on the default split`,
-    reason: `the ${k} folds chose the configuration by their mean; the model itself is trained on the default split's training rows (its best epoch on that split's validation rows), so it keeps a held-out validation split for its own figures, calibration and error analysis, and step 5 compares the test loss with a validation loss of the same model — a model refitted on every non-test row would have no held-out rows left to check it on`,
+    reason: `${role}; the model itself is trained on the default split's training rows (its best epoch on that split's validation rows), so it keeps a held-out validation split for its own figures, calibration and error analysis, and step 5 compares the test loss with a validation loss of the same model — a model refitted on every non-test row would have no held-out rows left to check it on`,
     numbers: { k },
   };
 }

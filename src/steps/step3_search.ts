@@ -18,6 +18,9 @@ import type { Prepared } from '../data/prepare.js';
 import type { DecisionLog } from './decisions.js';
 import type { Parallel } from './parallel.js';
 
+/** The search's trial budget (--folds may cut it to what fits: budget_plan.ts foldSearchPlan). */
+export const STEP3_SEARCH_TRIALS = 8;
+
 export interface Step3SearchOptions {
   prepared: Prepared;
   cost: CostFunctionChoice;
@@ -26,7 +29,7 @@ export interface Step3SearchOptions {
   /** The basic recipe's rate: trials draw theirs log-uniformly over [lr/10, 10·lr]. */
   lr: number;
   epochs: number;
-  /** Trial budget; default 8. */
+  /** Trial budget; default STEP3_SEARCH_TRIALS. */
   trials?: number;
   seed?: number;
   /** No trial starts after this (ms on `clock`). */
@@ -66,7 +69,7 @@ export async function step3Search(o: Step3SearchOptions): Promise<Step3SearchRes
   const seed = o.seed ?? 0;
   let n = 0;
   const { trials } = await randomSearch(
-    { space: searchSpaceFor(o.base, { min: o.lr / 10, max: o.lr * 10 }), trials: o.trials ?? 8, seed, deadline: o.deadline, clock: o.clock },
+    { space: searchSpaceFor(o.base, { min: o.lr / 10, max: o.lr * 10 }), trials: o.trials ?? STEP3_SEARCH_TRIALS, seed, deadline: o.deadline, clock: o.clock },
     async (params, ctx) => {
       const pruner: Callback = {
         order: 95,

@@ -10,7 +10,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assignFolds, makeFolds } from '../../src/data/folds.js';
+import { assignFolds, foldPreprocessor, makeFolds } from '../../src/data/folds.js';
+import { Preprocessor } from '../../src/data/preprocessor.js';
+import { inferSchema } from '../../src/data/schema.js';
+import { tableFromRows } from '../../src/data/index.js';
 import { prepare } from '../../src/data/prepare.js';
 import { DataLoader, Rng } from '../../src/data/index.js';
 import { balancedDraw, rowsByClass } from '../../src/data/sampler.js';
@@ -76,6 +79,26 @@ describe('cross-validation folds', () => {
         assert.ok(Math.abs(got - expected) <= 1, `fold ${f.index} class ${cls}: ${got} against ${expected}`);
       }
     }
+  }));
+});
+
+describe('a fold\'s categories', () => {
+  it('a category only the fold\'s validation rows carry encodes as <unknown> there; its one-hot slot stays', () => noLeaks(() => {
+    const rows = Array.from({ length: 30 }, (_, i) => ({ x: i, c: i === 0 ? 'rare' : i % 2 ? 'a' : 'b', y: i % 3 }));
+    const table = tableFromRows(rows);
+    const schema = inferSchema(table, { target: 'y' });
+    const layout = Preprocessor.fit(table, schema).toJSON();
+    const foldTrain = tableFromRows(rows.slice(1));
+    const pre = foldPreprocessor(layout, foldTrain, schema);
+    assert.deepEqual(pre.featureNames, layout.featureNames, 'one layout');
+    const enc = pre.transform(tableFromRows([rows[0], rows[1]]));
+    const at = (name: string, r: number) => enc.x[r * enc.features.length + enc.features.indexOf(name)];
+    assert.equal(at('c=rare', 0), 0, 'not known to the fold');
+    assert.equal(at('c=<unknown>', 0), 1);
+    assert.equal(enc.report.unknown.c, 1);
+    assert.equal(at('c=a', 1), 1, 'categories its training rows saw encode as before');
+    // The default split's layout, fitted with the rare row, still knows it.
+    assert.equal(Preprocessor.fromJSON(layout).transform(tableFromRows([rows[0]])).x[layout.featureNames.indexOf('c=rare')], 1);
   }));
 });
 

@@ -10,7 +10,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { aggregateFolds, describeSpread, foldSpread, foldBaseline, crossValidate } from '../../src/steps/cross_validation.js';
+import { aggregateFolds, describeSpread, foldSpread, foldBaseline, crossValidate, foldSpec, foldCost, trainOnFold } from '../../src/steps/cross_validation.js';
+import { balancedWeights, classCounts } from '../../src/steps/class_balance.js';
+import { crossValidateRecipe, describeRecipeFolds } from '../../src/steps/recipe_folds.js';
+import type { Decision } from '../../src/steps/decisions.js';
+import { writeFileSync } from 'node:fs';
 import { regularizationLadder, type Candidate, type Measured } from '../../src/steps/regularize.js';
 import { chooseCostFunction } from '../../src/steps/cost_function.js';
 import { classBalance } from '../../src/steps/class_balance.js';
@@ -132,5 +136,86 @@ describe('class weights and balanced sampling change training, not the measure',
     assert.deepEqual(workerArgs(['tune', '--sampling', 'balanced', '--workers', '2'], 's'), ['tune', '--sampling', 'balanced', '--study', 's']);
     assert.throws(() => costOptions({ sampling: 'balanced', classWeights: 'balanced' } as any), /choose one/);
     assert.throws(() => costOptions({ sampling: 'often' } as any), /--sampling must be one of natural, balanced, got "often"/);
+  }));
+});
+
+describe('training statistics per fold', () => {
+  it('each fold trains with its own training statistics: a regression output scale from exactly its training rows, class weights from its training counts', () => noLeaks(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sixstep-cv-scale-'));
+    // Every row a distinct target (a few far out), so any fold-validation row among the statistics would move them.
+    const rows = Array.from({ length: 90 }, (_, i) => `${(i * 7) % 23},${['a', 'b', 'c'][i % 3]},${(i % 10 === 0 ? 500 : 0) + i * i * 0.25 + (i % 7)}`);
+    writeFileSync(join(dir, 'reg.csv'), `x,c,y\n${rows.join('\n')}\n`);
+    const p = await prepare({ data: join(dir, 'reg.csv'), target: 'y', projectDir: dir, seed: 1 });
+    const plan = makePlan(p);
+    const spec0 = plan.proposal.spec as any;
+    assert.ok(spec0.options.outputScale, 'regression proposals scale their output');
+    const set = makeFolds(p, 4, 1);
+    const meanSd = (v: number[]) => {
+      const m = v.reduce((a, b) => a + b, 0) / v.length;
+      return { mean: m, std: Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1)) };
+    };
+    const targetOf = (t: { rows: Record<string, unknown>[] }) => t.rows.map((r) => Math.fround(Number(r.y)));
+    const all = meanSd([...targetOf(p.trainTable!), ...targetOf(p.validationTable!)]);
+    for (const f of set.folds) {
+      const own = meanSd(targetOf(f.prepared.trainTable!));
+      const withValidation = meanSd([...targetOf(f.prepared.trainTable!), ...targetOf(f.prepared.validationTable!)]);
+      const scale = (f.prepared.archInput as any).targetScale;
+      assert.ok(Math.abs(scale.mean - own.mean) < 1e-9 * Math.abs(own.mean) + 1e-9, `fold ${f.index + 1}: mean ${scale.mean} against its training rows' ${own.mean}`);
+      assert.ok(Math.abs(scale.std - own.std) < 1e-9 * own.std, `fold ${f.index + 1}: sd ${scale.std} against ${own.std}`);
+      assert.ok(Math.abs(scale.mean - withValidation.mean) > 1e-6 && Math.abs(scale.mean - spec0.options.outputScale.mean) > 1e-6, 'neither the non-test rows\' nor the default split\'s mean');
+      assert.ok(Math.abs(withValidation.mean - all.mean) < 1e-6, 'a fold\'s training and validation rows are the non-test rows');
+      // The spec trained on the fold takes the fold's scale; nothing else changes.
+      const s = foldSpec(plan.proposal.spec, f.prepared) as any;
+      assert.deepEqual(s.options.outputScale, scale);
+      assert.deepEqual({ ...s.options, outputScale: null }, { ...spec0.options, outputScale: null });
+      // Feature standardization likewise: x's mean over the fold's training rows (population sd).
+      const x = f.prepared.trainTable!.rows.map((r) => Number(r.x));
+      const pre = (f.prepared.preprocessing as any).preprocessor;
+      const j = pre.featureNames.indexOf('x');
+      assert.ok(Math.abs(pre.normalizer.mean[j] - x.reduce((a, b) => a + b, 0) / x.length) < 1e-5);
+    }
+    assert.equal(spec0.options.outputScale.mean, (p.archInput as any).targetScale.mean, 'the default split keeps its own');
+    // One fold trained with its own spec and cost, measured on its validation rows.
+    const m = await trainOnFold(set, 0, { ...start, spec: plan.proposal.spec }, { cost: plan.cost, optimizer: 'adam', lr: 1e-3, epochs: 1, seed: 0 });
+    assert.equal(m.epochsRun, 1);
+    assert.ok(Number.isFinite(m.validLoss));
+
+    // Class weights (when asked for) from the fold's training class counts.
+    const q = await prepare({ data: penguins, target: 'Species', projectDir: mkdtempSync(join(tmpdir(), 'sixstep-cv-w-')), seed: 0 });
+    const weighted = makePlan(q, {}, { classWeights: 'balanced' });
+    for (const f of makeFolds(q, 3, 0).folds) {
+      const c = foldCost(weighted.cost, f.prepared);
+      assert.deepEqual(c.balance!.weights, balancedWeights(classCounts(f.prepared.targets('train'), 3)));
+      assert.notDeepEqual(c.balance!.weights, weighted.cost.balance!.weights);
+    }
+    const plain = makePlan(q).cost;
+    assert.equal(foldCost(plain, makeFolds(q, 3, 0).folds[0].prepared), plain, 'without class weights the cost is unchanged');
+  }));
+});
+
+describe('a recipe on the folds (fit --folds)', () => {
+  it('per-fold figures and their spreads, the verdict on the means, two decisions; an interruption leaves no figures', () => noLeaks(async () => {
+    const p = await prepare({ data: penguins, target: 'Species', projectDir: mkdtempSync(join(tmpdir(), 'sixstep-recipe-')), seed: 0 });
+    const plan = makePlan(p);
+    const set = makeFolds(p, 3, 0);
+    const log: Decision[] = [];
+    const candidate = { ...start, spec: plan.proposal.spec };
+    const recipe = { cost: plan.cost, optimizer: 'adam' as const, lr: 1e-2, epochs: 3, seed: 0 };
+    const r = (await crossValidateRecipe(set, { candidate, recipe, log: (d) => log.push(d) }))!;
+    assert.equal(r.perFold.length, 3);
+    assert.deepEqual(r.perFold.map((f) => f.validationRows), set.folds.map((f) => f.prepared.counts.validation));
+    assert.deepEqual(r.validLoss.values, r.perFold.map((f) => f.validLoss));
+    assert.deepEqual(r.metrics.accuracy.values, r.perFold.map((f) => f.metrics.accuracy));
+    assert.equal(r.verdict.verdict, 'signal');
+    assert.ok(r.validLoss.mean < r.baseline.folds.mean);
+    assert.deepEqual(log.map((d) => d.action), ['cross-validate the recipe on 3 folds', 'final model: the initial architecture, trained on the default split']);
+    assert.match(log[1].reason, /the 3 folds measured the recipe/);
+    const lines = describeRecipeFolds(r);
+    assert.equal(lines.filter((l) => /^fold \d of 3: /.test(l)).length, 3);
+    let folds = 0;
+    const none = await crossValidateRecipe(set, { candidate, recipe, log: (d) => log.push(d), onFold: () => folds++, stopped: () => folds >= 1 });
+    assert.equal(none, null);
+    assert.equal(folds, 1, 'no fold after the interruption');
+    assert.equal(log.length, 2, 'no decision for figures that are not complete');
   }));
 });

@@ -11,6 +11,8 @@ import { makePlan } from '../../src/steps/plan.js';
 import { autopilot } from '../../src/steps/autopilot.js';
 import { biasGap } from '../../src/steps/bias_rule.js';
 import { Rng } from '../../src/data/index.js';
+import { makeFolds } from '../../src/data/folds.js';
+import { foldSearchPlan } from '../../src/steps/budget_plan.js';
 import { noLeaks } from '../helpers.js';
 
 describe('the bias rule', () => {
@@ -76,4 +78,70 @@ describe('the autopilot\'s step-3 random search', () => {
       r.dispose();
     }
   }));
+});
+
+describe('the step-3 random search under --folds', () => {
+  it('a bias gap on the fold means: the search runs, each trial scored by its mean over the folds, the decisions quote mean and spread', () => noLeaks(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sixstep-search-folds-'));
+    writeFileSync(join(dir, 'd.csv'), xor(500));
+    const p = await prepare({ data: join(dir, 'd.csv'), target: 'y', projectDir: dir });
+    const plan = makePlan(p, { hidden: [1] });
+    const folds = makeFolds(p, 3, 0);
+    const r = await autopilot({ plan, store: null, runId: 'search-folds', runDir: join(dir, 'run'), budgetMinutes: 3, folds, budget: { epochCap: { tabular: 8, sequence: 8, image: 8 } } });
+    try {
+      const d3 = r.state.decisions.filter((d) => d.step === 3);
+      const actions = d3.map((d) => d.action);
+      const search = actions.findIndex((a) => a.startsWith('random search'));
+      const verdict = actions.findIndex((a) => a === 'stop: no signal' || a === 'training set fitted');
+      assert.ok(search >= 0, `the search ran: ${actions.join(' | ')}`);
+      assert.ok(search < verdict, 'before the verdict');
+      assert.match(d3[search].reason, /each trial trains on the 3 folds and is scored by its mean/);
+      assert.ok(!actions.some((a) => a.startsWith('skip the random search')), actions.join(' | '));
+      const outcome = d3.find((d) => d.action.startsWith('adopt the search') || d.action === 'keep the basic recipe')!;
+      assert.match(outcome.reason, /mean over 3 folds .*\(mean of 3 folds, .*–.*, sd .*\) against the basic recipe's .*\(mean of 3 folds/);
+      assert.equal((outcome.numbers as any).folds.k, 3);
+      // Two hidden units cannot fit XOR; a searched net can: the search's best is adopted on the fold means.
+      assert.match(outcome.action, /^adopt the search/, outcome.reason);
+      const trained = d3.find((d) => d.action === 'train the adopted trial on the default split')!;
+      assert.ok(trained, 'the adopted configuration is trained on the default split');
+      // The fold means go on deciding: the verdict reads the adopted trial's mean over the folds.
+      assert.deepEqual((outcome.numbers as any).folds, r.state.cv!.step3.folds.validLoss);
+      assert.equal((d3[verdict].numbers as any).validLoss, r.state.cv!.step3.validLoss);
+      assert.equal(r.state.final!.validLoss, (trained.numbers as any).defaultSplitValidLoss, 'the kept model\'s own figures are the default split\'s');
+      assert.equal(r.state.final!.candidate.label.startsWith('searched'), true);
+    } finally {
+      r.dispose();
+    }
+  }));
+
+  it('no time for a trial on the folds: skipped, saying so with the arithmetic', () => noLeaks(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sixstep-search-folds-skip-'));
+    writeFileSync(join(dir, 'd.csv'), xor(300));
+    const p = await prepare({ data: join(dir, 'd.csv'), target: 'y', projectDir: dir });
+    const r = await autopilot({ plan: makePlan(p, { hidden: [1] }), store: null, runId: 'search-folds-skip', runDir: join(dir, 'run'), budgetMinutes: 2, folds: makeFolds(p, 3, 0), budget: { epochCap: { tabular: 4, sequence: 4, image: 4 }, searchShare: { tabular: 0, sequence: 0, image: 0 } } });
+    try {
+      const skip = r.state.decisions.find((d) => d.action === 'skip the random search: time budget')!;
+      assert.ok(skip, r.state.decisions.map((d) => d.action).join(' | '));
+      assert.match(skip.reason, /no trial on 3 folds fits: a trial trains 3 folds × 4 epochs/);
+      assert.equal((skip.numbers as any).k, 3);
+    } finally {
+      r.dispose();
+    }
+  }));
+
+  it('foldSearchPlan: folds multiply a trial\'s cost; the trials that fit, never more than the search\'s budget', () => {
+    // A fold trains on 200 of the default split's 100 rows' worth: twice a step-3 epoch; 3 folds × 2 epochs × 2 × 0.5 s = 6 s a trial.
+    const base = { epochSeconds: 0.5, trialEpochs: 2, k: 3, foldTrainRows: 200, trainRows: 100, maxTrials: 8 };
+    const plenty = foldSearchPlan({ ...base, secondsLeft: 1000 });
+    assert.equal(plenty.trials, 8);
+    assert.equal(plenty.cut, false);
+    assert.equal(plenty.perTrialSeconds, 6);
+    assert.equal(plenty.refitSeconds, 1);
+    const tight = foldSearchPlan({ ...base, secondsLeft: 1 + 6 * 3.5 });
+    assert.equal(tight.trials, 3);
+    assert.equal(tight.cut, true);
+    assert.match(tight.arithmetic, /3 folds × 2 epochs × 0\.5 s .* = 6\.0 s; \(22\.0 s left − 1\.0 s to train the adopted trial on the default split\) \/ 6\.0 s = 3 trial/);
+    assert.equal(foldSearchPlan({ ...base, secondsLeft: 0.5 }).trials, 0);
+    assert.equal(foldSearchPlan({ ...base, secondsLeft: -5 }).trials, 0);
+  });
 });

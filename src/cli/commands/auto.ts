@@ -106,7 +106,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
     p.store.close();
     throw e;
   }
-  if (folds) out.say(`${out.color.cyan('cross-validation')}: ${folds.k} folds of the ${folds.rows} non-test rows${folds.classCounts ? ' (stratified by class)' : ''}; step 3's verdict and step 4's ladder read the mean over the folds`);
+  if (folds) out.say(`${out.color.cyan('cross-validation')}: ${folds.k} folds of the ${folds.rows} non-test rows${folds.classCounts ? ' (stratified by class)' : ''}; step 3's verdict and search and step 4's ladder read the mean over the folds`);
   const optimising = metricObjective(o.metric, p.prepared.task, o);
   out.say(`optimising metric: validation ${optimising.metric} (${optimising.direction === 'max' ? 'higher' : 'lower'} is better) — decides the best epoch, the ladder's rungs and the final model`);
   const previous = o.resume ? p.store.listRuns({ kind: 'auto' }).find((r) => r.status !== 'finished' && (r.config as any)?.fingerprint === p.prepared.fingerprint) : undefined;

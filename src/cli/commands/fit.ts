@@ -27,6 +27,8 @@ import { parameterDevice } from '../../steps/architecture.js';
 import { ImageAugment } from '../../data/index.js';
 import { recordSplitMetrics, validationPredictedClasses } from '../../steps/split_metrics.js';
 import { addMetricOption, metricObjective } from '../metric_option.js';
+import { addFoldsOption, foldsChoice } from '../folds_option.js';
+import { crossValidateRecipe, describeRecipeFolds, type RecipeFolds } from '../../steps/recipe_folds.js';
 
 interface FitOptions extends DataOptions, ParallelOptions, PretrainedCliOptions {
   resume?: boolean;
@@ -41,6 +43,8 @@ interface FitOptions extends DataOptions, ParallelOptions, PretrainedCliOptions 
   augment?: string;
   device?: string;
   metric?: string;
+  /** Parsed and range-checked by the CLI's number rules (numbers.ts). */
+  folds?: number;
 }
 
 /** Everything that decides the training — identical on every data-parallel rank. */
@@ -93,7 +97,7 @@ async function followFit(o: FitOptions, group: ProcessGroup): Promise<void> {
 }
 
 export function fitCommand(program: Command): void {
-  addMetricOption(addDeviceOption(addAugmentOption(addPretrainedOptions(addParallelOptions(addDataOptions(program.command('fit')))), 'none', 'default none: step 3 fits the training set before any regularization')))
+  addFoldsOption(addMetricOption(addDeviceOption(addAugmentOption(addPretrainedOptions(addParallelOptions(addDataOptions(program.command('fit')))), 'none', 'default none: step 3 fits the training set before any regularization'))))
     .option('--resume', 'continue the newest unfinished fit of this data from its last checkpoint')
     .description('step 3: fit the training set (lr finder, SGD→Adam rule, cosine warm restarts) and save the model')
     .option('--epochs <n>', 'epochs to train', '10')
@@ -108,6 +112,7 @@ export function fitCommand(program: Command): void {
 Examples:
   sixstep fit --data data/penguins.json --target Species --epochs 20
   sixstep fit --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --optimizer adam --lr 3e-3 --json
+  sixstep fit --data data/penguins.json --target Species --folds 5          (the same recipe on 5 cross-validation folds: per-fold figures, mean, min–max, sd)
   sixstep fit --data data/penguins.json --target Species --nproc 2          (data-parallel, 2 ranks)
   sixstep fit … --nnodes 2 --node-rank 0 --master 10.0.0.1:29500 --nproc 4   (on each machine, its own --node-rank)
   sixstep fit --data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz --pretrained resnet18.safetensors --epochs 3   (fine-tune torchvision weights)
@@ -115,6 +120,7 @@ Exit codes: 0 trained, 3 bad data, 5 no signal beyond the naive baseline, 130 in
     .action((o: FitOptions) => {
       const parallel = Number(o.nproc ?? 1) > 1 || Number(o.nnodes ?? 1) > 1;
       if (pretrainedChoice(o) && parallel) throw new UsageError('--pretrained fine-tunes in one process: drop --nproc/--nnodes');
+      if (o.folds !== undefined && parallel) throw new UsageError(`--folds ${o.folds}: the folds train in one process after the fit; drop --nproc/--nnodes (or --folds)`);
       parallelDevice(o);
       return asRanks(o, leadFit, followFit);
     });
@@ -129,6 +135,14 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
     p.store.close();
     throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is ${p.prepared.kind === 'tabular' ? 'a table' : 'text'}`);
   }
+  let folds;
+  try {
+    folds = foldsChoice(o.folds, p.prepared, Number(o.seed));
+  } catch (e) {
+    p.store.close();
+    throw e;
+  }
+  if (folds) out.say(`${out.color.cyan('cross-validation')}: after the fit, its recipe trains on ${folds.k} folds of the ${folds.rows} non-test rows${folds.classCounts ? ' (stratified by class)' : ''}; the model kept is the one trained on the default split`);
   const optimising = metricObjective(o.metric, p.prepared.task, o);
   out.say(`optimising metric: validation ${optimising.metric} (${optimising.direction === 'max' ? 'higher' : 'lower'} is better) — decides the best epoch`);
   const resume = o.resume ? resumable(p.store, p.projectDir, p.prepared.fingerprint) : null;
@@ -200,6 +214,24 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
         join(plots, `loss-${run.id}`),
       );
       const steps = await writeChart(stepChart(r.recorder.steps), join(plots, `steps-${run.id}`));
+      // --folds: the recipe the fit settled on, on every fold; the verdict then reads the fold means.
+      let cv: RecipeFolds | null = null;
+      if (folds && status === 'finished') {
+        out.step(3, `cross-validate the recipe on ${folds.k} folds`);
+        cv = await crossValidateRecipe(folds, {
+          candidate: { spec: p.proposal.spec, weightDecay: t.weightDecay ?? 0, augment: false, label: 'the proposed architecture' },
+          recipe: { cost: p.cost, optimizer: r.optimizer, lr: r.lr, epochs: r.history.length, batchSize: t.batchSize, schedule: t.schedule, gradClip: t.gradClip, seed: t.seed, objective: t.objective, callbacks: [interrupt, new TrainingProgress(true)], onDecision },
+          classWeights: p.cost.balance?.mode,
+          onFold: (i, k) => process.stderr.write(`fold ${i} of ${k}\n`),
+          log: onDecision,
+          stopped: () => interrupt.requested,
+        });
+        if (!cv) {
+          status = 'interrupted';
+          out.say(out.color.yellow('interrupted during the folds: the cross-validation figures are incomplete and not kept'));
+        } else for (const line of describeRecipeFolds(cv)) out.say(line);
+      }
+      const judged = cv ? cv.verdict : verdict;
       const summary = {
         run: run.id,
         task: p.prepared.task,
@@ -213,8 +245,9 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
         best: best ? { epoch: best.epoch + 1, trainLoss: best.trainLoss, validLoss: best.validLoss, metrics: best.metrics } : null,
         optimisingMetric: optimising.metric,
         baseline: p.baseline,
-        signal: verdict,
+        signal: judged,
         decisions: r.decisions,
+        crossValidation: cv,
         model: modelDir,
         plots: { loss: curves.svg, steps: steps.svg, lrFind: null },
         status,
@@ -225,11 +258,12 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
       };
       p.store.finishRun(run.id, { status, summary: summary as any });
       out.say(`\nsaved the best epoch, ${best ? best.epoch + 1 : '-'} of ${r.history.length}: validation loss ${best?.validLoss?.toPrecision(4)} ${Object.entries(best?.metrics ?? {}).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);
-      if (verdict) out.say(verdict.verdict === 'signal' ? out.color.green(verdict.message) : out.color.yellow(verdict.message));
+      if (judged) out.say(`${cv ? `on the mean over ${cv.k} folds: ` : ''}${judged.verdict === 'signal' ? out.color.green(judged.message) : out.color.yellow(judged.message)}`);
+      if (cv) out.say(cv.kept);
       out.say(`model: ${modelDir}\nplots: ${curves.svg}, ${steps.svg}`);
       out.result(summary);
       if (status === 'interrupted') process.exitCode = EXIT.interrupted;
-      else if (verdict?.verdict === 'no-signal') process.exitCode = EXIT.noSignal;
+      else if (judged?.verdict === 'no-signal') process.exitCode = EXIT.noSignal;
     } finally {
       r.dispose();
     }

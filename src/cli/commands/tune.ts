@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { addDeviceOption, deviceOf, workerDevice } from '../device.js';
 import { CancelFit, type Callback, type Learner } from '../../train/index.js';
 import { fitModel, type OptimizerKind } from '../../steps/fit.js';
-import type { SearchSpace } from '../../search/index.js';
+import type { SearchSpace, TrialParams } from '../../search/index.js';
 import { searchWorker, type WorkerObjective, type WorkerOptions, type WorkerTrial } from '../../search/index.js';
 import { searchSpaceFor, specFor } from '../../steps/search_space.js';
 import type { ModelSpec } from '../../steps/architecture.js';
@@ -25,6 +25,10 @@ import { makeOut, type Out } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { StoreSink } from '../store_sink.js';
 import { DEADLINE_ENV, describeExit, runWorkers, WORKER_ENV, workerFailed, type WorkerExit } from '../tune_workers.js';
+import { addFoldsOption, foldsChoice } from '../folds_option.js';
+import { foldTrial, foldsFingerprint, trainChosenTrial } from '../tune_folds.js';
+import { describeSpread } from '../../steps/cross_validation.js';
+import type { FoldSet } from '../../data/folds.js';
 
 interface TuneOptions extends DataOptions {
   trials: string;
@@ -37,6 +41,8 @@ interface TuneOptions extends DataOptions {
   grace: string;
   warmup: string;
   metric?: string;
+  /** Parsed and range-checked by the CLI's number rules (numbers.ts). */
+  folds?: number;
 }
 
 function positiveInt(s: string, what: string): number {
@@ -52,7 +58,7 @@ function positive(s: string, what: string): number {
 }
 
 /** Trains one trial: seed + n, a run of kind 'trial' in the project store, stopped when ctx.report says so. */
-function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions, interrupt: Interrupt): WorkerObjective {
+function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions, interrupt: Interrupt, folds?: FoldSet): WorkerObjective {
   return async (params, ctx) => {
     if (interrupt.requested) throw new Error('interrupted');
     const seed = Number(o.seed) + ctx.number;
@@ -72,6 +78,23 @@ function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions,
         if (v !== null && ctx.report(l.epoch, v)) throw new CancelFit();
       },
     };
+    if (folds) {
+      // --folds: the trial on every fold, scored by the mean (tune_folds.ts); no trial model is kept.
+      try {
+        const r = await foldTrial({ plan: p, folds, params, optimizer: o.optimizer, epochs: Number(o.epochs), seed, objective: obj, report: ctx.report, sink, callbacks: [interrupt], label: `trial ${ctx.number}`, onDecision: (d) => p.store.addDecision({ runId: run.id, step: d.step, action: d.action, reason: d.reason, numbers: (d.numbers ?? {}) as any }) });
+        if (interrupt.requested) {
+          p.store.finishRun(run.id, { status: 'interrupted' });
+          throw new Error('interrupted');
+        }
+        p.store.finishRun(run.id, { summary: { folds: r.folds, pruned: r.pruned, model: null } as any });
+        return { validLoss: r.value, pruned: r.pruned };
+      } catch (e) {
+        if (!interrupt.requested) p.store.finishRun(run.id, { status: 'failed', summary: { error: (e as Error).message } });
+        throw e;
+      } finally {
+        sink.close();
+      }
+    }
     let fit;
     try {
       fit = await fitModel(p.prepared, {
@@ -139,7 +162,7 @@ function trialLine(t: { number: number; state: string; value: number | null; par
 const trialJson = (t: StudyTrial) => ({ number: t.number, params: t.params, state: t.state, value: t.value, curve: t.curve, runId: t.runId, claimedBy: t.claimedBy });
 
 export function tuneCommand(program: Command): void {
-  addMetricOption(addDeviceOption(addDataOptions(program.command('tune'))))
+  addFoldsOption(addMetricOption(addDeviceOption(addDataOptions(program.command('tune')))))
     .description('step 3: random search over hidden units, layers, batch size and learning rate (never a grid)')
     .option('--trials <n>', 'trial budget (trials that did not fail)', '12')
     .option('--minutes <m>', 'time budget; no trial starts after it')
@@ -153,6 +176,7 @@ export function tuneCommand(program: Command): void {
     .addHelpText('after', `
 Examples:
   sixstep tune --data data/penguins.json --target Species --trials 20
+  sixstep tune --data data/penguins.json --target Species --trials 12 --folds 5   (each trial scored by its mean over 5 folds)
   sixstep tune --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --minutes 10 --json
   sixstep tune --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --trials 40 --workers 2
   sixstep tune --data node_modules/vega-datasets/data/cars.json --target Miles_per_Gallon --trials 40 --study s1 --store postgres://u:pw@db:5432/sixstep   (on each machine)`)
@@ -162,6 +186,14 @@ Examples:
       if (worker !== undefined) o.device = workerDevice(o.device ?? 'auto', deviceOf(o), Number(worker));
       const out = makeOut(Boolean(o.json));
       const p = await plan(o, out, { quiet: Boolean(o.json) || worker !== undefined });
+      let folds: FoldSet | undefined;
+      try {
+        folds = foldsChoice(o.folds, p.prepared, Number(o.seed));
+      } catch (e) {
+        p.store.close();
+        throw e;
+      }
+      if (folds && worker === undefined) out.say(`${out.color.cyan('cross-validation')}: each trial trains on ${folds.k} folds of the ${folds.rows} non-test rows${folds.classCounts ? ' (stratified by class)' : ''} and is scored by its mean; the median rule watches fold 1; the best trial's configuration is then trained on the default split (folds ${foldsFingerprint(folds)}${o.workers !== undefined ? ', dealt alike by every worker' : ''})`);
       const optimising = metricObjective(o.metric, p.prepared.task);
       if (worker === undefined) out.say(`optimising metric: validation ${optimising.metric}${optimising.metric === 'loss' ? '' : ` — trial values are ${optimising.direction === 'max' ? `1 − ${optimising.metric}` : optimising.metric}, lower is better`}`);
       const interrupt = new Interrupt();
@@ -184,7 +216,7 @@ Examples:
           // A worker process: its lines go to the parent, which prints the study.
           const say = (s: string) => process.stdout.write(`${s}\n`);
           say(`device: ${p.device.device} — ${p.device.reason}`);
-          await searchWorker(studies, { ...search, onNote: say, onTrial: (t) => say(`${trialLine(t)} ${t.seconds.toFixed(1)} s${t.error ? ` (${t.error})` : ''}`) }, trainTrial(p, studies, study, o, interrupt));
+          await searchWorker(studies, { ...search, onNote: say, onTrial: (t) => say(`${trialLine(t)} ${t.seconds.toFixed(1)} s${t.error ? ` (${t.error})` : ''}`) }, trainTrial(p, studies, study, o, interrupt, folds));
           return;
         }
         out.step(3, `random search (${o.trials} trials${o.minutes ? `, ${o.minutes} min` : ''}${o.workers ? `, ${o.workers} workers` : ''}, study ${study}${studies.kind === 'postgres' ? ' in PostgreSQL' : ''})`);
@@ -200,10 +232,10 @@ Examples:
             bar.update(++finished, `best ${best.toFixed(4)}`);
           };
           const note = (s: string) => process.stderr.write(`${s}\n`);
-          await searchWorker(studies, { ...search, onTrial, onNote: note }, trainTrial(p, studies, study, o, interrupt));
+          await searchWorker(studies, { ...search, onTrial, onNote: note }, trainTrial(p, studies, study, o, interrupt, folds));
           bar.done();
         }
-        await report(out, studies, study, search.space, exits, p, optimising);
+        await report(out, studies, study, search.space, exits, p, optimising, folds ? { set: folds, o, interrupt } : undefined);
       } finally {
         interrupt.release();
         await studies?.close();
@@ -213,21 +245,30 @@ Examples:
 }
 
 /** The study's table and best trial; the workers that died, and a failure if all of them did. */
-async function report(out: Out, studies: StudyStore, study: string, space: SearchSpace, exits: WorkerExit[], p: Plan, optimising: Objective): Promise<void> {
+async function report(out: Out, studies: StudyStore, study: string, space: SearchSpace, exits: WorkerExit[], p: Plan, optimising: Objective, cv?: { set: FoldSet; o: TuneOptions; interrupt: Interrupt }): Promise<void> {
   const trials = await studies.trials(study);
   const best = await studies.best(study);
   for (const t of trials) out.say(trialLine(t));
+  // --folds: no trial kept a model; the best trial's configuration is trained on the default split now.
+  let chosen: Awaited<ReturnType<typeof trainChosenTrial>> | null = null;
+  if (cv && best && best.value !== null && !cv.interrupt.requested) {
+    out.step(3, `train trial ${best.number}'s configuration on the default split`);
+    chosen = await trainChosenTrial({ plan: p, folds: cv.set, trial: { number: best.number, params: best.params as TrialParams, value: best.value, runId: best.runId }, study, optimizer: cv.o.optimizer, epochs: Number(cv.o.epochs), seed: Number(cv.o.seed), objective: optimising, callbacks: [cv.interrupt] });
+    for (const d of chosen.decisions) out.say(`${out.color.cyan('decision')}: ${d.action} — ${d.reason}`);
+  }
   // Trials saved their model when they led; only the study's best is kept.
   for (const t of trials) if (t.runId && t.runId !== best?.runId && existsSync(trialModelDir(p, t.runId))) rmSync(trialModelDir(p, t.runId), { recursive: true, force: true });
-  const model = best?.runId && existsSync(trialModelDir(p, best.runId)) ? trialModelDir(p, best.runId) : null;
-  if (best) out.say(out.color.green(`best: trial ${best.number}, validation ${optimising.metric === 'loss' ? 'loss' : optimising.direction === 'max' ? `1 − ${optimising.metric}` : optimising.metric} ${best.value!.toFixed(4)}, ${JSON.stringify(best.params)}${model ? `\nmodel: ${model}` : ''}`));
+  const model = chosen ? chosen.model : best?.runId && existsSync(trialModelDir(p, best.runId)) ? trialModelDir(p, best.runId) : null;
+  const shown = (v: number) => (chosen?.folds ? describeSpread(chosen.folds.value) : v.toFixed(4));
+  if (best) out.say(out.color.green(`best: trial ${best.number}, validation ${optimising.metric === 'loss' ? 'loss' : optimising.direction === 'max' ? `1 − ${optimising.metric}` : optimising.metric} ${shown(best.value!)}, ${JSON.stringify(best.params)}${model ? `\nmodel: ${model}${chosen ? ` (its configuration trained on the default split, run ${chosen.runId})` : ''}` : ''}`));
   for (const w of exits.filter(workerFailed)) {
     const failed = trials.filter((t) => t.claimedBy === w.claimedBy && t.state === 'failed').map((t) => t.number);
     const what = failed.length ? `; its trial${failed.length > 1 ? 's' : ''} ${failed.join(', ')} ${failed.length > 1 ? 'were' : 'was'} marked failed and the budget went to new trials` : '';
     process.stderr.write(out.color.yellow(`warning: ${describeExit(w)}${what}\n`));
   }
   const workers = exits.map((w) => ({ index: w.index, pid: w.pid, code: w.code, signal: w.signal, failed: workerFailed(w) }));
-  out.result({ study, store: studies.kind, optimisingMetric: optimising.metric, device: p.device.device, trials: trials.map(trialJson), best: best && trialJson(best), model, space, ...(exits.length ? { workers } : {}) });
+  const crossValidation = cv ? { k: cv.set.k, rows: cv.set.rows, fingerprint: foldsFingerprint(cv.set), best: chosen?.folds ?? null, modelRun: chosen?.runId ?? null, decisions: chosen?.decisions ?? [] } : null;
+  out.result({ study, store: studies.kind, optimisingMetric: optimising.metric, device: p.device.device, trials: trials.map(trialJson), best: best && trialJson(best), model, space, crossValidation, ...(exits.length ? { workers } : {}) });
   if (exits.length && exits.every(workerFailed)) {
     throw new Error(`all ${exits.length} search workers failed (${exits.map(describeExit).join('; ')}); their output above says why`);
   }

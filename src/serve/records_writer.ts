@@ -7,6 +7,7 @@
 // and notified, which is what ServeRecords.flush() waits on.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../store/index.js';
+import { lowerThreadPriority } from './background_priority.js';
 
 /** Predictions as JSON: [[id, at, label, value], …]. */
 export interface RecordBatch {
@@ -14,6 +15,7 @@ export interface RecordBatch {
 }
 
 const { file, key, committed } = workerData as { file: string; key: string; committed: SharedArrayBuffer };
+lowerThreadPriority();
 const counter = new Int32Array(committed);
 const db = openDatabase(file);
 const insert = db.raw.prepare('INSERT OR IGNORE INTO serve_predictions (id, model_key, at, label, value) VALUES (?, ?, ?, ?, ?)');

@@ -3,8 +3,8 @@
 // real-world metric) still sees every prediction recorded before it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/index.js';
 import { ServeRecords } from '../../src/serve/records.js';
@@ -36,6 +36,32 @@ test('predictions recorded off-thread reach the store within flushMs; feedback r
     rec.close();
     const saved = store.connection.prepare('SELECT report FROM serve_drift WHERE model_key = ?').get('k') as { report: string } | undefined;
     assert.equal(JSON.parse(saved!.report).rows, 3051);
+  } finally {
+    store.close();
+  }
+});
+
+test('the records thread runs at the lowest priority (Linux), so its writes yield the CPU to the event loop', { skip: process.platform !== 'linux' && 'per-thread priorities are read from /proc' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sixstep-records-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const nice = () =>
+    new Map(
+      readdirSync('/proc/self/task').map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        return [tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])] as const; // field 19: nice
+      }),
+    );
+  const before = nice();
+  const store = openStore(dir);
+  try {
+    const rec = new ServeRecords(store, { key: 'k', dir: '/m', task: 'multiclass', metric: 'accuracy', testValue: null }, { offThread: true, flushMs: 5 });
+    // The thread lowers its own priority as it starts.
+    const lowered = () => [...nice()].filter(([tid, n]) => !before.has(tid) && n === 19);
+    const deadline = Date.now() + 5000;
+    while (lowered().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(lowered().length >= 1, 'a new thread at nice 19');
+    assert.equal(nice().get(String(process.pid)), getPriority(), 'the main thread keeps its priority');
+    rec.close();
   } finally {
     store.close();
   }

@@ -18,6 +18,7 @@ import { Preprocessor, tableFromRows } from '../data/index.js';
 import { exportNetworkFromDir } from '../export/index.js';
 import type { Predictor, Prediction, CheckedRows } from './predictor.js';
 import { InputError } from './errors.js';
+import { DenseGraph } from './dense_graph.js';
 
 export interface OnnxEngineOptions {
   /** ONNX Runtime intra-op threads; default 1 (latency for small models, the other core left to Node). */
@@ -93,6 +94,10 @@ export class OnnxEngine {
     private readonly inline: ort.InferenceSession | null,
     /** Measured at start-up (see OnnxEngineOptions.inlineMs); 0: nothing runs inline. */
     readonly inlineRows: number,
+    /** The graph in JavaScript, when it is a table graph and ran one row faster than ONNX Runtime at start-up. */
+    private readonly dense: DenseGraph | null,
+    /** How the inline path was chosen, with the times it was chosen on. */
+    readonly inlineChoice: InlineChoice,
   ) {
     worker.on('message', (m: Reply) => this.finish(m));
     worker.on('error', (e) => this.failAll(e));
@@ -112,24 +117,41 @@ export class OnnxEngine {
     const inlineMs = o.inlineMs ?? 0.25;
     let inline: ort.InferenceSession | null = null;
     let inlineRows = 0;
+    let dense: DenseGraph | null = null;
+    let choice: InlineChoice = { runner: null, reason: 'inlineMs is 0: every request goes to the worker' };
     try {
       if (inlineMs > 0) {
         // One intra-op thread on the main thread: the run is a few small ops, and the other core stays with the worker and the network stack.
         inline = await ort.InferenceSession.create(onnx, sessionOptions(1));
-        inlineRows = await measureInlineRows(inline, textColumn ? { ids: true, width: sequenceLength(predictor, textColumn) } : { ids: false, width: predictor.preprocessor.featureNames.length }, inlineMs);
+        const input = textColumn ? { ids: true, width: sequenceLength(predictor, textColumn) } : { ids: false, width: predictor.preprocessor.featureNames.length };
+        const ortRun = (n: number) => runZeros(inline!, input, n);
+        const compiled = textColumn ? { reason: 'a token-id input' } : DenseGraph.compile(onnx);
+        if (compiled instanceof DenseGraph) {
+          // The cheaper runner for one row, measured: a served table model is usually a few hundred multiply-adds.
+          const jsRun = (n: number) => void compiled.run(new Float32Array(n * compiled.inputWidth), n);
+          const [js, rt] = [await medianMs(jsRun, 1), await medianMs(ortRun, 1)];
+          if (js < rt) dense = compiled;
+          choice = { runner: dense ? 'javascript' : 'onnxruntime', reason: `one row: JavaScript ${fmtUs(js)}, ONNX Runtime ${fmtUs(rt)} (median of 7)` };
+        } else choice = { runner: 'onnxruntime', reason: `not run in JavaScript: ${compiled.reason}` };
+        inlineRows = await measureInlineRows(dense ? (n) => void dense!.run(new Float32Array(n * dense!.inputWidth), n) : ortRun, inlineMs);
+        if (inlineRows === 0) choice = { runner: null, reason: `one row takes longer than ${inlineMs} ms on this thread; ${choice.reason}` };
+        if (dense) {
+          await inline.release();
+          inline = null;
+        }
       }
     } catch (e) {
       await worker.terminate();
       throw e;
     }
-    return new OnnxEngine(predictor, worker, textColumn, Math.max(1, o.maxRows ?? 1024), encoder, inline, inlineRows);
+    return new OnnxEngine(predictor, worker, textColumn, Math.max(1, o.maxRows ?? 1024), encoder, inline, inlineRows, dense, { ...choice, rows: inlineRows });
   }
 
   /** Predictions for checked rows, in order; the same encoding and output rules as Predictor.predictChecked. */
   predict(rows: CheckedRows): Promise<Prediction[]> {
     if (this.closed) return Promise.reject(new Error('the ONNX engine was closed'));
     if (rows.length === 0) return Promise.resolve([]);
-    if (this.inline && rows.length <= this.inlineRows) {
+    if ((this.inline || this.dense) && rows.length <= this.inlineRows) {
       return new Promise((resolve, reject) => {
         this.inlineQueue.push({ rows, resolve, reject });
         if (!this.inlineScheduled) {
@@ -170,12 +192,17 @@ export class OnnxEngine {
     try {
       const rows = (group.length === 1 ? group[0].rows : group.flatMap((w) => w.rows)) as CheckedRows;
       const feed = this.encode(rows);
-      this.inlineRunning++;
-      const y = await this.inline!.run({ [this.textColumn ? 'ids' : 'x']: new ort.Tensor(feed.type, feed.data, feed.dims) })
-        .then((out) => out.y)
-        .finally(() => this.inlineRunning--);
-      width = y.dims.length === 1 ? 1 : y.dims[1];
-      values = Float64Array.from(y.data as Float32Array);
+      if (this.dense) {
+        values = Float64Array.from(this.dense.run(feed.data as Float32Array, rows.length));
+        width = this.dense.outputWidth;
+      } else {
+        this.inlineRunning++;
+        const y = await this.inline!.run({ [this.textColumn ? 'ids' : 'x']: new ort.Tensor(feed.type, feed.data, feed.dims) })
+          .then((out) => out.y)
+          .finally(() => this.inlineRunning--);
+        width = y.dims.length === 1 ? 1 : y.dims[1];
+        values = Float64Array.from(y.data as Float32Array);
+      }
     } catch (e) {
       for (const w of group) w.reject(e);
       return;
@@ -314,27 +341,45 @@ function sequenceLength(predictor: Predictor, column: string): number {
   return f?.kind === 'text' ? f.tokenizer.maxLength : 64;
 }
 
+/** Which runner serves small requests on the event loop, and why (the times it compared). */
+export interface InlineChoice {
+  /** null: nothing runs inline. */
+  runner: 'javascript' | 'onnxruntime' | null;
+  reason: string;
+  /** The most rows one inline run takes (measured). */
+  rows?: number;
+}
+
+const fmtUs = (ms: number) => `${Math.round(ms * 1000 * 10) / 10} µs`;
+
+/** One run of the session on zero inputs of n rows (the cost of a dense network does not depend on the values). */
+async function runZeros(session: ort.InferenceSession, input: { ids: boolean; width: number }, n: number): Promise<void> {
+  const size = n * input.width;
+  const x = input.ids ? new ort.Tensor('int64', new BigInt64Array(size), [n, input.width]) : new ort.Tensor('float32', new Float32Array(size), [n, input.width]);
+  await session.run({ [input.ids ? 'ids' : 'x']: x });
+}
+
+/** The median of 7 timed runs of n rows (ms), after 20 warm-up runs (the JavaScript runner is compiled by then). */
+async function medianMs(run: (n: number) => Promise<void> | void, n: number): Promise<number> {
+  for (let k = 0; k < 20; k++) await run(n);
+  const times: number[] = [];
+  for (let k = 0; k < 7; k++) {
+    const t0 = process.hrtime.bigint();
+    await run(n);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return times[3];
+}
+
 /**
  * The most rows (1, 2, 4 … INLINE_MAX_ROWS) whose run takes at most
- * `budgetMs` on this thread: the median of 7 runs on zero inputs (the cost
- * of a dense network does not depend on the values), after one warm-up run.
- * 0 when even one row takes longer.
+ * `budgetMs` on this thread (medianMs); 0 when even one row takes longer.
  */
-async function measureInlineRows(session: ort.InferenceSession, input: { ids: boolean; width: number }, budgetMs: number): Promise<number> {
+async function measureInlineRows(run: (n: number) => Promise<void> | void, budgetMs: number): Promise<number> {
   let best = 0;
   for (let n = 1; n <= INLINE_MAX_ROWS; n *= 2) {
-    const size = n * input.width;
-    const make = () => (input.ids ? new ort.Tensor('int64', new BigInt64Array(size), [n, input.width]) : new ort.Tensor('float32', new Float32Array(size), [n, input.width]));
-    const name = input.ids ? 'ids' : 'x';
-    await session.run({ [name]: make() });
-    const times: number[] = [];
-    for (let k = 0; k < 7; k++) {
-      const t0 = process.hrtime.bigint();
-      await session.run({ [name]: make() });
-      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    times.sort((a, b) => a - b);
-    if (times[3] > budgetMs) break;
+    if ((await medianMs(run, n)) > budgetMs) break;
     best = n;
   }
   return best;

@@ -37,7 +37,7 @@ export function serveCommand(program: Command): void {
     .option('--body-limit <bytes>', 'largest request body; larger ones get 413', String(1 << 20))
     .option('--max-rows <n>', 'most rows in one request', '10000')
     .option('--batch-rows <n>', 'most rows of concurrent requests joined in one forward pass (0: no micro-batching)', '512')
-    .option('--engine <engine>', 'onnx: the network runs in ONNX Runtime, small requests inline (the limit measured at start-up), large batches on a worker thread; torch: libtorch on the event loop', 'onnx')
+    .option('--engine <engine>', 'onnx: the exported network; small requests inline on the event loop (a table graph in JavaScript when that measured faster for one row, else ONNX Runtime; the row limit measured at start-up), large batches in ONNX Runtime on a worker thread; torch: libtorch on the event loop', 'onnx')
     .option('--threads <n>', 'intra-op threads for the network (and libtorch); 1 suits small models, leaving the other core to the HTTP side', '1')
     .option('--max-images <n>', 'image models: most images in one request', '64')
     .option('--json', 'print one JSON line when listening')
@@ -100,7 +100,8 @@ Example:
       process.on('SIGINT', () => stop('SIGINT'));
       const url = await listen(s, { host: o.host, port: Number(o.port) });
       out.say(`serving ${predictor.dir} (${predictor.task}) at ${url}`);
+      if (engine) out.say(`small requests (up to ${engine.inlineChoice.rows ?? 0} rows) run on the event loop in ${engine.inlineChoice.runner ?? 'nothing'}: ${engine.inlineChoice.reason}`);
       if (!['127.0.0.1', 'localhost', '::1'].includes(o.host)) out.say(out.color.yellow(`note: bound to ${o.host}: the model is reachable from other machines, and the server has no authentication`));
-      out.result({ url, model: predictor.dir, modelKey: predictor.modelKey, task: predictor.task, reference: s.monitor.reference.source, engine: o.engine, device: predictor.device });
+      out.result({ url, model: predictor.dir, modelKey: predictor.modelKey, task: predictor.task, reference: s.monitor.reference.source, engine: o.engine, inline: engine?.inlineChoice ?? null, device: predictor.device });
     });
 }

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { UsageError } from './errors.js';
 import { makeFolds, type FoldSet } from '../data/folds.js';
 import type { Prepared } from '../data/prepare.js';
+import type { Store } from '../store/index.js';
 
 /** Below this many validation rows the plan suggests --folds (one row moves a mean loss by more than 0.5 %). */
 export const SMALL_VALIDATION = 200;
@@ -41,4 +42,14 @@ export function foldsChoice(folds: number | string | undefined, p: Prepared, see
 export function foldsAdvice(p: Prepared): string | null {
   if (p.kind !== 'tabular' || p.counts.validation >= SMALL_VALIDATION) return null;
   return `the validation split has ${p.counts.validation} rows (under ${SMALL_VALIDATION}): single-split decisions are noisy; \`--folds 5\` decides on the mean over 5 cross-validation folds of the ${p.counts.train + p.counts.validation} non-test rows (the sealed test split stays outside)`;
+}
+
+/** foldsChoice for a command holding the project store: the store is closed before the usage error leaves. */
+export function foldsOrClose(folds: number | string | undefined, p: { prepared: Prepared; store: Store }, seed: number): FoldSet | undefined {
+  try {
+    return foldsChoice(folds, p.prepared, seed);
+  } catch (e) {
+    p.store.close();
+    throw e;
+  }
 }

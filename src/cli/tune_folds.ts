@@ -8,7 +8,6 @@
 // this is checked. No trial keeps a model: after the search the best trial's
 // configuration is trained once on the default split, and that is the model.
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import type { FoldSet } from '../data/folds.js';
 import type { TrialParams } from '../search/index.js';
 import { CancelFit, type Callback, type Learner } from '../train/index.js';
@@ -17,8 +16,7 @@ import { aggregateFolds, describeSpread, foldFinalModel, foldSpread, trainOnFold
 import { fitModel, type OptimizerKind } from '../steps/fit.js';
 import { specFor } from '../steps/search_space.js';
 import type { Decision } from '../steps/decisions.js';
-import { saveModelDir } from '../artifact/index.js';
-import { writeReferenceProfile } from '../serve/index.js';
+import { saveFitModel } from './save_fit.js';
 import { recordSplitMetrics } from '../steps/split_metrics.js';
 import type { Plan } from './common.js';
 import { StoreSink } from './store_sink.js';
@@ -120,16 +118,7 @@ export async function trainChosenTrial(o: { plan: Plan; folds: FoldSet; trial: {
     const fit = await fitModel(p.prepared, { spec, cost: p.cost, optimizer: o.optimizer, lr: o.trial.params.learningRate ?? 1e-3, epochs: o.epochs, batchSize: o.trial.params.batchSize, seed, callbacks: [...o.callbacks, sink], step: 3, onDecision: log, what: `the chosen ${label} on the default split`, objective: o.objective });
     try {
       const best = fit.best ?? fit.history.at(-1)!;
-      const dir = saveModelDir(join(p.projectDir, 'models', run.id), fit.model, {
-        architecture: spec,
-        preprocessing: p.prepared.preprocessing,
-        task: p.prepared.task,
-        classes: p.prepared.classes,
-        costFunction: p.cost.name,
-        metrics: { train: { loss: best.trainLoss }, validation: { loss: best.validLoss, ...best.metrics }, test: null },
-        dataFingerprint: p.prepared.fingerprint,
-      });
-      if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(dir, p.prepared.trainTable, p.prepared.preprocessing.schema, p.prepared.validationTable);
+      const dir = saveFitModel(p, run.id, spec, fit.model, best);
       await recordSplitMetrics({ model: fit.model, data: p.prepared, store: p.store, runId: run.id });
       p.store.finishRun(run.id, { summary: { best, epochs: fit.history.length, model: dir, chosenTrial: o.trial.number, crossValidation: recorded } as any });
       return { runId: run.id, model: dir, decisions, folds: recorded };

@@ -22,7 +22,7 @@ import { recordSplitMetrics, validationPredictedClasses } from '../../steps/spli
 import { addMetricOption, metricObjective } from '../metric_option.js';
 import { interpretModel, storedViews, type Interpretation } from '../../interpret/index.js';
 import { detailOf } from '../../steps/split_metrics.js';
-import { addFoldsOption, foldsChoice } from '../folds_option.js';
+import { addFoldsOption, foldsChoice, foldsOrClose } from '../folds_option.js';
 
 interface AutoOptions extends DataOptions, ParallelOptions, PretrainedCliOptions {
   budget: string;
@@ -99,13 +99,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
     p.store.close();
     throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is ${p.prepared.kind === 'tabular' ? 'a table' : 'text'}`);
   }
-  let folds;
-  try {
-    folds = foldsChoice(o.folds, p.prepared, Number(o.seed));
-  } catch (e) {
-    p.store.close();
-    throw e;
-  }
+  const folds = foldsOrClose(o.folds, p, Number(o.seed));
   if (folds) out.say(`${out.color.cyan('cross-validation')}: ${folds.k} folds of the ${folds.rows} non-test rows${folds.classCounts ? ' (stratified by class)' : ''}; step 3's verdict and search and step 4's ladder read the mean over the folds`);
   const optimising = metricObjective(o.metric, p.prepared.task, o);
   out.say(`optimising metric: validation ${optimising.metric} (${optimising.direction === 'max' ? 'higher' : 'lower'} is better) — decides the best epoch, the ladder's rungs and the final model`);

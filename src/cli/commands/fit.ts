@@ -27,7 +27,7 @@ import { parameterDevice } from '../../steps/architecture.js';
 import { ImageAugment } from '../../data/index.js';
 import { recordSplitMetrics, validationPredictedClasses } from '../../steps/split_metrics.js';
 import { addMetricOption, metricObjective } from '../metric_option.js';
-import { addFoldsOption, foldsChoice } from '../folds_option.js';
+import { addFoldsOption, foldsOrClose } from '../folds_option.js';
 import { crossValidateRecipe, describeRecipeFolds, type RecipeFolds } from '../../steps/recipe_folds.js';
 
 interface FitOptions extends DataOptions, ParallelOptions, PretrainedCliOptions {
@@ -135,13 +135,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
     p.store.close();
     throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is ${p.prepared.kind === 'tabular' ? 'a table' : 'text'}`);
   }
-  let folds;
-  try {
-    folds = foldsChoice(o.folds, p.prepared, Number(o.seed));
-  } catch (e) {
-    p.store.close();
-    throw e;
-  }
+  const folds = foldsOrClose(o.folds, p, Number(o.seed));
   if (folds) out.say(`${out.color.cyan('cross-validation')}: after the fit, its recipe trains on ${folds.k} folds of the ${folds.rows} non-test rows${folds.classCounts ? ' (stratified by class)' : ''}; the model kept is the one trained on the default split`);
   const optimising = metricObjective(o.metric, p.prepared.task, o);
   out.say(`optimising metric: validation ${optimising.metric} (${optimising.direction === 'max' ? 'higher' : 'lower'} is better) — decides the best epoch`);

@@ -10,13 +10,8 @@ import { fitModel, type OptimizerKind } from '../../steps/fit.js';
 import type { SearchSpace, TrialParams } from '../../search/index.js';
 import { searchWorker, type WorkerObjective, type WorkerOptions, type WorkerTrial } from '../../search/index.js';
 import { searchSpaceFor, specFor } from '../../steps/search_space.js';
-import type { ModelSpec } from '../../steps/architecture.js';
-import type { Module } from '../../nn/index.js';
-import type { EpochResult } from '../../train/index.js';
-import { saveModelDir } from '../../artifact/index.js';
-import { writeReferenceProfile } from '../../serve/index.js';
+import { runModelDir, saveFitModel } from '../save_fit.js';
 import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { openStudyStore, type StudyStore, type StudyTrial } from '../../store/study.js';
 import { addDataOptions, plan, Interrupt, type DataOptions, type Plan } from '../common.js';
 import { addMetricOption, metricObjective } from '../metric_option.js';
@@ -25,7 +20,7 @@ import { makeOut, type Out } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { StoreSink } from '../store_sink.js';
 import { DEADLINE_ENV, describeExit, runWorkers, WORKER_ENV, workerFailed, type WorkerExit } from '../tune_workers.js';
-import { addFoldsOption, foldsChoice } from '../folds_option.js';
+import { addFoldsOption, foldsOrClose } from '../folds_option.js';
 import { foldTrial, foldsFingerprint, trainChosenTrial } from '../tune_folds.js';
 import { describeSpread } from '../../steps/cross_validation.js';
 import type { FoldSet } from '../../data/folds.js';
@@ -128,29 +123,13 @@ function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions,
       const before = await studies.best(study);
       const pruned = fit.history.length < Number(o.epochs);
       let modelDir: string | null = null;
-      if (!pruned && Number.isFinite(value) && value < (before?.value ?? Infinity)) modelDir = saveTrialModel(p, run.id, specFor(p.proposal.spec, params), fit.model, fit.best!);
+      if (!pruned && Number.isFinite(value) && value < (before?.value ?? Infinity)) modelDir = saveFitModel(p, run.id, specFor(p.proposal.spec, params), fit.model, fit.best!);
       p.store.finishRun(run.id, { summary: { best: fit.best, epochs: fit.history.length, model: modelDir } });
       return { validLoss: value, pruned };
     } finally {
       fit.dispose();
     }
   };
-}
-
-const trialModelDir = (p: Plan, runId: string) => join(p.projectDir, 'models', runId);
-
-function saveTrialModel(p: Plan, runId: string, spec: ModelSpec, model: Module, best: EpochResult): string {
-  const dir = saveModelDir(trialModelDir(p, runId), model, {
-    architecture: spec,
-    preprocessing: p.prepared.preprocessing,
-    task: p.prepared.task,
-    classes: p.prepared.classes,
-    costFunction: p.cost.name,
-    metrics: { train: { loss: best.trainLoss }, validation: { loss: best.validLoss, ...best.metrics }, test: null },
-    dataFingerprint: p.prepared.fingerprint,
-  });
-  if (p.prepared.trainTable && p.prepared.preprocessing.kind !== 'image') writeReferenceProfile(dir, p.prepared.trainTable, p.prepared.preprocessing.schema);
-  return dir;
 }
 
 const fmt = (v: number | null) => (v === null || !Number.isFinite(v) ? '   -  ' : v.toFixed(4));
@@ -186,13 +165,7 @@ Examples:
       if (worker !== undefined) o.device = workerDevice(o.device ?? 'auto', deviceOf(o), Number(worker));
       const out = makeOut(Boolean(o.json));
       const p = await plan(o, out, { quiet: Boolean(o.json) || worker !== undefined });
-      let folds: FoldSet | undefined;
-      try {
-        folds = foldsChoice(o.folds, p.prepared, Number(o.seed));
-      } catch (e) {
-        p.store.close();
-        throw e;
-      }
+      const folds = foldsOrClose(o.folds, p, Number(o.seed));
       if (folds && worker === undefined) out.say(`${out.color.cyan('cross-validation')}: each trial trains on ${folds.k} folds of the ${folds.rows} non-test rows${folds.classCounts ? ' (stratified by class)' : ''} and is scored by its mean; the median rule watches fold 1; the best trial's configuration is then trained on the default split (folds ${foldsFingerprint(folds)}${o.workers !== undefined ? ', dealt alike by every worker' : ''})`);
       const optimising = metricObjective(o.metric, p.prepared.task);
       if (worker === undefined) out.say(`optimising metric: validation ${optimising.metric}${optimising.metric === 'loss' ? '' : ` — trial values are ${optimising.direction === 'max' ? `1 − ${optimising.metric}` : optimising.metric}, lower is better`}`);
@@ -257,8 +230,8 @@ async function report(out: Out, studies: StudyStore, study: string, space: Searc
     for (const d of chosen.decisions) out.say(`${out.color.cyan('decision')}: ${d.action} — ${d.reason}`);
   }
   // Trials saved their model when they led; only the study's best is kept.
-  for (const t of trials) if (t.runId && t.runId !== best?.runId && existsSync(trialModelDir(p, t.runId))) rmSync(trialModelDir(p, t.runId), { recursive: true, force: true });
-  const model = chosen ? chosen.model : best?.runId && existsSync(trialModelDir(p, best.runId)) ? trialModelDir(p, best.runId) : null;
+  for (const t of trials) if (t.runId && t.runId !== best?.runId && existsSync(runModelDir(p, t.runId))) rmSync(runModelDir(p, t.runId), { recursive: true, force: true });
+  const model = chosen ? chosen.model : best?.runId && existsSync(runModelDir(p, best.runId)) ? runModelDir(p, best.runId) : null;
   const shown = (v: number) => (chosen?.folds ? describeSpread(chosen.folds.value) : v.toFixed(4));
   if (best) out.say(out.color.green(`best: trial ${best.number}, validation ${optimising.metric === 'loss' ? 'loss' : optimising.direction === 'max' ? `1 − ${optimising.metric}` : optimising.metric} ${shown(best.value!)}, ${JSON.stringify(best.params)}${model ? `\nmodel: ${model}${chosen ? ` (its configuration trained on the default split, run ${chosen.runId})` : ''}` : ''}`));
   for (const w of exits.filter(workerFailed)) {

@@ -5,7 +5,7 @@
 // a body that is not an image is 415, an image that fails to decode 422, each
 // naming the part. Drift of the served images, records and feedback as for tables.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { addLifecycleRoutes } from './lifecycle.js';
+import { feedbackSchema, serveLifecycle } from './lifecycle.js';
 import multipart from '@fastify/multipart';
 import type { Store } from '../store/index.js';
 import { ImageDecodeError, type DecodedImage } from '../data/index.js';
@@ -90,20 +90,12 @@ export function createImageServer(o: ImageServerOptions): ImageServed {
   const monitor = new ImageDriftMonitor(readImageReference(predictor.dir), predictor.shape[0]);
   const manifestTest = predictor.manifest.metrics?.test?.accuracy;
   const testValue = o.testValue ?? (typeof manifestTest === 'number' ? manifestTest : null);
-  const records = new ServeRecords(o.store, { key: predictor.modelKey, dir: predictor.dir, task: predictor.task, metric: 'accuracy', testValue });
+  const records = new ServeRecords(o.store, { key: predictor.modelKey, dir: predictor.dir, task: predictor.task, metric: 'accuracy', testValue }, { offThread: true });
   // JSON carries base64 (4/3 of the bytes): the body limit leaves room for it.
   const app = Fastify({ logger: o.logger ?? false, bodyLimit: Math.ceil((bodyLimit * 4) / 3) + 4096, return503OnClosing: true, forceCloseConnections: 'idle' });
   void app.register(multipart, { limits: { fileSize: bodyLimit, files: maxImages + 1, fields: 16, parts: maxImages + 17 }, throwFileSizeLimit: true });
   // A raw image body (curl --data-binary @cat.jpg -H 'content-type: image/jpeg'), limited like a file.
   app.addContentTypeParser(/^(image\/.*|application\/octet-stream)$/, { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
-  let closing = false;
-  let lastSave = 0;
-  const driftSaveMs = o.driftSaveMs ?? 5000;
-  const saveDrift = (force = false) => {
-    if (!force && Date.now() - lastSave < driftSaveMs) return;
-    lastSave = Date.now();
-    records.saveDrift(monitor.report());
-  };
 
   app.setErrorHandler((err: FastifyError | ImageRequestError, _req, reply) => {
     if (err instanceof ImageRequestError) return reply.code(err.status).send(err.toJSON());
@@ -112,7 +104,7 @@ export function createImageServer(o: ImageServerOptions): ImageServed {
     app.log.error(err);
     return reply.code(500).send({ error: 'internal error' });
   });
-  addLifecycleRoutes(app, { closing: () => closing, modelKey: predictor.modelKey });
+  const life = serveLifecycle(app, { modelKey: predictor.modelKey, records, driftReport: () => monitor.report(), driftSaveMs: o.driftSaveMs });
   app.get('/model', async () => {
     const m = predictor.manifest;
     return {
@@ -157,21 +149,13 @@ export function createImageServer(o: ImageServerOptions): ImageServed {
     const predictions = predictor.predictDecoded(decoded);
     monitor.observe(decoded.map((d) => ({ pixels: d.pixels, channels: predictor.shape[0], width: d.original.width, height: d.original.height })), predictions.map((p) => p.label));
     records.record(predictions);
-    saveDrift();
+    life.saveDrift();
     return { model: predictor.modelKey, predictions: predictions.map((p, i) => ({ ...p, part: uploads[i].part })) };
   });
 
   app.post(
     '/feedback',
-    {
-      schema: {
-        body: {
-          type: 'object',
-          required: ['labels'],
-          properties: { labels: { type: 'array', minItems: 1, maxItems: 10_000, items: { type: 'object', required: ['id', 'label'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } } },
-        },
-      },
-    },
+    { schema: feedbackSchema(10_000) },
     async (req) => {
       const labels = (req.body as { labels: Array<{ id: string; label: unknown }> }).labels;
       const items: FeedbackItem[] = labels.map((l, i) => {
@@ -188,11 +172,6 @@ export function createImageServer(o: ImageServerOptions): ImageServed {
     app,
     monitor,
     records,
-    async close() {
-      closing = true;
-      await app.close();
-      records.close();
-      saveDrift(true);
-    },
+    close: () => life.close(),
   };
 }

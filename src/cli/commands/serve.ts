@@ -11,6 +11,7 @@ import { isImageModel } from '../../serve/index.js';
 import { serveImages } from './serve_images.js';
 import { addDeviceOption, chooseDevice } from '../device.js';
 import { tableServeEngine } from '../serve_engine.js';
+import { exitOnSignals } from '../serve_signals.js';
 
 interface ServeOptions {
   model: string;
@@ -78,26 +79,12 @@ Example:
         throw e;
       }
       const s = served;
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        if (!o.json) process.stdout.write(`${signal}: finishing in-flight requests…\n`);
-        void s
-          .close()
-          .then(() => engine?.close())
-          .then(() => {
-            predictor.dispose();
-            store.close();
-            process.exit(0);
-          })
-          .catch((e) => {
-            process.stderr.write(`error while shutting down: ${(e as Error).message}\n`);
-            process.exit(1);
-          });
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
+      exitOnSignals(async () => {
+        await s.close();
+        await engine?.close();
+        predictor.dispose();
+        store.close();
+      }, { json: Boolean(o.json) });
       const url = await listen(s, { host: o.host, port: Number(o.port) });
       out.say(`serving ${predictor.dir} (${predictor.task}) at ${url}`);
       if (engine) out.say(`small requests (up to ${engine.inlineChoice.rows ?? 0} rows) run on the event loop in ${engine.inlineChoice.runner ?? 'nothing'}: ${engine.inlineChoice.reason}`);

@@ -3,6 +3,7 @@
 import { ImagePredictor, createImageServer, testValueOf, type Predictor } from '../../serve/index.js';
 import { openProject } from '../common.js';
 import { makeOut } from '../output.js';
+import { exitOnSignals } from '../serve_signals.js';
 
 export interface ImageServeOptions {
   model: string;
@@ -36,25 +37,11 @@ export async function serveImages(o: ImageServeOptions, bodyLimitGiven: boolean)
     throw e;
   }
   const s = served;
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    if (!o.json) process.stdout.write(`${signal}: finishing in-flight requests…\n`);
-    void s
-      .close()
-      .then(() => {
-        predictor.dispose();
-        store.close();
-        process.exit(0);
-      })
-      .catch((e) => {
-        process.stderr.write(`error while shutting down: ${(e as Error).message}\n`);
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  exitOnSignals(async () => {
+    await s.close();
+    predictor.dispose();
+    store.close();
+  }, { json: Boolean(o.json) });
   const url = await s.app.listen({ host: o.host, port: Number(o.port) });
   out.say(`serving ${predictor.dir} (image ${predictor.task}, ${predictor.shape.join('×')}) at ${url}`);
   if (!['127.0.0.1', 'localhost', '::1'].includes(o.host)) out.say(out.color.yellow(`note: bound to ${o.host}: the model is reachable from other machines, and the server has no authentication`));

@@ -48,7 +48,7 @@ export class TrainingProgress implements Callback {
   private epochs = 0;
   constructor(private readonly enabled = true, private readonly label = '') {}
   beforeFit(l: Learner): void {
-    this.epochs = l.startEpoch + l.nEpochs;
+    this.epochs = Math.max(l.plannedEpochs ?? 0, l.startEpoch + l.nEpochs);
   }
   beforeTrain(l: Learner): void {
     this.bar = new ProgressBar(`${this.label}epoch ${l.epoch + 1}/${this.epochs}`, l.train.length ?? 0, this.enabled);

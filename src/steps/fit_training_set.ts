@@ -156,6 +156,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
       });
     }
     learner = new Learner({ model, optimizer: optimizer!, costFunction: cost, measureFunction: measureLoss(o.cost), train: trainShard!, validation: validation!, metrics, callbacks });
+    learner.plannedEpochs = o.epochs;
     let left = epochs;
     if (o2.resumeFrom) {
       // The checkpoint carries the whole history so far (every phase) and the best weights.

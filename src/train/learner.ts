@@ -83,6 +83,8 @@ export class Learner {
   readonly history: EpochResult[] = [];
   /** Epoch to start from (set by resuming from a checkpoint). */
   startEpoch = 0;
+  /** The whole run's epochs when this fit is one phase of a longer run (progress shows it); null: startEpoch + nEpochs. */
+  plannedEpochs: number | null = null;
 
   /**
    * The current phase's sums: loss × rows, rows, and each metric's batch sums.

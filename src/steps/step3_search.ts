@@ -63,20 +63,30 @@ export interface Step3SearchResult {
   acceptance: Acceptance | null;
 }
 
+/** Step 3's search: learning rates from a tenth to ten times the found one, the other knobs from the search space, within the deadline. */
+export function step3SearchSetup(o: Pick<Step3SearchOptions, 'base' | 'lr' | 'trials' | 'deadline' | 'clock'>, seed: number) {
+  return { space: searchSpaceFor(o.base, { min: o.lr / 10, max: o.lr * 10 }), trials: o.trials ?? STEP3_SEARCH_TRIALS, seed, deadline: o.deadline, clock: o.clock };
+}
+
+/** Stops a trial (CancelFit) when the search's median rule says its validation loss is behind at this epoch. */
+export function medianPruner(ctx: { report(epoch: number, value: number): boolean }): Callback {
+  return {
+    order: 95,
+    afterEpoch: (l: Learner) => {
+      if (l.lastEpoch?.validLoss != null && ctx.report(l.epoch, l.lastEpoch.validLoss)) throw new CancelFit();
+    },
+  };
+}
+
 export async function step3Search(o: Step3SearchOptions): Promise<Step3SearchResult> {
   const lossFn = measureLoss(o.cost);
   let best: SearchWinner | null = null;
   const seed = o.seed ?? 0;
   let n = 0;
   const { trials } = await randomSearch(
-    { space: searchSpaceFor(o.base, { min: o.lr / 10, max: o.lr * 10 }), trials: o.trials ?? STEP3_SEARCH_TRIALS, seed, deadline: o.deadline, clock: o.clock },
+    step3SearchSetup(o, seed),
     async (params, ctx) => {
-      const pruner: Callback = {
-        order: 95,
-        afterEpoch: (l: Learner) => {
-          if (l.lastEpoch?.validLoss != null && ctx.report(l.epoch, l.lastEpoch.validLoss)) throw new CancelFit();
-        },
-      };
+      const pruner = medianPruner(ctx);
       const spec = specFor(o.base, params);
       const fit = await fitModel(o.prepared, {
         spec,

@@ -8,16 +8,16 @@
 // configuration is then trained once on the default split, which is the model
 // kept (the folds chose it; they do not replace it).
 import { saveSafetensors } from '../tensor/index.js';
-import { CancelFit, Deadline, type Callback, type Learner } from '../train/index.js';
+import { Deadline } from '../train/index.js';
 import { randomSearch } from '../search/index.js';
 import type { FoldSet } from '../data/folds.js';
 import { fitModel } from './fit.js';
-import { searchSpaceFor, specFor } from './search_space.js';
+import { specFor } from './search_space.js';
 import { acceptCandidate } from './ladder_rules.js';
 import { trainSubsetLoss } from './measure.js';
 import { measureLoss } from './scale_free.js';
 import { aggregateFolds, describeSpread, trainOnFold, type FoldMeasured, type FoldTraining } from './cross_validation.js';
-import { STEP3_SEARCH_TRIALS, type Step3SearchOptions, type Step3SearchResult, type SearchWinner } from './step3_search.js';
+import { medianPruner, step3SearchSetup, type Step3SearchOptions, type Step3SearchResult, type SearchWinner } from './step3_search.js';
 
 export interface FoldSearchWinner extends SearchWinner {
   /** The trial on the folds: means (validLoss, trainLoss, metrics, rowLosses out of fold) and spreads. */
@@ -38,14 +38,9 @@ export async function step3SearchFolds(o: Step3FoldSearchOptions): Promise<Step3
   const seed = o.seed ?? 0;
   let n = 0;
   const { trials } = await randomSearch(
-    { space: searchSpaceFor(o.base, { min: o.lr / 10, max: o.lr * 10 }), trials: o.trials ?? STEP3_SEARCH_TRIALS, seed, deadline: o.deadline, clock: o.clock },
+    step3SearchSetup(o, seed),
     async (params, ctx) => {
-      const pruner: Callback = {
-        order: 95,
-        afterEpoch: (l: Learner) => {
-          if (l.lastEpoch?.validLoss != null && ctx.report(l.epoch, l.lastEpoch.validLoss)) throw new CancelFit();
-        },
-      };
+      const pruner = medianPruner(ctx);
       const spec = specFor(o.base, params);
       const trialSeed = seed + ++n;
       const candidate = { spec, weightDecay: 0, augment: false, label: `search trial ${ctx.number}` };

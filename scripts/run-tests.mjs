@@ -17,5 +17,10 @@ function collect(dir) {
 }
 
 const files = collect(join(root, 'dist', 'test')).filter((f) => !only.length || only.some((o) => f.includes(o))).sort();
+// With no file, `node --test` would search the whole folder (helpers included): say so instead.
+if (files.length === 0) {
+  console.error(`no compiled test file under dist/test matches ${only.map((o) => JSON.stringify(o)).join(' or ')} (build first: npm run build)`);
+  process.exit(2);
+}
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -1,0 +1,1 @@
+export { writeAtomic, writeJsonAtomic, FileWriteError } from './atomic.js';

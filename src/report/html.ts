@@ -42,10 +42,16 @@ function testFigures(r: ReportInput): Record<string, number> | null {
   return figures.length ? Object.fromEntries(figures) : null;
 }
 
+/** The test figures in reading order: the principal metric, the loss, then the rest by name. */
+function ordered(test: Record<string, number>): string[] {
+  const first = PRINCIPAL.find((k) => k in test);
+  const rest = Object.keys(test).filter((k) => k !== first && k !== 'loss').sort();
+  return [...(first ? [first] : []), ...('loss' in test ? ['loss'] : []), ...rest];
+}
+
 function headline(test: Record<string, number> | null, evaluations: unknown): string {
   if (!test) return '<p class="headline">No sealed-test evaluation in this run: the figures below are validation figures.</p>';
-  const first = PRINCIPAL.find((k) => k in test) ?? ('loss' in test ? 'loss' : Object.keys(test)[0]);
-  const rest = Object.keys(test).filter((k) => k !== first && k !== 'logLoss').sort((a, b) => (a === 'loss' ? -1 : b === 'loss' ? 1 : a.localeCompare(b)));
+  const [first, ...rest] = ordered(test).filter((k) => k !== 'logLoss');
   const looks = typeof evaluations === 'number' ? ` (test set evaluations of this data so far: ${evaluations})` : '';
   return `<p class="headline">Sealed test: <strong>${esc(first)} ${num(test[first])}</strong>${rest.length ? `, ${rest.map((k) => `${esc(k)} ${num(test[k])}`).join(', ')}` : ''}${looks}.</p>`;
 }
@@ -130,7 +136,7 @@ export async function renderReport(r: ReportInput): Promise<string> {
   const errors = await errorAnalysisHtml(r.interpretation ?? null);
   const test = testFigures(r);
   const summaryRows = [
-    ...Object.entries(test ?? {}).map(([k, v]) => [`test ${k}`, v] as const),
+    ...(test ? ordered(test).map((k) => [`test ${k}`, test[k]] as const) : []),
     ...Object.entries(r.summary).filter(([k, v]) => (v === null || typeof v !== 'object') && !(test && k === 'testLoss')),
   ]
     .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${num(v)}</td></tr>`)

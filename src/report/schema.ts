@@ -24,7 +24,7 @@ function inputsOf(p: TableProcessing): Map<string, string> {
     const na = 'indicator' in f && f.indicator ? `, plus ${f.column}_na (missing)` : '';
     if (f.kind === 'numeric' || f.kind === 'boolean') out.set(f.column, `1 input${na}`);
     else if (f.kind === 'datetime') out.set(f.column, `${f.parts.length} parts: ${f.parts.join(', ')}${na}`);
-    else if (f.kind === 'categorical') out.set(f.column, `one-hot over ${f.vocabulary.tokens.length} values`);
+    else if (f.kind === 'categorical') out.set(f.column, `one-hot over ${f.vocabulary.tokens.length - f.vocabulary.reserved} values, plus ${f.vocabulary.reserved} for unseen or missing`);
     else if (f.kind === 'text') out.set(f.column, `token ids (vocabulary ${f.tokenizer.vocabulary.tokens.length}, up to ${f.tokenizer.maxLength} tokens)`);
   }
   // A sequence model reads its text column only: say so rather than list inputs it never sees.

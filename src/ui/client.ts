@@ -89,7 +89,7 @@ function runsTable(runs: RunRow[], select?: Set<string>): HTMLElement {
   const tested = runs.some((r) => r.test);
   const header = [
     ...(select ? [''] : []),
-    'run', 'kind', 'status', 'started', 'time', 'epochs',
+    'run', 'kind', 'time', 'epochs',
     ...(tested ? [...(m ? [`test ${m}`] : []), 'test loss'] : []),
     'train loss', 'validation loss', 'best validation loss (epoch)',
     ...(m ? [`validation ${m}`] : []),
@@ -102,10 +102,10 @@ function runsTable(runs: RunRow[], select?: Set<string>): HTMLElement {
       box.addEventListener('change', () => (box.checked ? select?.add(r.id) : select?.delete(r.id)));
       return [
         ...(select ? [box] : []),
-        runLink(r.id),
-        r.kind,
-        r.status,
-        when(r.startedAt),
+        // The id carries the start time (kind-yyyymmdd-hhmmss-…); the exact one on hover.
+        h('a', { href: `#/run/${encodeURIComponent(r.id)}`, title: `started ${when(r.startedAt)}` }, r.id),
+        // The status only when it is news: a run still going, interrupted or failed.
+        r.status === 'finished' ? r.kind : `${r.kind} (${r.status})`,
         r.endedAt === null ? 'running' : duration(r.endedAt - r.startedAt),
         String(r.epochs),
         ...(tested ? [...(m ? [h('strong', {}, fmt(r.test?.[m]))] : []), fmt(r.test?.loss)] : []),
@@ -113,7 +113,8 @@ function runsTable(runs: RunRow[], select?: Set<string>): HTMLElement {
         fmt(r.validLoss),
         r.best ? `${fmt(r.best.validLoss)} (${r.best.epoch})` : '–',
         ...(m ? [fmt(r.metrics[m])] : []),
-        r.remark,
+        // One line; the whole note on hover and on the run's page.
+        r.remark ? h('span', { title: r.remark }, r.remark) : '',
       ];
     }),
     undefined,
@@ -178,7 +179,8 @@ async function runView(main: HTMLElement, id: string): Promise<void> {
   if (d.decisions.length) main.append(h('h2', {}, 'Decisions'), table(['#', 'step', 'action', 'reason'], d.decisions.map((x: any) => [String(x.seq), String(x.step), x.action, x.reason])));
   if (d.epochs.length) {
     const names = [...new Set<string>(d.epochs.flatMap((e: any) => Object.keys(e.metrics)))].sort();
-    main.append(h('h2', {}, 'Epochs'), table(['epoch', 'train loss', 'validation loss', ...names.map((n) => `validation ${n}`), 'seconds'], d.epochs.map((e: any) => [String(e.epoch + 1), fmt(e.trainLoss), fmt(e.validLoss), ...names.map((n) => fmt(e.metrics[n])), fmt(e.seconds)])));
+    // Every metric of every epoch: wide, so it scrolls within the page rather than widening it.
+    main.append(h('h2', {}, 'Epochs'), h('div', { class: 'scroll' }, table(['epoch', 'train loss', 'validation loss', ...names.map((n) => `validation ${n}`), 'seconds'], d.epochs.map((e: any) => [String(e.epoch + 1), fmt(e.trainLoss), fmt(e.validLoss), ...names.map((n) => fmt(e.metrics[n])), fmt(e.seconds)]), () => ({}), 'epochs')));
   }
   if (d.artifacts.length) main.append(h('h2', {}, 'Artifacts'), table(['kind', 'path', 'bytes', 'sha256'], d.artifacts.map((a: any) => [a.kind, a.path, String(a.bytes), a.sha256.slice(0, 12)])));
   main.append(h('h2', {}, 'Configuration'), fieldsTable(r.config, 'config'), h('h2', {}, 'Summary'), fieldsTable(r.summary, 'summary'));

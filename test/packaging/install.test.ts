@@ -146,10 +146,10 @@ describe('npm install of the packed tarball into fresh ES module and CommonJS pr
     const bin = join(app, 'node_modules', '.bin', 'sixstep');
     const data = join(app, 'node_modules', 'sixstep', 'data', 'penguins.json');
     const project = join(tmp, 'project-cli');
-    const fit = run(bin, ['fit', '--data', data, '--target', 'Species', '--epochs', '2', '--lr', '0.01', '--project', project, '--json'], app, env);
+    const fit = run(bin, ['fit', '--data', data, '--target', 'Species', '--epochs', '4', '--optimizer', 'adam', '--lr', '0.01', '--project', project, '--json'], app, env);
     assert.equal(fit.status, 0, fit.stderr);
     // Epoch lines: the loss, nothing else (the optimising metric is the loss by default).
-    assert.match(fit.stderr, /epoch 2\/2 .* loss: train [0-9.]+, validation [0-9.]+ in /);
+    assert.match(fit.stderr, /epoch 4\/4 .* loss: train [0-9.]+, validation [0-9.]+ in /);
     const model = JSON.parse(fit.stdout).model as string;
     // The default engine falls back to libtorch with a note.
     const child = spawn(bin, ['serve', '--model', model, '--port', '0', '--project', project], { cwd: app, env });

@@ -115,12 +115,15 @@ describe('dashboard in Chromium', () => {
     const heights = await page.$$eval('table.runs tbody tr', (rs: Element[]) => rs.map((r) => r.getBoundingClientRect().height));
     assert.ok(Math.max(...heights) < 80, `a row is ${Math.max(...heights)} px tall`);
     const header = await page.$$eval('table.runs th', (th: Element[]) => th.map((x) => x.textContent));
-    assert.deepEqual(header.slice(7), ['test accuracy', 'test loss', 'train loss', 'validation loss', 'best validation loss (epoch)', 'validation accuracy', 'note']);
+    assert.deepEqual(header.slice(0, 5), ['', 'run', 'kind', 'time', 'epochs']);
+    assert.deepEqual(header.slice(5), ['test accuracy', 'test loss', 'train loss', 'validation loss', 'best validation loss (epoch)', 'validation accuracy', 'note']);
     const wide = await page.$$eval(`table.runs tr:has(a[href="#/run/${WIDE_RUN}"]) td`, (td: Element[]) => td.map((x) => x.textContent));
-    assert.deepEqual(wide.slice(7, 9), ['0.674', '1.02']);
+    assert.deepEqual(wide.slice(5, 7), ['0.674', '1.02']);
+    assert.equal(await page.getAttribute(`table.runs a[href="#/run/${WIDE_RUN}"]`, 'title'), 'started 2025-01-05 10:00:00Z');
     // The run page leads with the sealed-test figures.
     await open(`#/run/${WIDE_RUN}`);
     await shot('run-wide');
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 1400, 'the run page is wider than the window');
     assert.equal(await page.textContent('#test-headline'), 'sealed test: accuracy 0.674, loss 1.02, macroF1 0.62');
     // Each ladder probe under its own rung, the kept one marked.
     const ladder = await page.$$eval('table.ladder tbody tr', (rs: Element[]) => rs.map((r) => [...r.children].map((c) => c.textContent)));

@@ -16,9 +16,9 @@ function walk(dir, ext) {
   });
 }
 
-export function distProblems() {
-  const src = join(root, 'src');
-  const out = join(root, 'dist', 'src');
+export function distProblems(dir = root) {
+  const src = join(dir, 'src');
+  const out = join(dir, 'dist', 'src');
   if (!existsSync(out)) return ['dist/src is missing'];
   const problems = [];
   const sources = new Set(walk(src, '.ts').map((f) => relative(src, f).replace(/\.ts$/, '')));

@@ -41,3 +41,25 @@ export function dataFingerprint(rows: string[]): string {
   for (const fp of [...rows].sort()) h.update(fp).update(',');
   return h.digest('hex').slice(0, 32);
 }
+
+// Equal up to formatting: text in lower case without punctuation or extra
+// spaces, numbers to 3 significant digits ("3.14159" and "3.14", "Main St."
+// and "main st").
+function loose(v: Row[string]): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v !== 'object' || v instanceof Date) {
+    const x = typeof v === 'boolean' ? null : toNumber(v);
+    if (x !== null) return Number.isFinite(x) ? String(Number(x.toPrecision(3))) : String(x);
+  }
+  return toKey(v).toLowerCase().replace(/[^\p{L}\p{N}\s]/gu, '').replace(/\s+/g, ' ').trim();
+}
+
+/** A fingerprint equal for rows that differ only in formatting (near-duplicates). */
+export function nearKey(row: Row, columns: string[]): string {
+  const h = createHash('sha1');
+  for (const c of columns) {
+    h.update(loose(row[c]));
+    h.update('\u0000');
+  }
+  return h.digest('hex').slice(0, 16);
+}

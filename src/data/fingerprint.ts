@@ -15,14 +15,19 @@ function canonical(v: Row[string]): string {
   return toKey(v);
 }
 
-/** 64-bit hex fingerprint of the given columns of a row. */
-export function rowFingerprint(row: Row, columns: string[]): string {
+/** 64-bit hex hash of the given columns of a row, each cell written as `cell` writes it. */
+function hashRow(row: Row, columns: string[], cell: (v: Row[string]) => string): string {
   const h = createHash('sha1');
   for (const c of columns) {
-    h.update(canonical(row[c]));
+    h.update(cell(row[c]));
     h.update('\u0000');
   }
   return h.digest('hex').slice(0, 16);
+}
+
+/** 64-bit hex fingerprint of the given columns of a row. */
+export function rowFingerprint(row: Row, columns: string[]): string {
+  return hashRow(row, columns, canonical);
 }
 
 /** Fingerprints of every row of a table over `columns` (default: all columns). */
@@ -56,10 +61,5 @@ function loose(v: Row[string]): string {
 
 /** A fingerprint equal for rows that differ only in formatting (near-duplicates). */
 export function nearKey(row: Row, columns: string[]): string {
-  const h = createHash('sha1');
-  for (const c of columns) {
-    h.update(loose(row[c]));
-    h.update('\u0000');
-  }
-  return h.digest('hex').slice(0, 16);
+  return hashRow(row, columns, loose);
 }

@@ -15,20 +15,10 @@ import { DataError } from './errors.js';
 import { MissingColumnError } from './closest.js';
 import { isMissing } from './values.js';
 import type { Table } from './table.js';
+import type { PrepareOptions } from './prepare.js';
 
-export interface SplitStageOptions {
-  data: string;
-  target?: string | string[];
-  test?: string;
-  projectDir: string;
-  seed?: number;
-  splitSeed?: number;
-  validationShare?: number;
-  testShare?: number;
-  lenient?: boolean;
-  splitBy?: SplitBy;
-  dropNearDuplicates?: boolean;
-}
+/** What the stage reads from the prepare options. */
+export type SplitStageOptions = Pick<PrepareOptions, 'data' | 'target' | 'test' | 'projectDir' | 'seed' | 'splitSeed' | 'validationShare' | 'testShare' | 'lenient' | 'splitBy' | 'dropNearDuplicates'>;
 
 export interface SplitStage {
   table: Table;

@@ -129,9 +129,8 @@ export function assignSplits(n: number, strata: (string | null)[] | null, seed: 
     const g = rng.shuffle(groups.get(key)!.slice()) as number[];
     const nt = Math.round(test * g.length);
     const nv = Math.round(validation * g.length);
-    out.test.push(...g.slice(0, nt));
-    out.validation.push(...g.slice(nt, nt + nv));
-    out.train.push(...g.slice(nt + nv));
+    // One row at a time: spreading a stratum of 100 000 rows into push() overflows the stack.
+    g.forEach((i, k) => (k < nt ? out.test : k < nt + nv ? out.validation : out.train).push(i));
   }
   for (const k of ['train', 'validation', 'test'] as const) out[k].sort((a, b) => a - b);
   return out;

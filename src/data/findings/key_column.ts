@@ -18,6 +18,8 @@ const KEY_NAME = /(^|[^a-z])(id|ids|uuid|guid|key)$|^id([^a-z]|$)|^(patient|user
 /** camelCase keys: patientId, userID. */
 const CAMEL_KEY = /[a-z](Id|ID)$/;
 const ID_TOKEN = /^(?=.*\p{L})(?=.*\p{N})[\p{L}\p{N}_.:#-]+$/u;
+/** Columns compared within the groups, at most. */
+const MAX_OTHERS = 25;
 /** Rows of one value constant on another column in at least this share of groups… */
 export const SAME = 0.9;
 /** …where random rows in groups of the same sizes are constant in at most this share. */
@@ -87,7 +89,8 @@ export function keyEvidence(o: KeyInput): { rows: number; groups: number; median
   const order = Array.from(new Rng(o.seed + 1).permutation(d));
   const pairs: number[][] = [];
   for (let k = 0; k + 1 < d; k += 2) pairs.push([...groups[order[k]], ...groups[order[k + 1]]]);
-  for (const c of o.others) {
+  // Group-level attributes sit among the first columns of most tables; a bound keeps wide tables linear in columns.
+  for (const c of o.others.slice(0, MAX_OTHERS)) {
     const values = idx.map((i) => (isMissing(o.train.rows[i][c], o.tokens) ? '\u0000' : toKey(o.train.rows[i][c])));
     if (new Set(values).size < 2) continue;
     const same = constantShare(groups, values);

@@ -2,8 +2,7 @@
 // the raw rows (values shown next to the top losses, columns shuffled for
 // feature importance). The test rows stay sealed; they are never read here.
 import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { readTable, splitTable, DataError, type Schema, type Table } from '../data/index.js';
+import { readTable, splitTable, manifestPath, DataError, type Schema, type Table } from '../data/index.js';
 
 export interface ValidationRowsOptions {
   /** The run's data file. */
@@ -16,11 +15,12 @@ export interface ValidationRowsOptions {
 }
 
 export async function validationRows(o: ValidationRowsOptions): Promise<Table> {
-  const manifest = join(o.projectDir, `split-${basename(o.data)}.json`);
+  const manifest = manifestPath(o.projectDir, o.data);
   // Without the run's manifest the rows cannot be known to be the ones it validated on: refuse rather than split anew.
   if (!existsSync(manifest)) throw new DataError(manifest, 0, `the split manifest the run wrote for ${o.data}`, 'no such file (was the run made in another --project?)');
   const table = await readTable(o.data);
   const testSet = o.test ? await readTable(o.test) : undefined;
-  const split = await splitTable(table, { schema: o.schema, seed: o.seed, manifest, testSet });
+  // The manifest decides (its seed, shares and kind of split): the rows are the run's, whatever options made them.
+  const split = await splitTable(table, { schema: o.schema, seed: o.seed, manifest, testSet, followManifest: true, lenient: true });
   return split.validation;
 }

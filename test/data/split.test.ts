@@ -204,7 +204,7 @@ test('a version 1 manifest (rows identified with their label) keeps its splits a
   const upgraded = await splitTable(table, { schema, seed: 4, manifest });
   assert.deepEqual(upgraded.test.unseal('v1 test: compare').lines, testRows.lines);
   assert.match(upgraded.notes.join(' '), /identifies them by their features/);
-  assert.equal(JSON.parse(readFileSync(manifest, 'utf8')).version, 2);
+  assert.equal(JSON.parse(readFileSync(manifest, 'utf8')).version, 3);
 });
 
 test('prepare refuses an empty validation or test split, with the counts', async (t) => {

@@ -23,6 +23,7 @@ import { addMetricOption, metricObjective } from '../metric_option.js';
 import { interpretModel, storedViews, type Interpretation } from '../../interpret/index.js';
 import { detailOf } from '../../steps/split_metrics.js';
 import { addFoldsOption, foldsChoice, foldsOrClose } from '../folds_option.js';
+import { splitByFlag } from '../../data/split_by.js';
 
 interface AutoOptions extends DataOptions, ParallelOptions, PretrainedCliOptions {
   budget: string;
@@ -227,10 +228,12 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
         testEvaluations: p.store.ledger({ datasetFingerprint: p.prepared.fingerprint }).filter((e) => e.metricName === 'loss').length,
         testWarnings: s.test?.warnings ?? [],
         testAdvice: s.test?.advice ?? null,
+        testDiagnosis: s.test?.diagnosis ?? null,
+        warnings: p.prepared.findings ?? [],
         decisions: s.decisions,
         model: modelDir,
         report: null as string | null,
-        splits: p.prepared.counts,
+        splits: { ...p.prepared.counts, by: p.prepared.splitBy ?? { kind: 'random' }, assignments: p.assignments ?? null },
         dataFingerprint: p.prepared.fingerprint,
         // Where the kept model's parameters were, and why that device was chosen.
         device: r.model ? parameterDevice(r.model) : p.device.device,
@@ -250,6 +253,8 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
         residuals,
         interpretation,
         splitMetrics: { train: splits.train?.metrics ?? null, validation: splits.validation?.metrics ?? null, test: s.test?.evaluation?.metrics ?? null },
+        split: splitByFlag(p.prepared.splitBy),
+        findings: p.prepared.findings ?? null,
         ledger: p.store.ledger({ datasetFingerprint: p.prepared.fingerprint }),
         preprocessing: p.prepared.preprocessing,
       });

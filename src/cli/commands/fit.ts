@@ -246,6 +246,8 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
         plots: { loss: curves.svg, steps: steps.svg, lrFind: null },
         status,
         dataFingerprint: p.prepared.fingerprint,
+        splits: { ...p.prepared.counts, by: p.prepared.splitBy ?? { kind: 'random' }, assignments: p.assignments ?? null },
+        warnings: p.prepared.findings ?? [],
         // Where the saved model's parameters were (the weights file is written from there to host memory).
         device: parameterDevice(r.model),
         parallel: group ? { worldSize: group.worldSize, backend: 'gloo', lastEpoch: lastRanks } : null,

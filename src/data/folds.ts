@@ -182,7 +182,8 @@ export function makeFolds(p: Prepared, k: number, seed: number, o: { lenient?: b
     let vIdx = parts[i].validation;
     let duplicatesRemoved = 0;
     if (fingerprints) {
-      const { keepValidation } = detectLeakage({ train: tIdx.map((r) => fingerprints[r]), validation: vIdx.map((r) => fingerprints[r]), test: [] });
+      // The split's judgement of chance repeats holds for its folds.
+      const { keepValidation } = detectLeakage({ train: tIdx.map((r) => fingerprints[r]), validation: vIdx.map((r) => fingerprints[r]), test: [] }, true, p.leakage.repeatsByChance);
       duplicatesRemoved = vIdx.length - keepValidation.length;
       vIdx = keepValidation.map((j) => vIdx[j]);
     }

@@ -22,7 +22,7 @@ import { DataError } from './errors.js';
 import { SealedTest } from './sealed.js';
 import type { Table } from './table.js';
 import type { ImageSet } from './image_set.js';
-import type { LeakageReport } from './leakage.js';
+import { REPEATS_BY_CHANCE, type LeakageReport } from './leakage.js';
 import { asSource, type LoaderSource } from './loader_source.js';
 import { subsetEncoded, subsetImageFraction } from './fraction.js';
 
@@ -264,7 +264,9 @@ function requireHeldOut(o: PrepareOptions, train: number, validation: number, te
 function leakageNotes(l: LeakageReport, what: string): string[] {
   const notes: string[] = [];
   const leaked = l.trainValidation + l.trainTest + l.validationTest;
-  if (leaked) {
+  if (leaked && l.keptAsData) {
+    notes.push(`leakage check: ${l.trainValidation} validation and ${l.trainTest + l.validationTest} test ${what} repeat ${what} of an earlier split; kept: the columns take so few distinct values that chance alone repeats a row ${l.repeatsByChance.toPrecision(2)} times in training (from ${REPEATS_BY_CHANCE} such repeats are the data's nature, not copies), so held-out sets keep them as the model will meet them`);
+  } else if (leaked) {
     notes.push(`leakage: ${l.trainValidation} validation and ${l.trainTest + l.validationTest} test ${what} duplicate ${what} of an earlier split; removed ${l.removed.validation} from validation and ${l.removed.test} from test`);
   }
   if (l.duplicatesInTrain) notes.push(`${l.duplicatesInTrain} duplicate ${what} inside the training split (kept)`);

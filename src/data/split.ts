@@ -7,7 +7,7 @@
 import { DataError } from './errors.js';
 import { Rng } from './prng.js';
 import { SealedTest } from './sealed.js';
-import { detectLeakage, type LeakageReport } from './leakage.js';
+import { chanceRepeatRate, detectLeakage, type LeakageReport } from './leakage.js';
 import { applyManifest, loadManifest, saveManifest, type ManifestEntry, type SplitManifest, type SplitName } from './manifest.js';
 import { bytesFingerprint, dataFingerprint, nearKey, tableFingerprints } from './fingerprint.js';
 import { checkData, checkOptions } from './split_check.js';
@@ -104,6 +104,8 @@ export interface Splittable<T> {
   times?: number[];
   /** Group split: each row's group key. */
   groups?: string[];
+  /** How often chance alone repeats a row among these positions (data/leakage.ts chanceRepeatRate); absent: never (images). */
+  chanceRepeats?(positions: number[]): number;
   subset(indices: number[]): T;
 }
 
@@ -226,7 +228,8 @@ export async function splitDataset<T>(main: Splittable<T>, options: SplitOptions
   };
   const trainFps = pick(main.fingerprints, idx.train);
   const trainLines = pick(main.lines, idx.train);
-  const { report, keepValidation, keepTest } = detectLeakage({ train: trainFps, validation: held.validation, test: held.test, lines: { train: trainLines, ...heldLines } }, options.dropLeaked ?? true);
+  // Measured on the training rows only: whether repeats there are chance's or copies decides for the held-out rows.
+  const { report, keepValidation, keepTest } = detectLeakage({ train: trainFps, validation: held.validation, test: held.test, lines: { train: trainLines, ...heldLines } }, options.dropLeaked ?? true, main.chanceRepeats?.(idx.train) ?? 0);
   // Supplied held-out rows of a group seen in training are group leakage: removed like duplicates.
   const groupKept = (view: Splittable<T> | null, keep: number[]): number[] => {
     if (!view?.groups || !main.groups || by.kind !== 'group') return keep;
@@ -378,6 +381,7 @@ function tableView(t: Table, columns: string[], identity: string[], targets: str
     lines: t.lines,
     times: by.kind === 'time' ? (timeValues(t, by.column, tokens) as number[]) : undefined,
     groups: by.kind === 'group' ? groupKeys(t, by.column, tokens) : undefined,
+    chanceRepeats: (at) => chanceRepeatRate(columns.map((c) => at.map((i) => (isMissing(t.rows[i][c], tokens) ? '\u0000' : toKey(t.rows[i][c]))))),
     subset: (i) => subsetTable(t, i),
   };
 }

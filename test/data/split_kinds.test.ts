@@ -217,7 +217,9 @@ test('assignments: every row once, in the split prepare used, dropped rows with 
 test('folds drop validation rows that duplicate the fold\'s training rows, as the default split does', async (t) => {
   const dir = tempDir(t);
   const rng = new Rng(8);
-  const rows: Row[] = Array.from({ length: 300 }, () => ({ a: rng.int(20), b: rng.int(10), y: rng.next() < 0.5 ? 'p' : 'q' }));
+  // Continuous values never repeat by chance: the 60 repeated rows are copies.
+  const distinct: Row[] = Array.from({ length: 240 }, () => ({ a: rng.next(), b: rng.next(), y: rng.next() < 0.5 ? 'p' : 'q' }));
+  const rows: Row[] = [...distinct, ...distinct.slice(0, 60).map((r) => ({ ...r }))];
   writeFileSync(join(dir, 'few.csv'), csv(tableFromRows(rows)));
   const p = await prepare({ data: join(dir, 'few.csv'), target: 'y', projectDir: dir });
   const set = makeFolds(p, 4, 0);

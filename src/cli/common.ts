@@ -1,9 +1,8 @@
 // What every data command shares: options, the project folder and its store,
 // steps 1 and 2 (the plan), the naive baseline and clean interruption.
 import { mkdirSync } from 'node:fs';
-import { resolve, join, basename } from 'node:path';
+import { resolve, join } from 'node:path';
 import type { Command } from 'commander';
-import { openStore, type Store } from '../store/index.js';
 import { prepare, type PrepareOptions } from '../data/prepare.js';
 import { checkShares } from './numbers.js';
 import type { ArchitectureOptions } from '../steps/architecture.js';
@@ -14,6 +13,7 @@ import { UsageError } from './errors.js';
 import { formatLayerTable } from '../models/index.js';
 import { CancelFit, type Callback } from '../train/index.js';
 import type { Out } from './output.js';
+import { openPlan, openProject, type PlanOptions, type ProjectPlan } from '../pipeline/project.js';
 import { foldsAdvice } from './folds_option.js';
 import { chooseDevice, parallelDevice, type DeviceChoice } from './device.js';
 
@@ -87,19 +87,15 @@ export function checkSampling(o: DataOptions, task: string): void {
   if ((o.sampling ?? 'natural') === 'balanced' && task !== 'binary' && task !== 'multiclass') throw new UsageError(`--sampling balanced draws classes equally and needs a binary or multiclass target, found a ${task} target`);
 }
 
-/** The steps-1–2 plan, with the project it lives in. */
-export interface Plan extends StepsPlan {
-  store: Store;
-  projectDir: string;
-  datasetName: string;
-  /** Where models and batches of this command live (the prepared data's device), and why. */
-  device: DeviceChoice;
-}
+/** The steps-1–2 plan, with the project it lives in (pipeline/project.ts). */
+export type Plan = ProjectPlan;
 
-export function openProject(dir: string): { store: Store; projectDir: string } {
-  const projectDir = resolve(dir);
-  mkdirSync(projectDir, { recursive: true });
-  return { store: openStore(projectDir), projectDir };
+export { openProject };
+
+/** The plan options of the library (pipeline/project.ts), from the command line. */
+export function planOptions(o: DataOptions, device: DeviceChoice): PlanOptions {
+  checkShares(o.validationShare, o.test ? 0 : o.testShare);
+  return { data: o.data, target: o.target, test: o.test, project: o.project, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, architecture: architectureOptions(o), cost: costOptions(o), device: device.device, deviceReason: device.reason };
 }
 
 /** Steps 1 and 2 without the store: what data-parallel ranks other than 0 need (they write nothing). */
@@ -116,34 +112,29 @@ export async function planOnly(o: DataOptions): Promise<StepsPlan> {
 export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Promise<Plan> {
   // Resolved first: a GPU that cannot be had stops the command before any data is read.
   const device = computeDevice(o);
-  const options = prepareOptions(o, resolve(o.project), device.device);
-  const costs = costOptions(o);
-  const { store, projectDir } = openProject(o.project);
+  const p = await openPlan(planOptions(o, device));
   try {
-    const prepared = await prepare(options);
-    checkSampling(o, prepared.task);
-    const { cost, proposal, layers, baseline } = makePlan(prepared, architectureOptions(o), costs);
-    const datasetName = basename(o.data);
-    store.putDataset({ name: datasetName, path: resolve(o.data), fingerprint: prepared.fingerprint, rows: prepared.counts.train + prepared.counts.validation + prepared.counts.test, schema: prepared.preprocessing.kind === 'image' ? { classes: prepared.classes } : (prepared.preprocessing.schema as any) });
-    if (!quiet) {
-      out.say(out.color.dim(prepared.describe));
-      for (const n of prepared.notes) out.say(out.color.yellow(`note: ${n}`));
-      out.say(`splits: ${prepared.counts.train} train, ${prepared.counts.validation} validation, ${prepared.counts.test} test (sealed)${prepared.reusedSplit ? ' — reusing the saved split manifest' : ''}`);
-      const advice = foldsAdvice(prepared);
-      if (advice) out.say(out.color.yellow(`note: ${advice}`));
-      out.step(1, 'cost function');
-      out.say(`${out.color.cyan(cost.name)}: ${cost.reason}`);
-      out.step(2, 'initial architecture');
-      out.say(proposal.reason);
-      out.say(formatLayerTable(layers));
-      out.say(out.color.dim(`naive baseline to beat: ${baseline.description} — validation loss ${baseline.loss.toPrecision(4)} ${Object.entries(baseline.metrics).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(' ')}`));
-      out.say(`device: ${device.device} — ${device.reason}`);
-    }
-    return { prepared, cost, proposal, layers, baseline, store, projectDir, datasetName, device };
+    checkSampling(o, p.prepared.task);
   } catch (e) {
-    store.close();
+    p.store.close();
     throw e;
   }
+  const { prepared, cost, proposal, layers, baseline } = p;
+  if (!quiet) {
+    out.say(out.color.dim(prepared.describe));
+    for (const n of prepared.notes) out.say(out.color.yellow(`note: ${n}`));
+    out.say(`splits: ${prepared.counts.train} train, ${prepared.counts.validation} validation, ${prepared.counts.test} test (sealed)${prepared.reusedSplit ? ' — reusing the saved split manifest' : ''}`);
+    const advice = foldsAdvice(prepared);
+    if (advice) out.say(out.color.yellow(`note: ${advice}`));
+    out.step(1, 'cost function');
+    out.say(`${out.color.cyan(cost.name)}: ${cost.reason}`);
+    out.step(2, 'initial architecture');
+    out.say(proposal.reason);
+    out.say(formatLayerTable(layers));
+    out.say(out.color.dim(`naive baseline to beat: ${baseline.description} — validation loss ${baseline.loss.toPrecision(4)} ${Object.entries(baseline.metrics).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(' ')}`));
+    out.say(`device: ${device.device} — ${device.reason}`);
+  }
+  return p;
 }
 
 export function planJson(p: Plan): Record<string, unknown> {

@@ -2,9 +2,8 @@
 // no scripts, no network) with the decisions in order, the learning-rate
 // finder, the loss curves with the schedule, the probes of the
 // regularization ladder, the confusion matrix or residuals, and the ledger.
-import { toSvg, lrFinderChart, lossCurvesChart, stepChart, type VegaLiteSpec } from '../plot/index.js';
+import { toSvg, lrFinderChart, lossCurvesChart, stepChart, gradNormChart, type VegaLiteSpec } from '../plot/index.js';
 import type { ConfusionMatrix } from './predictions.js';
-import { gradNormChart } from '../ui/charts.js';
 import type { Interpretation } from '../interpret/index.js';
 import { errorAnalysisHtml } from './error_analysis.js';
 

@@ -10,7 +10,7 @@ import { fitModel, type OptimizerKind } from '../../steps/fit.js';
 import type { SearchSpace, TrialParams } from '../../search/index.js';
 import { searchWorker, type WorkerObjective, type WorkerOptions, type WorkerTrial } from '../../search/index.js';
 import { searchSpaceFor, specFor } from '../../steps/search_space.js';
-import { runModelDir, saveFitModel } from '../save_fit.js';
+import { runModelDir, saveRunModel } from '../../pipeline/artefacts.js';
 import { existsSync, rmSync } from 'node:fs';
 import { openStudyStore, type StudyStore, type StudyTrial } from '../../store/study.js';
 import { addDataOptions, plan, Interrupt, type DataOptions, type Plan } from '../common.js';
@@ -18,12 +18,13 @@ import { addMetricOption, metricObjective } from '../metric_option.js';
 import type { Objective } from '../../metrics/index.js';
 import { makeOut, type Out } from '../output.js';
 import { ProgressBar } from '../progress.js';
-import { StoreSink } from '../store_sink.js';
+import { StoreSink } from '../../pipeline/store_sink.js';
 import { DEADLINE_ENV, describeExit, runWorkers, WORKER_ENV, workerFailed, type WorkerExit } from '../tune_workers.js';
 import { addFoldsOption, foldsOrClose } from '../folds_option.js';
-import { foldTrial, foldsFingerprint, trainChosenTrial } from '../tune_folds.js';
-import { describeSpread } from '../../steps/cross_validation.js';
-import type { FoldSet } from '../../data/folds.js';
+import { foldTrial, trainChosenTrial } from '../../pipeline/tune_folds.js';
+import { planSplit } from '../../pipeline/project.js';
+import { describeSpread } from '../../protocol/index.js';
+import { protocolFor, type PlaybookProtocol } from '../../steps/protocol_of.js';
 
 interface TuneOptions extends DataOptions {
   trials: string;
@@ -53,7 +54,7 @@ function positive(s: string, what: string): number {
 }
 
 /** Trains one trial: seed + n, a run of kind 'trial' in the project store, stopped when ctx.report says so. */
-function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions, interrupt: Interrupt, folds?: FoldSet): WorkerObjective {
+function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions, interrupt: Interrupt, folds?: PlaybookProtocol): WorkerObjective {
   return async (params, ctx) => {
     if (interrupt.requested) throw new Error('interrupted');
     const seed = Number(o.seed) + ctx.number;
@@ -123,7 +124,7 @@ function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions,
       const before = await studies.best(study);
       const pruned = fit.history.length < Number(o.epochs);
       let modelDir: string | null = null;
-      if (!pruned && Number.isFinite(value) && value < (before?.value ?? Infinity)) modelDir = saveFitModel(p, run.id, specFor(p.proposal.spec, params), fit.model, fit.best!);
+      if (!pruned && Number.isFinite(value) && value < (before?.value ?? Infinity)) modelDir = await saveRunModel(p, run.id, specFor(p.proposal.spec, params), fit.model, fit.best!);
       p.store.finishRun(run.id, { summary: { best: fit.best, epochs: fit.history.length, model: modelDir } });
       return { validLoss: value, pruned };
     } finally {
@@ -165,8 +166,9 @@ Examples:
       if (worker !== undefined) o.device = workerDevice(o.device ?? 'auto', deviceOf(o), Number(worker));
       const out = makeOut(Boolean(o.json));
       const p = await plan(o, out, { quiet: Boolean(o.json) || worker !== undefined });
-      const folds = foldsOrClose(o.folds, p, Number(o.seed));
-      if (folds && worker === undefined) out.say(`${out.color.cyan('cross-validation')}: each trial trains on ${folds.k} folds of the ${folds.rows} non-test rows${folds.classCounts ? ' (stratified by class)' : ''} and is scored by its mean; the median rule watches fold 1; the best trial's configuration is then trained on the default split (folds ${foldsFingerprint(folds)}${o.workers !== undefined ? ', dealt alike by every worker' : ''})`);
+      const foldSet = foldsOrClose(o.folds, p, Number(o.seed));
+      const folds = foldSet ? protocolFor(p, await planSplit(p, { set: foldSet, seed: Number(o.seed) }), foldSet) : undefined;
+      if (folds && foldSet && worker === undefined) out.say(`${out.color.cyan('cross-validation')}: each trial trains on ${folds.k} folds of the ${foldSet.rows} non-test rows${foldSet.classCounts ? ' (stratified by class)' : ''} and is scored by its mean; the median rule watches fold 1; the best trial's configuration is then trained on the default split (folds ${folds.split.folds!.fingerprint}${o.workers !== undefined ? ', dealt alike by every worker' : ''})`);
       const optimising = metricObjective(o.metric, p.prepared.task);
       if (worker === undefined) out.say(`optimising metric: validation ${optimising.metric}${optimising.metric === 'loss' ? '' : ` — trial values are ${optimising.direction === 'max' ? `1 − ${optimising.metric}` : optimising.metric}, lower is better`}`);
       const interrupt = new Interrupt();
@@ -218,7 +220,7 @@ Examples:
 }
 
 /** The study's table and best trial; the workers that died, and a failure if all of them did. */
-async function report(out: Out, studies: StudyStore, study: string, space: SearchSpace, exits: WorkerExit[], p: Plan, optimising: Objective, cv?: { set: FoldSet; o: TuneOptions; interrupt: Interrupt }): Promise<void> {
+async function report(out: Out, studies: StudyStore, study: string, space: SearchSpace, exits: WorkerExit[], p: Plan, optimising: Objective, cv?: { set: PlaybookProtocol; o: TuneOptions; interrupt: Interrupt }): Promise<void> {
   const trials = await studies.trials(study);
   const best = await studies.best(study);
   for (const t of trials) out.say(trialLine(t));
@@ -240,7 +242,7 @@ async function report(out: Out, studies: StudyStore, study: string, space: Searc
     process.stderr.write(out.color.yellow(`warning: ${describeExit(w)}${what}\n`));
   }
   const workers = exits.map((w) => ({ index: w.index, pid: w.pid, code: w.code, signal: w.signal, failed: workerFailed(w) }));
-  const crossValidation = cv ? { k: cv.set.k, rows: cv.set.rows, fingerprint: foldsFingerprint(cv.set), best: chosen?.folds ?? null, modelRun: chosen?.runId ?? null, decisions: chosen?.decisions ?? [] } : null;
+  const crossValidation = cv ? { k: cv.set.k, rows: cv.set.split.folds!.rows, fingerprint: cv.set.split.folds!.fingerprint, best: chosen?.folds ?? null, modelRun: chosen?.runId ?? null, decisions: chosen?.decisions ?? [] } : null;
   out.result({ study, store: studies.kind, optimisingMetric: optimising.metric, device: p.device.device, trials: trials.map(trialJson), best: best && trialJson(best), model, space, crossValidation, ...(exits.length ? { workers } : {}) });
   if (exits.length && exits.every(workerFailed)) {
     throw new Error(`all ${exits.length} search workers failed (${exits.map(describeExit).join('; ')}); their output above says why`);

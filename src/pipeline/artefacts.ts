@@ -6,10 +6,10 @@
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Module } from '../nn/index.js';
-import type { Store, JsonObject } from '../store/index.js';
-import { writeModelPackage } from '../artifact/model_package.js';
-import { checksummedJson } from '../artifact/model_package.js';
-import { collectPredictions, evaluatePredictions, predictedClasses, type Evaluation, type Predictions } from '../metrics/index.js';
+import type { Store } from '../store/index.js';
+import { writeModelPackage, checksummedJson } from '../artifact/model_package.js';
+import { evaluatePredictions, predictedClasses, type Evaluation, type Predictions } from '../metrics/index.js';
+import { detailOf, predictSplit } from '../steps/split_metrics.js';
 import { buildReferenceProfile, REFERENCE } from '../serve/reference.js';
 import { buildImageReference, IMAGE_REFERENCE } from '../serve/image_reference.js';
 import type { Prediction } from '../serve/predictor.js';
@@ -34,7 +34,7 @@ export async function evaluateSplits(model: Module, plan: Pick<ProjectPlan, 'pre
   const predict = async (split: 'train' | 'validation') => {
     const source = p.loader(split, { batchSize: 512 });
     try {
-      return await collectPredictions(model, source, p.task as 'binary' | 'multiclass' | 'regression', p.classes?.length ?? 1);
+      return (await predictSplit(model, p, source))!;
     } finally {
       source.dispose();
     }
@@ -43,8 +43,6 @@ export async function evaluateSplits(model: Module, plan: Pick<ProjectPlan, 'pre
   const validation = await predict('validation');
   return { train: evaluatePredictions(train, p.classes), validation: evaluatePredictions(validation, p.classes), validationPredictions: validation };
 }
-
-export const detailOf = (e: Evaluation): JsonObject => ({ perClass: e.perClass as any, confusion: e.confusion });
 
 /** Records both splits' metrics with the run (the validation detail with the error analysis, when there is one). */
 export function recordSplits(store: Store, runId: string, e: SplitEvaluations, interpretation: Interpretation | null = null): void {

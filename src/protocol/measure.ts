@@ -66,24 +66,24 @@ export function trainSubsetLoss(p: Prepared, model: Module, cost: MeasureCost, r
   }
 }
 
-/** Per-row validation measure losses in evaluation mode. */
-export function validationRowLosses(p: Prepared, model: Module, cost: MeasureCost): number[] {
+/** `f` on the validation rows, in order, with the measure loss. */
+function onValidation<T>(p: Prepared, cost: MeasureCost, f: (loss: LossFunction, s: LoaderSource) => T): T {
   const s = p.loader('validation', { batchSize: 256 });
   try {
-    return rowLosses(model, measureLoss(cost), s);
+    return f(measureLoss(cost), s);
   } finally {
     s.dispose();
   }
 }
 
+/** Per-row validation measure losses in evaluation mode. */
+export function validationRowLosses(p: Prepared, model: Module, cost: MeasureCost): number[] {
+  return onValidation(p, cost, (loss, s) => rowLosses(model, loss, s));
+}
+
 /** Mean validation measure loss in evaluation mode. */
 export function validationLoss(p: Prepared, model: Module, cost: MeasureCost): number {
-  const s = p.loader('validation', { batchSize: 256 });
-  try {
-    return evalLoss(model, measureLoss(cost), s);
-  } finally {
-    s.dispose();
-  }
+  return onValidation(p, cost, (loss, s) => evalLoss(model, loss, s));
 }
 
 /**

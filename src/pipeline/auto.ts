@@ -97,7 +97,16 @@ export interface AutoResult {
 }
 
 export async function auto(o: AutoOptions): Promise<AutoResult> {
+  // A plan it opens itself is closed at the end; a plan given stays the caller's.
   const p = o.plan ?? (await openPlan(o as PlanOptions));
+  try {
+    return await autoOn(p, o);
+  } finally {
+    if (!o.plan) p.store.close();
+  }
+}
+
+async function autoOn(p: ProjectPlan, o: AutoOptions): Promise<AutoResult> {
   const store = p.store;
   const prepared = p.prepared;
   const seed = o.seed ?? 0;

@@ -141,7 +141,16 @@ export function fitTrainingOptions(p: Pick<ProjectPlan, 'prepared' | 'proposal' 
 }
 
 export async function fit(o: FitOptions): Promise<FitResult> {
+  // A plan it opens itself is closed at the end; a plan given stays the caller's.
   const p = o.plan ?? (await openPlan(o as PlanOptions));
+  try {
+    return await fitOn(p, o);
+  } finally {
+    if (!o.plan) p.store.close();
+  }
+}
+
+async function fitOn(p: ProjectPlan, o: FitOptions): Promise<FitResult> {
   const store = p.store;
   const seed = o.seed ?? 0;
   const optimising = o.objective ?? lossObjective('loss');

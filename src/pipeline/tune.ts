@@ -170,6 +170,11 @@ function trainTrial(p: ProjectPlan, studies: StudyStore, study: string, o: TuneO
 
 async function setup(o: TuneOptions) {
   const p = o.plan ?? (await openPlan(o as PlanOptions));
+  // A plan it opens itself is closed at the end; a plan given stays the caller's.
+  const close = async (studies: StudyStore) => {
+    await studies.close();
+    if (!o.plan) p.store.close();
+  };
   const folds = o.folds ? protocolFor(p, await planSplit(p, { set: o.folds, seed: o.seed ?? 0 }), o.folds) : null;
   const studies = await openStudyStore(o.studyStore, p.store);
   const study = o.study ?? `tune-${p.datasetName}-${Date.now()}`;
@@ -183,21 +188,21 @@ async function setup(o: TuneOptions) {
     deadline: o.deadline,
     stopRequested: () => o.interrupted?.() ?? false,
   };
-  return { p, folds, studies, study, search };
+  return { p, folds, studies, study, search, close: () => close(studies) };
 }
 
 /** One worker of a study (a process started by `workers`): claims and trains trials until the budget is spent. */
 export async function tuneWorker(o: TuneOptions): Promise<void> {
-  const { p, folds, studies, study, search } = await setup(o);
+  const { p, folds, studies, study, search, close } = await setup(o);
   try {
     await searchWorker(studies, { ...search, onNote: o.onNote, onTrial: (t) => o.onTrial?.(t, search.trials!) }, trainTrial(p, studies, study, o, folds));
   } finally {
-    await studies.close();
+    await close();
   }
 }
 
 export async function tune(o: TuneOptions): Promise<TuneResult> {
-  const { p, folds, studies, study, search } = await setup(o);
+  const { p, folds, studies, study, search, close } = await setup(o);
   const optimising = o.objective ?? lossObjective('loss');
   try {
     o.onStudy?.({ name: study, trials: search.trials!, store: studies.kind });
@@ -217,6 +222,6 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
     const crossValidation = folds ? { k: folds.k, rows: folds.split.folds!.rows, fingerprint: folds.split.folds!.fingerprint, best: chosen?.folds ?? null, modelRun: chosen?.runId ?? null, decisions: chosen?.decisions ?? [] } : null;
     return { study, store: studies.kind, optimisingMetric: optimising.metric, device: p.device.device, trials: trials.map(trialJson), best: best && trialJson(best), model, space: search.space, crossValidation, ...(exits.length ? { workers: exits.map((w) => ({ index: w.index, pid: w.pid, claimedBy: w.claimedBy, code: w.code, signal: w.signal, failed: w.failed })) } : {}) };
   } finally {
-    await studies.close();
+    await close();
   }
 }

@@ -1,11 +1,10 @@
 // What every data command shares: options, the project folder and its store,
 // steps 1 and 2 (the plan), the naive baseline and clean interruption.
 import { mkdirSync } from 'node:fs';
-import { resolve, join, basename } from 'node:path';
+import { resolve, join } from 'node:path';
 import type { Command } from 'commander';
-import { openStore, type Store } from '../store/index.js';
 import { prepare, type PrepareOptions, type Prepared } from '../data/prepare.js';
-import { parseSplitBy, splitByFlag } from '../data/split_by.js';
+import { parseSplitBy, splitByFlag, type SplitBy } from '../data/split_by.js';
 import { assignmentsCsv } from '../data/assignments.js';
 import { writeAtomic } from '../files/index.js';
 import { checkShares } from './numbers.js';
@@ -17,6 +16,7 @@ import { UsageError } from './errors.js';
 import { formatLayerTable } from '../models/index.js';
 import { CancelFit, type Callback } from '../train/index.js';
 import type { Out } from './output.js';
+import { openPlan, openProject, type PlanOptions, type ProjectPlan } from '../pipeline/project.js';
 import { foldsAdvice } from './folds_option.js';
 import { chooseDevice, parallelDevice, type DeviceChoice } from './device.js';
 
@@ -78,10 +78,16 @@ export function computeDevice(o: DataOptions): DeviceChoice {
 }
 
 /** The data options as prepare() takes them; the split shares checked together. */
-export function prepareOptions(o: DataOptions, projectDir: string, device = computeDevice(o).device): PrepareOptions {
-  checkShares(o.validationShare, o.test ? 0 : o.testShare);
+/** --split-by and --group, checked once at the edge. */
+function splitByOf(o: DataOptions): SplitBy | undefined {
   const splitBy = parseSplitBy(o.splitBy, o.group);
   if (typeof splitBy === 'string') throw new UsageError(splitBy);
+  return splitBy;
+}
+
+export function prepareOptions(o: DataOptions, projectDir: string, device = computeDevice(o).device): PrepareOptions {
+  checkShares(o.validationShare, o.test ? 0 : o.testShare);
+  const splitBy = splitByOf(o);
   return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, device, splitBy, dropNearDuplicates: o.dropNearDuplicates };
 }
 
@@ -114,21 +120,15 @@ export function checkSampling(o: DataOptions, task: string): void {
   if ((o.sampling ?? 'natural') === 'balanced' && task !== 'binary' && task !== 'multiclass') throw new UsageError(`--sampling balanced draws classes equally and needs a binary or multiclass target, found a ${task} target`);
 }
 
-/** The steps-1–2 plan, with the project it lives in. */
-export interface Plan extends StepsPlan {
-  store: Store;
-  projectDir: string;
-  datasetName: string;
-  /** Where models and batches of this command live (the prepared data's device), and why. */
-  device: DeviceChoice;
-  /** Where --assignments wrote every row's split (null without the option). */
-  assignments?: string | null;
-}
+/** The steps-1–2 plan, with the project it lives in (pipeline/project.ts). */
+export type Plan = ProjectPlan;
 
-export function openProject(dir: string): { store: Store; projectDir: string } {
-  const projectDir = resolve(dir);
-  mkdirSync(projectDir, { recursive: true });
-  return { store: openStore(projectDir), projectDir };
+export { openProject };
+
+/** The plan options of the library (pipeline/project.ts), from the command line. */
+export function planOptions(o: DataOptions, device: DeviceChoice): PlanOptions {
+  checkShares(o.validationShare, o.test ? 0 : o.testShare);
+  return { data: o.data, target: o.target, test: o.test, project: o.project, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, splitBy: splitByOf(o), dropNearDuplicates: o.dropNearDuplicates, architecture: architectureOptions(o), cost: costOptions(o), device: device.device, deviceReason: device.reason };
 }
 
 /** Steps 1 and 2 without the store: what data-parallel ranks other than 0 need (they write nothing). */
@@ -145,38 +145,33 @@ export async function planOnly(o: DataOptions): Promise<StepsPlan> {
 export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Promise<Plan> {
   // Resolved first: a GPU that cannot be had stops the command before any data is read.
   const device = computeDevice(o);
-  const options = prepareOptions(o, resolve(o.project), device.device);
-  const costs = costOptions(o);
-  const { store, projectDir } = openProject(o.project);
+  const p = await openPlan(planOptions(o, device));
   try {
-    const prepared = await prepare(options);
-    checkSampling(o, prepared.task);
-    const { cost, proposal, layers, baseline } = makePlan(prepared, architectureOptions(o), costs);
-    const datasetName = basename(o.data);
-    const assignments = writeAssignments(o, prepared);
-    if (assignments && !quiet) out.say(`assignments: ${assignments}`);
-    store.putDataset({ name: datasetName, path: resolve(o.data), fingerprint: prepared.fingerprint, rows: prepared.counts.train + prepared.counts.validation + prepared.counts.test, schema: prepared.preprocessing.kind === 'image' ? { classes: prepared.classes } : (prepared.preprocessing.schema as any) });
-    if (!quiet) {
-      out.say(out.color.dim(prepared.describe));
-      for (const n of prepared.notes) out.say(out.color.yellow(`note: ${n}`));
-      for (const w of findingLines(prepared)) out.say(out.color.yellow(w));
-      const by = prepared.splitBy && prepared.splitBy.kind !== 'random' ? ` — ${splitByFlag(prepared.splitBy)}` : '';
-      out.say(`splits: ${prepared.counts.train} train, ${prepared.counts.validation} validation, ${prepared.counts.test} test (sealed)${by}${prepared.reusedSplit ? ' — reusing the saved split manifest' : ''}`);
-      const advice = foldsAdvice(prepared);
-      if (advice) out.say(out.color.yellow(`note: ${advice}`));
-      out.step(1, 'cost function');
-      out.say(`${out.color.cyan(cost.name)}: ${cost.reason}`);
-      out.step(2, 'initial architecture');
-      out.say(proposal.reason);
-      out.say(formatLayerTable(layers));
-      out.say(out.color.dim(`naive baseline to beat: ${baseline.description} — validation loss ${baseline.loss.toPrecision(4)} ${Object.entries(baseline.metrics).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(' ')}`));
-      out.say(`device: ${device.device} — ${device.reason}`);
-    }
-    return { prepared, cost, proposal, layers, baseline, store, projectDir, datasetName, device, assignments };
+    checkSampling(o, p.prepared.task);
+    p.assignments = writeAssignments(o, p.prepared);
   } catch (e) {
-    store.close();
+    p.store.close();
     throw e;
   }
+  const { prepared, cost, proposal, layers, baseline } = p;
+  if (!quiet) {
+    out.say(out.color.dim(prepared.describe));
+    if (p.assignments) out.say(`assignments: ${p.assignments}`);
+    for (const n of prepared.notes) out.say(out.color.yellow(`note: ${n}`));
+    for (const w of findingLines(prepared)) out.say(out.color.yellow(w));
+    const by = prepared.splitBy && prepared.splitBy.kind !== 'random' ? ` — ${splitByFlag(prepared.splitBy)}` : '';
+    out.say(`splits: ${prepared.counts.train} train, ${prepared.counts.validation} validation, ${prepared.counts.test} test (sealed)${by}${prepared.reusedSplit ? ' — reusing the saved split manifest' : ''}`);
+    const advice = foldsAdvice(prepared);
+    if (advice) out.say(out.color.yellow(`note: ${advice}`));
+    out.step(1, 'cost function');
+    out.say(`${out.color.cyan(cost.name)}: ${cost.reason}`);
+    out.step(2, 'initial architecture');
+    out.say(proposal.reason);
+    out.say(formatLayerTable(layers));
+    out.say(out.color.dim(`naive baseline to beat: ${baseline.description} — validation loss ${baseline.loss.toPrecision(4)} ${Object.entries(baseline.metrics).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(' ')}`));
+    out.say(`device: ${device.device} — ${device.reason}`);
+  }
+  return p;
 }
 
 export function planJson(p: Plan): Record<string, unknown> {

@@ -3,6 +3,7 @@ import { DataError, SplitManifestError, SplitColumnError, UnknownColumnError, Mi
 import { TorchError, NativeBuildError } from '../tensor/index.js';
 import { ModelDirError } from '../artifact/index.js';
 import { WeightsError } from '../models/index.js';
+import { SplitRecordError } from '../protocol/split_record.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, data: 3, model: 4, noSignal: 5, interrupted: 130 } as const;
 
@@ -25,6 +26,11 @@ export function report(e: unknown): number {
   if (e instanceof SplitManifestError) {
     process.stderr.write(`error: ${err.message}\n`);
     return e.usage ? EXIT.usage : EXIT.data;
+  }
+  if (e instanceof SplitRecordError) {
+    // The data is fine: the rows a run used are no longer the project's split.
+    process.stderr.write(`error: ${err.message}\nRun the training again on the current split (or restore the run's split manifest) to analyse it.\n`);
+    return EXIT.data;
   }
   if (e instanceof WeightsError) {
     process.stderr.write(`error: ${err.message}\nPass --arch for the architecture the weights were saved from (torchvision names), or another file.\n`);

@@ -3,9 +3,8 @@
 // summary, the metrics per split and the schema, the decisions in order, the
 // learning-rate finder, the loss curves with the schedule, the probes of the
 // regularization ladder, the confusion matrix or residuals, and the ledger.
-import { toSvg, lrFinderChart, lossCurvesChart, stepChart, type VegaLiteSpec } from '../plot/index.js';
+import { toSvg, lrFinderChart, lossCurvesChart, stepChart, gradNormChart, type VegaLiteSpec } from '../plot/index.js';
 import type { ConfusionMatrix } from './predictions.js';
-import { gradNormChart } from '../ui/charts.js';
 import type { Interpretation } from '../interpret/index.js';
 import { errorAnalysisHtml, splitMetricsHtml } from './error_analysis.js';
 import { schemaRows } from './schema.js';

@@ -46,14 +46,10 @@ describe('plan()', () => {
     const cases: Array<[Parameters<typeof plan>[0] | Parameters<typeof fit>[0] | Parameters<typeof auto>[0], string[], 'plan' | 'fit' | 'auto']> = [
       [{ data: penguins, target: 'Species', validationShare: 1.5 }, ['--validation-share', '1.5'], 'plan'],
       [{ data: penguins, target: 'Species', validationShare: 0.5, testShare: 0.5 }, ['--validation-share', '0.5', '--test-share', '0.5'], 'plan'],
-      [{ data: penguins, target: 'Species', seed: 1.5 }, ['--seed', '1.5'], 'plan'],
-      [{ data: penguins, target: 'Species', classWeights: 'balanced', sampling: 'balanced' }, ['--class-weights', 'balanced', '--sampling', 'balanced'], 'plan'],
-      [{ data: penguins, target: 'Species', splitBy: 'time' }, ['--split-by', 'time'], 'plan'],
       [{ data: penguins, target: 'Species', epochs: 0 }, ['--epochs', '0'], 'fit'],
       [{ data: penguins, target: 'Species', metric: 'rmse' }, ['--metric', 'rmse'], 'fit'],
       [{ data: penguins, target: 'Species', budget: -1 }, ['--budget', '-1'], 'auto'],
       [{ data: penguins, target: 'Species', folds: 1 }, ['--folds', '1'], 'auto'],
-      [{ data: penguins, target: 'Species', pretrained: join(dir, 'none.safetensors') }, ['--pretrained', join(dir, 'none.safetensors')], 'auto'],
     ];
     for (const [options, flags, command] of cases) {
       const p = project(`refuse-${command}`);

@@ -174,7 +174,8 @@ export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Pr
   return p;
 }
 
-export function planJson(p: Plan): Record<string, unknown> {
+/** What `sixstep plan --json` prints (and the API's plan() returns): its type is this object's. */
+export function planJson(p: Plan) {
   return {
     task: p.prepared.task,
     classes: p.prepared.classes,

@@ -15,7 +15,7 @@ import { agreedClock, agreedFlag, type ProcessGroup } from '../../distributed/in
 import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
 import { EXIT, UsageError } from '../errors.js';
-import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } from '../pretrained.js';
+import { addPretrainedOptions, pretrainedChoice, requireImagesFor, type PretrainedCliOptions } from '../pretrained.js';
 import { addAugmentOption, augmentChoice } from '../augment.js';
 import { addDeviceOption, parallelDevice } from '../device.js';
 import { addMetricOption, metricObjective } from '../metric_option.js';
@@ -95,9 +95,11 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
   const out = makeOut(Boolean(o.json));
   const pre = pretrainedChoice(o);
   const p = await plan(o, out, { quiet: Boolean(o.json) });
-  if (pre && p.prepared.kind !== 'image') {
+  try {
+    requireImagesFor(pre, p.prepared, o.data);
+  } catch (e) {
     p.store.close();
-    throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is ${p.prepared.kind === 'tabular' ? 'a table' : 'text'}`);
+    throw e;
   }
   const folds = foldsOrClose(o.folds, p, Number(o.seed));
   if (folds) out.say(`${out.color.cyan('cross-validation')}: ${folds.k} folds of the ${folds.rows} non-test rows${folds.classCounts ? ' (stratified by class)' : ''}; step 3's verdict and search and step 4's ladder read the mean over the folds`);

@@ -10,7 +10,7 @@ export { readTable, type ReadOptions } from './read.js';
 export { readIdx, readIdxFile, labelsPathFor, type IdxArray, type IdxOptions } from './idx.js';
 export { readImageFolder, type ImageFolderOptions } from './image_folder.js';
 export { resolveImagePaths, globToRegExp, IMAGE_EXTENSIONS } from './image_paths.js';
-export { decodeImage, sniffImageFormat, ImageDecodeError, type ImageFormat, type DecodeTarget, type DecodedImage } from './image_decode.js';
+export { decodeImage, sniffImageFormat, headerSize, readImageSize, decodeCost, ImageDecodeError, type ImageFormat, type ImageSize, type DecodeTarget, type DecodedImage } from './image_decode.js';
 export { subsetImages, type ImageSet } from './image_set.js';
 export { Tokenizer, tokenize, type TokenizerOptions, type TokenizerJSON } from './text.js';
 export { DEFAULT_MISSING_TOKENS, isMissing, toNumber, toBoolean, toDate, toKey } from './values.js';

@@ -14,6 +14,11 @@ import { Normalizer, decodeImage, type DecodedImage, type Task } from '../data/i
 import { tensor, tidy, noGrad } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
 import type { Prediction } from './predictor.js';
+import { ServeFault } from './errors.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+/** Longest block of network work on the event loop between turns when serving (predictInTurns), in ms. */
+const TURN_MS = 50;
 
 export type ImagePreprocessing = Extract<Preprocessing, { kind: 'image' }>;
 
@@ -96,37 +101,73 @@ export class ImagePredictor {
     }
   }
 
+  /** The most pixels one image may have (ImagePredictorOptions.maxPixels). */
+  get maxPixels(): number {
+    return this.o.maxPixels;
+  }
+
   /** Decodes one image as training did; ImageDecodeError ('unsupported', 'corrupt', 'too-large') otherwise. */
   decode(bytes: Uint8Array): Promise<DecodedImage> {
     const [C, H, W] = this.shape;
     return decodeImage(bytes, { channels: C, height: H, width: W, maxPixels: this.o.maxPixels });
   }
 
-  /** Predictions for decoded images, in order. */
+  /** Predictions for decoded images, in order, in one block of the event loop (batch prediction). */
   predictDecoded(images: readonly DecodedImage[]): ImagePrediction[] {
+    const out: ImagePrediction[] = [];
+    for (let s = 0; s < images.length; s += this.o.chunk) this.predictChunk(images, s, Math.min(images.length, s + this.o.chunk), out);
+    return out;
+  }
+
+  /**
+   * Predictions for decoded images, a few at a time with the event loop
+   * turning between them, so a server keeps answering /health and /ready
+   * while a 64-image request of a large network runs: each block holds the
+   * images measured (so far, on this predictor) to take about TURN_MS.
+   */
+  async predictInTurns(images: readonly DecodedImage[]): Promise<ImagePrediction[]> {
+    const out: ImagePrediction[] = [];
+    for (let s = 0; s < images.length; ) {
+      if (s > 0) await nextTurn();
+      const n = Math.max(1, Math.min(this.o.chunk, Math.floor(TURN_MS / this.msPerImage)));
+      const end = Math.min(images.length, s + n);
+      const t0 = performance.now();
+      this.predictChunk(images, s, end, out);
+      const per = (performance.now() - t0) / (end - s);
+      this.msPerImage = this.msPerImage === Infinity ? per : 0.8 * this.msPerImage + 0.2 * per;
+      s = end;
+    }
+    return out;
+  }
+
+  /** Milliseconds one image takes through the network here (a running average; Infinity before the first). */
+  private msPerImage = Infinity;
+
+  private predictChunk(images: readonly DecodedImage[], start: number, end: number, out: ImagePrediction[]): void {
     const model = this.model;
     if (!model) throw new Error('the predictor was disposed');
     const [C, H, W] = this.shape;
     const per = C * H * W;
-    const out: ImagePrediction[] = [];
-    for (let s = 0; s < images.length; s += this.o.chunk) {
-      const part = images.slice(s, s + this.o.chunk);
-      const bytes = new Uint8Array(part.length * per);
-      part.forEach((im, i) => bytes.set(im.pixels, i * per));
-      const { values, width } = tidy(() =>
-        noGrad(() => {
-          let x = tensor(bytes, { shape: [part.length, C, H, W], dtype: 'uint8' });
-          if (this.o.device !== 'cpu') x = x.to(this.o.device);
-          // The loader's operations, in its order: bytes → float32 × 1/255 → per-channel normalization.
-          const scale = 1 / 255;
-          const y = model.forward(this.normalizer.apply(x.to('float32').mul(scale), scale));
-          const p = this.task === 'binary' ? y.reshape(part.length, 1).sigmoid() : y.softmax(1);
-          return { values: p.to('float64').to('cpu').data() as Float64Array, width: p.shape[1] };
-        }),
-      );
-      for (let i = 0; i < part.length; i++) out.push(this.describe(values.subarray(i * width, (i + 1) * width)));
+    const n = end - start;
+    const bytes = new Uint8Array(n * per);
+    for (let i = 0; i < n; i++) bytes.set(images[start + i].pixels, i * per);
+    const { values, width } = tidy(() =>
+      noGrad(() => {
+        let x = tensor(bytes, { shape: [n, C, H, W], dtype: 'uint8' });
+        if (this.o.device !== 'cpu') x = x.to(this.o.device);
+        // The loader's operations, in its order: bytes → float32 × 1/255 → per-channel normalization.
+        const scale = 1 / 255;
+        const y = model.forward(this.normalizer.apply(x.to('float32').mul(scale), scale));
+        const p = this.task === 'binary' ? y.reshape(n, 1).sigmoid() : y.softmax(1);
+        return { values: p.to('float64').to('cpu').data() as Float64Array, width: p.shape[1] };
+      }),
+    );
+    for (let i = 0; i < n; i++) {
+      const v = values.subarray(i * width, (i + 1) * width);
+      // Never a null probability: the model, not the image, is at fault (the pixels are bytes, always in range).
+      for (let k = 0; k < width; k++) if (!Number.isFinite(v[k])) throw new ServeFault(500, 'non-finite-output', `image ${start + i}: the model's output is not finite (${v[k]}); this model cannot answer it`);
+      out.push(this.describe(v));
     }
-    return out;
   }
 
   /** Decodes and predicts; the first bad image throws. */

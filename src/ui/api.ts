@@ -7,7 +7,7 @@ import { findRun, RunNotFound } from './find_run.js';
 import { ladderOf } from './ladder.js';
 import { epochPoints, runCharts } from './run_charts.js';
 import { runRow } from './run_view.js';
-import { servedDrift } from '../serve/index.js';
+import { servedDrift } from '../serve/records_read.js';
 import { imageDriftView } from './image_drift.js';
 import { errorAnalysisOf } from './error_analysis.js';
 

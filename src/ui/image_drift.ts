@@ -3,7 +3,7 @@
 // original width, height and aspect ratio (training bins against the served
 // shares), and the predicted classes against the reference predictions —
 // all read from the report /drift saves, nothing recomputed.
-import type { DriftReport, FeatureDrift } from '../serve/index.js';
+import type { DriftReport, FeatureDrift } from '../serve/drift.js';
 
 const SHAPE = ['width', 'height', 'aspect'] as const;
 

@@ -1,7 +1,7 @@
 // sixstep doctor: where the project stands in the playbook, and what to do next.
 import type { Command } from 'commander';
 import { diagnose } from '../../steps/doctor.js';
-import { realWorldSummary } from '../../serve/index.js';
+import { realWorldSummary } from '../../serve/records_read.js';
 import { openProject } from '../common.js';
 import { makeOut } from '../output.js';
 import { engineReport, describeEngine } from '../../tensor/index.js';

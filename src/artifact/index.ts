@@ -1,2 +1,3 @@
 // Trained-model artifacts.
-export { saveModelDir, readModelDir, ModelDirError, MANIFEST, WEIGHTS, CHECKSUMS, type ModelManifest } from './model_dir.js';
+export { saveModelDir, readModelDir, loadModelDir, neutralInput, ModelDirError, MANIFEST, WEIGHTS, CHECKSUMS, type ModelManifest, type ModelDir, type NeutralInput } from './model_dir.js';
+export { manifestProblem } from './manifest_check.js';

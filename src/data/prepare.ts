@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { createHash } from 'node:crypto';
 import { readTable } from './read.js';
+import { checkNumbers } from './number_range.js';
 import { inferSchema, formatSchema, type Schema, type Task } from './schema.js';
 import { toNumber } from './values.js';
 import { splitTable, splitImages } from './split.js';
@@ -173,11 +174,12 @@ function targetArray(enc: EncodedTable): Float64Array {
 }
 
 async function prepareTable(o: PrepareOptions): Promise<Prepared> {
-  const table = await readTable(o.data, { lenient: o.lenient });
-  if (!o.target || o.target.length === 0) throw new MissingColumnError(o.data, 1, 'a target column (--target <column>)', `none; columns are ${table.columns.join(', ')}`);
-  const schema = inferSchema(table, { target: o.target });
+  const read = await readTable(o.data, { lenient: o.lenient });
+  if (!o.target || o.target.length === 0) throw new MissingColumnError(o.data, 1, 'a target column (--target <column>)', `none; columns are ${read.columns.join(', ')}`);
+  const schema = inferSchema(read, { target: o.target });
   if (!schema.task) throw new DataError(o.data, 1, `a target column that decides the task`, `column ${JSON.stringify(o.target)}`);
-  const testSet: Table | undefined = o.test ? await readTable(o.test, { lenient: o.lenient }) : undefined;
+  const table = checkNumbers(read, schema, { lenient: o.lenient });
+  const testSet: Table | undefined = o.test ? checkNumbers(await readTable(o.test, { lenient: o.lenient }), schema, { lenient: o.lenient }) : undefined;
   const split = await splitTable(table, {
     schema,
     seed: o.splitSeed ?? o.seed ?? 0,
@@ -194,7 +196,8 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
   const task = schema.task;
   const classes = pre.classes;
   const textColumn = pre.features.find((f) => f.kind === 'text')?.column;
-  const notes = [...schema.notes];
+  const notes = [...schema.notes, ...(table.report.notes ?? [])];
+  if (table.report.skipped.length > read.report.skipped.length) notes.push(`${table.report.skipped.length - read.report.skipped.length} rows skipped: numbers the model cannot hold (lines ${table.report.skipped.slice(read.report.skipped.length, read.report.skipped.length + 10).map((s) => s.line).join(', ')})`);
   if (train.report.skipped.length) notes.push(`${train.report.skipped.length} training rows skipped (lines ${train.report.skipped.slice(0, 10).map((s) => s.line).join(', ')}${train.report.skipped.length > 10 ? ', …' : ''})`);
   notes.push(...split.notes, ...leakageNotes(split.leakage, 'rows'));
   let archInput: DataShape;

@@ -5,13 +5,32 @@ import type { SkippedRow } from './errors.js';
 
 /** One cell as readers deliver it: strings from text formats, typed values from JSON and Parquet. */
 export type Cell = string | number | boolean | bigint | Date | null | undefined | unknown[] | object;
+/**
+ * One row: column name → cell. Readers make rows without a prototype
+ * (Object.create(null), or newRow()), so any name is a column: "__proto__",
+ * "constructor" or "toString" hold cells like any other and a missing
+ * column reads as undefined, never as an Object.prototype member.
+ */
 export type Row = Record<string, Cell>;
 
-/** What a reader did: how many rows it kept, and which it skipped in lenient mode. */
+/** An empty row without a prototype. */
+export function newRow(): Row {
+  return Object.create(null) as Row;
+}
+
+/** What a reader did: how many rows it kept, which it skipped in lenient mode, and what it changed (renamed columns, decimal commas read). */
 export interface ReadReport {
   rows: number;
   skipped: SkippedRow[];
+  notes?: string[];
 }
+
+/**
+ * The longest cell a reader keeps (characters): a longer one is refused with
+ * its line and column (skipped with lenient), never kept in a vocabulary. A
+ * text column's documents fit many times over.
+ */
+export const MAX_CELL_CHARS = 1 << 20;
 
 export interface Table {
   /** Column names in file order. */

@@ -21,14 +21,16 @@ interface Constant {
 export class DenseGraph {
   private constructor(
     private readonly steps: Step[],
-    private readonly slots: number,
+    slots: number,
     private readonly output: number,
     /** Columns of each slot's value. */
     private readonly widths: number[],
     /** Columns of the input and of the output. */
     readonly inputWidth: number,
     readonly outputWidth: number,
-  ) {}
+  ) {
+    this.values = new Array<Float32Array>(slots);
+  }
 
   /** The graph as JavaScript, or why it cannot be (an op or a shape outside the table exporter's). */
   static compile(onnx: Uint8Array): DenseGraph | { reason: string } {
@@ -50,7 +52,7 @@ export class DenseGraph {
   private capacity = 0;
   private views = new Map<number, Float32Array[]>();
   private current: Float32Array[] = [];
-  private values: Float32Array[] = [];
+  private readonly values: Float32Array[];
 
   /** The output [rows, outputWidth] for input x [rows, inputWidth]; valid until the next run (copy what you keep). */
   run(x: Float32Array, rows: number): Float32Array {

@@ -4,9 +4,9 @@
 // by 1/255 and normalize with the saved statistics — the training loader's
 // exact operations — and answer the top classes with their probabilities.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readModelDir, ModelDirError, CHECKSUMS, MANIFEST, type ModelManifest } from '../artifact/index.js';
+import { loadModelDir, ModelDirError, MANIFEST, type ModelManifest } from '../artifact/index.js';
+import { readFileSync } from 'node:fs';
 import { buildModel, type ModelSpec } from '../steps/architecture.js';
 import { FlipAveraged } from '../models/index.js';
 import type { Preprocessing } from '../data/prepare.js';
@@ -39,9 +39,17 @@ export interface ImagePredictorOptions {
   newId?: () => string;
 }
 
-/** Whether a model directory holds an image model (after verifying it). */
+/**
+ * Whether a model directory's manifest says it holds an image model: which
+ * loader to use. Only a hint (the loader verifies everything): an unreadable
+ * manifest is "not an image model", and the table loader then names its problem.
+ */
 export function isImageModel(dir: string): boolean {
-  return readModelDir<ModelSpec, Preprocessing>(resolve(dir)).manifest.preprocessing?.kind === 'image';
+  try {
+    return (JSON.parse(readFileSync(join(resolve(dir), MANIFEST), 'utf8')) as { preprocessing?: { kind?: unknown } } | null)?.preprocessing?.kind === 'image';
+  } catch {
+    return false;
+  }
 }
 
 export class ImagePredictor {
@@ -72,29 +80,23 @@ export class ImagePredictor {
   /** Verifies and loads an image model directory; ModelDirError names the bad file. */
   static load(dir: string, o: ImagePredictorOptions = {}): ImagePredictor {
     const abs = resolve(dir);
-    const read = readModelDir<ModelSpec, Preprocessing>(abs);
-    const m = read.manifest;
     const manifestPath = join(abs, MANIFEST);
-    const pre = m.preprocessing;
-    if (pre?.kind !== 'image') throw new ModelDirError(manifestPath, `holds a ${pre?.kind ?? 'unknown'} model, not an image model`);
-    if (!Array.isArray(pre.shape) || pre.shape.length !== 3 || !pre.normalizer || !Array.isArray(pre.classes)) throw new ModelDirError(manifestPath, 'its image preprocessing lacks shape, normalizer or classes');
-    if (m.task !== 'binary' && m.task !== 'multiclass') throw new ModelDirError(manifestPath, `image task ${JSON.stringify(m.task)} is not binary or multiclass`);
-    const modelKey = (JSON.parse(readFileSync(join(abs, CHECKSUMS), 'utf8')) as Record<string, string>)[MANIFEST];
-    let model: Module;
+    const loaded = loadModelDir<ModelSpec>(abs, (spec) => buildModel(spec), {
+      accept: (m) => {
+        if (m.preprocessing.kind !== 'image') throw new ModelDirError(manifestPath, `holds a ${m.preprocessing.kind} model, not an image model`);
+        if (m.task !== 'binary' && m.task !== 'multiclass') throw new ModelDirError(manifestPath, `field task: an image model is binary or multiclass, found ${JSON.stringify(m.task)}`);
+        const tta = m.extra?.testTimeAugmentation;
+        if (tta !== undefined && tta !== null && tta !== 'flip') throw new ModelDirError(manifestPath, `field extra.testTimeAugmentation: expected "flip" or null, found ${JSON.stringify(tta)?.slice(0, 40)}`);
+      },
+    });
+    const m = loaded.read.manifest;
+    let model = loaded.model;
     try {
-      model = buildModel(m.architecture);
-    } catch (e) {
-      throw new ModelDirError(manifestPath, `its architecture cannot be built: ${(e as Error).message}`);
-    }
-    try {
-      read.loadWeights(model);
       // The model step 5 verified is the one served: flip test-time augmentation when the autopilot chose it.
-      const tta = m.extra?.testTimeAugmentation;
-      if (tta !== undefined && tta !== null && tta !== 'flip') throw new ModelDirError(manifestPath, `extra.testTimeAugmentation must be "flip" or null, found ${JSON.stringify(tta)}`);
-      if (tta === 'flip') model = new FlipAveraged(model, m.task === 'binary' ? 'binary' : 'multiclass');
+      if (m.extra?.testTimeAugmentation === 'flip') model = new FlipAveraged(model, m.task === 'binary' ? 'binary' : 'multiclass');
       model.eval();
       if (o.device && o.device !== 'cpu') model.to(o.device);
-      return new ImagePredictor(abs, m as ModelManifest<ModelSpec, ImagePreprocessing>, model, modelKey, o);
+      return new ImagePredictor(abs, m as ModelManifest<ModelSpec, ImagePreprocessing>, model, loaded.read.modelKey, o);
     } catch (e) {
       model.dispose();
       throw e;

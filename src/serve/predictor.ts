@@ -4,9 +4,8 @@
 // load the weights, then encode rows with exactly the training preprocessing
 // (medians, vocabularies with their <unknown> entry, standardization).
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readModelDir, ModelDirError, CHECKSUMS, MANIFEST, type ModelManifest } from '../artifact/index.js';
+import { loadModelDir, ModelDirError, MANIFEST, type ModelManifest } from '../artifact/index.js';
 import { buildModel, type ModelSpec } from '../steps/architecture.js';
 import type { Preprocessing } from '../data/prepare.js';
 import { Preprocessor, DataError, tableFromRows, type EncodedTable, type EncodeReport, type Row, type Table, type Task } from '../data/index.js';
@@ -61,8 +60,6 @@ function keptRows(table: Table, rows: readonly Row[], lines: readonly number[]):
   return lines.map((l) => rows[at.get(l) ?? 0]);
 }
 
-const FAMILIES = new Set(['tabular', 'resnet', 'sequence']);
-
 export class Predictor {
   /** Absolute path of the model directory. */
   readonly dir: string;
@@ -116,23 +113,13 @@ export class Predictor {
   /** Verifies and loads a model directory; throws ModelDirError naming the bad file. */
   static load(dir: string, o: PredictorOptions = {}): Predictor {
     const abs = resolve(dir);
-    const read = readModelDir<ModelSpec, Preprocessing>(abs);
-    const m = read.manifest;
-    const manifestPath = join(abs, MANIFEST);
-    if (!m.architecture || !FAMILIES.has((m.architecture as { family?: string }).family ?? '')) throw new ModelDirError(manifestPath, `unknown architecture ${JSON.stringify((m.architecture as { family?: string })?.family)}`);
-    if (!m.preprocessing || !['tabular', 'sequence', 'image'].includes(m.preprocessing.kind)) throw new ModelDirError(manifestPath, 'has no usable preprocessing section');
-    if (m.preprocessing.kind === 'image') throw new UnsupportedModelError(`${manifestPath}: image models take pixels, not JSON rows; serving them is not supported`);
-    const modelKey = (JSON.parse(readFileSync(join(abs, CHECKSUMS), 'utf8')) as Record<string, string>)[MANIFEST];
-    let model: Module;
+    const { read, model } = loadModelDir<ModelSpec>(abs, (spec) => buildModel(spec, o.device ?? 'cpu'), {
+      accept: (m) => {
+        if (m.preprocessing.kind === 'image') throw new UnsupportedModelError(`${join(abs, MANIFEST)}: image models take pixels, not JSON rows; serving them is not supported`);
+      },
+    });
     try {
-      model = buildModel(m.architecture, o.device ?? 'cpu');
-    } catch (e) {
-      throw new ModelDirError(manifestPath, `its architecture cannot be built: ${(e as Error).message}`);
-    }
-    try {
-      read.loadWeights(model);
-      model.eval();
-      return new Predictor(abs, m, model, modelKey, o);
+      return new Predictor(abs, read.manifest, model, read.modelKey, o);
     } catch (e) {
       model.dispose();
       throw e;

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readModelDir, ModelDirError, CHECKSUMS, MANIFEST, type ModelManifest } from '../artifact/index.js';
+import { readModelDir, ModelDirError, MANIFEST, type ModelManifest } from '../artifact/index.js';
 import { isMissing, toBoolean, toDate, toKey, toNumber, type Cell, type PreprocessorJSON, type Schema, type Table } from '../data/index.js';
 import type { ModelSpec } from '../steps/architecture.js';
 import type { Preprocessing } from '../data/prepare.js';
@@ -170,9 +170,8 @@ export function predictionReference(ps: readonly Prediction[]): PredictionRefere
  * fit/auto. Returns the file's path.
  */
 export function writeReferenceProfile(modelDir: string, trainTable: Table, schema: Schema, validationTable?: Table): string {
-  const { manifest } = readModelDir<ModelSpec, Preprocessing>(modelDir);
+  const { manifest, modelKey } = readModelDir<ModelSpec, Preprocessing>(modelDir);
   if (manifest.preprocessing.kind === 'image') throw new ModelDirError(join(modelDir, MANIFEST), 'image models have no tabular reference profile');
-  const modelKey = (JSON.parse(readFileSync(join(modelDir, CHECKSUMS), 'utf8')) as Record<string, string>)[MANIFEST];
   let validationPredictions: Prediction[] | undefined;
   if (validationTable && validationTable.rows.length) {
     const predictor = Predictor.load(modelDir);

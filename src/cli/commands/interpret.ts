@@ -3,7 +3,7 @@
 // calibration, residuals, and permutation feature importance for tables.
 // The test split is shown only as step 5 recorded it.
 import type { Command } from 'commander';
-import { readModelDir, ModelDirError } from '../../artifact/index.js';
+import { loadModelDir, ModelDirError } from '../../artifact/index.js';
 import { buildModel, type ModelSpec } from '../../steps/architecture.js';
 import { interpretModel, storedViews, type Interpretation } from '../../interpret/index.js';
 import { findRun, openExistingStore } from '../../ui/index.js';
@@ -56,18 +56,19 @@ Examples:
         const config = (run.config ?? {}) as { data?: string; target?: string | null; test?: string | null; seed?: number | string };
         if (!summary.model) throw new ModelDirError(o.run, `run ${run.id} (${run.kind}, ${run.status}) saved no model; interpret needs a run of fit or auto that finished with one`);
         if (!config.data) throw new UsageError(`--run: run ${run.id} records no data file in its configuration`);
-        const dir = readModelDir<ModelSpec>(summary.model);
-        const m = dir.manifest;
-        if (m.task === 'multilabel') throw new UsageError(`--run: run ${run.id} is multilabel; interpret covers regression, binary and multiclass models`);
+        const { read, model } = loadModelDir<ModelSpec>(summary.model, (spec) => buildModel(spec), {
+          accept: (m) => {
+            if (m.task === 'multilabel') throw new UsageError(`--run: run ${run.id} is multilabel; interpret covers regression, binary and multiclass models`);
+          },
+        });
+        const m = read.manifest;
         const task = m.task as 'binary' | 'multiclass' | 'regression';
         const seed = Number(config.seed ?? 0);
-        const model = buildModel(m.architecture);
         let view: Interpretation;
         // Images and text: the run's split, prepared once for the batches and the thumbnails.
         let plan: ReturnType<typeof planOnly> | null = null;
         const planned = () => (plan ??= planOnly({ data: config.data!, target: config.target ?? undefined, test: config.test ?? undefined, project: projectDir, seed: String(seed) }));
         try {
-          dir.loadWeights(model);
           const pre = m.preprocessing as any;
           view = await interpretModel({
             model,

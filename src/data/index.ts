@@ -1,7 +1,7 @@
 // Data: readers, schema inference, leak-free splits, training-set
 // normalization, loaders and augmentation. Depends only on src/tensor.
 export { DataError, type SkippedRow } from './errors.js';
-export { subsetTable, tableFromRows, newRow, MAX_CELL_CHARS, type Cell, type Row, type Table, type ReadReport } from './table.js';
+export { subsetTable, tableFromRows, newRow, setOwn, MAX_CELL_CHARS, type Cell, type Row, type Table, type ReadReport } from './table.js';
 export { Rng, deriveSeed } from './prng.js';
 export { readCsv, streamCsv, parseCsv, sniffDelimiter, type CsvOptions, type LineRow, type RowStream } from './csv.js';
 export { readJson, streamJson, parseJson, type JsonOptions } from './json.js';

@@ -18,6 +18,16 @@ export function newRow(): Row {
   return Object.create(null) as Row;
 }
 
+/**
+ * record[key] = value as an own property whatever the key: assigning
+ * "__proto__" on an ordinary object would set its prototype instead. Keeps
+ * ordinary (fast) objects where they matter (served predictions).
+ */
+export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
+}
+
 /** What a reader did: how many rows it kept, which it skipped in lenient mode, and what it changed (renamed columns, decimal commas read). */
 export interface ReadReport {
   rows: number;

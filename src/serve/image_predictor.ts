@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { buildModel, type ModelSpec } from '../steps/architecture.js';
 import { FlipAveraged } from '../models/index.js';
 import type { Preprocessing } from '../data/prepare.js';
-import { Normalizer, decodeImage, type DecodedImage, type Task } from '../data/index.js';
+import { Normalizer, decodeImage, setOwn, type DecodedImage, type Task } from '../data/index.js';
 import { tensor, tidy, noGrad } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
 import type { Prediction } from './predictor.js';
@@ -183,7 +183,7 @@ export class ImagePredictor {
     const c = this.classes;
     const probs = this.task === 'binary' ? [1 - v[0], v[0]] : Array.from(v);
     const probabilities: Record<string, number> = {};
-    c.forEach((name, k) => (probabilities[name] = probs[k]));
+    c.forEach((name, k) => setOwn(probabilities, name, probs[k]));
     const order = c.map((_, k) => k).sort((a, b) => probs[b] - probs[a]);
     const top = order.slice(0, Math.min(this.o.topK, c.length)).map((k) => ({ label: c[k], probability: probs[k] }));
     return { id: this.o.newId(), label: c[order[0]], probabilities, top };

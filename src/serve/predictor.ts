@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { loadModelDir, ModelDirError, MANIFEST, type ModelManifest } from '../artifact/index.js';
 import { buildModel, type ModelSpec } from '../steps/architecture.js';
 import type { Preprocessing } from '../data/prepare.js';
-import { Preprocessor, DataError, tableFromRows, type EncodedTable, type EncodeReport, type Row, type Table, type Task } from '../data/index.js';
+import { Preprocessor, DataError, tableFromRows, setOwn, type EncodedTable, type EncodeReport, type Row, type Table, type Task } from '../data/index.js';
 import { tensor, tidy, noGrad } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
 import { checkRows, inputFields, type InputField } from './input.js';
@@ -285,14 +285,14 @@ export class Predictor {
         let best = 0;
         const probabilities: Record<string, number> = {};
         for (let k = 0; k < classes.length; k++) {
-          probabilities[classes[k]] = v[k];
+          setOwn(probabilities, classes[k], v[k]);
           if (v[k] > v[best]) best = k;
         }
         return { id, label: classes[best], probabilities };
       }
       case 'multilabel': {
         const probabilities: Record<string, number> = {};
-        classes.forEach((c, k) => (probabilities[c] = v[k]));
+        classes.forEach((c, k) => setOwn(probabilities, c, v[k]));
         return { id, labels: classes.filter((_, k) => v[k] >= 0.5), probabilities };
       }
     }

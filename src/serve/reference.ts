@@ -113,7 +113,7 @@ function shares(keys: string[]): Record<string, number> {
 /** Measures the profile on training rows (the schema says which columns are features and what kind). */
 export function buildReferenceProfile(train: Table, schema: Schema, pre: PreprocessorJSON, modelKey: string, validationPredictions?: readonly Prediction[]): ReferenceProfile {
   const tokens = new Set(schema.missingTokens);
-  const features: Record<string, FeatureReference> = {};
+  const features: Record<string, FeatureReference> = Object.create(null); // keyed by column names, any of them
   const n = train.rows.length;
   for (const c of schema.columns) {
     if (c.role !== 'feature') continue;
@@ -192,7 +192,7 @@ export function writeReferenceProfile(modelDir: string, trainTable: Table, schem
 
 /** A profile from the manifest alone: what can be known without the training rows. */
 export function approximateProfile(manifest: ModelManifest<ModelSpec, Preprocessing>, modelKey: string): ReferenceProfile {
-  const features: Record<string, FeatureReference> = {};
+  const features: Record<string, FeatureReference> = Object.create(null); // keyed by column names, any of them
   let predictions: PredictionReference = null;
   if (manifest.preprocessing.kind !== 'image') {
     const pre = manifest.preprocessing.preprocessor;
@@ -243,7 +243,7 @@ export function readReferenceProfile(modelDir: string, manifest: ModelManifest<M
 
 /** Numeric fields' training ranges (measured profiles only: an approximate one has none). */
 export function fieldRanges(profile: ReferenceProfile): Record<string, FieldRange> {
-  const out: Record<string, FieldRange> = {};
+  const out: Record<string, FieldRange> = Object.create(null);
   for (const [name, f] of Object.entries(profile.features)) {
     if (f.kind === 'numeric' && f.min !== null && f.max !== null) out[name] = { min: f.min, max: f.max };
   }

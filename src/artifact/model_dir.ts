@@ -4,9 +4,10 @@
 // checksums and the manifest before it builds anything, and never executes
 // code from the artifact: the architecture is data, built by our own code.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { writeAtomic, writeJsonAtomic, FileWriteError } from '../files/index.js';
 import { join } from 'node:path';
-import { saveSafetensors, decodeSafetensors, readSafetensorsHeader, SafetensorsError, dispose, engineInfo, tidy, noGrad, zeros, type SafetensorsHeader, type Tensor } from '../tensor/index.js';
+import { encodeSafetensors, decodeSafetensors, readSafetensorsHeader, SafetensorsError, dispose, engineInfo, tidy, noGrad, zeros, type SafetensorsHeader, type Tensor } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
 import type { Preprocessing } from '../data/prepare.js';
 import type { WeightsExtent } from '../models/spec_bounds.js';
@@ -47,25 +48,38 @@ function sha256(buf: Buffer): string {
 
 const SIXSTEP_VERSION = '0.1.0';
 
-/** Writes the directory atomically (a temporary sibling, then a rename). */
+/**
+ * Writes the directory atomically: every file into a temporary sibling, then
+ * one rename (a previous directory is moved aside first and removed after).
+ * A failed write (a full disk) removes the temporary sibling and throws
+ * FileWriteError naming the file; the previous directory, if any, stays.
+ */
 export function saveModelDir<S, P>(dir: string, model: Module<any, any>, m: Omit<ModelManifest<S, P>, 'format' | 'version' | 'createdAt' | 'versions'>): string {
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  saveSafetensors(join(tmp, WEIGHTS), model.stateDict(), { format: 'pt' });
-  const manifest: ModelManifest<S, P> = {
-    format: 'sixstep-model',
-    version: 1,
-    createdAt: new Date().toISOString(),
-    versions: { sixstep: SIXSTEP_VERSION, libtorch: engineInfo().torchVersion, node: process.versions.node },
-    ...m,
-  };
-  writeFileSync(join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-  const sums: Record<string, string> = {};
-  for (const f of [WEIGHTS, MANIFEST]) sums[f] = sha256(readFileSync(join(tmp, f)));
-  writeFileSync(join(tmp, CHECKSUMS), `${JSON.stringify(sums, null, 2)}\n`);
-  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
+  try {
+    mkdirSync(tmp, { recursive: true });
+    const weights = encodeSafetensors(model.stateDict(), { format: 'pt' });
+    writeAtomic(join(tmp, WEIGHTS), weights);
+    const manifest: ModelManifest<S, P> = {
+      format: 'sixstep-model',
+      version: 1,
+      createdAt: new Date().toISOString(),
+      versions: { sixstep: SIXSTEP_VERSION, libtorch: engineInfo().torchVersion, node: process.versions.node },
+      ...m,
+    };
+    const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
+    writeAtomic(join(tmp, MANIFEST), manifestText);
+    writeJsonAtomic(join(tmp, CHECKSUMS), { [WEIGHTS]: sha256(weights), [MANIFEST]: sha256(Buffer.from(manifestText)) }, 2);
+    const old = `${dir}.old-${process.pid}`;
+    if (existsSync(dir)) renameSync(dir, old);
+    renameSync(tmp, dir);
+    rmSync(old, { recursive: true, force: true });
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    if (e instanceof FileWriteError) throw e;
+    throw new FileWriteError(dir, (e as NodeJS.ErrnoException).code ?? 'EIO', e);
+  }
   return dir;
 }
 

@@ -171,7 +171,21 @@ export function plotsDir(projectDir: string): string {
   return d;
 }
 
-/** Ctrl-C stops at the end of the current batch: finished epochs are kept. */
+/**
+ * Marks a run that ended by an error (or a signal) as such, so no run stays
+ * "running" after its process is gone. If the store cannot be written either
+ * (a full disk), that is said on stderr; the caller rethrows the original error.
+ */
+export function endRunOnError(store: Store, runId: string, e: unknown, interrupted = false): void {
+  const status = interrupted ? 'interrupted' : 'failed';
+  try {
+    store.finishRun(runId, { status, summary: { error: (e as Error)?.message ?? String(e) } });
+  } catch (inner) {
+    process.stderr.write(`warning: run ${runId} could not be marked ${status} in the store: ${(inner as Error).message}\n`);
+  }
+}
+
+/** Ctrl-C or SIGTERM stops at the end of the current batch: finished epochs are kept, and the run is marked interrupted. */
 export class Interrupt implements Callback {
   readonly name = 'interrupt';
   readonly order = -100;
@@ -183,6 +197,7 @@ export class Interrupt implements Callback {
   };
   constructor() {
     process.on('SIGINT', this.handler);
+    process.on('SIGTERM', this.handler);
   }
   /** Data-parallel ranks must stop together: they read `requested` through the DataParallel callback instead. */
   passive = false;
@@ -191,5 +206,6 @@ export class Interrupt implements Callback {
   }
   release(): void {
     process.off('SIGINT', this.handler);
+    process.off('SIGTERM', this.handler);
   }
 }

@@ -4,7 +4,8 @@ import { TorchError, NativeBuildError } from '../tensor/index.js';
 import { ModelDirError } from '../artifact/index.js';
 import { WeightsError } from '../models/index.js';
 import { UnusableModelError } from '../steps/sealed_test.js';
-import { FileWriteError } from '../files/index.js';
+import { FileWriteError, DamagedFileError } from '../files/index.js';
+import { StoreWriteError } from '../store/index.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, data: 3, model: 4, noSignal: 5, disk: 6, interrupted: 130 } as const;
 
@@ -40,8 +41,12 @@ export function report(e: unknown): number {
     process.stderr.write(`error: ${err.message}\nRe-create the model with \`sixstep fit\` or \`sixstep auto\`.\n`);
     return EXIT.model;
   }
-  if (e instanceof FileWriteError) {
+  if (e instanceof FileWriteError || e instanceof StoreWriteError) {
     process.stderr.write(`error: ${err.message}\nFree some space (or raise the file size limit) and run the command again; nothing was left half-written.\n`);
+    return EXIT.disk;
+  }
+  if (e instanceof DamagedFileError) {
+    process.stderr.write(`error: ${err.message}\n`);
     return EXIT.disk;
   }
   if (e instanceof NativeBuildError) {

@@ -18,7 +18,7 @@ import { specFor } from '../steps/search_space.js';
 import type { Decision } from '../steps/decisions.js';
 import { saveFitModel } from './save_fit.js';
 import { recordSplitMetrics } from '../steps/split_metrics.js';
-import type { Plan } from './common.js';
+import { endRunOnError, type Plan } from './common.js';
 import { StoreSink } from './store_sink.js';
 
 /** Which rows validate in which fold, as a short hash: equal in every process that dealt the same folds. */
@@ -126,7 +126,7 @@ export async function trainChosenTrial(o: { plan: Plan; folds: FoldSet; trial: {
       fit.dispose();
     }
   } catch (e) {
-    p.store.finishRun(run.id, { status: 'failed', summary: { error: (e as Error).message } });
+    endRunOnError(p.store, run.id, e);
     throw e;
   } finally {
     sink.close();

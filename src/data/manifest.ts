@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataError, quote } from './errors.js';
+import { writeJsonAtomic } from '../files/index.js';
 
 export type SplitName = 'train' | 'validation' | 'test' | 'dropped';
 
@@ -72,7 +73,7 @@ export function applyManifest(fingerprints: string[], manifest: SplitManifest, s
 
 export async function saveManifest(path: string, manifest: SplitManifest): Promise<void> {
   await fs.mkdir(dirname(path), { recursive: true });
-  await fs.writeFile(path, `${JSON.stringify(manifest)}\n`);
+  writeJsonAtomic(path, manifest, 0);
 }
 
 /** Reads a manifest; null when the file does not exist yet. */

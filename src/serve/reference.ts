@@ -14,7 +14,7 @@
 // the vocabularies, and the regression target's mean and std, marked as an
 // approximation (basis 'approximate') wherever it is reported.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readModelDir, ModelDirError, MANIFEST, type ModelManifest } from '../artifact/index.js';
 import { isMissing, toBoolean, toDate, toKey, toNumber, type Cell, type PreprocessorJSON, type Schema, type Table } from '../data/index.js';
@@ -23,6 +23,7 @@ import type { Preprocessing } from '../data/prepare.js';
 import { normalBins, quantileBins } from './psi.js';
 import { Predictor, type Prediction } from './predictor.js';
 import type { FieldRange } from './input.js';
+import { writeJsonAtomic } from '../files/index.js';
 
 export const REFERENCE = 'reference.json';
 
@@ -184,9 +185,7 @@ export function writeReferenceProfile(modelDir: string, trainTable: Table, schem
   const profile = buildReferenceProfile(trainTable, schema, manifest.preprocessing.preprocessor, modelKey, validationPredictions);
   const body = JSON.stringify(profile);
   const file = join(modelDir, REFERENCE);
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify({ sha256: sha256(body), profile: body })}\n`);
-  renameSync(tmp, file);
+  writeJsonAtomic(file, { sha256: sha256(body), profile: body }, 0);
   return file;
 }
 

@@ -4,7 +4,7 @@
 // ladder on short probes and trains the chosen configuration, and the best
 // model by validation loss is evaluated once on the sealed test set (step 5).
 // State is saved after every phase, so an interrupted run resumes.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImageAugment, type ImageAugmentConfig } from '../data/index.js';
 import type { Module } from '../nn/index.js';
@@ -41,6 +41,7 @@ import { crossValidate, foldStep3, foldFinalModel, describeSpread, type FoldStat
 import type { FoldSet } from '../data/folds.js';
 import { step3SearchFolds, type FoldSearchWinner } from './step3_search_folds.js';
 import { foldSearchPlan } from './budget_plan.js';
+import { writeAtomic, readJsonFile } from '../files/index.js';
 
 export interface AutopilotOptions {
   plan: Plan;
@@ -151,9 +152,9 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
   mkdirSync(o.runDir, { recursive: true });
   const stateFile = join(o.runDir, 'state.json');
   const weightsFile = join(o.runDir, 'best.safetensors');
-  const state: State = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : { phase: 'step3', decisions: [] };
+  const state: State = existsSync(stateFile) ? readJsonFile<State>(stateFile, 'the saved state of this auto run (--resume cannot continue it; run auto without --resume)') : { phase: 'step3', decisions: [] };
   // Per-row validation losses are for in-memory comparisons only.
-  const save = () => writeFileSync(stateFile, `${JSON.stringify(state, (k, v) => (k === 'rowLosses' ? undefined : v), 1)}\n`);
+  const save = () => writeAtomic(stateFile, `${JSON.stringify(state, (k, v) => (k === 'rowLosses' ? undefined : v), 1)}\n`);
   const log = (d: Decision) => {
     state.decisions.push(d);
     store?.addDecision({ runId: o.runId, step: d.step, action: d.action, reason: d.reason, numbers: (d.numbers ?? {}) as any });

@@ -1,7 +1,8 @@
 // safetensors: the weights format PyTorch and Hugging Face read — an 8-byte
 // little-endian header length, a JSON header, then raw little-endian data.
 // No pickle, nothing executable. The reader validates before it allocates.
-import { readFileSync, writeFileSync, renameSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeAtomic } from '../files/index.js';
 import { native } from './native.js';
 import { Tensor } from './tensor.js';
 import { dtypeCode, elementSize, type DType } from './dtype.js';
@@ -134,17 +135,9 @@ export function decodeSafetensors(buf: Buffer, source = 'safetensors data'): { t
   return { tensors, metadata };
 }
 
-/** Writes atomically: a temporary file in the same folder, fsync, rename. */
+/** Writes atomically (writeAtomic: whole or not at all; FileWriteError names the file). */
 export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, encodeSafetensors(tensors, metadata));
-  const fd = openSync(tmp, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
 export function loadSafetensors(path: string): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {

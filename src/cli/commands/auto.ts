@@ -1,6 +1,6 @@
 // sixstep auto: the whole playbook (steps 1 → 5) within a time budget, with
 // every decision logged, a servable model directory and an HTML report.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { autopilot } from '../../steps/autopilot.js';
@@ -8,7 +8,7 @@ import { saveModelDir } from '../../artifact/index.js';
 import { FlipAveraged } from '../../models/index.js';
 import { writeReferenceProfile, writeImageReference } from '../../serve/index.js';
 import { renderReport, confusionMatrix, regressionPairs } from '../../report/index.js';
-import { addDataOptions, plan, planJson, planOnly, Interrupt, type DataOptions } from '../common.js';
+import { addDataOptions, plan, planJson, planOnly, Interrupt, endRunOnError, type DataOptions } from '../common.js';
 import { addParallelOptions, asRanks, rankStatsLine, type ParallelOptions } from '../parallel.js';
 import { agreedClock, agreedFlag, type ProcessGroup } from '../../distributed/index.js';
 import { makeOut } from '../output.js';
@@ -23,6 +23,7 @@ import { addMetricOption, metricObjective } from '../metric_option.js';
 import { interpretModel, storedViews, type Interpretation } from '../../interpret/index.js';
 import { detailOf } from '../../steps/split_metrics.js';
 import { addFoldsOption, foldsChoice, foldsOrClose } from '../folds_option.js';
+import { writeAtomic } from '../../files/index.js';
 
 interface AutoOptions extends DataOptions, ParallelOptions, PretrainedCliOptions {
   budget: string;
@@ -254,7 +255,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
       });
       mkdirSync(join(p.projectDir, 'reports'), { recursive: true });
       const report = join(p.projectDir, 'reports', `${run.id}.html`);
-      writeFileSync(report, html);
+      writeAtomic(report, html);
       summary.report = report;
       p.store.finishRun(run.id, { status: done ? 'finished' : 'interrupted', summary: summary as any });
       if (s.steps) p.store.logSteps(run.id, s.steps.map((x) => ({ step: x.step, epoch: x.epoch, loss: x.loss, lrs: x.lrs, gradNorm: x.gradNorm ?? null })));
@@ -278,7 +279,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
       r.dispose();
     }
   } catch (e) {
-    p.store.finishRun(run.id, { status: interrupt.requested ? 'interrupted' : 'failed', summary: { error: (e as Error).message } });
+    endRunOnError(p.store, run.id, e, interrupt.requested);
     throw e;
   } finally {
     interrupt.release();

@@ -13,7 +13,7 @@ import { saveModelDir } from '../../artifact/index.js';
 import { writeReferenceProfile, writeImageReference } from '../../serve/index.js';
 import { writeChart, lossCurvesChart, stepChart } from '../../plot/index.js';
 import type { OptimizerKind, ScheduleKind } from '../../steps/fit.js';
-import { addDataOptions, plan, planOnly, plotsDir, Interrupt, type DataOptions } from '../common.js';
+import { addDataOptions, plan, planOnly, plotsDir, Interrupt, endRunOnError, type DataOptions } from '../common.js';
 import { addParallelOptions, asRanks, rankStatsLine, type ParallelOptions } from '../parallel.js';
 import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
@@ -143,6 +143,8 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
   if (o.resume && !resume) out.say(out.color.yellow('note: --resume: no unfinished fit of this data left a checkpoint; starting afresh'));
   const { nproc: _n, nnodes: _nn, nodeRank: _r, master: _m, distTimeout: _t, ...config } = o;
   const run = p.store.createRun({ kind: 'fit', config: { ...config, model: p.proposal.spec, dataFingerprint: p.prepared.fingerprint, worldSize: group?.worldSize ?? 1, resumedFrom: resume?.runId ?? null } as any });
+  // The run resumed from ended when its process did (killed, or the machine went down): it no longer says "running".
+  if (resume && p.store.getRun(resume.runId)?.status === 'running') p.store.finishRun(resume.runId, { status: 'interrupted' });
   mkdirSync(join(p.projectDir, 'runs', run.id), { recursive: true });
   group?.set('sixstep/fit', JSON.stringify({ resume: resume?.file ?? null }));
   const sink = new StoreSink(p.store, run.id);
@@ -262,7 +264,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
       r.dispose();
     }
   } catch (e) {
-    p.store.finishRun(run.id, { status: 'failed', summary: { error: (e as Error).message } });
+    endRunOnError(p.store, run.id, e, interrupt.requested);
     throw e;
   } finally {
     interrupt.release();

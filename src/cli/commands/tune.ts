@@ -13,7 +13,7 @@ import { searchSpaceFor, specFor } from '../../steps/search_space.js';
 import { runModelDir, saveFitModel } from '../save_fit.js';
 import { existsSync, rmSync } from 'node:fs';
 import { openStudyStore, type StudyStore, type StudyTrial } from '../../store/study.js';
-import { addDataOptions, plan, Interrupt, type DataOptions, type Plan } from '../common.js';
+import { addDataOptions, plan, Interrupt, endRunOnError, type DataOptions, type Plan } from '../common.js';
 import { addMetricOption, metricObjective } from '../metric_option.js';
 import type { Objective } from '../../metrics/index.js';
 import { makeOut, type Out } from '../output.js';
@@ -108,7 +108,7 @@ function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions,
         objective: obj,
       });
     } catch (e) {
-      p.store.finishRun(run.id, { status: 'failed', summary: { error: (e as Error).message } });
+      endRunOnError(p.store, run.id, e);
       throw e;
     } finally {
       sink.close();
@@ -123,7 +123,12 @@ function trainTrial(p: Plan, studies: StudyStore, study: string, o: TuneOptions,
       const before = await studies.best(study);
       const pruned = fit.history.length < Number(o.epochs);
       let modelDir: string | null = null;
-      if (!pruned && Number.isFinite(value) && value < (before?.value ?? Infinity)) modelDir = saveFitModel(p, run.id, specFor(p.proposal.spec, params), fit.model, fit.best!);
+      try {
+        if (!pruned && Number.isFinite(value) && value < (before?.value ?? Infinity)) modelDir = saveFitModel(p, run.id, specFor(p.proposal.spec, params), fit.model, fit.best!);
+      } catch (e) {
+        endRunOnError(p.store, run.id, e);
+        throw e;
+      }
       p.store.finishRun(run.id, { summary: { best: fit.best, epochs: fit.history.length, model: modelDir } });
       return { validLoss: value, pruned };
     } finally {

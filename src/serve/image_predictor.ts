@@ -17,9 +17,6 @@ import type { Prediction } from './predictor.js';
 import { ServeFault } from './errors.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
-/** Longest block of network work on the event loop between turns when serving (predictInTurns), in ms. */
-const TURN_MS = 50;
-
 export type ImagePreprocessing = Extract<Preprocessing, { kind: 'image' }>;
 
 export interface ImagePrediction extends Prediction {
@@ -36,6 +33,8 @@ export interface ImagePredictorOptions {
   device?: string;
   /** Refuse images with more pixels than this before decoding; default 50 M. */
   maxPixels?: number;
+  /** Longest block of network work on the event loop between turns when serving (predictInTurns), in ms; default 50. */
+  turnMs?: number;
   newId?: () => string;
 }
 
@@ -74,7 +73,7 @@ export class ImagePredictor {
     this.classes = manifest.preprocessing.classes;
     this.shape = manifest.preprocessing.shape;
     this.normalizer = Normalizer.fromJSON(manifest.preprocessing.normalizer);
-    this.o = { topK: o.topK ?? 5, chunk: Math.max(1, o.chunk ?? 64), device: o.device ?? 'cpu', maxPixels: o.maxPixels ?? 50_000_000, newId: o.newId ?? randomUUID };
+    this.o = { topK: o.topK ?? 5, chunk: Math.max(1, o.chunk ?? 64), device: o.device ?? 'cpu', maxPixels: o.maxPixels ?? 50_000_000, turnMs: Math.max(0, o.turnMs ?? 50), newId: o.newId ?? randomUUID };
   }
 
   /** Verifies and loads an image model directory; ModelDirError names the bad file. */
@@ -125,13 +124,13 @@ export class ImagePredictor {
    * Predictions for decoded images, a few at a time with the event loop
    * turning between them, so a server keeps answering /health and /ready
    * while a 64-image request of a large network runs: each block holds the
-   * images measured (so far, on this predictor) to take about TURN_MS.
+   * images measured (so far, on this predictor) to take about `turnMs`.
    */
   async predictInTurns(images: readonly DecodedImage[]): Promise<ImagePrediction[]> {
     const out: ImagePrediction[] = [];
     for (let s = 0; s < images.length; ) {
       if (s > 0) await nextTurn();
-      const n = Math.max(1, Math.min(this.o.chunk, Math.floor(TURN_MS / this.msPerImage)));
+      const n = Math.max(1, Math.min(this.o.chunk, Math.floor(this.o.turnMs / this.msPerImage)));
       const end = Math.min(images.length, s + n);
       const t0 = performance.now();
       this.predictChunk(images, s, end, out);

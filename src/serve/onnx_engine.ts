@@ -37,8 +37,9 @@ export interface OnnxEngineOptions {
   inlineMs?: number;
   /**
    * Longest a worker run may take (ms) before the worker is taken for hung:
-   * it is stopped, the requests in that run get 503, and a new worker starts.
-   * Default 60 000.
+   * the requests in that run get 503, a new worker starts, and the old one is
+   * asked to close once its run ends (ending a thread inside a run would abort
+   * the process in onnxruntime-node). Default 60 000.
    */
   runTimeoutMs?: number;
 }
@@ -119,8 +120,8 @@ export class OnnxEngine {
   /** Why the worker was given up on; large requests then get 503 at once. */
   private broken: string | null = null;
   private runTimer: NodeJS.Timeout | null = null;
-  /** Why the current worker is being stopped by this engine (a hung run), for the exit that follows. */
-  private stopCause: string | null = null;
+  /** Workers replaced while a run was hung: their later exit is expected. */
+  private readonly retired = new WeakSet<Worker>();
 
   private constructor(
     private readonly predictor: Predictor,
@@ -151,7 +152,7 @@ export class OnnxEngine {
       if (worker === this.worker) this.finish(m);
     });
     worker.on('error', (e) => (cause = e.message));
-    worker.on('exit', (code) => this.lost(worker, this.stopCause ?? cause ?? `exit code ${code}`));
+    worker.on('exit', (code) => this.lost(worker, cause ?? `exit code ${code}`));
   }
 
   /**
@@ -161,8 +162,7 @@ export class OnnxEngine {
    * large requests get 503 at once (small ones still run inline).
    */
   private lost(worker: Worker, cause: string): void {
-    if (worker !== this.worker || (this.closed && !this.inFlight && this.queue.length === 0)) return;
-    this.stopCause = null;
+    if (worker !== this.worker || this.retired.has(worker) || (this.closed && !this.inFlight && this.queue.length === 0)) return;
     if (this.runTimer) clearTimeout(this.runTimer);
     this.runTimer = null;
     const run = this.inFlight;
@@ -186,6 +186,16 @@ export class OnnxEngine {
         this.giveUp(e.message);
       },
     );
+  }
+
+  /** A run past its timeout: the worker is replaced as if it had died, and closes on its own once the run ends. */
+  private hung(worker: Worker, cause: string): void {
+    if (worker !== this.worker) return;
+    this.runTimer = null;
+    this.lost(worker, cause);
+    this.retired.add(worker);
+    worker.postMessage({ close: true });
+    worker.unref();
   }
 
   private giveUp(why: string): void {
@@ -359,10 +369,7 @@ export class OnnxEngine {
       this.inFlight = { id, slices };
       this.worker.postMessage({ id, ...feed }, [feed.data.buffer as ArrayBuffer]);
       const worker = this.worker;
-      this.runTimer = setTimeout(() => {
-        this.stopCause = `a run of ${rows.length} rows took over ${this.runTimeoutMs} ms`;
-        void worker.terminate();
-      }, this.runTimeoutMs);
+      this.runTimer = setTimeout(() => this.hung(worker, `a run of ${rows.length} rows took over ${this.runTimeoutMs} ms`), this.runTimeoutMs);
     } catch (e) {
       this.inFlight = null;
       this.fail(slices.map((x) => x.w), e);

@@ -8,6 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Store } from '../store/index.js';
 import type { RecordBatch, DriftSave } from './records_writer.js';
+import { readEnding, writerShared } from './records_shared.js';
 import type { Prediction } from './predictor.js';
 import type { DriftReport } from './drift.js';
 import { measureRealWorld, type RealWorld } from './records_read.js';
@@ -49,9 +50,10 @@ const WRITER_WAIT_MS = 10_000;
 
 type Pending = [string, number, string | null, number | null];
 
-/** The writer thread, what it was handed, and the shared counters: [0] batches committed, [1] 1 once the thread is going away. */
+/** The writer thread, what it was handed, and the shared counters: [0] batches committed, [1] 1 once the thread is going away (then its reason). */
 interface Writer {
   worker: Worker;
+  buffer: SharedArrayBuffer;
   shared: Int32Array;
   posted: number;
   /** Messages posted and not yet known committed, oldest first: rewritten here if the thread dies. */
@@ -82,19 +84,18 @@ export class ServeRecords {
       .run(model.key, model.dir, model.task, model.metric, model.testValue, Date.now());
     this.insert = store.connection.prepare('INSERT OR IGNORE INTO serve_predictions (id, model_key, at, label, value) VALUES (?, ?, ?, ?, ?)');
     if (o.offThread) {
-      const shared = new SharedArrayBuffer(8);
+      const shared = writerShared();
       const worker = new Worker(new URL('./records_writer.js', import.meta.url), { workerData: { file: store.file, key: model.key, shared } });
       let cause: string | null = null;
-      worker.on('message', (m: { error?: string; fatal?: string }) => {
-        if (m.fatal) cause = m.fatal;
-        else if (m.error) process.stderr.write(`${m.error}\n`);
+      worker.on('message', (m: { error?: string }) => {
+        if (m.error) process.stderr.write(`${m.error}\n`);
       });
       worker.on('error', (e) => (cause = e.message));
       worker.on('exit', (code) => {
-        if (this.writer?.worker === worker) this.fallBack(cause ?? `it exited with code ${code}`);
+        if (this.writer?.worker === worker) this.fallBack(readEnding(shared) || cause || `it exited with code ${code}`);
       });
       worker.unref(); // close() ends it; it must not keep a finished process alive
-      this.writer = { worker, shared: new Int32Array(shared), posted: 0, unconfirmed: [], base: 0 };
+      this.writer = { worker, buffer: shared, shared: new Int32Array(shared, 0, 2), posted: 0, unconfirmed: [], base: 0 };
     }
   }
 
@@ -200,7 +201,7 @@ export class ServeRecords {
       for (let seen = Atomics.load(w.shared, 0); seen < w.posted; seen = Atomics.load(w.shared, 0)) {
         // The thread raises [1] as it goes (and wakes this wait): no waiting out the deadline on a dead thread.
         if (Atomics.load(w.shared, 1) !== 0) {
-          this.fallBack('it ended');
+          this.fallBack(readEnding(w.buffer) || 'it ended');
           break;
         }
         const left = deadline - Date.now();

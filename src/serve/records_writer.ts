@@ -10,6 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../store/index.js';
 import { lowerThreadPriority } from './background_priority.js';
+import { REASON_CHARS } from './records_shared.js';
 
 /** Predictions as JSON: [[id, at, label, value], …]. */
 export interface RecordBatch {
@@ -23,13 +24,19 @@ export interface DriftSave {
 }
 
 const { file, key, shared } = workerData as { file: string; key: string; shared: SharedArrayBuffer };
-const counter = new Int32Array(shared);
+const counter = new Int32Array(shared, 0, 2);
 
-function ending(): void {
+/** Raises the "going away" slot, with why (readEnding reads it on the main thread), and wakes a waiting flush(). */
+function ending(why = 'it ended'): void {
+  if (Atomics.load(counter, 1) !== 0) return;
+  const text = new Uint16Array(shared, 8, REASON_CHARS);
+  const n = Math.min(why.length, REASON_CHARS - 1);
+  for (let i = 0; i < n; i++) text[i] = why.charCodeAt(i);
+  text[n] = 0;
   Atomics.store(counter, 1, 1);
   Atomics.notify(counter, 0);
 }
-process.on('exit', ending);
+process.on('exit', () => ending());
 
 function start() {
   lowerThreadPriority();
@@ -47,15 +54,14 @@ try {
   w = start();
 } catch (e) {
   // Said once, then the thread ends: the main thread writes instead.
-  parentPort!.postMessage({ fatal: `it could not open ${file}: ${(e as Error).message}` });
-  ending();
+  ending(`it could not open ${file}: ${(e as Error).message}`);
   process.exit(1);
 }
 
 parentPort!.on('message', (m: RecordBatch | DriftSave | { close: true }) => {
   if ('close' in m) {
     w.db.close();
-    ending();
+    ending('closed');
     parentPort!.close();
     return;
   }

@@ -29,7 +29,8 @@ const COMMA_SHARE = 0.95;
 export function checkNumbers(table: Table, schema: Schema, o: { lenient?: boolean } = {}): Table {
   const tokens = new Set(schema.missingTokens);
   const numeric = schema.columns.filter((c) => c.kind === 'numeric' && (c.role === 'feature' || (c.role === 'target' && schema.task === 'regression'))).map((c) => c.name);
-  const textLike = schema.columns.filter((c) => c.role !== 'dropped' && (c.kind === 'categorical' || c.kind === 'text' || c.kind === 'identifier')).map((c) => c.name);
+  // Dropped ones too: numbers taken for identifiers would be lost as silently as ones taken for categories.
+  const textLike = schema.columns.filter((c) => c.kind === 'categorical' || c.kind === 'text' || c.kind === 'identifier').map((c) => c.name);
   for (const name of textLike) decimalCommas(table, name, tokens);
   if (numeric.length === 0) return table;
   const keep: number[] = [];

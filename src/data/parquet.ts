@@ -6,7 +6,7 @@ import { decompress as zstd } from 'fzstd';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { DataError, quote } from './errors.js';
 import { requireFile } from './source.js';
-import type { Row, Table } from './table.js';
+import { newRow, type Row, type Table } from './table.js';
 
 const compressors: Compressors = {
   ZSTD: (input: Uint8Array, outputLength: number) => zstd(input, new Uint8Array(outputLength)),
@@ -88,7 +88,7 @@ export async function* parquetRowGroups(path: string, options: ParquetOptions = 
       // Arrays, then rows without a prototype: a column may be called "__proto__" or "constructor".
       const arrays = await new Promise<unknown[][]>((resolve, reject) => parquetRead({ file, metadata, columns, rowStart: group.start, rowEnd, compressors, rowFormat: 'array', onComplete: (r) => resolve(r as unknown[][]) }).catch(reject));
       rows = arrays.map((a) => {
-        const row: Row = Object.create(null);
+        const row: Row = newRow();
         for (let c = 0; c < columns.length; c++) row[columns[c]] = a[c] as Row[string];
         return row;
       });

@@ -6,7 +6,7 @@
 // A numeric field takes a finite JSON number only: true, "12" or "Infinity"
 // are refused (422) rather than coerced. Values far outside the training
 // range still predict, but come back flagged (rangeWarnings).
-import { isMissing, toBoolean, toDate, type Cell, type FeatureSpec, type PreprocessorJSON, type Row } from '../data/index.js';
+import { isMissing, newRow, toBoolean, toDate, type Cell, type FeatureSpec, type PreprocessorJSON, type Row } from '../data/index.js';
 import { InputError } from './errors.js';
 
 export interface InputField {
@@ -85,8 +85,8 @@ export function checkRows(rows: unknown, fields: InputField[], missingTokens: Re
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i] as Record<string, unknown>;
     if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new InputError('rows', i, 'type', `row ${i}: expected an object of column values, found ${show(r)}`);
-    // No prototype: a column may be called "__proto__" or "constructor" (fastify keeps such keys as own properties).
-    const clean: Row = Object.create(null);
+    // A column may be called "__proto__" or "constructor" (fastify keeps such keys as own properties): see newRow.
+    const clean: Row = newRow();
     for (const f of fields) {
       if (!Object.prototype.hasOwnProperty.call(r, f.name)) {
         throw new InputError(f.name, i, 'missing', `row ${i}: missing field "${f.name}" (${EXPECTED[f.kind]}; send null for a missing value)`);

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { loadModelDir, ModelDirError, MANIFEST, type ModelManifest } from '../artifact/index.js';
 import { buildModel, type ModelSpec } from '../steps/architecture.js';
 import type { Preprocessing } from '../data/prepare.js';
-import { Preprocessor, DataError, tableFromRows, setOwn, type EncodedTable, type EncodeReport, type Row, type Table, type Task } from '../data/index.js';
+import { Preprocessor, DataError, tableFromRows, setOwn, newRow, type EncodedTable, type EncodeReport, type Row, type Table, type Task } from '../data/index.js';
 import { tensor, tidy, noGrad } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
 import { checkRows, inputFields, type InputField } from './input.js';
@@ -226,7 +226,7 @@ export class Predictor {
     if (missing.length) throw new DataError(table.file, 1, `the model's input column${missing.length > 1 ? 's' : ''} ${missing.map((c) => JSON.stringify(c)).join(', ')}`, `columns ${table.columns.map((c) => JSON.stringify(c)).join(', ')}`);
     // Only the features: a target column in the file must not make rows without a label disappear.
     const rows: Row[] = table.rows.map((r) => {
-      const o: Row = Object.create(null);
+      const o: Row = newRow();
       for (const f of this.fields) o[f.name] = r[f.name];
       return o;
     });

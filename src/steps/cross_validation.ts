@@ -69,7 +69,7 @@ export function foldCost(cost: CostFunctionChoice, fold: Pick<Prepared, 'task' |
   const b = cost.balance;
   if (!b?.weights) return cost;
   const k = fold.classes?.length ?? 0;
-  return chooseCostFunction(fold.task, k, undefined, { balance: classBalance(fold.targets('train'), k, b.mode, b.threshold, b.sampling) });
+  return chooseCostFunction(fold.task, k, undefined, { balance: classBalance(fold.targets('train'), k, b.mode, b.threshold, b.sampling, fold.classes) });
 }
 
 /**

@@ -209,7 +209,7 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
       // The optimising metric decides; quoted with the figures it used.
       const top = bestBy(obj, tried, (t) => t) ?? tried[0];
       const [now, then] = [obj.read(top), obj.read(best)];
-      const numbers = { metric: obj.metric, tried: tried.map((t) => ({ label: t.candidate.label, [obj.metric]: obj.read(t), validLoss: t.validLoss, trainLoss: t.trainLoss, ...foldNumbers(t) })), before: then };
+      const numbers = { rung: name, metric: obj.metric, tried: tried.map((t) => ({ label: t.candidate.label, [obj.metric]: obj.read(t), validLoss: t.validLoss, trainLoss: t.trainLoss, ...foldNumbers(t) })), before: then };
       if (now !== null && (then === null || obj.clearlyBetter(now, then, 0.005))) {
         log({ action: `keep ${top.candidate.label}`, reason: `${name}: ${obj.describe(then)} → ${now.toPrecision(4)} (the optimising metric, ${obj.direction === 'max' ? 'higher' : 'lower'} is better)`, numbers });
         best = top;
@@ -220,7 +220,7 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
     }
     const top = tried.reduce((a, b) => (b.validLoss < a.validLoss ? b : a));
     const verdict = acceptCandidate(top, best, o.accept);
-    const numbers = { tried: tried.map((t) => ({ label: t.candidate.label, validLoss: t.validLoss, trainLoss: t.trainLoss, ...foldNumbers(t) })), before: best.validLoss, ...(isFolded(best) ? { beforeFolds: best.folds.validLoss } : {}), gain: verdict.gain, z: verdict.z, rows: verdict.rows };
+    const numbers = { rung: name, tried: tried.map((t) => ({ label: t.candidate.label, validLoss: t.validLoss, trainLoss: t.trainLoss, ...foldNumbers(t) })), before: best.validLoss, ...(isFolded(best) ? { beforeFolds: best.folds.validLoss } : {}), gain: verdict.gain, z: verdict.z, rows: verdict.rows };
     if (verdict.accept) {
       log({ action: `keep ${top.candidate.label}`, reason: `${name}: validation loss ${spreadOf(best)} → ${spreadOf(top)}; ${verdict.why}`, numbers });
       best = top;

@@ -48,10 +48,10 @@ describe('top-loss thumbnails', () => {
     const v: Interpretation = await interpretModel({ model, task: 'multiclass', classes: set.classes, preprocessing: { kind: 'image' }, data: '<memory>', seed: 0, projectDir: '/nonexistent', top: 4, validationSource: () => asSource(DataLoader.fromImages(set, { batchSize: 4, shuffle: false })), validationImages: () => set });
     assert.equal(v.topLosses.length, 4);
     for (const t of v.topLosses) assert.equal(t.thumbnail, await thumbnail(set, t.index), `row ${t.index}`);
-    const html = await errorAnalysisHtml(v, null);
+    const html = await errorAnalysisHtml(v);
     assert.equal((html.match(/<img class="thumbnail" src="data:image\/png;base64,/g) ?? []).length, 4);
     assert.match(html, /<th>image<\/th>/);
-    const forged = await errorAnalysisHtml({ ...v, topLosses: [{ ...v.topLosses[0], thumbnail: 'javascript:alert(1)' }] }, null);
+    const forged = await errorAnalysisHtml({ ...v, topLosses: [{ ...v.topLosses[0], thumbnail: 'javascript:alert(1)' }] });
     assert.doesNotMatch(forged, /<img/);
   }));
 });

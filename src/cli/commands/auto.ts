@@ -127,7 +127,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
       startedAt: Date.now() - process.uptime() * 1000,
       seed: Number(o.seed),
       objective: optimising,
-      callbacks: [interrupt, new TrainingProgress(true)],
+      callbacks: [interrupt, new TrainingProgress(true, '', optimising.metric)],
       interrupted: () => agreedFlag(group, interrupt.requested),
       parallel: group
         ? {
@@ -252,6 +252,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
         interpretation,
         splitMetrics: { train: splits.train?.metrics ?? null, validation: splits.validation?.metrics ?? null, test: s.test?.evaluation?.metrics ?? null },
         ledger: p.store.ledger({ datasetFingerprint: p.prepared.fingerprint }),
+        preprocessing: p.prepared.preprocessing,
       });
       mkdirSync(join(p.projectDir, 'reports'), { recursive: true });
       const report = join(p.projectDir, 'reports', `${run.id}.html`);

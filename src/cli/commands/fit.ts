@@ -162,7 +162,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
     const aug = augmentChoice(o.augment, p.prepared, 'none');
     if (aug) onDecision({ step: 3, action: `augmentation: ${aug.names.length ? aug.names.join(', ') : 'none'}`, reason: aug.reason, numbers: { names: aug.names, ...(aug.evidence ? { asymmetry: aug.evidence.asymmetry, threshold: aug.evidence.threshold } : {}) } });
     const r = pre
-      ? await fineTuneTrainingSet(p.prepared, { pretrained: pre.file, arch: pre.arch, input: pre.input, freezeEpochs: pre.freezeEpochs, augment: t.augment, cost: t.cost, epochs: t.epochs, batchSize: t.batchSize, lr: t.lr, weightDecay: t.weightDecay, seed: t.seed, device: t.device, callbacks: [sink, interrupt, new TrainingProgress(true)], onDecision })
+      ? await fineTuneTrainingSet(p.prepared, { pretrained: pre.file, arch: pre.arch, input: pre.input, freezeEpochs: pre.freezeEpochs, augment: t.augment, cost: t.cost, epochs: t.epochs, batchSize: t.batchSize, lr: t.lr, weightDecay: t.weightDecay, seed: t.seed, device: t.device, callbacks: [sink, interrupt, new TrainingProgress(true, '', t.objective?.metric)], onDecision })
       : await fitTrainingSet(p.prepared, {
       ...t,
       checkpoint: checkpointOf(p.projectDir, run.id),
@@ -178,7 +178,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
             },
           }
         : undefined,
-      callbacks: [sink, interrupt, new TrainingProgress(true)],
+      callbacks: [sink, interrupt, new TrainingProgress(true, '', t.objective?.metric)],
       onDecision,
     });
     try {
@@ -216,7 +216,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
         out.step(3, `cross-validate the recipe on ${folds.k} folds`);
         cv = await crossValidateRecipe(folds, {
           candidate: { spec: p.proposal.spec, weightDecay: t.weightDecay ?? 0, augment: false, label: 'the proposed architecture' },
-          recipe: { cost: p.cost, optimizer: r.optimizer, lr: r.lr, epochs: r.history.length, batchSize: t.batchSize, schedule: t.schedule, gradClip: t.gradClip, seed: t.seed, objective: t.objective, callbacks: [interrupt, new TrainingProgress(true)], onDecision },
+          recipe: { cost: p.cost, optimizer: r.optimizer, lr: r.lr, epochs: r.history.length, batchSize: t.batchSize, schedule: t.schedule, gradClip: t.gradClip, seed: t.seed, objective: t.objective, callbacks: [interrupt, new TrainingProgress(true, '', t.objective?.metric)], onDecision },
           classWeights: p.cost.balance?.mode,
           onFold: (i, k) => process.stderr.write(`fold ${i} of ${k}\n`),
           log: onDecision,

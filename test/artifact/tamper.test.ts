@@ -250,3 +250,14 @@ test('test refuses a model whose loss is absurd (finite weights scaled by 1e30) 
   assert.equal(after.ledger({}).length, before);
   after.close();
 });
+
+test('doctor reports a damaged model directory of the latest run through the same check (last: it damages the trained model)', () => {
+  const m = join(model, MANIFEST);
+  writeFileSync(m, readFileSync(m, 'utf8').replace('"multiclass"', '"regression"'));
+  const r = runCli(['doctor', '--project', project, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const d = JSON.parse(r.stdout);
+  assert.equal(d.model.dir, model);
+  assert.equal(d.model.ok, false);
+  assert.match(d.model.problem, /manifest\.json: checksum mismatch/);
+});

@@ -6,6 +6,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { DataError, quote } from './errors.js';
+import { MAX_NESTING, nestedDeeper } from './values.js';
 import { requireFile } from './source.js';
 import { MAX_CELL_CHARS, newRow, type ReadReport, type Row, type Table } from './table.js';
 import type { LineRow, RowStream } from './csv.js';
@@ -40,6 +41,7 @@ function parseElement(text: string, file: string, line: number): { value?: unkno
   const row = newRow();
   for (const [k, v] of Object.entries(value)) {
     if (typeof v === 'string' && v.length > MAX_CELL_CHARS) return { error: new DataError(file, line, `values of at most ${MAX_CELL_CHARS} characters`, `a value of ${v.length} characters in column ${quote(k)}`) };
+    if (nestedDeeper(v)) return { error: new DataError(file, line, `values nested at most ${MAX_NESTING} levels deep`, `a deeper one in column ${quote(k)}`) };
     row[k] = v as Row[string];
   }
   return { value: row };

@@ -92,3 +92,17 @@ test('an outsized cell is refused with line and column (skipped with lenient), n
   writeFileSync(json, JSON.stringify([{ a: 1, b: 'x' }, { a: 2, b: big }]));
   await rejectsData(readTable(json), { file: json, line: 1, match: /characters in column "b"/ });
 });
+
+test('a JSON cell nested thousands of levels deep is refused with its line and column, not a stack overflow', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'deep.json');
+  const rows = Array.from({ length: 10 }, (_, i) => JSON.stringify({ a: i, b: 'x', y: i % 2 }));
+  rows[3] = `{"a": 3, "b": ${'['.repeat(5000)}1${']'.repeat(5000)}, "y": 1}`;
+  writeFileSync(file, `[\n${rows.join(',\n')}\n]\n`);
+  await rejectsData(readTable(file), { file, line: 5, match: /values nested at most 64 levels deep, found a deeper one in column "b"/ });
+  const lenient = await readTable(file, { lenient: true });
+  assert.equal(lenient.rows.length, 9);
+  // Nesting within the bound is kept (a list of labels, say).
+  const shallow = await parseJson('[{"a": [[1, 2], [3]], "y": 1}]');
+  assert.deepEqual(shallow.rows[0].a, [[1, 2], [3]]);
+});

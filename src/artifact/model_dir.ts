@@ -4,10 +4,9 @@
 // checksums and the manifest before it builds anything, and never executes
 // code from the artifact: the architecture is data, built by our own code.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { writeAtomic, writeJsonAtomic, FileWriteError } from '../files/index.js';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeSafetensors, decodeSafetensors, readSafetensorsHeader, SafetensorsError, dispose, engineInfo, tidy, noGrad, zeros, type SafetensorsHeader, type Tensor } from '../tensor/index.js';
+import { decodeSafetensors, readSafetensorsHeader, SafetensorsError, dispose, tidy, noGrad, zeros, type SafetensorsHeader, type Tensor } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
 import type { Preprocessing } from '../data/prepare.js';
 import type { WeightsExtent } from '../models/spec_bounds.js';
@@ -44,43 +43,6 @@ export interface ModelManifest<Spec = unknown, Pre = unknown> {
 
 function sha256(buf: Buffer): string {
   return createHash('sha256').update(buf).digest('hex');
-}
-
-const SIXSTEP_VERSION = '0.1.0';
-
-/**
- * Writes the directory atomically: every file into a temporary sibling, then
- * one rename (a previous directory is moved aside first and removed after).
- * A failed write (a full disk) removes the temporary sibling and throws
- * FileWriteError naming the file; the previous directory, if any, stays.
- */
-export function saveModelDir<S, P>(dir: string, model: Module<any, any>, m: Omit<ModelManifest<S, P>, 'format' | 'version' | 'createdAt' | 'versions'>): string {
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  try {
-    mkdirSync(tmp, { recursive: true });
-    const weights = encodeSafetensors(model.stateDict(), { format: 'pt' });
-    writeAtomic(join(tmp, WEIGHTS), weights);
-    const manifest: ModelManifest<S, P> = {
-      format: 'sixstep-model',
-      version: 1,
-      createdAt: new Date().toISOString(),
-      versions: { sixstep: SIXSTEP_VERSION, libtorch: engineInfo().torchVersion, node: process.versions.node },
-      ...m,
-    };
-    const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
-    writeAtomic(join(tmp, MANIFEST), manifestText);
-    writeJsonAtomic(join(tmp, CHECKSUMS), { [WEIGHTS]: sha256(weights), [MANIFEST]: sha256(Buffer.from(manifestText)) }, 2);
-    const old = `${dir}.old-${process.pid}`;
-    if (existsSync(dir)) renameSync(dir, old);
-    renameSync(tmp, dir);
-    rmSync(old, { recursive: true, force: true });
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    if (e instanceof FileWriteError) throw e;
-    throw new FileWriteError(dir, (e as NodeJS.ErrnoException).code ?? 'EIO', e);
-  }
-  return dir;
 }
 
 /** What readModelDir gives back: the checked manifest, and the loader of its weights into a module built from it. */

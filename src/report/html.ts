@@ -3,13 +3,13 @@
 // summary, the metrics per split and the schema, the decisions in order, the
 // learning-rate finder, the loss curves with the schedule, the probes of the
 // regularization ladder, the confusion matrix or residuals, and the ledger.
-import { toSvg, lrFinderChart, lossCurvesChart, stepChart, confusionChart, type VegaLiteSpec } from '../plot/index.js';
+import { toSvg, lrFinderChart, lossCurvesChart, stepChart, confusionChart, gradNormChart, type VegaLiteSpec } from '../plot/index.js';
 import type { ConfusionMatrix } from './predictions.js';
-import { gradNormChart } from '../ui/charts.js';
 import type { Interpretation } from '../interpret/index.js';
 import { errorAnalysisHtml, splitMetricsHtml } from './error_analysis.js';
 import { schemaRows } from './schema.js';
 import type { Preprocessing } from '../data/index.js';
+import { findingsHtml, type FindingRow } from './findings.js';
 
 export interface ReportInput {
   title: string;
@@ -28,6 +28,10 @@ export interface ReportInput {
   splitMetrics?: Record<string, Record<string, number | null> | null> | null;
   /** The data's schema and encoding (tables): the report lists each column, its kind and role, and the inputs it became. */
   preprocessing?: Preprocessing | null;
+  /** How the rows were split, in words (e.g. "--split-by time:date"). */
+  split?: string | null;
+  /** What the plan suspected about the data before training. */
+  findings?: FindingRow[] | null;
 }
 
 /** The metric a headline leads with, in this order of preference. */
@@ -140,6 +144,7 @@ ${headline(test, r.summary.testEvaluations)}
 <h2>Summary</h2><table id="summary">${summaryRows}</table>
 ${splits}
 ${schemaHtml(r.preprocessing)}
+${findingsHtml(r.split, r.findings)}
 <h2>Decisions, in order</h2><table><tr><th>#</th><th>step</th><th>action</th><th>reason</th></tr>${decisions}</table>
 ${charts.join('\n')}
 ${errors}

@@ -10,6 +10,7 @@ import { findRun, openExistingStore } from '../../ui/index.js';
 import type { Schema } from '../../data/index.js';
 import type { Preprocessing } from '../../data/prepare.js';
 import { planOnly } from '../common.js';
+import { followSplit, splitManifestPath, splitRecordOf } from '../../protocol/index.js';
 import { makeOut } from '../output.js';
 import { UsageError } from '../errors.js';
 
@@ -56,6 +57,8 @@ Examples:
         const config = (run.config ?? {}) as { data?: string; target?: string | null; test?: string | null; seed?: number | string };
         if (!summary.model) throw new ModelDirError(o.run, `run ${run.id} (${run.kind}, ${run.status}) saved no model; interpret needs a run of fit or auto that finished with one`);
         if (!config.data) throw new UsageError(`--run: run ${run.id} records no data file in its configuration`);
+        // The rows the run used: its recorded split (its manifest's seed and shares), never this command's defaults.
+        const split = await followSplit(splitRecordOf(run.config), splitManifestPath(projectDir, config.data), run.id);
         const { read, model } = loadModelDir<ModelSpec>(summary.model, (spec) => buildModel(spec), {
           accept: (m) => {
             if (m.task === 'multilabel') throw new UsageError(`--run: run ${run.id} is multilabel; interpret covers regression, binary and multiclass models`);
@@ -67,7 +70,7 @@ Examples:
         let view: Interpretation;
         // Images and text: the run's split, prepared once for the batches and the thumbnails.
         let plan: ReturnType<typeof planOnly> | null = null;
-        const planned = () => (plan ??= planOnly({ data: config.data!, target: config.target ?? undefined, test: config.test ?? undefined, project: projectDir, seed: String(seed) }));
+        const planned = () => (plan ??= planOnly({ data: config.data!, target: config.target ?? undefined, test: config.test ?? undefined, project: projectDir, seed: String(seed), splitSeed: String(split.seed), validationShare: split.sources.validation === 'split' ? split.validationShare : undefined, testShare: split.sources.test === 'split' ? split.testShare : undefined }));
         try {
           const pre = m.preprocessing as any;
           view = await interpretModel({
@@ -75,10 +78,8 @@ Examples:
             task,
             classes: m.classes,
             preprocessing: pre,
-            data: config.data,
-            test: config.test,
+            rows: { data: config.data, test: config.test, split },
             seed,
-            projectDir,
             top,
             repeats,
             validationSource: async () => (await planned()).prepared.loader('validation', { batchSize: 256 }),

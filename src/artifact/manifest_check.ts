@@ -26,6 +26,11 @@ export function manifestProblem(m: unknown, weights: WeightsExtent): SpecProblem
     () => (m.classes === null || m.classes === undefined ? null : strings(m.classes, 'classes')),
     () => (m.metrics === undefined || isObject(m.metrics) ? metricsProblem(m.metrics as Record<string, unknown> | undefined) : { field: 'metrics', message: `expected an object, found ${kindOf(m.metrics)}` }),
     () => (m.extra === undefined || m.extra === null || isObject(m.extra) ? null : { field: 'extra', message: `expected an object, found ${kindOf(m.extra)}` }),
+    () => {
+      // Test-time augmentation travels with the model step 5 verified; only flipping is known to serving and export.
+      const tta = isObject(m.extra) ? m.extra.testTimeAugmentation : undefined;
+      return tta === undefined || tta === null || tta === 'flip' ? null : { field: 'extra.testTimeAugmentation', message: `expected "flip" or null, found ${kindOf(tta)}` };
+    },
     () => (m.dataFingerprint === undefined || m.dataFingerprint === null || typeof m.dataFingerprint === 'string' ? null : { field: 'dataFingerprint', message: `expected a string or null, found ${kindOf(m.dataFingerprint)}` }),
     () => specProblem(m.architecture, weights),
     () => preprocessingProblem(m.preprocessing),

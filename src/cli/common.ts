@@ -201,7 +201,7 @@ export function plotsDir(projectDir: string): string {
   return d;
 }
 
-/** Ctrl-C stops at the end of the current batch: finished epochs are kept. */
+/** Ctrl-C or SIGTERM stops at the end of the current batch: finished epochs are kept, and the run is marked interrupted. */
 export class Interrupt implements Callback {
   readonly name = 'interrupt';
   readonly order = -100;
@@ -213,6 +213,7 @@ export class Interrupt implements Callback {
   };
   constructor() {
     process.on('SIGINT', this.handler);
+    process.on('SIGTERM', this.handler);
   }
   /** Data-parallel ranks must stop together: they read `requested` through the DataParallel callback instead. */
   passive = false;
@@ -221,5 +222,6 @@ export class Interrupt implements Callback {
   }
   release(): void {
     process.off('SIGINT', this.handler);
+    process.off('SIGTERM', this.handler);
   }
 }

@@ -3,9 +3,12 @@ import { DataError, SplitManifestError, SplitColumnError, UnknownColumnError, Mi
 import { TorchError, NativeBuildError } from '../tensor/index.js';
 import { ModelDirError } from '../artifact/index.js';
 import { WeightsError } from '../models/index.js';
+import { UnusableModelError } from '../steps/sealed_test.js';
+import { FileWriteError, DamagedFileError } from '../files/index.js';
+import { StoreWriteError } from '../store/index.js';
 import { SplitRecordError } from '../protocol/split_record.js';
 
-export const EXIT = { ok: 0, failure: 1, usage: 2, data: 3, model: 4, noSignal: 5, interrupted: 130 } as const;
+export const EXIT = { ok: 0, failure: 1, usage: 2, data: 3, model: 4, noSignal: 5, disk: 6, interrupted: 130 } as const;
 
 /** A command-line option with a value the command cannot use: exit code 2, no stack trace. */
 export class UsageError extends Error {
@@ -40,9 +43,17 @@ export function report(e: unknown): number {
     process.stderr.write(`error: ${err.message}\nFix the data (or pass --lenient to skip bad rows and have them reported), then run the command again.\n`);
     return EXIT.data;
   }
-  if (e instanceof ModelDirError) {
+  if (e instanceof ModelDirError || e instanceof UnusableModelError) {
     process.stderr.write(`error: ${err.message}\nRe-create the model with \`sixstep fit\` or \`sixstep auto\`.\n`);
     return EXIT.model;
+  }
+  if (e instanceof FileWriteError || e instanceof StoreWriteError) {
+    process.stderr.write(`error: ${err.message}\nFree some space (or raise the file size limit) and run the command again; nothing was left half-written.\n`);
+    return EXIT.disk;
+  }
+  if (e instanceof DamagedFileError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    return EXIT.disk;
   }
   if (e instanceof NativeBuildError) {
     process.stderr.write(`error: ${err.message}\n`);

@@ -3,7 +3,7 @@
 // and augmentation. Depends only on src/tensor, src/files and two pure
 // measurement files of src/metrics (ranking, two-sample tests).
 export { DataError, type SkippedRow } from './errors.js';
-export { subsetTable, tableFromRows, type Cell, type Row, type Table, type ReadReport } from './table.js';
+export { subsetTable, tableFromRows, newRow, setOwn, MAX_CELL_CHARS, type Cell, type Row, type Table, type ReadReport } from './table.js';
 export { Rng, deriveSeed } from './prng.js';
 export { readCsv, streamCsv, parseCsv, sniffDelimiter, type CsvOptions, type LineRow, type RowStream } from './csv.js';
 export { readJson, streamJson, parseJson, type JsonOptions } from './json.js';
@@ -12,7 +12,7 @@ export { readTable, type ReadOptions } from './read.js';
 export { readIdx, readIdxFile, labelsPathFor, type IdxArray, type IdxOptions } from './idx.js';
 export { readImageFolder, type ImageFolderOptions } from './image_folder.js';
 export { resolveImagePaths, globToRegExp, IMAGE_EXTENSIONS } from './image_paths.js';
-export { decodeImage, sniffImageFormat, ImageDecodeError, type ImageFormat, type DecodeTarget, type DecodedImage } from './image_decode.js';
+export { decodeImage, sniffImageFormat, headerSize, readImageSize, decodeCost, ImageDecodeError, type ImageFormat, type ImageSize, type DecodeTarget, type DecodedImage } from './image_decode.js';
 export { subsetImages, type ImageSet } from './image_set.js';
 export { Tokenizer, tokenize, type TokenizerOptions, type TokenizerJSON } from './text.js';
 export { DEFAULT_MISSING_TOKENS, isMissing, toNumber, toBoolean, toDate, toKey } from './values.js';

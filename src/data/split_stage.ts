@@ -6,6 +6,7 @@
 // split column of a group split and columns that repeat like keys leave the
 // features; `plan`'s findings are made here, before any training.
 import { readTable } from './read.js';
+import { checkNumbers } from './number_range.js';
 import { inferSchema, type Schema, type SchemaOptions } from './schema.js';
 import { splitTable, type RowAssignment, type TableSplit } from './split.js';
 import { manifestPath } from './manifest.js';
@@ -51,14 +52,16 @@ function targetless(t: Table, target: string[], tokens: ReadonlySet<string>, a: 
 }
 
 export async function splitStage(o: SplitStageOptions, schemaOptions: SchemaOptions = {}): Promise<SplitStage> {
-  const table = await readTable(o.data, { lenient: o.lenient });
-  if (!o.target || o.target.length === 0) throw new MissingColumnError(o.data, 1, 'a target column (--target <column>)', `none; columns are ${table.columns.join(', ')}`);
+  const read = await readTable(o.data, { lenient: o.lenient });
+  if (!o.target || o.target.length === 0) throw new MissingColumnError(o.data, 1, 'a target column (--target <column>)', `none; columns are ${read.columns.join(', ')}`);
   // For the split only: the target's task (stratification) and the identifier columns (row identity).
-  const whole = inferSchema(table, { ...schemaOptions, target: o.target });
+  const whole = inferSchema(read, { ...schemaOptions, target: o.target });
   if (!whole.task) throw new DataError(o.data, 1, `a target column that decides the task`, `column ${JSON.stringify(o.target)}`);
+  // Numbers float32 cannot hold are refused (or, lenient, skipped) before any row is split.
+  const table = checkNumbers(read, whole, { lenient: o.lenient });
   const by = o.splitBy ?? RANDOM;
   checkSplitBy(table, whole, by);
-  const testSet: Table | undefined = o.test ? await readTable(o.test, { lenient: o.lenient }) : undefined;
+  const testSet: Table | undefined = o.test ? checkNumbers(await readTable(o.test, { lenient: o.lenient }), whole, { lenient: o.lenient }) : undefined;
   const seed = o.splitSeed ?? o.seed ?? 0;
   const split = await splitTable(table, {
     schema: whole,
@@ -86,6 +89,8 @@ export async function splitStage(o: SplitStageOptions, schemaOptions: SchemaOpti
   const tokens = new Set(schema.missingTokens);
   const skipped: RowAssignment[] = table.report.skipped.map((s) => ({ line: s.line, row: 0, split: 'dropped', reason: `not read: ${s.reason}` }));
   const assignments = [...targetless(table, schema.target, tokens, split.assignments), ...skipped].sort((a, b) => a.line - b.line || a.row - b.row);
-  const notes = [`column kinds inferred from the ${split.train.rows.length} training rows (validation and test rows are encoded with them)`];
+  const notes = [`column kinds inferred from the ${split.train.rows.length} training rows (validation and test rows are encoded with them)`, ...(table.report.notes ?? [])];
+  const unheld = table.report.skipped.slice(read.report.skipped.length);
+  if (unheld.length) notes.push(`${unheld.length} rows skipped: numbers the model cannot hold (lines ${unheld.slice(0, 10).map((s) => s.line).join(', ')}${unheld.length > 10 ? ', …' : ''})`);
   return { table, schema, split, findings, assignments, notes };
 }

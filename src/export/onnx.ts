@@ -4,11 +4,9 @@
 // target's units. Opset 13, a dynamic batch axis, named inputs and outputs,
 // weights as initializers. The sidecar (inputs.ts) says how raw rows become
 // the inputs where the graph cannot parse them itself.
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readModelDir, ModelDirError, CHECKSUMS, MANIFEST } from '../artifact/index.js';
+import { loadModelDir, ModelDirError, MANIFEST } from '../artifact/index.js';
 import { buildModel, type ModelSpec } from '../steps/architecture.js';
-import type { Preprocessing } from '../data/prepare.js';
 import { Normalizer, type NormalizerJSON } from '../data/index.js';
 import type { Module } from '../nn/index.js';
 import { GraphBuilder, OPSET } from './graph.js';
@@ -62,33 +60,13 @@ function outputWidth(spec: ModelSpec): number {
   return spec.family === 'resnet' ? spec.options.classes : spec.options.outputs;
 }
 
-/** Builds and loads the network of a verified model directory (eval mode); the caller disposes it. */
-function loadNetwork(dir: string, spec: ModelSpec, loadWeights: (m: Module) => void): Module {
-  let model: Module;
-  try {
-    model = buildModel(spec);
-  } catch (e) {
-    throw new ModelDirError(join(dir, MANIFEST), `its architecture cannot be built: ${(e as Error).message}`);
-  }
-  try {
-    loadWeights(model);
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-  model.eval();
-  return model;
-}
-
 /** Exports a model directory (verified by its checksums) with its preprocessing. */
 export function exportModelDir(dirIn: string): ExportedModel {
   const dir = resolve(dirIn);
-  const read = readModelDir<ModelSpec, Preprocessing>(dir);
+  const { read, model } = loadModelDir<ModelSpec>(dir, (spec) => buildModel(spec));
   const m = read.manifest;
   const spec = m.architecture;
-  if (!spec || !['tabular', 'resnet', 'sequence'].includes((spec as { family?: string }).family ?? '')) throw new ModelDirError(join(dir, MANIFEST), `unknown architecture ${JSON.stringify((spec as { family?: string })?.family)}`);
   const pre = m.preprocessing;
-  const model = loadNetwork(dir, spec, (x) => read.loadWeights(x));
   try {
     const g = new GraphBuilder();
     let input: OnnxInputSpec;
@@ -103,8 +81,8 @@ export function exportModelDir(dirIn: string): ExportedModel {
       let x = n.scale !== 1 ? g.node('Mul', [px, g.floats('pixel_scale', [n.scale], [])]) : px;
       x = g.node('Div', [g.node('Sub', [x, g.floats('channel_mean', n.mean, [1, C, 1, 1])]), g.floats('channel_std', n.std, [1, C, 1, 1])]);
       // Test-time augmentation travels with the model step 5 verified (model directory: extra.testTimeAugmentation).
+      // (checked with the manifest: "flip" or none).
       const tta = m.extra?.testTimeAugmentation;
-      if (tta !== undefined && tta !== null && tta !== 'flip') throw new ModelDirError(join(dir, MANIFEST), `extra.testTimeAugmentation must be "flip" or null, found ${JSON.stringify(tta)}`);
       y = tta === 'flip' ? emitFlipAveraged(g, x, (input) => emitModule(g, model, input), m.task === 'binary' ? 'binary' : 'multiclass', outputWidth(spec)) : emitModule(g, model, x);
       // A binary image model has one output read through a sigmoid (ImagePredictor), not a softmax over one class.
       task = m.task === 'binary' ? 'binary' : 'multiclass';
@@ -132,7 +110,7 @@ export function exportModelDir(dirIn: string): ExportedModel {
       }
     }
     const outputs = emitOutputs(g, y, task, outputWidth(spec));
-    const key = (JSON.parse(readFileSync(join(dir, CHECKSUMS), 'utf8')) as Record<string, string>)[MANIFEST];
+    const key = read.modelKey;
     const onnx = g.encode({
       graphName: `sixstep_${spec.family}`,
       doc: `sixstep ${spec.family} model (${task}) exported from ${MANIFEST} ${key}`,
@@ -175,16 +153,19 @@ export function exportNetwork(model: Module, spec: ModelSpec, task: Task, input:
  */
 export function exportNetworkFromDir(dirIn: string, o: { standardize?: boolean } = {}): { onnx: Uint8Array; modelKey: string } {
   const dir = resolve(dirIn);
-  const read = readModelDir<ModelSpec, Preprocessing>(dir);
+  const { read, model } = loadModelDir<ModelSpec>(dir, (spec) => buildModel(spec), {
+    accept: (m) => {
+      if (m.preprocessing.kind === 'image') throw new ExportError('image models are not served');
+    },
+  });
   const m = read.manifest;
   const pre = m.preprocessing;
-  if (pre.kind === 'image') throw new ExportError('image models are not served');
-  const model = loadNetwork(dir, m.architecture, (x) => read.loadWeights(x));
   try {
+    if (pre.kind === 'image') throw new ExportError('image models are not served');
     const task = (pre.preprocessor.target?.task ?? m.task) as Task;
     const ids = m.architecture.family === 'sequence';
     const onnx = exportNetwork(model, m.architecture, task, { ids, width: pre.preprocessor.featureNames.length, normalizer: o.standardize && !ids ? pre.preprocessor.normalizer : null });
-    return { onnx, modelKey: (JSON.parse(readFileSync(join(dir, CHECKSUMS), 'utf8')) as Record<string, string>)[MANIFEST] };
+    return { onnx, modelKey: read.modelKey };
   } finally {
     model.dispose();
   }

@@ -9,3 +9,4 @@ export { InputAdapter, type InputAdapterOptions } from './input_adapter.js';
 export { safetensorsShapes } from './weights_header.js';
 export { EmbeddingNet, l2Normalize, type EmbeddingNetOptions } from './embedding_net.js';
 export { FlipAveraged, type TtaOutput } from './flip_averaged.js';
+export { specProblem, specOutputs, registerSpecBounds, boundedFamilies, type SpecBounds, type SpecProblem, type WeightsExtent, type OutputWidth } from './spec_bounds.js';

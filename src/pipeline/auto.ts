@@ -27,6 +27,7 @@ import { runAutopilot } from './auto/autopilot.js';
 import type { AutopilotBudget, AutoState } from './auto/context.js';
 import { evaluateSplits, interpretRun, recordSplits, validationViews, writeReportFile, writeRunModel } from './artefacts.js';
 import { openPlan, planSplit, type PlanOptions, type ProjectPlan } from './project.js';
+import { endRunOnError } from './end_run.js';
 
 export interface AutoOptions extends Partial<PlanOptions> {
   /** The plan to run on (the CLI opens it first to print steps 1 and 2); default: opened from the data options. */
@@ -154,7 +155,7 @@ async function autoOn(p: ProjectPlan, o: AutoOptions): Promise<AutoResult> {
       r.dispose();
     }
   } catch (e) {
-    store.finishRun(run.id, { status: o.interrupted?.() ? 'interrupted' : 'failed', summary: { error: (e as Error).message } });
+    endRunOnError(store, run.id, e, o.interrupted?.() ?? false);
     throw e;
   }
 }

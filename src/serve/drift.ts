@@ -265,7 +265,7 @@ export class DriftMonitor {
   }
 
   private reportOf(rows: number, totals: readonly FeatureCounts[], predictions: PredictionCounts): DriftReport {
-    const features: Record<string, FeatureDrift> = {};
+    const features: Record<string, FeatureDrift> = Object.create(null); // keyed by column names, any of them
     const drifted: string[] = [];
     for (let f = 0; f < this.specs.length; f++) {
       const { name, ref, keys, vocabulary } = this.specs[f];

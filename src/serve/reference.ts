@@ -14,15 +14,16 @@
 // the vocabularies, and the regression target's mean and std, marked as an
 // approximation (basis 'approximate') wherever it is reported.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readModelDir, ModelDirError, CHECKSUMS, MANIFEST, type ModelManifest } from '../artifact/index.js';
+import { readModelDir, ModelDirError, MANIFEST, type ModelManifest } from '../artifact/index.js';
 import { isMissing, toBoolean, toDate, toKey, toNumber, type Cell, type PreprocessorJSON, type Schema, type Table } from '../data/index.js';
 import type { ModelSpec } from '../steps/architecture.js';
 import type { Preprocessing } from '../data/prepare.js';
 import { normalBins, quantileBins } from './psi.js';
 import { Predictor, type Prediction } from './predictor.js';
 import type { FieldRange } from './input.js';
+import { writeJsonAtomic } from '../files/index.js';
 
 export const REFERENCE = 'reference.json';
 
@@ -113,7 +114,7 @@ function shares(keys: string[]): Record<string, number> {
 /** Measures the profile on training rows (the schema says which columns are features and what kind). */
 export function buildReferenceProfile(train: Table, schema: Schema, pre: PreprocessorJSON, modelKey: string, validationPredictions?: readonly Prediction[]): ReferenceProfile {
   const tokens = new Set(schema.missingTokens);
-  const features: Record<string, FeatureReference> = {};
+  const features: Record<string, FeatureReference> = Object.create(null); // keyed by column names, any of them
   const n = train.rows.length;
   for (const c of schema.columns) {
     if (c.role !== 'feature') continue;
@@ -170,9 +171,8 @@ export function predictionReference(ps: readonly Prediction[]): PredictionRefere
  * fit/auto. Returns the file's path.
  */
 export function writeReferenceProfile(modelDir: string, trainTable: Table, schema: Schema, validationTable?: Table): string {
-  const { manifest } = readModelDir<ModelSpec, Preprocessing>(modelDir);
+  const { manifest, modelKey } = readModelDir<ModelSpec, Preprocessing>(modelDir);
   if (manifest.preprocessing.kind === 'image') throw new ModelDirError(join(modelDir, MANIFEST), 'image models have no tabular reference profile');
-  const modelKey = (JSON.parse(readFileSync(join(modelDir, CHECKSUMS), 'utf8')) as Record<string, string>)[MANIFEST];
   let validationPredictions: Prediction[] | undefined;
   if (validationTable && validationTable.rows.length) {
     const predictor = Predictor.load(modelDir);
@@ -185,15 +185,13 @@ export function writeReferenceProfile(modelDir: string, trainTable: Table, schem
   const profile = buildReferenceProfile(trainTable, schema, manifest.preprocessing.preprocessor, modelKey, validationPredictions);
   const body = JSON.stringify(profile);
   const file = join(modelDir, REFERENCE);
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify({ sha256: sha256(body), profile: body })}\n`);
-  renameSync(tmp, file);
+  writeJsonAtomic(file, { sha256: sha256(body), profile: body }, 0);
   return file;
 }
 
 /** A profile from the manifest alone: what can be known without the training rows. */
 export function approximateProfile(manifest: ModelManifest<ModelSpec, Preprocessing>, modelKey: string): ReferenceProfile {
-  const features: Record<string, FeatureReference> = {};
+  const features: Record<string, FeatureReference> = Object.create(null); // keyed by column names, any of them
   let predictions: PredictionReference = null;
   if (manifest.preprocessing.kind !== 'image') {
     const pre = manifest.preprocessing.preprocessor;
@@ -244,7 +242,7 @@ export function readReferenceProfile(modelDir: string, manifest: ModelManifest<M
 
 /** Numeric fields' training ranges (measured profiles only: an approximate one has none). */
 export function fieldRanges(profile: ReferenceProfile): Record<string, FieldRange> {
-  const out: Record<string, FieldRange> = {};
+  const out: Record<string, FieldRange> = Object.create(null);
   for (const [name, f] of Object.entries(profile.features)) {
     if (f.kind === 'numeric' && f.min !== null && f.max !== null) out[name] = { min: f.min, max: f.max };
   }

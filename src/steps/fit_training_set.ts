@@ -4,7 +4,7 @@
 // logged; the model handed on is the best epoch's (KeepBest across phases,
 // carried by checkpoints), and every phase runs with the guards.
 import { manualSeed } from '../tensor/index.js';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Learner, Recorder, ScheduleCallback, GradClip, CheckpointCallback, KeepBest, ValidationMetrics, Deadline, bestEpoch, loadCheckpoint, readCheckpointInfo, lrFind, type Callback, type EpochResult, type LrFinderResult, type LrFinderOptions } from '../train/index.js';
 import type { Optimizer } from '../optim/index.js';
 import { buildModel, type ModelSpec } from './architecture.js';
@@ -20,6 +20,7 @@ import { trainingGuards } from './guards.js';
 import { TrainSubsetProbe } from '../protocol/index.js';
 import { onDevice } from '../data/device_source.js';
 import { objective, type Objective } from '../metrics/index.js';
+import { writeJsonAtomic } from '../files/index.js';
 
 /** What a checkpoint of step 3 needs beside the learner's state to continue. */
 export interface FitCheckpointInfo {
@@ -151,7 +152,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
         order: 91,
         // The sidecar only tells `fit --resume` which runs left a checkpoint; the checkpoint carries the same information itself.
         afterEpoch: (l: Learner) => {
-          if (l.lastEpoch) writeFileSync(`${file}.json`, `${JSON.stringify(info(l))}\n`);
+          if (l.lastEpoch) writeJsonAtomic(`${file}.json`, info(l), 0);
         },
       });
     }

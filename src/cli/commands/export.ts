@@ -2,11 +2,11 @@
 // (onnxruntime-node, onnxruntime-web, mobile) runs without sixstep, with the
 // training preprocessing inside the graph and a JSON sidecar for what a graph
 // cannot parse (category strings, dates, text).
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { exportModelDir, ExportError } from '../../export/index.js';
 import { UsageError } from '../errors.js';
 import { makeOut } from '../output.js';
+import { writeAtomic, writeJsonAtomic } from '../../files/index.js';
 
 interface ExportOptions {
   model: string;
@@ -47,8 +47,8 @@ Exit codes: 0 written, 2 bad option, 4 a corrupted or foreign model directory.`)
         if (e instanceof ExportError) throw new UsageError(`--model ${o.model}: ${e.message}`);
         throw e;
       }
-      writeFileSync(o.out, exported.onnx);
-      writeFileSync(sidecarPath, `${JSON.stringify(exported.sidecar, null, 2)}\n`);
+      writeAtomic(o.out, exported.onnx);
+      writeJsonAtomic(sidecarPath, exported.sidecar, 2);
       const s = exported.sidecar;
       out.say(`wrote ${o.out} (${exported.onnx.length.toLocaleString('en-US')} bytes, opset ${s.opset}, input "${s.input.name}", outputs ${s.outputs.map((x) => `"${x}"`).join(', ')}) and ${sidecarPath}`);
       out.result({ onnx: o.out, sidecar: sidecarPath, bytes: exported.onnx.length, opset: s.opset, task: s.task, classes: s.classes, input: s.input.name, outputs: s.outputs });

@@ -7,7 +7,7 @@
 // choices of the protocol and the model, read by the stages; what a finished
 // run produces (model directory, report, summary) is the artefacts stage's
 // (artefacts.ts), run by the library entry (pipeline/auto.ts).
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module } from '../../nn/index.js';
 import type { Callback } from '../../train/index.js';
@@ -24,6 +24,7 @@ import { planBudget } from '../../steps/budget_phases.js';
 import { archOfWeights, type BackboneInput } from '../../steps/fine_tune.js';
 import { protocolFor } from '../../steps/protocol_of.js';
 import { decisionLog, runStages, saveState } from '../runner.js';
+import { readJsonFile } from '../../files/index.js';
 import { AUTOPILOT_BUDGET, Deadlines, loadModel, weightsFile, type AutoContext, type AutopilotBudget, type AutoState } from './context.js';
 import { step3Stage } from './step3_stage.js';
 import { searchStage } from './search_stage.js';
@@ -84,7 +85,7 @@ export async function runAutopilot(o: AutopilotOptions): Promise<AutopilotResult
   const p = plan.prepared;
   mkdirSync(o.runDir, { recursive: true });
   const stateFile = join(o.runDir, 'state.json');
-  const state: AutoState = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : { phase: 'step3', decisions: [] };
+  const state: AutoState = existsSync(stateFile) ? readJsonFile<AutoState>(stateFile, 'the saved state of this auto run (--resume cannot continue it; run auto without --resume)') : { phase: 'step3', decisions: [] };
   state.split ??= o.split;
   const log = decisionLog(state, { store: o.store, runId: o.runId, onDecision: o.onDecision });
   const clock = o.clock ?? Date.now;

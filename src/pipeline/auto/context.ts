@@ -1,7 +1,6 @@
 // What every stage of the autopilot reads: the plan, the protocol its
 // decisions follow, the clock and the budget's deadlines, the run's folder
 // (its state and the best weights so far) — and the state the stages fill in.
-import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module } from '../../nn/index.js';
 import type { Callback, EpochResult, StepRecord } from '../../train/index.js';
@@ -169,8 +168,8 @@ export const weightsFile = (ctx: Pick<AutoContext, 'runDir'>) => join(ctx.runDir
 /** Saves the best weights so far: written aside and renamed over the old ones, so a kill leaves one whole file. */
 export function keepModel(ctx: Pick<AutoContext, 'runDir'>, m: Module): void {
   const file = weightsFile(ctx);
-  saveSafetensors(`${file}.tmp-${process.pid}`, m.stateDict());
-  renameSync(`${file}.tmp-${process.pid}`, file);
+  // Atomic (the best weights so far are replaced whole or not at all).
+  saveSafetensors(file, m.stateDict());
 }
 
 export function loadModel(ctx: Pick<AutoContext, 'runDir' | 'plan'>, spec: ModelSpec): Module {

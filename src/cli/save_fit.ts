@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { saveModelDir } from '../artifact/index.js';
 import { writeReferenceProfile } from '../serve/index.js';
-import type { ModelSpec } from '../steps/architecture.js';
+import type { ModelSpec } from '../models/index.js';
 import type { Module } from '../nn/index.js';
 import type { EpochResult } from '../train/index.js';
 import type { Plan } from './common.js';

@@ -7,7 +7,7 @@ import { DataError } from './errors.js';
 import { Rng } from './prng.js';
 import { SealedTest } from './sealed.js';
 import { detectLeakage, type LeakageReport } from './leakage.js';
-import { applyManifest, loadManifest, saveManifest, type SplitManifest, type SplitName } from './manifest.js';
+import { applyManifest, loadManifest, saveManifest, describeOverrides, type ColumnOverrides, type SplitManifest, type SplitName } from './manifest.js';
 import { bytesFingerprint, dataFingerprint, tableFingerprints } from './fingerprint.js';
 import { checkData, checkOptions } from './split_check.js';
 import { subsetTable, type Table } from './table.js';
@@ -41,6 +41,8 @@ export interface SplitOptions {
   source?: string;
   /** Target column(s), recorded in the manifest (they are not part of a row's identity). */
   target?: string[];
+  /** Column overrides of this run, recorded in a new manifest; a reused one that recorded others gets a note. */
+  columns?: ColumnOverrides;
 }
 
 export interface Split<T> {
@@ -135,6 +137,8 @@ export async function splitDataset<T>(main: Splittable<T>, options: SplitOptions
     const same = existing.version === 2 ? existing.data === dataFp : newRows === 0 && missingRows === 0;
     const note = checkData(options.manifest!, options.source ?? options.manifest!, existing, main.size, { same, known: main.size - newRows, newRows, missingRows });
     if (note) notes.push(note);
+    const [was, now] = [describeOverrides(existing.columns), describeOverrides(options.columns)];
+    if (options.columns && was !== now) notes.push(`the split in ${options.manifest} was made with ${was}; this run has ${now}: the same rows in each split, other model inputs`);
   } else {
     const a = assignSplits(main.size, stratify ? main.strata : null, seed, fVal, fTest);
     idx = { ...a, dropped: [] };
@@ -201,6 +205,7 @@ export async function splitDataset<T>(main: Splittable<T>, options: SplitOptions
       data: dataFp,
       rows: main.size,
       target: options.target,
+      ...(options.columns ? { columns: options.columns } : {}),
     };
     if (options.manifest) await saveManifest(options.manifest, manifest);
   }
@@ -248,7 +253,8 @@ function tableView(t: Table, columns: string[], identity: string[], strataColumn
 /** Splits a table (see SplitOptions and TableSplitOptions). */
 export async function splitTable(table: Table, options: TableSplitOptions = {}): Promise<Split<Table>> {
   const schema = options.schema;
-  const ids = new Set(schema ? schema.columns.filter((c) => c.kind === 'identifier' && c.role !== 'target').map((c) => c.name) : []);
+  // Inference decides what identifies a row, not --kind/--ignore: other overrides later keep the same split.
+  const ids = new Set(schema ? schema.columns.filter((c) => (c.inferred ?? c.kind) === 'identifier' && c.role !== 'target').map((c) => c.name) : []);
   const columns = options.fingerprintColumns ?? table.columns.filter((c) => !ids.has(c));
   const classification = schema?.task === 'binary' || schema?.task === 'multiclass';
   const by = options.stratifyBy ?? (classification ? schema!.target[0] : null);

@@ -16,7 +16,7 @@ export interface ModelInterpretOptions {
   task: 'binary' | 'multiclass' | 'regression';
   classes: string[] | null;
   /** The model's preprocessing as its manifest records it. */
-  preprocessing: { kind: string; schema?: Schema; preprocessor?: PreprocessorJSON; textColumn?: string };
+  preprocessing: { kind: string; schema?: Schema; preprocessor?: PreprocessorJSON };
   /** The run's data, test file, seed and project (to find its split manifest). */
   data: string;
   test?: string | null;
@@ -37,7 +37,7 @@ export async function interpretModel(o: ModelInterpretOptions): Promise<Interpre
   if ((pre.kind === 'tabular' || pre.kind === 'sequence') && pre.schema && pre.preprocessor) {
     const table = await validationRows({ data: o.data, test: o.test, schema: pre.schema, seed: o.seed, projectDir: o.projectDir });
     const features = pre.schema.columns.filter((c) => c.role === 'feature').map((c) => c.name);
-    return interpretTable({ model: o.model, preprocessor: pre.preprocessor, task: o.task, classes: o.classes, table, features, textColumn: pre.textColumn, repeats: o.repeats, seed: o.seed, top: o.top });
+    return interpretTable({ model: o.model, preprocessor: pre.preprocessor, task: o.task, classes: o.classes, table, features, repeats: o.repeats, seed: o.seed, top: o.top });
   }
   if (!o.validationSource) throw new Error(`sixstep interpret: ${pre.kind} data needs its validation batches`);
   const source = await o.validationSource();

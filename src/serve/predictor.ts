@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readModelDir, ModelDirError, CHECKSUMS, MANIFEST, type ModelManifest } from '../artifact/index.js';
-import { buildModel, type ModelSpec } from '../steps/architecture.js';
+import { buildModel, unknownFamily, type ModelSpec } from '../models/index.js';
+import { inputLayout, packRows, type InputLayout } from '../data/model_input.js';
 import type { Preprocessing } from '../data/prepare.js';
 import { Preprocessor, DataError, tableFromRows, type EncodedTable, type EncodeReport, type Row, type Table, type Task } from '../data/index.js';
 import { tensor, tidy, noGrad } from '../tensor/index.js';
@@ -52,8 +53,6 @@ export type CheckedRows = Row[] & { readonly __checked: true };
 /** Largest float32: the model computes in float32. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-const FAMILIES = new Set(['tabular', 'resnet', 'sequence']);
-
 export class Predictor {
   /** Absolute path of the model directory. */
   readonly dir: string;
@@ -68,7 +67,8 @@ export class Predictor {
   readonly preprocessor: Preprocessor;
   /** The preprocessing less its final standardization, which predictChecked does in JavaScript (standardize.ts). */
   private readonly encoder: Preprocessor;
-  private readonly textColumn: string | undefined;
+  /** Where the text columns' ids go in the network's input row. */
+  readonly layout: InputLayout;
   private readonly missingTokens: ReadonlySet<string>;
   /** Each numeric field's training standardization, looked up once (requireComputable runs on every request). */
   private readonly scales: Array<{ name: string; mean: number; std: number }>;
@@ -90,7 +90,7 @@ export class Predictor {
     this.task = (this.preprocessor.task ?? manifest.task) as Task;
     this.classes = this.preprocessor.classes;
     this.fields = inputFields(pre.preprocessor);
-    this.textColumn = pre.kind === 'sequence' ? pre.textColumn : undefined;
+    this.layout = inputLayout(pre.preprocessor);
     this.missingTokens = new Set(pre.preprocessor.missingTokens);
     const norm = pre.preprocessor.normalizer;
     this.scales = this.fields
@@ -110,7 +110,8 @@ export class Predictor {
     const read = readModelDir<ModelSpec, Preprocessing>(abs);
     const m = read.manifest;
     const manifestPath = join(abs, MANIFEST);
-    if (!m.architecture || !FAMILIES.has((m.architecture as { family?: string }).family ?? '')) throw new ModelDirError(manifestPath, `unknown architecture ${JSON.stringify((m.architecture as { family?: string })?.family)}`);
+    const family = unknownFamily(m.architecture);
+    if (family) throw new ModelDirError(manifestPath, family);
     if (!m.preprocessing || !['tabular', 'sequence', 'image'].includes(m.preprocessing.kind)) throw new ModelDirError(manifestPath, 'has no usable preprocessing section');
     if (m.preprocessing.kind === 'image') throw new UnsupportedModelError(`${manifestPath}: image models take pixels, not JSON rows; serving them is not supported`);
     const modelKey = (JSON.parse(readFileSync(join(abs, CHECKSUMS), 'utf8')) as Record<string, string>)[MANIFEST];
@@ -198,14 +199,14 @@ export class Predictor {
     const model = this.model;
     if (!model) throw new Error('the predictor was disposed');
     const out: Prediction[] = [];
-    const d = enc.features.length;
-    const ids = this.textColumn ? enc.text[this.textColumn] : null;
-    const L = ids ? ids.length / Math.max(1, enc.n) : 0;
+    // The network's input rows: the features, then each text column's ids.
+    const d = this.layout.width;
+    const rows = this.layout.texts.length ? packRows(enc, this.layout) : enc.x;
     for (let s = 0; s < enc.n; s += this.chunkRows) {
       const m = Math.min(this.chunkRows, enc.n - s);
       const { values, width } = tidy(() =>
         noGrad(() => {
-          const host = ids ? tensor(ids.subarray(s * L, (s + m) * L), { shape: [m, L] }).to('int64') : tensor(enc.x.subarray(s * d, (s + m) * d), { shape: [m, d] });
+          const host = tensor(rows.subarray(s * d, (s + m) * d), { shape: [m, d] });
           const x = this.device === 'cpu' ? host : host.to(this.device);
           let y = model.forward(x);
           if (y.shape.length === 1) y = y.reshape(m, 1);

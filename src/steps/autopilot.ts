@@ -41,6 +41,7 @@ import { crossValidate, foldStep3, foldFinalModel, describeSpread, type FoldStat
 import type { FoldSet } from '../data/folds.js';
 import { step3SearchFolds, type FoldSearchWinner } from './step3_search_folds.js';
 import { foldSearchPlan } from './budget_plan.js';
+import { planWithTextEncoders, TEXT_ENCODER_SHARE, type TextEncoders } from './text_encoder_choice.js';
 
 export interface AutopilotOptions {
   plan: Plan;
@@ -136,6 +137,8 @@ interface State {
   steps?: StepRecord[];
   /** With --folds: the folds' baseline and the step-3 recipe on every fold. */
   cv?: FoldState;
+  /** The text encoders chosen by measurement (a resumed run keeps them). */
+  textEncoders?: TextEncoders;
 }
 
 export interface AutopilotResult {
@@ -146,8 +149,8 @@ export interface AutopilotResult {
 }
 
 export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
-  const { plan, store } = o;
-  const p = plan.prepared;
+  const { store } = o;
+  const p = o.plan.prepared;
   mkdirSync(o.runDir, { recursive: true });
   const stateFile = join(o.runDir, 'state.json');
   const weightsFile = join(o.runDir, 'best.safetensors');
@@ -163,6 +166,10 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
   const start = o.startedAt ?? clock();
   const budget = (o.budgetMinutes ?? 10) * 60_000;
   const deadline = (share: number) => start + budget * share;
+  // ---- text encoders: measured where the text statistics leave them open (text_encoder_choice.ts) ----
+  const encoders = await planWithTextEncoders(o.plan, { chosen: state.textEncoders, measure: state.phase === 'step3' && !o.parallel, seconds: (budget * TEXT_ENCODER_SHARE) / 1000, seed: o.seed, clock, callbacks: o.callbacks, log });
+  const plan = encoders.plan;
+  state.textEncoders = encoders.chosen;
   // ---- budget planner hooks (issue 14): measured epoch time → phases that complete in their time ----
   const planStart = clock();
   let phases: BudgetPhases | null = null;

@@ -17,7 +17,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } from '../pretrained.js';
 import { addAugmentOption, augmentChoice } from '../augment.js';
 import { addDeviceOption, parallelDevice } from '../device.js';
-import { parameterDevice } from '../../steps/architecture.js';
+import { parameterDevice } from '../../models/index.js';
 import { recordSplitMetrics, validationPredictedClasses } from '../../steps/split_metrics.js';
 import { addMetricOption, metricObjective } from '../metric_option.js';
 import { interpretModel, storedViews, type Interpretation } from '../../interpret/index.js';
@@ -97,7 +97,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
   const p = await plan(o, out, { quiet: Boolean(o.json) });
   if (pre && p.prepared.kind !== 'image') {
     p.store.close();
-    throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is ${p.prepared.kind === 'tabular' ? 'a table' : 'text'}`);
+    throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is a table`);
   }
   const folds = foldsOrClose(o.folds, p, Number(o.seed));
   if (folds) out.say(`${out.color.cyan('cross-validation')}: ${folds.k} folds of the ${folds.rows} non-test rows${folds.classCounts ? ' (stratified by class)' : ''}; step 3's verdict and search and step 4's ladder read the mean over the folds`);

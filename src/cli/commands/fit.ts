@@ -23,7 +23,7 @@ import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } fro
 import { fineTuneTrainingSet } from '../../steps/fine_tune.js';
 import { addAugmentOption, augmentChoice } from '../augment.js';
 import { addDeviceOption, parallelDevice } from '../device.js';
-import { parameterDevice } from '../../steps/architecture.js';
+import { parameterDevice } from '../../models/index.js';
 import { ImageAugment } from '../../data/index.js';
 import { recordSplitMetrics, validationPredictedClasses } from '../../steps/split_metrics.js';
 import { addMetricOption, metricObjective } from '../metric_option.js';
@@ -133,7 +133,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
   const p = await plan(o, out, { quiet: Boolean(o.json) });
   if (pre && p.prepared.kind !== 'image') {
     p.store.close();
-    throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is ${p.prepared.kind === 'tabular' ? 'a table' : 'text'}`);
+    throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is a table`);
   }
   const folds = foldsOrClose(o.folds, p, Number(o.seed));
   if (folds) out.say(`${out.color.cyan('cross-validation')}: after the fit, its recipe trains on ${folds.k} folds of the ${folds.rows} non-test rows${folds.classCounts ? ' (stratified by class)' : ''}; the model kept is the one trained on the default split`);

@@ -4,7 +4,9 @@
 import type { Command } from 'commander';
 import { addDeviceOption } from '../device.js';
 import { readModelDir } from '../../artifact/index.js';
-import { buildModel, parameterDevice, type ModelSpec } from '../../steps/architecture.js';
+import { buildModel, parameterDevice, specColumns, type ModelSpec } from '../../models/index.js';
+import { UsageError } from '../errors.js';
+import type { Plan } from '../common.js';
 import { evaluateOnTest } from '../../steps/sealed_test.js';
 import { metricsFor } from '../../steps/fit.js';
 import { addDataOptions, plan, type DataOptions } from '../common.js';
@@ -31,6 +33,7 @@ The test split is the one in the project's split manifest; every evaluation is r
         if (m.dataFingerprint && m.dataFingerprint !== p.prepared.fingerprint) {
           out.say(out.color.yellow(`warning: the model was trained on data with fingerprint ${m.dataFingerprint}; this data and split have ${p.prepared.fingerprint}`));
         }
+        requireSameInputs(o.model, m.architecture, p);
         const model = buildModel(m.architecture, p.prepared.device);
         try {
           dir.loadWeights(model);
@@ -49,4 +52,12 @@ The test split is the one in the project's split manifest; every evaluation is r
         p.store.close();
       }
     });
+}
+
+/** The model must read the columns this run prepares (the same --ignore and --kind as its training): else the rows would be encoded for another network. */
+function requireSameInputs(dir: string, spec: ModelSpec, p: Plan): void {
+  const model = specColumns(spec);
+  const run = specColumns(p.proposal.spec);
+  if (!model || !run || (model.length === run.length && model.every((c) => run.includes(c)))) return;
+  throw new UsageError(`--model ${dir} reads the columns ${model.join(', ')}; with these options the data's inputs are ${run.join(', ')}: pass the --ignore and --kind it was trained with`);
 }

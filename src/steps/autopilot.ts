@@ -223,7 +223,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
             epochs: p.kind === 'image' && phases ? phases.step3.epochs : epochCap,
             batchSize,
             weightDecay: startCandidate.weightDecay || undefined,
-            lrFinder: p.kind === 'image' && phases ? { numIter: phases.finderIterations } : undefined,
+            lrFinder: phases ? { numIter: phases.finderIterations } : undefined,
             seed,
             callbacks: guards,
             onDecision: log,

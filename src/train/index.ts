@@ -10,7 +10,7 @@ export { bestEpoch, beatsBest } from './best_epoch.js';
 export type { StepSchedule } from './schedule.js';
 export { ScheduleCallback } from './callbacks/schedule.js';
 export { GradClip, type GradClipOptions } from './callbacks/grad_clip.js';
-export { lrFind, finderIterations, FINDER_ITERATIONS, MIN_FINDER_ITERATIONS, FINDER_EPOCH_SHARE, type LrFinderOptions, type LrFinderResult } from './lr_finder.js';
+export { lrFind, type LrFinderOptions, type LrFinderResult } from './lr_finder.js';
 export { suggest, steep, valley, minimum, slide, seedPick, type Suggestion, type Suggestions } from './lr_suggestions.js';
 export { NanGuard, DivergenceError, type NanGuardOptions } from './callbacks/nan_guard.js';
 export { GradNormMonitor } from './callbacks/grad_monitor.js';

@@ -11,7 +11,7 @@ export interface LrFinderOptions {
   startLr?: number;
   /** Default 10. */
   endLr?: number;
-  /** Iterations of the sweep; default finderIterations(batches per epoch): 100, fewer for small training sets. */
+  /** Iterations of the sweep; default 100. */
   numIter?: number;
   /** Smoothing of the loss: avg = β·avg + (1−β)·loss, debiased; default 0.98. */
   beta?: number;
@@ -31,25 +31,9 @@ export interface LrFinderResult extends Suggestions {
   options: Required<LrFinderOptions>;
 }
 
-/** The sweep's default length, the fewest iterations that still trace the curve, and the most of an epoch it may take. */
-export const FINDER_ITERATIONS = 100;
-export const MIN_FINDER_ITERATIONS = 30;
-export const FINDER_EPOCH_SHARE = 0.5;
-
-/**
- * Iterations of a sweep over a training set of this many batches: at most
- * half an epoch, so that on a small set the finder (which runs twice when SGD
- * gives way to Adam) costs about an epoch, not several; never fewer than 30
- * points nor more than 100. Unknown length: 100.
- */
-export function finderIterations(batchesPerEpoch?: number): number {
-  if (!batchesPerEpoch || !Number.isFinite(batchesPerEpoch)) return FINDER_ITERATIONS;
-  return Math.max(MIN_FINDER_ITERATIONS, Math.min(FINDER_ITERATIONS, Math.ceil(FINDER_EPOCH_SHARE * batchesPerEpoch)));
-}
-
 /** Runs the sweep on the learner's training batches; returns the curve and the suggestions. */
 export async function lrFind(learner: Learner, options: LrFinderOptions = {}): Promise<LrFinderResult> {
-  const o: Required<LrFinderOptions> = { startLr: 1e-7, endLr: 10, beta: 0.98, divergeFactor: 4, ...options, numIter: options.numIter ?? finderIterations(learner.train.length) };
+  const o: Required<LrFinderOptions> = { startLr: 1e-7, endLr: 10, numIter: 100, beta: 0.98, divergeFactor: 4, ...options };
   const { model, optimizer } = learner;
   // Snapshot everything the sweep changes.
   const weights = noGrad(() => Object.fromEntries(Object.entries(model.stateDict()).map(([k, v]) => [k, keep(v.clone())])));

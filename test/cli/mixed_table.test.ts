@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { Rng, type Row } from '../../src/data/index.js';
 import { onnxFeeds, type OnnxSidecar } from '../../src/export/index.js';
+import { ProcessGroup } from '../../src/distributed/index.js';
 import { cli, root, runCli } from '../serve/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sixstep-mixed-cli-'));
@@ -123,6 +124,14 @@ describe('a mixed table from the command line', () => {
     } finally {
       await session.release();
     }
+  });
+
+  it('fit --nproc 2: the mixed network trains data-parallel (each rank its share of the packed rows)', { skip: ProcessGroup.available() ? false : 'this addon was built without Gloo' }, () => {
+    const r = runCli(['fit', '--data', data, '--target', 'verdict', '--project', join(dir, 'ddp'), '--kind', 'title=text', '--nproc', '2', '--epochs', '2', '--optimizer', 'adam', '--lr', '3e-3', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.parallel.worldSize, 2);
+    assert.ok(Number.isFinite(j.metrics.validation.loss));
   });
 
   it('interpret: permutation importance for every column, none exactly 0 (a column the model does not read would be)', () => {

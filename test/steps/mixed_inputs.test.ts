@@ -67,4 +67,41 @@ describe('mixed inputs: every path reaches the head', () => {
     assert.ok(noText <= 0.65, `without the text: ${noText}`);
     assert.ok(noNumber <= 0.65, `without x1: ${noNumber}`);
   }));
+
+  it('regression and multilabel targets read every path too', () => noLeaks(async () => {
+    const rng = new Rng(11);
+    const reg = ['x1,note,y'];
+    const multi = ['x1,note,fragile,large'];
+    for (let i = 0; i < 600; i++) {
+      const x1 = rng.next() * 2 - 1;
+      const marked = rng.next() < 0.5;
+      const words = Array.from({ length: 3 + rng.int(4) }, () => WORDS[rng.int(WORDS.length)]);
+      if (marked) words.splice(rng.int(words.length + 1), 0, 'fragile');
+      reg.push(`${x1.toFixed(4)},${words.join(' ')},${(2 * Number(marked) + x1 + 0.1 * (rng.next() - 0.5)).toFixed(4)}`);
+      multi.push(`${x1.toFixed(4)},${words.join(' ')},${Number(marked)},${Number(x1 > 0)}`);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'sixstep-mixed-targets-'));
+    writeFileSync(join(dir, 'reg.csv'), `${reg.join('\n')}\n`);
+    writeFileSync(join(dir, 'multi.csv'), `${multi.join('\n')}\n`);
+    const r = await prepare({ data: join(dir, 'reg.csv'), target: 'y', projectDir: dir });
+    assert.equal(r.task, 'regression');
+    const planR = makePlan(r);
+    const fitR = await fitModel(r, { spec: planR.proposal.spec, cost: planR.cost, optimizer: 'adam', lr: 1e-2, epochs: 25, seed: 1 });
+    try {
+      // The targets' sd is about 1.15; noise alone leaves 0.03.
+      assert.ok(fitR.best!.metrics.rmse < 0.25, `rmse ${fitR.best!.metrics.rmse} (baseline ${planR.baseline.metrics.rmse})`);
+    } finally {
+      fitR.dispose();
+    }
+    const m = await prepare({ data: join(dir, 'multi.csv'), target: ['fragile', 'large'], projectDir: dir });
+    assert.equal(m.task, 'multilabel');
+    const planM = makePlan(m);
+    const fitM = await fitModel(m, { spec: planM.proposal.spec, cost: planM.cost, optimizer: 'adam', lr: 1e-2, epochs: 25, seed: 1 });
+    try {
+      // One label is the word's, the other the number's.
+      assert.ok(fitM.best!.metrics['accuracy[fragile]'] >= 0.95 && fitM.best!.metrics['accuracy[large]'] >= 0.88, JSON.stringify(fitM.best!.metrics));
+    } finally {
+      fitM.dispose();
+    }
+  }));
 });

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { addDeviceOption } from '../device.js';
 import { manualSeed } from '../../tensor/index.js';
 import { Learner, lrFind } from '../../train/index.js';
-import { buildModel, parameterDevice } from '../../models/index.js';
+import { buildModel, parameterDevice } from '../../steps/architecture.js';
 import { trainingLoss } from '../../steps/scale_free.js';
 import { makeOptimizer, type OptimizerKind } from '../../steps/fit.js';
 import { writeChart, lrFinderChart, asciiChart } from '../../plot/index.js';
@@ -17,7 +17,7 @@ interface LrFindOptions extends DataOptions {
   batchSize?: string;
   startLr: string;
   endLr: string;
-  iterations?: string;
+  iterations: string;
 }
 
 export function lrFindCommand(program: Command): void {
@@ -27,7 +27,7 @@ export function lrFindCommand(program: Command): void {
     .option('--batch-size <n>', 'mini-batch size')
     .option('--start-lr <lr>', 'first learning rate', '1e-7')
     .option('--end-lr <lr>', 'last learning rate', '10')
-    .option('--iterations <n>', 'sweep length (default 100, at most half an epoch of batches, at least 30)')
+    .option('--iterations <n>', 'sweep length', '100')
     .addHelpText('after', `
 Examples:
   sixstep lr-find --data data/penguins.json --target Species
@@ -43,7 +43,7 @@ Examples:
       try {
         out.step(3, 'learning-rate finder');
         const learner = new Learner({ model, optimizer, costFunction: trainingLoss(p.prepared, p.cost), train });
-        const r = await lrFind(learner, { startLr: Number(o.startLr), endLr: Number(o.endLr), numIter: o.iterations === undefined ? undefined : Number(o.iterations) });
+        const r = await lrFind(learner, { startLr: Number(o.startLr), endLr: Number(o.endLr), numIter: Number(o.iterations) });
         // Each rule is drawn where it read the curve (the minimum rule suggests a tenth of its point).
         const marks = (['suggestion', 'steep', 'valley', 'minimum', 'slide'] as const).map((rule) => ({ rule: rule === 'suggestion' ? "seed's pick" : rule === 'minimum' ? 'minimum (suggests ÷10)' : rule, lr: r.lrs[r[rule].index], loss: r.losses[r[rule].index] }));
         const runId = newRunId('lr-find');

@@ -65,6 +65,25 @@ describe('a mixed table from the command line', () => {
     assert.deepEqual(j.model.options.texts.map((t: any) => [t.column, t.encoder]), [['title', 'bag'], ['review', 'bag']]);
   });
 
+  it('bad column options: an unknown column exits 2 naming the closest, a kind the values contradict exits 3 naming the line', () => {
+    const base = ['plan', '--data', data, '--target', 'verdict', '--project', join(dir, 'bad')];
+    const unknown = runCli([...base, '--ignore', 'reveiw']);
+    assert.equal(unknown.status, 2, unknown.stderr);
+    assert.match(unknown.stderr, /a column to ignore \(--ignore\) named "reveiw".*did you mean "review"\?/);
+    const kind = runCli([...base, '--kind', 'sise=numeric']);
+    assert.equal(kind.status, 2, kind.stderr);
+    assert.match(kind.stderr, /did you mean "size"\?/);
+    const value = runCli([...base, '--kind', 'title=whatever']);
+    assert.equal(value.status, 2, value.stderr);
+    assert.match(value.stderr, /--kind takes <column>=<numeric\|categorical\|text\|identifier\|datetime>, got "title=whatever"/);
+    const contradicts = runCli([...base, '--kind', 'title=numeric']);
+    assert.equal(contradicts.status, 3, contradicts.stderr);
+    assert.match(contradicts.stderr, /listings\.csv:2: expected a number in column "title" \(--kind title=numeric\), found "[^"]+"/);
+    const target = runCli([...base, '--ignore', 'verdict']);
+    assert.equal(target.status, 2, target.stderr);
+    assert.match(target.stderr, /--ignore to name input columns only, found the target column "verdict"/);
+  });
+
   it('auto (a one-minute budget): one network over every column, saved', () => {
     const r = runCli(['auto', ...common, '--budget', '1']);
     // What it learns in a minute depends on the machine's load (test/steps/mixed_inputs.test.ts measures learning); 5: no signal yet.

@@ -1,9 +1,10 @@
 // Exit codes that mean something, and errors that say what to do next.
-import { DataError, SplitManifestError, UnknownColumnError, MissingColumnError } from '../data/index.js';
+import { DataError, SplitManifestError, SplitColumnError, UnknownColumnError, MissingColumnError } from '../data/index.js';
 import { ColumnOptionError } from '../data/column_overrides.js';
 import { TorchError, NativeBuildError } from '../tensor/index.js';
 import { ModelDirError } from '../artifact/index.js';
 import { WeightsError } from '../models/index.js';
+import { SplitRecordError } from '../protocol/split_record.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, data: 3, model: 4, noSignal: 5, interrupted: 130 } as const;
 
@@ -18,7 +19,7 @@ export function report(e: unknown): number {
     process.stderr.write(`error: ${err.message}\n(run with --help for usage)\n`);
     return EXIT.usage;
   }
-  if (e instanceof UnknownColumnError || e instanceof MissingColumnError || e instanceof ColumnOptionError) {
+  if (e instanceof UnknownColumnError || e instanceof MissingColumnError || e instanceof SplitColumnError || e instanceof ColumnOptionError) {
     // The option names a column the data lacks: the command line is wrong, not the data.
     process.stderr.write(`error: ${err.message}\n(run with --help for usage)\n`);
     return EXIT.usage;
@@ -26,6 +27,11 @@ export function report(e: unknown): number {
   if (e instanceof SplitManifestError) {
     process.stderr.write(`error: ${err.message}\n`);
     return e.usage ? EXIT.usage : EXIT.data;
+  }
+  if (e instanceof SplitRecordError) {
+    // The data is fine: the rows a run used are no longer the project's split.
+    process.stderr.write(`error: ${err.message}\nRun the training again on the current split (or restore the run's split manifest) to analyse it.\n`);
+    return EXIT.data;
   }
   if (e instanceof WeightsError) {
     process.stderr.write(`error: ${err.message}\nPass --arch for the architecture the weights were saved from (torchvision names), or another file.\n`);

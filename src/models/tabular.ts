@@ -11,6 +11,7 @@ import { Module, Linear, Dropout, BatchNorm1d, init } from '../nn/index.js';
 import { BagEncoder } from './bag_encoder.js';
 import { LstmEncoder } from './lstm_encoder.js';
 import type { LayerNotes } from './summary.js';
+import type { GroupedModule, LayerGroupSpec } from '../train/transfer.js';
 
 export interface TabularBlock {
   /** Input name (for the layer table). */
@@ -73,7 +74,7 @@ export function modelColumns(o: Pick<TabularNetOptions, 'blocks' | 'texts'>): st
   return [...new Set([...o.blocks.map((b) => b.column ?? b.name), ...(o.texts ?? []).map((t) => t.column)])];
 }
 
-export class TabularNet extends Module {
+export class TabularNet extends Module implements GroupedModule {
   readonly o: TabularNetOptions;
   private readonly embeds: Array<{ block: TabularBlock; layer: Linear }> = [];
   private readonly passthrough: TabularBlock[] = [];
@@ -167,6 +168,17 @@ export class TabularNet extends Module {
     const join = parts.length > 1 ? `join: ${parts.join(' + ')} = ${this.joinedWidth}` : `input: ${parts[0]}`;
     notes[this.layers.length ? 'fc_0' : 'head'] = join;
     return { notes, extra: this.passthrough.length ? [{ name: '(features)', type: 'pass-through', shapes: {}, params: 0 }] : [] };
+  }
+
+  /** Fine-tuning's layer groups: [embeddings and text encoders], [hidden layers], [head]. */
+  layerGroupSpec(): LayerGroupSpec {
+    const children = this.namedChildren();
+    const pick = (re: RegExp) => children.filter(([n]) => re.test(n)).map(([n]) => n);
+    return [
+      { name: 'embeddings', modules: pick(/^(emb|text)_\d+$/) },
+      { name: 'hidden', modules: pick(/^(fc|bn|drop)_\d+$/) },
+      { name: 'head', modules: pick(/^(drop_out|head)$/) },
+    ];
   }
 }
 

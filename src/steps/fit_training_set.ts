@@ -17,7 +17,7 @@ import type { Augmenter } from '../data/index.js';
 import { parallelCallbacks, shardOf, type Parallel } from './parallel.js';
 import { trainingLoss, measureLoss } from './scale_free.js';
 import { trainingGuards } from './guards.js';
-import { TrainSubsetProbe } from './measure.js';
+import { TrainSubsetProbe } from '../protocol/index.js';
 import { onDevice } from '../data/device_source.js';
 import { objective, type Objective } from '../metrics/index.js';
 
@@ -195,7 +195,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
     log({ step: 3, action: `train with ${kind.toUpperCase()}${kind === 'sgd' ? ' (momentum 0.9)' : ''} and ${o.schedule ?? 'warm-restarts'} schedule`, reason: auto ? 'the playbook starts with stochastic gradient descent and switches to Adam if it trains slowly' : 'optimizer chosen by the user' });
     if (auto) {
       const patience = Math.min(o.rule?.patience ?? 2, o.epochs);
-      probe = new TrainSubsetProbe(p, measureLoss(o.cost));
+      probe = new TrainSubsetProbe(p, o.cost);
       const initial = probe.measureNow(model);
       probe.losses.length = 0;
       // The judged window is one phase with one annealing cycle: no restart inside it.

@@ -5,8 +5,8 @@
 // recipe (Adam at the rate the learning-rate finder reads for that network:
 // a mean of embeddings wants a larger one than an LSTM), and keep the one with
 // the lower validation loss (eval mode). The bag, far cheaper, is kept unless
-// the LSTM is lower beyond noise: the ladder's paired test on the same
-// validation rows (acceptCandidate). Logged like any other rung, with the numbers.
+// the LSTM is lower beyond noise: the protocol's paired test on the same
+// validation rows (acceptBestOf). Logged like any other rung, with the numbers.
 import type { Prepared } from '../data/prepare.js';
 import type { ModelSpec, TextEncoderSpec } from '../models/index.js';
 import { Deadline, type Callback } from '../train/index.js';
@@ -15,8 +15,7 @@ import type { Decision } from './decisions.js';
 import type { Plan } from './plan.js';
 import { fitTrainingSet } from './fit_training_set.js';
 import { timeEpoch } from './epoch_timer.js';
-import { acceptCandidate } from './ladder_rules.js';
-import { validationRowLosses } from './measure.js';
+import { acceptBestOf, validationRowLosses } from '../protocol/index.js';
 import { textEncoderSpec } from './text_encoder_rule.js';
 import { describeModel } from './architecture.js';
 import { tuning } from './tuning_guard.js';
@@ -84,21 +83,21 @@ export async function chooseTextEncoders(o: TextEncoderChoiceOptions): Promise<T
       // The finder's reading and the guards' decisions stay inside the probe: the decision below quotes the rate.
       const fit = await tuning(() => fitTrainingSet(o.prepared, { spec: c.spec, cost: o.cost, optimizer: 'adam', batchSize: PROBE_BATCH, epochs: epochs[i], seed: o.seed, lrFinder: { numIter: PROBE_FINDER_ITERATIONS }, callbacks: [new Deadline(end, clock), ...(o.callbacks ?? [])] }));
       try {
-        measured.push({ encoder: c.encoder, validLoss: fit.best?.validLoss ?? NaN, rowLosses: validationRowLosses(o.prepared, fit.model, o.cost.fn), epochs: fit.history.length, lr: fit.lr, params: describeModel(c.spec).reduce((s, r) => s + r.params, 0) });
+        measured.push({ encoder: c.encoder, validLoss: fit.best?.validLoss ?? NaN, rowLosses: validationRowLosses(o.prepared, fit.model, o.cost), epochs: fit.history.length, lr: fit.lr, params: describeModel(c.spec).reduce((s, r) => s + r.params, 0) });
       } finally {
         fit.dispose();
       }
     }
     const [bag, lstm] = measured;
     // The best epochs' weights, on the same validation rows in the same order: a paired difference.
-    const m = acceptCandidate(lstm, bag);
+    const m = acceptBestOf(lstm, bag, 1);
     chosen[column] = m.accept ? 'lstm' : 'bag';
     spec = withEncoder(spec, column, chosen[column], o.prepared);
     o.log({
       step: 2,
       action: `text encoder for ${JSON.stringify(column)}: ${m.accept ? 'embedding + LSTM' : 'bag of words'} (measured)`,
-      reason: `the text statistics left it open; each encoder trained for the same ${(perColumn / 2).toFixed(1)} s (at most ${PROBE_EPOCHS} epochs) with Adam at its finder's rate: the bag ${bag.epochs} epoch(s) at ${bag.lr.toExponential(2)}, the LSTM ${lstm.epochs} at ${lstm.lr.toExponential(2)} (an epoch takes ${times}; batches of ${PROBE_BATCH}): with the LSTM, ${m.why}${m.accept ? '' : ', so the cheaper bag is kept'}`,
-      numbers: { column, ...timed, bag: { validLoss: bag.validLoss, epochs: bag.epochs, lr: bag.lr, params: bag.params }, lstm: { validLoss: lstm.validLoss, epochs: lstm.epochs, lr: lstm.lr, params: lstm.params }, gain: m.gain, z: m.z, rows: m.rows },
+      reason: `the text statistics left it open; each encoder trained for the same ${(perColumn / 2).toFixed(1)} s (at most ${PROBE_EPOCHS} epochs) with Adam at its finder's rate: the bag ${bag.epochs} epoch(s) at ${bag.lr.toExponential(2)}, the LSTM ${lstm.epochs} at ${lstm.lr.toExponential(2)} (an epoch takes ${times}; batches of ${PROBE_BATCH}); the LSTM against the bag, ${m.why}${m.accept ? '' : ', so the cheaper bag is kept'}`,
+      numbers: { column, ...timed, bag: { validLoss: bag.validLoss, epochs: bag.epochs, lr: bag.lr, params: bag.params }, lstm: { validLoss: lstm.validLoss, epochs: lstm.epochs, lr: lstm.lr, params: lstm.params }, gain: m.gain, z: m.z, zNeeded: m.zNeeded, rows: m.rows },
     });
   }
   return chosen;

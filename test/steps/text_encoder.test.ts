@@ -95,9 +95,9 @@ describe('the measured choice (logged like a rung)', () => {
     assert.equal(order.chosen, 'lstm', JSON.stringify(order.decisions));
     const d = order.decisions.find((x) => /text encoder for "body"/.test(x.action))!;
     assert.equal(d.step, 2);
-    assert.match(d.reason, /with the LSTM, validation loss [\d.]+ % lower on the same \d+ rows, z [\d.]+/);
+    assert.match(d.reason, /the LSTM against the bag, one candidate: validation loss [\d.]+ % lower on the same \d+ rows, z [\d.]+/);
     assert.ok((d.numbers as any).bag.validLoss > (d.numbers as any).lstm.validLoss);
-    assert.ok((d.numbers as any).z >= 1.645, 'the LSTM is kept only when the paired difference is beyond noise');
+    assert.ok((d.numbers as any).z >= (d.numbers as any).zNeeded, 'the LSTM is kept only when the paired difference is beyond noise');
   }));
 });
 

@@ -53,6 +53,13 @@ function targetless(t: Table, target: string[], tokens: ReadonlySet<string>, a: 
   });
 }
 
+/** A model needs an input: not every column ignored, dropped or the target. */
+function requireInput(o: SplitStageOptions, schema: Schema): void {
+  if (schema.columns.some((c) => c.role === 'feature')) return;
+  const dropped = schema.columns.filter((c) => c.role === 'dropped').map((c) => `${c.name} (${c.note ?? c.kind})`);
+  throw new DataError(o.data, 1, 'at least one input column', `none: ${dropped.join(', ') || 'only the target'}`, o.ignore?.length ? 'ignore fewer columns' : undefined);
+}
+
 export async function splitStage(o: SplitStageOptions, options: SchemaOptions = {}): Promise<SplitStage> {
   const table = await readTable(o.data, { lenient: o.lenient });
   if (!o.target || o.target.length === 0) throw new MissingColumnError(o.data, 1, 'a target column (--target <column>)', `none; columns are ${table.columns.join(', ')}`);
@@ -63,6 +70,8 @@ export async function splitStage(o: SplitStageOptions, options: SchemaOptions = 
   if (!whole.task) throw new DataError(o.data, 1, `a target column that decides the task`, `column ${JSON.stringify(o.target)}`);
   // A forced kind must read every value of the table, not only the training rows': the held-out rows are encoded with it.
   const overrideNotes = checkForcedKinds(table, whole, o.kinds ?? {});
+  // Before the split: a refused run leaves no manifest behind.
+  requireInput(o, whole);
   const by = o.splitBy ?? RANDOM;
   checkSplitBy(table, whole, by);
   const testSet: Table | undefined = o.test ? await readTable(o.test, { lenient: o.lenient }) : undefined;
@@ -91,9 +100,7 @@ export async function splitStage(o: SplitStageOptions, options: SchemaOptions = 
     near: split.manifest.nearDuplicates ? undefined : { columns: split.fingerprintColumns, validation: split.heldOutNear.validation, test: split.heldOutNear.test },
   });
   const schema = withoutKeyColumns(grouped, findings);
-  if (!schema.columns.some((c) => c.role === 'feature')) {
-    throw new DataError(o.data, 1, 'at least one input column', `none: ${schema.columns.filter((c) => c.role === 'dropped').map((c) => `${c.name} (${c.note ?? c.kind})`).join(', ') || 'only the target'}`, o.ignore?.length ? 'ignore fewer columns' : undefined);
-  }
+  requireInput(o, schema);
   const tokens = new Set(schema.missingTokens);
   const skipped: RowAssignment[] = table.report.skipped.map((s) => ({ line: s.line, row: 0, split: 'dropped', reason: `not read: ${s.reason}` }));
   const assignments = [...targetless(table, schema.target, tokens, split.assignments), ...skipped].sort((a, b) => a.line - b.line || a.row - b.row);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepare } from '../../src/data/prepare.js';
 import { makeFolds } from '../../src/data/folds.js';
+import { manifestPath } from '../../src/data/manifest.js';
 import { inputLayout, packRows } from '../../src/data/model_input.js';
 import { Tokenizer, Rng, DataError, UnknownColumnError, ColumnOptionError, MAX_TOKEN_ID } from '../../src/data/index.js';
 import { tidy } from '../../src/tensor/index.js';
@@ -83,8 +84,8 @@ describe('mixed tables in the data layer', () => {
     const p = await prepare({ data: file, target: 'sold', projectDir: dir, ignore: ['notes'], kinds: { colour: 'text', price: 'text' } });
     assert.ok(p.notes.some((n) => /"price" is text by --kind, but every value is a number/.test(n)), p.notes.join('\n'));
     assert.ok(p.preprocessing.kind !== 'image' && p.preprocessing.schema.columns.find((c) => c.name === 'notes')!.role === 'dropped');
-    const manifest = JSON.parse(readFileSync(join(dir, 'split-items.csv.json'), 'utf8'));
-    assert.deepEqual(manifest.columns, { ignore: ['notes'], kinds: { colour: 'text', price: 'text' } });
+    const manifest = JSON.parse(readFileSync(manifestPath(dir, file), 'utf8'));
+    assert.deepEqual(manifest.overrides, { ignore: ['notes'], kinds: { colour: 'text', price: 'text' } });
     const again = await prepare({ data: file, target: 'sold', projectDir: dir });
     assert.equal(again.fingerprint, p.fingerprint, 'the same rows in each split');
     assert.ok(again.notes.some((n) => /was made with --ignore notes --kind colour=text,price=text; this run has no column overrides: the same rows in each split, other model inputs/.test(n)), again.notes.join('\n'));

@@ -1,5 +1,6 @@
 // Exit codes that mean something, and errors that say what to do next.
 import { DataError, SplitManifestError, SplitColumnError, UnknownColumnError, MissingColumnError } from '../data/index.js';
+import { ColumnOptionError } from '../data/column_overrides.js';
 import { TorchError, NativeBuildError } from '../tensor/index.js';
 import { ModelDirError } from '../artifact/index.js';
 import { WeightsError } from '../models/index.js';
@@ -21,7 +22,7 @@ export function report(e: unknown): number {
     process.stderr.write(`error: ${err.message}\n(run with --help for usage)\n`);
     return EXIT.usage;
   }
-  if (e instanceof UnknownColumnError || e instanceof MissingColumnError || e instanceof SplitColumnError) {
+  if (e instanceof UnknownColumnError || e instanceof MissingColumnError || e instanceof SplitColumnError || e instanceof ColumnOptionError) {
     // The option names a column the data lacks: the command line is wrong, not the data.
     process.stderr.write(`error: ${err.message}\n(run with --help for usage)\n`);
     return EXIT.usage;

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { loadModelDir, ModelDirError, MANIFEST, type ModelManifest } from '../artifact/index.js';
 import { readFileSync } from 'node:fs';
-import { buildModel, type ModelSpec } from '../steps/architecture.js';
+import { buildModel, type ModelSpec } from '../models/index.js';
 import { FlipAveraged } from '../models/index.js';
 import type { Preprocessing } from '../data/prepare.js';
 import { Normalizer, decodeImage, setOwn, type DecodedImage, type Task } from '../data/index.js';

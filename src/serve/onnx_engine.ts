@@ -20,6 +20,7 @@ import { exportNetworkFromDir } from '../export/index.js';
 import type { Predictor, Prediction, CheckedRows } from './predictor.js';
 import { ServeFault } from './errors.js';
 import { DenseGraph } from './dense_graph.js';
+import { packRows } from '../data/model_input.js';
 
 export interface OnnxEngineOptions {
   /** ONNX Runtime intra-op threads; default 1 (latency for small models, the other core left to Node). */
@@ -140,7 +141,6 @@ export class OnnxEngine {
     worker: Worker,
     private readonly workerInit: WorkerInit,
     private readonly runTimeoutMs: number,
-    private readonly textColumn: string | undefined,
     private readonly maxRows: number,
     /** The Predictor's preprocessing less the final standardization, which the graph does in the same float32 arithmetic. */
     private readonly encoder: Preprocessor,
@@ -225,9 +225,7 @@ export class OnnxEngine {
     ort = await loadOnnxRuntime();
     const { onnx, modelKey } = exportNetworkFromDir(predictor.dir, { standardize: true });
     if (modelKey !== predictor.modelKey) throw new Error(`${predictor.dir}: the model directory changed after it was loaded`);
-    const pre = predictor.manifest.preprocessing;
-    const textColumn = pre.kind === 'sequence' ? pre.textColumn : undefined;
-    const init: WorkerInit = { onnx, threads: Math.max(1, Math.floor(o.threads ?? 1)), input: textColumn ? 'ids' : 'x' };
+    const init: WorkerInit = { onnx, threads: Math.max(1, Math.floor(o.threads ?? 1)), input: 'x' };
     const worker = await startWorker(init);
     const encoder = Preprocessor.fromJSON({ ...predictor.preprocessor.toJSON(), normalizer: null });
     const inlineMs = o.inlineMs ?? 0.25;
@@ -239,9 +237,10 @@ export class OnnxEngine {
       if (inlineMs > 0) {
         // One intra-op thread on the main thread: the run is a few small ops, and the other core stays with the worker and the network stack.
         inline = await ort.InferenceSession.create(onnx, sessionOptions(1));
-        const input = textColumn ? { ids: true, width: sequenceLength(predictor, textColumn) } : { ids: false, width: predictor.preprocessor.featureNames.length };
-        const ortRun = (n: number) => runZeros(inline!, input, n);
-        const compiled = textColumn ? { reason: 'a token-id input' } : DenseGraph.compile(onnx);
+        const width = predictor.layout.width;
+        const ortRun = (n: number) => runZeros(inline!, width, n);
+        // A graph with text encoders (token lookups, an LSTM) is not a dense graph: compile says so.
+        const compiled = DenseGraph.compile(onnx);
         if (compiled instanceof DenseGraph) {
           // The cheaper runner for one row, measured: a served table model is usually a few hundred multiply-adds.
           const jsRun = (n: number) => void compiled.run(new Float32Array(n * compiled.inputWidth), n);
@@ -260,7 +259,7 @@ export class OnnxEngine {
       await worker.terminate();
       throw e;
     }
-    return new OnnxEngine(predictor, worker, init, Math.max(1, o.runTimeoutMs ?? 60_000), textColumn, Math.max(1, o.maxRows ?? 1024), encoder, inline, inlineRows, dense, { ...choice, rows: inlineRows });
+    return new OnnxEngine(predictor, worker, init, Math.max(1, o.runTimeoutMs ?? 60_000), Math.max(1, o.maxRows ?? 1024), encoder, inline, inlineRows, dense, { ...choice, rows: inlineRows });
   }
 
   /** Predictions for checked rows, in order; the same encoding and output rules as Predictor.predictChecked. */
@@ -314,7 +313,7 @@ export class OnnxEngine {
         width = this.dense.outputWidth;
       } else {
         this.inlineRunning++;
-        const y = await this.inline!.run({ [this.textColumn ? 'ids' : 'x']: new ort.Tensor(feed.type, feed.data, feed.dims) })
+        const y = await this.inline!.run({ x: new ort.Tensor(feed.type, feed.data, feed.dims) })
           .then((out) => out.y)
           .finally(() => this.inlineRunning--);
         width = y.dims.length === 1 ? 1 : y.dims[1];
@@ -334,15 +333,11 @@ export class OnnxEngine {
     }
   }
 
-  /** Checked rows as the network's input: the encoding before standardization (float32 [n, d]), or token ids (int64 [n, L]). */
-  private encode(rows: CheckedRows): { type: 'float32' | 'int64'; data: Float32Array | BigInt64Array; dims: number[] } {
+  /** Checked rows as the network's input rows: the encoding before standardization, then each text column's ids (float32 [n, width]). */
+  private encode(rows: CheckedRows): { type: 'float32'; data: Float32Array; dims: number[] } {
     const enc = this.encoder.transform(tableFromRows(rows, '<request>'));
-    if (this.textColumn) {
-      const ids = enc.text[this.textColumn];
-      const L = ids.length / Math.max(1, enc.n);
-      return { type: 'int64', data: BigInt64Array.from(ids, (v) => BigInt(v)), dims: [enc.n, L] };
-    }
-    return { type: 'float32', data: enc.x.slice(), dims: [enc.n, enc.features.length] };
+    const layout = this.predictor.layout;
+    return { type: 'float32', data: packRows(enc, layout), dims: [enc.n, layout.width] };
   }
 
   /**
@@ -445,12 +440,6 @@ export class OnnxEngine {
   }
 }
 
-/** A sequence model's input length: its tokenizer's maxLength (every request is padded or cut to it). */
-function sequenceLength(predictor: Predictor, column: string): number {
-  const f = predictor.manifest.preprocessing.kind === 'image' ? undefined : predictor.manifest.preprocessing.preprocessor.features.find((x) => x.kind === 'text' && x.column === column);
-  return f?.kind === 'text' ? f.tokenizer.maxLength : 64;
-}
-
 /** Which runner serves small requests on the event loop, and why (the times it compared). */
 export interface InlineChoice {
   /** null: nothing runs inline. */
@@ -463,10 +452,8 @@ export interface InlineChoice {
 const fmtUs = (ms: number) => `${Math.round(ms * 1000 * 10) / 10} µs`;
 
 /** One run of the session on zero inputs of n rows (the cost of a dense network does not depend on the values). */
-async function runZeros(session: OrtModule.InferenceSession, input: { ids: boolean; width: number }, n: number): Promise<void> {
-  const size = n * input.width;
-  const x = input.ids ? new ort.Tensor('int64', new BigInt64Array(size), [n, input.width]) : new ort.Tensor('float32', new Float32Array(size), [n, input.width]);
-  await session.run({ [input.ids ? 'ids' : 'x']: x });
+async function runZeros(session: OrtModule.InferenceSession, width: number, n: number): Promise<void> {
+  await session.run({ x: new ort.Tensor('float32', new Float32Array(n * width), [n, width]) });
 }
 
 /** The median of 7 timed runs of n rows (ms), after 20 warm-up runs (the JavaScript runner is compiled by then). */

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { loadModelDir, ModelDirError, MANIFEST, type ModelManifest } from '../artifact/index.js';
-import { buildModel, type ModelSpec } from '../steps/architecture.js';
+import { buildModel, type ModelSpec } from '../models/index.js';
+import { inputLayout, packRows, type InputLayout } from '../data/model_input.js';
 import type { Preprocessing } from '../data/prepare.js';
 import { Preprocessor, DataError, tableFromRows, setOwn, newRow, type EncodedTable, type EncodeReport, type Row, type Table, type Task } from '../data/index.js';
 import { tensor, tidy, noGrad } from '../tensor/index.js';
@@ -74,7 +75,8 @@ export class Predictor {
   readonly preprocessor: Preprocessor;
   /** The preprocessing less its final standardization, which predictChecked does in JavaScript (standardize.ts). */
   private readonly encoder: Preprocessor;
-  private readonly textColumn: string | undefined;
+  /** Where the text columns' ids go in the network's input row. */
+  readonly layout: InputLayout;
   private readonly missingTokens: ReadonlySet<string>;
   /** Each numeric field's training standardization, looked up once (requireComputable runs on every request). */
   private readonly scales: Array<{ name: string; mean: number; std: number }>;
@@ -96,7 +98,7 @@ export class Predictor {
     this.task = (this.preprocessor.task ?? manifest.task) as Task;
     this.classes = this.preprocessor.classes;
     this.fields = inputFields(pre.preprocessor);
-    this.textColumn = pre.kind === 'sequence' ? pre.textColumn : undefined;
+    this.layout = inputLayout(pre.preprocessor);
     this.missingTokens = new Set(pre.preprocessor.missingTokens);
     const norm = pre.preprocessor.normalizer;
     this.scales = this.fields
@@ -245,16 +247,16 @@ export class Predictor {
   private network(enc: EncodedTable): { values: Float64Array; width: number } {
     const model = this.model;
     if (!model) throw new Error('the predictor was disposed');
-    const d = enc.features.length;
-    const ids = this.textColumn ? enc.text[this.textColumn] : null;
-    const L = ids ? ids.length / Math.max(1, enc.n) : 0;
+    // The network's input rows: the features, then each text column's ids.
+    const d = this.layout.width;
+    const rows = this.layout.texts.length ? packRows(enc, this.layout) : enc.x;
     let all: Float64Array | null = null;
     let width = 0;
     for (let s = 0; s < enc.n; s += this.chunkRows) {
       const m = Math.min(this.chunkRows, enc.n - s);
       const chunk = tidy(() =>
         noGrad(() => {
-          const host = ids ? tensor(ids.subarray(s * L, (s + m) * L), { shape: [m, L] }).to('int64') : tensor(enc.x.subarray(s * d, (s + m) * d), { shape: [m, d] });
+          const host = tensor(rows.subarray(s * d, (s + m) * d), { shape: [m, d] });
           const x = this.device === 'cpu' ? host : host.to(this.device);
           let y = model.forward(x);
           if (y.shape.length === 1) y = y.reshape(m, 1);

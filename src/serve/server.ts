@@ -68,7 +68,8 @@ export function createServer(o: ServerOptions): Served {
   const maxRows = o.maxRows ?? 10_000;
   const reference = o.reference ?? readReferenceProfile(predictor.dir, predictor.manifest, predictor.modelKey);
   const ranges = fieldRanges(reference);
-  const monitor = new DriftMonitor(reference, { missingTokens: predictor.manifest.preprocessing.kind === 'image' ? [] : predictor.manifest.preprocessing.preprocessor.missingTokens });
+  const tablePre = predictor.manifest.preprocessing.kind === 'image' ? undefined : predictor.manifest.preprocessing.preprocessor;
+  const monitor = new DriftMonitor(reference, { missingTokens: tablePre?.missingTokens ?? [], preprocessor: tablePre });
   const drift = new DriftBatch(monitor);
   const records = new ServeRecords(o.store, { key: predictor.modelKey, dir: predictor.dir, task: predictor.task, metric: predictor.metric, testValue: o.testValue ?? manifestTestValue(predictor) }, { offThread: true });
   // A column may be named "__proto__" or "constructor": such keys stay own properties of the parsed body (JSON.parse makes

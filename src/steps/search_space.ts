@@ -7,7 +7,8 @@ import type { ModelSpec } from './architecture.js';
 
 /** Width log-uniform over [w/4, 8w], 1–3 layers (tables); learning rate log-uniform over `lr` (default 1e-4 … 3e-2); batch sizes 64–512, rarely 1024. */
 export function searchSpaceFor(base: ModelSpec, lr: { min: number; max: number } = { min: 1e-4, max: 3e-2 }): SearchSpace {
-  const width = base.family === 'tabular' ? base.options.hidden[0] : 64;
+  // A linear base (no hidden layer) gives no width to search around: 64, as for other families.
+  const width = base.family === 'tabular' ? (base.options.hidden[0] ?? 64) : 64;
   return {
     hidden: base.family === 'tabular' ? { min: Math.max(2, Math.round(width / 4)), max: Math.max(8, width * 8), log: true, integer: true } : undefined,
     layers: base.family === 'tabular' ? { min: 1, max: 3, integer: true } : undefined,

@@ -4,7 +4,7 @@
 // The test split is shown only as step 5 recorded it.
 import type { Command } from 'commander';
 import { loadModelDir, ModelDirError } from '../../artifact/index.js';
-import { buildModel, type ModelSpec } from '../../steps/architecture.js';
+import { buildModel, type ModelSpec } from '../../models/index.js';
 import { interpretModel, storedViews, type Interpretation } from '../../interpret/index.js';
 import { findRun, openExistingStore } from '../../ui/index.js';
 import type { Schema } from '../../data/index.js';

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { loadModelDir, neutralInput, ModelDirError, MANIFEST, type ModelManifest } from '../../artifact/index.js';
 import { specOutputs } from '../../models/spec_bounds.js';
 import type { Preprocessing, Prepared } from '../../data/prepare.js';
-import { buildModel, parameterDevice, type ModelSpec } from '../../steps/architecture.js';
+import { buildModel, parameterDevice, specColumns, type ModelSpec } from '../../models/index.js';
+import { UsageError } from '../errors.js';
+import type { Plan } from '../common.js';
 import { evaluateOnTest } from '../../steps/sealed_test.js';
 import { metricsFor } from '../../steps/fit.js';
 import { addDataOptions, plan, type DataOptions } from '../common.js';
@@ -30,7 +32,12 @@ The test split is the one in the project's split manifest; every evaluation is r
       const p = await plan(o, out, { quiet: true });
       try {
         // The checks predict, serve and export apply, before the test split is unsealed.
-        const { read, model } = loadModelDir<ModelSpec>(o.model, (spec) => buildModel(spec, p.prepared.device), { accept: (m) => requireSameShape(o.model, m, p.prepared) });
+        const { read, model } = loadModelDir<ModelSpec>(o.model, (spec) => buildModel(spec, p.prepared.device), {
+          accept: (m) => {
+            requireSameInputs(o.model, m.architecture, p);
+            requireSameShape(o.model, m, p.prepared);
+          },
+        });
         const m = read.manifest;
         try {
           if (m.dataFingerprint && m.dataFingerprint !== p.prepared.fingerprint) {
@@ -60,4 +67,12 @@ function requireSameShape(dir: string, m: ModelManifest<ModelSpec, Preprocessing
   const outputs = specOutputs(m.architecture);
   if (takes !== gives) throw new ModelDirError(join(dir, MANIFEST), `the model takes inputs of ${takes ?? 'an unknown shape'} (one example); this data is prepared as ${gives}: it was trained on other data or another preprocessing`);
   if (outputs !== prepared.archInput.outputs) throw new ModelDirError(join(dir, MANIFEST), `the model has ${outputs} outputs; this data's ${prepared.task} target needs ${prepared.archInput.outputs}`);
+}
+
+/** The model must read the columns this run prepares (the same --ignore and --kind as its training): else the rows would be encoded for another network. */
+function requireSameInputs(dir: string, spec: ModelSpec, p: Plan): void {
+  const model = specColumns(spec);
+  const run = specColumns(p.proposal.spec);
+  if (!model || !run || (model.length === run.length && model.every((c) => run.includes(c)))) return;
+  throw new UsageError(`--model ${dir} reads the columns ${model.join(', ')}; with these options the data's inputs are ${run.join(', ')}: pass the --ignore and --kind it was trained with`);
 }

@@ -23,6 +23,7 @@ import type { Parallel } from '../../steps/parallel.js';
 import { planBudget } from '../../steps/budget_phases.js';
 import { archOfWeights, type BackboneInput } from '../../steps/fine_tune.js';
 import { protocolFor } from '../../steps/protocol_of.js';
+import { planWithTextEncoders, TEXT_ENCODER_SHARE } from '../../steps/text_encoder_choice.js';
 import { decisionLog, runStages, saveState } from '../runner.js';
 import { readJsonFile } from '../../files/index.js';
 import { AUTOPILOT_BUDGET, Deadlines, loadModel, weightsFile, type AutoContext, type AutopilotBudget, type AutoState } from './context.js';
@@ -81,8 +82,7 @@ export interface AutopilotResult {
 }
 
 export async function runAutopilot(o: AutopilotOptions): Promise<AutopilotResult> {
-  const { plan } = o;
-  const p = plan.prepared;
+  const p = o.plan.prepared;
   mkdirSync(o.runDir, { recursive: true });
   const stateFile = join(o.runDir, 'state.json');
   const state: AutoState = existsSync(stateFile) ? readJsonFile<AutoState>(stateFile, 'the saved state of this auto run (--resume cannot continue it; run auto without --resume)') : { phase: 'step3', decisions: [] };
@@ -93,6 +93,10 @@ export async function runAutopilot(o: AutopilotOptions): Promise<AutopilotResult
   const budgetMs = (o.budgetMinutes ?? 10) * 60_000;
   const shares: AutopilotBudget = { ...AUTOPILOT_BUDGET, ...o.budget };
   const seed = o.seed ?? 0;
+  // Text encoders measured where the text statistics leave them open (steps/text_encoder_choice.ts); a resumed run keeps its own.
+  const encoders = await planWithTextEncoders(o.plan, { chosen: state.textEncoders, measure: state.phase === 'step3' && !o.parallel, seconds: (budgetMs * TEXT_ENCODER_SHARE) / 1000, seed, clock, callbacks: o.callbacks, log });
+  const plan = encoders.plan;
+  state.textEncoders = encoders.chosen;
   // The budget plan: measured epoch time → phases that complete in their time. Data-parallel ranks would
   // measure different times and plan different epochs, and a resumed run is past it: they keep the share deadlines.
   let planned: ConstructorParameters<typeof Deadlines>[4] = null;

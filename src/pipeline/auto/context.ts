@@ -11,6 +11,7 @@ import { saveSafetensors, loadSafetensors, dispose } from '../../tensor/index.js
 import type { Objective } from '../../metrics/index.js';
 import type { ProtocolBaseline, SplitRecord } from '../../protocol/index.js';
 import { buildModel, type ModelSpec } from '../../steps/architecture.js';
+import type { TextEncoders } from '../../steps/text_encoder_choice.js';
 import type { Plan } from '../../steps/plan.js';
 import type { Decision } from '../../steps/decisions.js';
 import type { Parallel } from '../../steps/parallel.js';
@@ -101,6 +102,8 @@ export interface AutoState extends RunState<AutoPhase> {
   steps?: StepRecord[];
   /** With --folds: the folds' baseline and the step-3 recipe on every fold. */
   cv?: { k: number; rows: number; baseline: ProtocolBaseline; step3: Measured };
+  /** The text encoders chosen by measurement (a resumed run keeps them). */
+  textEncoders?: TextEncoders;
 }
 
 /** When each phase must end: the budget planner's measured plan, or shares of the budget when there is none (data-parallel ranks, a resumed run). */

@@ -36,7 +36,7 @@ export const step3Stage: Stage<AutoContext, AutoState, AutoPhase> = {
             epochs: p.kind === 'image' && ctx.plannedStep3 ? ctx.plannedStep3.epochs : epochCap,
             batchSize,
             weightDecay: start.weightDecay || undefined,
-            lrFinder: p.kind === 'image' && ctx.plannedStep3 ? { numIter: ctx.plannedStep3.finderIterations } : undefined,
+            lrFinder: ctx.plannedStep3 ? { numIter: ctx.plannedStep3.finderIterations } : undefined,
             seed: ctx.seed,
             callbacks: guards,
             onDecision: ctx.log,

@@ -188,15 +188,26 @@ function emitLSTM(g: GraphBuilder, m: LSTM, x: string): string {
   return h;
 }
 
-function emitSequence(g: GraphBuilder, m: SequenceNet, ids: string): string {
-  const emb = child<Embedding>(m, 'embedding')!;
-  const e = g.node('Gather', [g.floats('embedding', data(emb.weight), emb.weight.shape), ids], { axis: 0 });
+function emitRecurrent(g: GraphBuilder, lstm: NonNullable<SequenceNet['lstm']>, e: string, ids: string): string {
   const seqFirst = g.node('Transpose', [e], { perm: [1, 0, 2] });
-  const out = g.node('Transpose', [emitLSTM(g, m.lstm, seqFirst)], { perm: [1, 0, 2] });
+  const out = g.node('Transpose', [emitLSTM(g, lstm, seqFirst)], { perm: [1, 0, 2] });
   // Max over the real positions (padding filled with -1e4), as forward() does.
   const padding = g.node('Unsqueeze', [g.node('Equal', [ids, g.ints('pad_id', [0], [])]), g.ints('axes', [2])]);
   const masked = g.node('Where', [padding, g.floats('pad_fill', [-1e4], []), out]);
-  const pooled = g.node('ReduceMax', [masked], { axes: [1], keepdims: 0 });
+  return g.node('ReduceMax', [masked], { axes: [1], keepdims: 0 });
+}
+
+/** The bag of words: the sum of the embeddings (padding's row is zero) over the count of real tokens, as forward() does. */
+function emitBag(g: GraphBuilder, e: string, ids: string): string {
+  const real = g.node('Cast', [g.node('Not', [g.node('Equal', [ids, g.ints('pad_id', [0], [])])])], { to: 1 });
+  const count = g.node('Max', [g.node('ReduceSum', [real, g.ints('bag_axes', [1])], { keepdims: 1 }), g.floats('one_token', [1], [])]);
+  return g.node('Div', [g.node('ReduceSum', [e, g.ints('bag_axes_e', [1])], { keepdims: 0 }), count]);
+}
+
+function emitSequence(g: GraphBuilder, m: SequenceNet, ids: string): string {
+  const emb = child<Embedding>(m, 'embedding')!;
+  const e = g.node('Gather', [g.floats('embedding', data(emb.weight), emb.weight.shape), ids], { axis: 0 });
+  const pooled = m.lstm ? emitRecurrent(g, m.lstm, e, ids) : emitBag(g, e, ids);
   const y = emitLinear(g, m.head, pooled);
   const s = m.o.outputScale;
   return s ? g.node('Add', [g.node('Mul', [y, g.floats('target_std', [s.std], [])]), g.floats('target_mean', [s.mean], [])]) : y;

@@ -7,6 +7,8 @@
 // that many (selection.ts) — a tie keeps the deep model.
 import type { Acceptance } from '../protocol/index.js';
 import type { Decision } from './decisions.js';
+import type { Baseline } from './baseline.js';
+import { signalVerdict, type SignalVerdict } from './diagnosis.js';
 
 export interface Figures {
   validLoss: number;
@@ -41,4 +43,21 @@ export function standingAgainstLinear(deepValidLoss: number, linearLoss: number 
   const gain = 1 - deepValidLoss / linearLoss;
   const pct = `${(Math.abs(gain) * 100).toFixed(1)} %`;
   return gain >= 0 ? `; ${pct} below the linear reference's validation loss ${linearLoss.toPrecision(4)}` : `; ${pct} above the linear reference's validation loss ${linearLoss.toPrecision(4)} (the deep model is worse than a linear one so far)`;
+}
+
+/**
+ * Step 3's verdict read beside the linear reference: a deep model that shows
+ * no signal while the linear reference clearly does has not been trained
+ * enough — the inputs carry information — so the run does not stop on "no
+ * signal"; it goes on, and keeps the better of the two before step 5.
+ */
+export function verdictWithLinear(deep: SignalVerdict, baseline: Baseline, linear: { loss: number; trainLoss: number; name: string } | null | undefined): { verdict: SignalVerdict; rescued: boolean } {
+  if (deep.verdict !== 'no-signal' || !linear || !Number.isFinite(linear.loss)) return { verdict: deep, rescued: false };
+  const lin = signalVerdict(baseline, { trainLoss: linear.trainLoss, validLoss: linear.loss });
+  if (lin.verdict !== 'signal') return { verdict: deep, rescued: false };
+  const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+  return {
+    rescued: true,
+    verdict: { verdict: 'signal', improvement: lin.improvement, message: `The deep model removes ${deep.improvement >= 0 ? `only ${pct(deep.improvement)}` : `none (${pct(deep.improvement)})`} of the baseline "${baseline.name}" loss on validation, but the linear reference (${linear.name}) removes ${pct(lin.improvement)}: the inputs carry signal and the deep model is not fitted yet; the run goes on and keeps the better of the two.` },
+  };
 }

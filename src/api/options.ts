@@ -38,6 +38,10 @@ export interface DataOptions {
   assignments?: string;
   /** Skip (and report) rows with bad values instead of stopping. */
   lenient?: boolean;
+  /** Columns left out of the model (`--ignore`). */
+  ignore?: string[];
+  /** Kinds forced on columns (`--kind col=kind`); 'identifier' leaves the column out. */
+  kinds?: Record<string, 'numeric' | 'categorical' | 'text' | 'identifier' | 'datetime'>;
   /** Hidden layer widths for tables (overrides step 2). */
   hidden?: number[];
   /** Tabular hidden width rule. Default 'midpoint'. */
@@ -103,6 +107,17 @@ function checkedList(key: string, value: unknown, n?: number): string | undefine
   return value.join(',');
 }
 
+function checkedNames(key: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((c) => typeof c !== 'string' || c === '' || c.includes(','))) throw new UsageError(`${flagOf(key)} expects a list of column names, found ${JSON.stringify(value)}`);
+  return value.join(',');
+}
+
+function checkedRecord(key: string, value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${flagOf(key)} expects an object of column: kind, found ${JSON.stringify(value)}`);
+  return value as Record<string, string>;
+}
+
 /** The options the command line would have parsed from the same flags. */
 export function cliDataOptions(o: DataOptions): CliDataOptions {
   if (!o || typeof o.data !== 'string' || o.data === '') throw new UsageError("required option '--data <path>' not specified");
@@ -122,6 +137,8 @@ export function cliDataOptions(o: DataOptions): CliDataOptions {
     dropNearDuplicates: o.dropNearDuplicates,
     assignments: checkedText('assignments', o.assignments),
     lenient: o.lenient,
+    ignore: checkedNames('ignore', o.ignore),
+    kind: o.kinds === undefined ? undefined : Object.entries(checkedRecord('kinds', o.kinds)).map(([c, k]) => `${c}=${k}`),
     hidden,
     rule: (checkedText('rule', o.rule) ?? 'midpoint') as 'midpoint' | 'samples',
     alpha: String(checkedNumber('alpha', o.alpha) ?? 5),

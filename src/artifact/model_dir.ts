@@ -3,6 +3,7 @@
 // fingerprint, versions) and the SHA-256 of every file. Loading verifies the
 // checksums and the manifest before it builds anything, and never executes
 // code from the artifact: the architecture is data, built by our own code.
+import { inputLayout } from '../data/model_input.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -226,18 +227,16 @@ export interface NeutralInput {
 /**
  * One example of zeros in the shape a model of this preprocessing takes: the
  * training means once standardized (tables, images) or padding tokens
- * (sequences); undefined for a preprocessing kind this reader does not know.
+ * (text columns' slots); undefined for a preprocessing kind this reader does not know.
  */
 export function neutralInput(pre: Preprocessing): NeutralInput | undefined {
   switch (pre.kind) {
     case 'image':
       return { shape: [1, ...pre.shape], dtype: 'float32' };
-    case 'sequence': {
-      const f = pre.preprocessor.features.find((x) => x.kind === 'text' && (pre.textColumn === undefined || x.column === pre.textColumn));
-      return { shape: [1, f?.kind === 'text' ? f.tokenizer.maxLength : 1], dtype: 'int64' };
-    }
+    // A table's network reads one packed float row: the features, then each text column's token ids (padding: 0).
+    case 'sequence':
     case 'tabular':
-      return { shape: [1, pre.preprocessor.featureNames.length], dtype: 'float32' };
+      return { shape: [1, inputLayout(pre.preprocessor).width], dtype: 'float32' };
     default:
       return undefined;
   }

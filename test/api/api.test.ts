@@ -42,6 +42,14 @@ describe('plan()', () => {
     assert.deepEqual(api.classes, ['Adelie', 'Chinstrap', 'Gentoo']);
   });
 
+  it('ignore and kinds reach the plan as --ignore and --kind do', async () => {
+    const api = await plan({ data: penguins, target: 'Species', project: project('plan-ignore-api'), ignore: ['Island'], kinds: { Sex: 'categorical' } });
+    const r = runCli(['plan', '--data', penguins, '--target', 'Species', '--project', project('plan-ignore-cli'), '--ignore', 'Island', '--kind', 'Sex=categorical', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(asJson(api), JSON.parse(r.stdout));
+    assert.doesNotMatch(JSON.stringify(api.architecture), /Island/);
+  });
+
   it('refuses options as the command line does: a UsageError with its message', async () => {
     const cases: Array<[Parameters<typeof plan>[0] | Parameters<typeof fit>[0] | Parameters<typeof auto>[0], string[], 'plan' | 'fit' | 'auto']> = [
       [{ data: penguins, target: 'Species', validationShare: 1.5 }, ['--validation-share', '1.5'], 'plan'],

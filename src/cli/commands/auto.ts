@@ -141,6 +141,8 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
     out.say(`validation: ${fmt(s.metrics.validation)}`);
     out.say(`test:       ${fmt(s.metrics.test)}${s.metrics.test ? ` (test set evaluations so far: ${s.testEvaluations})` : ''}`);
     out.say(`baseline:   ${p.baseline.description}: ${fmt({ loss: p.baseline.loss, ...p.baseline.metrics })}`);
+    const lin = s.linearReference;
+    if (lin) out.say(`linear:     ${lin.description}: ${fmt({ loss: lin.loss, ...lin.metrics })}${lin.kept ? ' — kept: the deep model did not beat it on validation' : lin.kept === false ? ' — the deep model was kept' : ''}`);
     for (const w of s.testWarnings) out.say(out.color.yellow(`warning: ${w}`));
     if (s.testAdvice) out.say(out.color.yellow(`advice: ${s.testAdvice}`));
     if (s.errorAnalysis.startsWith('skipped')) out.say(out.color.yellow(`warning: error analysis ${s.errorAnalysis}`));

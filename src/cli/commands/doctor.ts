@@ -34,6 +34,7 @@ export function doctorCommand(program: Command): void {
         }
         out.say(`${out.color.bold(`Step ${d.step}`)} — ${d.stepTitle}${d.latestRun ? ` (latest run ${d.latestRun})` : ''}`);
         if (d.bias) out.say(`bias:     training loss ${d.bias.trainLoss.toPrecision(4)} against "${d.bias.baseline}" ${d.bias.baselineLoss.toPrecision(4)}; best training loss so far ${d.bias.bestTrainLoss.toPrecision(4)} — ${d.bias.verdict}`);
+        if (d.linear) out.say(`linear:   ${d.linear.verdict}`);
         if (d.variance) out.say(`variance: validation − training = ${d.variance.gap.toPrecision(3)} — ${d.variance.verdict}`);
         if (d.test) out.say(`test gap: test − validation = ${d.test.gap.toPrecision(3)} over ${d.test.evaluations} evaluation(s) — ${d.test.verdict}`);
         if (d.realWorld) out.say(`real world: ${d.realWorld.metric} ${d.realWorld.value.toPrecision(4)} against test ${d.realWorld.testValue?.toPrecision(4) ?? '–'} — ${d.realWorld.verdict}`);

@@ -23,6 +23,10 @@ import type { BackboneInput } from '../../steps/fine_tune.js';
 import { pretrainedSpec } from '../../steps/fine_tune.js';
 import type { Candidate, Measured, PlaybookProtocol } from '../../steps/protocol_of.js';
 import type { RunState } from '../runner.js';
+import type { LinearReference } from '../../steps/linear_reference.js';
+
+/** What a run keeps of its linear reference (the state, the summary's `linearReference`). */
+export type LinearReferenceRecord = Omit<LinearReference, 'measured'> & { folds?: unknown; kept?: boolean; keptReason?: string };
 
 /**
  * How the autopilot shares its time budget: each phase may run until the
@@ -69,7 +73,7 @@ export const AUTOPILOT_BUDGET: AutopilotBudget = {
 };
 
 /** The phase a run is in: the stage that runs next. */
-export type AutoPhase = 'step3' | 'search' | 'step4' | 'final' | 'step5' | 'done';
+export type AutoPhase = 'linear' | 'step3' | 'search' | 'step4' | 'final' | 'step5' | 'done';
 
 /** The model a run keeps so far, with its own figures on the default split (eval-mode training loss). */
 export interface KeptModel {
@@ -79,13 +83,15 @@ export interface KeptModel {
   /** Eval-mode measure loss on the fixed training subset (the average's, when the weights' moving average is kept). */
   trainLoss: number;
   metrics: Record<string, number>;
-  source: 'step3' | 'final';
+  source: 'linear' | 'step3' | 'final';
 }
 
 /** Everything a run decided and measured, persisted after every stage (state.json). */
 export interface AutoState extends RunState<AutoPhase> {
   /** Which rows the run used (its split manifest, and the folds when decisions read them). */
   split?: SplitRecord;
+  /** Step 2's linear reference (pipeline/auto/linear_stage.ts): its figures, and whether the run kept it over the deep model. */
+  linearReference?: LinearReferenceRecord;
   /** The step-3 search's adopted trial, when it beat the basic recipe. */
   start?: { spec: ModelSpec; lr: number; batchSize: number; label: string };
   step3?: { optimizer: OptimizerKind; lr: number; batchSize?: number; epochs: number; history: EpochResult[]; best: EpochResult | null; lrFinds: Array<{ optimizer: string; lrs: number[]; losses: number[]; suggestion: number; steep: number; valley: number; minimum: number; slide: number }> };
@@ -175,9 +181,9 @@ export function keepModel(ctx: Pick<AutoContext, 'runDir'>, m: Module): void {
   saveSafetensors(file, m.stateDict());
 }
 
-export function loadModel(ctx: Pick<AutoContext, 'runDir' | 'plan'>, spec: ModelSpec): Module {
+export function loadModel(ctx: Pick<AutoContext, 'runDir' | 'plan'>, spec: ModelSpec, file = weightsFile(ctx)): Module {
   const m = buildModel(spec, ctx.plan.prepared.device);
-  const { tensors } = loadSafetensors(weightsFile(ctx));
+  const { tensors } = loadSafetensors(file);
   try {
     m.loadStateDict(tensors);
   } catch (e) {

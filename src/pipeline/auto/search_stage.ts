@@ -15,6 +15,7 @@ import { foldSearchPlan } from '../../steps/budget_plan.js';
 import { step3Search, STEP3_SEARCH_TRIALS } from '../../steps/step3_search.js';
 import { describeSpread } from '../../protocol/index.js';
 import type { FitRecipe, Measured } from '../../steps/protocol_of.js';
+import { standingAgainstLinear, verdictWithLinear } from '../../steps/linear_keep.js';
 import type { Stage } from '../runner.js';
 import { startCandidate, step3EpochSeconds, weightsFile, type AutoContext, type AutoPhase, type AutoState } from './context.js';
 
@@ -96,9 +97,11 @@ export const searchStage: Stage<AutoContext, AutoState, AutoPhase> = {
       }
     }
     state.judged = current;
-    state.verdict = signalVerdict(baseline, current);
+    // A deep model with no signal where the linear reference has some is unfitted, not proof the inputs are empty.
+    const read = verdictWithLinear(signalVerdict(baseline, current), baseline, state.linearReference);
+    state.verdict = read.verdict;
     const foldNote = current.folds ? ` (means over ${pr.k} folds: validation ${describeSpread(current.folds.validLoss)}, training ${describeSpread(current.folds.trainLoss)}, baseline ${describeSpread(baseline.folds!)})` : '';
-    ctx.log({ step: 3, action: state.verdict.verdict === 'no-signal' ? 'stop: no signal' : 'training set fitted', reason: `${state.verdict.message}${foldNote}`, numbers: { baseline: baseline.loss, trainLoss: current.trainLoss, validLoss: current.validLoss, improvement: state.verdict.improvement, ...(current.folds ? { folds: { k: pr.k, validLoss: current.folds.validLoss, trainLoss: current.folds.trainLoss, baselineLoss: baseline.folds } } : {}) } });
+    ctx.log({ step: 3, action: state.verdict.verdict === 'no-signal' ? 'stop: no signal' : read.rescued ? 'go on: the linear reference shows signal' : 'training set fitted', reason: `${state.verdict.message}${standingAgainstLinear(current.validLoss, state.linearReference?.loss)}${foldNote}`, numbers: { baseline: baseline.loss, trainLoss: current.trainLoss, validLoss: current.validLoss, improvement: state.verdict.improvement, ...(current.folds ? { folds: { k: pr.k, validLoss: current.folds.validLoss, trainLoss: current.folds.trainLoss, baselineLoss: baseline.folds } } : {}) } });
     if (state.verdict.verdict === 'no-signal') return { next: 'done' };
     if (pre) {
       // The ladder's probes train from scratch, which would throw the pretrained features away.

@@ -82,7 +82,7 @@ function collect(value: string, previous: string[]): string[] {
 export function columnOptions(o: Pick<DataOptions, 'ignore' | 'kind'>): { ignore?: string[]; kinds?: Record<string, OverrideKind> } {
   const ignore = o.ignore === undefined ? undefined : o.ignore.split(',').map((c) => c.trim());
   if (ignore?.some((c) => c === '')) throw new UsageError(`--ignore takes column names separated by commas, got ${JSON.stringify(o.ignore)}`);
-  const kinds: Record<string, OverrideKind> = {};
+  const kinds: Record<string, OverrideKind> = Object.create(null); // any column name, __proto__ included
   for (const entry of (o.kind ?? []).flatMap((k) => k.split(','))) {
     const at = entry.lastIndexOf('=');
     const [column, kind] = at > 0 ? [entry.slice(0, at).trim(), entry.slice(at + 1).trim()] : ['', ''];

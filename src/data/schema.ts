@@ -177,7 +177,7 @@ export function inferSchema(table: Table, options: SchemaOptions = {}): Schema {
     let { kind, note } = inferKind(name, p, o);
     let overridden = false;
     let inferred: ColumnKind | undefined;
-    const forced = options.overrides?.[name];
+    const forced = options.overrides && Object.hasOwn(options.overrides, name) ? options.overrides[name] : undefined;
     if (forced && forced !== kind) {
       note = `${kind} by inference, ${forced} by override`;
       inferred = kind;

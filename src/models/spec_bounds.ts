@@ -118,9 +118,29 @@ const MAX_WIDTH = 1 << 16;
 const MAX_OUTPUTS = 1 << 20;
 const MAX_FEATURES = 1 << 24;
 
+/** One text column's encoder in a table network (models/tabular.ts TextEncoderSpec). */
+function textEncoderProblem(t: unknown, f: string): SpecProblem | null {
+  if (!isObject(t)) return { field: f, message: `expected {column, start, length, vocabulary, dim, encoder}, found ${kindOf(t)}` };
+  return firstProblem(
+    () => (typeof t.column === 'string' ? null : { field: `${f}.column`, message: `expected a string, found ${kindOf(t.column)}` }),
+    () => wholeIn(t.start, `${f}.start`, 0, MAX_FEATURES),
+    () => wholeIn(t.length, `${f}.length`, 1, 1 << 16),
+    () => wholeIn(t.vocabulary, `${f}.vocabulary`, 1, MAX_FEATURES),
+    () => wholeIn(t.dim, `${f}.dim`, 1, MAX_WIDTH),
+    () =>
+      t.encoder === 'bag'
+        ? wholeIn(t.buckets, `${f}.buckets`, 0, MAX_FEATURES)
+        : t.encoder === 'lstm'
+          ? firstProblem(() => wholeIn(t.hidden, `${f}.hidden`, 1, MAX_WIDTH), () => (t.layers === undefined ? null : wholeIn(t.layers, `${f}.layers`, 1, 64)), () => optionalBoolean(t.bidirectional, `${f}.bidirectional`))
+          : { field: `${f}.encoder`, message: `expected "bag" or "lstm", found ${kindOf(t.encoder)}` },
+  );
+}
+
 registerSpecBounds('tabular', (o, w) =>
   firstProblem(
-    () => arrayOf(o.blocks, 'blocks', 1, MAX_FEATURES, (b, f) => (isObject(b) ? firstProblem(() => (typeof b.name === 'string' ? null : { field: `${f}.name`, message: `expected a string, found ${kindOf(b.name)}` }), () => wholeIn(b.start, `${f}.start`, 0, MAX_FEATURES), () => wholeIn(b.width, `${f}.width`, 1, MAX_FEATURES), () => wholeIn(b.embedding, `${f}.embedding`, 0, Math.min(MAX_WIDTH, Number(b.width) || 0))) : { field: f, message: `expected {name, start, width, embedding}, found ${kindOf(b)}` })),
+    () => (o.texts === undefined ? null : arrayOf(o.texts, 'texts', 0, 256, textEncoderProblem)),
+    // A table of text columns only has no feature block.
+    () => arrayOf(o.blocks, 'blocks', Array.isArray(o.texts) && o.texts.length ? 0 : 1, MAX_FEATURES, (b, f) => (isObject(b) ? firstProblem(() => (typeof b.name === 'string' ? null : { field: `${f}.name`, message: `expected a string, found ${kindOf(b.name)}` }), () => wholeIn(b.start, `${f}.start`, 0, MAX_FEATURES), () => wholeIn(b.width, `${f}.width`, 1, MAX_FEATURES), () => wholeIn(b.embedding, `${f}.embedding`, 0, Math.min(MAX_WIDTH, Number(b.width) || 0))) : { field: f, message: `expected {name, start, width, embedding}, found ${kindOf(b)}` })),
     () => arrayOf(o.hidden, 'hidden', 0, Math.min(64, w.tensors), (h, f) => wholeIn(h, f, 1, MAX_WIDTH)),
     () => wholeIn(o.outputs, 'outputs', 1, MAX_OUTPUTS),
     () => (o.dropout === undefined ? null : arrayOf(o.dropout, 'dropout', 0, 65, optionalRate)),
@@ -135,6 +155,14 @@ registerSpecBounds('tabular', (o, w) =>
       for (const b of blocks) {
         needed += b.embedding > 0 ? b.width * b.embedding : 0;
         inputs += b.embedding > 0 ? b.embedding : b.width;
+      }
+      for (const t of (o.texts ?? []) as Array<Record<string, number | string | boolean>>) {
+        const dim = t.dim as number;
+        needed += ((t.vocabulary as number) + ((t.buckets as number) || 0)) * dim;
+        const out = t.encoder === 'bag' ? dim : (t.hidden as number) * (t.bidirectional ? 2 : 1);
+        // The first LSTM layer's input and recurrent weights (4 gates).
+        if (t.encoder === 'lstm') needed += 4 * (t.hidden as number) * (dim + (t.hidden as number));
+        inputs += out;
       }
       for (const h of [...(o.hidden as number[]), o.outputs as number]) {
         needed += inputs * h;

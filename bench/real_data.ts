@@ -27,6 +27,8 @@ interface Meta {
   rows: { train: number; test: number };
   source: string;
   split: string;
+  /** Options a user of this data would give (a time-ordered table validates on its latest rows). */
+  args?: string[];
 }
 
 interface Scored {
@@ -62,6 +64,7 @@ function runSixstep(meta: Meta, dir: string, budgetMinutes: number, out: string)
   rmSync(project, { recursive: true, force: true });
   const args = [join(root, 'dist', 'src', 'cli', 'main.js'), 'auto', '--data', join(dir, meta.train), '--test', join(dir, meta.test), '--budget', String(budgetMinutes), '--project', project, '--json'];
   if (meta.target) args.push('--target', meta.target);
+  args.push(...(meta.args ?? []));
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -105,7 +108,8 @@ function table(rows: Row[]): string {
     r.meta.name,
     r.meta.shape,
     `${r.meta.rows.train}/${r.meta.rows.test}`,
-    r.sixstep.exit === 0 ? figure(r.sixstep, r.meta.task) : `exit ${r.sixstep.exit}`,
+    // A run that ended with a verdict (5 no signal, 7 undecided) still has its test figure: shown with its exit code.
+    r.sixstep.exit === 0 ? figure(r.sixstep, r.meta.task) : figure(r.sixstep, r.meta.task) === '–' ? `exit ${r.sixstep.exit}` : `${figure(r.sixstep, r.meta.task)} (exit ${r.sixstep.exit})`,
     `${r.sixstep.seconds.toFixed(0)} s / ${r.budgetSeconds} s`,
     figure(r.logistic, r.meta.task),
     figure(r.trees, r.meta.task),

@@ -48,7 +48,7 @@ def stratified_test(rows, target, share, seed):
     return [r for i, r in enumerate(rows) if i not in test], [r for i, r in enumerate(rows) if i in test]
 
 
-def save_table(out, name, rows, target, kinds, task, shape, source, split='random', test_rows=None, share=0.2):
+def save_table(out, name, rows, target, kinds, task, shape, source, split='random', test_rows=None, share=0.2, args=()):
     d = os.path.join(out, name)
     os.makedirs(d, exist_ok=True)
     columns = list(kinds) + [target]
@@ -60,7 +60,7 @@ def save_table(out, name, rows, target, kinds, task, shape, source, split='rando
     write_csv(os.path.join(d, 'test.csv'), test, columns)
     meta = {'name': name, 'kind': 'table', 'shape': shape, 'task': task, 'target': target, 'columns': kinds,
             'train': 'train.csv', 'test': 'test.csv', 'rows': {'train': len(train), 'test': len(test)},
-            'source': source, 'split': split}
+            'source': source, 'split': split, 'args': list(args)}
     json.dump(meta, open(os.path.join(d, 'meta.json'), 'w'), indent=1)
     return meta
 
@@ -141,7 +141,8 @@ def build_weather(out):
     test = [r for r in rows if r['date'] >= '2015']
     kinds = {'date': 'datetime', 'precipitation': 'numeric', 'temp_max': 'numeric', 'temp_min': 'numeric', 'wind': 'numeric'}
     return save_table(out, 'seattle-weather', train, 'weather', kinds, 'multiclass', 'time-ordered',
-                      'vega-datasets seattle-weather.csv', split='time: trained on 2012-14, tested on 2015', test_rows=test)
+                      'vega-datasets seattle-weather.csv', split='time: trained on 2012-14, tested on 2015', test_rows=test,
+                      args=('--split-by', 'time:date'))
 
 
 def build_movies(out):

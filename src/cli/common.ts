@@ -35,6 +35,8 @@ export interface DataOptions {
   sampling?: string;
   /** --device, on the commands that take it (addDeviceOption); without it a command computes on the CPU. */
   device?: string;
+  /** --image-size: image folders' working side (square), instead of the images' own size. */
+  imageSize?: number;
 }
 
 export function addDataOptions(c: Command): Command {
@@ -48,6 +50,7 @@ export function addDataOptions(c: Command): Command {
     .option('--validation-share <share>', 'share of the data split off for validation, in (0, 1) (default 0.15)')
     .option('--test-share <share>', 'share of the data split off and sealed for the test, in (0, 1) (default 0.15; not used with --test)')
     .option('--lenient', 'skip rows with bad values (reported with their lines) instead of stopping')
+    .option('--image-size <side>', "image folders: read every image at side × side (default: the images' own size — never upsampled, greyscale kept as one channel; larger than 64 scaled down, by `auto` to what its budget fits)")
     .option('--hidden <widths>', 'hidden layer widths for tables, comma-separated (overrides step 2)')
     .option('--rule <rule>', "tabular hidden width rule: 'midpoint' or 'samples'", 'midpoint')
     .option('--alpha <n>', 'α of the samples rule (2–10)', '5')
@@ -69,7 +72,7 @@ export function computeDevice(o: DataOptions): DeviceChoice {
 /** The data options as prepare() takes them; the split shares checked together. */
 export function prepareOptions(o: DataOptions, projectDir: string, device = computeDevice(o).device): PrepareOptions {
   checkShares(o.validationShare, o.test ? 0 : o.testShare);
-  return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, device };
+  return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, device, imageSize: o.imageSize === undefined ? undefined : Number(o.imageSize) };
 }
 
 /** --class-weights and --sampling, checked once at the edge. */
@@ -113,10 +116,10 @@ export async function planOnly(o: DataOptions): Promise<StepsPlan> {
 }
 
 /** Steps 1 and 2 on the data, printed; the dataset is recorded in the store. */
-export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Promise<Plan> {
+export async function plan(o: DataOptions, out: Out, { quiet = false, imageCap }: { quiet?: boolean; imageCap?: PrepareOptions['imageCap'] } = {}): Promise<Plan> {
   // Resolved first: a GPU that cannot be had stops the command before any data is read.
   const device = computeDevice(o);
-  const options = prepareOptions(o, resolve(o.project), device.device);
+  const options = { ...prepareOptions(o, resolve(o.project), device.device), imageCap };
   const costs = costOptions(o);
   const { store, projectDir } = openProject(o.project);
   try {

@@ -4,7 +4,13 @@ import { TorchError, NativeBuildError } from '../tensor/index.js';
 import { ModelDirError } from '../artifact/index.js';
 import { WeightsError } from '../models/index.js';
 
-export const EXIT = { ok: 0, failure: 1, usage: 2, data: 3, model: 4, noSignal: 5, interrupted: 130 } as const;
+/** 5: a model that had its chance to fit does not beat the naive baseline; 6: step 3 is undecided (the budget was too small to judge). */
+export const EXIT = { ok: 0, failure: 1, usage: 2, data: 3, model: 4, noSignal: 5, undecided: 6, interrupted: 130 } as const;
+
+/** The exit code of step 3's verdict (fitVerdict): no signal and undecided each have their own; every other verdict is 0. */
+export function verdictExit(verdict: string | undefined): number {
+  return verdict === 'no-signal' ? EXIT.noSignal : verdict === 'undecided' ? EXIT.undecided : EXIT.ok;
+}
 
 /** A command-line option with a value the command cannot use: exit code 2, no stack trace. */
 export class UsageError extends Error {

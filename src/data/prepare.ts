@@ -11,6 +11,7 @@ import { toNumber } from './values.js';
 import { splitTable, splitImages } from './split.js';
 import { readIdx } from './idx.js';
 import { readImageFolder } from './image_folder.js';
+import type { NaturalImages, SideCap } from './image_size.js';
 import { Preprocessor, type EncodedTable, type PreprocessorJSON } from './preprocessor.js';
 import { Normalizer, type NormalizerJSON } from './normalizer.js';
 import { DataLoader, type Augmenter } from './loader.js';
@@ -73,8 +74,10 @@ export interface PrepareOptions {
   testShare?: number;
   /** Skip (and report) rows with bad values instead of stopping. Default false. */
   lenient?: boolean;
-  /** Image side for image folders; default 64. */
+  /** Image folders: the working side (square), overriding the size read from the images. Default: their own size (image_size.ts). */
   imageSize?: number;
+  /** Image folders without `imageSize`: the cap on the working side of large images, given what they are (default 64; the autopilot fits it to its budget). */
+  imageCap?: (natural: NaturalImages) => SideCap | Promise<SideCap>;
   /** Where every loader's batches land ('cpu', 'cuda:0'); the dataset itself stays in host memory. Default 'cpu'. */
   device?: string;
 }
@@ -283,9 +286,11 @@ function featureBlocks(pre: Preprocessor): FeatureBlock[] {
 }
 
 async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise<Prepared> {
-  const read = (p: string): Promise<ImageSet> => (kind === 'idx' ? readIdx(p) : readImageFolder(p, { size: [o.imageSize ?? 64, o.imageSize ?? 64], lenient: o.lenient }));
-  const set = await read(o.data);
-  const testSet = o.test ? await read(o.test) : undefined;
+  const folder = kind === 'folder' ? await readImageFolder(o.data, { size: o.imageSize, cap: o.imageCap, lenient: o.lenient }) : null;
+  const set: ImageSet = folder ?? (await readIdx(o.data));
+  // A test folder is read at the training images' working shape.
+  const [, C0, H0, W0] = set.shape;
+  const testSet = o.test ? (kind === 'idx' ? await readIdx(o.test) : await readImageFolder(o.test, { size: [H0, W0], channels: C0 as 1 | 3, lenient: o.lenient })) : undefined;
   const split = await splitImages(set, {
     seed: o.splitSeed ?? o.seed ?? 0,
     reuseSavedSeed: o.splitSeed === undefined,
@@ -323,7 +328,7 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
     fingerprint: splitFingerprint(split.manifest),
     leakage: split.leakage,
     reusedSplit: split.reused,
-    notes: [...split.notes, ...leakageNotes(split.leakage, 'images')],
+    notes: [...(folder?.shapeChoice ? [folder.shapeChoice.reason] : []), ...split.notes, ...leakageNotes(split.leakage, 'images')],
     describe: `${set.shape[0]} images of ${C}×${H}×${W}, ${classes.length} classes (${classes.slice(0, 10).join(', ')}${classes.length > 10 ? ', …' : ''})`,
     device: o.device ?? 'cpu',
     loader: (which, lo) => make(which === 'train' ? split.train : split.validation, which === 'train')(lo),

@@ -20,10 +20,9 @@ import { gapOpen } from './ladder_rules.js';
 import { trainSubsetLoss, validationRowLosses } from './measure.js';
 import { measureLoss } from './scale_free.js';
 import { evaluateOnTest, type TestResult } from './sealed_test.js';
-import { signalVerdict, type SignalVerdict } from './diagnosis.js';
+import { fitVerdict, budgetToJudge, type FitVerdict, type TrainingEvidence } from './diagnosis.js';
 import { tuning } from './tuning_guard.js';
 import { buildModel, type ModelSpec } from './architecture.js';
-import { biasGap } from './bias_rule.js';
 import { step3Search, STEP3_SEARCH_TRIALS } from './step3_search.js';
 import { objective as lossObjective, type Objective } from '../metrics/index.js';
 import type { Plan } from './plan.js';
@@ -126,8 +125,8 @@ interface State {
   decisions: Decision[];
   /** The step-3 search's adopted trial, when it beat the basic recipe. */
   start?: { spec: ModelSpec; lr: number; batchSize: number; label: string };
-  step3?: { optimizer: OptimizerKind; lr: number; batchSize?: number; epochs: number; history: EpochResult[]; best: EpochResult | null; lrFinds: Array<{ optimizer: string; lrs: number[]; losses: number[]; suggestion: number; steep: number; valley: number; minimum: number; slide: number }> };
-  verdict?: SignalVerdict;
+  step3?: { optimizer: OptimizerKind; lr: number; batchSize?: number; epochs: number; history: EpochResult[]; best: EpochResult | null; lrFinds: Array<{ optimizer: string; lrs: number[]; losses: number[]; suggestion: number; steep: number; valley: number; minimum: number; slide: number }>; evidence?: TrainingEvidence | null; secondsBeforeStep3?: number };
+  verdict?: FitVerdict;
   ladder?: { best: Measured; probes: Measured[]; gapClosed: boolean };
   final?: { candidate: Candidate; history: EpochResult[]; validLoss: number; trainLoss: number; metrics: Record<string, number>; source: 'step3' | 'final' };
   test?: TestResult | null;
@@ -204,6 +203,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     if (!pre && startCandidate.weightDecay > 0) log({ step: 3, action: `weight decay ${startCandidate.weightDecay}`, reason: `the ResNet's proven recipe trains with weight decay ${startCandidate.weightDecay} (SGD); without it a long training grows overconfident and its validation loss rises while accuracy still improves; the ladder's weight-decay rung may replace it`, numbers: { weightDecay: startCandidate.weightDecay } });
     // fitTrainingSet keeps the best epoch and runs the NaN guard and gradient watch itself (decisions labelled step 3).
     const guards = [new Deadline(pre ? deadline(0.85) : planned('step3End', shares.step3Share[p.kind]), clock), ...(o.callbacks ?? [])];
+    const step3Start = clock();
     const r = await tuning(() =>
       pre
         ? // A few epochs: pretrained features need little training, and the one-cycle stages must anneal to their end.
@@ -222,6 +222,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
             onDecision: log,
             parallel: o.parallel,
             objective: obj,
+            baselineLoss: plan.baseline.loss,
           }),
     );
     try {
@@ -238,6 +239,8 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
         history: r.history,
         best: r.best,
         lrFinds: r.lrFinds.map((f) => ({ optimizer: f.optimizer, lrs: f.result.lrs, losses: f.result.losses, suggestion: f.result.suggestion.lr, steep: f.result.steep.lr, valley: f.result.valley.lr, minimum: f.result.minimum.lr, slide: f.result.slide.lr })),
+        evidence: r.evidence ?? null,
+        secondsBeforeStep3: (step3Start - start) / 1000,
       };
       state.steps = r.recorder.steps;
       const best = r.best ?? r.history.at(-1)!;
@@ -258,24 +261,25 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     const judged = state.cv?.step3 ?? state.final;
     const baseline = state.cv?.baseline ?? plan.baseline;
     // The basic recipe left a bias gap (or no signal): the playbook's random search comes before any verdict on the data.
-    const bias = biasGap(judged.trainLoss, baseline.loss);
-    const weak = signalVerdict(baseline, judged).verdict === 'no-signal';
-    const searchEnds = deadline(shares.searchShare[p.kind]);
+    const early = fitVerdict(baseline, judged, { evidence: state.step3!.evidence });
+    const needSearch = early.verdict !== 'fitted';
+    // A bias gap makes the ladder (variance) secondary: the search may use the ladder's time too.
+    const searchEnds = deadline(early.verdict === 'bias-gap' ? shares.ladderShare[p.kind] : shares.searchShare[p.kind]);
     const s3e = state.step3!;
     const trialEpochs = Math.max(3, Math.min(epochCap, s3e.epochs));
     const epochSeconds = s3e.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, s3e.history.length);
     // Only when at least one trial fits in the time left (at the step-3 epoch time).
     const searchFits = clock() + epochSeconds * trialEpochs * 1000 < searchEnds;
     // --folds: a trial trains on every fold, so as many trials as fit in the time left (budget_plan.ts).
-    const foldPlan = o.folds && state.cv && !pre && (bias.open || weak) ? foldSearchPlan({ secondsLeft: (searchEnds - clock()) / 1000, epochSeconds, trialEpochs, k: o.folds.k, foldTrainRows: o.folds.folds[0].prepared.counts.train, trainRows: p.counts.train, maxTrials: STEP3_SEARCH_TRIALS }) : null;
+    const foldPlan = o.folds && state.cv && !pre && needSearch ? foldSearchPlan({ secondsLeft: (searchEnds - clock()) / 1000, epochSeconds, trialEpochs, k: o.folds.k, foldTrainRows: o.folds.folds[0].prepared.counts.train, trainRows: p.counts.train, maxTrials: STEP3_SEARCH_TRIALS }) : null;
     const fits = foldPlan ? foldPlan.trials > 0 : searchFits;
-    if (!pre && (bias.open || weak) && !fits && !stopped()) {
-      log({ step: 3, action: 'skip the random search: time budget', reason: `the basic recipe leaves ${bias.open ? 'a bias gap' : 'no signal'}, but ${foldPlan ? `no trial on ${o.folds!.k} folds fits: ${foldPlan.arithmetic}` : `one trial (${trialEpochs} epochs of about ${epochSeconds.toFixed(1)} s) does not fit in the ${Math.max(0, Math.round((searchEnds - clock()) / 1000))} s left for it`}; a larger --budget allows it`, numbers: { epochSeconds, trialEpochs, ...(foldPlan ? { k: o.folds!.k, perTrialSeconds: foldPlan.perTrialSeconds, refitSeconds: foldPlan.refitSeconds } : {}) } });
+    if (!pre && needSearch && !fits && !stopped()) {
+      log({ step: 3, action: 'skip the random search: time budget', reason: `the basic recipe leaves ${early.verdict === 'bias-gap' ? 'a bias gap' : early.verdict === 'undecided' ? 'the verdict undecided' : 'no signal'}, but ${foldPlan ? `no trial on ${o.folds!.k} folds fits: ${foldPlan.arithmetic}` : `one trial (${trialEpochs} epochs of about ${epochSeconds.toFixed(1)} s) does not fit in the ${Math.max(0, Math.round((searchEnds - clock()) / 1000))} s left for it`}; a larger --budget allows it`, numbers: { epochSeconds, trialEpochs, ...(foldPlan ? { k: o.folds!.k, perTrialSeconds: foldPlan.perTrialSeconds, refitSeconds: foldPlan.refitSeconds } : {}) } });
     }
-    if (!pre && (bias.open || weak) && fits && !stopped()) {
+    if (!pre && needSearch && fits && !stopped()) {
       o.onPhase?.(3, 'random search (the basic recipe did not fit the training set)');
       const foldNote = state.cv ? `; each trial trains on the ${state.cv.k} folds and is scored by its mean` : '';
-      log({ step: 3, action: 'random search over width, depth, batch size and learning rate', reason: `${bias.open ? `the basic recipe leaves a bias gap: ${bias.reason}` : `the basic recipe shows no signal on validation (${judged.validLoss.toPrecision(4)} against the baseline's ${baseline.loss.toPrecision(4)})`}; the playbook tunes at random, never on a grid, before blaming the data${foldNote}`, numbers: { fit: bias.fit, trainLoss: judged.trainLoss, validLoss: judged.validLoss, baselineLoss: baseline.loss, secondsLeft: Math.round((searchEnds - clock()) / 1000) } });
+      log({ step: 3, action: 'random search over width, depth, batch size and learning rate', reason: `the basic recipe's verdict: ${early.message} The playbook tunes at random, never on a grid, before blaming the data${foldNote}`, numbers: { fit: early.fit, trainLoss: judged.trainLoss, validLoss: judged.validLoss, baselineLoss: baseline.loss, secondsLeft: Math.round((searchEnds - clock()) / 1000) } });
       if (foldPlan?.cut) log({ step: 3, action: `cut the search to ${foldPlan.trials} trial(s): --folds`, reason: `${foldPlan.arithmetic}; the search's budget is ${STEP3_SEARCH_TRIALS} trials`, numbers: { trials: foldPlan.trials, of: STEP3_SEARCH_TRIALS, k: o.folds!.k, perTrialSeconds: foldPlan.perTrialSeconds, refitSeconds: foldPlan.refitSeconds, secondsLeft: (searchEnds - clock()) / 1000 } });
       const s3 = state.step3!;
       const searchFile = join(o.runDir, 'search-best.safetensors');
@@ -303,10 +307,15 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
       }
     }
     const cvj = state.cv?.step3;
-    state.verdict = signalVerdict(baseline, { trainLoss: cvj?.trainLoss ?? state.final.trainLoss, validLoss: cvj?.validLoss ?? state.final.validLoss });
+    // One verdict, quoted by the decision, the summary, the exit code and `doctor`.
+    const ev = state.step3!.evidence ?? null;
+    const searched = state.start ? { epochs: trialEpochs, lr: state.start.lr } : null;
+    const evidence = ev && searched ? { ...ev, ...searched } : ev;
+    const judgeBudget = evidence ? budgetToJudge(evidence, { secondsBeforeStep3: state.step3!.secondsBeforeStep3 ?? 0, step3Share: shares.step3Share[p.kind], epochCap }) : null;
+    state.verdict = fitVerdict(baseline, { trainLoss: cvj?.trainLoss ?? state.final.trainLoss, validLoss: cvj?.validLoss ?? state.final.validLoss }, { evidence, budget: judgeBudget });
     const foldNote = state.cv ? ` (means over ${state.cv.k} folds: validation ${describeSpread(state.cv.step3.folds.validLoss)}, training ${describeSpread(state.cv.step3.folds.trainLoss)}, baseline ${describeSpread(state.cv.baseline.folds)})` : '';
-    log({ step: 3, action: state.verdict.verdict === 'no-signal' ? 'stop: no signal' : 'training set fitted', reason: `${state.verdict.message}${foldNote}`, numbers: { baseline: baseline.loss, trainLoss: cvj?.trainLoss ?? state.final.trainLoss, validLoss: cvj?.validLoss ?? state.final.validLoss, improvement: state.verdict.improvement, ...(state.cv ? { folds: { k: state.cv.k, validLoss: state.cv.step3.folds.validLoss, trainLoss: state.cv.step3.folds.trainLoss, baselineLoss: state.cv.baseline.folds } } : {}) } });
-    state.phase = state.verdict.verdict === 'no-signal' ? 'done' : 'step4';
+    log({ step: 3, action: state.verdict.action, reason: `${state.verdict.message}${foldNote}`, numbers: { verdict: state.verdict.verdict, baseline: baseline.loss, trainLoss: cvj?.trainLoss ?? state.final.trainLoss, validLoss: cvj?.validLoss ?? state.final.validLoss, improvement: state.verdict.improvement, fit: state.verdict.fit, ...(state.verdict.budget ? { budgetMinutes: state.verdict.budget.minutes } : {}), ...(state.cv ? { folds: { k: state.cv.k, validLoss: state.cv.step3.folds.validLoss, trainLoss: state.cv.step3.folds.trainLoss, baselineLoss: state.cv.baseline.folds } } : {}) } });
+    state.phase = state.verdict.verdict === 'no-signal' || state.verdict.verdict === 'undecided' ? 'done' : 'step4';
     if (pre && state.phase === 'step4') {
       // The ladder's probes train from scratch, which would throw the pretrained features away.
       log({ step: 4, action: 'keep the fine-tuned model; no regularization ladder', reason: 'the ladder probes candidates trained from scratch, which would discard the pretrained features; the frozen-then-differential recipe is the regularization here', numbers: { validLoss: state.final.validLoss, trainLoss: state.final.trainLoss } });

@@ -10,7 +10,7 @@ import type { Candidate } from './regularize.js';
 import type { Decision } from './decisions.js';
 import type { Baseline } from './baseline.js';
 import { aggregateFolds, describeSpread, foldBaseline, foldFinalModel, trainOnFold, type FoldRecipe, type FoldSpread } from './cross_validation.js';
-import { signalVerdict, type SignalVerdict } from './diagnosis.js';
+import { fitVerdict, type FitVerdict } from './diagnosis.js';
 
 /** One fold's figures (the best epoch's, by the optimising metric). */
 export interface FoldFigures {
@@ -38,7 +38,7 @@ export interface RecipeFolds {
   /** The naive baseline fitted and measured on each fold. */
   baseline: Baseline & { folds: FoldSpread };
   /** Signal beyond the baseline, judged on the means. */
-  verdict: SignalVerdict;
+  verdict: FitVerdict;
   /** What the kept model is. */
   kept: string;
 }
@@ -72,7 +72,7 @@ export async function crossValidateRecipe(set: FoldSet, o: RecipeFoldsOptions): 
   const baseline = foldBaseline(set, { classWeights: o.classWeights });
   const perFold = runs.map((m, i): FoldFigures => ({ fold: i + 1, trainRows: set.folds[i].prepared.counts.train, validationRows: set.folds[i].prepared.counts.validation, trainLoss: m.trainLoss, validLoss: m.validLoss, bestEpoch: m.epoch + 1, metrics: m.metrics }));
   const metrics = agg.folds.metrics ?? {};
-  const verdict = signalVerdict(baseline, { trainLoss: agg.trainLoss, validLoss: agg.validLoss });
+  const verdict = fitVerdict(baseline, { trainLoss: agg.trainLoss, validLoss: agg.validLoss });
   const r = o.recipe;
   o.log({
     step,

@@ -8,7 +8,7 @@ import { saveSafetensors } from '../tensor/index.js';
 import { CancelFit, Deadline, type Callback, type Learner } from '../train/index.js';
 import { randomSearch, type TrialParams, type TrialResult } from '../search/index.js';
 import { fitModel, type OptimizerKind } from './fit.js';
-import { searchSpaceFor, specFor } from './search_space.js';
+import { step3SearchSpace, specFor } from './search_space.js';
 import { acceptCandidate, type AcceptRule, type Acceptance } from './ladder_rules.js';
 import { trainSubsetLoss, validationRowLosses } from './measure.js';
 import { measureLoss } from './scale_free.js';
@@ -26,7 +26,7 @@ export interface Step3SearchOptions {
   cost: CostFunctionChoice;
   base: ModelSpec;
   optimizer: OptimizerKind;
-  /** The basic recipe's rate: trials draw theirs log-uniformly over [lr/10, 10·lr]. */
+  /** The basic recipe's rate: trials draw theirs log-uniformly over [lr/30, lr] (search_space.ts). */
   lr: number;
   epochs: number;
   /** Trial budget; default STEP3_SEARCH_TRIALS. */
@@ -63,9 +63,9 @@ export interface Step3SearchResult {
   acceptance: Acceptance | null;
 }
 
-/** Step 3's search: learning rates from a tenth to ten times the found one, the other knobs from the search space, within the deadline. */
+/** Step 3's search: its space around the proposal and the found rate (search_space.ts), within the deadline. */
 export function step3SearchSetup(o: Pick<Step3SearchOptions, 'base' | 'lr' | 'trials' | 'deadline' | 'clock'>, seed: number) {
-  return { space: searchSpaceFor(o.base, { min: o.lr / 10, max: o.lr * 10 }), trials: o.trials ?? STEP3_SEARCH_TRIALS, seed, deadline: o.deadline, clock: o.clock };
+  return { space: step3SearchSpace(o.base, o.lr), trials: o.trials ?? STEP3_SEARCH_TRIALS, seed, deadline: o.deadline, clock: o.clock };
 }
 
 /** Stops a trial (CancelFit) when the search's median rule says its validation loss is behind at this epoch. */

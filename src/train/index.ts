@@ -11,7 +11,7 @@ export type { StepSchedule } from './schedule.js';
 export { ScheduleCallback } from './callbacks/schedule.js';
 export { GradClip, type GradClipOptions } from './callbacks/grad_clip.js';
 export { lrFind, type LrFinderOptions, type LrFinderResult } from './lr_finder.js';
-export { suggest, steep, valley, minimum, slide, seedPick, type Suggestion, type Suggestions } from './lr_suggestions.js';
+export { suggest, steep, valley, minimum, slide, seedPick, judgeFinderCurve, LrFinderTooShort, type Suggestion, type Suggestions, type FinderRule, type FinderReading } from './lr_suggestions.js';
 export { NanGuard, DivergenceError, type NanGuardOptions } from './callbacks/nan_guard.js';
 export { GradNormMonitor } from './callbacks/grad_monitor.js';
 export { GradWatch, type GradWatchOptions, type GradWatchEvent } from './callbacks/grad_watch.js';

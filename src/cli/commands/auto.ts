@@ -3,7 +3,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { autopilot } from '../../steps/autopilot.js';
+import { autopilot, AUTOPILOT_BUDGET } from '../../steps/autopilot.js';
+import { imageCapForBudget } from '../../steps/image_budget.js';
+import type { NaturalImages } from '../../data/image_size.js';
 import { saveModelDir } from '../../artifact/index.js';
 import { FlipAveraged } from '../../models/index.js';
 import { writeReferenceProfile, writeImageReference } from '../../serve/index.js';
@@ -13,7 +15,7 @@ import { addParallelOptions, asRanks, rankStatsLine, type ParallelOptions } from
 import { agreedClock, agreedFlag, type ProcessGroup } from '../../distributed/index.js';
 import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT, UsageError, verdictExit } from '../errors.js';
 import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } from '../pretrained.js';
 import { addAugmentOption, augmentChoice } from '../augment.js';
 import { addDeviceOption, parallelDevice } from '../device.js';
@@ -82,7 +84,8 @@ Examples:
   sixstep auto --data data/penguins.json --target Species --folds 5     (decisions on the mean over 5 cross-validation folds)
   sixstep auto --data data/penguins.json --target Species --nproc 2     (every fit data-parallel over 2 ranks)
   sixstep auto --data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz --pretrained resnet18.safetensors --budget 5   (fine-tune torchvision weights)
-Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (resume with --resume).`)
+Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline (a model that had its chance to fit),
+            6 undecided (the budget was too small to judge; the message names the budget that would be), 130 interrupted (resume with --resume).`)
     .action((o: AutoOptions) => {
       parallelDevice(o);
       if (pretrainedChoice(o) && (Number(o.nproc ?? 1) > 1 || Number(o.nnodes ?? 1) > 1)) throw new UsageError('--pretrained fine-tunes in one process: drop --nproc/--nnodes');
@@ -94,7 +97,9 @@ Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline, 130 inter
 async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<void> {
   const out = makeOut(Boolean(o.json));
   const pre = pretrainedChoice(o);
-  const p = await plan(o, out, { quiet: Boolean(o.json) });
+  // Large photos get the working side that fits the budget (measured); data-parallel ranks keep the default cap, so every rank reads the same shape.
+  const imageCap = group ? undefined : (n: NaturalImages) => imageCapForBudget(n, { budgetSeconds: Number(o.budget) * 60, step3Share: AUTOPILOT_BUDGET.step3Share.image });
+  const p = await plan(o, out, { quiet: Boolean(o.json), imageCap });
   if (pre && p.prepared.kind !== 'image') {
     p.store.close();
     throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is ${p.prepared.kind === 'tabular' ? 'a table' : 'text'}`);
@@ -269,11 +274,11 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
       out.say(`baseline:   ${p.baseline.description}: ${fmt({ loss: p.baseline.loss, ...p.baseline.metrics })}`);
       for (const w of summary.testWarnings) out.say(out.color.yellow(`warning: ${w}`));
       if (summary.testAdvice) out.say(out.color.yellow(`advice: ${summary.testAdvice}`));
-      if (s.verdict?.verdict === 'no-signal') out.say(out.color.yellow(s.verdict.message));
+      if (s.verdict && s.verdict.verdict !== 'fitted') out.say(out.color.yellow(s.verdict.message));
       out.say(`model:  ${modelDir ?? '–'}\nreport: ${report}`);
       out.result(summary);
       if (!done) process.exitCode = EXIT.interrupted;
-      else if (s.verdict?.verdict === 'no-signal') process.exitCode = EXIT.noSignal;
+      else if (verdictExit(s.verdict?.verdict)) process.exitCode = verdictExit(s.verdict?.verdict);
     } finally {
       r.dispose();
     }

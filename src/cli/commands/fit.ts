@@ -8,7 +8,7 @@ import type { Plan as StepsPlan } from '../../steps/plan.js';
 import type { Store } from '../../store/index.js';
 import type { ProcessGroup } from '../../distributed/index.js';
 import { DataParallel } from '../../train/index.js';
-import { signalVerdict } from '../../steps/diagnosis.js';
+import { fitVerdict } from '../../steps/diagnosis.js';
 import { saveModelDir } from '../../artifact/index.js';
 import { writeReferenceProfile, writeImageReference } from '../../serve/index.js';
 import { writeChart, lossCurvesChart, stepChart } from '../../plot/index.js';
@@ -18,7 +18,7 @@ import { addParallelOptions, asRanks, rankStatsLine, type ParallelOptions } from
 import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
 import { StoreSink } from '../store_sink.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT, UsageError, verdictExit } from '../errors.js';
 import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } from '../pretrained.js';
 import { fineTuneTrainingSet } from '../../steps/fine_tune.js';
 import { addAugmentOption, augmentChoice } from '../augment.js';
@@ -185,7 +185,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
       // r.model holds the best epoch's weights (KeepBest): the saved model, its metrics and the verdict all describe that epoch.
       const last = r.history.at(-1);
       const best = r.best ?? last;
-      const verdict = best && best.validLoss !== null ? signalVerdict(p.baseline, { trainLoss: best.trainLoss, validLoss: best.validLoss }) : null;
+      const verdict = best && best.validLoss !== null ? fitVerdict(p.baseline, { trainLoss: best.trainLoss, validLoss: best.validLoss }) : null;
       const modelDir = saveModelDir(join(p.projectDir, 'models', run.id), r.model, {
         architecture: 'spec' in r ? r.spec : p.proposal.spec,
         preprocessing: p.prepared.preprocessing,
@@ -252,12 +252,12 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
       };
       p.store.finishRun(run.id, { status, summary: summary as any });
       out.say(`\nsaved the best epoch, ${best ? best.epoch + 1 : '-'} of ${r.history.length}: validation loss ${best?.validLoss?.toPrecision(4)} ${Object.entries(best?.metrics ?? {}).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);
-      if (judged) out.say(`${cv ? `on the mean over ${cv.k} folds: ` : ''}${judged.verdict === 'signal' ? out.color.green(judged.message) : out.color.yellow(judged.message)}`);
+      if (judged) out.say(`${cv ? `on the mean over ${cv.k} folds: ` : ''}${judged.verdict === 'fitted' && !judged.weak ? out.color.green(judged.message) : out.color.yellow(judged.message)}`);
       if (cv) out.say(cv.kept);
       out.say(`model: ${modelDir}\nplots: ${curves.svg}, ${steps.svg}`);
       out.result(summary);
       if (status === 'interrupted') process.exitCode = EXIT.interrupted;
-      else if (judged?.verdict === 'no-signal') process.exitCode = EXIT.noSignal;
+      else if (verdictExit(judged?.verdict)) process.exitCode = verdictExit(judged?.verdict);
     } finally {
       r.dispose();
     }

@@ -34,6 +34,10 @@ export interface VerdictRule extends BiasRule {
   weak?: number;
   /** Fewest epochs for a fair chance to fit; default 3. */
   minEpochs?: number;
+  /** Fewest optimizer steps; default 100 … */
+  minSteps?: number;
+  /** … unless the data is so small that this many epochs are fewer steps; default 20. */
+  fullEpochs?: number;
   /** Least fall of the training loss from its start, as a share of the baseline's loss; default 0.01 (1 %). */
   minMove?: number;
   /** A sane rate lies within this factor of the optimizer's standard rate; default 100. */
@@ -57,6 +61,8 @@ export interface FitVerdict {
   weak: boolean;
   /** What fell short of a fair chance to fit (empty unless evidence was given and fell short). */
   shortOf: string[];
+  /** Too little training was among the shortfalls: more budget is the remedy. */
+  undertrained: boolean;
   /** The budget that would be enough to judge (undecided only, when it could be measured). */
   budget: BudgetToJudge | null;
   /** The decision's action, as logged. */
@@ -67,19 +73,26 @@ export interface FitVerdict {
 
 const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
 
-/** Which conditions of a fair chance to fit the evidence fails, in words. */
-export function shortOfChance(e: TrainingEvidence, trainLoss: number, baselineLoss: number, rule: VerdictRule = {}): string[] {
-  const out: string[] = [];
+/** Epochs that make enough training: at least `minEpochs`, and `minSteps` steps unless `fullEpochs` epochs are fewer. */
+export function epochsToJudge(stepsPerEpoch: number, rule: VerdictRule = {}): number {
   const minEpochs = rule.minEpochs ?? 3;
+  return Math.max(minEpochs, Math.min(rule.fullEpochs ?? 20, Math.ceil((rule.minSteps ?? 100) / Math.max(1, stepsPerEpoch))));
+}
+
+/** Which conditions of a fair chance to fit the evidence fails, in words; `undertrained` when too few epochs were among them. */
+export function shortOfChance(e: TrainingEvidence, trainLoss: number, baselineLoss: number, rule: VerdictRule = {}): { shortOf: string[]; undertrained: boolean } {
+  const out: string[] = [];
   const minMove = rule.minMove ?? 0.01;
   const range = rule.rateRange ?? 100;
-  if (e.epochs < minEpochs) out.push(`only ${e.epochs} epoch(s) trained (rule: at least ${minEpochs})`);
+  const need = epochsToJudge(e.stepsPerEpoch, rule);
+  const undertrained = e.epochs < need;
+  if (undertrained) out.push(`only ${e.epochs} epoch(s) of ${e.stepsPerEpoch} step(s) trained (rule: at least ${rule.minEpochs ?? 3} epochs and ${rule.minSteps ?? 100} steps, or ${rule.fullEpochs ?? 20} epochs: ${need} here)`);
   const standard = STANDARD_LR[e.optimizer];
   const ratio = e.lr / standard;
   if (!(ratio >= 1 / range && ratio <= range)) out.push(`the rate ${e.lr.toExponential(2)} is ${(ratio < 1 ? 1 / ratio : ratio).toPrecision(3)}× ${ratio < 1 ? 'below' : 'above'} ${e.optimizer.toUpperCase()}'s standard ${standard.toExponential(0)} (rule: within ${range}×)`);
   const moved = (e.initialLoss - trainLoss) / Math.abs(baselineLoss);
   if (!(moved >= minMove)) out.push(`the training loss moved ${pct(moved)} of the baseline's loss (${e.initialLoss.toPrecision(4)} → ${trainLoss.toPrecision(4)}; rule: at least ${pct(minMove)})`);
-  return out;
+  return { shortOf: out, undertrained };
 }
 
 /**
@@ -95,19 +108,20 @@ export function fitVerdict(baseline: { name: string; loss: number }, m: { trainL
   const weak = improvement < (rule.weak ?? 0.1);
   const against = `the baseline "${baseline.name}" (${baseline.loss.toPrecision(4)})`;
   const onValidation = `the best validation loss ${m.validLoss.toPrecision(4)} is ${improvement >= 0 ? `only ${pct(improvement)} below` : `${pct(-improvement)} above`} ${against}`;
-  const base = { improvement, fit: gap.fit, weak, shortOf: [] as string[], budget: null };
+  const base = { improvement, fit: gap.fit, weak, shortOf: [] as string[], undertrained: false, budget: null };
   if (!(improvement >= (rule.noSignal ?? 0.02))) {
-    const shortOf = o.evidence ? shortOfChance(o.evidence, m.trainLoss, baseline.loss, rule) : [];
+    const { shortOf, undertrained } = o.evidence ? shortOfChance(o.evidence, m.trainLoss, baseline.loss, rule) : { shortOf: [], undertrained: false };
     if (shortOf.length) {
-      const b = o.budget ?? null;
-      const more = b ? `A budget of about ${b.minutes} minute(s) would give step 3 ${b.epochs} epochs (${b.arithmetic}): run again with --budget ${b.minutes}.` : 'Give it more time (a larger --budget) or more epochs.';
+      const b = undertrained ? (o.budget ?? null) : null;
+      const more = b ? ` A budget of about ${b.minutes} minute(s) would give step 3 ${b.epochs} epochs (${b.arithmetic}): run again with --budget ${b.minutes}.` : undertrained ? ' Give it more time (a larger --budget) or more epochs.' : '';
       return {
         ...base,
         verdict: 'undecided',
         shortOf,
+        undertrained,
         budget: b,
-        action: 'stop: undecided — the budget is too small to judge',
-        message: `Undecided: the budget is too small to judge whether the inputs carry signal: ${onValidation}, but the model had no fair chance to fit: ${shortOf.join('; ')}. ${more}`,
+        action: undertrained ? 'stop: undecided — the budget is too small to judge' : 'stop: undecided — the model had no fair chance to fit',
+        message: `Undecided: ${undertrained ? 'the budget is too small to judge' : 'it cannot be judged'} whether the inputs carry signal: ${onValidation}, but the model had no fair chance to fit: ${shortOf.join('; ')}.${more}`,
       };
     }
     const noise = 1 - m.trainLoss / baseline.loss > 0.1 ? `, although the training loss is ${pct(gap.fit)} below it — that is fitting noise` : '';
@@ -136,16 +150,13 @@ export interface BudgetToJudge {
 }
 
 /**
- * The least budget that gives step 3 the epochs to judge: at least
- * `minEpochs`, and enough for `minSteps` optimizer steps (up to the epoch
- * cap), at the measured epoch and finder times, within step 3's share of the
- * budget after what was spent before step 3.
+ * The least budget that gives step 3 the epochs the verdict needs to judge
+ * (epochsToJudge, at most the epoch cap), at the measured epoch and finder
+ * times, within step 3's share of the budget after what was spent before it.
  */
-export function budgetToJudge(e: TrainingEvidence, o: { secondsBeforeStep3: number; step3Share: number; epochCap: number; minEpochs?: number; minSteps?: number; margin?: number }): BudgetToJudge {
-  const minEpochs = o.minEpochs ?? 3;
-  const minSteps = o.minSteps ?? 300;
+export function budgetToJudge(e: TrainingEvidence, o: { secondsBeforeStep3: number; step3Share: number; epochCap: number; rule?: VerdictRule; margin?: number }): BudgetToJudge {
   const margin = o.margin ?? 1.2;
-  const epochs = Math.max(minEpochs, Math.min(o.epochCap, Math.ceil(minSteps / Math.max(1, e.stepsPerEpoch))));
+  const epochs = Math.min(o.epochCap, epochsToJudge(e.stepsPerEpoch, o.rule));
   const step3 = e.finderSeconds + epochs * e.secondsPerEpoch * margin;
   const seconds = o.secondsBeforeStep3 + step3 / o.step3Share;
   const minutes = Math.max(1, Math.ceil(seconds / 60));
@@ -154,6 +165,6 @@ export function budgetToJudge(e: TrainingEvidence, o: { secondsBeforeStep3: numb
     minutes,
     epochs,
     seconds,
-    arithmetic: `${f(o.secondsBeforeStep3)} s before step 3 + (${f(e.finderSeconds)} s of finder + ${epochs} epochs × ${f(e.secondsPerEpoch)} s measured × ${margin} margin) / ${pct(o.step3Share)} step 3's share = ${f(seconds)} s; ${epochs} epochs: at least ${minEpochs} and ${minSteps} steps of ${e.stepsPerEpoch} per epoch, at most ${o.epochCap}`,
+    arithmetic: `${f(o.secondsBeforeStep3)} s before step 3 + (${f(e.finderSeconds)} s of finder + ${epochs} epochs × ${f(e.secondsPerEpoch)} s measured × ${margin} margin) / ${pct(o.step3Share)} step 3's share = ${f(seconds)} s`,
   };
 }

@@ -107,7 +107,7 @@ export function diagnose(runs: RunSummary[], decisions: DecisionRecord[], ledger
   const v = verdictOf(s, { name: baselineName, loss: baselineLoss }, trainLoss, validLoss);
   const bias = { trainLoss, baselineLoss, baseline: baselineName, improvement: 1 - trainLoss / baselineLoss, bestTrainLoss: bestTrain, kind: v.verdict, verdict: v.message };
   if (v.verdict === 'no-signal') next.push('[step 3] the inputs may not carry the information to predict the target: refine the objective or find better inputs before tuning further');
-  else if (v.verdict === 'undecided') next.push(`[step 3] the budget was too small to judge: run \`sixstep auto\` again with ${v.budget ? `--budget ${v.budget.minutes}` : 'a larger --budget'}`);
+  else if (v.verdict === 'undecided') next.push(v.budget ? `[step 3] the budget was too small to judge: run \`sixstep auto\` again with --budget ${v.budget.minutes}` : '[step 3] the model had no fair chance to fit (the verdict names why): fix that before judging the data');
   else if (v.verdict === 'bias-gap') next.push(biasAdvice(s, decisions));
   const gap = validLoss - trainLoss;
   const variance = { trainLoss, validLoss, gap, relative: gap / Math.max(Math.abs(trainLoss), 1e-12), verdict: '' };

@@ -16,7 +16,7 @@ import { buildModel, type ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
 import { makeOptimizer, makeSchedule, metricsFor, type FitResult, type OptimizerKind, type ScheduleKind } from './fit.js';
 import { judgeSgd, rateFromFinder, STANDARD_LR, type SwitchRule } from './optimizer_rule.js';
-import { judgeProgress, stallAction, type StallRule, type StallVerdict } from './stall_rule.js';
+import { judgeProgress, stallAction, stallWindow, type StallRule, type StallVerdict } from './stall_rule.js';
 import type { TrainingEvidence } from './diagnosis.js';
 import type { Prepared, LoaderSource } from '../data/prepare.js';
 import type { Decision, DecisionLog } from './decisions.js';
@@ -83,8 +83,8 @@ export interface FitTrainingSetOptions {
   /** Where the model lives and batches go ('cpu', 'cuda:0'); moved once, before the optimizer exists. Default: the data's device. */
   device?: string;
   /**
-   * The naive baseline's loss: with it (and no given --lr) a training loss that stops moving while the
-   * bias gap is open is acted on (stall_rule.ts); without it nothing watches for a stall.
+   * The naive baseline's loss: with it a training loss that stops moving while the bias gap is open
+   * is acted on (stall_rule.ts: a rate change or the end of the phase); without it nothing watches for a stall.
    */
   baselineLoss?: number;
   stallRule?: StallRule;
@@ -96,8 +96,10 @@ class StallWatch implements Callback {
   readonly order = 96;
   verdict: StallVerdict | null = null;
   private readonly losses: number[];
-  constructor(private readonly probe: TrainSubsetProbe, start: number, private readonly baselineLoss: number, private readonly rule: StallRule = {}) {
+  private readonly rule: StallRule;
+  constructor(private readonly probe: TrainSubsetProbe, start: number, private readonly baselineLoss: number, stepsPerEpoch: number, rule: StallRule = {}) {
     this.losses = [start];
+    this.rule = { ...rule, window: stallWindow(stepsPerEpoch, rule) };
   }
   afterEpoch(l: Learner): void {
     if (!l.lastEpoch) return;
@@ -250,15 +252,15 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
   };
 
   const outOfTime = () => (o.callbacks ?? []).some((c) => c instanceof Deadline && c.stopped);
-  // Watched only when the rate is the finder's (a given --lr is the user's to keep) and the baseline is known.
-  const watching = o.baselineLoss !== undefined && o.lr === undefined;
+  // Watched when the caller gives the baseline (the autopilot does; `fit` keeps the rate the user asked for).
+  const watching = o.baselineLoss !== undefined;
   let rateChanged = false;
   /** A phase of `epochs` at `lr`, watched for a stall: a rate change restarts it from the best weights; a stall at a sane rate ends it. */
   const watchedPhase = async (epochs: number, lr: number): Promise<number> => {
     let left = epochs;
     let rate = lr;
     while (left > 0) {
-      const watch = watching ? new StallWatch(probe!, probe!.measureNow(model), o.baselineLoss!, o.stallRule) : null;
+      const watch = watching ? new StallWatch(probe!, probe!.measureNow(model), o.baselineLoss!, trainShard!.length ?? 1, o.stallRule) : null;
       const before = history.length;
       await phase(left, rate, { extra: watch ? [watch] : [] });
       left -= history.length - before;

@@ -11,8 +11,10 @@
 import { biasGap, type BiasRule } from './bias_rule.js';
 
 export interface StallRule extends BiasRule {
-  /** Epochs the loss is watched over; default 3. */
+  /** Epochs the loss is watched over; default 3 (more when that is fewer than `minSteps` steps: stallWindow). */
   window?: number;
+  /** Fewest optimizer steps in the window; default 100 (a small dataset's epochs are a few steps each). */
+  minSteps?: number;
   /** Least range (highest − lowest) over the window, as a share of the baseline's loss; default 0.005 (0.5 %). */
   minMove?: number;
 }
@@ -23,6 +25,11 @@ export interface StallVerdict {
   move: number;
   reason: string;
   numbers: { window: number; losses: number[]; move: number; fit: number; baselineLoss: number };
+}
+
+/** The window in epochs: `window`, or as many epochs as make `minSteps` steps. */
+export function stallWindow(stepsPerEpoch: number, rule: StallRule = {}): number {
+  return Math.max(rule.window ?? 3, Math.ceil((rule.minSteps ?? 100) / Math.max(1, stepsPerEpoch)));
 }
 
 /**

@@ -160,7 +160,7 @@ export function suggest(lrs: number[], losses: number[], numIter: number): Sugge
 
 /** When a finder's reading is not to be trusted; every threshold is relative to the curve itself. */
 export interface FinderRule {
-  /** The smoothed loss must fall at least this share of its value where the reading starts; default 0.03 (3 %). */
+  /** The smoothed loss must fall at least this share of its value where the reading starts; default 0.01 (1 %). */
   minFall?: number;
   /** The pick may lie at most this factor below the valley; default 100 (two orders of magnitude). */
   maxBelowValley?: number;
@@ -184,7 +184,7 @@ export interface FinderReading {
  * the valley (the curve's longest descent) of the same curve.
  */
 export function judgeFinderCurve(r: { lrs: number[]; losses: number[]; stoppedBecause: string; suggestion: Suggestion; valley: Suggestion; options: { numIter: number } }, rule: FinderRule = {}): FinderReading {
-  const minFall = rule.minFall ?? 0.03;
+  const minFall = rule.minFall ?? 0.01;
   const maxBelow = rule.maxBelowValley ?? 100;
   const first = Math.floor(r.options.numIter / 10);
   const read: number[] = [];

@@ -263,8 +263,7 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     // The basic recipe left a bias gap (or no signal): the playbook's random search comes before any verdict on the data.
     const early = fitVerdict(baseline, judged, { evidence: state.step3!.evidence });
     const needSearch = early.verdict !== 'fitted';
-    // A bias gap makes the ladder (variance) secondary: the search may use the ladder's time too.
-    const searchEnds = deadline(early.verdict === 'bias-gap' ? shares.ladderShare[p.kind] : shares.searchShare[p.kind]);
+    const searchEnds = deadline(shares.searchShare[p.kind]);
     const s3e = state.step3!;
     const trialEpochs = Math.max(3, Math.min(epochCap, s3e.epochs));
     const epochSeconds = s3e.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, s3e.history.length);

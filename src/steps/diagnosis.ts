@@ -108,12 +108,12 @@ export function fitVerdict(baseline: { name: string; loss: number }, m: { trainL
   const weak = improvement < (rule.weak ?? 0.1);
   const against = `the baseline "${baseline.name}" (${baseline.loss.toPrecision(4)})`;
   const onValidation = `the best validation loss ${m.validLoss.toPrecision(4)} is ${improvement >= 0 ? `only ${pct(improvement)} below` : `${pct(-improvement)} above`} ${against}`;
+  const { shortOf, undertrained } = o.evidence ? shortOfChance(o.evidence, m.trainLoss, baseline.loss, rule) : { shortOf: [], undertrained: false };
+  const b = undertrained ? (o.budget ?? null) : null;
+  const more = b ? ` A budget of about ${b.minutes} minute(s) would give step 3 ${b.epochs} epochs (${b.arithmetic}): run again with --budget ${b.minutes}.` : undertrained ? ' Give it more time (a larger --budget) or more epochs.' : '';
   const base = { improvement, fit: gap.fit, weak, shortOf: [] as string[], undertrained: false, budget: null };
   if (!(improvement >= (rule.noSignal ?? 0.02))) {
-    const { shortOf, undertrained } = o.evidence ? shortOfChance(o.evidence, m.trainLoss, baseline.loss, rule) : { shortOf: [], undertrained: false };
     if (shortOf.length) {
-      const b = undertrained ? (o.budget ?? null) : null;
-      const more = b ? ` A budget of about ${b.minutes} minute(s) would give step 3 ${b.epochs} epochs (${b.arithmetic}): run again with --budget ${b.minutes}.` : undertrained ? ' Give it more time (a larger --budget) or more epochs.' : '';
       return {
         ...base,
         verdict: 'undecided',
@@ -134,10 +134,13 @@ export function fitVerdict(baseline: { name: string; loss: number }, m: { trainL
     };
   }
   const valid = `on validation the model removes ${pct(improvement)} of the loss of ${against}${weak ? ' — a weak signal: check that it is more than noise before relying on it' : ''}`;
+  // A model that beats the baseline after too little training is judged, but said to be short of training.
+  const short = undertrained ? { undertrained, budget: b, shortOf: shortOf.slice(0, 1) } : {};
+  const further = undertrained ? ` It could fit better: ${shortOf[0]}.${more}` : '';
   if (gap.open) {
-    return { ...base, verdict: 'bias-gap', action: 'training set not fitted: bias gap open', message: `The training set is not fitted: ${gap.reason}; ${valid}.` };
+    return { ...base, ...short, verdict: 'bias-gap', action: 'training set not fitted: bias gap open', message: `The training set is not fitted: ${gap.reason}; ${valid}.${further}` };
   }
-  return { ...base, verdict: 'fitted', action: 'training set fitted', message: `The training set is fitted: ${gap.reason} (rule: at least ${pct(rule.minFit ?? 0.5)}); ${valid}.` };
+  return { ...base, ...short, verdict: 'fitted', action: 'training set fitted', message: `The training set is fitted: ${gap.reason} (rule: at least ${pct(rule.minFit ?? 0.5)}); ${valid}.${further}` };
 }
 
 export interface BudgetToJudge {

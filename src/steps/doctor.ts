@@ -62,7 +62,7 @@ const TITLES = ['', 'pick a cost function', 'pick an initial architecture', 'fit
 const VERDICTS: FitVerdictKind[] = ['fitted', 'bias-gap', 'no-signal', 'undecided'];
 
 /** The run's stored verdict when it is step 3's own; otherwise the same rule on the run's numbers. */
-function verdictOf(s: any, baseline: { name: string; loss: number }, trainLoss: number, validLoss: number): Pick<FitVerdict, 'verdict' | 'message' | 'budget'> {
+function verdictOf(s: any, baseline: { name: string; loss: number }, trainLoss: number, validLoss: number): Pick<FitVerdict, 'verdict' | 'message' | 'budget' | 'undertrained'> {
   const stored = s.signal as FitVerdict | null | undefined;
   if (stored && VERDICTS.includes(stored.verdict) && typeof stored.message === 'string') return stored;
   return fitVerdict(baseline, { trainLoss, validLoss });
@@ -109,6 +109,8 @@ export function diagnose(runs: RunSummary[], decisions: DecisionRecord[], ledger
   if (v.verdict === 'no-signal') next.push('[step 3] the inputs may not carry the information to predict the target: refine the objective or find better inputs before tuning further');
   else if (v.verdict === 'undecided') next.push(v.budget ? `[step 3] the budget was too small to judge: run \`sixstep auto\` again with --budget ${v.budget.minutes}` : '[step 3] the model had no fair chance to fit (the verdict names why): fix that before judging the data');
   else if (v.verdict === 'bias-gap') next.push(biasAdvice(s, decisions));
+  // Fitted or not, a model that trained too little could do better with the time to train.
+  if ((v.verdict === 'fitted' || v.verdict === 'bias-gap') && v.undertrained) next.push(`[step 3] the model trained too little to have fitted what it can (the verdict says how little): ${v.budget ? `run \`sixstep auto\` again with --budget ${v.budget.minutes}` : 'train it longer'}`);
   const gap = validLoss - trainLoss;
   const variance = { trainLoss, validLoss, gap, relative: gap / Math.max(Math.abs(trainLoss), 1e-12), verdict: '' };
   const ladderTried = new Set(decisions.filter((d) => d.step === 4).map((d) => ladderRungOf(d.action)).filter((r): r is LadderRung => r !== null));

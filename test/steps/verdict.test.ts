@@ -100,6 +100,15 @@ describe('doctor quotes the run\'s own verdict', () => {
     assert.match(d.next.join(' '), new RegExp(`--budget ${v.budget!.minutes}`));
     assert.doesNotMatch(d.next.join(' '), /refine the objective/);
   });
+  it('a model that beats the baseline after one epoch is judged, said to be short of training, and doctor advises the budget', () => {
+    const ev: TrainingEvidence = { ...trained, epochs: 1, steps: 44 };
+    const v = fitVerdict(prior, { trainLoss: 0.8, validLoss: 0.9 }, { evidence: ev, budget: budgetToJudge(ev, { secondsBeforeStep3: 10, step3Share: 0.35, epochCap: 40 }) });
+    assert.equal(v.verdict, 'fitted');
+    assert.ok(v.undertrained);
+    assert.match(v.message, /The training set is fitted.*It could fit better: only 1 epoch\(s\) of 44 step\(s\) trained.*run again with --budget 1\./);
+    const d = diagnose([{ ...run(v), summary: { ...run(v).summary, metrics: { train: { loss: 0.8 }, validation: { loss: 0.9 } } } }], [], []);
+    assert.match(d.next.join(' '), /trained too little.*--budget 1/);
+  });
   it('a run without a stored verdict is judged by the same function on its numbers', () => {
     const d = diagnose([run(null)], [], []);
     assert.equal(d.bias!.verdict, fitVerdict(prior, { trainLoss: 1.713, validLoss: 1.69 }).message);

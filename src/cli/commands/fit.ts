@@ -9,6 +9,8 @@ import type { Store } from '../../store/index.js';
 import type { ProcessGroup } from '../../distributed/index.js';
 import { DataParallel } from '../../train/index.js';
 import { fitVerdict } from '../../steps/diagnosis.js';
+import { trainSubsetLoss } from '../../steps/measure.js';
+import { measureLoss } from '../../steps/scale_free.js';
 import { saveModelDir } from '../../artifact/index.js';
 import { writeReferenceProfile, writeImageReference } from '../../serve/index.js';
 import { writeChart, lossCurvesChart, stepChart } from '../../plot/index.js';
@@ -185,7 +187,8 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
       // r.model holds the best epoch's weights (KeepBest): the saved model, its metrics and the verdict all describe that epoch.
       const last = r.history.at(-1);
       const best = r.best ?? last;
-      const verdict = best && best.validLoss !== null ? fitVerdict(p.baseline, { trainLoss: best.trainLoss, validLoss: best.validLoss }) : null;
+      // The verdict's training loss is the bias rule's: eval mode on the fixed training subset (the epoch's train-mode mean is inflated by dropout and augmentation).
+      const verdict = best && best.validLoss !== null ? fitVerdict(p.baseline, { trainLoss: trainSubsetLoss(p.prepared, r.model, measureLoss(p.cost)), validLoss: best.validLoss }) : null;
       const modelDir = saveModelDir(join(p.projectDir, 'models', run.id), r.model, {
         architecture: 'spec' in r ? r.spec : p.proposal.spec,
         preprocessing: p.prepared.preprocessing,

@@ -20,7 +20,7 @@ import { gapOpen } from './ladder_rules.js';
 import { trainSubsetLoss, validationRowLosses } from './measure.js';
 import { measureLoss } from './scale_free.js';
 import { evaluateOnTest, type TestResult } from './sealed_test.js';
-import { fitVerdict, budgetToJudge, type FitVerdict, type TrainingEvidence } from './diagnosis.js';
+import { fitVerdict, budgetToJudge, epochsToJudge, type FitVerdict, type TrainingEvidence } from './diagnosis.js';
 import { tuning } from './tuning_guard.js';
 import { buildModel, type ModelSpec } from './architecture.js';
 import { step3Search, STEP3_SEARCH_TRIALS } from './step3_search.js';
@@ -265,7 +265,8 @@ export async function autopilot(o: AutopilotOptions): Promise<AutopilotResult> {
     const needSearch = early.verdict !== 'fitted';
     const searchEnds = deadline(shares.searchShare[p.kind]);
     const s3e = state.step3!;
-    const trialEpochs = Math.max(3, Math.min(epochCap, s3e.epochs));
+    // A trial trains the epochs a verdict needs (epochsToJudge), not all of step 3's: the search picks a configuration, the final training trains it.
+    const trialEpochs = s3e.evidence ? Math.min(epochCap, epochsToJudge(s3e.evidence.stepsPerEpoch)) : Math.max(3, Math.min(epochCap, s3e.epochs));
     const epochSeconds = s3e.history.reduce((a, h) => a + h.seconds, 0) / Math.max(1, s3e.history.length);
     // Only when at least one trial fits in the time left (at the step-3 epoch time).
     const searchFits = clock() + epochSeconds * trialEpochs * 1000 < searchEnds;

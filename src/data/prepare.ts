@@ -12,6 +12,7 @@ import { splitTable, splitImages } from './split.js';
 import { readIdx } from './idx.js';
 import { readImageFolder } from './image_folder.js';
 import type { NaturalImages, SideCap } from './image_size.js';
+import { loadSavedShape, saveShape, savedShapePath } from './saved_shape.js';
 import { Preprocessor, type EncodedTable, type PreprocessorJSON } from './preprocessor.js';
 import { Normalizer, type NormalizerJSON } from './normalizer.js';
 import { DataLoader, type Augmenter } from './loader.js';
@@ -286,7 +287,12 @@ function featureBlocks(pre: Preprocessor): FeatureBlock[] {
 }
 
 async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise<Prepared> {
-  const folder = kind === 'folder' ? await readImageFolder(o.data, { size: o.imageSize, cap: o.imageCap, lenient: o.lenient }) : null;
+  const manifest = join(o.projectDir, `split-${basename(o.data)}.json`);
+  const shapeFile = savedShapePath(o.projectDir, o.data);
+  // A saved split was made at a shape: read at it again (unless --image-size says otherwise), whatever the budget now.
+  // A split saved without a shape file was made when every folder was read at 3×64×64.
+  const saved = kind === 'folder' && o.imageSize === undefined && existsSync(manifest) ? (loadSavedShape(shapeFile) ?? { channels: 3 as const, height: 64, width: 64 }) : null;
+  const folder = kind === 'folder' ? await readImageFolder(o.data, saved ? { size: [saved.height, saved.width], channels: saved.channels, lenient: o.lenient } : { size: o.imageSize, cap: o.imageCap, lenient: o.lenient }) : null;
   const set: ImageSet = folder ?? (await readIdx(o.data));
   // A test folder is read at the training images' working shape.
   const [, C0, H0, W0] = set.shape;
@@ -296,10 +302,12 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
     reuseSavedSeed: o.splitSeed === undefined,
     validation: o.validationShare ?? (testSet ? 1 / 12 : 0.15),
     test: o.testShare ?? 0.15,
-    manifest: join(o.projectDir, `split-${basename(o.data)}.json`),
+    manifest,
     source: o.data,
     testSet,
   });
+  if (folder) saveShape(shapeFile, { channels: C0 as 1 | 3, height: H0, width: W0 });
+  const shapeNote = saved ? [`images read at ${W0}×${H0}, ${C0} channel(s): the shape this project's split was made at (${shapeFile}; delete it with the split manifest to choose afresh)`] : folder?.shapeChoice ? [folder.shapeChoice.reason] : [];
   requireHeldOut(o, split.train.shape[0], split.validation.shape[0], split.test.size, split.manifest.fractions);
   // Channel statistics of the training images only.
   const normalizer = Normalizer.fitChannels(split.train.images, split.train.shape);
@@ -328,7 +336,7 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
     fingerprint: splitFingerprint(split.manifest),
     leakage: split.leakage,
     reusedSplit: split.reused,
-    notes: [...(folder?.shapeChoice ? [folder.shapeChoice.reason] : []), ...split.notes, ...leakageNotes(split.leakage, 'images')],
+    notes: [...shapeNote, ...split.notes, ...leakageNotes(split.leakage, 'images')],
     describe: `${set.shape[0]} images of ${C}×${H}×${W}, ${classes.length} classes (${classes.slice(0, 10).join(', ')}${classes.length > 10 ? ', …' : ''})`,
     device: o.device ?? 'cpu',
     loader: (which, lo) => make(which === 'train' ? split.train : split.validation, which === 'train')(lo),

@@ -101,3 +101,15 @@ test('timing a side trains one small batch of step 2\'s ResNet and releases ever
   const s = timeImage({ channels: 1, height: 16, width: 16 }, 2);
   assert.ok(Number.isFinite(s) && s > 0, `${s} s per image`);
 }));
+
+test('a later run reads the images at the shape the project\'s split was made at, whatever its budget', async () => {
+  const data = await folder({ w: 50, h: 50, colour: true, n: 6 });
+  const projectDir = mkdtempSync(join(tmpdir(), 'sixstep-imgsize-proj-'));
+  const first = await prepare({ data, projectDir, imageCap: () => ({ side: 32, reason: 'a small budget' }) });
+  assert.deepEqual(first.preprocessing.kind === 'image' && first.preprocessing.shape, [3, 32, 32]);
+  const again = await prepare({ data, projectDir, imageCap: () => ({ side: 64, reason: 'a larger budget' }) });
+  assert.deepEqual(again.preprocessing.kind === 'image' && again.preprocessing.shape, [3, 32, 32]);
+  assert.equal(again.reusedSplit, true);
+  assert.equal(again.fingerprint, first.fingerprint);
+  assert.ok(again.notes.some((n) => /the shape this project's split was made at/.test(n)), again.notes.join(' | '));
+});

@@ -38,8 +38,9 @@ const CASES: Record<string, CaseSpec> = {
   mlp: { describe: '64-256-256-10, batch 256, Adam, one fixed batch', model: () => mlp([64, 256, 256, 10]), shape: [64], classes: 10, batch: 256, optimizer: 'adam' },
   'tiny-mlp': { describe: '16-32-3, batch 32, Adam (PyTorch default: per-parameter loop)', model: () => mlp([16, 32, 3]), shape: [16], classes: 3, batch: 32, optimizer: 'adam' },
   'tiny-mlp-foreach': { describe: '16-32-3, batch 32, Adam (PyTorch foreach=True)', model: () => mlp([16, 32, 3]), shape: [16], classes: 3, batch: 32, optimizer: 'adam' },
-  'learner-resnet8': { describe: 'Learner.fit (DataLoader, Recorder, cosine schedule) vs a PyTorch loop with DataLoader: ResNet-8, 1,024 rows, batch 128, AdamW, channels-last weights on both sides', model: () => resnet8(), shape: [1, 28, 28], classes: 10, batch: 128, optimizer: 'adamw', rows: 1024 },
-  'learner-mlp': { describe: 'Learner.fit vs a PyTorch loop with DataLoader: 64-256-256-10, 8,192 rows, batch 256, Adam', model: () => mlp([64, 256, 256, 10]), shape: [64], classes: 10, batch: 256, optimizer: 'adam', rows: 8192 },
+  'learner-resnet8': { describe: 'Learner.fit (DataLoader, Recorder, cosine schedule) vs a PyTorch loop over index-sliced batches of one randperm, foreach AdamW: ResNet-8, 1,024 rows, batch 128, channels-last weights on both sides', model: () => resnet8(), shape: [1, 28, 28], classes: 10, batch: 128, optimizer: 'adamw', rows: 1024 },
+  'learner-mlp': { describe: 'Learner.fit vs a PyTorch loop over index-sliced batches of one randperm, foreach Adam: 64-256-256-10, 8,192 rows, batch 256', model: () => mlp([64, 256, 256, 10]), shape: [64], classes: 10, batch: 256, optimizer: 'adam', rows: 8192 },
+  'learner-mlp-dataloader': { describe: 'Learner.fit vs a tutorial PyTorch loop: DataLoader(TensorDataset) collating each batch row by row, the default per-parameter Adam (not the reference: what that loop costs)', model: () => mlp([64, 256, 256, 10]), shape: [64], classes: 10, batch: 256, optimizer: 'adam', rows: 8192 },
 };
 
 interface Options {

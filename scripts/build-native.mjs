@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { findLibtorch, INSTALL_HELP } from './libtorch.mjs';
 import { aptInstall, canApt, ensureBlas } from './debian.mjs';
 import { extraIncludeDirs } from './include_dirs.mjs';
+import { ensureToolchain } from './toolchain.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const force = process.argv.includes('--force');
@@ -27,6 +28,8 @@ function locate() {
     if (!aptInstall(['libtorch-dev', 'libopenblas0-openmp'])) throw new Error('apt-get install libtorch-dev failed');
     lt = findLibtorch();
     if (lt) return lt;
+  } else {
+    log('no libtorch found (looked at LIBTORCH, python3\'s torch and the system libraries), and it is installed automatically only as root on Debian/Ubuntu');
   }
   process.stderr.write(`\n${INSTALL_HELP}\n\n`);
   process.exit(1);
@@ -138,8 +141,13 @@ export function buildNative({ force: forced = force } = {}) {
       /* rebuild */
     }
   }
-  log(`building against libtorch ${lt.version.major}.${lt.version.minor}.${lt.version.patch} from ${lt.source}` +
-    `${lt.cuda ? ' (CUDA)' : ''}, C++ ABI ${lt.abi}`);
+  const toolchain = ensureToolchain(log);
+  if (toolchain) {
+    process.stderr.write(`\n${toolchain}\n\n`);
+    process.exit(1);
+  }
+  log(`building the native addon against libtorch ${lt.version.major}.${lt.version.minor}.${lt.version.patch} from ${lt.source}` +
+    `${lt.cuda ? ' (CUDA)' : ''}, C++ ABI ${lt.abi}: ${process.env.SIXSTEP_BUILD_JOBS ?? '2'} compile jobs, about 3 minutes on 2 cores`);
   mkdirSync(join(root, 'native', 'generated'), { recursive: true });
   writeFileSync(join(root, 'native', 'generated', 'libtorch.gypi'), gypi(lt, gloo));
   const [node, gyp] = nodeGyp();

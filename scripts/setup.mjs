@@ -5,7 +5,7 @@
 //   node scripts/setup.mjs            set up, link the `sixstep` command, then run the main job
 //   node scripts/setup.mjs --no-main  set up only (npm test and npm run bench use this)
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -52,9 +52,10 @@ ensureDatasets();
 ensureChromium();
 ensurePostgres();
 
-// 4. TypeScript, from scratch so no output of a deleted source survives.
-rmSync(join(root, 'dist'), { recursive: true, force: true });
-run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
+// 4. TypeScript, from scratch so no output of a deleted source survives, swapped in whole
+//    (a linked `sixstep` in another shell keeps running from the old dist meanwhile).
+const { compileFresh } = await import('./build.mjs');
+compileFresh();
 log('ready');
 if (args.has('--no-main')) process.exit(0); // npm test and npm run bench: no global link, no main job
 

@@ -11,3 +11,5 @@ export * as serve from './serve/index.js';
 export * as store from './store/index.js';
 export * as artifact from './artifact/index.js';
 export * as plot from './plot/index.js';
+export * as protocol from './protocol/index.js';
+export * as pipeline from './pipeline/index.js';

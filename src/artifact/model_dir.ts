@@ -4,9 +4,9 @@
 // checksums and the manifest before it builds anything, and never executes
 // code from the artifact: the architecture is data, built by our own code.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { saveSafetensors, loadSafetensors, dispose, engineInfo } from '../tensor/index.js';
+import { loadSafetensors, dispose } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
 
 export const MANIFEST = 'manifest.json';
@@ -40,30 +40,6 @@ export interface ModelManifest<Spec = unknown, Pre = unknown> {
 
 function sha256(buf: Buffer): string {
   return createHash('sha256').update(buf).digest('hex');
-}
-
-const SIXSTEP_VERSION = '0.1.0';
-
-/** Writes the directory atomically (a temporary sibling, then a rename). */
-export function saveModelDir<S, P>(dir: string, model: Module<any, any>, m: Omit<ModelManifest<S, P>, 'format' | 'version' | 'createdAt' | 'versions'>): string {
-  const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  saveSafetensors(join(tmp, WEIGHTS), model.stateDict(), { format: 'pt' });
-  const manifest: ModelManifest<S, P> = {
-    format: 'sixstep-model',
-    version: 1,
-    createdAt: new Date().toISOString(),
-    versions: { sixstep: SIXSTEP_VERSION, libtorch: engineInfo().torchVersion, node: process.versions.node },
-    ...m,
-  };
-  writeFileSync(join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-  const sums: Record<string, string> = {};
-  for (const f of [WEIGHTS, MANIFEST]) sums[f] = sha256(readFileSync(join(tmp, f)));
-  writeFileSync(join(tmp, CHECKSUMS), `${JSON.stringify(sums, null, 2)}\n`);
-  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-  return dir;
 }
 
 /** Reads and verifies a model directory; the caller builds the module from `manifest.architecture`. */

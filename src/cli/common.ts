@@ -1,10 +1,12 @@
 // What every data command shares: options, the project folder and its store,
 // steps 1 and 2 (the plan), the naive baseline and clean interruption.
 import { mkdirSync } from 'node:fs';
-import { resolve, join, basename } from 'node:path';
+import { resolve, join } from 'node:path';
 import type { Command } from 'commander';
-import { openStore, type Store } from '../store/index.js';
-import { prepare, type PrepareOptions } from '../data/prepare.js';
+import { prepare, type PrepareOptions, type Prepared } from '../data/prepare.js';
+import { parseSplitBy, splitByFlag, type SplitBy } from '../data/split_by.js';
+import { assignmentsCsv } from '../data/assignments.js';
+import { writeAtomic } from '../files/index.js';
 import { checkShares } from './numbers.js';
 import type { ArchitectureOptions } from '../steps/architecture.js';
 import { makePlan, type Plan as StepsPlan, type CostOptions } from '../steps/plan.js';
@@ -14,6 +16,7 @@ import { UsageError } from './errors.js';
 import { formatLayerTable } from '../models/index.js';
 import { CancelFit, type Callback } from '../train/index.js';
 import type { Out } from './output.js';
+import { openPlan, openProject, type PlanOptions, type ProjectPlan } from '../pipeline/project.js';
 import { foldsAdvice } from './folds_option.js';
 import { chooseDevice, parallelDevice, type DeviceChoice } from './device.js';
 
@@ -37,6 +40,10 @@ export interface DataOptions {
   device?: string;
   /** --image-size: image folders' working side (square), instead of the images' own size. */
   imageSize?: number;
+  splitBy?: string;
+  group?: string;
+  dropNearDuplicates?: boolean;
+  assignments?: string;
 }
 
 export function addDataOptions(c: Command): Command {
@@ -49,8 +56,12 @@ export function addDataOptions(c: Command): Command {
     .option('--split-seed <n>', "seed of the train/validation/test split (default: the project's saved split whatever seed made it, else --seed); a saved split of another seed is refused")
     .option('--validation-share <share>', 'share of the data split off for validation, in (0, 1) (default 0.15)')
     .option('--test-share <share>', 'share of the data split off and sealed for the test, in (0, 1) (default 0.15; not used with --test)')
-    .option('--lenient', 'skip rows with bad values (reported with their lines) instead of stopping')
+    .option('--split-by <how>', "how rows are split: 'random' (default; stratified by class) or 'time:<column>' (the earliest rows train, the next validate, the latest test; folds chain forward in time) — see docs/splits.md")
+    .option('--group <column>', 'split by this column: each of its values (a patient, a user) in one split and one fold only; the column is then not a feature')
+    .option('--drop-near-duplicates', 'also remove held-out rows equal to a training row up to case, punctuation, spaces and 3 significant digits (exact copies are always removed)')
+    .option('--assignments <file.csv>', 'write every data row\'s split: line,split,reason,row (line as in error messages, header = line 1; dropped rows say why)')
     .option('--image-size <side>', "image folders: read every image at side × side (default: the images' own size — never upsampled, greyscale kept as one channel; larger than 64 scaled down, by `auto` to what its budget fits)")
+    .option('--lenient', 'skip rows with bad values (reported with their lines) instead of stopping; with --split-by time, leave rows without a time out of every split')
     .option('--hidden <widths>', 'hidden layer widths for tables, comma-separated (overrides step 2)')
     .option('--rule <rule>', "tabular hidden width rule: 'midpoint' or 'samples'", 'midpoint')
     .option('--alpha <n>', 'α of the samples rule (2–10)', '5')
@@ -70,9 +81,31 @@ export function computeDevice(o: DataOptions): DeviceChoice {
 }
 
 /** The data options as prepare() takes them; the split shares checked together. */
+/** --split-by and --group, checked once at the edge. */
+function splitByOf(o: DataOptions): SplitBy | undefined {
+  const splitBy = parseSplitBy(o.splitBy, o.group);
+  if (typeof splitBy === 'string') throw new UsageError(splitBy);
+  return splitBy;
+}
+
 export function prepareOptions(o: DataOptions, projectDir: string, device = computeDevice(o).device): PrepareOptions {
   checkShares(o.validationShare, o.test ? 0 : o.testShare);
-  return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, device, imageSize: o.imageSize === undefined ? undefined : Number(o.imageSize) };
+  const splitBy = splitByOf(o);
+  return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, device, splitBy, dropNearDuplicates: o.dropNearDuplicates, imageSize: o.imageSize === undefined ? undefined : Number(o.imageSize) };
+}
+
+/** --assignments: every row's split as CSV (the file is written whole or not at all). */
+function writeAssignments(o: DataOptions, p: Prepared): string | null {
+  if (!o.assignments) return null;
+  if (!p.assignments) throw new UsageError(`--assignments lists rows of a table or image set, and ${o.data} gave none`);
+  const path = resolve(o.assignments);
+  writeAtomic(path, assignmentsCsv(p.assignments));
+  return path;
+}
+
+/** The plan's warnings as printed lines. */
+export function findingLines(p: Prepared): string[] {
+  return (p.findings ?? []).map((f) => `warning (${f.kind}${f.column === null ? '' : `, ${JSON.stringify(f.column)}`}): ${f.message}`);
 }
 
 /** --class-weights and --sampling, checked once at the edge. */
@@ -90,19 +123,15 @@ export function checkSampling(o: DataOptions, task: string): void {
   if ((o.sampling ?? 'natural') === 'balanced' && task !== 'binary' && task !== 'multiclass') throw new UsageError(`--sampling balanced draws classes equally and needs a binary or multiclass target, found a ${task} target`);
 }
 
-/** The steps-1–2 plan, with the project it lives in. */
-export interface Plan extends StepsPlan {
-  store: Store;
-  projectDir: string;
-  datasetName: string;
-  /** Where models and batches of this command live (the prepared data's device), and why. */
-  device: DeviceChoice;
-}
+/** The steps-1–2 plan, with the project it lives in (pipeline/project.ts). */
+export type Plan = ProjectPlan;
 
-export function openProject(dir: string): { store: Store; projectDir: string } {
-  const projectDir = resolve(dir);
-  mkdirSync(projectDir, { recursive: true });
-  return { store: openStore(projectDir), projectDir };
+export { openProject };
+
+/** The plan options of the library (pipeline/project.ts), from the command line. */
+export function planOptions(o: DataOptions, device: DeviceChoice): PlanOptions {
+  checkShares(o.validationShare, o.test ? 0 : o.testShare);
+  return { data: o.data, target: o.target, test: o.test, project: o.project, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, splitBy: splitByOf(o), dropNearDuplicates: o.dropNearDuplicates, imageSize: o.imageSize === undefined ? undefined : Number(o.imageSize), architecture: architectureOptions(o), cost: costOptions(o), device: device.device, deviceReason: device.reason };
 }
 
 /** Steps 1 and 2 without the store: what data-parallel ranks other than 0 need (they write nothing). */
@@ -119,34 +148,33 @@ export async function planOnly(o: DataOptions): Promise<StepsPlan> {
 export async function plan(o: DataOptions, out: Out, { quiet = false, imageCap }: { quiet?: boolean; imageCap?: PrepareOptions['imageCap'] } = {}): Promise<Plan> {
   // Resolved first: a GPU that cannot be had stops the command before any data is read.
   const device = computeDevice(o);
-  const options = { ...prepareOptions(o, resolve(o.project), device.device), imageCap };
-  const costs = costOptions(o);
-  const { store, projectDir } = openProject(o.project);
+  const p = await openPlan({ ...planOptions(o, device), imageCap });
   try {
-    const prepared = await prepare(options);
-    checkSampling(o, prepared.task);
-    const { cost, proposal, layers, baseline } = makePlan(prepared, architectureOptions(o), costs);
-    const datasetName = basename(o.data);
-    store.putDataset({ name: datasetName, path: resolve(o.data), fingerprint: prepared.fingerprint, rows: prepared.counts.train + prepared.counts.validation + prepared.counts.test, schema: prepared.preprocessing.kind === 'image' ? { classes: prepared.classes } : (prepared.preprocessing.schema as any) });
-    if (!quiet) {
-      out.say(out.color.dim(prepared.describe));
-      for (const n of prepared.notes) out.say(out.color.yellow(`note: ${n}`));
-      out.say(`splits: ${prepared.counts.train} train, ${prepared.counts.validation} validation, ${prepared.counts.test} test (sealed)${prepared.reusedSplit ? ' — reusing the saved split manifest' : ''}`);
-      const advice = foldsAdvice(prepared);
-      if (advice) out.say(out.color.yellow(`note: ${advice}`));
-      out.step(1, 'cost function');
-      out.say(`${out.color.cyan(cost.name)}: ${cost.reason}`);
-      out.step(2, 'initial architecture');
-      out.say(proposal.reason);
-      out.say(formatLayerTable(layers));
-      out.say(out.color.dim(`naive baseline to beat: ${baseline.description} — validation loss ${baseline.loss.toPrecision(4)} ${Object.entries(baseline.metrics).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(' ')}`));
-      out.say(`device: ${device.device} — ${device.reason}`);
-    }
-    return { prepared, cost, proposal, layers, baseline, store, projectDir, datasetName, device };
+    checkSampling(o, p.prepared.task);
+    p.assignments = writeAssignments(o, p.prepared);
   } catch (e) {
-    store.close();
+    p.store.close();
     throw e;
   }
+  const { prepared, cost, proposal, layers, baseline } = p;
+  if (!quiet) {
+    out.say(out.color.dim(prepared.describe));
+    if (p.assignments) out.say(`assignments: ${p.assignments}`);
+    for (const n of prepared.notes) out.say(out.color.yellow(`note: ${n}`));
+    for (const w of findingLines(prepared)) out.say(out.color.yellow(w));
+    const by = prepared.splitBy && prepared.splitBy.kind !== 'random' ? ` — ${splitByFlag(prepared.splitBy)}` : '';
+    out.say(`splits: ${prepared.counts.train} train, ${prepared.counts.validation} validation, ${prepared.counts.test} test (sealed)${by}${prepared.reusedSplit ? ' — reusing the saved split manifest' : ''}`);
+    const advice = foldsAdvice(prepared);
+    if (advice) out.say(out.color.yellow(`note: ${advice}`));
+    out.step(1, 'cost function');
+    out.say(`${out.color.cyan(cost.name)}: ${cost.reason}`);
+    out.step(2, 'initial architecture');
+    out.say(proposal.reason);
+    out.say(formatLayerTable(layers));
+    out.say(out.color.dim(`naive baseline to beat: ${baseline.description} — validation loss ${baseline.loss.toPrecision(4)} ${Object.entries(baseline.metrics).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(' ')}`));
+    out.say(`device: ${device.device} — ${device.reason}`);
+  }
+  return p;
 }
 
 export function planJson(p: Plan): Record<string, unknown> {
@@ -159,9 +187,10 @@ export function planJson(p: Plan): Record<string, unknown> {
     architecture: p.layers.map((l) => ({ name: l.name, type: l.type, shapes: l.shapes, params: l.params })),
     architectureReason: p.proposal.reason,
     model: p.proposal.spec,
-    splits: { ...p.prepared.counts, reused: p.prepared.reusedSplit, leakage: { trainValidation: p.prepared.leakage.trainValidation, trainTest: p.prepared.leakage.trainTest, validationTest: p.prepared.leakage.validationTest, removed: p.prepared.leakage.removed } },
+    splits: { ...p.prepared.counts, by: p.prepared.splitBy ?? { kind: 'random' }, reused: p.prepared.reusedSplit, assignments: p.assignments ?? null, leakage: { trainValidation: p.prepared.leakage.trainValidation, trainTest: p.prepared.leakage.trainTest, validationTest: p.prepared.leakage.validationTest, removed: p.prepared.leakage.removed } },
     baseline: p.baseline,
     notes: p.prepared.notes,
+    warnings: p.prepared.findings ?? [],
     foldsAdvice: foldsAdvice(p.prepared),
     dataFingerprint: p.prepared.fingerprint,
     device: p.device,

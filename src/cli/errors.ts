@@ -1,11 +1,12 @@
 // Exit codes that mean something, and errors that say what to do next.
-import { DataError, SplitManifestError, UnknownColumnError, MissingColumnError } from '../data/index.js';
+import { DataError, SplitManifestError, SplitColumnError, UnknownColumnError, MissingColumnError } from '../data/index.js';
 import { TorchError, NativeBuildError } from '../tensor/index.js';
 import { ModelDirError } from '../artifact/index.js';
 import { WeightsError } from '../models/index.js';
+import { SplitRecordError } from '../protocol/split_record.js';
 
-/** 5: a model that had its chance to fit does not beat the naive baseline; 6: step 3 is undecided (the budget was too small to judge). */
-export const EXIT = { ok: 0, failure: 1, usage: 2, data: 3, model: 4, noSignal: 5, undecided: 6, interrupted: 130 } as const;
+/** 5: a model that had its chance to fit does not beat the naive baseline; 7: step 3 is undecided (the budget was too small to judge). */
+export const EXIT = { ok: 0, failure: 1, usage: 2, data: 3, model: 4, noSignal: 5, undecided: 7, interrupted: 130 } as const;
 
 /** The exit code of step 3's verdict (fitVerdict): no signal and undecided each have their own; every other verdict is 0. */
 export function verdictExit(verdict: string | undefined): number {
@@ -23,7 +24,7 @@ export function report(e: unknown): number {
     process.stderr.write(`error: ${err.message}\n(run with --help for usage)\n`);
     return EXIT.usage;
   }
-  if (e instanceof UnknownColumnError || e instanceof MissingColumnError) {
+  if (e instanceof UnknownColumnError || e instanceof MissingColumnError || e instanceof SplitColumnError) {
     // The option names a column the data lacks: the command line is wrong, not the data.
     process.stderr.write(`error: ${err.message}\n(run with --help for usage)\n`);
     return EXIT.usage;
@@ -31,6 +32,11 @@ export function report(e: unknown): number {
   if (e instanceof SplitManifestError) {
     process.stderr.write(`error: ${err.message}\n`);
     return e.usage ? EXIT.usage : EXIT.data;
+  }
+  if (e instanceof SplitRecordError) {
+    // The data is fine: the rows a run used are no longer the project's split.
+    process.stderr.write(`error: ${err.message}\nRun the training again on the current split (or restore the run's split manifest) to analyse it.\n`);
+    return EXIT.data;
   }
   if (e instanceof WeightsError) {
     process.stderr.write(`error: ${err.message}\nPass --arch for the architecture the weights were saved from (torchvision names), or another file.\n`);

@@ -3,7 +3,7 @@
 // plan's advice to use it when the validation split is small.
 import type { Command } from 'commander';
 import { UsageError } from './errors.js';
-import { makeFolds, type FoldSet } from '../data/folds.js';
+import { foldLimit, makeFolds, type FoldSet } from '../data/folds.js';
 import type { Prepared } from '../data/prepare.js';
 import type { Store } from '../store/index.js';
 
@@ -19,7 +19,7 @@ const FOLDS_USE: Record<string, string> = {
 
 export function addFoldsOption(c: Command): Command {
   const use = FOLDS_USE[c.name()] ?? 'decisions read the mean over the folds';
-  return c.option('--folds <k>', `tables: k cross-validation folds of the non-test rows (stratified, from the seed; the sealed test split stays outside every fold; each fold's statistics from its own training rows) — ${use}; suggested when the validation split has fewer than ${SMALL_VALIDATION} rows`);
+  return c.option('--folds <k>', `tables: k cross-validation folds of the non-test rows (stratified, from the seed; by group with --group, forward in time with --split-by time; the sealed test split stays outside every fold; each fold's statistics from its own training rows) — ${use}; suggested when the validation split has fewer than ${SMALL_VALIDATION} rows`);
 }
 
 /** The folds asked for, checked against the data: a UsageError (exit 2) naming --folds, what it needs and what it found. */
@@ -30,8 +30,11 @@ export function foldsChoice(folds: number | string | undefined, p: Prepared, see
   if (!Number.isInteger(k) || k < 2) throw new UsageError(`--folds expects an integer ≥ 2, found ${JSON.stringify(String(folds))}`);
   const rows = p.counts.train + p.counts.validation;
   if (k > rows) throw new UsageError(`--folds expects at most the ${rows} non-test rows, found ${k}`);
+  const limit = foldLimit(p);
+  if (k > limit.max) throw new UsageError(`--folds expects at most ${limit.max} (${limit.why}), found ${k}`);
   const set = makeFolds(p, k, seed);
-  if (set.classCounts) {
+  // Stratified random folds need a row of every class in each; group and time folds deal groups and periods.
+  if (set.classCounts && (p.splitBy?.kind ?? 'random') === 'random') {
     const [cls, n] = Object.entries(set.classCounts).reduce((a, b) => (b[1] < a[1] ? b : a));
     if (k > n) throw new UsageError(`--folds expects at most ${n} (the smallest class, ${JSON.stringify(cls)}, has ${n} non-test rows; each fold needs one), found ${k}`);
   }

@@ -3,8 +3,10 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { isTorchvisionArch, TORCHVISION_ARCHS, IMAGENET_NORMALIZATION, type TorchvisionArch } from '../models/index.js';
-import type { BackboneInput } from '../steps/fine_tune.js';
+import type { BackboneInput, PretrainedChoice } from '../steps/fine_tune.js';
 import { UsageError } from './errors.js';
+
+export type { PretrainedChoice };
 
 export interface PretrainedCliOptions {
   pretrained?: string;
@@ -15,12 +17,6 @@ export interface PretrainedCliOptions {
   inputStd?: string;
 }
 
-export interface PretrainedChoice {
-  file: string;
-  arch?: TorchvisionArch;
-  freezeEpochs: number;
-  input: BackboneInput;
-}
 
 export function addPretrainedOptions(c: Command): Command {
   return c

@@ -1,6 +1,6 @@
 // Progress bars for long work: epochs and batches with loss and ETA, drawn on
 // stderr, redrawn in place on a TTY and as occasional lines elsewhere.
-import type { Callback, Learner } from '../train/index.js';
+import type { Callback, EpochResult, Learner } from '../train/index.js';
 
 function eta(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
@@ -40,13 +40,17 @@ export class ProgressBar {
   }
 }
 
-/** Shows epoch and batch progress with the running loss and ETA. */
+/**
+ * Shows epoch and batch progress with the running loss and ETA. An epoch's
+ * line ends with its training and validation loss and the optimising metric
+ * (when it is not the loss); every other metric is in --json and the store.
+ */
 export class TrainingProgress implements Callback {
   readonly name = 'progress';
   readonly order = 80;
   private bar: ProgressBar | null = null;
   private epochs = 0;
-  constructor(private readonly enabled = true, private readonly label = '') {}
+  constructor(private readonly enabled = true, private readonly label = '', private readonly metric: string = 'loss') {}
   beforeFit(l: Learner): void {
     this.epochs = Math.max(l.plannedEpochs ?? 0, l.startEpoch + l.nEpochs);
   }
@@ -59,7 +63,14 @@ export class TrainingProgress implements Callback {
   afterEpoch(l: Learner): void {
     const e = l.lastEpoch;
     if (!e) return;
-    const metrics = Object.entries(e.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ');
-    this.bar?.done(`train ${e.trainLoss.toFixed(4)} valid ${e.validLoss?.toFixed(4) ?? '-'} ${metrics}`);
+    this.bar?.done(epochSummary(e, this.metric));
   }
+}
+
+/** "loss: train 0.4123, validation 0.5012; validation accuracy 0.8123" (the metric only when it is not the loss). */
+export function epochSummary(e: Pick<EpochResult, 'trainLoss' | 'validLoss' | 'metrics'>, metric = 'loss'): string {
+  const loss = `loss: train ${e.trainLoss.toFixed(4)}, validation ${e.validLoss?.toFixed(4) ?? '–'}`;
+  if (metric === 'loss') return loss;
+  const v = e.metrics[metric];
+  return `${loss}; validation ${metric} ${v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(4)}`;
 }

@@ -4,7 +4,11 @@
 // (small table models gain nothing from a GPU per request), an explicit GPU
 // switches the default engine to torch there, and an explicit --engine onnx
 // with an explicit GPU is refused rather than silently run on the CPU.
+// Without onnxruntime-node (an optional dependency) the default engine is
+// libtorch's, said in a note; an explicit --engine onnx is refused, naming
+// the command that installs it.
 import { UsageError } from './errors.js';
+import { ONNX_RUNTIME_INSTALL } from '../serve/onnx_runtime.js';
 
 export interface TableServeEngine {
   engine: 'onnx' | 'torch';
@@ -13,8 +17,13 @@ export interface TableServeEngine {
   note?: string;
 }
 
-export function tableServeEngine(o: { engine: string; engineGiven: boolean; device: string; resolved: string }): TableServeEngine {
+export function tableServeEngine(o: { engine: string; engineGiven: boolean; device: string; resolved: string; onnxRuntime?: boolean }): TableServeEngine {
   const engine = o.engine === 'torch' ? 'torch' : 'onnx';
+  if (engine === 'onnx' && o.onnxRuntime === false) {
+    const missing = `onnxruntime-node (an optional dependency) is not installed; \`${ONNX_RUNTIME_INSTALL}\` adds it`;
+    if (o.engineGiven) throw new UsageError(`--engine onnx: ${missing}, or serve with --engine torch`);
+    return { engine: 'torch', device: o.resolved, note: `serving with libtorch (--engine torch): ${missing} for the ONNX engine` };
+  }
   if (o.resolved === 'cpu' || engine === 'torch') return { engine, device: o.resolved };
   const asked = o.device.trim().toLowerCase() !== 'auto';
   if (!asked) return { engine, device: 'cpu', note: `--device auto: the ONNX engine computes on the CPU (${o.resolved} is not used); --engine torch --device ${o.resolved} serves on the GPU` };

@@ -15,14 +15,19 @@ function canonical(v: Row[string]): string {
   return toKey(v);
 }
 
-/** 64-bit hex fingerprint of the given columns of a row. */
-export function rowFingerprint(row: Row, columns: string[]): string {
+/** 64-bit hex hash of the given columns of a row, each cell written as `cell` writes it. */
+function hashRow(row: Row, columns: string[], cell: (v: Row[string]) => string): string {
   const h = createHash('sha1');
   for (const c of columns) {
-    h.update(canonical(row[c]));
+    h.update(cell(row[c]));
     h.update('\u0000');
   }
   return h.digest('hex').slice(0, 16);
+}
+
+/** 64-bit hex fingerprint of the given columns of a row. */
+export function rowFingerprint(row: Row, columns: string[]): string {
+  return hashRow(row, columns, canonical);
 }
 
 /** Fingerprints of every row of a table over `columns` (default: all columns). */
@@ -40,4 +45,21 @@ export function dataFingerprint(rows: string[]): string {
   const h = createHash('sha256');
   for (const fp of [...rows].sort()) h.update(fp).update(',');
   return h.digest('hex').slice(0, 32);
+}
+
+// Equal up to formatting: text in lower case without punctuation or extra
+// spaces, numbers to 3 significant digits ("3.14159" and "3.14", "Main St."
+// and "main st").
+function loose(v: Row[string]): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v !== 'object' || v instanceof Date) {
+    const x = typeof v === 'boolean' ? null : toNumber(v);
+    if (x !== null) return Number.isFinite(x) ? String(Number(x.toPrecision(3))) : String(x);
+  }
+  return toKey(v).toLowerCase().replace(/[^\p{L}\p{N}\s]/gu, '').replace(/\s+/g, ' ').trim();
+}
+
+/** A fingerprint equal for rows that differ only in formatting (near-duplicates). */
+export function nearKey(row: Row, columns: string[]): string {
+  return hashRow(row, columns, loose);
 }

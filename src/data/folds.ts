@@ -1,7 +1,11 @@
 // Cross-validation folds for small tables. The sealed test split is cut off
 // first, exactly as without folds, and never read here: the folds deal only
 // the other rows (the default split's training and validation rows) into k
-// parts, stratified by class and deterministic from the seed. Each fold is a
+// parts, stratified by class and deterministic from the seed — or, as the
+// split was made, by group (every group in one fold) or forward in time (each
+// fold validates on a later period than it trains on). As in the default
+// split, a fold's validation rows that duplicate its training rows are
+// removed (they would flatter the fold's figures). Each fold is a
 // Prepared of its own whose training statistics come from that fold's training
 // rows only: imputation medians, feature means and standard deviations, which
 // categories are known (the others encode as <unknown>), and for regression
@@ -11,6 +15,11 @@
 import { Rng } from './prng.js';
 import { DataError } from './errors.js';
 import { groupByStratum } from './split.js';
+import { RANDOM, groupKeys, timeValues, type SplitBy } from './split_by.js';
+import { timeFolds } from './time_split.js';
+import { assignGroupParts } from './group_split.js';
+import { detectLeakage } from './leakage.js';
+import { tableFingerprints } from './fingerprint.js';
 import { DataLoader } from './loader.js';
 import { Normalizer } from './normalizer.js';
 import { Preprocessor, type EncodedTable, type FeatureSpec, type PreprocessorJSON } from './preprocessor.js';
@@ -45,6 +54,8 @@ export interface Fold {
   prepared: Prepared;
   /** Source lines of the fold's validation rows, in their order there (row identity for checks). */
   validationLines: number[];
+  /** Validation rows removed because they duplicate a row the fold trains on. */
+  duplicatesRemoved?: number;
 }
 
 export interface FoldSet {
@@ -54,6 +65,36 @@ export interface FoldSet {
   rows: number;
   /** Rows per class over the non-test rows (classification), for the usage check and the log. */
   classCounts: Record<string, number> | null;
+  /** How the folds were dealt, as the split: random (stratified), by group, or forward in time. */
+  by?: SplitBy;
+}
+
+/** The largest k the non-test rows allow under this split, and why; null: no limit beyond the rows. */
+export function foldLimit(p: Prepared, rows: Table = nonTestRows(p)): { max: number; why: string } {
+  const by = p.splitBy ?? RANDOM;
+  if (by.kind === 'time') return { max: rows.rows.length - 1, why: `forward-chaining folds cut the ${rows.rows.length} non-test rows into k + 1 periods` };
+  if (by.kind === 'group') {
+    const groups = new Set(groupKeys(rows, by.column, new Set(p.preprocessing.kind === 'image' ? [] : p.preprocessing.schema.missingTokens))).size;
+    return { max: groups, why: `the non-test rows hold ${groups} groups of --group ${by.column} (each fold needs one)` };
+  }
+  return { max: rows.rows.length, why: `the ${rows.rows.length} non-test rows` };
+}
+
+/** Per fold, the positions (in `rows`) it trains and validates on. */
+function foldParts(rows: Table, by: SplitBy, strata: (string | null)[] | null, k: number, seed: number, tokens: ReadonlySet<string>): Array<{ train: number[]; validation: number[] }> {
+  if (by.kind === 'time') {
+    const times = timeValues(rows, by.column, tokens);
+    const missing = times.findIndex((t) => t === null);
+    if (missing >= 0) throw new DataError(rows.file, rows.lines[missing], `a time in column ${JSON.stringify(by.column)}`, 'none');
+    return timeFolds(times as number[], k);
+  }
+  const fold = by.kind === 'group' ? assignGroupParts(groupKeys(rows, by.column, tokens), strata, new Array(k).fill(1), seed) : assignFolds(rows.rows.length, strata, k, seed);
+  return Array.from({ length: k }, (_, i) => {
+    const train: number[] = [];
+    const validation: number[] = [];
+    fold.forEach((f, r) => (f === i ? validation : train).push(r));
+    return { train, validation };
+  });
 }
 
 /** Rows per class of the table's target column; null for regression. */
@@ -130,12 +171,22 @@ export function makeFolds(p: Prepared, k: number, seed: number, o: { lenient?: b
   const classified = p.task === 'binary' || p.task === 'multiclass';
   const tokens = new Set(schema.missingTokens);
   const strata = classified ? all.rows.map((r) => (isMissing(r[schema.target[0]], tokens) ? null : toKey(r[schema.target[0]]))) : null;
-  const assigned = assignFolds(all.rows.length, strata, k, seed);
+  const by = p.splitBy ?? RANDOM;
+  const limit = foldLimit(p, all);
+  if (k > limit.max) throw new DataError('<folds>', 0, `at most ${limit.max} folds (${limit.why})`, String(k));
+  const parts = foldParts(all, by, strata, k, seed, tokens);
+  const fingerprints = p.duplicateColumns ? tableFingerprints(all, p.duplicateColumns) : null;
   const folds: Fold[] = [];
   for (let i = 0; i < k; i++) {
-    const tIdx: number[] = [];
-    const vIdx: number[] = [];
-    assigned.forEach((f, r) => (f === i ? vIdx : tIdx).push(r));
+    const tIdx = parts[i].train;
+    let vIdx = parts[i].validation;
+    let duplicatesRemoved = 0;
+    if (fingerprints) {
+      // The split's judgement of chance repeats holds for its folds.
+      const { keepValidation } = detectLeakage({ train: tIdx.map((r) => fingerprints[r]), validation: vIdx.map((r) => fingerprints[r]), test: [] }, true, p.leakage.repeatsByChance);
+      duplicatesRemoved = vIdx.length - keepValidation.length;
+      vIdx = keepValidation.map((j) => vIdx[j]);
+    }
     const trainT = subsetTable(all, tIdx);
     const validT = subsetTable(all, vIdx);
     const pre = foldPreprocessor(layout, trainT, schema, o.lenient);
@@ -159,8 +210,11 @@ export function makeFolds(p: Prepared, k: number, seed: number, o: { lenient?: b
       copyCandidates: copyColumns(schema, validT, valid),
       trainTable: trainT,
       validationTable: validT,
+      testTable: undefined,
+      findings: undefined,
+      assignments: undefined,
     };
-    folds.push({ index: i, prepared, validationLines: valid.lines.slice() });
+    folds.push({ index: i, prepared, validationLines: valid.lines.slice(), duplicatesRemoved });
   }
-  return { k, folds, rows: all.rows.length, classCounts: classCountsOf(all, schema) };
+  return { k, folds, rows: all.rows.length, classCounts: classCountsOf(all, schema), by };
 }

@@ -1,5 +1,7 @@
-// Data: readers, schema inference, leak-free splits, training-set
-// normalization, loaders and augmentation. Depends only on src/tensor.
+// Data: readers, schema inference, leak-free splits (random, time, group) and
+// what the plan suspects before training, training-set normalization, loaders
+// and augmentation. Depends only on src/tensor, src/files and two pure
+// measurement files of src/metrics (ranking, two-sample tests).
 export { DataError, type SkippedRow } from './errors.js';
 export { subsetTable, tableFromRows, type Cell, type Row, type Table, type ReadReport } from './table.js';
 export { Rng, deriveSeed } from './prng.js';
@@ -20,12 +22,17 @@ export { fitNumericImputation, type IndicatorPolicy, type NumericImputation, typ
 export { Vocabulary, MISSING, UNKNOWN, PAD, type VocabularyOptions, type VocabularyJSON } from './vocabulary.js';
 export { Normalizer, type NormalizerJSON } from './normalizer.js';
 export { Preprocessor, type PreprocessorOptions, type PreprocessorJSON, type EncodedTable, type EncodeReport, type FeatureSpec, type TargetSpec } from './preprocessor.js';
-export { rowFingerprint, tableFingerprints, bytesFingerprint, dataFingerprint } from './fingerprint.js';
+export { rowFingerprint, tableFingerprints, bytesFingerprint, dataFingerprint, nearKey } from './fingerprint.js';
 export { SplitManifestError, checkOptions, checkData, optionChanges, type SplitRequest, type DataChange } from './split_check.js';
 export { SealedTest, onUnseal, type TestAccess, type UnsealListener } from './sealed.js';
 export { detectLeakage, type LeakageReport, type LeakageInput } from './leakage.js';
-export { applyManifest, loadManifest, saveManifest, type SplitManifest, type SplitName, type ManifestAssignment } from './manifest.js';
-export { splitTable, splitImages, splitDataset, assignSplits, type Split, type SplitOptions, type TableSplitOptions, type ImageSplitOptions, type Splittable } from './split.js';
+export { applyManifest, loadManifest, saveManifest, manifestPath, type SplitManifest, type SplitName, type ManifestAssignment } from './manifest.js';
+export { splitTable, splitImages, splitDataset, assignSplits, type Split, type TableSplit, type RowAssignment, type SplitOptions, type TableSplitOptions, type ImageSplitOptions, type Splittable } from './split.js';
+export { parseSplitBy, checkSplitBy, splitByFlag, SplitColumnError, RANDOM, type SplitBy } from './split_by.js';
+export { assignTimeSplits, timeFolds } from './time_split.js';
+export { assignGroupSplits, assignGroupParts } from './group_split.js';
+export { assignmentsCsv } from './assignments.js';
+export { findSuspects, type Finding, type FindingKind } from './findings/index.js';
 export { DataLoader, type Batch, type LoaderOptions, type LoaderData, type Augmenter } from './loader.js';
 export { ParquetLoader, type ParquetLoaderOptions } from './parquet_loader.js';
 export { ImageAugment, DEFAULT_IMAGE_AUGMENT, type ImageAugmentConfig } from './augment.js';

@@ -3,12 +3,15 @@
 // project), fit preprocessing on the training rows only, and keep the test
 // split sealed. Tables, IDX files, image folders and text columns.
 import { existsSync, statSync } from 'node:fs';
-import { join, basename } from 'node:path';
+import { basename } from 'node:path';
 import { createHash } from 'node:crypto';
-import { readTable } from './read.js';
-import { inferSchema, formatSchema, type Schema, type Task } from './schema.js';
+import { formatSchema, type Schema, type Task } from './schema.js';
 import { toNumber } from './values.js';
-import { splitTable, splitImages } from './split.js';
+import { splitImages, type RowAssignment } from './split.js';
+import { splitStage } from './split_stage.js';
+import { manifestPath } from './manifest.js';
+import type { SplitBy } from './split_by.js';
+import type { Finding } from './findings/index.js';
 import { readIdx } from './idx.js';
 import { readImageFolder } from './image_folder.js';
 import type { NaturalImages, SideCap } from './image_size.js';
@@ -18,11 +21,10 @@ import { Normalizer, type NormalizerJSON } from './normalizer.js';
 import { DataLoader, type Augmenter } from './loader.js';
 import type { Sampling } from './sampler.js';
 import { DataError } from './errors.js';
-import { MissingColumnError } from './closest.js';
 import { SealedTest } from './sealed.js';
 import type { Table } from './table.js';
 import type { ImageSet } from './image_set.js';
-import type { LeakageReport } from './leakage.js';
+import { REPEATS_BY_CHANCE, type LeakageReport } from './leakage.js';
 import { asSource, type LoaderSource } from './loader_source.js';
 import { subsetEncoded, subsetImageFraction } from './fraction.js';
 
@@ -81,6 +83,10 @@ export interface PrepareOptions {
   imageCap?: (natural: NaturalImages) => SideCap | Promise<SideCap>;
   /** Where every loader's batches land ('cpu', 'cuda:0'); the dataset itself stays in host memory. Default 'cpu'. */
   device?: string;
+  /** How rows are split (tables): random (default), by time or by group. */
+  splitBy?: SplitBy;
+  /** Remove held-out rows equal to a training row up to formatting, not only exact copies. Default false. */
+  dropNearDuplicates?: boolean;
 }
 
 /** What a model trained on this data must reproduce at inference. */
@@ -133,6 +139,16 @@ export interface Prepared {
   trainImages?: ImageSet;
   /** Images: the validation images, in the validation loader's order (thumbnails of the top losses). */
   validationImages?: ImageSet;
+  /** How the rows were split (absent: random). */
+  splitBy?: SplitBy;
+  /** Tables: the columns of the duplicate check (folds repeat it between their sides). */
+  duplicateColumns?: string[];
+  /** Tables: what the plan suspects about the data, each with its measurement and the option that fixes it. */
+  findings?: Finding[];
+  /** Every row of the data file with its split (dropped rows with why). */
+  assignments?: RowAssignment[];
+  /** Tables: the raw test rows, sealed like `test` (step 5 compares them with validation when the test loss is much worse). */
+  testTable?: SealedTest<Table>;
 }
 
 /** The training targets' mean and sample standard deviation (1 without spread): a regression model's output scale. */
@@ -177,28 +193,16 @@ function targetArray(enc: EncodedTable): Float64Array {
 }
 
 async function prepareTable(o: PrepareOptions): Promise<Prepared> {
-  const table = await readTable(o.data, { lenient: o.lenient });
-  if (!o.target || o.target.length === 0) throw new MissingColumnError(o.data, 1, 'a target column (--target <column>)', `none; columns are ${table.columns.join(', ')}`);
-  const schema = inferSchema(table, { target: o.target });
-  if (!schema.task) throw new DataError(o.data, 1, `a target column that decides the task`, `column ${JSON.stringify(o.target)}`);
-  const testSet: Table | undefined = o.test ? await readTable(o.test, { lenient: o.lenient }) : undefined;
-  const split = await splitTable(table, {
-    schema,
-    seed: o.splitSeed ?? o.seed ?? 0,
-    reuseSavedSeed: o.splitSeed === undefined,
-    validation: o.validationShare ?? 0.15,
-    test: o.testShare ?? 0.15,
-    manifest: join(o.projectDir, `split-${basename(o.data)}.json`),
-    testSet,
-  });
+  const stage = await splitStage(o);
+  const { schema, split } = stage;
   requireHeldOut(o, split.train.rows.length, split.validation.rows.length, split.test.size, split.manifest.fractions);
   const pre = Preprocessor.fit(split.train, schema, { lenient: o.lenient });
   const train = pre.transform(split.train, { lenient: o.lenient });
   const valid = pre.transform(split.validation, { lenient: o.lenient });
-  const task = schema.task;
+  const task = schema.task!;
   const classes = pre.classes;
   const textColumn = pre.features.find((f) => f.kind === 'text')?.column;
-  const notes = [...schema.notes];
+  const notes = [...schema.notes, ...stage.notes];
   if (train.report.skipped.length) notes.push(`${train.report.skipped.length} training rows skipped (lines ${train.report.skipped.slice(0, 10).map((s) => s.line).join(', ')}${train.report.skipped.length > 10 ? ', …' : ''})`);
   notes.push(...split.notes, ...leakageNotes(split.leakage, 'rows'));
   let archInput: DataShape;
@@ -240,6 +244,11 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
     copyCandidates: copyColumns(schema, split.validation, valid),
     trainTable: split.train,
     validationTable: split.validation,
+    splitBy: split.by,
+    duplicateColumns: split.fingerprintColumns,
+    findings: stage.findings,
+    assignments: stage.assignments,
+    testTable: sealedTable,
   };
 }
 
@@ -259,7 +268,9 @@ function requireHeldOut(o: PrepareOptions, train: number, validation: number, te
 function leakageNotes(l: LeakageReport, what: string): string[] {
   const notes: string[] = [];
   const leaked = l.trainValidation + l.trainTest + l.validationTest;
-  if (leaked) {
+  if (leaked && l.keptAsData) {
+    notes.push(`leakage check: ${l.trainValidation} validation and ${l.trainTest + l.validationTest} test ${what} repeat ${what} of an earlier split; kept: the columns take so few distinct values that chance alone repeats a row ${l.repeatsByChance.toPrecision(2)} times in training (from ${REPEATS_BY_CHANCE} such repeats are the data's nature, not copies), so held-out sets keep them as the model will meet them`);
+  } else if (leaked) {
     notes.push(`leakage: ${l.trainValidation} validation and ${l.trainTest + l.validationTest} test ${what} duplicate ${what} of an earlier split; removed ${l.removed.validation} from validation and ${l.removed.test} from test`);
   }
   if (l.duplicatesInTrain) notes.push(`${l.duplicatesInTrain} duplicate ${what} inside the training split (kept)`);
@@ -287,7 +298,7 @@ function featureBlocks(pre: Preprocessor): FeatureBlock[] {
 }
 
 async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise<Prepared> {
-  const manifest = join(o.projectDir, `split-${basename(o.data)}.json`);
+  const manifest = manifestPath(o.projectDir, o.data);
   const shapeFile = savedShapePath(o.projectDir, o.data);
   // A saved split was made at a shape: read at it again (unless --image-size says otherwise), whatever the budget now.
   // A split saved without a shape file was made when every folder was read at 3×64×64.
@@ -305,6 +316,7 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
     manifest,
     source: o.data,
     testSet,
+    by: o.splitBy,
   });
   if (folder) saveShape(shapeFile, { channels: C0 as 1 | 3, height: H0, width: W0 });
   const shapeNote = saved ? [`images read at ${W0}×${H0}, ${C0} channel(s): the shape this project's split was made at (${shapeFile}; delete it with the split manifest to choose afresh)`] : folder?.shapeChoice ? [folder.shapeChoice.reason] : [];
@@ -345,6 +357,7 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
     copyCandidates: [],
     trainImages: split.train,
     validationImages: split.validation,
+    assignments: split.assignments,
   };
 }
 

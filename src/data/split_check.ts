@@ -1,11 +1,13 @@
 // Before a saved split manifest decides the rows, it must be the manifest of
-// this data under these options. A changed seed or share would re-deal rows
+// this data under these options. A changed seed, share or kind of split
+// (random, time, group) would re-deal rows
 // that were held out (the sealed test split among them) into training; other
 // data under the same file name would inherit a split of rows it does not
 // have. Both are refused with what differs, why, and what to do. Data that
 // grew or lost some rows keeps its split, with the counts said out loud.
 import { DataError } from './errors.js';
 import type { SplitManifest } from './manifest.js';
+import { sameSplitBy, splitByFlag, type SplitBy } from './split_by.js';
 
 /** A saved split that cannot be used for this run; `usage` when the options differ (not the data). */
 export class SplitManifestError extends DataError {
@@ -27,13 +29,20 @@ export interface SplitRequest {
   validation: number;
   test: number;
   sources: SplitManifest['sources'];
+  /** Random (default), time or group. */
+  by?: SplitBy;
+  /** Near-duplicates of training rows removed from the held-out splits too. Default false. */
+  nearDuplicates?: boolean;
 }
 
 /** Each option whose value differs from the manifest's, as "name: saved → asked" (empty: same options). */
 export function optionChanges(m: SplitManifest, r: SplitRequest): string[] {
   const out: string[] = [];
   const share = (x: number) => String(Math.round(x * 1e6) / 1e6);
-  if (m.seed !== r.seed) out.push(`--split-seed ${m.seed} → ${r.seed}`);
+  if (!sameSplitBy(m.splitBy, r.by)) out.push(`${splitByFlag(m.splitBy)} → ${splitByFlag(r.by)}`);
+  // A time split draws nothing at random: its seed does not matter.
+  else if (m.seed !== r.seed && (r.by?.kind ?? 'random') !== 'time') out.push(`--split-seed ${m.seed} → ${r.seed}`);
+  if (Boolean(m.nearDuplicates) !== Boolean(r.nearDuplicates)) out.push(m.nearDuplicates ? 'near-duplicates removed → kept (--drop-near-duplicates dropped)' : 'near-duplicates kept → removed (--drop-near-duplicates)');
   if (m.sources.validation !== r.sources.validation) out.push(`validation ${m.sources.validation === 'user' ? 'set supplied' : 'split from the data'} → ${r.sources.validation === 'user' ? 'set supplied' : 'split from the data'}`);
   else if (r.sources.validation === 'split' && Math.abs(m.fractions.validation - r.validation) > 1e-9) out.push(`--validation-share ${share(m.fractions.validation)} → ${share(r.validation)}`);
   if (m.sources.test !== r.sources.test) out.push(`test ${m.sources.test === 'user' ? 'set supplied (--test)' : 'split from the data'} → ${r.sources.test === 'user' ? 'set supplied (--test)' : 'split from the data'}`);
@@ -45,7 +54,10 @@ export function optionChanges(m: SplitManifest, r: SplitRequest): string[] {
 export function checkOptions(path: string, m: SplitManifest, r: SplitRequest): void {
   const changes = optionChanges(m, r);
   if (!changes.length) return;
-  const flags = [`--split-seed ${m.seed}`];
+  const kind = m.splitBy?.kind ?? 'random';
+  const flags = kind !== 'random' || !sameSplitBy(m.splitBy, r.by) ? [splitByFlag(m.splitBy)] : [];
+  if (kind !== 'time') flags.push(`--split-seed ${m.seed}`);
+  if (m.nearDuplicates) flags.push('--drop-near-duplicates');
   if (m.sources.validation === 'split') flags.push(`--validation-share ${m.fractions.validation}`);
   if (m.sources.test === 'split') flags.push(`--test-share ${m.fractions.test}`);
   throw new SplitManifestError(
@@ -67,6 +79,8 @@ export interface DataChange {
   newRows: number;
   /** Manifest rows no longer in the data. */
   missingRows: number;
+  /** Where the new rows went, when not all to training (a time or group split places them by time or group). */
+  placed?: string;
 }
 
 /**
@@ -84,5 +98,5 @@ export function checkData(path: string, dataFile: string, m: SplitManifest, rows
       false,
     );
   }
-  return `the data changed since its split was saved in ${path}: ${c.newRows} new rows (sent to training), ${c.missingRows} saved rows missing; the known rows keep their splits`;
+  return `the data changed since its split was saved in ${path}: ${c.newRows} new rows (${c.placed ?? 'sent to training'}), ${c.missingRows} saved rows missing; the known rows keep their splits`;
 }

@@ -9,7 +9,8 @@ import { collectPredictions, type PredictionSource } from '../metrics/index.js';
 import { interpretPredictions, interpretTable, type Interpretation } from './interpretation.js';
 import { validationRows } from './validation_rows.js';
 import { withThumbnails } from './thumbnail.js';
-import type { ImageSet } from '../data/index.js';
+import type { ImageSet, Table } from '../data/index.js';
+import type { SplitRecord } from '../protocol/split_record.js';
 
 export interface ModelInterpretOptions {
   model: Module;
@@ -17,11 +18,12 @@ export interface ModelInterpretOptions {
   classes: string[] | null;
   /** The model's preprocessing as its manifest records it. */
   preprocessing: { kind: string; schema?: Schema; preprocessor?: PreprocessorJSON; textColumn?: string };
-  /** The run's data, test file, seed and project (to find its split manifest). */
-  data: string;
-  test?: string | null;
+  /** Tables: the validation rows themselves (a run that has them in memory). */
+  validationTable?: Table;
+  /** Tables otherwise: the run's data and test files and the split it used, to read its validation rows again. */
+  rows?: { data: string; test?: string | null; split: SplitRecord };
+  /** Seed of the feature shuffles. */
   seed: number;
-  projectDir: string;
   /** Data that is not a table: the validation batches, in order. */
   validationSource?: () => Promise<PredictionSource & { dispose(): void }> | (PredictionSource & { dispose(): void });
   /** Images: the validation images in the order of the validation batches; each top loss then carries a PNG thumbnail (data URI). */
@@ -35,7 +37,8 @@ export interface ModelInterpretOptions {
 export async function interpretModel(o: ModelInterpretOptions): Promise<Interpretation> {
   const pre = o.preprocessing;
   if ((pre.kind === 'tabular' || pre.kind === 'sequence') && pre.schema && pre.preprocessor) {
-    const table = await validationRows({ data: o.data, test: o.test, schema: pre.schema, seed: o.seed, projectDir: o.projectDir });
+    const table = o.validationTable ?? (o.rows ? await validationRows({ ...o.rows, schema: pre.schema }) : null);
+    if (!table) throw new Error('sixstep interpret: a table model needs its validation rows (the table, or the run\'s data and split)');
     const features = pre.schema.columns.filter((c) => c.role === 'feature').map((c) => c.name);
     return interpretTable({ model: o.model, preprocessor: pre.preprocessor, task: o.task, classes: o.classes, table, features, textColumn: pre.textColumn, repeats: o.repeats, seed: o.seed, top: o.top });
   }

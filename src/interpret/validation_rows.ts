@@ -1,9 +1,11 @@
-// The validation rows of a table run, as its split manifest assigned them:
-// the raw rows (values shown next to the top losses, columns shuffled for
-// feature importance). The test rows stay sealed; they are never read here.
-import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { readTable, splitTable, DataError, type Schema, type Table } from '../data/index.js';
+// The validation rows of a table run, as its split assigned them: the raw
+// rows (values shown next to the top losses, columns shuffled for feature
+// importance). The split is the one the run recorded (protocol/
+// split_record.ts) — its manifest's seed and shares, whatever the run's
+// training seed — so error analysis reads exactly the rows the run validated
+// on. The test rows stay sealed; they are never read here.
+import { readTable, splitTable, type Schema, type Table } from '../data/index.js';
+import type { SplitRecord } from '../protocol/split_record.js';
 
 export interface ValidationRowsOptions {
   /** The run's data file. */
@@ -11,16 +13,13 @@ export interface ValidationRowsOptions {
   /** The run's --test file, if it had one (its rows are never read into validation). */
   test?: string | null;
   schema: Schema;
-  seed: number;
-  projectDir: string;
+  /** The split the run used (protocol/split_record.ts followSplit). */
+  split: SplitRecord;
 }
 
 export async function validationRows(o: ValidationRowsOptions): Promise<Table> {
-  const manifest = join(o.projectDir, `split-${basename(o.data)}.json`);
-  // Without the run's manifest the rows cannot be known to be the ones it validated on: refuse rather than split anew.
-  if (!existsSync(manifest)) throw new DataError(manifest, 0, `the split manifest the run wrote for ${o.data}`, 'no such file (was the run made in another --project?)');
   const table = await readTable(o.data);
   const testSet = o.test ? await readTable(o.test) : undefined;
-  const split = await splitTable(table, { schema: o.schema, seed: o.seed, manifest, testSet });
+  const split = await splitTable(table, { schema: o.schema, seed: o.split.seed, reuseSavedSeed: true, validation: o.split.validationShare, test: o.split.testShare, manifest: o.split.manifest, testSet, followManifest: true, lenient: true });
   return split.validation;
 }

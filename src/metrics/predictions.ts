@@ -1,13 +1,12 @@
 // A model's predictions over a batch source, read once into plain arrays:
 // class probabilities (sigmoid of one logit, softmax of several) or numbers.
 // Everything after this — metrics, confusion, top losses — is pure TypeScript.
-import { noGrad, tidy, type Tensor } from '../tensor/index.js';
+import type { Tensor } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
+import { forEachEvalBatch, type EvalSource } from './eval_batches.js';
 
 /** One pass of (input, target) batches — the training loop's BatchSource, structurally. */
-export interface PredictionSource {
-  batches(epoch: number): Iterable<{ x: Tensor; y: Tensor }> | AsyncIterable<{ x: Tensor; y: Tensor }>;
-}
+export type PredictionSource = EvalSource;
 
 export type PredictionTask = 'binary' | 'multiclass' | 'regression';
 
@@ -37,36 +36,41 @@ export function predictedClasses(p: Extract<Predictions, { k: number }>): Int32A
   return Int32Array.from({ length: p.truth.length }, (_, i) => predictedClass(p, i));
 }
 
+/**
+ * One batch's outputs as plain values in the Predictions layout: numbers for
+ * regression, [1 − q, q] per row for binary (q the sigmoid of the one logit),
+ * the softmax row for multiclass. The loop's validation metrics use it too.
+ */
+export function outputValues(out: Tensor, task: PredictionTask): number[] {
+  if (task === 'regression') return out.reshape(-1).toArray();
+  if (task === 'binary') return out.reshape(-1).sigmoid().toArray().flatMap((q) => [1 - q, q]);
+  return out.softmax(-1).toArray();
+}
+
+/** Gathers rows' values and targets batch by batch, then packs them as Predictions. */
+export class PredictionCollector {
+  private readonly truth: number[] = [];
+  private readonly values: number[] = [];
+  constructor(private readonly task: PredictionTask, private readonly k: number) {}
+
+  add(out: Tensor, y: Tensor): void {
+    for (const v of outputValues(out, this.task)) this.values.push(v);
+    for (const v of y.reshape(-1).toArray()) this.truth.push(v);
+  }
+
+  get rows(): number {
+    return this.truth.length;
+  }
+
+  result(): Predictions {
+    if (this.task === 'regression') return { task: 'regression', truth: Float64Array.from(this.truth), predicted: Float64Array.from(this.values) };
+    return { task: this.task, k: this.task === 'binary' ? 2 : this.k, truth: Int32Array.from(this.truth), probabilities: Float64Array.from(this.values) };
+  }
+}
+
 /** Runs the model in eval mode over one pass of `source` (row order kept). Multilabel models are not handled here. */
 export async function collectPredictions(model: Module, source: PredictionSource, task: PredictionTask, k: number): Promise<Predictions> {
-  const truth: number[] = [];
-  const values: number[] = [];
-  const was = model.training;
-  model.eval();
-  try {
-    for await (const b of source.batches(0)) {
-      try {
-        const [out, y] = noGrad(() =>
-          tidy(() => {
-            const o = model.forward(b.x);
-            if (task === 'regression') return [o.reshape(-1).toArray(), b.y.reshape(-1).toArray()];
-            if (task === 'binary') {
-              const p = o.reshape(-1).sigmoid().toArray();
-              return [p.flatMap((q) => [1 - q, q]), b.y.reshape(-1).toArray()];
-            }
-            return [o.softmax(-1).toArray(), b.y.reshape(-1).toArray()];
-          }),
-        );
-        for (const v of out) values.push(v);
-        for (const v of y) truth.push(v);
-      } finally {
-        b.x.dispose();
-        b.y.dispose();
-      }
-    }
-  } finally {
-    model.train(was);
-  }
-  if (task === 'regression') return { task, truth: Float64Array.from(truth), predicted: Float64Array.from(values) };
-  return { task, k: task === 'binary' ? 2 : k, truth: Int32Array.from(truth), probabilities: Float64Array.from(values) };
+  const c = new PredictionCollector(task, k);
+  await forEachEvalBatch(model, source, (out, y) => c.add(out, y));
+  return c.result();
 }

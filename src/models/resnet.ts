@@ -5,6 +5,7 @@ import { Tensor, tidy } from '../tensor/index.js';
 import { Module, Conv2d, BatchNorm2d, BasicBlock, Bottleneck, Linear, Dropout, MaxPool2d, init } from '../nn/index.js';
 import * as F from '../nn/functional.js';
 import { InputAdapter, type InputAdapterOptions } from './input_adapter.js';
+import type { GroupedModule, LayerGroupSpec } from '../train/transfer.js';
 
 export interface ResNetOptions {
   inChannels: number;
@@ -23,7 +24,7 @@ export interface ResNetOptions {
   input?: InputAdapterOptions | null;
 }
 
-export class ResNet extends Module {
+export class ResNet extends Module implements GroupedModule {
   readonly o: Required<ResNetOptions>;
   readonly stem: Conv2d;
   readonly stemBn: BatchNorm2d;
@@ -77,6 +78,20 @@ export class ResNet extends Module {
       if (this.drop) f = this.drop.forward(f);
       return this.fc.forward(f);
     });
+  }
+
+  /** Fine-tuning's layer groups: [stem + the first ⌊stages/2⌋ stages], [the other stages], [head] — fastai's split (for 4 stages: conv1…layer2 | layer3, layer4 | fc). */
+  layerGroupSpec(): LayerGroupSpec {
+    const children = this.namedChildren();
+    const early = Math.max(1, Math.floor(this.stages.length / 2));
+    const isStage = (n: string) => /^layer\d+\./.test(n);
+    const stageOf = (n: string) => Number(/^layer(\d+)\./.exec(n)![1]) - 1;
+    const stem = children.filter(([n]) => !isStage(n) && n !== 'fc' && n !== 'dropout').map(([n]) => n);
+    return [
+      { name: 'body.0', modules: [...stem, ...children.filter(([n]) => isStage(n) && stageOf(n) < early).map(([n]) => n)] },
+      { name: 'body.1', modules: children.filter(([n]) => isStage(n) && stageOf(n) >= early).map(([n]) => n) },
+      { name: 'head', modules: children.filter(([n]) => n === 'fc' || n === 'dropout').map(([n]) => n) },
+    ];
   }
 }
 

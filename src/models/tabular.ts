@@ -4,6 +4,7 @@
 // one-hot block (a lookup written as a product); numeric columns pass through.
 import { Tensor, cat, tidy } from '../tensor/index.js';
 import { Module, Linear, ReLU, Dropout, BatchNorm1d, init } from '../nn/index.js';
+import type { GroupedModule, LayerGroupSpec } from '../train/transfer.js';
 
 export interface TabularBlock {
   /** Column name (for the layer table). */
@@ -40,7 +41,7 @@ export function embeddingSize(categories: number): number {
   return Math.max(1, Math.min(categories, 600, Math.round(1.6 * categories ** 0.56)));
 }
 
-export class TabularNet extends Module {
+export class TabularNet extends Module implements GroupedModule {
   readonly o: TabularNetOptions;
   private readonly embeds: Array<{ block: TabularBlock; layer: Linear }> = [];
   private readonly passthrough: TabularBlock[] = [];
@@ -94,5 +95,16 @@ export class TabularNet extends Module {
       const s = this.o.outputScale;
       return s ? y.mul(s.std).add(s.mean) : y;
     });
+  }
+
+  /** Fine-tuning's layer groups: [embeddings], [hidden layers], [head]. */
+  layerGroupSpec(): LayerGroupSpec {
+    const children = this.namedChildren();
+    const pick = (re: RegExp) => children.filter(([n]) => re.test(n)).map(([n]) => n);
+    return [
+      { name: 'embeddings', modules: pick(/^emb_/) },
+      { name: 'hidden', modules: pick(/^(fc|bn|drop)_\d+$/) },
+      { name: 'head', modules: pick(/^(drop_out|head)$/) },
+    ];
   }
 }

@@ -76,3 +76,19 @@ export function stepChart(steps: Array<{ step: number; loss: number; lrs: number
     ],
   };
 }
+
+/** The gradient norm of every step, before clipping (the report and the dashboard draw it). */
+export function gradNormChart(steps: Array<{ step: number; gradNorm: number | null }>): VegaLiteSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: 'Gradient norm per step (before clipping)',
+    width: 560,
+    height: 160,
+    data: { values: steps.filter((s) => s.gradNorm !== null && Number.isFinite(s.gradNorm)).map((s) => ({ step: s.step, gradNorm: s.gradNorm })) },
+    mark: 'line',
+    encoding: {
+      x: { field: 'step', type: 'quantitative' },
+      y: { field: 'gradNorm', type: 'quantitative', title: 'gradient norm', scale: { zero: false } },
+    },
+  };
+}

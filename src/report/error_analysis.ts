@@ -16,13 +16,18 @@ const table = (header: string[], rows: unknown[][], id = '') => `<table${id ? ` 
 /** A top loss's thumbnail: only PNG data URIs become images. */
 const thumb = (t: { thumbnail?: string; truth: unknown }): Html | string => (typeof t.thumbnail === 'string' && /^data:image\/png;base64,[A-Za-z0-9+/=]+$/.test(t.thumbnail) ? { html: `<img class="thumbnail" src="${t.thumbnail}" alt="${esc(`truth ${t.truth}`)}">` } : '');
 
-export async function errorAnalysisHtml(v: Interpretation | null, splits: Record<string, Record<string, number | null> | null> | null): Promise<string> {
+/** Metrics per split as a table: a row per metric, a column per split (train, validation, test). */
+export function splitMetricsHtml(splits: Record<string, Record<string, number | null> | null> | null): string {
+  if (!splits) return '';
+  const present = Object.entries(splits).filter((e): e is [string, Record<string, number | null>] => Boolean(e[1]) && typeof e[1] === 'object');
+  const names = [...new Set(present.flatMap(([, m]) => Object.keys(m)))];
+  if (!names.length) return '';
+  const cell = (v: unknown) => (typeof v === 'number' ? v : null);
+  return `<h2>Metrics per split</h2><p>${present.some(([k]) => k === 'test') ? "The test column is step 5's single evaluation." : 'No test evaluation yet.'}</p>${table(['metric', ...present.map(([k]) => k)], names.map((n) => [n, ...present.map(([, m]) => cell(m[n]))]), 'split-metrics')}`;
+}
+
+export async function errorAnalysisHtml(v: Interpretation | null): Promise<string> {
   const parts: string[] = [];
-  if (splits) {
-    const names = [...new Set(Object.values(splits).flatMap((m) => Object.keys(m ?? {})))];
-    const present = Object.entries(splits).filter(([, m]) => m);
-    if (names.length) parts.push(`<h2>Metrics per split</h2><p>The test column is step 5's single evaluation.</p>${table(['metric', ...present.map(([k]) => k)], names.map((n) => [n, ...present.map(([, m]) => m![n] ?? null)]), 'split-metrics')}`);
-  }
   if (!v) return parts.join('\n');
   if (v.perClass) parts.push(`<h2>Per class (validation set)</h2>${table(['class', 'precision', 'recall', 'F1', 'support'], v.perClass.map((c) => [c.class, c.precision, c.recall, c.f1, c.support]), 'per-class')}`);
   if (v.confusionMatrix) {

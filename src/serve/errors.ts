@@ -29,3 +29,8 @@ export class InputError extends Error {
 export class UnsupportedModelError extends Error {
   override name = 'UnsupportedModelError';
 }
+
+/** The ONNX engine was asked for and onnxruntime-node (an optional dependency) is not installed; the message names the command. */
+export class OnnxRuntimeMissingError extends Error {
+  override name = 'OnnxRuntimeMissingError';
+}

@@ -2,7 +2,8 @@
 // batch), watch its inputs and predictions drift from training, and measure
 // it on true labels sent back as feedback.
 export { Predictor, type Prediction, type PredictorOptions, type TablePredictions, type CheckedRows } from './predictor.js';
-export { InputError, UnsupportedModelError } from './errors.js';
+export { InputError, UnsupportedModelError, OnnxRuntimeMissingError } from './errors.js';
+export { onnxRuntimeInstalled, ONNX_RUNTIME_INSTALL } from './onnx_runtime.js';
 export { checkRows, inputFields, rangeWarnings, type InputField, type FieldRange, type RangeWarning } from './input.js';
 export { psi, binOf, quantileBins, normalBins, PSI_ALERT, PSI_EPSILON } from './psi.js';
 export { REFERENCE, writeReferenceProfile, buildReferenceProfile, readReferenceProfile, approximateProfile, predictionReference, predictionBasis, fieldRanges, type PredictionBasis, type ReferenceProfile, type FeatureReference, type PredictionReference } from './reference.js';

@@ -12,7 +12,8 @@
 // the next run: micro-batching happens only under load, where it pays.
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
-import ort from 'onnxruntime-node';
+import type OrtModule from 'onnxruntime-node';
+import { isOnnxRuntimeMissing, onnxRuntimeMissing } from './onnx_runtime.js';
 import { sessionOptions } from './onnx_session.js';
 import { Preprocessor, tableFromRows } from '../data/index.js';
 import { exportNetworkFromDir } from '../export/index.js';
@@ -35,6 +36,17 @@ export interface OnnxEngineOptions {
    * loop; default 0.25. 0 sends every request to the worker.
    */
   inlineMs?: number;
+}
+
+// onnxruntime-node is an optional dependency (see onnx_runtime.ts): loaded by OnnxEngine.start, before any use here.
+let ort: typeof OrtModule;
+
+async function loadOnnxRuntime(): Promise<typeof OrtModule> {
+  try {
+    return (await import('onnxruntime-node')).default;
+  } catch (e) {
+    throw isOnnxRuntimeMissing(e) ? onnxRuntimeMissing() : e;
+  }
 }
 
 /** Rows tried for the inline limit (doubling); an encoded request of more rows always goes to the worker. */
@@ -91,7 +103,7 @@ export class OnnxEngine {
     /** The Predictor's preprocessing less the final standardization, which the graph does in the same float32 arithmetic. */
     private readonly encoder: Preprocessor,
     /** The same graph on the main thread, for requests of at most `inlineRows` rows. */
-    private readonly inline: ort.InferenceSession | null,
+    private readonly inline: OrtModule.InferenceSession | null,
     /** Measured at start-up (see OnnxEngineOptions.inlineMs); 0: nothing runs inline. */
     readonly inlineRows: number,
     /** The graph in JavaScript, when it is a table graph and ran one row faster than ONNX Runtime at start-up. */
@@ -105,6 +117,7 @@ export class OnnxEngine {
 
   /** Exports the predictor's network (from its verified directory), starts the inference thread and measures the inline limit. */
   static async start(predictor: Predictor, o: OnnxEngineOptions = {}): Promise<OnnxEngine> {
+    ort = await loadOnnxRuntime();
     const { onnx, modelKey } = exportNetworkFromDir(predictor.dir, { standardize: true });
     if (modelKey !== predictor.modelKey) throw new Error(`${predictor.dir}: the model directory changed after it was loaded`);
     const pre = predictor.manifest.preprocessing;
@@ -115,7 +128,7 @@ export class OnnxEngine {
     if (!first?.ready) throw new Error('the ONNX Runtime worker did not start');
     const encoder = Preprocessor.fromJSON({ ...predictor.preprocessor.toJSON(), normalizer: null });
     const inlineMs = o.inlineMs ?? 0.25;
-    let inline: ort.InferenceSession | null = null;
+    let inline: OrtModule.InferenceSession | null = null;
     let inlineRows = 0;
     let dense: DenseGraph | null = null;
     let choice: InlineChoice = { runner: null, reason: 'inlineMs is 0: every request goes to the worker' };
@@ -353,7 +366,7 @@ export interface InlineChoice {
 const fmtUs = (ms: number) => `${Math.round(ms * 1000 * 10) / 10} µs`;
 
 /** One run of the session on zero inputs of n rows (the cost of a dense network does not depend on the values). */
-async function runZeros(session: ort.InferenceSession, input: { ids: boolean; width: number }, n: number): Promise<void> {
+async function runZeros(session: OrtModule.InferenceSession, input: { ids: boolean; width: number }, n: number): Promise<void> {
   const size = n * input.width;
   const x = input.ids ? new ort.Tensor('int64', new BigInt64Array(size), [n, input.width]) : new ort.Tensor('float32', new Float32Array(size), [n, input.width]);
   await session.run({ [input.ids ? 'ids' : 'x']: x });

@@ -3,6 +3,7 @@
 // "copy an input" — yesterday's value for a series — when one input already
 // predicts the target. Fitted on training targets, measured on validation.
 import type { Task } from '../data/index.js';
+import { className } from './class_names.js';
 
 export interface Baseline {
   /** e.g. 'mean', 'class prior', 'copy price_lag1' */
@@ -42,8 +43,8 @@ export function copyBaseline(name: string, predictions: ArrayLike<number>, valid
   return { name: `copy ${name}`, loss: se / n, metrics: { rmse: Math.sqrt(se / n), mae: ae / n }, description: `predict the input column ${name} unchanged` };
 }
 
-/** Class frequencies of the training targets; cross-entropy of predicting them, accuracy of the majority. */
-export function priorBaseline(task: Task, classes: number, train: ArrayLike<number>, valid: ArrayLike<number>): Baseline {
+/** Class frequencies of the training targets; cross-entropy of predicting them, accuracy of the majority (named when `names` are given). */
+export function priorBaseline(task: Task, classes: number, train: ArrayLike<number>, valid: ArrayLike<number>, names?: readonly string[] | null): Baseline {
   const k = task === 'binary' ? 2 : classes;
   const counts = new Array<number>(k).fill(0);
   for (let i = 0; i < train.length; i++) counts[train[i]]++;
@@ -57,7 +58,7 @@ export function priorBaseline(task: Task, classes: number, train: ArrayLike<numb
     if (valid[i] === majority) correct++;
   }
   const n = Math.max(1, valid.length);
-  return { name: 'class prior', loss: loss / n, metrics: { accuracy: correct / n }, description: `predict the training class frequencies (majority class ${majority})` };
+  return { name: 'class prior', loss: loss / n, metrics: { accuracy: correct / n }, description: `predict the training class frequencies (majority class ${className(majority, names)})` };
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Decision } from './decisions.js';
 import { timeEpoch, type EpochTiming } from './epoch_timer.js';
 import { chooseBatchSize } from './measured_choice.js';
 import { planPhase, reserveSeconds, splitBudget, EXPLORATION_SHARE, STEP3_SHARE_OF_EXPLORATION, type BudgetSplit, type PhasePlan } from './budget_plan.js';
-import { MEASURE_ROWS } from './measure.js';
+import { MEASURE_ROWS } from '../protocol/index.js';
 
 export interface BudgetPhasesOptions {
   prepared: Prepared;

@@ -7,6 +7,7 @@
 // weights pay off when errors on the rare class cost more than the loss says.
 
 import type { Sampling } from '../data/sampler.js';
+import { classValues } from './class_names.js';
 
 export type ClassWeightMode = 'balanced' | 'none';
 export const CLASS_WEIGHT_MODES: readonly ClassWeightMode[] = ['balanced', 'none'];
@@ -45,7 +46,7 @@ export function balancedWeights(counts: readonly number[]): number[] {
   return counts.map((c) => (c > 0 ? n / (counts.length * c) : 1));
 }
 
-export function classBalance(targets: ArrayLike<number>, k: number, mode: ClassWeightMode = 'none', threshold = IMBALANCE_THRESHOLD, sampling: Sampling = 'natural'): ClassBalance {
+export function classBalance(targets: ArrayLike<number>, k: number, mode: ClassWeightMode = 'none', threshold = IMBALANCE_THRESHOLD, sampling: Sampling = 'natural', names?: readonly string[] | null): ClassBalance {
   if (!CLASS_WEIGHT_MODES.includes(mode)) throw new RangeError(`class weights must be one of ${CLASS_WEIGHT_MODES.join(', ')}, got ${String(mode)}`);
   const counts = classCounts(targets, k);
   const max = Math.max(...counts);
@@ -53,11 +54,11 @@ export function classBalance(targets: ArrayLike<number>, k: number, mode: ClassW
   const ratio = min > 0 ? max / min : Infinity;
   const imbalanced = ratio >= threshold;
   const weights = mode === 'balanced' ? balancedWeights(counts) : null;
-  const measured = `training class counts ${counts.join('/')}: the largest class has ${Number.isFinite(ratio) ? `${ratio.toFixed(1)}×` : 'infinitely many times'} the rows of the smallest (imbalanced from ${threshold}×)`;
+  const measured = `training class counts ${classValues(counts, names, String)}: the largest class has ${Number.isFinite(ratio) ? `${ratio.toFixed(1)}×` : 'infinitely many times'} the rows of the smallest (imbalanced from ${threshold}×)`;
   let note: string;
   if (weights && sampling === 'balanced') throw new RangeError('class weights and balanced sampling both correct the imbalance: choose one');
   const unweighted = 'the validation, test and baseline losses stay unweighted, so every decision compares like with like';
-  if (weights) note = `${measured}; class weights balanced, n/(k·count) = ${weights.map((w) => w.toPrecision(3)).join('/')}, in the training gradient only (${unweighted})`;
+  if (weights) note = `${measured}; class weights balanced, n/(k·count) = ${classValues(weights, names, (w) => w.toPrecision(3))}, in the training gradient only (${unweighted})`;
   else if (sampling === 'balanced') note = `${measured}; balanced sampling instead of class weights: each epoch draws the classes equally often (with replacement, from the seed); sampling changes training, not the measure (${unweighted})`;
   else if (imbalanced) note = `the classes are imbalanced — ${measured}; no class weights (the default keeps the loss an estimate of the error at the training frequencies); pass --class-weights balanced or --sampling balanced when errors on the rare classes cost more`;
   else note = `${measured}; no class weights needed`;

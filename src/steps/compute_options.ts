@@ -9,16 +9,12 @@ import type { Prepared } from '../data/prepare.js';
 import type { CostFunctionChoice } from './cost_function.js';
 import type { Decision } from './decisions.js';
 import { buildModel, type ModelSpec } from './architecture.js';
-import { evalLoss, trainSubset } from './measure.js';
+import { trainSubset, validationLoss } from '../protocol/index.js';
 import { keepIfLower } from './measured_choice.js';
 
-function validationLoss(p: Prepared, model: Module, cost: CostFunctionChoice): number {
-  const v = p.loader('validation', { batchSize: 256 });
-  try {
-    return evalLoss(model, cost.measure ?? cost.fn, v);
-  } finally {
-    v.dispose();
-  }
+/** How flip test-time augmentation averages a task's outputs (the sealed test, the report and serving share it). */
+export function ttaOutputFor(task: Prepared['task']): TtaOutput {
+  return task === 'regression' ? 'regression' : task === 'binary' ? 'binary' : 'multiclass';
 }
 
 /**
@@ -49,12 +45,17 @@ export async function chooseAverage(o: { prepared: Prepared; spec: ModelSpec; co
   }
 }
 
-/** Whether flip test-time augmentation lowers the validation loss; the test evaluation then uses it. */
-export function chooseFlipTta(o: { prepared: Prepared; model: Module; cost: CostFunctionChoice; baselineLoss: number; log: (d: Decision) => void }): boolean {
-  const output: TtaOutput = o.prepared.task === 'regression' ? 'regression' : o.prepared.task === 'binary' ? 'binary' : 'multiclass';
+/**
+ * Whether flip test-time augmentation lowers the validation loss; the test
+ * evaluation then uses it. `validLoss` is the validation loss of the model as
+ * it will be evaluated (with the flips when they are kept): step 5 compares
+ * the test loss with it.
+ */
+export function chooseFlipTta(o: { prepared: Prepared; model: Module; cost: CostFunctionChoice; baselineLoss: number; log: (d: Decision) => void }): { keep: boolean; validLoss: number } {
+  const output = ttaOutputFor(o.prepared.task);
   const plain = validationLoss(o.prepared, o.model, o.cost);
   const withLoss = validationLoss(o.prepared, new FlipAveraged(o.model, output), o.cost);
   const c = keepIfLower({ option: 'flip test-time augmentation', withLoss, withoutLoss: plain, baselineLoss: o.baselineLoss });
   o.log({ step: 4, action: c.keep ? 'evaluate with flip test-time augmentation' : 'no test-time augmentation', reason: `${c.why}${c.keep ? '; the sealed test evaluation averages each image with its mirror (the saved model directory serves single images)' : ''}`, numbers: { withTta: withLoss, without: plain, gain: c.gain, needed: c.needed } });
-  return c.keep;
+  return { keep: c.keep, validLoss: c.keep ? withLoss : plain };
 }

@@ -10,7 +10,7 @@ import type { Prepared } from '../data/prepare.js';
 import type { Augmenter } from '../data/index.js';
 import { makeOptimizer } from './fit.js';
 import { trainingLoss } from './scale_free.js';
-import { evalLoss, trainSubset } from './measure.js';
+import { evalLoss, trainSubset } from '../protocol/index.js';
 
 export interface EpochTiming {
   batchSize: number;

@@ -4,9 +4,14 @@
 // normalization); the body is frozen while the head trains at the rate the
 // learning-rate finder gives, then every layer group trains at its own rate,
 // earlier groups smaller (found again by the finder, spread down by lrMult).
-// Every stage is a logged decision quoting its numbers.
+// Every stage is a logged decision quoting its numbers. It runs the guards
+// every other training runs (guards.ts: the NaN guard, gradient watch and
+// automatic clipping) and keeps its best epoch across both stages (KeepBest):
+// the model it returns holds that epoch's weights.
 import { manualSeed, ArgumentError } from '../tensor/index.js';
-import { Learner, Recorder, ScheduleCallback, lrFind, type Callback, type LrFinderOptions } from '../train/index.js';
+import { Learner, Recorder, ScheduleCallback, KeepBest, ValidationMetrics, bestEpoch, lrFind, type Callback, type LrFinderOptions } from '../train/index.js';
+import { objective, type Objective } from '../metrics/index.js';
+import { trainingGuards } from './guards.js';
 import { layerGroups, freeze, unfreeze, frozenBatchNorm, discriminativeParamGroups, describeGroups } from '../train/transfer.js';
 import { OneCycleLR, spreadLr } from '../optim/index.js';
 import { ResNet, torchvisionResNet, isTorchvisionArch, loadWeights, WeightsError, weightsMismatch, safetensorsShapes, IMAGENET_NORMALIZATION, TORCHVISION_ARCHS, type TorchvisionArch } from '../models/index.js';
@@ -25,6 +30,17 @@ export interface BackboneInput {
   /** The normalization the weights were trained with; default ImageNet's (torchvision, timm tv_in1k). */
   mean?: number[];
   std?: number[];
+}
+
+/** Which backbone to fine-tune, as the CLI or the API edge checked it (cli/pretrained.ts). */
+export interface PretrainedChoice {
+  /** A safetensors file with torchvision names. */
+  file: string;
+  /** Default: recognized from the file's names and shapes. */
+  arch?: TorchvisionArch;
+  /** Epochs training the head alone before unfreezing. */
+  freezeEpochs: number;
+  input: BackboneInput;
 }
 
 export interface FineTuneTrainingSetOptions {
@@ -51,6 +67,8 @@ export interface FineTuneTrainingSetOptions {
   onDecision?: DecisionLog;
   /** Where the model lives and batches go; default: the data's device. */
   device?: string;
+  /** What "best" means for the kept epoch. Default: the validation loss. */
+  objective?: Objective;
 }
 
 /** The architecture a weights file fits, ignoring the head; null when none does. */
@@ -101,10 +119,14 @@ export async function fineTuneTrainingSet(p: Prepared, o: FineTuneTrainingSetOpt
   const train = onDevice(p.loader('train', { batchSize, seed: o.seed ?? 0, augment: o.augment, sampling: o.cost.sampling }), device);
   const validation = onDevice(p.loader('validation', { batchSize: Math.max(256, batchSize) }), device);
   let optimizer: ReturnType<typeof makeOptimizer> | null = null;
+  const obj = o.objective ?? objective('loss');
+  // Across both stages: each ends on the best weights so far, and the model returned holds the best epoch's.
+  const keepBest = new KeepBest({ span: true, objective: obj });
   const free = () => {
     train.dispose();
     validation.dispose();
     optimizer?.dispose();
+    keepBest.dispose();
     model.dispose();
   };
   try {
@@ -130,7 +152,9 @@ export async function fineTuneTrainingSet(p: Prepared, o: FineTuneTrainingSetOpt
     const lrMult = o.lrMult ?? 100;
     optimizer = makeOptimizer('adam', discriminativeParamGroups(groups, 1e-3), 1e-3, { weightDecay: o.weightDecay });
     const recorder = new Recorder();
-    const learner = new Learner({ model, optimizer, costFunction: o.cost.fn, measureFunction: o.cost.measure, train, validation, metrics: metricsFor(p.task, p.classes), callbacks: [recorder, ...(o.callbacks ?? [])] });
+    const callbacks: Callback[] = [recorder, keepBest, ...trainingGuards({ step: 3, onDecision: log, what: 'fine-tuning' }), ...(o.callbacks ?? [])];
+    if (p.task !== 'multilabel') callbacks.push(new ValidationMetrics(p.task, p.classes?.length ?? 1));
+    const learner = new Learner({ model, optimizer, costFunction: o.cost.fn, measureFunction: o.cost.measure, train, validation, metrics: metricsFor(p.task, p.classes), callbacks });
     const lrFinds: FitTrainingSetResult['lrFinds'] = [];
     const find = async (): Promise<number> => {
       const r = await lrFind(learner, o.lrFinder);
@@ -178,9 +202,7 @@ export async function fineTuneTrainingSet(p: Prepared, o: FineTuneTrainingSetOpt
     });
     await cycle(o.epochs, rates, 0.3, 5);
     const history = learner.history;
-    const finite = history.filter((h) => h.validLoss !== null && Number.isFinite(h.validLoss));
-    const best = finite.length ? finite.reduce((a, b) => (b.validLoss! < a.validLoss! ? b : a)) : null;
-    return { model, learner, recorder, history, best, metrics: metricsFor(p.task, p.classes), dispose: free, decisions, lrFinds, optimizer: 'adam', lr: top, spec };
+    return { model, learner, recorder, history, best: bestEpoch(history, obj), metrics: metricsFor(p.task, p.classes), dispose: free, decisions, lrFinds, optimizer: 'adam', lr: top, spec };
   } catch (e) {
     free();
     throw e;

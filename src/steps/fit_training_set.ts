@@ -24,7 +24,7 @@ import type { Augmenter } from '../data/index.js';
 import { parallelCallbacks, shardOf, type Parallel } from './parallel.js';
 import { trainingLoss, measureLoss } from './scale_free.js';
 import { trainingGuards } from './guards.js';
-import { TrainSubsetProbe } from './measure.js';
+import { TrainSubsetProbe } from '../protocol/index.js';
 import { onDevice } from '../data/device_source.js';
 import { objective, type Objective } from '../metrics/index.js';
 
@@ -305,7 +305,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
       await phase(resumed.phaseEpochs, resumed.lr, { resumeFrom: o.resume });
       return result(resumed.lr, null);
     }
-    probe = new TrainSubsetProbe(p, measureLoss(o.cost));
+    probe = new TrainSubsetProbe(p, o.cost);
     const initialLoss = probe.measureNow(model);
     let lr = await findLr('start of step 3', o.lr);
     log({ step: 3, action: `train with ${kind.toUpperCase()}${kind === 'sgd' ? ' (momentum 0.9)' : ''} and ${o.schedule ?? 'warm-restarts'} schedule`, reason: auto ? 'the playbook starts with stochastic gradient descent and switches to Adam if it trains slowly' : 'optimizer chosen by the user' });

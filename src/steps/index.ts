@@ -10,16 +10,15 @@ export { fitTrainingSet, type FitTrainingSetOptions, type FitTrainingSetResult }
 // Search machinery lives in src/search; re-exported here for existing users of the steps API.
 export { randomSearch, sample, trialParams, medianRule, searchWorker, type SearchSpace, type SearchOptions, type TrialResult, type TrialParams, type WorkerOptions, type WorkerTrial, type WorkerObjective } from '../search/index.js';
 export { regularizationLadder, withDropout, type LadderOptions, type LadderResult, type Candidate, type Measured } from './regularize.js';
-export { gapOpen, gapTolerance, acceptCandidate, type GapRule, type AcceptRule, type Acceptance } from './ladder_rules.js';
+export { gapOpen, gapTolerance, type GapRule } from './ladder_rules.js';
+export { protocolFor, fitOnView, foldSpec, foldCost, foldBaseline, measureWeights, type FitRecipe, type PlaybookProtocol } from './protocol_of.js';
 export { biasGap, type BiasRule, type BiasGap } from './bias_rule.js';
-export { evalLoss, rowLosses, trainSubset, trainSubsetLoss, validationRowLosses, TrainSubsetProbe, MEASURE_ROWS } from './measure.js';
 export { trainingLoss, gradientScaled, targetStd } from './scale_free.js';
 export { trainingGuards, type GuardOptions } from './guards.js';
 export { step3Search, type Step3SearchOptions, type Step3SearchResult } from './step3_search.js';
 export { searchSpaceFor, specFor } from './search_space.js';
 export { evaluateOnTest, type TestResult, type TestOptions } from './sealed_test.js';
 export { tuning, isTuning, SealedTestError } from './tuning_guard.js';
-export { autopilot, AUTOPILOT_BUDGET, type AutopilotOptions, type AutopilotResult, type AutopilotBudget } from './autopilot.js';
 export { diagnose, ladderRungOf, type Diagnosis, type LadderRung } from './doctor.js';
 export type { Decision } from './decisions.js';
 export {

@@ -26,7 +26,7 @@ export interface CostOptions {
 export function makePlan(prepared: Prepared, o: ArchitectureOptions = {}, c: CostOptions = {}): Plan {
   const classes = prepared.classes?.length ?? 0;
   const classified = prepared.task === 'binary' || prepared.task === 'multiclass';
-  const balance = classified ? classBalance(prepared.targets('train'), classes, c.classWeights ?? 'none', undefined, c.sampling ?? 'natural') : null;
+  const balance = classified ? classBalance(prepared.targets('train'), classes, c.classWeights ?? 'none', undefined, c.sampling ?? 'natural', prepared.classes) : null;
   const cost = chooseCostFunction(prepared.task, classes, undefined, { balance });
   const proposal = proposeArchitecture(prepared.archInput, o);
   const layers = describeModel(proposal.spec);
@@ -38,6 +38,6 @@ export function makePlan(prepared: Prepared, o: ArchitectureOptions = {}, c: Cos
       ? strongest([meanBaseline(tr, va), ...prepared.copyCandidates.map((c) => copyBaseline(c.column, c.predictions, va))])
       : prepared.task === 'multilabel'
         ? labelPriorBaseline(prepared.classes ?? [], tr, va)
-        : priorBaseline(prepared.task, classes, tr, va);
+        : priorBaseline(prepared.task, classes, tr, va, prepared.classes);
   return { prepared, cost, proposal, layers, baseline };
 }

@@ -1,16 +1,15 @@
 // `fit --folds k` (and tune's chosen trial): one settled recipe — the model,
 // optimizer, learning rate, epochs, batch size, schedule — trained on each of
-// k cross-validation folds and measured there, with the naive baseline on the
-// same folds. The figures are reported per fold and as mean, min–max and sd;
-// the signal verdict reads the means. The model that is kept is the one
-// trained on the default split: the folds measure the recipe, they do not
-// replace that model (foldFinalModel says why).
-import type { FoldSet } from '../data/folds.js';
-import type { Candidate } from './regularize.js';
+// k cross-validation folds through the k-fold protocol and measured there,
+// with the naive baseline on the same folds. The figures are reported per
+// fold and as mean, min–max and sd; the signal verdict reads the means. The
+// model that is kept is the one trained on the default split: the folds
+// measure the recipe, they do not replace that model (foldFinalModel says why).
 import type { Decision } from './decisions.js';
-import type { Baseline } from './baseline.js';
-import { aggregateFolds, describeSpread, foldBaseline, foldFinalModel, trainOnFold, type FoldRecipe, type FoldSpread } from './cross_validation.js';
+import { FOLD_SELECTION_NOTE, describeSpread, type FoldSpread, type ProtocolBaseline } from '../protocol/index.js';
+import { foldFinalModel } from './cross_validation.js';
 import { fitVerdict, type FitVerdict } from './diagnosis.js';
+import type { Candidate, FitRecipe, PlaybookProtocol } from './protocol_of.js';
 
 /** One fold's figures (the best epoch's, by the optimising metric). */
 export interface FoldFigures {
@@ -36,17 +35,18 @@ export interface RecipeFolds {
   /** Each validation metric over the folds (those finite on every fold). */
   metrics: Record<string, FoldSpread>;
   /** The naive baseline fitted and measured on each fold. */
-  baseline: Baseline & { folds: FoldSpread };
+  baseline: ProtocolBaseline & { folds: FoldSpread };
   /** Signal beyond the baseline, judged on the means. */
   verdict: FitVerdict;
+  /** How each fold's figures were selected (its best epoch on its own validation rows). */
+  selection: string;
   /** What the kept model is. */
   kept: string;
 }
 
 export interface RecipeFoldsOptions {
   candidate: Candidate;
-  recipe: FoldRecipe;
-  classWeights?: 'balanced' | 'none';
+  recipe: FitRecipe;
   /** The playbook step the decisions belong to; default 3 (fit, tune). */
   step?: Decision['step'];
   /** Whether the folds chose this configuration (tune: its mean won the search) or only measured it (fit); default 'measured'. */
@@ -60,31 +60,31 @@ export interface RecipeFoldsOptions {
 
 const p4 = (v: number) => v.toPrecision(4);
 
-export async function crossValidateRecipe(set: FoldSet, o: RecipeFoldsOptions): Promise<RecipeFolds | null> {
+/** The recipe on the k-fold protocol's folds; null when interrupted. */
+export async function crossValidateRecipe(folds: PlaybookProtocol, o: RecipeFoldsOptions): Promise<RecipeFolds | null> {
+  if (folds.kind !== 'k-fold' || !folds.split.folds) throw new TypeError('crossValidateRecipe needs the k-fold protocol');
   const step = o.step ?? 3;
-  const runs = [];
-  for (let i = 0; i < set.k; i++) {
-    o.onFold?.(i + 1, set.k);
-    runs.push(await trainOnFold(set, i, o.candidate, { ...o.recipe, step }));
-    if (o.stopped?.()) return null;
-  }
-  const agg = aggregateFolds(runs);
-  const baseline = foldBaseline(set, { classWeights: o.classWeights });
-  const perFold = runs.map((m, i): FoldFigures => ({ fold: i + 1, trainRows: set.folds[i].prepared.counts.train, validationRows: set.folds[i].prepared.counts.validation, trainLoss: m.trainLoss, validLoss: m.validLoss, bestEpoch: m.epoch + 1, metrics: m.metrics }));
-  const metrics = agg.folds.metrics ?? {};
-  const verdict = fitVerdict(baseline, { trainLoss: agg.trainLoss, validLoss: agg.validLoss });
+  const m = await folds.train(o.candidate, { ...o.recipe, step }, { onView: o.onFold, stopped: o.stopped });
+  if (m.cut) return null;
+  const agg = m.folds!;
+  const baseline = folds.baseline as RecipeFolds['baseline'];
+  const { rows, stratified } = folds.split.folds;
+  const perFold = m.perView.map((f, i): FoldFigures => ({ fold: i + 1, trainRows: f.rows.train, validationRows: f.rows.validation, trainLoss: f.trainLoss, validLoss: f.validLoss, bestEpoch: f.epoch + 1, metrics: f.metrics }));
+  const metrics = agg.metrics ?? {};
+  const verdict = fitVerdict(baseline, { trainLoss: m.trainLoss, validLoss: m.validLoss });
   const r = o.recipe;
+  const k = folds.k;
   o.log({
     step,
-    action: `cross-validate the recipe on ${set.k} folds`,
+    action: `cross-validate the recipe on ${k} folds`,
     reason:
-      `${o.candidate.label}, ${r.optimizer.toUpperCase()} at learning rate ${r.lr.toExponential(2)} for ${r.epochs} epoch(s), trained on each fold's training rows (${set.rows} non-test rows${set.classCounts ? ', stratified by class' : ''}; the sealed test split is in no fold; each fold's statistics from its own training rows): ` +
-      `validation loss ${describeSpread(agg.folds.validLoss)}, ${Object.entries(metrics).map(([k, s]) => `${k} ${describeSpread(s)}`).join(', ')}${Object.keys(metrics).length ? ', ' : ''}training loss ${describeSpread(agg.folds.trainLoss)}, naive baseline ${describeSpread(baseline.folds)}; ${verdict.message}`,
-    numbers: { k: set.k, rows: set.rows, validLoss: agg.folds.validLoss, trainLoss: agg.folds.trainLoss, metrics, baselineLoss: baseline.folds, perFold: perFold.map((f) => ({ fold: f.fold, validLoss: f.validLoss, trainLoss: f.trainLoss, bestEpoch: f.bestEpoch })) } as unknown as Decision['numbers'],
+      `${o.candidate.label}, ${r.optimizer.toUpperCase()} at learning rate ${r.lr.toExponential(2)} for ${r.epochs} epoch(s), trained on each fold's training rows (${rows} non-test rows${stratified ? ', stratified by class' : ''}; the sealed test split is in no fold; each fold's statistics from its own training rows): ` +
+      `validation loss ${describeSpread(agg.validLoss)}, ${Object.entries(metrics).map(([name, s]) => `${name} ${describeSpread(s)}`).join(', ')}${Object.keys(metrics).length ? ', ' : ''}training loss ${describeSpread(agg.trainLoss)}, naive baseline ${describeSpread(baseline.folds)}; ${verdict.message} (${FOLD_SELECTION_NOTE})`,
+    numbers: { k, rows, validLoss: agg.validLoss, trainLoss: agg.trainLoss, metrics, baselineLoss: baseline.folds, perFold: perFold.map((f) => ({ fold: f.fold, validLoss: f.validLoss, trainLoss: f.trainLoss, bestEpoch: f.bestEpoch })), selection: FOLD_SELECTION_NOTE } as unknown as Decision['numbers'],
   });
-  const final = foldFinalModel(set.k, o.candidate.label, step, o.role ?? 'measured');
+  const final = foldFinalModel(k, o.candidate.label, step, o.role ?? 'measured');
   o.log(final);
-  return { k: set.k, rows: set.rows, perFold, validLoss: agg.folds.validLoss, trainLoss: agg.folds.trainLoss, metrics, baseline, verdict, kept: final.action };
+  return { k, rows, perFold, validLoss: agg.validLoss, trainLoss: agg.trainLoss, metrics, baseline, verdict, selection: FOLD_SELECTION_NOTE, kept: final.action };
 }
 
 /** Lines for a terminal: one per fold, then the spreads. */
@@ -95,5 +95,6 @@ export function describeRecipeFolds(r: RecipeFolds): string[] {
     `validation loss ${describeSpread(r.validLoss)}`,
     ...metricNames.map((k) => `validation ${k} ${describeSpread(r.metrics[k])}`),
     `training loss ${describeSpread(r.trainLoss)}; naive baseline ${describeSpread(r.baseline.folds)}`,
+    `(${r.selection})`,
   ];
 }

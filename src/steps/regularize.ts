@@ -1,74 +1,39 @@
 // Step 4 — fit the validation set: the regularization ladder in the playbook's
 // order, each rung tried only while the train/validation gap stays open, a
-// rung kept only when it lowers the validation loss beyond the noise, every
-// decision logged with the numbers behind it. Both judgments are the pure
-// functions of ladder_rules.ts, on numbers measured in evaluation mode (the
-// training loss on a fixed training subset, the validation loss row by row). Rungs: dropout before the last linear layer,
-// dropout in earlier layers, weight decay, input normalization (on from the
-// start), batch norm, augmentation (images), the learning curve (would more
-// data help?), and a random architecture search when regularization stops
-// helping.
-import type { Parallel } from './parallel.js';
-import { Rng, ImageAugment, type Augmenter, type ImageAugmentConfig } from '../data/index.js';
-import type { Callback } from '../train/index.js';
-import { bestBy, objective, type Objective } from '../metrics/index.js';
-import { fitModel, type FitResult, type OptimizerKind, type ScheduleKind } from './fit.js';
+// rung kept only when its best candidate beats the incumbent beyond the noise
+// — with the multiplicity of the candidates tried paid for (protocol/
+// selection.ts) — every decision logged with the numbers behind it. Every
+// candidate trains and is measured through the run's protocol (holdout or k
+// folds): eval mode, the unweighted measure, the fixed training subset, row by
+// row. Rungs: dropout before the last linear layer, dropout in earlier layers,
+// weight decay, batch norm, augmentation (images), the learning curve (would
+// more data help?), and a random architecture search when regularization
+// stops helping. Input normalization is no rung: the inputs are standardized
+// from the start, with the training rows' statistics.
+import { Rng } from '../data/index.js';
+import { bestBy, objective } from '../metrics/index.js';
 import type { ModelSpec } from './architecture.js';
-import type { CostFunctionChoice } from './cost_function.js';
-import type { Prepared } from '../data/prepare.js';
 import type { Decision, DecisionLog } from './decisions.js';
-import { gapOpen, gapTolerance, acceptCandidate, type GapRule, type AcceptRule } from './ladder_rules.js';
-import { trainSubsetLoss, validationRowLosses } from './measure.js';
-import { measureLoss } from './scale_free.js';
-import { describeSpread, type FoldMeasured } from './cross_validation.js';
-
-const isFolded = (m: Measured): m is FoldMeasured => 'folds' in m && (m as FoldMeasured).folds !== undefined;
-/** The validation loss as quoted: with --folds, the mean over the folds with its spread. */
-const spreadOf = (m: Measured): string => (isFolded(m) ? describeSpread(m.folds.validLoss) : m.validLoss.toPrecision(4));
-const foldNumbers = (m: Measured) => (isFolded(m) ? { folds: m.folds.validLoss } : {});
+import { gapOpen, gapTolerance, type GapRule } from './ladder_rules.js';
+import type { AcceptRule } from '../protocol/index.js';
+import type { Candidate, FitRecipe, Measured, PlaybookProtocol } from './protocol_of.js';
 
 export { gapOpen };
-
-/** One trainable configuration. */
-export interface Candidate {
-  spec: ModelSpec;
-  weightDecay: number;
-  augment: boolean;
-  /** What this candidate adds, for the log. */
-  label: string;
-}
-
-export interface Measured {
-  candidate: Candidate;
-  /** Eval-mode loss on the fixed training subset (measure.ts), of the weights kept. */
-  trainLoss: number;
-  /** Validation loss of the weights kept (the best epoch). */
-  validLoss: number;
-  /** The validation loss of every row, for paired comparisons (not persisted). */
-  rowLosses?: number[];
-  metrics: Record<string, number>;
-  epoch: number;
-}
+export type { Candidate, Measured };
 
 export interface LadderOptions {
-  prepared: Prepared;
-  cost: CostFunctionChoice;
+  /** Where candidates train and how they are measured and compared (steps/protocol_of.ts). */
+  protocol: PlaybookProtocol;
   start: Candidate;
-  /** The measured starting point (step 3's result). */
+  /** The measured starting point (step 3's result, as the protocol measures it). */
   startScore: Measured;
-  optimizer: OptimizerKind;
-  lr: number;
-  epochs: number;
-  batchSize?: number;
-  schedule?: ScheduleKind;
-  seed?: number;
+  /** How every probe trains (optimizer, rate, epochs, schedule, seed, callbacks, the augmentation transforms; `augment: null`: no augmentation rung). */
+  recipe: FitRecipe;
   /** Stop starting rungs after this many seconds. */
   budgetSeconds?: number;
-  /** The naive baseline's validation loss: the gap's margin is relative to it (scale-free). */
-  baselineLoss: number;
-  /** When the gap counts as open (ladder_rules.ts gapOpen). */
+  /** When the gap counts as open (ladder_rules.ts gapOpen); it is relative to the protocol's naive baseline (scale-free). */
   gap?: GapRule;
-  /** When a rung is kept (ladder_rules.ts acceptCandidate). */
+  /** When a rung is kept (protocol/selection.ts acceptBestOf). */
   accept?: AcceptRule;
   /** Random draws per rung (dropout p, weight decay …); default 2. */
   draws?: number;
@@ -80,24 +45,11 @@ export interface LadderOptions {
    * on the measured start only, since short probes do not overfit.
    */
   probeStart?: boolean;
-  callbacks?: Callback[];
   onDecision?: DecisionLog;
-  /** Train every probe data-parallel (all ranks run the same ladder). */
-  parallel?: Parallel;
   /** ms since epoch; data-parallel ranks share one (agreedClock) so they stop starting rungs together. */
   clock?: () => number;
   /** Called with every trained probe, best or not (to record it). */
   onProbe?: (m: Measured) => void;
-  /** The image transforms the augmentation rung tries (data/augment_choice.ts); null: no augmentation rung. Default every transform. */
-  augment?: ImageAugmentConfig | null;
-  /** What a better rung means. Default: a lower validation loss. The gap stays a loss gap. */
-  objective?: Objective;
-  /**
-   * Measures a candidate instead of one training on the prepared split (with
-   * --folds: steps/cross_validation.ts, the mean over the folds). `fraction`
-   * is the training-set share (learning curves).
-   */
-  measure?: (c: Candidate, fraction: number) => Promise<Measured>;
 }
 
 export interface LadderResult {
@@ -128,7 +80,10 @@ function dropoutOf(spec: ModelSpec): { last: number; earlier: number } {
 }
 
 export async function regularizationLadder(o: LadderOptions): Promise<LadderResult> {
-  const rng = new Rng(o.seed ?? 0);
+  const pr = o.protocol;
+  const kind = pr.defaultSplit.prepared.kind;
+  const recipe: FitRecipe = { ...o.recipe, step: 4 };
+  const rng = new Rng(recipe.seed ?? 0);
   const decisions: Decision[] = [];
   const probes: Measured[] = [];
   const clock = o.clock ?? Date.now;
@@ -138,59 +93,21 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
     decisions.push(full);
     o.onDecision?.(full);
   };
-  const obj = o.objective ?? objective('loss');
+  const obj = recipe.objective ?? objective('loss');
   const draws = o.draws ?? 2;
+  const baselineLoss = pr.baseline.loss;
   let best = o.startScore;
   const timeLeft = () => (o.budgetSeconds === undefined ? Infinity : o.budgetSeconds - (clock() - t0) / 1000);
-  const open = (m: Measured) => gapOpen(m, o.baselineLoss, o.gap);
-  const tolerance = (m: Measured) => gapTolerance(m.trainLoss, o.baselineLoss, o.gap);
-  const gapNumbers = (m: Measured) => ({ trainLoss: m.trainLoss, validLoss: m.validLoss, gap: m.validLoss - m.trainLoss, tolerance: tolerance(m), baselineLoss: o.baselineLoss, trainLossMeasured: 'eval mode, fixed training subset', ...foldNumbers(m) });
-  const lossFn = measureLoss(o.cost);
+  const open = (m: Measured) => gapOpen(m, baselineLoss, o.gap);
+  const tolerance = (m: Measured) => gapTolerance(m.trainLoss, baselineLoss, o.gap);
+  const gapNumbers = (m: Measured) => ({ trainLoss: m.trainLoss, validLoss: m.validLoss, gap: m.validLoss - m.trainLoss, tolerance: tolerance(m), baselineLoss, trainLossMeasured: 'eval mode, fixed training subset', ...pr.numbers(m) });
+  const spreadOf = (m: Measured) => pr.describe(m);
 
   const train = async (c: Candidate, fraction = o.probeFraction ?? 1): Promise<Measured> => {
-    if (o.measure) {
-      const m = await o.measure(c, fraction);
-      probes.push(m);
-      o.onProbe?.(m);
-      return m;
-    }
-    let fit: FitResult | null = null;
-    try {
-      fit = await fitModel(o.prepared, {
-        spec: c.spec,
-        cost: o.cost,
-        optimizer: o.optimizer,
-        lr: o.lr,
-        weightDecay: c.weightDecay,
-        epochs: o.epochs,
-        batchSize: o.batchSize,
-        schedule: o.schedule,
-        seed: o.seed,
-        augment: c.augment ? new ImageAugment(o.augment ?? {}) : undefined,
-        trainFraction: fraction,
-        callbacks: o.callbacks,
-        parallel: o.parallel,
-        step: 4,
-        onDecision: o.onDecision ? (d) => log(d) : undefined,
-        what: `probe: ${c.label}`,
-        objective: o.objective,
-      });
-      const b = fit.best ?? fit.history.at(-1)!;
-      // fit.model holds the best epoch's weights: measure them in evaluation mode.
-      const m: Measured = {
-        candidate: c,
-        trainLoss: trainSubsetLoss(o.prepared, fit.model, lossFn),
-        validLoss: b.validLoss ?? NaN,
-        rowLosses: validationRowLosses(o.prepared, fit.model, o.cost.fn),
-        metrics: b.metrics,
-        epoch: b.epoch,
-      };
-      probes.push(m);
-      o.onProbe?.(m);
-      return m;
-    } finally {
-      fit?.dispose();
-    }
+    const { cut: _c, perView: _p, ...m } = await pr.train(c, { ...recipe, onDecision: o.onDecision ? (d) => log(d) : undefined }, { fraction });
+    probes.push(m);
+    o.onProbe?.(m);
+    return m;
   };
 
   /** Tries candidates; keeps the best if it lowers the validation loss. */
@@ -209,9 +126,10 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
       // The optimising metric decides; quoted with the figures it used.
       const top = bestBy(obj, tried, (t) => t) ?? tried[0];
       const [now, then] = [obj.read(top), obj.read(best)];
-      const numbers = { metric: obj.metric, tried: tried.map((t) => ({ label: t.candidate.label, [obj.metric]: obj.read(t), validLoss: t.validLoss, trainLoss: t.trainLoss, ...foldNumbers(t) })), before: then };
+      const numbers = { rung: name, metric: obj.metric, tried: tried.map((t) => ({ label: t.candidate.label, [obj.metric]: obj.read(t), validLoss: t.validLoss, trainLoss: t.trainLoss, ...pr.numbers(t) })), before: then, k: tried.length };
       if (now !== null && (then === null || obj.clearlyBetter(now, then, 0.005))) {
-        log({ action: `keep ${top.candidate.label}`, reason: `${name}: ${obj.describe(then)} → ${now.toPrecision(4)} (the optimising metric, ${obj.direction === 'max' ? 'higher' : 'lower'} is better)`, numbers });
+        // A metric such as AUC has no per-row figure to test: the decision says it is the best of k on the same rows, untested.
+        log({ action: `keep ${top.candidate.label}`, reason: `${name}: ${obj.describe(then)} → ${now.toPrecision(4)}, the best of ${tried.length} tried (the optimising metric, ${obj.direction === 'max' ? 'higher' : 'lower'} is better; at least 0.5 % better on the same validation rows, no test of the noise for this metric)`, numbers });
         best = top;
         return true;
       }
@@ -219,8 +137,8 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
       return false;
     }
     const top = tried.reduce((a, b) => (b.validLoss < a.validLoss ? b : a));
-    const verdict = acceptCandidate(top, best, o.accept);
-    const numbers = { tried: tried.map((t) => ({ label: t.candidate.label, validLoss: t.validLoss, trainLoss: t.trainLoss, ...foldNumbers(t) })), before: best.validLoss, ...(isFolded(best) ? { beforeFolds: best.folds.validLoss } : {}), gain: verdict.gain, z: verdict.z, rows: verdict.rows };
+    const verdict = pr.compare(top, best, tried.length, o.accept);
+    const numbers = { rung: name, tried: tried.map((t) => ({ label: t.candidate.label, validLoss: t.validLoss, trainLoss: t.trainLoss, ...pr.numbers(t) })), before: best.validLoss, ...(best.folds ? { beforeFolds: best.folds.validLoss } : {}), gain: verdict.gain, z: verdict.z, zNeeded: verdict.zNeeded, k: verdict.k, rows: verdict.rows };
     if (verdict.accept) {
       log({ action: `keep ${top.candidate.label}`, reason: `${name}: validation loss ${spreadOf(best)} → ${spreadOf(top)}; ${verdict.why}`, numbers });
       best = top;
@@ -233,7 +151,7 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
   const closed = () => !o.probeStart && !open(best);
   const stopIfClosed = (after: string): boolean => {
     if (!closed()) return false;
-    log({ action: 'stop the ladder', reason: `the train/validation gap is closed after ${after} (${(best.validLoss - best.trainLoss).toPrecision(3)} ≤ tolerance ${tolerance(best).toPrecision(3)}, relative to the training loss and the baseline's ${o.baselineLoss.toPrecision(4)})`, numbers: gapNumbers(best) });
+    log({ action: 'stop the ladder', reason: `the train/validation gap is closed after ${after} (${(best.validLoss - best.trainLoss).toPrecision(3)} ≤ tolerance ${tolerance(best).toPrecision(3)}, relative to the training loss and the baseline's ${baselineLoss.toPrecision(4)})`, numbers: gapNumbers(best) });
     return true;
   };
 
@@ -244,7 +162,7 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
   log({ action: 'start the regularization ladder', reason: `the model overfits: validation loss ${best.validLoss.toPrecision(4)} against training loss ${best.trainLoss.toPrecision(4)} (eval mode, fixed training subset), a gap above the tolerance ${tolerance(best).toPrecision(3)}`, numbers: gapNumbers(best) });
   if (o.probeStart) {
     best = await train(o.start);
-    log({ action: 'probe the starting point', reason: `rungs are compared on short probes (${o.epochs} epochs${(o.probeFraction ?? 1) < 1 ? ` on ${Math.round((o.probeFraction ?? 1) * 100)} % of the training data` : ''}); the starting configuration scores ${best.validLoss.toPrecision(4)} there`, numbers: gapNumbers(best) });
+    log({ action: 'probe the starting point', reason: `rungs are compared on short probes (${recipe.epochs} epochs${(o.probeFraction ?? 1) < 1 ? ` on ${Math.round((o.probeFraction ?? 1) * 100)} % of the training data` : ''}); the starting configuration scores ${best.validLoss.toPrecision(4)} there`, numbers: gapNumbers(best) });
   }
   const draw = (lo: number, hi: number) => Number(rng.uniform(lo, hi).toFixed(3));
   const logDraw = (lo: number, hi: number) => Number(Math.exp(rng.uniform(Math.log(lo), Math.log(hi))).toPrecision(3));
@@ -270,14 +188,14 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
   }
 
   // 3. Weight decay, log-uniform.
-  await rung(`weight decay (${o.optimizer === 'adamw' ? 'decoupled' : 'L2'})`, Array.from({ length: draws }, () => {
+  await rung(`weight decay (${recipe.optimizer === 'adamw' ? 'decoupled' : 'L2'})`, Array.from({ length: draws }, () => {
     const wd = logDraw(1e-5, 1e-1);
     return { ...cur(), weightDecay: wd, label: `weight decay ${wd}` };
   }));
   if (stopIfClosed('weight decay')) return { best, decisions, probes, gapClosed: true };
 
-  // 4. Input normalization: on from the start, with training-set statistics only.
-  log({ action: 'input normalization: on', reason: o.prepared.kind === 'image' ? 'pixels are normalized per channel with the training images\' mean and standard deviation, reused unchanged for validation, test and serving' : 'numeric inputs are standardized with the training rows\' mean and standard deviation, reused unchanged for validation, test and serving' });
+  // Input normalization is the playbook's next rung, and no rung here: it is on from the start.
+  log({ action: 'input normalization: already on (no rung to try)', reason: kind === 'image' ? 'pixels were normalized per channel from the start, with the training images\' mean and standard deviation (reused unchanged for validation, test and serving); there is nothing to switch on' : 'numeric inputs were standardized from the start, with the training rows\' mean and standard deviation (reused unchanged for validation, test and serving); there is nothing to switch on' });
 
   // 5. Batch normalization (ResNets have it already).
   if (cur().spec.family === 'tabular') {
@@ -291,9 +209,9 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
   }
 
   // 6. Data augmentation: images; the seed notes it is unstudied for tables and text.
-  if (o.prepared.kind === 'image' && o.augment === null) {
+  if (kind === 'image' && recipe.augment === null) {
     log({ action: 'no augmentation', reason: 'switched off (--augment none)' });
-  } else if (o.prepared.kind === 'image') {
+  } else if (kind === 'image') {
     if (!cur().augment) {
       await rung('data augmentation', [{ ...cur(), augment: true, label: 'augmentation (flips, small rotations and shifts, crops, lighting, erasing)' }]);
       if (stopIfClosed('data augmentation')) return { best, decisions, probes, gapClosed: true };
@@ -340,5 +258,3 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
   log({ action: gapClosed ? 'ladder done: gap closed' : 'ladder done: gap still open', reason: `best validation loss ${best.validLoss.toPrecision(4)} (training ${best.trainLoss.toPrecision(4)}) with ${best.candidate.label}`, numbers: gapNumbers(best) });
   return { best, decisions, probes, gapClosed };
 }
-
-export type { Augmenter };

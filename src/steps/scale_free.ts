@@ -34,10 +34,8 @@ export function gradientScaled(cost: LossFunction, scale: number): LossFunction 
     });
 }
 
-/** The loss every measurement uses (validation, training subset, test): the cost function without class weights, which change training only. */
-export function measureLoss(cost: Pick<CostFunctionChoice, 'fn' | 'measure'>): LossFunction {
-  return cost.measure ?? cost.fn;
-}
+// The loss every measurement uses is the protocol's (protocol/measure.ts): the cost without class weights.
+export { measureLoss } from '../protocol/measure.js';
 
 /** The loss the optimizer trains on: for mean squared error, scale-free (see above); every other cost unchanged. */
 export function trainingLoss(p: Pick<Prepared, 'task' | 'targets'>, cost: CostFunctionChoice): LossFunction {

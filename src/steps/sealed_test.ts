@@ -1,8 +1,9 @@
 // Step 5 — verify on a test set that tuning never touched. The only path to
 // the test rows: it unseals them, evaluates once, records the evaluation in
 // the project's ledger, warns when the test set has been looked at before
-// (its result is then optimistic), and gives the seed's advice when the test
-// result is much worse than validation.
+// (its result is then optimistic), and when the test result is much worse
+// than validation says whether the splits differ (a shift) or tuning fit the
+// validation set's noise (shift_or_noise.ts).
 import type { Module } from '../nn/index.js';
 import type { Store } from '../store/index.js';
 import { evaluateModel, type Metric } from '../train/index.js';
@@ -11,6 +12,8 @@ import type { Prepared } from '../data/prepare.js';
 import { isTuning, SealedTestError } from './tuning_guard.js';
 import { detailOf, predictSplit } from './split_metrics.js';
 import { evaluatePredictions, type Evaluation } from '../metrics/index.js';
+import { shiftOrNoise, type ShiftDiagnosis } from './shift_or_noise.js';
+import { splitByFlag } from '../data/split_by.js';
 
 export interface TestResult {
   loss: number;
@@ -21,6 +24,8 @@ export interface TestResult {
   advice: string | null;
   /** F1, AUC, R² and the rest on the test rows (null for multilabel); recorded with the run when there is one. */
   evaluation: Evaluation | null;
+  /** Tables, when the test loss is much worse: how validation and test differ, and the verdict (shift or noise). */
+  diagnosis?: ShiftDiagnosis;
 }
 
 export interface TestOptions {
@@ -66,10 +71,21 @@ export async function evaluateOnTest(o: TestOptions): Promise<TestResult> {
     warnings.push(`the test set has now been seen ${evaluations} times: after tuning between evaluations its result is optimistic (the seed: "don't tune your network's hyperparameters with respect to the test set loss")`);
   }
   let advice: string | null = null;
+  let diagnosis: ShiftDiagnosis | undefined;
   const v = o.validationLoss;
   const floor = o.baselineLoss !== undefined && Number.isFinite(o.baselineLoss) ? 0.05 * o.baselineLoss : 0;
   if (v !== null && v !== undefined && Number.isFinite(v) && result.loss - v > Math.max(v * (o.gapThreshold ?? 0.25), floor) + 1e-9) {
-    advice = `the test loss ${result.loss.toPrecision(4)} is much worse than the validation loss ${v.toPrecision(4)}: the tuning may have fit noise in the validation set. Enlarge the validation set (more data or augmentation), go back to step 4, then verify again.`;
+    diagnosis = compareSplits(o.prepared, result.loss, v);
+    advice = diagnosis?.message ?? `the test loss ${result.loss.toPrecision(4)} is much worse than the validation loss ${v.toPrecision(4)}: the tuning may have fit noise in the validation set. Enlarge the validation set (more data or augmentation), go back to step 4, then verify again.`;
   }
-  return { ...result, evaluations, warnings, advice, evaluation };
+  return { ...result, evaluations, warnings, advice, evaluation, ...(diagnosis ? { diagnosis } : {}) };
+}
+
+/** Tables: the raw validation and test rows compared (the test rows read once more, for this). */
+function compareSplits(p: Prepared, testLoss: number, validationLoss: number): ShiftDiagnosis | undefined {
+  if (!p.testTable || !p.validationTable || p.preprocessing.kind === 'image') return undefined;
+  const schema = p.preprocessing.schema;
+  const time = p.splitBy?.kind === 'time' ? p.splitBy.column : schema.columns.find((c) => c.kind === 'datetime' && c.role !== 'target')?.name ?? null;
+  const test = p.testTable.unseal('step 5: comparing the test rows with the validation rows (shift or noise)');
+  return shiftOrNoise({ schema, validation: p.validationTable, test, testLoss, validationLoss, timeColumn: time, timeFlag: time && p.splitBy?.kind !== 'time' ? splitByFlag({ kind: 'time', column: time }) : null });
 }

@@ -1,48 +1,43 @@
 // Step 3's last resort before blaming the data: "tune the hidden units, the
 // batch size and the number of layers … at random, never on a grid." Trials
 // from searchSpaceFor around the current proposal and rate, stopped early by
-// the median rule, each one guarded; the best trial (by validation loss) is
-// adopted only when a paired comparison on the validation rows says it beats
-// the basic recipe's model.
+// the median rule (it watches each trial's first view: every trial's first
+// view holds the same rows), each one guarded, each trained and measured
+// through the run's protocol (the default split, or every fold). The best
+// trial is adopted only when the protocol's comparison — paired on the same
+// validation rows, paying for the number of trials it was chosen among —
+// says it beats the basic recipe. The model kept is the adopted
+// configuration trained on the default split: the trial's own model under
+// holdout; under folds a training on the default split after the folds chose.
 import { saveSafetensors } from '../tensor/index.js';
 import { CancelFit, Deadline, type Callback, type Learner } from '../train/index.js';
 import { randomSearch, type TrialParams, type TrialResult } from '../search/index.js';
-import { fitModel, type OptimizerKind } from './fit.js';
 import { step3SearchSpace, specFor } from './search_space.js';
-import { acceptCandidate, type AcceptRule, type Acceptance } from './ladder_rules.js';
-import { trainSubsetLoss, validationRowLosses } from './measure.js';
-import { measureLoss } from './scale_free.js';
+import type { Acceptance, AcceptRule } from '../protocol/index.js';
 import type { ModelSpec } from './architecture.js';
-import type { CostFunctionChoice } from './cost_function.js';
-import type { Prepared } from '../data/prepare.js';
 import type { DecisionLog } from './decisions.js';
-import type { Parallel } from './parallel.js';
+import { epochsToJudge } from './diagnosis.js';
+import { fitOnView, type Candidate, type FitRecipe, type Measured, type PlaybookProtocol } from './protocol_of.js';
 
 /** The search's trial budget (--folds may cut it to what fits: budget_plan.ts foldSearchPlan). */
 export const STEP3_SEARCH_TRIALS = 8;
 
 export interface Step3SearchOptions {
-  prepared: Prepared;
-  cost: CostFunctionChoice;
+  protocol: PlaybookProtocol;
   base: ModelSpec;
-  optimizer: OptimizerKind;
-  /** The basic recipe's rate: trials draw theirs log-uniformly over [lr/30, lr] (search_space.ts). */
-  lr: number;
-  epochs: number;
+  /** The basic recipe: trials draw their rates log-uniformly over [lr/30, lr] (search_space.ts); the optimizer, epochs, seed and callbacks are every trial's. */
+  recipe: FitRecipe;
   /** Trial budget; default STEP3_SEARCH_TRIALS. */
   trials?: number;
-  seed?: number;
-  /** No trial starts after this (ms on `clock`). */
+  /** No trial starts after this (ms on `clock`); a trial it cuts is incomplete and cannot win. */
   deadline?: number;
   clock?: () => number;
-  /** The basic recipe's model, measured: the search must beat it. */
-  incumbent: { validLoss: number; rowLosses?: number[] };
+  /** The basic recipe, measured by the same protocol: the search must beat it. */
+  incumbent: Measured;
   accept?: AcceptRule;
-  /** The winning trial's weights are written here (safetensors). */
+  /** The adopted configuration's weights on the default split are written here (safetensors). */
   weightsFile: string;
-  callbacks?: Callback[];
   onDecision?: DecisionLog;
-  parallel?: Parallel;
 }
 
 export interface SearchWinner {
@@ -50,11 +45,12 @@ export interface SearchWinner {
   spec: ModelSpec;
   lr: number;
   batchSize: number;
-  validLoss: number;
-  trainLoss: number;
-  rowLosses: number[];
-  metrics: Record<string, number>;
-  epoch: number;
+  /** The seed it trained with (its default-split training reuses it). */
+  seed: number;
+  /** The trial as the protocol measured it (on folds: the means, with their spread). */
+  measured: Measured;
+  /** The configuration trained on the default split: the model kept (its weights in weightsFile); null until adopted. */
+  defaultSplit: Measured | null;
 }
 
 export interface Step3SearchResult {
@@ -63,8 +59,18 @@ export interface Step3SearchResult {
   acceptance: Acceptance | null;
 }
 
+/**
+ * The epochs a search trial trains: those the verdict needs to judge a model
+ * (epochsToJudge), not all of step 3's — the search picks a configuration, the
+ * final training trains it. Without step 3's evidence (a resumed older run),
+ * step 3's own epochs, at least 3. At most the epoch cap.
+ */
+export function searchTrialEpochs(o: { epochCap: number; step3Epochs: number; stepsPerEpoch?: number }): number {
+  return o.stepsPerEpoch ? Math.min(o.epochCap, epochsToJudge(o.stepsPerEpoch)) : Math.max(3, Math.min(o.epochCap, o.step3Epochs));
+}
+
 /** Step 3's search: its space around the proposal and the found rate (search_space.ts), within the deadline. */
-export function step3SearchSetup(o: Pick<Step3SearchOptions, 'base' | 'lr' | 'trials' | 'deadline' | 'clock'>, seed: number) {
+export function step3SearchSetup(o: { base: ModelSpec; lr: number; trials?: number; deadline?: number; clock?: () => number }, seed: number) {
   return { space: step3SearchSpace(o.base, o.lr), trials: o.trials ?? STEP3_SEARCH_TRIALS, seed, deadline: o.deadline, clock: o.clock };
 }
 
@@ -79,45 +85,49 @@ export function medianPruner(ctx: { report(epoch: number, value: number): boolea
 }
 
 export async function step3Search(o: Step3SearchOptions): Promise<Step3SearchResult> {
-  const lossFn = measureLoss(o.cost);
+  const pr = o.protocol;
   let best: SearchWinner | null = null;
-  const seed = o.seed ?? 0;
+  const seed = o.recipe.seed ?? 0;
   let n = 0;
-  const { trials } = await randomSearch(
-    step3SearchSetup(o, seed),
-    async (params, ctx) => {
-      const pruner = medianPruner(ctx);
-      const spec = specFor(o.base, params);
-      const fit = await fitModel(o.prepared, {
-        spec,
-        cost: o.cost,
-        optimizer: o.optimizer,
-        lr: params.learningRate ?? o.lr,
-        epochs: o.epochs,
-        batchSize: params.batchSize,
-        seed: seed + ++n,
-        // A trial cut by the deadline is incomplete and cannot win.
-        callbacks: [pruner, ...(o.deadline !== undefined ? [new Deadline(o.deadline, o.clock)] : []), ...(o.callbacks ?? [])],
-        parallel: o.parallel,
-        step: 3,
-        onDecision: o.onDecision,
-        what: `search trial ${ctx.number}`,
-      });
-      try {
-        const b = fit.best ?? fit.history.at(-1)!;
-        const validLoss = b.validLoss ?? NaN;
-        const complete = fit.history.length === o.epochs;
-        const trainLoss = trainSubsetLoss(o.prepared, fit.model, lossFn);
-        if (complete && Number.isFinite(validLoss) && validLoss < (best?.validLoss ?? Infinity)) {
-          best = { params, spec, lr: params.learningRate ?? o.lr, batchSize: params.batchSize ?? 64, validLoss, trainLoss, rowLosses: validationRowLosses(o.prepared, fit.model, o.cost.fn), metrics: b.metrics, epoch: b.epoch };
-          saveSafetensors(`${o.weightsFile}`, fit.model.stateDict());
-        }
-        return { validLoss, trainLoss };
-      } finally {
-        fit.dispose();
-      }
-    },
-  );
+  const deadline = o.deadline !== undefined ? [new Deadline(o.deadline, o.clock)] : [];
+  const { trials } = await randomSearch(step3SearchSetup({ ...o, lr: o.recipe.lr }, seed), async (params, ctx) => {
+    const spec = specFor(o.base, params);
+    const candidate: Candidate = { spec, weightDecay: 0, augment: false, label: `search trial ${ctx.number}` };
+    const recipe: FitRecipe = { ...o.recipe, lr: params.learningRate ?? o.recipe.lr, batchSize: params.batchSize, seed: seed + ++n, callbacks: [...deadline, ...(o.recipe.callbacks ?? [])], step: 3, onDecision: o.onDecision, objective: undefined };
+    const leads = (m: Measured) => Number.isFinite(m.validLoss) && m.validLoss < (best?.measured.validLoss ?? Infinity);
+    const m = await pr.train(candidate, recipe, {
+      firstViewCallbacks: [medianPruner(ctx)],
+      // Holdout: the trial's own model is the one kept if it wins; its weights are saved while it leads.
+      onDefaultSplit: (t, own) => {
+        if (!t.cut && leads(own)) saveSafetensors(o.weightsFile, t.model.stateDict());
+      },
+    });
+    if (!m.cut && leads(m)) {
+      const { cut: _c, perView: _p, ...measured } = m;
+      best = { params, spec, lr: recipe.lr, batchSize: params.batchSize ?? 64, seed: recipe.seed!, measured, defaultSplit: pr.kind === 'holdout' ? measured : null };
+    }
+    return { validLoss: m.validLoss, trainLoss: m.trainLoss };
+  });
   const winner = best as SearchWinner | null;
-  return { trials, best: winner, acceptance: winner ? acceptCandidate(winner, o.incumbent, o.accept) : null };
+  // The winner was chosen among every trial that reached the validation rows: pruned and cut ones too (they lost there).
+  const considered = trials.filter((t) => t.state !== 'failed').length;
+  const acceptance = winner ? pr.compare(winner.measured, o.incumbent, Math.max(1, considered), o.accept) : null;
+  if (winner && acceptance?.accept && !winner.defaultSplit) {
+    // The folds chose the configuration; the model kept is trained on the default split (not cut by the search's deadline: the plan kept its time).
+    const candidate: Candidate = { spec: winner.spec, weightDecay: 0, augment: false, label: 'the adopted search trial' };
+    const t = await fitOnView(pr.defaultSplit, { candidate, recipe: { ...o.recipe, lr: winner.lr, batchSize: winner.batchSize, seed: winner.seed, step: 3, onDecision: o.onDecision, objective: undefined }, fraction: 1, callbacks: [], what: 'the adopted search trial on the default split' });
+    try {
+      winner.defaultSplit = pr.measure(pr.defaultSplit, t.model, t.best ?? t.history.at(-1) ?? null, candidate);
+      saveSafetensors(o.weightsFile, t.model.stateDict());
+    } finally {
+      t.dispose();
+    }
+    o.onDecision?.({
+      step: 3,
+      action: 'train the adopted trial on the default split',
+      reason: `the ${pr.k} folds chose it (validation loss ${pr.describe(winner.measured)} against the basic recipe's ${pr.describe(o.incumbent)}); the model kept is its configuration trained on the default split: validation loss ${winner.defaultSplit.validLoss.toPrecision(4)} there`,
+      numbers: { ...pr.numbers(winner.measured), incumbent: o.incumbent.folds?.validLoss ?? o.incumbent.validLoss, defaultSplitValidLoss: winner.defaultSplit.validLoss },
+    });
+  }
+  return { trials, best: winner, acceptance };
 }

@@ -20,9 +20,8 @@ export { ValidationMetrics } from './callbacks/validation_metrics.js';
 export { Deadline } from './callbacks/deadline.js';
 export {
   layerGroups, freeze, unfreeze, frozenBatchNorm, recalibrateBatchNorm, loadPretrained, groupLrs, discriminativeParamGroups, fineTune, gradualUnfreeze, describeGroups,
-  type LayerGroup, type LayerGroupSpec, type FreezeOptions, type LoadPretrainedOptions, type LoadPretrainedReport, type GroupLrs, type FineTuneOptions, type FineTuneResult, type GradualUnfreezeOptions,
+  type LayerGroup, type LayerGroupSpec, type GroupedModule, type FreezeOptions, type LoadPretrainedOptions, type LoadPretrainedReport, type GroupLrs, type FineTuneOptions, type FineTuneResult, type GradualUnfreezeOptions,
 } from './transfer.js';
 export { DataParallel, type DataParallelOptions, type RankStats } from './callbacks/data_parallel.js';
 export { TripletSampler, indicesByClass, type TripletSamplerOptions } from './triplet_sampler.js';
 export { ExponentialMovingAverage, emaDecayFor, type EmaOptions } from './callbacks/ema.js';
-export { FlipAveraged, type TtaOutput } from '../models/flip_averaged.js';

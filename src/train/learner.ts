@@ -8,6 +8,7 @@ import type { Callback } from './callback.js';
 import type { EventName } from './events.js';
 import { CancelBatch, CancelEpoch, CancelFit, CancelTrain, CancelValidate } from './cancel.js';
 import { finishMetric, type Metric } from './metrics.js';
+import { forEachEvalBatch } from '../metrics/eval_batches.js';
 
 /** One mini-batch: inputs and targets. The learner disposes both after use. */
 export interface Batch {
@@ -280,31 +281,14 @@ export class Learner {
 
 /** Mean loss and metrics of a model over a source, in evaluation mode and without a graph. */
 export async function evaluateModel(model: Module, costFunction: LossFunction, source: BatchSource, metrics: Metric[] = []): Promise<{ loss: number; metrics: Record<string, number> }> {
-  const wasTraining = model.training;
-  model.eval();
   let loss = 0;
   let count = 0;
   const sums = metrics.map(() => 0);
-  try {
-    for await (const b of source.batches(0)) {
-      try {
-        const n = b.x.shape[0];
-        noGrad(() =>
-          tidy(() => {
-            const pred = model.forward(b.x);
-            loss += costFunction(pred, b.y).item() * n;
-            metrics.forEach((m, i) => (sums[i] += m.batchSum(pred, b.y)));
-          }),
-        );
-        count += n;
-      } finally {
-        b.x.dispose();
-        b.y.dispose();
-      }
-    }
-  } finally {
-    model.train(wasTraining);
-  }
+  await forEachEvalBatch(model, source, (pred, y, n) => {
+    loss += costFunction(pred, y).item() * n;
+    metrics.forEach((m, i) => (sums[i] += m.batchSum(pred, y)));
+    count += n;
+  });
   const out: Record<string, number> = {};
   metrics.forEach((m, i) => (out[m.name] = finishMetric(m, sums[i], count)));
   return { loss: count ? loss / count : NaN, metrics: out };

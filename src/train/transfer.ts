@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs';
 import { Tensor, loadSafetensors, noGrad, tidy, ArgumentError } from '../tensor/index.js';
 import { Module, BatchNorm1d, BatchNorm2d } from '../nn/index.js';
-import { ResNet, TabularNet } from '../models/index.js';
 import { OneCycleLR, spreadLr, type ParamGroup } from '../optim/index.js';
 import type { Callback } from './callback.js';
 import type { Learner, EpochResult, BatchSource } from './learner.js';
@@ -30,13 +29,19 @@ export interface LayerGroup {
 /** Groups named by the dotted module names they hold (as `namedModules()` prints them), input side first. */
 export type LayerGroupSpec = Array<{ name: string; modules: string[] }>;
 
+/** A model that knows its own layer groups (a ResNet, a TabularNet: src/models); any other is split by its children. */
+export interface GroupedModule {
+  layerGroupSpec(): LayerGroupSpec;
+}
+
+const grouped = (m: Module<any, any>): m is Module<any, any> & GroupedModule => typeof (m as Partial<GroupedModule>).layerGroupSpec === 'function';
+
 /**
  * Splits `model` into layer groups, input side first, head last.
  *
  * Without a spec:
- * - ResNet: [stem + the first ⌊stages/2⌋ stages], [the other stages], [head] —
- *   fastai's split (for 4 stages: conv1…layer2 | layer3, layer4 | fc).
- * - TabularNet: [embeddings], [hidden layers], [head] (empty groups dropped).
+ * - a model that knows its groups (GroupedModule: ResNet and TabularNet say
+ *   theirs in src/models), those (empty groups dropped);
  * - Sequential and any other module: its top-level children in order; the last
  *   one holding parameters (with whatever follows it) is the head, the ones before
  *   split into two halves by parameter-holding children (one group if only one).
@@ -75,29 +80,7 @@ function hasParams(m: Module<any, any>): boolean {
 
 function defaultSpec(model: Module<any, any>): LayerGroupSpec {
   const children = model.namedChildren();
-  if (model instanceof ResNet) {
-    const stages = model.stages.length;
-    const early = Math.max(1, Math.floor(stages / 2));
-    const isStage = (n: string) => /^layer\d+\./.test(n);
-    const stageOf = (n: string) => Number(/^layer(\d+)\./.exec(n)![1]) - 1;
-    const stem = children.filter(([n]) => !isStage(n) && n !== 'fc' && n !== 'dropout').map(([n]) => n);
-    const body0 = [...stem, ...children.filter(([n]) => isStage(n) && stageOf(n) < early).map(([n]) => n)];
-    const body1 = children.filter(([n]) => isStage(n) && stageOf(n) >= early).map(([n]) => n);
-    const head = children.filter(([n]) => n === 'fc' || n === 'dropout').map(([n]) => n);
-    return [
-      { name: 'body.0', modules: body0 },
-      { name: 'body.1', modules: body1 },
-      { name: 'head', modules: head },
-    ];
-  }
-  if (model instanceof TabularNet) {
-    const pick = (re: RegExp) => children.filter(([n]) => re.test(n)).map(([n]) => n);
-    return [
-      { name: 'embeddings', modules: pick(/^emb_/) },
-      { name: 'hidden', modules: pick(/^(fc|bn|drop)_\d+$/) },
-      { name: 'head', modules: pick(/^(drop_out|head)$/) },
-    ];
-  }
+  if (grouped(model)) return model.layerGroupSpec();
   // Sequential and the rest: top-level children in order. Parameters the
   // model registers itself cannot be split by child: one group then.
   if (!children.some(([, m]) => hasParams(m)) || ownParams(model)) return [{ name: 'all', modules: [''] }];

@@ -10,6 +10,7 @@ import { runRow } from './run_view.js';
 import { servedDrift } from '../serve/index.js';
 import { imageDriftView } from './image_drift.js';
 import { errorAnalysisOf } from './error_analysis.js';
+import { testLooks } from './test_looks.js';
 
 export class NotFound extends Error {}
 export class BadRequest extends Error {}
@@ -20,7 +21,7 @@ export interface ApiContext {
 }
 
 function project({ store, projectDir }: ApiContext) {
-  return { name: store.project.name, dir: projectDir, projects: store.listProjects(), runs: store.listRuns().length, studies: store.listStudies(), testEvaluations: store.testEvaluations() };
+  return { name: store.project.name, dir: projectDir, projects: store.listProjects(), runs: store.listRuns().length, studies: store.listStudies(), testEvaluations: testLooks(store.ledger()).length };
 }
 
 function runs({ store }: ApiContext) {
@@ -72,8 +73,10 @@ function study({ store }: ApiContext, name: string) {
   return { name, trials, best: store.bestTrial(name) ?? null, chart: trialsChart(trials) };
 }
 
+/** One entry per look at the test set, with its figures (loss, accuracy, …) together. */
 function ledger({ store }: ApiContext) {
-  return { entries: store.ledger(), evaluations: store.testEvaluations() };
+  const looks = testLooks(store.ledger());
+  return { looks, evaluations: looks.length, figures: [...new Set(looks.flatMap((l) => Object.keys(l.figures)))] };
 }
 
 /** Served models' drift (step 6): per feature PSI and rates, with a chart of the PSIs. */

@@ -8,20 +8,8 @@ import type { LadderProbe } from './ladder.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 
-export function gradNormChart(steps: Array<{ step: number; gradNorm: number | null }>): VegaLiteSpec {
-  return {
-    $schema: SCHEMA,
-    title: 'Gradient norm per step (before clipping)',
-    width: 560,
-    height: 160,
-    data: { values: steps.filter((s) => s.gradNorm !== null && Number.isFinite(s.gradNorm)).map((s) => ({ step: s.step, gradNorm: s.gradNorm })) },
-    mark: 'line',
-    encoding: {
-      x: { field: 'step', type: 'quantitative' },
-      y: { field: 'gradNorm', type: 'quantitative', title: 'gradient norm', scale: { zero: false } },
-    },
-  };
-}
+// The gradient-norm chart is the plot room's (the report draws it too).
+export { gradNormChart } from '../plot/index.js';
 
 /** Data-parallel runs: each rank's throughput per epoch, and the share of its time spent communicating. */
 export function rankChart(rows: readonly RankStatsRow[]): VegaLiteSpec {

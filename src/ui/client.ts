@@ -27,7 +27,9 @@ interface RunRow {
   validLoss: number | null;
   best: { epoch: number; validLoss: number } | null;
   metrics: Record<string, number>;
+  test: Record<string, number> | null;
   note: string;
+  remark: string;
 }
 
 type Child = Node | string | null | undefined | false;
@@ -70,31 +72,67 @@ async function chart(parent: HTMLElement, c: NamedChart): Promise<void> {
   }
 }
 
+/** The one metric a row of runs shows (the rest is on the run's page): the first of these that any run has. */
+const PRINCIPAL = ['accuracy', 'r2', 'macroF1', 'f1', 'auc', 'rmse', 'mae'];
+function principalMetric(runs: RunRow[]): string | null {
+  const names = new Set(runs.flatMap((r) => [...Object.keys(r.metrics), ...Object.keys(r.test ?? {})]));
+  return PRINCIPAL.find((m) => names.has(m)) ?? null;
+}
+
+/**
+ * Runs, one row each, narrow enough for a 1,400 px window: the sealed-test
+ * figures first when any run has them, then the losses and one validation
+ * metric, each labelled with its split; every other metric is on the run's page.
+ */
 function runsTable(runs: RunRow[], select?: Set<string>): HTMLElement {
-  const metricNames = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
+  const m = principalMetric(runs);
+  const tested = runs.some((r) => r.test);
+  const header = [
+    ...(select ? [''] : []),
+    'run', 'kind', 'time', 'epochs',
+    ...(tested ? [...(m ? [`test ${m}`] : []), 'test loss'] : []),
+    'train loss', 'validation loss', 'best validation loss (epoch)',
+    ...(m ? [`validation ${m}`] : []),
+    'note',
+  ];
   return table(
-    [...(select ? [''] : []), 'run', 'kind', 'status', 'started', 'time', 'epochs', 'train loss', 'valid loss', 'best valid', ...metricNames, 'note'],
+    header,
     runs.map((r) => {
       const box = h('input', { type: 'checkbox', 'data-run': r.id, 'aria-label': `select ${r.id}` }) as HTMLInputElement;
       box.addEventListener('change', () => (box.checked ? select?.add(r.id) : select?.delete(r.id)));
       return [
         ...(select ? [box] : []),
-        runLink(r.id),
-        r.kind,
-        r.status,
-        when(r.startedAt),
+        // The id carries the start time (kind-yyyymmdd-hhmmss-…); the exact one on hover.
+        h('a', { href: `#/run/${encodeURIComponent(r.id)}`, title: `started ${when(r.startedAt)}` }, r.id),
+        // The status only when it is news: a run still going, interrupted or failed.
+        r.status === 'finished' ? r.kind : `${r.kind} (${r.status})`,
         r.endedAt === null ? 'running' : duration(r.endedAt - r.startedAt),
         String(r.epochs),
+        ...(tested ? [...(m ? [h('strong', {}, fmt(r.test?.[m]))] : []), fmt(r.test?.loss)] : []),
         fmt(r.trainLoss),
         fmt(r.validLoss),
-        r.best ? `${fmt(r.best.validLoss)} @${r.best.epoch}` : '–',
-        ...metricNames.map((m) => fmt(r.metrics[m])),
-        r.note,
+        r.best ? `${fmt(r.best.validLoss)} (${r.best.epoch})` : '–',
+        ...(m ? [fmt(r.metrics[m])] : []),
+        // One line; the whole note on hover and on the run's page.
+        r.remark ? h('span', { title: r.remark }, r.remark) : '',
       ];
     }),
     undefined,
     'runs',
   );
+}
+
+/** "test accuracy 0.93, loss 0.21" — a run's headline when it was evaluated on the sealed test set. */
+function testHeadline(test: Record<string, number>): HTMLElement {
+  const first = PRINCIPAL.find((k) => k in test);
+  const rest = Object.keys(test).filter((k) => k !== first).sort((a, b) => (a === 'loss' ? -1 : b === 'loss' ? 1 : a.localeCompare(b)));
+  return h('p', { class: 'headline', id: 'test-headline' }, 'sealed test: ', ...(first ? [h('strong', {}, `${first} ${fmt(test[first])}`), rest.length ? ', ' : ''] : []), rest.map((k) => `${k} ${fmt(test[k])}`).join(', '));
+}
+
+/** A run's configuration or summary as a two-column table; nested values as compact JSON. */
+function fieldsTable(fields: unknown, cls: string): HTMLElement {
+  const entries = fields && typeof fields === 'object' && !Array.isArray(fields) ? Object.entries(fields as Record<string, unknown>) : [['value', fields] as [string, unknown]];
+  return table(['field', 'value'], entries.map(([k, v]) => [k, v !== null && typeof v === 'object' ? h('code', {}, JSON.stringify(v)) : fmt(v)]), () => ({}), `fields ${cls}`);
 }
 
 async function home(main: HTMLElement): Promise<void> {
@@ -118,6 +156,7 @@ async function runView(main: HTMLElement, id: string): Promise<void> {
     const here = location.hash;
     refresh = setTimeout(() => location.hash === here && void route(), 5000);
   }
+  if (d.row.test) main.append(testHeadline(d.row.test));
   main.append(runsTable([d.row]));
   if (d.children.length) main.append(h('p', {}, 'runs within it: ', ...d.children.flatMap((c: any) => [runLink(c.id), ` (${c.kind}, ${c.status}) `])));
   const charts = h('div', { class: 'charts' });
@@ -126,7 +165,7 @@ async function runView(main: HTMLElement, id: string): Promise<void> {
   if (d.ladder.length) {
     main.append(
       h('h2', {}, 'Regularization ladder (step 4)'),
-      table(['rung', 'probe', 'train loss', 'valid loss', 'outcome'], d.ladder.map((p: any) => [p.rung, p.label, fmt(p.trainLoss), fmt(p.validLoss), p.outcome])),
+      table(['rung', 'probe', 'train loss', 'validation loss', 'outcome'], d.ladder.map((p: any) => [p.rung, p.label, fmt(p.trainLoss), fmt(p.validLoss), p.outcome]), () => ({}), 'ladder'),
     );
   }
   if (d.ranks?.length) {
@@ -140,10 +179,11 @@ async function runView(main: HTMLElement, id: string): Promise<void> {
   if (d.decisions.length) main.append(h('h2', {}, 'Decisions'), table(['#', 'step', 'action', 'reason'], d.decisions.map((x: any) => [String(x.seq), String(x.step), x.action, x.reason])));
   if (d.epochs.length) {
     const names = [...new Set<string>(d.epochs.flatMap((e: any) => Object.keys(e.metrics)))].sort();
-    main.append(h('h2', {}, 'Epochs'), table(['epoch', 'train loss', 'valid loss', ...names, 'seconds'], d.epochs.map((e: any) => [String(e.epoch + 1), fmt(e.trainLoss), fmt(e.validLoss), ...names.map((n) => fmt(e.metrics[n])), fmt(e.seconds)])));
+    // Every metric of every epoch: wide, so it scrolls within the page rather than widening it.
+    main.append(h('h2', {}, 'Epochs'), h('div', { class: 'scroll' }, table(['epoch', 'train loss', 'validation loss', ...names.map((n) => `validation ${n}`), 'seconds'], d.epochs.map((e: any) => [String(e.epoch + 1), fmt(e.trainLoss), fmt(e.validLoss), ...names.map((n) => fmt(e.metrics[n])), fmt(e.seconds)]), () => ({}), 'epochs')));
   }
   if (d.artifacts.length) main.append(h('h2', {}, 'Artifacts'), table(['kind', 'path', 'bytes', 'sha256'], d.artifacts.map((a: any) => [a.kind, a.path, String(a.bytes), a.sha256.slice(0, 12)])));
-  main.append(h('h2', {}, 'Configuration'), h('pre', {}, JSON.stringify(r.config, null, 2)), h('h2', {}, 'Summary'), h('pre', {}, JSON.stringify(r.summary, null, 2)));
+  main.append(h('h2', {}, 'Configuration'), fieldsTable(r.config, 'config'), h('h2', {}, 'Summary'), fieldsTable(r.summary, 'summary'));
 }
 
 /** Metrics per split and where the model fails on validation (auto, or after `sixstep interpret`). */
@@ -196,7 +236,7 @@ async function compareView(main: HTMLElement, ids: string[]): Promise<void> {
   main.append(columns);
   const jobs: Promise<void>[] = [chart(overlay, { name: 'compare', title: 'Loss per epoch, all runs', spec: d.overlay })];
   d.runs.forEach((r: RunRow, i: number) => {
-    const col = h('section', { class: 'compare-run', 'data-run': r.id }, h('h3', {}, runLink(r.id)), h('p', {}, `${r.kind}, ${r.status}, ${r.epochs} epochs, valid loss ${fmt(r.validLoss)}`));
+    const col = h('section', { class: 'compare-run', 'data-run': r.id }, h('h3', {}, runLink(r.id)), h('p', {}, `${r.kind}, ${r.status}, ${r.epochs} epochs, validation loss ${fmt(r.validLoss)}${r.test ? `, test loss ${fmt(r.test.loss)}` : ''}`));
     columns.append(col);
     for (const c of d.charts[i] as NamedChart[]) jobs.push(chart(col, c));
   });
@@ -216,9 +256,9 @@ async function studyView(main: HTMLElement, name: string): Promise<void> {
 async function ledgerView(main: HTMLElement): Promise<void> {
   const d = await api<any>('/api/ledger');
   main.append(
-    h('h2', { id: 'ledger-title' }, `Test ledger (${d.evaluations} evaluations)`),
-    h('p', {}, 'Every look at the sealed test set is recorded here; each is a chance to overfit to it.'),
-    table(['when', 'model', 'run', 'metric', 'value', 'data', 'note'], d.entries.map((e: any) => [when(e.at), e.modelId, e.runId ? runLink(e.runId) : '–', e.metricName, fmt(e.value), e.datasetFingerprint.slice(0, 12), e.note ?? ''])),
+    h('h2', { id: 'ledger-title' }, `Test ledger (${d.evaluations} evaluation${d.evaluations === 1 ? '' : 's'})`),
+    h('p', {}, 'Every look at the sealed test set is recorded here, one row per look with the figures it measured; each is a chance to overfit to it.'),
+    table(['when', 'model', 'run', ...d.figures, 'data', 'note'], d.looks.map((e: any) => [when(e.at), e.modelId, e.runId ? runLink(e.runId) : '–', ...d.figures.map((f: string) => fmt(e.figures[f])), e.datasetFingerprint.slice(0, 12), e.note ?? '']), () => ({}), 'ledger'),
   );
 }
 
@@ -265,7 +305,7 @@ async function nav(): Promise<void> {
     h('div', { class: 'dir' }, p.dir),
     h('h2', {}, 'Project'),
     link('#/', `Runs (${p.runs})`),
-    link('#/ledger', `Test ledger (${p.testEvaluations})`),
+    link('#/ledger', `Test ledger (${p.testEvaluations} evaluation${p.testEvaluations === 1 ? '' : 's'})`),
     link('#/drift', 'Drift of served models'),
     ...(p.projects.length > 1 ? [h('h2', {}, 'Projects in this store'), ...p.projects.map((x: any) => h('div', {}, x.name))] : []),
     h('h2', {}, 'Studies'),

@@ -12,7 +12,8 @@ table{border-collapse:collapse;margin:.6em 0 1.4em}td,th{border:1px solid #ddd;p
 th{background:#f5f5f5}tr.differs td{background:#fff8e1}h2{margin-top:1.6em;border-bottom:1px solid #eee}
 .charts{display:flex;flex-wrap:wrap;gap:1.5em}.chart{min-height:40px}.error{color:#b00020;white-space:pre-wrap}
 .side-by-side{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:2em}.compare-run svg{max-width:100%;height:auto}
-table.runs td{white-space:nowrap}table.runs td:last-child{white-space:normal}table.compare td{max-width:36em;overflow-wrap:anywhere}.muted{color:#777}
+table.runs td{white-space:nowrap}table.runs{font-size:13px}table.runs td,table.runs th{padding:3px 6px}table.runs td:last-child span{display:block;max-width:16em;overflow:hidden;text-overflow:ellipsis}table.runs th{font-weight:600}
+.headline{font-size:1.15em;margin:.4em 0}.scroll{overflow-x:auto}table.fields td:last-child{max-width:60em;overflow-wrap:anywhere}table.fields code{font-size:.9em}table.compare td{max-width:36em;overflow-wrap:anywhere}.muted{color:#777}
 pre{background:#f7f7f7;padding:.8em;overflow:auto;max-height:24em}button{margin:.4em 0}
 `;
 

@@ -46,7 +46,8 @@ export function runCharts(store: Store, run: Run, o: RunChartOptions = {}): Name
   const count = store.stepCount(run.id);
   const steps = count ? store.stepSeries(run.id, { every: Math.max(1, Math.ceil(count / (o.maxPoints ?? 1500))) }) : [];
   const epochs = store.epochSeries(run.id);
-  if (epochs.length) charts.push({ name: 'loss', title: 'Training and validation loss per epoch', spec: lossCurvesChart(epochPoints(epochs)) });
+  // One epoch is one point per series, no curve: the per-step chart shows the training then (the Epochs table has the figures).
+  if (epochs.length > 1 || (epochs.length === 1 && !steps.length)) charts.push({ name: 'loss', title: 'Training and validation loss per epoch', spec: lossCurvesChart(epochPoints(epochs)) });
   if (steps.length) charts.push({ name: 'steps', title: 'Loss per step and the learning-rate schedule', spec: stepChart(steps.map((s) => ({ step: s.step, loss: s.loss, lrs: s.lrs }))) });
   if (steps.some((s) => s.gradNorm !== null)) charts.push({ name: 'grad-norm', title: 'Gradient norm per step', spec: gradNormChart(steps) });
   const ranks = store.rankStats(run.id);

@@ -1,5 +1,5 @@
 // A budget too small to train on images is "undecided", not "no signal": its
-// own exit code (6), and the message names the budget that would be enough.
+// own exit code (7; 6 is a file that could not be written), and the message names the budget that would be enough.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,7 +13,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const cli = join(root, 'dist', 'src', 'cli', 'main.js');
 
 describe('sixstep auto on images with too small a budget', () => {
-  it('exits 6 (undecided) with the budget that would be enough; the images are read at their own 1×16×16', async () => {
+  it('exits 7 (undecided) with the budget that would be enough; the images are read at their own 1×16×16', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'sixstep-undecided-'));
     // Three classes told apart by where a faint 3×3 patch sits in noise: learnable, but not in one step.
     let seed = 7;
@@ -28,7 +28,7 @@ describe('sixstep auto on images with too small a budget', () => {
     }
     // 3 s: one epoch of one batch, no more.
     const r = spawnSync(process.execPath, [cli, 'auto', '--data', 'imgs', '--budget', '0.05', '--json'], { cwd, encoding: 'utf8', timeout: 240_000 });
-    assert.equal(r.status, 6, r.stderr);
+    assert.equal(r.status, 7, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal(j.signal.verdict, 'undecided');
     assert.match(j.signal.message, /^Undecided: the budget is too small to judge.*only 1 epoch\(s\).*run again with --budget \d+\./);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { DataError, SealedTest, SplitManifestError, saveManifest, prepare, tableFromRows, assignSplits, inferSchema, onUnseal, readJson, splitTable, subsetTable, tableFingerprints, type Table } from '../../src/data/index.js';
 import { PENGUINS, tempDir } from './helpers.js';
+import { chanceRepeatRate, REPEATS_BY_CHANCE } from '../../src/data/leakage.js';
 
 const species = (t: Table): Record<string, number> => {
   const c: Record<string, number> = {};
@@ -87,6 +88,28 @@ test('leakage: duplicate rows across splits are detected, counted and removed fr
   assert.ok(tableFingerprints(dropped.validation).every((f) => !trainSet.has(f)));
   assert.ok(tableFingerprints(dropped.test.unseal('leakage test: verify removal')).every((f) => !trainSet.has(f) && !valSet.has(f)));
   assert.equal(dropped.train.rows.length + dropped.validation.rows.length + dropped.test.size + dropped.manifest.counts.dropped, dup.rows.length, 'removed rows are recorded, not lost');
+});
+
+test('repeats by chance are the data, not leakage: a table of few categories keeps its held-out repeats, copies of continuous rows are still removed', async () => {
+  // Three columns of 2–3 values: nearly every row repeats another by chance.
+  assert.ok(chanceRepeatRate([['a', 'b', 'a', 'b'], ['x', 'x', 'x', 'y']]) > 0);
+  assert.equal(chanceRepeatRate([['a']]), 0, 'one row repeats nothing');
+  assert.ok(Math.abs(chanceRepeatRate([['a', 'b', 'a', 'b']]) - 3 * 0.5) < 1e-12, '(n − 1)·Σp²');
+  const rows = Array.from({ length: 300 }, (_, i) => ({ colour: ['red', 'green', 'blue'][(i * 7) % 3], size: ['s', 'l'][(i * 5) % 2], kind: ['x', 'y'][(i * 11) % 3 === 0 ? 0 : 1], label: ['yes', 'no'][(i * 13) % 2] }));
+  const t = tableFromRows(rows, 'few-categories.csv');
+  const s = await splitTable(t, { schema: inferSchema(t, { target: 'label' }), seed: 2 });
+  assert.ok(s.leakage.repeatsByChance >= REPEATS_BY_CHANCE, `chance repeats ${s.leakage.repeatsByChance}`);
+  assert.ok(s.leakage.trainValidation + s.leakage.trainTest > 0, 'held-out rows repeat training rows');
+  assert.equal(s.leakage.keptAsData, true);
+  assert.deepEqual(s.leakage.removed, { validation: 0, test: 0 });
+  assert.equal(s.train.rows.length + s.validation.rows.length + s.test.size, 300, 'no row cut');
+  // Penguins' measurements never repeat by chance: a copied row is a leak.
+  const p = await readJson(PENGUINS);
+  const copies = subsetTable(p, [...p.rows.keys(), ...Array.from({ length: 40 }, (_, i) => i * 8)]);
+  const c = await splitTable(copies, { schema: inferSchema(copies, { target: 'Species' }), seed: 5 });
+  assert.ok(c.leakage.repeatsByChance < REPEATS_BY_CHANCE / 100, `chance repeats ${c.leakage.repeatsByChance}`);
+  assert.equal(c.leakage.keptAsData, false);
+  assert.ok(c.leakage.removed.validation + c.leakage.removed.test > 0);
 });
 
 test('a user-supplied test set is respected: used as is, only checked for leakage', async () => {
@@ -204,7 +227,7 @@ test('a version 1 manifest (rows identified with their label) keeps its splits a
   const upgraded = await splitTable(table, { schema, seed: 4, manifest });
   assert.deepEqual(upgraded.test.unseal('v1 test: compare').lines, testRows.lines);
   assert.match(upgraded.notes.join(' '), /identifies them by their features/);
-  assert.equal(JSON.parse(readFileSync(manifest, 'utf8')).version, 2);
+  assert.equal(JSON.parse(readFileSync(manifest, 'utf8')).version, 3);
 });
 
 test('prepare refuses an empty validation or test split, with the counts', async (t) => {

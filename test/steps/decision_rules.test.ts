@@ -4,7 +4,8 @@
 // inputs, and warm-restart cycles that end with the run.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { gapOpen, acceptCandidate } from '../../src/steps/ladder_rules.js';
+import { gapOpen } from '../../src/steps/ladder_rules.js';
+import { acceptBestOf } from '../../src/protocol/selection.js';
 import { withDropout } from '../../src/steps/regularize.js';
 import { cyclesForRun, CosineCycles, SGD } from '../../src/optim/index.js';
 import { makeSchedule } from '../../src/steps/fit.js';
@@ -36,7 +37,7 @@ describe('keeping a rung: a paired comparison on the same validation rows', () =
   it('keeps a candidate that is better on nearly every row', () => {
     const inc = rows(60, (_, r) => 1 + r.uniform(0, 1));
     const cand = inc.map((v) => v * 0.9);
-    const a = acceptCandidate({ validLoss: 0, rowLosses: cand }, { validLoss: 0, rowLosses: inc });
+    const a = acceptBestOf({ validLoss: 0, rowLosses: cand }, { validLoss: 0, rowLosses: inc });
     assert.equal(a.accept, true);
     assert.ok(Math.abs(a.gain - 0.1) < 1e-9);
     assert.match(a.why, /on the same 60 rows/);
@@ -45,21 +46,21 @@ describe('keeping a rung: a paired comparison on the same validation rows', () =
     const inc = rows(50, (_, r) => 1 + r.uniform(0, 1));
     // Noise of ±0.5 per row around a 1 % improvement: z far below 1.645.
     const cand = rows(50, (i, r) => inc[i] * 0.99 + r.uniform(-0.5, 0.5), 7);
-    const a = acceptCandidate({ validLoss: 0, rowLosses: cand }, { validLoss: 0, rowLosses: inc });
+    const a = acceptBestOf({ validLoss: 0, rowLosses: cand }, { validLoss: 0, rowLosses: inc });
     assert.equal(a.accept, false, a.why);
     assert.ok(a.z !== null && a.z < 1.645);
   });
   it('rejects a consistent but negligible gain (under 0.5 %), and is scale-free', () => {
     const inc = rows(80, (_, r) => 1 + r.uniform(0, 1));
     const tiny = inc.map((v) => v * 0.998);
-    assert.equal(acceptCandidate({ validLoss: 0, rowLosses: tiny }, { validLoss: 0, rowLosses: inc }).accept, false);
+    assert.equal(acceptBestOf({ validLoss: 0, rowLosses: tiny }, { validLoss: 0, rowLosses: inc }).accept, false);
     const good = inc.map((v) => v * 0.95);
     for (const k of [1e3, 1e-3]) {
-      assert.equal(acceptCandidate({ validLoss: 0, rowLosses: good.map((v) => v * k) }, { validLoss: 0, rowLosses: inc.map((v) => v * k) }).accept, true);
+      assert.equal(acceptBestOf({ validLoss: 0, rowLosses: good.map((v) => v * k) }, { validLoss: 0, rowLosses: inc.map((v) => v * k) }).accept, true);
     }
   });
   it('without row losses falls back to the means and says so', () => {
-    const a = acceptCandidate({ validLoss: 0.9 }, { validLoss: 1 });
+    const a = acceptBestOf({ validLoss: 0.9 }, { validLoss: 1 });
     assert.equal(a.accept, true);
     assert.equal(a.z, null);
     assert.match(a.why, /not paired/);

@@ -13,8 +13,7 @@ import { fitTrainingSet } from '../../src/steps/fit_training_set.js';
 import { regularizationLadder } from '../../src/steps/regularize.js';
 import { judgeSgd } from '../../src/steps/optimizer_rule.js';
 import { gapOpen } from '../../src/steps/ladder_rules.js';
-import { trainSubsetLoss, validationRowLosses } from '../../src/steps/measure.js';
-import { trainingLoss } from '../../src/steps/scale_free.js';
+import { protocolOf } from '../protocol/helpers.js';
 import { tuning } from '../../src/steps/tuning_guard.js';
 import { Rng } from '../../src/data/index.js';
 import type { Decision } from '../../src/steps/decisions.js';
@@ -40,15 +39,15 @@ async function decide(kind: Kind, scale = 1) {
   writeFileSync(join(dir, 'd.csv'), table(kind, scale));
   const p = await prepare({ data: join(dir, 'd.csv'), target: 'y', projectDir: dir });
   const plan = makePlan(p);
+  const protocol = await protocolOf(p, { projectDir: dir, data: join(dir, 'd.csv'), plan });
   const r = await tuning(() => fitTrainingSet(p, { spec: plan.proposal.spec, cost: plan.cost, epochs: 6, seed: 0 }));
   let start;
   try {
-    const b = r.best!;
-    start = { candidate: { spec: plan.proposal.spec, weightDecay: 0, augment: false, label: 'the initial architecture' }, trainLoss: trainSubsetLoss(p, r.model, trainingLoss(p, plan.cost)), validLoss: b.validLoss!, rowLosses: validationRowLosses(p, r.model, plan.cost.fn), metrics: b.metrics, epoch: b.epoch };
+    start = protocol.measure(protocol.defaultSplit, r.model, r.best, { spec: plan.proposal.spec, weightDecay: 0, augment: false, label: 'the initial architecture' });
   } finally {
     r.dispose();
   }
-  const ladder = await tuning(() => regularizationLadder({ prepared: p, cost: plan.cost, start: start.candidate, startScore: start, baselineLoss: plan.baseline.loss, optimizer: r.optimizer, lr: r.lr, epochs: 4, seed: 0, draws: 1 }));
+  const ladder = await tuning(() => regularizationLadder({ protocol, start: start.candidate, startScore: start, recipe: { optimizer: r.optimizer, lr: r.lr, epochs: 4, seed: 0 }, draws: 1 }));
   return { step3: r.decisions, ladder: ladder.decisions, lr: r.lr, optimizer: r.optimizer, baseline: plan.baseline.loss, start };
 }
 
@@ -74,7 +73,7 @@ const GOLDEN: Record<Kind, string[]> = {
   // A separable binary target: SGD's first window is judged slow against its start, Adam gets its own rate; no overfitting.
   binary: [...S3('switch from SGD to Adam', true), '|', 'no regularization'],
   // Three classes: SGD fits fast enough; the model overfits, and no rung beats the noise on 36 validation rows.
-  multiclass: [...S3('keep SGD'), '|', 'start the regularization ladder', 'reject dropout before the last linear layer', 'skip dropout in earlier layers', 'reject weight decay (L#)', 'input normalization: on', 'reject batch normalization', 'no augmentation', 'more data would help', 'reject architecture search (random depth and width)', 'ladder done: gap still open'],
+  multiclass: [...S3('keep SGD'), '|', 'start the regularization ladder', 'reject dropout before the last linear layer', 'skip dropout in earlier layers', 'reject weight decay (L#)', 'input normalization: already on (no rung to try)', 'reject batch normalization', 'no augmentation', 'more data would help', 'reject architecture search (random depth and width)', 'ladder done: gap still open'],
   regression: [...S3('keep SGD'), '|', 'no regularization'],
 };
 

@@ -17,6 +17,7 @@ import { Adam } from '../../src/optim/index.js';
 import { prepare } from '../../src/data/prepare.js';
 import { chooseCostFunction } from '../../src/steps/cost_function.js';
 import { fineTuneTrainingSet, archOfWeights } from '../../src/steps/fine_tune.js';
+import { evalLoss } from '../../src/protocol/measure.js';
 import type { Callback } from '../../src/train/index.js';
 import { runCli } from '../serve/helpers.js';
 import { fixturePath } from '../helpers.js';
@@ -128,6 +129,39 @@ describe('fine-tuning a pretrained backbone', () => {
     } finally {
       r.dispose();
       dispose(file);
+    }
+    assert.equal(liveTensors(), before, 'every tensor released');
+  });
+
+  it('runs the guards and keeps its best epoch: a NaN injected mid-run is rolled back, and the model returned holds the best epoch', async () => {
+    const before = liveTensors();
+    const p = await prepare({ data: join(dir, 'blue'), projectDir: join(dir, 'nan-project'), seed: 0, imageSize: 24 });
+    const decisions: Array<{ action: string }> = [];
+    // One non-finite loss at step 5 (in the unfrozen stage), seen by the NaN guard before the optimizer steps.
+    let poisoned = false;
+    const poison: Callback = { name: 'poison', order: 5, beforeStep: (l) => {
+      if (l.step >= 5 && !poisoned) {
+        poisoned = true;
+        l.lossValue = NaN;
+      }
+    } };
+    const cost = chooseCostFunction(p.task, p.classes!.length);
+    const r = await fineTuneTrainingSet(p, { pretrained: weights, cost, epochs: 3, freezeEpochs: 1, batchSize: 8, seed: 0, lr: 1e-3, callbacks: [poison], onDecision: (d) => decisions.push(d) });
+    try {
+      assert.ok(decisions.some((d) => /^roll back and /.test(d.action)), decisions.map((d) => d.action).join(' | '));
+      assert.equal(r.history.length, 4, 'training went on after the rollback');
+      const finite = r.history.filter((h) => Number.isFinite(h.validLoss));
+      const lowest = finite.reduce((a, b) => (b.validLoss! < a.validLoss! ? b : a));
+      assert.equal(r.best!.epoch, lowest.epoch, 'the best epoch is the lowest validation loss');
+      // The model holds that epoch's weights: its validation loss is the best epoch's.
+      const v = p.loader('validation', { batchSize: 64 });
+      try {
+        assert.ok(Math.abs(evalLoss(r.model, cost.measure ?? cost.fn, v) - r.best!.validLoss!) < 1e-5);
+      } finally {
+        v.dispose();
+      }
+    } finally {
+      r.dispose();
     }
     assert.equal(liveTensors(), before, 'every tensor released');
   });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { prepare } from '../../src/data/prepare.js';
 import { makePlan } from '../../src/steps/plan.js';
 import { fitTrainingSet } from '../../src/steps/fit_training_set.js';
-import { evalLoss } from '../../src/steps/measure.js';
+import { evalLoss } from '../../src/protocol/measure.js';
 import { Rng } from '../../src/data/index.js';
 import { noLeaks } from '../helpers.js';
 

@@ -19,8 +19,10 @@ describe('cannot fit: stocks.csv', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sixstep-stocks-'));
     const data = join(dir, 'stocks-lags.csv');
     writeFileSync(data, stocksLagsCsv());
-    const p = await prepare({ data, target: 'price', projectDir: dir });
+    // Prices in time: validated on later months than the model learned from.
+    const p = await prepare({ data, target: 'price', projectDir: dir, splitBy: { kind: 'time', column: 'date' } });
     assert.equal(p.task, 'regression');
+    assert.ok(p.trainTable!.rows.every((r) => String(r.date) < String(p.validationTable!.rows[0].date)), 'training months before validation months');
     const tr = p.targets('train');
     const va = p.targets('validation');
     const baseline = strongest([meanBaseline(tr, va), ...p.copyCandidates.map((c) => copyBaseline(c.column, c.predictions, va))]);

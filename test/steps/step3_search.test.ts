@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepare } from '../../src/data/prepare.js';
 import { makePlan } from '../../src/steps/plan.js';
-import { autopilot } from '../../src/steps/autopilot.js';
+import { runAutopilot } from '../../src/pipeline/auto/autopilot.js';
+import { recordSplit, splitManifestPath } from '../../src/protocol/index.js';
 import { biasGap } from '../../src/steps/bias_rule.js';
 import { Rng } from '../../src/data/index.js';
 import { makeFolds } from '../../src/data/folds.js';
@@ -28,6 +29,9 @@ describe('the bias rule', () => {
   });
 });
 
+/** The split record of a test's data (its manifest in the test's folder). */
+const splitOf = (p: Awaited<ReturnType<typeof prepare>>, dir: string, folds?: ReturnType<typeof makeFolds>) => recordSplit(p, splitManifestPath(dir, join(dir, 'd.csv')), folds ? { set: folds, seed: 0 } : undefined);
+
 /** y = x0·x1 > 0 (XOR of signs): two hidden units of the midpoint rule cannot fit it; a wider or deeper net can. */
 function xor(rows: number): string {
   const rng = new Rng(5);
@@ -46,7 +50,7 @@ describe('the autopilot\'s step-3 random search', () => {
     writeFileSync(join(dir, 'd.csv'), xor(500));
     const p = await prepare({ data: join(dir, 'd.csv'), target: 'y', projectDir: dir });
     const plan = makePlan(p, { hidden: [1] });
-    const r = await autopilot({ plan, store: null, runId: 'search-test', runDir: join(dir, 'run'), budgetMinutes: 2, budget: { epochCap: { tabular: 8, sequence: 8, image: 8 } } });
+    const r = await runAutopilot({ plan, split: await splitOf(p, dir), store: null, runId: 'search-test', runDir: join(dir, 'run'), budgetMinutes: 2, budget: { epochCap: { tabular: 8, sequence: 8, image: 8 } } });
     try {
       const s3 = r.state.decisions.filter((d) => d.step === 3).map((d) => d.action);
       const search = s3.findIndex((a) => a.startsWith('random search'));
@@ -71,7 +75,7 @@ describe('the autopilot\'s step-3 random search', () => {
     }
     writeFileSync(join(dir, 'd.csv'), `${lines.join('\n')}\n`);
     const p = await prepare({ data: join(dir, 'd.csv'), target: 'y', projectDir: dir });
-    const r = await autopilot({ plan: makePlan(p), store: null, runId: 'nosearch', runDir: join(dir, 'run'), budgetMinutes: 1, budget: { epochCap: { tabular: 10, sequence: 8, image: 8 } } });
+    const r = await runAutopilot({ plan: makePlan(p), split: await splitOf(p, dir), store: null, runId: 'nosearch', runDir: join(dir, 'run'), budgetMinutes: 1, budget: { epochCap: { tabular: 10, sequence: 8, image: 8 } } });
     try {
       assert.ok(!r.state.decisions.some((d) => d.action.startsWith('random search')), r.state.decisions.map((d) => d.action).join(' | '));
     } finally {
@@ -87,7 +91,7 @@ describe('the step-3 random search under --folds', () => {
     const p = await prepare({ data: join(dir, 'd.csv'), target: 'y', projectDir: dir });
     const plan = makePlan(p, { hidden: [1] });
     const folds = makeFolds(p, 3, 0);
-    const r = await autopilot({ plan, store: null, runId: 'search-folds', runDir: join(dir, 'run'), budgetMinutes: 3, folds, budget: { epochCap: { tabular: 8, sequence: 8, image: 8 } } });
+    const r = await runAutopilot({ plan, split: await splitOf(p, dir, folds), store: null, runId: 'search-folds', runDir: join(dir, 'run'), budgetMinutes: 3, folds, budget: { epochCap: { tabular: 8, sequence: 8, image: 8 } } });
     try {
       const d3 = r.state.decisions.filter((d) => d.step === 3);
       const actions = d3.map((d) => d.action);
@@ -105,7 +109,7 @@ describe('the step-3 random search under --folds', () => {
       const trained = d3.find((d) => d.action === 'train the adopted trial on the default split')!;
       assert.ok(trained, 'the adopted configuration is trained on the default split');
       // The fold means go on deciding: the verdict reads the adopted trial's mean over the folds.
-      assert.deepEqual((outcome.numbers as any).folds, r.state.cv!.step3.folds.validLoss);
+      assert.deepEqual((outcome.numbers as any).folds, r.state.cv!.step3.folds!.validLoss);
       assert.equal((d3[verdict].numbers as any).validLoss, r.state.cv!.step3.validLoss);
       assert.equal(r.state.final!.validLoss, (trained.numbers as any).defaultSplitValidLoss, 'the kept model\'s own figures are the default split\'s');
       assert.equal(r.state.final!.candidate.label.startsWith('searched'), true);
@@ -118,7 +122,8 @@ describe('the step-3 random search under --folds', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sixstep-search-folds-skip-'));
     writeFileSync(join(dir, 'd.csv'), xor(300));
     const p = await prepare({ data: join(dir, 'd.csv'), target: 'y', projectDir: dir });
-    const r = await autopilot({ plan: makePlan(p, { hidden: [1] }), store: null, runId: 'search-folds-skip', runDir: join(dir, 'run'), budgetMinutes: 2, folds: makeFolds(p, 3, 0), budget: { epochCap: { tabular: 4, sequence: 4, image: 4 }, searchShare: { tabular: 0, sequence: 0, image: 0 } } });
+    const folds = makeFolds(p, 3, 0);
+    const r = await runAutopilot({ plan: makePlan(p, { hidden: [1] }), split: await splitOf(p, dir, folds), store: null, runId: 'search-folds-skip', runDir: join(dir, 'run'), budgetMinutes: 2, folds, budget: { epochCap: { tabular: 4, sequence: 4, image: 4 }, searchShare: { tabular: 0, sequence: 0, image: 0 } } });
     try {
       const skip = r.state.decisions.find((d) => d.action === 'skip the random search: time budget')!;
       assert.ok(skip, r.state.decisions.map((d) => d.action).join(' | '));

@@ -13,7 +13,8 @@ import { proposeArchitecture, type ModelSpec } from '../../src/steps/architectur
 import { fitModel, metricsFor } from '../../src/steps/fit.js';
 import { regularizationLadder, gapOpen } from '../../src/steps/regularize.js';
 import { makePlan } from '../../src/steps/plan.js';
-import { trainSubsetLoss, validationRowLosses } from '../../src/steps/measure.js';
+import { protocolOf } from '../protocol/helpers.js';
+import type { PlaybookProtocol } from '../../src/steps/protocol_of.js';
 import { evaluateOnTest } from '../../src/steps/sealed_test.js';
 import { tuning, SealedTestError } from '../../src/steps/tuning_guard.js';
 import { openStore } from '../../src/store/index.js';
@@ -37,27 +38,28 @@ async function setup(rows: number) {
   writeFileSync(join(dir, 'd.csv'), csv(rows, 3));
   const p = await prepare({ data: join(dir, 'd.csv'), target: 'y', projectDir: dir });
   const cost = chooseCostFunction(p.task, p.classes!.length);
-  return { dir, p, cost, baselineLoss: makePlan(p).baseline.loss };
+  return { dir, p, cost, baselineLoss: makePlan(p).baseline.loss, protocol: await protocolOf(p, { projectDir: dir, data: join(dir, 'd.csv') }) };
 }
 
-async function measure(p: Awaited<ReturnType<typeof setup>>['p'], cost: ReturnType<typeof chooseCostFunction>, spec: ModelSpec, epochs: number) {
+async function measure(pr: PlaybookProtocol, cost: ReturnType<typeof chooseCostFunction>, spec: ModelSpec, epochs: number) {
+  const p = pr.defaultSplit.prepared;
   const fit = await fitModel(p, { spec, cost, optimizer: 'adam', lr: 0.01, epochs, batchSize: 32 });
-  const b = fit.best!;
-  // The decision inputs: eval mode, the fixed training subset, validation row by row.
-  const trainLoss = trainSubsetLoss(p, fit.model, cost.fn);
-  const rowLosses = validationRowLosses(p, fit.model, cost.fn);
-  fit.dispose();
-  return { candidate: { spec, weightDecay: 0, augment: false, label: 'start' }, trainLoss, validLoss: b.validLoss!, rowLosses, metrics: b.metrics, epoch: b.epoch };
+  try {
+    // The decision inputs, as the protocol measures them: eval mode, the fixed training subset, validation row by row.
+    return pr.measure(pr.defaultSplit, fit.model, fit.best, { spec, weightDecay: 0, augment: false, label: 'start' });
+  } finally {
+    fit.dispose();
+  }
 }
 
 describe('step 4: the regularization ladder', () => {
   it('an overfitting network gets dropout or weight decay, in the seed\'s order', () => noLeaks(async () => {
-    const { p, cost, baselineLoss } = await setup(600);
+    const { p, cost, baselineLoss, protocol } = await setup(600);
     // Too wide for 420 noisy training rows, trained long: it memorizes.
     const base = proposeArchitecture(p.archInput, { hidden: [256] }).spec;
-    const start = await measure(p, cost, base, 30);
+    const start = await measure(protocol, cost, base, 30);
     assert.ok(gapOpen(start, baselineLoss), `the setup overfits (train ${start.trainLoss}, valid ${start.validLoss})`);
-    const r = await tuning(() => regularizationLadder({ prepared: p, cost, start: start.candidate, startScore: start, baselineLoss, optimizer: 'adam', lr: 0.01, epochs: 30, batchSize: 32, seed: 1, draws: 2 }));
+    const r = await tuning(() => regularizationLadder({ protocol, start: start.candidate, startScore: start, recipe: { optimizer: 'adam', lr: 0.01, epochs: 30, batchSize: 32, seed: 1 }, draws: 2 }));
     const actions = r.decisions.map((d) => d.action);
     assert.equal(actions[0], 'start the regularization ladder');
     const firstRung = actions.findIndex((a) => /dropout/.test(a));
@@ -69,10 +71,10 @@ describe('step 4: the regularization ladder', () => {
   }));
 
   it('a network that does not overfit gets no regularization', () => noLeaks(async () => {
-    const { p, cost, baselineLoss } = await setup(400);
+    const { p, cost, protocol } = await setup(400);
     const base = proposeArchitecture(p.archInput, { hidden: [2] }).spec;
-    const start = await measure(p, cost, base, 3);
-    const r = await regularizationLadder({ prepared: p, cost, start: start.candidate, startScore: start, baselineLoss, optimizer: 'adam', lr: 0.01, epochs: 3, batchSize: 32 });
+    const start = await measure(protocol, cost, base, 3);
+    const r = await regularizationLadder({ protocol, start: start.candidate, startScore: start, recipe: { optimizer: 'adam', lr: 0.01, epochs: 3, batchSize: 32 } });
     assert.deepEqual(r.decisions.map((d) => d.action), ['no regularization']);
     assert.equal(r.probes.length, 0);
   }));

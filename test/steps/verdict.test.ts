@@ -12,7 +12,8 @@ import { diagnose } from '../../src/steps/doctor.js';
 import { verdictExit, EXIT } from '../../src/cli/errors.js';
 import { prepare } from '../../src/data/prepare.js';
 import { makePlan } from '../../src/steps/plan.js';
-import { autopilot } from '../../src/steps/autopilot.js';
+import { runAutopilot } from '../../src/pipeline/auto/autopilot.js';
+import { recordSplit, splitManifestPath } from '../../src/protocol/index.js';
 import { Rng } from '../../src/data/index.js';
 import { noLeaks } from '../helpers.js';
 
@@ -127,8 +128,10 @@ describe('the autopilot quotes the same verdict everywhere', () => {
       lines.push(`${(a > 0) !== flip ? 'p' : 'n'},${a.toFixed(4)},${rng.uniform(-1, 1).toFixed(4)}`);
     }
     writeFileSync(join(dir, 'd.csv'), `${lines.join('\n')}\n`);
-    const plan = makePlan(await prepare({ data: join(dir, 'd.csv'), target: 'y', projectDir: dir }));
-    const r = await autopilot({ plan, store: null, runId: 'verdict', runDir: join(dir, 'run'), budgetMinutes: 0.3, budget: { epochCap: { tabular: 8, sequence: 8, image: 8 } } });
+    const prepared = await prepare({ data: join(dir, 'd.csv'), target: 'y', projectDir: dir });
+    const plan = makePlan(prepared);
+    const split = await recordSplit(prepared, splitManifestPath(dir, join(dir, 'd.csv')));
+    const r = await runAutopilot({ plan, split, store: null, runId: 'verdict', runDir: join(dir, 'run'), budgetMinutes: 0.3, budget: { epochCap: { tabular: 8, sequence: 8, image: 8 } } });
     try {
       const v = r.state.verdict!;
       assert.equal(v.verdict, 'bias-gap', v.message);

@@ -70,6 +70,15 @@ describe('device selection', () => {
     assert.throws(() => tableServeEngine({ engine: 'onnx', engineGiven: true, device: 'cuda', resolved: 'cuda:0' }), /use --engine torch to serve on cuda:0/);
   });
 
+  it('table serving without onnxruntime-node: the default falls back to libtorch with a note; an explicit --engine onnx is refused naming the install command', () => {
+    const fallback = tableServeEngine({ engine: 'onnx', engineGiven: false, device: 'auto', resolved: 'cpu', onnxRuntime: false });
+    assert.equal(fallback.engine, 'torch');
+    assert.equal(fallback.device, 'cpu');
+    assert.match(fallback.note!, /serving with libtorch \(--engine torch\): onnxruntime-node \(an optional dependency\) is not installed; `ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node@~1\.30\.0` adds it/);
+    assert.throws(() => tableServeEngine({ engine: 'onnx', engineGiven: true, device: 'auto', resolved: 'cpu', onnxRuntime: false }), (e: unknown) => e instanceof UsageError && /^--engine onnx: onnxruntime-node .* is not installed/.test(e.message));
+    assert.deepEqual(tableServeEngine({ engine: 'torch', engineGiven: true, device: 'auto', resolved: 'cpu', onnxRuntime: false }), { engine: 'torch', device: 'cpu' });
+  });
+
   it('fit --device cuda on a machine without CUDA exits 2 naming what is missing', () => {
     if (probeDevices().cudaDevices > 0) return; // on a GPU machine cuda exists: nothing to refuse
     const r = runCli(['fit', '--data', 'data/penguins.json', '--target', 'Species', '--device', 'cuda', '--project', '/tmp/sixstep-device-test']);

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { tensor, tidy, liveTensors, type Tensor } from '../../src/tensor/index.js';
 import { Module } from '../../src/nn/index.js';
-import { FlipAveraged } from '../../src/train/index.js';
+import { FlipAveraged } from '../../src/models/index.js';
 import { noLeaks } from '../helpers.js';
 
 /** Logits [left pixel, 0] (two classes) or the left pixel alone (one output). */

@@ -87,8 +87,10 @@ describe('dashboard server', () => {
     assert.deepEqual(study.chart.hconcat.map((p: any) => p.title), ['hidden', 'learningRate']);
     assert.equal(study.chart.hconcat[1].encoding.x.scale.type, 'log');
     const ledger = (await api('/api/ledger')).body;
-    assert.equal(ledger.evaluations, 2);
-    assert.deepEqual(ledger.entries.map((e: any) => e.metricName), ['loss', 'accuracy']);
+    // One look at the test set recorded two figures: one evaluation.
+    assert.equal(ledger.evaluations, 1);
+    assert.deepEqual(ledger.looks.map((l: any) => l.figures), [{ loss: 0.21, accuracy: 0.93 }]);
+    assert.deepEqual(ledger.figures, ['loss', 'accuracy']);
     const p = (await api('/api/project')).body;
     assert.equal(p.runs, 4);
     assert.equal(p.dir, project);

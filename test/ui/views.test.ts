@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { openStore, type Store } from '../../src/store/index.js';
 import { comparisonRows, duration, findRun, fmt, ladderOf, runCharts, runRow, when, RunNotFound } from '../../src/ui/index.js';
 import { IDS, makeProject } from './fixture.js';
+import { testLooks } from '../../src/ui/test_looks.js';
 
 describe('store views', () => {
   let store: Store;
@@ -23,6 +24,19 @@ describe('store views', () => {
     assert.ok(Math.abs(a.metrics.accuracy - 0.9) < 1e-12);
     assert.equal(lf.note, 'suggested lr 0.001 (30 points)');
     assert.equal(auto.note, 'test loss 0.21 (accuracy 0.93)');
+    // The dashboard shows the test figures in their own columns and the rest of the note apart.
+    assert.deepEqual(auto.test, { loss: 0.21, accuracy: 0.93 });
+    assert.equal(auto.remark, 'weight decay 1e-4');
+    assert.equal(a.test, null);
+    assert.equal(lf.remark, lf.note);
+  });
+
+  it('the test ledger in looks: the rows one evaluation wrote make one look, counted once', () => {
+    const looks = testLooks(store.ledger());
+    assert.deepEqual(looks.map((l) => [l.runId, l.figures]), [[IDS.auto, { loss: 0.21, accuracy: 0.93 }]]);
+    const row = (id: number, metricName: string, modelId = 'm', value = 1) => ({ id, at: id, modelId, runId: null, metricName, value, datasetFingerprint: 'f', note: null });
+    // Two looks at the same model; a figure repeated, or another model, starts a new look even without a loss row.
+    assert.deepEqual(testLooks([row(1, 'loss'), row(2, 'accuracy'), row(3, 'loss'), row(4, 'accuracy'), row(5, 'accuracy'), row(6, 'accuracy', 'n')]).map((l) => Object.keys(l.figures).join('+')), ['loss+accuracy', 'loss+accuracy', 'accuracy', 'accuracy']);
   });
 
   it('comparison rows: one value per run, differing rows flagged, config flattened', () => {
@@ -46,6 +60,9 @@ describe('store views', () => {
       ['dropout 0.2', 'rejected'],
     ]);
     assert.equal(ladder[1].validLoss, 0.25);
+    // Each probe under its own rung (the rejected weight decay is not labelled with the kept one's decision).
+    assert.deepEqual(ladder.map((p) => p.rung), ['starting point', 'weight decay', 'weight decay', 'dropout']);
+    assert.deepEqual(ladder.map((p) => p.decision), ['probe the starting point', 'keep weight decay 1e-4', 'keep weight decay 1e-4', 'reject dropout']);
   });
 
   it('named charts per kind of run', () => {

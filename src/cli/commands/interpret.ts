@@ -10,6 +10,7 @@ import { findRun, openExistingStore } from '../../ui/index.js';
 import type { Schema } from '../../data/index.js';
 import type { Preprocessing } from '../../data/prepare.js';
 import { planOnly } from '../common.js';
+import { followSplit, splitManifestPath, splitRecordOf } from '../../protocol/index.js';
 import { makeOut } from '../output.js';
 import { UsageError } from '../errors.js';
 
@@ -61,11 +62,13 @@ Examples:
         if (m.task === 'multilabel') throw new UsageError(`--run: run ${run.id} is multilabel; interpret covers regression, binary and multiclass models`);
         const task = m.task as 'binary' | 'multiclass' | 'regression';
         const seed = Number(config.seed ?? 0);
+        // The rows the run used: its recorded split (its manifest's seed and shares), never this command's defaults.
+        const split = await followSplit(splitRecordOf(run.config), splitManifestPath(projectDir, config.data), run.id);
         const model = buildModel(m.architecture);
         let view: Interpretation;
         // Images and text: the run's split, prepared once for the batches and the thumbnails.
         let plan: ReturnType<typeof planOnly> | null = null;
-        const planned = () => (plan ??= planOnly({ data: config.data!, target: config.target ?? undefined, test: config.test ?? undefined, project: projectDir, seed: String(seed) }));
+        const planned = () => (plan ??= planOnly({ data: config.data!, target: config.target ?? undefined, test: config.test ?? undefined, project: projectDir, seed: String(seed), splitSeed: String(split.seed), validationShare: split.sources.validation === 'split' ? split.validationShare : undefined, testShare: split.sources.test === 'split' ? split.testShare : undefined }));
         try {
           dir.loadWeights(model);
           const pre = m.preprocessing as any;
@@ -74,10 +77,8 @@ Examples:
             task,
             classes: m.classes,
             preprocessing: pre,
-            data: config.data,
-            test: config.test,
+            rows: { data: config.data, test: config.test, split },
             seed,
-            projectDir,
             top,
             repeats,
             validationSource: async () => (await planned()).prepared.loader('validation', { batchSize: 256 }),

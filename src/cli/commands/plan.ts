@@ -10,6 +10,8 @@ export function planCommand(program: Command): void {
 Examples:
   sixstep plan --data data/penguins.json --target Species
   sixstep plan --data node_modules/vega-datasets/data/cars.json --target Horsepower --rule samples --alpha 4 --json
+  sixstep plan --data node_modules/vega-datasets/data/seattle-weather.csv --target weather --split-by time:date --assignments rows.csv
+  sixstep plan --data node_modules/vega-datasets/data/income.json --target total --group id
   sixstep plan --data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz --test /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz`)
     .action(async (o: DataOptions) => {
       const out = makeOut(Boolean(o.json));

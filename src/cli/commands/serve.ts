@@ -2,7 +2,7 @@
 // (127.0.0.1 unless told otherwise), watch drift, take feedback. SIGTERM or
 // Ctrl-C lets in-flight requests finish, saves the records, then exits.
 import type { Command } from 'commander';
-import { Predictor, OnnxEngine, createServer, listen, testValueOf } from '../../serve/index.js';
+import { Predictor, OnnxEngine, createServer, listen, testValueOf, onnxRuntimeInstalled } from '../../serve/index.js';
 import { setNumThreads } from '../../tensor/index.js';
 import { UsageError } from '../errors.js';
 import { openProject } from '../common.js';
@@ -58,7 +58,8 @@ Example:
       const out = makeOut(Boolean(o.json));
       if (o.engine !== 'onnx' && o.engine !== 'torch') throw new UsageError(`--engine: expected onnx or torch, found ${JSON.stringify(o.engine)}`);
       // ONNX Runtime runs on the CPU here: a GPU means libtorch's engine (an explicit --engine onnx with one is refused).
-      const run = tableServeEngine({ engine: o.engine, engineGiven: cmd.getOptionValueSource('engine') === 'cli', device: o.device ?? 'auto', resolved: device.device });
+      const onnxRuntime = o.engine === 'onnx' ? await onnxRuntimeInstalled() : true;
+      const run = tableServeEngine({ engine: o.engine, engineGiven: cmd.getOptionValueSource('engine') === 'cli', device: o.device ?? 'auto', resolved: device.device, onnxRuntime });
       if (run.note) process.stderr.write(`note: ${run.note}\n`);
       o.engine = run.engine;
       const threads = Number(o.threads);

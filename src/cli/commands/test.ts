@@ -41,7 +41,7 @@ The test split is the one in the project's split manifest; every evaluation is r
           out.say(`the test set of this data has been evaluated ${t.evaluations} time${t.evaluations === 1 ? '' : 's'}`);
           for (const w of t.warnings) out.say(out.color.yellow(`warning: ${w}`));
           if (t.advice) out.say(out.color.yellow(`advice: ${t.advice}`));
-          out.result({ model: o.model, test: { loss: t.loss, ...t.metrics, ...(t.evaluation?.metrics ?? {}) }, validationLoss, testEvaluations: t.evaluations, warnings: t.warnings, advice: t.advice, device: parameterDevice(model) });
+          out.result({ model: o.model, test: { loss: t.loss, ...t.metrics, ...(t.evaluation?.metrics ?? {}) }, validationLoss, testEvaluations: t.evaluations, warnings: t.warnings, advice: t.advice, diagnosis: t.diagnosis ?? null, device: parameterDevice(model) });
         } finally {
           model.dispose();
         }

@@ -6,14 +6,13 @@
 import { noGrad, tidy } from '../../tensor/index.js';
 import type { Callback } from '../callback.js';
 import type { Learner } from '../learner.js';
-import { evaluatePredictions, type PredictionTask } from '../../metrics/index.js';
+import { evaluatePredictions, PredictionCollector, type PredictionTask } from '../../metrics/index.js';
 
 export class ValidationMetrics implements Callback {
   readonly name = 'validationMetrics';
   /** Before KeepBest (85) and checkpoints (90). */
   readonly order = 80;
-  private truth: number[] = [];
-  private values: number[] = [];
+  private collector: PredictionCollector | null = null;
 
   constructor(
     private readonly task: PredictionTask,
@@ -22,34 +21,21 @@ export class ValidationMetrics implements Callback {
   ) {}
 
   beforeValidate(): void {
-    this.truth = [];
-    this.values = [];
+    this.collector = new PredictionCollector(this.task, this.k);
   }
 
   afterLoss(l: Learner): void {
-    if (l.training || !l.pred || !l.y) return;
-    const [out, y] = noGrad(() =>
-      tidy(() => {
-        const pred = l.pred!;
-        if (this.task === 'regression') return [pred.reshape(-1).toArray(), l.y!.reshape(-1).toArray()];
-        if (this.task === 'binary') return [pred.reshape(-1).sigmoid().toArray().flatMap((q) => [1 - q, q]), l.y!.reshape(-1).toArray()];
-        return [pred.softmax(-1).toArray(), l.y!.reshape(-1).toArray()];
-      }),
-    );
-    for (const v of out) this.values.push(v);
-    for (const v of y) this.truth.push(v);
+    if (l.training || !l.pred || !l.y || !this.collector) return;
+    const c = this.collector;
+    noGrad(() => tidy(() => c.add(l.pred!, l.y!)));
   }
 
   afterValidate(l: Learner): void {
-    if (!this.truth.length || l.validLoss === null) return;
-    const e = evaluatePredictions(
-      this.task === 'regression'
-        ? { task: 'regression', truth: Float64Array.from(this.truth), predicted: Float64Array.from(this.values) }
-        : { task: this.task, k: this.task === 'binary' ? 2 : this.k, truth: Int32Array.from(this.truth), probabilities: Float64Array.from(this.values) },
-    );
+    const c = this.collector;
+    this.collector = null;
+    if (!c?.rows || l.validLoss === null) return;
+    const e = evaluatePredictions(c.result());
     // The loop's own figures (accuracy, rmse, mae) stay; undefined metrics (AUC with one class) are left out.
     for (const [k, v] of Object.entries(e.metrics)) if (v !== null && !(k in l.validMetrics)) l.validMetrics[k] = v;
-    this.truth = [];
-    this.values = [];
   }
 }

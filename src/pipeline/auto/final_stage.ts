@@ -1,0 +1,126 @@
+// Stage: train the chosen configuration (step 4's end). The schedule is sized
+// to complete in the time left (measured step-3 epoch time, a margin); images
+// also keep a moving average of the weights, kept only when measured better.
+// The model it trains replaces the step-3 model only when the optimising
+// metric says so; its figures are measured by the protocol on the default
+// split — the average's, when the average is kept.
+import { ExponentialMovingAverage, emaDecayFor, Deadline, type EpochResult } from '../../train/index.js';
+import { ImageAugment } from '../../data/index.js';
+import type { Module } from '../../nn/index.js';
+import { buildModel } from '../../steps/architecture.js';
+import { fitModel } from '../../steps/fit.js';
+import { gapOpen } from '../../steps/ladder_rules.js';
+import { planPhase } from '../../steps/budget_plan.js';
+import { chooseAverage } from '../../steps/compute_options.js';
+import { foldFinalModel } from '../../steps/cross_validation.js';
+import { tuning } from '../../steps/tuning_guard.js';
+import { measureWeights, type Measured } from '../../steps/protocol_of.js';
+import { describeSpread } from '../../protocol/index.js';
+import { loadSafetensors, dispose } from '../../tensor/index.js';
+import type { Stage } from '../runner.js';
+import { keepModel, startCandidate, step3EpochSeconds, weightsFile, type AutoContext, type AutoPhase, type AutoState } from './context.js';
+
+/** The best weights so far in the chosen configuration's shape, or null when it has other parameters (a new architecture starts from scratch). */
+function warmStart(ctx: AutoContext, spec: Parameters<typeof buildModel>[0]): Module | null {
+  const warm = buildModel(spec, ctx.plan.prepared.device);
+  try {
+    const { tensors } = loadSafetensors(weightsFile(ctx));
+    try {
+      warm.loadStateDict(tensors);
+    } finally {
+      dispose(tensors);
+    }
+    return warm;
+  } catch {
+    warm.dispose();
+    return null;
+  }
+}
+
+export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
+  phase: 'final',
+  async run(ctx, state) {
+    const p = ctx.plan.prepared;
+    const pr = ctx.protocol;
+    const shares = ctx.shares;
+    const obj = ctx.objective;
+    const image = p.kind === 'image';
+    let chosen = state.ladder!.best.candidate;
+    // Augmentation pays off over long training, which short probes cannot show; with the
+    // full model still overfitting, the final training uses it — and is kept only if it
+    // beats the step-3 model on validation.
+    if (image && ctx.augment !== null && !chosen.augment && !state.ladder!.gapClosed && gapOpen(state.final!, ctx.plan.baseline.loss)) {
+      chosen = { ...chosen, augment: true, label: `${chosen.label} with data augmentation` };
+      ctx.log({ step: 4, action: 'use data augmentation for the final training', reason: `the model still overfits (validation ${state.final!.validLoss.toPrecision(4)} against training ${state.final!.trainLoss.toPrecision(4)}, eval mode); augmentation works over long training, which short probes cannot show, and the final model is kept only if it beats the step-3 model on validation` });
+    }
+    const s3 = state.step3!;
+    const changed = chosen.label !== startCandidate(ctx, state).label;
+    if (pr.kind === 'k-fold') ctx.log(foldFinalModel(pr.k, chosen.label));
+    const finalEnd = ctx.deadlines.final;
+    const timeLeft = finalEnd - ctx.clock();
+    const epochSeconds = step3EpochSeconds(state);
+    const epochCap = shares.epochCap[p.kind];
+    // The final schedule is sized to complete in the time left.
+    const finalPlan = planPhase({ secondsGiven: timeLeft / 1000, secondsPerEpoch: Math.max(1e-3, epochSeconds), overheadSeconds: image ? 2 : 0, maxEpochs: epochCap, margin: (chosen.augment ? shares.epochTimeMargin.augmented : shares.epochTimeMargin.plain) * (image ? shares.epochTimeMargin.movingAverage : 1) });
+    if (changed || image) ctx.log({ step: 4, action: finalPlan.epochs ? `plan the final training: ${finalPlan.epochs} epoch(s)` : 'skip the final training (too little time for a schedule that completes)', reason: `measured ${epochSeconds.toPrecision(3)} s per epoch in step 3; ${finalPlan.arithmetic}; the ${image ? 'one-cycle' : 'warm-restarts'} schedule is sized to these epochs, so it ends annealed unless the deadline stops it first`, numbers: { secondsLeft: timeLeft / 1000, secondsPerEpoch: epochSeconds, margin: finalPlan.margin, epochs: finalPlan.epochs, boundBy: finalPlan.boundBy } });
+    if (!(changed || image) || timeLeft <= 0 || finalPlan.epochs <= 0) return { next: ctx.stopped() ? 'final' : 'step5' };
+    ctx.onPhase?.(4, `train the chosen configuration (${chosen.label})`);
+    // Continue from the best weights when the chosen configuration has the same parameters
+    // (dropout, weight decay, augmentation); a new architecture starts from scratch.
+    const warm = warmStart(ctx, chosen.spec);
+    ctx.log({ step: 4, action: `train the final model with ${chosen.label}${warm ? ', continuing from the best weights so far' : ', from scratch'}`, reason: changed ? 'the ladder found a configuration with a lower validation loss' : 'the remaining budget goes to training longer', numbers: { secondsLeft: Math.round(timeLeft / 1000) } });
+    const finalEpochs = finalPlan.epochs;
+    const batchSize = s3.batchSize ?? (image ? 128 : 64);
+    // The averaging window is sized in the optimizer steps this training takes: its epochs at the batch size it trains with.
+    const ema = image ? new ExponentialMovingAverage({ decay: emaDecayFor(finalEpochs * Math.ceil(p.counts.train / batchSize)) }) : null;
+    try {
+      const fit = await tuning(() =>
+        fitModel(p, {
+          initialState: warm ?? undefined,
+          spec: chosen.spec,
+          cost: ctx.plan.cost,
+          optimizer: s3.optimizer,
+          lr: s3.lr,
+          batchSize,
+          weightDecay: chosen.weightDecay,
+          augment: chosen.augment ? new ImageAugment(ctx.augment ?? {}) : undefined,
+          // As many epochs as the time left allows; the schedule's cycles are sized to end with them.
+          epochs: finalEpochs,
+          seed: ctx.seed,
+          schedule: image ? 'one-cycle' : 'warm-restarts',
+          callbacks: [new Deadline(finalEnd, ctx.clock), ...(ema ? [ema] : []), ...ctx.callbacks],
+          parallel: ctx.parallel,
+          step: 4,
+          onDecision: ctx.log,
+          what: 'final training',
+          objective: obj,
+        }),
+      );
+      try {
+        const best: EpochResult | null = fit.best ?? fit.history.at(-1) ?? null;
+        let now: Measured = pr.measure(pr.defaultSplit, fit.model, best, chosen);
+        // The weights' moving average, kept only when measured better (judged on the loss); kept, the model's figures are the average's.
+        if (ema && !ctx.parallel && obj.metric === 'loss') {
+          const avg = await chooseAverage({ prepared: p, spec: chosen.spec, cost: ctx.plan.cost, trained: fit.model, ema, baselineLoss: ctx.plan.baseline.loss, log: ctx.log });
+          if (avg.kept) now = await measureWeights(pr, fit.model, chosen, best?.epoch ?? 0);
+        }
+        // The optimising metric decides (validation loss by default), quoting both figures.
+        const [a, b] = [obj.read(now), obj.read(state.final!)];
+        // With --folds the folds' mean already chose this configuration over the start: the final model is kept.
+        const better = pr.kind === 'k-fold' ? true : a !== null && (b === null || obj.better(a, b));
+        const ladderBest = state.ladder!.best;
+        ctx.log({ step: 4, action: better ? 'keep the final model' : 'keep the step-3 model', reason: pr.kind === 'k-fold' ? `the ${pr.k} folds chose its configuration (${describeSpread((ladderBest.folds ?? state.cv!.step3.folds!).validLoss)} against the start's ${describeSpread(state.cv!.step3.folds!.validLoss)}); on the default split ${obj.describe(a)} against the step-3 model's ${b === null ? '–' : b.toPrecision(4)}` : `${obj.describe(a)} against ${b === null ? '–' : b.toPrecision(4)} (the best model is chosen by the optimising metric, validation ${obj.metric}, only)`, numbers: { metric: obj.metric, final: a, step3: b, finalValidLoss: now.validLoss, step3ValidLoss: state.final!.validLoss } });
+        if (better) {
+          state.final = { candidate: chosen, history: fit.history, validLoss: now.validLoss, trainLoss: now.trainLoss, metrics: now.metrics, source: 'final' };
+          keepModel(ctx, fit.model);
+        }
+      } finally {
+        fit.dispose();
+      }
+    } finally {
+      ema?.dispose();
+      warm?.dispose();
+    }
+    return { next: ctx.stopped() ? 'final' : 'step5' };
+  },
+};

@@ -136,6 +136,8 @@ async function autoOn(p: ProjectPlan, o: AutoOptions): Promise<AutoResult> {
   // Each fit of the autopilot restarts its epochs: rank figures are numbered across them.
   let rankEpoch = Math.max(-1, ...store.rankStats(run.id).map((x) => x.epoch)) + 1;
   const aug = o.augment;
+  const clock = o.clock ?? Date.now;
+  const startedAt = o.startedAt ?? clock();
   try {
     const r = await runAutopilot({
       plan: p,
@@ -144,7 +146,7 @@ async function autoOn(p: ProjectPlan, o: AutoOptions): Promise<AutoResult> {
       runId: run.id,
       runDir,
       budgetMinutes: o.budgetMinutes,
-      startedAt: o.startedAt,
+      startedAt,
       seed,
       objective: optimising,
       callbacks: o.callbacks,
@@ -159,7 +161,7 @@ async function autoOn(p: ProjectPlan, o: AutoOptions): Promise<AutoResult> {
       onDecision: o.onDecision,
     });
     try {
-      return await finishAuto(o, p, run.id, r.state, r.model, split, optimising);
+      return await finishAuto(o, p, run.id, r.state, r.model, split, optimising, { clock, endsAt: startedAt + (o.budgetMinutes ?? 10) * 60_000 });
     } finally {
       r.dispose();
     }
@@ -169,8 +171,16 @@ async function autoOn(p: ProjectPlan, o: AutoOptions): Promise<AutoResult> {
   }
 }
 
+/** Seconds permutation importance may take: most of what the budget has left, after the report's fixed cost (REPORT_SECONDS). */
+export function importanceSeconds(secondsLeft: number): number {
+  return Math.max(0, 0.8 * (secondsLeft - REPORT_SECONDS));
+}
+
+/** Writing the report, the summary and the run's records, kept back from the interpretation (as the budget planner's fixed reserve). */
+const REPORT_SECONDS = 3;
+
 /** The artefacts of a run and its summary: what a finished (or interrupted) run leaves behind. */
-async function finishAuto(o: AutoOptions, p: ProjectPlan, runId: string, s: AutoState, model: Module | null, split: SplitRecord, optimising: Objective): Promise<AutoResult> {
+async function finishAuto(o: AutoOptions, p: ProjectPlan, runId: string, s: AutoState, model: Module | null, split: SplitRecord, optimising: Objective, budget: { clock: () => number; endsAt: number }): Promise<AutoResult> {
   const store = p.store;
   const prepared = p.prepared;
   const f = s.final;
@@ -199,7 +209,7 @@ async function finishAuto(o: AutoOptions, p: ProjectPlan, runId: string, s: Auto
   let errorAnalysis = verified ? 'recorded' : 'no model';
   if (verified && splits.validation) {
     try {
-      interpretation = await interpretRun(verified, p, o.seed ?? 0);
+      interpretation = await interpretRun(verified, p, o.seed ?? 0, importanceSeconds((budget.endsAt - budget.clock()) / 1000));
     } catch (e) {
       errorAnalysis = `skipped: ${(e as Error).message}`;
     }

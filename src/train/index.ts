@@ -18,6 +18,7 @@ export { GradWatch, type GradWatchOptions, type GradWatchEvent } from './callbac
 export { KeepBest, type KeepBestOptions } from './callbacks/keep_best.js';
 export { ValidationMetrics } from './callbacks/validation_metrics.js';
 export { Deadline } from './callbacks/deadline.js';
+export { PacedSchedule, type PacedScheduleOptions, type PaceReading } from './callbacks/paced_schedule.js';
 export {
   layerGroups, freeze, unfreeze, frozenBatchNorm, recalibrateBatchNorm, loadPretrained, groupLrs, discriminativeParamGroups, fineTune, gradualUnfreeze, describeGroups,
   type LayerGroup, type LayerGroupSpec, type GroupedModule, type FreezeOptions, type LoadPretrainedOptions, type LoadPretrainedReport, type GroupLrs, type FineTuneOptions, type FineTuneResult, type GradualUnfreezeOptions,

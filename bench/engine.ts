@@ -13,13 +13,13 @@ import type { Readable, Writable } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { manualSeed, randn, randint, setNumThreads, tidy, engineReport, describeEngine, blasInfo, type Tensor } from '../src/tensor/index.js';
+import { arange, manualSeed, randn, randint, setNumThreads, tidy, engineReport, describeEngine, blasInfo, type Tensor } from '../src/tensor/index.js';
 import { crossEntropy, type Module } from '../src/nn/index.js';
 import { Adam, AdamW, CosineAnnealingWarmRestarts, type Optimizer } from '../src/optim/index.js';
 import { DataLoader } from '../src/data/loader.js';
 import { asSource } from '../src/data/prepare.js';
 import { Learner, Recorder, ScheduleCallback } from '../src/train/index.js';
-import { resnet8, mlp } from './models.js';
+import { resnet8, mlp, textBag, textLstm, TEXT_SHAPES } from './models.js';
 
 interface CaseSpec {
   /** What bench/reference.py runs for this case. */
@@ -31,6 +31,18 @@ interface CaseSpec {
   optimizer: 'adam' | 'adamw';
   /** Rows of the dataset for the Learner cases (whole epochs through the DataLoader); absent: one fixed batch. */
   rows?: number;
+  /** The dataset's inputs (default: standard normal values of `shape`): token ids for the text cases. */
+  inputs?: (rows: number) => Tensor;
+}
+
+/** Rows of padded token ids, as the data layer packs them (float32): lengths uniform in 1 … length, ids uniform in 1 … vocabulary − 1. */
+function tokenIds(rows: number, length: number, vocabulary: number): Tensor {
+  return tidy(() => {
+    const ids = randint(1, vocabulary, [rows, length]).to('float32');
+    const lengths = randint(1, length + 1, [rows, 1]).to('float32');
+    const position = arange(0, length, 1, { dtype: 'float32' }).reshape(1, length);
+    return ids.mul(position.lt(lengths).to('float32'));
+  });
 }
 
 const CASES: Record<string, CaseSpec> = {
@@ -41,6 +53,26 @@ const CASES: Record<string, CaseSpec> = {
   'learner-resnet8': { describe: 'Learner.fit (DataLoader, Recorder, cosine schedule) vs a PyTorch loop over index-sliced batches of one randperm, foreach AdamW: ResNet-8, 1,024 rows, batch 128, channels-last weights on both sides', model: () => resnet8(), shape: [1, 28, 28], classes: 10, batch: 128, optimizer: 'adamw', rows: 1024 },
   'learner-mlp': { describe: 'Learner.fit vs a PyTorch loop over index-sliced batches of one randperm, foreach Adam: 64-256-256-10, 8,192 rows, batch 256', model: () => mlp([64, 256, 256, 10]), shape: [64], classes: 10, batch: 256, optimizer: 'adam', rows: 8192 },
   'learner-mlp-dataloader': { describe: 'Learner.fit vs a tutorial PyTorch loop: DataLoader(TensorDataset) collating each batch row by row, the default per-parameter Adam (not the reference: what that loop costs)', model: () => mlp([64, 256, 256, 10]), shape: [64], classes: 10, batch: 256, optimizer: 'adam', rows: 8192 },
+  'learner-bag': {
+    describe: 'Learner.fit vs a PyTorch loop (nn.EmbeddingBag, mean, padding_idx 0): a bag of 16 token ids and their hashed pairs (5,000 words + 2,048 buckets, width 64) → 36 → 8, 8,192 rows, batch 64, Adam',
+    model: textBag,
+    shape: [TEXT_SHAPES.bag.length],
+    classes: TEXT_SHAPES.bag.classes,
+    batch: 64,
+    optimizer: 'adam',
+    rows: 8192,
+    inputs: (rows) => tokenIds(rows, TEXT_SHAPES.bag.length, TEXT_SHAPES.bag.vocabulary),
+  },
+  'learner-lstm': {
+    describe: 'Learner.fit vs a PyTorch loop: embedding (5,000 × 64) → LSTM (128) over 64 padded ids, max over real positions → 65 → 2, 2,048 rows, batch 64, Adam',
+    model: textLstm,
+    shape: [TEXT_SHAPES.lstm.length],
+    classes: TEXT_SHAPES.lstm.classes,
+    batch: 64,
+    optimizer: 'adam',
+    rows: 2048,
+    inputs: (rows) => tokenIds(rows, TEXT_SHAPES.lstm.length, TEXT_SHAPES.lstm.vocabulary),
+  },
 };
 
 interface Options {
@@ -131,7 +163,7 @@ async function learnerFit(spec: CaseSpec, seconds: number): Promise<number> {
   const rows = spec.rows!;
   const model = spec.model();
   // The loader takes ownership of x and y.
-  const loader = new DataLoader({ x: randn([rows, ...spec.shape]), y: randint(0, spec.classes, [rows]) }, { batchSize: spec.batch, shuffle: true, seed: 0 });
+  const loader = new DataLoader({ x: spec.inputs ? spec.inputs(rows) : randn([rows, ...spec.shape]), y: randint(0, spec.classes, [rows]) }, { batchSize: spec.batch, shuffle: true, seed: 0 });
   const train = asSource(loader);
   const opt = makeOptimizer(spec, model);
   const schedule = new CosineAnnealingWarmRestarts(opt, { t0: loader.length, tMult: 2, etaMin: 1e-5 });

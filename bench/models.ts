@@ -1,6 +1,7 @@
 // The benchmark models, identical to bench/reference.py's PyTorch ones.
 import { Tensor } from '../src/tensor/index.js';
 import { Module, Sequential, Linear, ReLU, Conv2d, BatchNorm2d, BasicBlock, AdaptiveAvgPool2d, Flatten } from '../src/nn/index.js';
+import { TabularNet } from '../src/models/index.js';
 
 /** ResNet-8: a 16-channel stem and three basic blocks of 16/32/64 channels, for 1×28×28 inputs. */
 export function resnet8(classes = 10): Module {
@@ -25,4 +26,22 @@ export function mlp(widths: number[]): Module {
     if (i + 2 < widths.length) layers.push(new ReLU());
   }
   return new Sequential(...layers);
+}
+
+/** The shapes of the text cases, the same in bench/reference.py. */
+export const TEXT_SHAPES = {
+  bag: { vocabulary: 5000, buckets: 2048, dim: 64, length: 16, hidden: 36, classes: 8 },
+  lstm: { vocabulary: 5000, dim: 64, units: 128, length: 64, hidden: 65, classes: 2 },
+} as const;
+
+/** A text column read as a bag of words and hashed word pairs (mean), one hidden layer, the head: the table network with one text input. */
+export function textBag(): Module {
+  const t = TEXT_SHAPES.bag;
+  return new TabularNet({ blocks: [], texts: [{ column: 'text', start: 0, length: t.length, vocabulary: t.vocabulary, encoder: 'bag', dim: t.dim, buckets: t.buckets }], hidden: [t.hidden], outputs: t.classes });
+}
+
+/** A text column read by embedding + LSTM (max over the real positions), one hidden layer, the head. */
+export function textLstm(): Module {
+  const t = TEXT_SHAPES.lstm;
+  return new TabularNet({ blocks: [], texts: [{ column: 'text', start: 0, length: t.length, vocabulary: t.vocabulary, encoder: 'lstm', dim: t.dim, hidden: t.units }], hidden: [t.hidden], outputs: t.classes });
 }

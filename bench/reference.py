@@ -163,6 +163,96 @@ def fit_loop(name, seconds):
             return n * rows / el
 
 
+# ---- text cases: the table network with one text input, as bench/models.ts builds it ----
+PAIR_PRIME = 1000003
+TEXT_SHAPES = {
+    "bag": dict(vocabulary=5000, buckets=2048, dim=64, length=16, hidden=36, classes=8),
+    "lstm": dict(vocabulary=5000, dim=64, units=128, length=64, hidden=65, classes=2),
+}
+
+
+class BagText(nn.Module):
+    """Mean of the embeddings of the words and their hashed adjacent pairs (padding 0 left out), one hidden layer, the head."""
+
+    def __init__(self, vocabulary, buckets, dim, length, hidden, classes):
+        super().__init__()
+        self.vocabulary, self.buckets = vocabulary, buckets
+        self.bag = nn.EmbeddingBag(vocabulary + buckets, dim, mode="mean", padding_idx=0)
+        with torch.no_grad():
+            self.bag.weight.uniform_(-1 / dim, 1 / dim)
+            self.bag.weight[0] = 0
+        self.fc = nn.Linear(dim, hidden)
+        self.head = nn.Linear(hidden, classes)
+
+    def forward(self, ids):
+        a, b = ids[:, :-1], ids[:, 1:]
+        pairs = ((a * PAIR_PRIME + b) % self.buckets + self.vocabulary) * ((a > 0) & (b > 0)).long()
+        return self.head(F.relu(self.fc(self.bag(torch.cat([ids, pairs], 1)))))
+
+
+class LstmText(nn.Module):
+    """Embedding into an LSTM, max over the real positions (zeros for an empty text), one hidden layer, the head."""
+
+    def __init__(self, vocabulary, dim, units, length, hidden, classes):
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary, dim, padding_idx=0)
+        self.lstm = nn.LSTM(dim, units, batch_first=True)
+        self.fc = nn.Linear(units, hidden)
+        self.head = nn.Linear(hidden, classes)
+
+    def forward(self, ids):
+        out, _ = self.lstm(self.embedding(ids))
+        pooled = out.masked_fill((ids == 0).unsqueeze(2), -1e4).max(1).values
+        pooled = pooled * (ids != 0).float().max(1, keepdim=True).values
+        return self.head(F.relu(self.fc(pooled)))
+
+
+# name -> (model, shape key, batch, rows); Adam at 1e-3, as the other learner cases.
+TEXT_CASES = {
+    "learner-bag": (lambda: BagText(**TEXT_SHAPES["bag"]), "bag", 64, 8192),
+    "learner-lstm": (lambda: LstmText(**TEXT_SHAPES["lstm"]), "lstm", 64, 2048),
+}
+
+
+def token_ids(rows, length, vocabulary):
+    """Padded token ids: lengths uniform in 1 … length, ids uniform in 1 … vocabulary − 1."""
+    ids = torch.randint(1, vocabulary, (rows, length))
+    lengths = torch.randint(1, length + 1, (rows, 1))
+    return ids * (torch.arange(length).reshape(1, length) < lengths).long()
+
+
+def text_fit_loop(name, seconds):
+    """fit_loop over token ids: the same DataLoader, schedule and recording."""
+    make, key, batch, rows = TEXT_CASES[name]
+    shape = TEXT_SHAPES[key]
+    torch.manual_seed(0)
+    model = make()
+    x, y = token_ids(rows, shape["length"], shape["vocabulary"]), torch.randint(0, shape["classes"], (rows,))
+    loader = DataLoader(TensorDataset(x, y), batch_size=batch, shuffle=True, generator=torch.Generator().manual_seed(0))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=len(loader), T_mult=2, eta_min=1e-5)
+    history = []
+
+    def epoch():
+        model.train()
+        for xb, yb in loader:
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            sched.step()
+            history.append((loss.item(), sched.get_last_lr()))
+
+    epoch()
+    n, t0 = 0, time.perf_counter()
+    while True:
+        epoch()
+        n += 1
+        el = time.perf_counter() - t0
+        if el >= seconds and n >= 2:
+            return n * rows / el
+
+
 def blas():
     """The BLAS mapped into this process, named as src/tensor/blas.ts names it."""
     try:
@@ -189,6 +279,9 @@ print(json.dumps({"torch": torch.__version__, "blas": blas(), "threads": torch.g
 for line in sys.stdin:
     req = json.loads(line)
     name = req["case"]
+    if name in TEXT_CASES:
+        print(json.dumps({"case": name, "samples_per_s": text_fit_loop(name, float(req["seconds"]))}), flush=True)
+        continue
     if name not in CASES:
         print(json.dumps({"case": name, "error": f"unknown case {name}"}), flush=True)
         continue

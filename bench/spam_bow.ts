@@ -21,15 +21,17 @@ class BagOfWords extends Module {
     // A logistic regression starts at zero weights (the N(0, 1) embedding default would start saturated).
     noGrad(() => this.weights.weight.zero_());
   }
-  forward(ids: Tensor): Tensor {
-    return tidy(() => this.weights.forward(ids).sum(1));
+  /** x: the input rows, here the text's token ids (as float32). */
+  forward(x: Tensor): Tensor {
+    return tidy(() => this.weights.forward(x.to('int64')).sum(1));
   }
 }
 
 const [data = '/tmp/spam.ndjson', projectDir = '/tmp/spamproj'] = process.argv.slice(2);
 const p = await prepare({ data, target: 'label', projectDir });
-if (p.archInput.kind !== 'sequence') throw new Error('expected a text column');
-const vocabulary = p.archInput.vocabulary;
+const text = p.archInput.kind === 'tabular' && p.archInput.inputs === 0 && p.archInput.texts.length === 1 ? p.archInput.texts[0] : null;
+if (!text) throw new Error('expected a table with one text column and nothing else');
+const vocabulary = text.vocabulary;
 const cost = { name: 'binaryCrossEntropy', outputs: 1, reason: '', fn: (pr: Tensor, y: Tensor) => tidy(() => binaryCrossEntropyWithLogits(pr.reshape(-1), y.to('float32'))) };
 manualSeed(0);
 const t0 = Date.now();

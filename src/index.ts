@@ -13,3 +13,5 @@ export * as artifact from './artifact/index.js';
 export * as plot from './plot/index.js';
 export * as protocol from './protocol/index.js';
 export * as pipeline from './pipeline/index.js';
+// The high-level API, by name at the root: plan, fit, auto, loadModel and their types.
+export * from './api/index.js';

@@ -5,13 +5,15 @@
 // the drift references measured at training time (the caller builds them:
 // they belong to this manifest, so they receive its checksum). Everything is
 // written into a temporary sibling folder and renamed into place: a reader
-// sees the whole directory or none of it.
+// sees the whole directory or none of it. A failed write (a full disk)
+// removes the temporary folder, keeps any previous directory, and throws
+// FileWriteError naming the file.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { saveSafetensors, engineInfo } from '../tensor/index.js';
+import { encodeSafetensors, engineInfo } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
-import { writeAtomic } from '../files/index.js';
+import { writeAtomic, FileWriteError } from '../files/index.js';
 import { CHECKSUMS, MANIFEST, WEIGHTS, type ModelManifest } from './model_dir.js';
 
 const SIXSTEP_VERSION = '0.1.0';
@@ -24,15 +26,16 @@ export interface ModelPackageOptions {
   references?: (modelKey: string) => Record<string, string>;
 }
 
-const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 
 /** Writes the model directory `dir` (replacing any there) and returns it. */
 export function writeModelPackage<S, P>(dir: string, model: Module<any, any>, record: ModelRecord<S, P>, o: ModelPackageOptions = {}): string {
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
   try {
-    saveSafetensors(join(tmp, WEIGHTS), model.stateDict(), { format: 'pt' });
+    mkdirSync(tmp, { recursive: true });
+    const weights = encodeSafetensors(model.stateDict(), { format: 'pt' });
+    writeAtomic(join(tmp, WEIGHTS), weights);
     const manifest: ModelManifest<S, P> = {
       format: 'sixstep-model',
       version: 1,
@@ -40,16 +43,20 @@ export function writeModelPackage<S, P>(dir: string, model: Module<any, any>, re
       versions: { sixstep: SIXSTEP_VERSION, libtorch: engineInfo().torchVersion, node: process.versions.node },
       ...record,
     };
-    writeAtomic(join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-    const sums: Record<string, string> = {};
-    for (const f of [WEIGHTS, MANIFEST]) sums[f] = sha256(readFileSync(join(tmp, f)));
+    const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
+    writeAtomic(join(tmp, MANIFEST), manifestText);
+    const sums: Record<string, string> = { [WEIGHTS]: sha256(weights), [MANIFEST]: sha256(manifestText) };
     writeAtomic(join(tmp, CHECKSUMS), `${JSON.stringify(sums, null, 2)}\n`);
     for (const [name, content] of Object.entries(o.references?.(sums[MANIFEST]) ?? {})) writeAtomic(join(tmp, name), content);
-    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+    // The previous directory is moved aside, not removed, until the new one is in place.
+    const old = `${dir}.old-${process.pid}`;
+    if (existsSync(dir)) renameSync(dir, old);
     renameSync(tmp, dir);
+    rmSync(old, { recursive: true, force: true });
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    if (e instanceof FileWriteError) throw e;
+    throw new FileWriteError(dir, (e as NodeJS.ErrnoException).code ?? 'EIO', e);
   }
   return dir;
 }

@@ -12,6 +12,7 @@ import type { ArchitectureOptions } from '../steps/architecture.js';
 import { makePlan, type Plan as StepsPlan, type CostOptions } from '../steps/plan.js';
 import { CLASS_WEIGHT_MODES, type ClassWeightMode } from '../steps/class_balance.js';
 import { SAMPLINGS, type Sampling } from '../data/sampler.js';
+import { OVERRIDE_KINDS, type OverrideKind } from '../data/column_overrides.js';
 import { UsageError } from './errors.js';
 import { formatLayerTable } from '../models/index.js';
 import { CancelFit, type Callback } from '../train/index.js';
@@ -44,6 +45,10 @@ export interface DataOptions {
   group?: string;
   dropNearDuplicates?: boolean;
   assignments?: string;
+  /** --ignore: columns left out of the model, comma-separated. */
+  ignore?: string;
+  /** --kind: <column>=<kind>, repeatable or comma-separated. */
+  kind?: string[];
 }
 
 export function addDataOptions(c: Command): Command {
@@ -67,7 +72,28 @@ export function addDataOptions(c: Command): Command {
     .option('--alpha <n>', 'α of the samples rule (2–10)', '5')
     .option('--class-weights <mode>', "classification cost weights: 'none' (default: the loss stays an estimate of the error at the training frequencies) or 'balanced' (n/(k·count) per class, for when rare-class errors cost more)", 'none')
     .option('--sampling <mode>', "how training rows are drawn each epoch (classification): 'natural' (default: each row once) or 'balanced' (classes drawn equally, with replacement, from the seed; the alternative to --class-weights balanced — the measured losses stay unweighted)", 'natural')
+    .option('--ignore <columns>', 'tables: columns to leave out of the model, comma-separated (recorded in the split manifest)')
+    .option('--kind <column=kind>', `tables: force a column's kind, ${OVERRIDE_KINDS.join('|')} (identifier leaves it out); repeat the option or separate with commas`, collect, [])
     .option('--json', 'print one JSON object on stdout (progress goes to stderr)');
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** --ignore and --kind, checked at the edge: names present, kinds known, no column given twice (their columns are checked against the data in prepare). */
+export function columnOptions(o: Pick<DataOptions, 'ignore' | 'kind'>): { ignore?: string[]; kinds?: Record<string, OverrideKind> } {
+  const ignore = o.ignore === undefined ? undefined : o.ignore.split(',').map((c) => c.trim());
+  if (ignore?.some((c) => c === '')) throw new UsageError(`--ignore takes column names separated by commas, got ${JSON.stringify(o.ignore)}`);
+  const kinds: Record<string, OverrideKind> = {};
+  for (const entry of (o.kind ?? []).flatMap((k) => k.split(','))) {
+    const at = entry.lastIndexOf('=');
+    const [column, kind] = at > 0 ? [entry.slice(0, at).trim(), entry.slice(at + 1).trim()] : ['', ''];
+    if (!column || !(OVERRIDE_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind takes <column>=<${OVERRIDE_KINDS.join('|')}>, got ${JSON.stringify(entry)}`);
+    if (kinds[column] !== undefined && kinds[column] !== kind) throw new UsageError(`--kind gives column ${JSON.stringify(column)} two kinds: ${kinds[column]} and ${kind}`);
+    kinds[column] = kind as OverrideKind;
+  }
+  return { ...(ignore ? { ignore } : {}), ...(Object.keys(kinds).length ? { kinds } : {}) };
 }
 
 export function architectureOptions(o: DataOptions): ArchitectureOptions {
@@ -91,7 +117,7 @@ function splitByOf(o: DataOptions): SplitBy | undefined {
 export function prepareOptions(o: DataOptions, projectDir: string, device = computeDevice(o).device): PrepareOptions {
   checkShares(o.validationShare, o.test ? 0 : o.testShare);
   const splitBy = splitByOf(o);
-  return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, device, splitBy, dropNearDuplicates: o.dropNearDuplicates, imageSize: o.imageSize === undefined ? undefined : Number(o.imageSize) };
+  return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, device, splitBy, dropNearDuplicates: o.dropNearDuplicates, ...columnOptions(o), imageSize: o.imageSize === undefined ? undefined : Number(o.imageSize) };
 }
 
 /** --assignments: every row's split as CSV (the file is written whole or not at all). */
@@ -131,7 +157,7 @@ export { openProject };
 /** The plan options of the library (pipeline/project.ts), from the command line. */
 export function planOptions(o: DataOptions, device: DeviceChoice): PlanOptions {
   checkShares(o.validationShare, o.test ? 0 : o.testShare);
-  return { data: o.data, target: o.target, test: o.test, project: o.project, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, splitBy: splitByOf(o), dropNearDuplicates: o.dropNearDuplicates, imageSize: o.imageSize === undefined ? undefined : Number(o.imageSize), architecture: architectureOptions(o), cost: costOptions(o), device: device.device, deviceReason: device.reason };
+  return { data: o.data, target: o.target, test: o.test, project: o.project, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, splitBy: splitByOf(o), dropNearDuplicates: o.dropNearDuplicates, ...columnOptions(o), imageSize: o.imageSize === undefined ? undefined : Number(o.imageSize), architecture: architectureOptions(o), cost: costOptions(o), device: device.device, deviceReason: device.reason };
 }
 
 /** Steps 1 and 2 without the store: what data-parallel ranks other than 0 need (they write nothing). */
@@ -177,14 +203,17 @@ export async function plan(o: DataOptions, out: Out, { quiet = false, imageCap }
   return p;
 }
 
-export function planJson(p: Plan): Record<string, unknown> {
+/** What `sixstep plan --json` prints (and the API's plan() returns): its type is this object's. */
+export function planJson(p: Plan) {
   return {
     task: p.prepared.task,
     classes: p.prepared.classes,
     costFunction: p.cost.name,
     costReason: p.cost.reason,
     classBalance: p.cost.balance ? { counts: p.cost.balance.counts, ratio: Number.isFinite(p.cost.balance.ratio) ? p.cost.balance.ratio : null, threshold: p.cost.balance.threshold, imbalanced: p.cost.balance.imbalanced, classWeights: p.cost.balance.mode, weights: p.cost.balance.weights, sampling: p.cost.balance.sampling } : null,
-    architecture: p.layers.map((l) => ({ name: l.name, type: l.type, shapes: l.shapes, params: l.params })),
+    // Each column: its kind, role and, where the model reads other inputs from it, which (a date's parts, token ids).
+    schema: p.prepared.preprocessing.kind === 'image' ? null : p.prepared.preprocessing.schema.columns,
+    architecture: p.layers.map((l) => ({ name: l.name, type: l.type, shapes: l.shapes, params: l.params, ...(l.input ? { reads: l.input } : {}) })),
     architectureReason: p.proposal.reason,
     model: p.proposal.spec,
     splits: { ...p.prepared.counts, by: p.prepared.splitBy ?? { kind: 'random' }, reused: p.prepared.reusedSplit, assignments: p.assignments ?? null, leakage: { trainValidation: p.prepared.leakage.trainValidation, trainTest: p.prepared.leakage.trainTest, validationTest: p.prepared.leakage.validationTest, removed: p.prepared.leakage.removed } },
@@ -203,7 +232,7 @@ export function plotsDir(projectDir: string): string {
   return d;
 }
 
-/** Ctrl-C stops at the end of the current batch: finished epochs are kept. */
+/** Ctrl-C or SIGTERM stops at the end of the current batch: finished epochs are kept, and the run is marked interrupted. */
 export class Interrupt implements Callback {
   readonly name = 'interrupt';
   readonly order = -100;
@@ -215,6 +244,7 @@ export class Interrupt implements Callback {
   };
   constructor() {
     process.on('SIGINT', this.handler);
+    process.on('SIGTERM', this.handler);
   }
   /** Data-parallel ranks must stop together: they read `requested` through the DataParallel callback instead. */
   passive = false;
@@ -223,5 +253,6 @@ export class Interrupt implements Callback {
   }
   release(): void {
     process.off('SIGINT', this.handler);
+    process.off('SIGTERM', this.handler);
   }
 }

@@ -1,12 +1,16 @@
 // Exit codes that mean something, and errors that say what to do next.
 import { DataError, SplitManifestError, SplitColumnError, UnknownColumnError, MissingColumnError } from '../data/index.js';
+import { ColumnOptionError } from '../data/column_overrides.js';
 import { TorchError, NativeBuildError } from '../tensor/index.js';
 import { ModelDirError } from '../artifact/index.js';
 import { WeightsError } from '../models/index.js';
+import { UnusableModelError } from '../steps/sealed_test.js';
+import { FileWriteError, DamagedFileError } from '../files/index.js';
+import { StoreWriteError } from '../store/index.js';
 import { SplitRecordError } from '../protocol/split_record.js';
 
-/** 5: a model that had its chance to fit does not beat the naive baseline; 7: step 3 is undecided (the budget was too small to judge). */
-export const EXIT = { ok: 0, failure: 1, usage: 2, data: 3, model: 4, noSignal: 5, undecided: 7, interrupted: 130 } as const;
+/** 5: a model that had its chance to fit does not beat the naive baseline; 6: a file could not be written; 7: step 3 is undecided (the budget was too small to judge). */
+export const EXIT = { ok: 0, failure: 1, usage: 2, data: 3, model: 4, noSignal: 5, disk: 6, undecided: 7, interrupted: 130 } as const;
 
 /** The exit code of step 3's verdict (fitVerdict): no signal and undecided each have their own; every other verdict is 0. */
 export function verdictExit(verdict: string | undefined): number {
@@ -24,7 +28,7 @@ export function report(e: unknown): number {
     process.stderr.write(`error: ${err.message}\n(run with --help for usage)\n`);
     return EXIT.usage;
   }
-  if (e instanceof UnknownColumnError || e instanceof MissingColumnError || e instanceof SplitColumnError) {
+  if (e instanceof UnknownColumnError || e instanceof MissingColumnError || e instanceof SplitColumnError || e instanceof ColumnOptionError) {
     // The option names a column the data lacks: the command line is wrong, not the data.
     process.stderr.write(`error: ${err.message}\n(run with --help for usage)\n`);
     return EXIT.usage;
@@ -46,9 +50,17 @@ export function report(e: unknown): number {
     process.stderr.write(`error: ${err.message}\nFix the data (or pass --lenient to skip bad rows and have them reported), then run the command again.\n`);
     return EXIT.data;
   }
-  if (e instanceof ModelDirError) {
+  if (e instanceof ModelDirError || e instanceof UnusableModelError) {
     process.stderr.write(`error: ${err.message}\nRe-create the model with \`sixstep fit\` or \`sixstep auto\`.\n`);
     return EXIT.model;
+  }
+  if (e instanceof FileWriteError || e instanceof StoreWriteError) {
+    process.stderr.write(`error: ${err.message}\nFree some space (or raise the file size limit) and run the command again; nothing was left half-written.\n`);
+    return EXIT.disk;
+  }
+  if (e instanceof DamagedFileError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    return EXIT.disk;
   }
   if (e instanceof NativeBuildError) {
     process.stderr.write(`error: ${err.message}\n`);

@@ -26,7 +26,7 @@ export function addFoldsOption(c: Command): Command {
 export function foldsChoice(folds: number | string | undefined, p: Prepared, seed: number): FoldSet | undefined {
   if (folds === undefined) return undefined;
   const k = Number(folds);
-  if (p.kind !== 'tabular') throw new UsageError(`--folds cross-validates tables, found ${p.kind === 'image' ? 'images' : 'a text column'} (drop --folds)`);
+  if (p.kind === 'image') throw new UsageError('--folds cross-validates tables, found images (drop --folds)');
   if (!Number.isInteger(k) || k < 2) throw new UsageError(`--folds expects an integer ≥ 2, found ${JSON.stringify(String(folds))}`);
   const rows = p.counts.train + p.counts.validation;
   if (k > rows) throw new UsageError(`--folds expects at most the ${rows} non-test rows, found ${k}`);
@@ -43,7 +43,7 @@ export function foldsChoice(folds: number | string | undefined, p: Prepared, see
 
 /** The plan's advice: stated, not forced. */
 export function foldsAdvice(p: Prepared): string | null {
-  if (p.kind !== 'tabular' || p.counts.validation >= SMALL_VALIDATION) return null;
+  if (p.kind === 'image' || p.counts.validation >= SMALL_VALIDATION) return null;
   return `the validation split has ${p.counts.validation} rows (under ${SMALL_VALIDATION}): single-split decisions are noisy; \`--folds 5\` decides on the mean over 5 cross-validation folds of the ${p.counts.train + p.counts.validation} non-test rows (the sealed test split stays outside)`;
 }
 

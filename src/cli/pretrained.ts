@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { isTorchvisionArch, TORCHVISION_ARCHS, IMAGENET_NORMALIZATION, type TorchvisionArch } from '../models/index.js';
 import type { BackboneInput, PretrainedChoice } from '../steps/fine_tune.js';
+import type { Prepared } from '../data/prepare.js';
 import { UsageError } from './errors.js';
 
 export type { PretrainedChoice };
@@ -57,4 +58,9 @@ export function pretrainedChoice(o: PretrainedCliOptions): PretrainedChoice | nu
     if (input.std.some((s) => !(s > 0))) throw new UsageError(`--input-std ${o.inputStd}: every std must be > 0`);
   }
   return { file: o.pretrained, arch: o.arch as TorchvisionArch | undefined, freezeEpochs, input };
+}
+
+/** Fine-tuning takes images: a table or text with --pretrained is refused, naming the file and the data. */
+export function requireImagesFor(pre: PretrainedChoice | null, p: Prepared, data: string): void {
+  if (pre && p.kind !== 'image') throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${data} is ${p.kind === 'tabular' ? 'a table' : 'text'}`);
 }

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { parse, CsvError, type InfoRecord } from 'csv-parse';
 import { DataError, quote, type SkippedRow } from './errors.js';
 import { requireFile } from './source.js';
-import type { ReadReport, Row, Table } from './table.js';
+import { MAX_CELL_CHARS, newRow, type ReadReport, type Row, type Table } from './table.js';
 
 export interface CsvOptions {
   /** Field delimiter. Default: tab for .tsv/.tab files, otherwise sniffed from the first line among , ; tab | (',' when unsure). */
@@ -60,6 +60,19 @@ export function normalizeHeader(names: string[]): string[] {
   });
 }
 
+/** Header names given more than once, with their 1-based positions. */
+export function repeatedNames(names: string[]): Array<{ name: string; positions: number[] }> {
+  const at = new Map<string, number[]>();
+  names.forEach((raw, i) => {
+    const name = raw.trim();
+    if (name) at.set(name, [...(at.get(name) ?? []), i + 1]);
+  });
+  return [...at].filter(([, p]) => p.length > 1).map(([name, positions]) => ({ name, positions }));
+}
+
+/** A number written with a decimal comma (3,14 or -0,5e3), as ';'-delimited files write them. */
+const DECIMAL_COMMA = /^\s*[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?\s*$/;
+
 function describeCsvError(e: CsvError): { expected: string; found: string } {
   switch (e.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
@@ -68,6 +81,8 @@ function describeCsvError(e: CsvError): { expected: string; found: string } {
       return { expected: 'a delimiter or line end after a closing quote', found: 'more characters after the quote' };
     case 'INVALID_OPENING_QUOTE':
       return { expected: 'a quote only at the start of a field', found: 'a quote inside an unquoted field' };
+    case 'CSV_MAX_RECORD_SIZE':
+      return { expected: `a record of at most ${4 * MAX_CELL_CHARS} characters`, found: 'a longer one' };
     default:
       return { expected: 'well-formed CSV', found: e.message };
   }
@@ -87,6 +102,8 @@ function rowStream(input: () => Readable, file: string, delimiter: string, optio
       bom: true,
       relax_column_count: true, // field counts are checked here, with line numbers and lenient mode
       skip_records_with_error: lenient,
+      // A record past this is refused (skipped with lenient) before it is held whole: see MAX_CELL_CHARS.
+      max_record_size: 4 * MAX_CELL_CHARS,
       on_record: (fields: string[], ctx: InfoRecord) => {
         const start = lastEnd + 1;
         lastEnd = Number(ctx.lines);
@@ -112,6 +129,9 @@ function rowStream(input: () => Readable, file: string, delimiter: string, optio
     let header: string[] | null = Array.isArray(options.header) ? normalizeHeader(options.header) : null;
     if (header) state.columns = header;
     const wantHeader = options.header === undefined || options.header === true;
+    // In ';'-delimited files a comma in a number is a decimal comma (the European convention): read as a point, and said so.
+    const decimalComma = delimiter === ';';
+    let commaNumbers: Map<string, number> | null = null;
     try {
       for await (const rec of parser as AsyncIterable<{ fields: string[]; start: number }>) {
         const start = rec.start;
@@ -119,6 +139,12 @@ function rowStream(input: () => Readable, file: string, delimiter: string, optio
         if (fields.length === 1 && fields[0] === '') continue; // a blank line is not a row
         if (header === null) {
           header = wantHeader ? normalizeHeader(fields) : fields.map((_, i) => `column_${i + 1}`);
+          const repeated = wantHeader ? repeatedNames(fields) : [];
+          if (repeated.length) {
+            const list = repeated.map((r) => `${quote(r.name)} (columns ${r.positions.join(', ')})`).join(', ');
+            if (!lenient) throw new DataError(file, start, 'each column name once', list, 'rename the repeats, or pass --lenient to have them renamed name_2, name_3 … with a note');
+            (report.notes ??= []).push(`repeated column name${repeated.length > 1 ? 's' : ''} ${list}: the repeats were renamed ${repeated.map((r) => quote(`${r.name}_2`)).join(', ')} …`);
+          }
           state.columns = header;
           if (wantHeader) continue;
         }
@@ -129,8 +155,23 @@ function rowStream(input: () => Readable, file: string, delimiter: string, optio
           skipped.push({ line: start, reason: `expected ${expected}, found ${found}` });
           continue;
         }
-        const row: Row = {};
-        for (let i = 0; i < header.length; i++) row[header[i]] = fields[i];
+        const long = fields.findIndex((f) => f.length > MAX_CELL_CHARS);
+        if (long >= 0) {
+          const found = `a value of ${fields[long].length} characters in column ${quote(header[long])}`;
+          if (!lenient) throw new DataError(file, start, `values of at most ${MAX_CELL_CHARS} characters`, found);
+          skipped.push({ line: start, reason: found });
+          continue;
+        }
+        const row: Row = newRow();
+        for (let i = 0; i < header.length; i++) {
+          let v = fields[i];
+          if (decimalComma && v.includes(',') && DECIMAL_COMMA.test(v)) {
+            v = v.replace(',', '.');
+            commaNumbers ??= new Map();
+            commaNumbers.set(header[i], (commaNumbers.get(header[i]) ?? 0) + 1);
+          }
+          row[header[i]] = v;
+        }
         report.rows++;
         yield { row, line: start };
         if (report.rows >= maxRows) break;
@@ -149,6 +190,7 @@ function rowStream(input: () => Readable, file: string, delimiter: string, optio
       parser.destroy();
     }
     if (header === null) throw new DataError(file, 1, 'a header row', 'an empty file');
+    for (const [column, n] of commaNumbers ?? []) (report.notes ??= []).push(`${quote(column)}: ${n} value${n === 1 ? '' : 's'} with a decimal comma read as number${n === 1 ? '' : 's'} (3,14 → 3.14; the file is delimited by ${quote(delimiter)})`);
   }
 
   return {

@@ -23,6 +23,8 @@ import { tableFingerprints } from './fingerprint.js';
 import { DataLoader } from './loader.js';
 import { Normalizer } from './normalizer.js';
 import { Preprocessor, type EncodedTable, type FeatureSpec, type PreprocessorJSON } from './preprocessor.js';
+import type { VocabularyJSON } from './vocabulary.js';
+import { inputLayout } from './model_input.js';
 import { SealedTest } from './sealed.js';
 import { subsetTable, type Table } from './table.js';
 import { subsetEncoded } from './fraction.js';
@@ -132,11 +134,9 @@ export function foldPreprocessor(layout: PreprocessorJSON, train: Table, schema:
     const g = ownOf(f);
     if ((f.kind === 'numeric' || f.kind === 'boolean') && g && (g.kind === 'numeric' || g.kind === 'boolean')) return { ...f, median: g.median };
     if (f.kind === 'datetime' && g?.kind === 'datetime' && g.parts.join() === f.parts.join()) return { ...f, medians: g.medians };
-    if (f.kind === 'categorical' && g?.kind === 'categorical') {
-      const known = new Set(g.vocabulary.tokens);
-      const unseen = f.vocabulary.tokens.slice(f.vocabulary.reserved).filter((t) => !known.has(t));
-      return { ...f, vocabulary: { ...f.vocabulary, unseen } };
-    }
+    if (f.kind === 'categorical' && g?.kind === 'categorical') return { ...f, vocabulary: foldVocabulary(f.vocabulary, g.vocabulary) };
+    // Words the fold's training texts never use read as <unknown>; the length and the embedding table stay the layout's.
+    if (f.kind === 'text' && g?.kind === 'text') return { ...f, tokenizer: { ...f.tokenizer, vocabulary: foldVocabulary(f.tokenizer.vocabulary, g.tokenizer.vocabulary), stats: g.tokenizer.stats } };
     return f;
   });
   const raw = Preprocessor.fromJSON({ ...layout, features, normalizer: null });
@@ -152,6 +152,12 @@ export function foldPreprocessor(layout: PreprocessorJSON, train: Table, schema:
   return Preprocessor.fromJSON({ ...raw.toJSON(), normalizer: normalizer.toJSON() });
 }
 
+/** The layout's vocabulary with the entries a fold's own (training-rows) vocabulary lacks marked unseen: their slots stay, their values encode as <unknown>. */
+function foldVocabulary(layout: VocabularyJSON, own: VocabularyJSON): VocabularyJSON {
+  const known = new Set(own.tokens);
+  return { ...layout, unseen: layout.tokens.slice(layout.reserved).filter((t) => !known.has(t)) };
+}
+
 /** A sealed test that folds carry for their type only: reading it is refused (the folds never evaluate on test). */
 function noTest(size: number): SealedTest<() => LoaderSource> {
   return new SealedTest<() => LoaderSource>(
@@ -164,9 +170,10 @@ function noTest(size: number): SealedTest<() => LoaderSource> {
 
 /** Deals the non-test rows of a prepared table into k stratified folds (see above). */
 export function makeFolds(p: Prepared, k: number, seed: number, o: { lenient?: boolean } = {}): FoldSet {
-  if (p.kind !== 'tabular' || p.preprocessing.kind !== 'tabular') throw new DataError('<folds>', 0, 'a table (cross-validation folds are for tables)', p.kind === 'image' ? 'images' : 'text');
+  if (p.preprocessing.kind === 'image') throw new DataError('<folds>', 0, 'a table (cross-validation folds are for tables)', 'images');
   const schema = p.preprocessing.schema;
   const layout = p.preprocessing.preprocessor;
+  const input = inputLayout(layout);
   const all = nonTestRows(p);
   const classified = p.task === 'binary' || p.task === 'multiclass';
   const tokens = new Set(schema.missingTokens);
@@ -193,14 +200,14 @@ export function makeFolds(p: Prepared, k: number, seed: number, o: { lenient?: b
     const train = pre.transform(trainT, { lenient: o.lenient });
     const valid = pre.transform(validT, { lenient: o.lenient });
     const make = (enc: EncodedTable, shuffle: boolean) => (lo: Parameters<Prepared['loader']>[1] = {}) =>
-      asSource(DataLoader.fromEncoded(subsetEncoded(enc, lo.fraction ?? 1, lo.seed ?? 0), { batchSize: lo.batchSize ?? 64, shuffle, seed: lo.seed ?? seed, augment: lo.augment, shard: lo.shard, sampling: lo.sampling }));
+      asSource(DataLoader.fromEncoded(subsetEncoded(enc, lo.fraction ?? 1, lo.seed ?? 0), { batchSize: lo.batchSize ?? 64, shuffle, seed: lo.seed ?? seed, augment: lo.augment, shard: lo.shard, sampling: lo.sampling }), input);
     const trainLoader = make(train, true);
     const validLoader = make(valid, false);
     const prepared: Prepared = {
       ...p,
       // Regression: the output scale from this fold's training targets (models trained here take it: steps/cross_validation.ts).
       archInput: p.archInput.kind === 'tabular' ? { ...p.archInput, trainingRows: train.n, targetScale: p.task === 'regression' ? targetScale(train) : undefined } : p.archInput,
-      preprocessing: { kind: 'tabular', schema, preprocessor: pre.toJSON() },
+      preprocessing: { kind: p.preprocessing.kind, schema, preprocessor: pre.toJSON() },
       counts: { train: train.n, validation: valid.n, test: p.counts.test },
       fingerprint: `${p.fingerprint}/fold-${i + 1}-of-${k}`,
       notes: [],

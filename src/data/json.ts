@@ -6,8 +6,9 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { DataError, quote } from './errors.js';
+import { MAX_NESTING, nestedDeeper } from './values.js';
 import { requireFile } from './source.js';
-import type { ReadReport, Row, Table } from './table.js';
+import { MAX_CELL_CHARS, newRow, type ReadReport, type Row, type Table } from './table.js';
 import type { LineRow, RowStream } from './csv.js';
 
 export interface JsonOptions {
@@ -36,7 +37,14 @@ function parseElement(text: string, file: string, line: number): { value?: unkno
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { error: new DataError(file, line, 'an object (one row)', value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`) };
   }
-  return { value };
+  // A row without a prototype: JSON.parse keeps a "__proto__" key as an own property, and a copy must too.
+  const row = newRow();
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'string' && v.length > MAX_CELL_CHARS) return { error: new DataError(file, line, `values of at most ${MAX_CELL_CHARS} characters`, `a value of ${v.length} characters in column ${quote(k)}`) };
+    if (nestedDeeper(v)) return { error: new DataError(file, line, `values nested at most ${MAX_NESTING} levels deep`, `a deeper one in column ${quote(k)}`) };
+    row[k] = v as Row[string];
+  }
+  return { value: row };
 }
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d, 0xfeff]);

@@ -1,7 +1,9 @@
-// The training loop's view of a DataLoader: batches of (x, y), the text
-// column chosen as x for sequence models, and one dispose() for its tensors.
+// The training loop's view of a DataLoader: batches of (x, y), where x is the
+// model's whole input row (features, then each text column's token ids:
+// model_input.ts), and one dispose() for its tensors.
 import type { Tensor } from '../tensor/index.js';
 import type { DataLoader } from './loader.js';
+import { packBatch, type InputLayout } from './model_input.js';
 
 /** A DataLoader seen as the training loop's BatchSource (structurally); dispose() frees its tensors. */
 export interface LoaderSource {
@@ -11,7 +13,8 @@ export interface LoaderSource {
   dispose(): void;
 }
 
-export function asSource(loader: DataLoader, textColumn?: string): LoaderSource {
+/** Batches of a table loader as input rows (`layout`: where its text columns go; without one, the features alone). */
+export function asSource(loader: DataLoader, layout?: InputLayout): LoaderSource {
   return {
     size: loader.size,
     get length() {
@@ -20,12 +23,10 @@ export function asSource(loader: DataLoader, textColumn?: string): LoaderSource 
     *batches(epoch: number) {
       for (const b of loader.epoch(epoch)) {
         // The loop owns x and y; everything else of the data batch is released here.
-        let x: Tensor = b.x;
-        if (textColumn) {
-          x = b.text[textColumn];
-          b.x.dispose();
-        }
-        for (const [k, t] of Object.entries(b.text)) if (k !== textColumn) t.dispose();
+        if (!layout && Object.keys(b.text).length) throw new Error('asSource: a batch with text columns needs the input layout that places them');
+        const x = layout ? packBatch(b.x, b.text, layout) : b.x;
+        if (x !== b.x) b.x.dispose();
+        for (const t of Object.values(b.text)) t.dispose();
         b.y2?.dispose();
         yield { x, y: b.y! };
       }

@@ -50,6 +50,23 @@ export interface SplitManifest {
   nearDuplicates?: boolean;
   /** Version 3: the data file's name. */
   source?: string;
+  /** Tables: the columns the first run left out (--ignore) and the kinds it forced (--kind); they change the inputs, never the rows' splits. */
+  overrides?: ColumnOverrides;
+}
+
+/** What a run asked of the table's columns. */
+export interface ColumnOverrides {
+  ignore: string[];
+  kinds: Record<string, string>;
+}
+
+/** The overrides as the options that set them ("--ignore a,b --kind c=text"), or "no column overrides". */
+export function describeOverrides(c: ColumnOverrides | undefined): string {
+  const parts: string[] = [];
+  if (c?.ignore.length) parts.push(`--ignore ${c.ignore.join(',')}`);
+  const kinds = Object.entries(c?.kinds ?? {});
+  if (kinds.length) parts.push(`--kind ${kinds.map(([k, v]) => `${k}=${v}`).join(',')}`);
+  return parts.length ? parts.join(' ') : 'no column overrides';
 }
 
 /** One row as the manifest knows it. */

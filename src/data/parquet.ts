@@ -1,12 +1,12 @@
 // Parquet through hyparquet, one row group at a time, so a file larger than
 // memory can be read (or trained on) incrementally. ZSTD pages are decoded
 // with fzstd; Snappy is built into hyparquet; GZIP and Brotli use node:zlib.
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type Compressors, type FileMetaData } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type AsyncBuffer, type Compressors, type FileMetaData } from 'hyparquet';
 import { decompress as zstd } from 'fzstd';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { DataError, quote } from './errors.js';
 import { requireFile } from './source.js';
-import type { Row, Table } from './table.js';
+import { newRow, type Row, type Table } from './table.js';
 
 const compressors: Compressors = {
   ZSTD: (input: Uint8Array, outputLength: number) => zstd(input, new Uint8Array(outputLength)),
@@ -85,7 +85,13 @@ export async function* parquetRowGroups(path: string, options: ParquetOptions = 
     const rowEnd = group.start + Math.min(group.rows, left);
     let rows: Row[];
     try {
-      rows = (await parquetReadObjects({ file, metadata, columns, rowStart: group.start, rowEnd, compressors })) as Row[];
+      // Arrays, then rows without a prototype: a column may be called "__proto__" or "constructor".
+      const arrays = await new Promise<unknown[][]>((resolve, reject) => parquetRead({ file, metadata, columns, rowStart: group.start, rowEnd, compressors, rowFormat: 'array', onComplete: (r) => resolve(r as unknown[][]) }).catch(reject));
+      rows = arrays.map((a) => {
+        const row: Row = newRow();
+        for (let c = 0; c < columns.length; c++) row[columns[c]] = a[c] as Row[string];
+        return row;
+      });
     } catch (e) {
       throw new DataError(path, group.start + 1, `decodable Parquet data in row group ${g}`, quote((e as Error).message, 100));
     }

@@ -51,6 +51,9 @@ export class ParquetLoader implements AsyncIterable<Batch> {
     this.o = options;
     const b = options.batchSize ?? 256;
     if (!Number.isInteger(b) || b < 1) throw new DataError(path, 0, 'a positive integer batch size', String(options.batchSize));
+    // Its batches carry the encoded features only: a text column would be dropped without a word.
+    const text = preprocessor.features.find((f) => f.kind === 'text');
+    if (text) throw new DataError(path, 0, 'a preprocessing without text columns (streamed batches carry the encoded features only; prepare() reads text)', `text column ${JSON.stringify(text.column)}`);
   }
 
   async *epoch(e: number = this.nextEpoch): AsyncGenerator<Batch> {

@@ -27,6 +27,9 @@ import type { ImageSet } from './image_set.js';
 import { REPEATS_BY_CHANCE, type LeakageReport } from './leakage.js';
 import { asSource, type LoaderSource } from './loader_source.js';
 import { subsetEncoded, subsetImageFraction } from './fraction.js';
+import { inputLayout, type InputLayout, type TextSlot } from './model_input.js';
+import { ColumnOptionError, type OverrideKind } from './column_overrides.js';
+import type { TextStats } from './text.js';
 
 export { asSource, type LoaderSource };
 
@@ -39,8 +42,10 @@ function splitFingerprint(m: { fingerprints: Record<string, string[]> }): string
 
 /** A block of the encoded feature vector: one numeric value, or one one-hot categorical column. */
 export interface FeatureBlock {
-  /** Column name (for the layer table). */
+  /** Input name (for the layer table): the column, or column_1 … for its further values (date parts, a missing indicator). */
   name: string;
+  /** The table column the values come from. */
+  column: string;
   /** Offset of this column's values in the feature vector. */
   start: number;
   /** Width: 1 for numeric, the vocabulary size for a one-hot categorical. */
@@ -49,11 +54,25 @@ export interface FeatureBlock {
   embedding: number;
 }
 
+/** A text column of the input row, with the statistics of its training texts (the encoder is chosen by them). */
+export interface TextInput extends TextSlot {
+  stats: TextStats;
+}
+
 /** What the data tells the architecture: the shape of one example and of the output. */
 export type DataShape =
-  | { kind: 'tabular'; blocks: FeatureBlock[]; inputs: number; outputs: number; trainingRows: number; targetScale?: { mean: number; std: number } }
-  | { kind: 'image'; channels: number; height: number; width: number; outputs: number }
-  | { kind: 'sequence'; vocabulary: number; outputs: number; targetScale?: { mean: number; std: number } };
+  | {
+      kind: 'tabular';
+      /** The encoded features, [0, inputs) of the row. */
+      blocks: FeatureBlock[];
+      inputs: number;
+      /** Text columns after the features, each a fixed number of token ids. */
+      texts: TextInput[];
+      outputs: number;
+      trainingRows: number;
+      targetScale?: { mean: number; std: number };
+    }
+  | { kind: 'image'; channels: number; height: number; width: number; outputs: number };
 
 export interface PrepareOptions {
   /** A table (CSV/TSV/JSON/NDJSON/Parquet), an IDX images file, or an image folder (root/<class>/*.png). */
@@ -87,11 +106,15 @@ export interface PrepareOptions {
   splitBy?: SplitBy;
   /** Remove held-out rows equal to a training row up to formatting, not only exact copies. Default false. */
   dropNearDuplicates?: boolean;
+  /** Tables: columns left out of the model (--ignore); recorded in the split manifest. */
+  ignore?: string[];
+  /** Tables: kinds forced on columns (--kind); a value the kind cannot read stops at its line. Recorded in the split manifest. */
+  kinds?: Record<string, OverrideKind>;
 }
 
-/** What a model trained on this data must reproduce at inference. */
+/** What a model trained on this data must reproduce at inference ('sequence': a table with text columns). */
 export type Preprocessing =
-  | { kind: 'tabular' | 'sequence'; schema: Schema; preprocessor: PreprocessorJSON; textColumn?: string }
+  | { kind: 'tabular' | 'sequence'; schema: Schema; preprocessor: PreprocessorJSON }
   | { kind: 'image'; normalizer: NormalizerJSON; classes: string[]; shape: [number, number, number] };
 
 /** What a loader of a prepared split is asked for. */
@@ -106,6 +129,7 @@ export interface LoaderRequest {
 }
 
 export interface Prepared {
+  /** 'sequence': a table with at least one text column (its epochs cost more: the budget treats it apart). */
   kind: 'tabular' | 'image' | 'sequence';
   task: Task;
   /** Class names in index order (classification). */
@@ -197,25 +221,20 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
   const { schema, split } = stage;
   requireHeldOut(o, split.train.rows.length, split.validation.rows.length, split.test.size, split.manifest.fractions);
   const pre = Preprocessor.fit(split.train, schema, { lenient: o.lenient });
+  annotateInputs(schema, pre);
   const train = pre.transform(split.train, { lenient: o.lenient });
   const valid = pre.transform(split.validation, { lenient: o.lenient });
   const task = schema.task!;
   const classes = pre.classes;
-  const textColumn = pre.features.find((f) => f.kind === 'text')?.column;
-  const notes = [...schema.notes, ...stage.notes];
+  const layout = inputLayout(pre.toJSON());
+  const texts = textInputs(pre, layout);
+  const notes = [...schema.notes, ...stage.notes, ...textNotes(texts)];
   if (train.report.skipped.length) notes.push(`${train.report.skipped.length} training rows skipped (lines ${train.report.skipped.slice(0, 10).map((s) => s.line).join(', ')}${train.report.skipped.length > 10 ? ', …' : ''})`);
   notes.push(...split.notes, ...leakageNotes(split.leakage, 'rows'));
-  let archInput: DataShape;
   const outputs = task === 'regression' || task === 'binary' ? 1 : classes!.length;
-  if (textColumn) {
-    const spec = pre.features.find((f) => f.kind === 'text' && f.column === textColumn)!;
-    const vocabulary = spec.kind === 'text' ? spec.tokenizer.vocabulary.tokens.length : 0;
-    archInput = { kind: 'sequence', vocabulary, outputs, targetScale: task === 'regression' ? targetScale(train) : undefined };
-  } else {
-    archInput = { kind: 'tabular', blocks: featureBlocks(pre), inputs: train.features.length, outputs, trainingRows: train.n, targetScale: task === 'regression' ? targetScale(train) : undefined };
-  }
+  const archInput: DataShape = { kind: 'tabular', blocks: featureBlocks(pre), inputs: train.features.length, texts, outputs, trainingRows: train.n, targetScale: task === 'regression' ? targetScale(train) : undefined };
   const make = (enc: EncodedTable, shuffle: boolean) => (lo: LoaderRequest = {}) =>
-    asSource(DataLoader.fromEncoded(subsetEncoded(enc, lo.fraction ?? 1, lo.seed ?? 0), { batchSize: lo.batchSize ?? 64, shuffle, seed: lo.seed ?? o.seed ?? 0, augment: lo.augment, shard: lo.shard, sampling: lo.sampling, device: o.device }), textColumn);
+    asSource(DataLoader.fromEncoded(subsetEncoded(enc, lo.fraction ?? 1, lo.seed ?? 0), { batchSize: lo.batchSize ?? 64, shuffle, seed: lo.seed ?? o.seed ?? 0, augment: lo.augment, shard: lo.shard, sampling: lo.sampling, device: o.device }), layout);
   const trainLoader = make(train, true);
   const validLoader = make(valid, false);
   const sealedTable = split.test;
@@ -225,12 +244,13 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
     sealedTable.size,
     sealedTable.source,
   );
+  const kind = texts.length ? 'sequence' : 'tabular';
   return {
-    kind: textColumn ? 'sequence' : 'tabular',
+    kind,
     task,
     classes,
     archInput,
-    preprocessing: { kind: textColumn ? 'sequence' : 'tabular', schema, preprocessor: pre.toJSON(), textColumn },
+    preprocessing: { kind, schema, preprocessor: pre.toJSON() },
     counts: { train: train.n, validation: valid.n, test: sealedTable.size },
     fingerprint: splitFingerprint(split.manifest),
     leakage: split.leakage,
@@ -250,6 +270,40 @@ async function prepareTable(o: PrepareOptions): Promise<Prepared> {
     assignments: stage.assignments,
     testTable: sealedTable,
   };
+}
+
+/** The schema says which inputs each column became where it is not the column itself: date parts, missing indicators, token ids. */
+function annotateInputs(schema: Schema, pre: Preprocessor): void {
+  for (const f of pre.features) {
+    const c = schema.columns.find((x) => x.name === f.column);
+    if (!c) continue;
+    const na = 'indicator' in f && f.indicator ? [`${f.column}_na`] : [];
+    if (f.kind === 'datetime') c.derived = [...f.parts.map((p) => `${f.column}_${p}`), ...na];
+    else if (na.length) c.derived = [f.column, ...na];
+    else if (f.kind === 'text') c.derived = [`${f.tokenizer.maxLength} token ids`];
+  }
+}
+
+/** The text columns of the input row, with their training statistics. */
+export function textInputs(pre: Preprocessor, layout: InputLayout): TextInput[] {
+  return layout.texts.map((slot) => {
+    const f = pre.features.find((x) => x.kind === 'text' && x.column === slot.column);
+    const stats = f?.kind === 'text' ? f.tokenizer.stats : undefined;
+    if (!stats) throw new DataError('<preprocessor>', 0, `text statistics for column ${JSON.stringify(slot.column)}`, 'a tokenizer without them');
+    return { ...slot, stats };
+  });
+}
+
+/** What the user must hear about text columns: rows without text, rows cut. */
+function textNotes(texts: TextInput[]): string[] {
+  const notes: string[] = [];
+  for (const t of texts) {
+    const s = t.stats;
+    const pct = (k: number) => `${((100 * k) / Math.max(1, s.rows)).toFixed(1)} %`;
+    if (s.emptyRows) notes.push(`text column ${JSON.stringify(t.column)}: ${s.emptyRows} of ${s.rows} training rows (${pct(s.emptyRows)}) have no words (missing or empty); they read as an empty text, which its encoder turns into zeros`);
+    if (s.cutRows) notes.push(`text column ${JSON.stringify(t.column)}: ${s.cutRows} training rows (${pct(s.cutRows)}) have more than ${t.length} tokens and are cut to their first ${t.length} (the length covers 95 % of the training rows: ${s.p95Tokens} tokens, longest ${s.maxTokens})`);
+  }
+  return notes;
 }
 
 /** No decision or report may rest on an empty validation or test split. */
@@ -277,20 +331,20 @@ function leakageNotes(l: LeakageReport, what: string): string[] {
   return notes;
 }
 
-/** The feature layout as blocks: one per numeric value, one per one-hot categorical column. */
-function featureBlocks(pre: Preprocessor): FeatureBlock[] {
+/** The feature layout as blocks: one per numeric value, one per one-hot categorical column (text columns follow them in the row). */
+export function featureBlocks(pre: Pick<Preprocessor, 'features'>): FeatureBlock[] {
   const blocks: FeatureBlock[] = [];
   let start = 0;
   for (const f of pre.features) {
     if (f.kind === 'categorical') {
       const width = f.vocabulary.tokens.length;
-      blocks.push({ name: f.column, start, width, embedding: 0 });
+      blocks.push({ name: f.column, column: f.column, start, width, embedding: 0 });
       start += width;
     } else if (f.kind === 'text') {
       continue;
     } else {
       const width = f.kind === 'datetime' ? f.parts.length + (f.indicator ? 1 : 0) : 1 + (f.indicator ? 1 : 0);
-      for (let i = 0; i < width; i++) blocks.push({ name: i === 0 ? f.column : `${f.column}_${i}`, start: start + i, width: 1, embedding: 0 });
+      for (let i = 0; i < width; i++) blocks.push({ name: i === 0 ? f.column : `${f.column}_${i}`, column: f.column, start: start + i, width: 1, embedding: 0 });
       start += width;
     }
   }
@@ -364,5 +418,8 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
 /** Reads and prepares any supported dataset. */
 export async function prepare(o: PrepareOptions): Promise<Prepared> {
   const kind = kindOf(o.data);
+  if (kind !== 'table' && (o.ignore?.length || Object.keys(o.kinds ?? {}).length)) {
+    throw new ColumnOptionError(o.data, 0, '--ignore and --kind on a table', kind === 'idx' ? 'an IDX images file' : 'an image folder');
+  }
   return kind === 'table' ? prepareTable(o) : prepareImages(o, kind);
 }

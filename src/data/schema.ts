@@ -23,6 +23,10 @@ export interface ColumnSchema {
   note?: string;
   /** Set when the kind or role came from the user, not inference. */
   overridden?: boolean;
+  /** The kind inference gave, when an override changed it. */
+  inferred?: ColumnKind;
+  /** The inputs the model reads from this column, when not the column itself (a date's parts: year, month, …). */
+  derived?: string[];
 }
 
 export interface Schema {
@@ -172,9 +176,11 @@ export function inferSchema(table: Table, options: SchemaOptions = {}): Schema {
     const isTarget = target.includes(name);
     let { kind, note } = inferKind(name, p, o);
     let overridden = false;
+    let inferred: ColumnKind | undefined;
     const forced = options.overrides?.[name];
     if (forced && forced !== kind) {
       note = `${kind} by inference, ${forced} by override`;
+      inferred = kind;
       kind = forced;
       overridden = true;
     }
@@ -194,6 +200,7 @@ export function inferSchema(table: Table, options: SchemaOptions = {}): Schema {
     const c: ColumnSchema = { name, kind, role, missing: p.missing, nonFinite: p.nonFinite, distinct: p.distinct.size };
     if (note) c.note = note;
     if (overridden) c.overridden = true;
+    if (inferred) c.inferred = inferred;
     return c;
   });
   let task: Task | null = options.task ?? null;
@@ -222,6 +229,7 @@ export function overrideSchema(schema: Schema, overrides: Record<string, ColumnK
     const c = copy.columns.find((x) => x.name === name);
     if (!c) throw new DataError('<schema>', 0, `a column named ${quote(name)}`, `columns ${copy.columns.map((x) => quote(x.name, 30)).join(', ')}`);
     c.note = `${c.kind} by inference, ${kind} by override`;
+    c.inferred ??= c.kind;
     c.kind = kind;
     c.overridden = true;
     if (c.role !== 'target') c.role = kind === 'constant' || kind === 'identifier' ? 'dropped' : 'feature';
@@ -237,7 +245,8 @@ export function featureColumns(schema: Schema): ColumnSchema[] {
 /** A fixed-width text rendering of a schema, for logs and review. */
 export function formatSchema(schema: Schema): string {
   const head = ['column', 'kind', 'role', 'missing', 'distinct', 'note'];
-  const rows = schema.columns.map((c) => [c.name, c.kind + (c.overridden ? '*' : ''), c.role, String(c.missing + (c.nonFinite ? ` (+${c.nonFinite} NaN/Inf)` : '')), String(c.distinct), c.note ?? '']);
+  const note = (c: ColumnSchema) => [c.derived ? `inputs: ${c.derived.join(', ')}` : '', c.note ?? ''].filter(Boolean).join('; ');
+  const rows = schema.columns.map((c) => [c.name, c.kind + (c.overridden ? '*' : ''), c.role, String(c.missing + (c.nonFinite ? ` (+${c.nonFinite} NaN/Inf)` : '')), String(c.distinct), note(c)]);
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]): string => r.map((x, i) => x.padEnd(width[i])).join('  ').trimEnd();
   const out = [`${schema.rows} rows; target: ${schema.target.length ? schema.target.join(', ') : '(none)'}; task: ${schema.task ?? '(none)'}`, line(head), line(width.map((w) => '-'.repeat(w))), ...rows.map(line)];

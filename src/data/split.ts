@@ -8,7 +8,7 @@ import { DataError } from './errors.js';
 import { Rng } from './prng.js';
 import { SealedTest } from './sealed.js';
 import { chanceRepeatRate, detectLeakage, type LeakageReport } from './leakage.js';
-import { applyManifest, loadManifest, saveManifest, type ManifestEntry, type SplitManifest, type SplitName } from './manifest.js';
+import { applyManifest, loadManifest, saveManifest, describeOverrides, type ColumnOverrides, type ManifestEntry, type SplitManifest, type SplitName } from './manifest.js';
 import { bytesFingerprint, dataFingerprint, nearKey, tableFingerprints } from './fingerprint.js';
 import { checkData, checkOptions } from './split_check.js';
 import { RANDOM, groupKeys, timeValues, type SplitBy } from './split_by.js';
@@ -45,6 +45,8 @@ export interface SplitOptions {
   source?: string;
   /** Target column(s), recorded in the manifest (they are not part of a row's identity). */
   target?: string[];
+  /** Column overrides of this run (--ignore, --kind), recorded in a new manifest; a reused one that recorded others gets a note. */
+  overrides?: ColumnOverrides;
   /** How rows are dealt: random (default), by time or by group (the Splittable then carries times or groups). */
   by?: SplitBy;
   /** Follow the saved manifest whatever options made it (seed, shares, kind): re-reading a run's split. Needs the manifest. */
@@ -211,6 +213,8 @@ export async function splitDataset<T>(main: Splittable<T>, options: SplitOptions
     const same = existing.version >= 2 ? existing.data === dataFp : newRows === 0 && a.missingRows === 0;
     const note = checkData(options.manifest!, options.source ?? options.manifest!, existing, main.size, { same, known: main.size - newRows, newRows, missingRows: a.missingRows, placed });
     if (note) notes.push(note);
+    const [was, now] = [describeOverrides(existing.overrides), describeOverrides(options.overrides)];
+    if (options.overrides && was !== now) notes.push(`the split in ${options.manifest} was made with ${was}; this run has ${now}: the same rows in each split, other model inputs`);
   } else {
     idx = { ...freshSplit(main, by, stratify, seed, fVal, fTest), dropped: [] };
   }
@@ -274,6 +278,7 @@ export async function splitDataset<T>(main: Splittable<T>, options: SplitOptions
       splitBy: by,
       nearDuplicates: near || undefined,
       source: options.source === undefined ? undefined : basenameOf(options.source),
+      overrides: options.overrides,
     });
     if (options.manifest) await saveManifest(options.manifest, manifest);
   }
@@ -410,7 +415,8 @@ export async function splitTable(table: Table, options: TableSplitOptions = {}):
   const by = options.followManifest && saved ? (saved.splitBy ?? RANDOM) : (options.by ?? RANDOM);
   const near = options.followManifest && saved ? Boolean(saved.nearDuplicates) : Boolean(options.nearDuplicates);
   const targets = schema?.target ?? options.target ?? [];
-  const ids = new Set(schema ? schema.columns.filter((c) => c.kind === 'identifier' && c.role !== 'target').map((c) => c.name) : []);
+  // Inference decides what identifies a row, not --kind/--ignore: other overrides later keep the same split.
+  const ids = new Set(schema ? schema.columns.filter((c) => (c.inferred ?? c.kind) === 'identifier' && c.role !== 'target').map((c) => c.name) : []);
   // A row is the same row when its features are: a corrected label keeps it in its split.
   const recorded = saved?.columns && saved.columns.every((c) => table.columns.includes(c)) ? saved.columns : null;
   const columns = options.fingerprintColumns ?? (recorded ? [...recorded, ...targets.filter((c) => !recorded.includes(c))] : table.columns.filter((c) => !ids.has(c)));

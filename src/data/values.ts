@@ -62,3 +62,18 @@ export function toKey(v: Cell): string {
   if (typeof v === 'object' && v !== null) return JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x));
   return String(v);
 }
+
+/** The deepest nesting a cell may have (JSON data): deeper ones are refused, so no later stage recurses without bound. */
+export const MAX_NESTING = 64;
+
+/** Whether a cell nests arrays or objects more than `limit` levels deep, measured without recursion. */
+export function nestedDeeper(v: unknown, limit = MAX_NESTING): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  const stack: Array<[unknown, number]> = [[v, 1]];
+  while (stack.length) {
+    const [x, depth] = stack.pop()!;
+    if (depth > limit) return true;
+    for (const child of Object.values(x as object)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}

@@ -47,9 +47,14 @@ export class Vocabulary {
 
   /** Learns a vocabulary from training values: most frequent first, ties by text so it is deterministic. */
   static fit(values: Iterable<string>, options: VocabularyOptions = {}): Vocabulary {
-    const reserved = options.reserved ?? [MISSING, UNKNOWN];
     const counts = new Map<string, number>();
     for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+    return Vocabulary.fromCounts(counts, options);
+  }
+
+  /** fit() from counts already taken. */
+  static fromCounts(counts: ReadonlyMap<string, number>, options: VocabularyOptions = {}): Vocabulary {
+    const reserved = options.reserved ?? [MISSING, UNKNOWN];
     const minCount = options.minCount ?? 1;
     const learned = [...counts].filter(([t, c]) => c >= minCount && !reserved.includes(t)).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const kept = learned.slice(0, options.maxSize ?? Infinity).map(([t]) => t);

@@ -21,14 +21,23 @@ export type InputColumn =
   /** The calendar parts of the date (UTC), NaN when missing. */
   | { column: string; kind: 'datetime'; at: number; parts: DatePart[] };
 
+/** One text column's input: int64 [batch, maxLength] token ids (0 = padding) its tokenizer makes. */
+export interface TextInputSpec {
+  /** The graph input's name ("tokens_<column>", made safe). */
+  name: string;
+  column: string;
+  tokenizer: TokenizerJSON;
+}
+
 export type OnnxInputSpec =
-  | { kind: 'table'; name: 'features'; width: number; columns: InputColumn[]; missingTokens: string[] }
-  | { kind: 'text'; name: 'tokens'; column: string; tokenizer: TokenizerJSON; missingTokens: string[] }
+  /** `features` (absent, name null, when the model reads text only) and one token input per text column. */
+  | { kind: 'table'; name: 'features' | null; width: number; columns: InputColumn[]; texts: TextInputSpec[]; missingTokens: string[] }
   | { kind: 'image'; name: 'pixels'; shape: [number, number, number]; note: string };
 
 export interface OnnxSidecar {
   format: 'sixstep-onnx-inputs';
-  version: 1;
+  /** 2: text columns are inputs of their own (table.texts). */
+  version: 2;
   /** SHA-256 of the model directory's manifest the file was exported from. */
   model: string;
   task: string;
@@ -53,9 +62,23 @@ export function tableColumns(pre: PreprocessorJSON): { columns: InputColumn[]; w
       columns.push({ column: f.column, kind: 'datetime', at, parts: f.parts });
       at += f.parts.length;
     }
-    // Text columns feed no table input (a sequence model reads them as tokens).
+    // Text columns have inputs of their own (TextInputSpec).
   }
   return { columns, width: at };
+}
+
+/** Graph input names for text columns: tokens_<column>, with characters other than letters, digits and _ replaced, made unique. */
+export function tokenInputNames(columns: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const used = new Set<string>(['features']);
+  for (const c of columns) {
+    const base = `tokens_${c.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    let name = base;
+    for (let k = 2; used.has(name); k++) name = `${base}_${k}`;
+    used.add(name);
+    out.set(c, name);
+  }
+  return out;
 }
 
 /** A feed for one graph input, independent of the runtime (wrap it in the runtime's tensor type). */
@@ -78,15 +101,17 @@ export function onnxFeeds(sidecar: OnnxSidecar, rows: Row[]): Record<string, Fee
   const spec = sidecar.input;
   if (spec.kind === 'image') throw new Error('image models take pixels: feed a float32 [batch, C, H, W] tensor of raw pixel values');
   const tokens = new Set(spec.missingTokens);
-  if (spec.kind === 'text') {
+  const feeds: Record<string, Feed> = {};
+  for (const t of spec.texts ?? []) {
     const texts = rows.map((r) => {
-      const v = r[spec.column] as Cell;
+      const v = r[t.column] as Cell;
       return isMissing(v, tokens) ? '' : String(v);
     });
-    const tok = Tokenizer.fromJSON(spec.tokenizer);
+    const tok = Tokenizer.fromJSON(t.tokenizer);
     const { ids } = tok.encodeBatch(texts);
-    return { tokens: { type: 'int64', data: BigInt64Array.from(ids, (v) => BigInt(v)), dims: [rows.length, tok.maxLength] } };
+    feeds[t.name] = { type: 'int64', data: BigInt64Array.from(ids, (v) => BigInt(v)), dims: [rows.length, tok.maxLength] };
   }
+  if (spec.name === null) return feeds;
   const w = spec.width;
   const index = new Map(spec.columns.map((c) => [c, c.kind === 'categorical' ? new Map(c.tokens.map((t, k) => [t, k])) : null]));
   const x = new Float32Array(rows.length * w);
@@ -121,5 +146,6 @@ export function onnxFeeds(sidecar: OnnxSidecar, rows: Row[]): Record<string, Fee
       }
     }
   });
-  return { features: { type: 'float32', data: x, dims: [rows.length, w] } };
+  feeds.features = { type: 'float32', data: x, dims: [rows.length, w] };
+  return feeds;
 }

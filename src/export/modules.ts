@@ -3,8 +3,8 @@
 // statistics). A module without a translation is an error naming its class,
 // never a silently different graph.
 import type { Tensor } from '../tensor/index.js';
-import { Module, Linear, Conv2d, BatchNorm1d, BatchNorm2d, BasicBlock, Bottleneck, Sequential, Dropout, ReLU, MaxPool2d, LSTM, Embedding } from '../nn/index.js';
-import { TabularNet, ResNet, SequenceNet, InputAdapter } from '../models/index.js';
+import { Module, Linear, Conv2d, BatchNorm1d, BatchNorm2d, BasicBlock, Bottleneck, Sequential, Dropout, ReLU, MaxPool2d, LSTM } from '../nn/index.js';
+import { TabularNet, ResNet, InputAdapter, BagEncoder, LstmEncoder, BIGRAM_PRIME } from '../models/index.js';
 import type { GraphBuilder } from './graph.js';
 
 export class ExportError extends Error {
@@ -22,7 +22,6 @@ const pair = (v: number | [number, number]): [number, number] => (typeof v === '
 export function emitModule(g: GraphBuilder, m: Module<any, any>, x: string): string {
   if (m instanceof TabularNet) return emitTabular(g, m, x);
   if (m instanceof ResNet) return emitResNet(g, m, x);
-  if (m instanceof SequenceNet) return emitSequence(g, m, x);
   if (m instanceof Linear) return emitLinear(g, m, x);
   if (m instanceof Conv2d) return emitConv(g, m, x);
   if (m instanceof BatchNorm1d || m instanceof BatchNorm2d) return emitBatchNorm(g, m, x);
@@ -115,11 +114,23 @@ function child<T>(m: Module<any, any>, name: string): T | null {
   return (m.namedModules().find(([n]) => n === name)?.[1] as T | undefined) ?? null;
 }
 
-function emitTabular(g: GraphBuilder, m: TabularNet, x: string): string {
+/**
+ * The table network's inputs in the graph: one packed float32 row (`x`, as
+ * the network itself takes it: features, then each text column's ids), or
+ * the encoded features and an int64 id input per text column.
+ */
+export type TabularInputs = string | { features: string | null; tokens: string[] };
+
+export function emitTabular(g: GraphBuilder, m: TabularNet, inputs: TabularInputs): string {
   const o = m.o;
-  const slice = (start: number, width: number) => g.node('Slice', [x, g.ints('starts', [start]), g.ints('ends', [start + width]), g.ints('axes', [1])]);
+  const packed = typeof inputs === 'string' ? inputs : null;
+  const features = packed ?? (inputs as { features: string | null }).features;
+  const slice = (start: number, width: number) => {
+    if (!features) throw new ExportError('TabularNet: feature blocks without a features input');
+    return g.node('Slice', [features, g.ints('starts', [start]), g.ints('ends', [start + width]), g.ints('axes', [1])]);
+  };
   const parts: string[] = [];
-  // Same order as forward(): the pass-through blocks, then the embeddings.
+  // Same order as join(): the pass-through blocks, the embeddings, the text encoders.
   for (const b of o.blocks) if (!(b.embedding > 0)) parts.push(slice(b.start, b.width));
   let e = 0;
   for (const b of o.blocks) {
@@ -128,6 +139,11 @@ function emitTabular(g: GraphBuilder, m: TabularNet, x: string): string {
     if (!layer) throw new ExportError(`TabularNet: no embedding layer for block ${b.name}`);
     parts.push(emitLinear(g, layer, slice(b.start, b.width)));
   }
+  m.encoders.forEach(({ spec, module }, i) => {
+    // Packed: the ids travel as float32 (exact below 2^24) and become int64 again.
+    const ids = packed ? g.node('Cast', [slice(spec.start, spec.length)], { to: 7 }) : (inputs as { tokens: string[] }).tokens[i];
+    parts.push(module instanceof BagEncoder ? emitBag(g, module, ids) : emitLstmEncoder(g, module, ids));
+  });
   let h = parts.length === 1 ? parts[0] : g.node('Concat', parts, { axis: 1 });
   for (let i = 0; i < o.hidden.length; i++) {
     h = emitLinear(g, child<Linear>(m, `fc_${i}`)!, h);
@@ -139,6 +155,45 @@ function emitTabular(g: GraphBuilder, m: TabularNet, x: string): string {
   const s = o.outputScale;
   if (s) y = g.node('Add', [g.node('Mul', [y, g.floats('target_std', [s.std], [])]), g.floats('target_mean', [s.mean], [])]);
   return y;
+}
+
+/** 1.0 where an id is a real token, 0.0 for padding, as float32 [B, T, 1]. */
+function realTokens(g: GraphBuilder, ids: string): string {
+  return g.node('Cast', [g.node('Unsqueeze', [g.node('Not', [g.node('Equal', [ids, g.ints('pad_id', [0], [])])]), g.ints('axes', [2])])], { to: 1 });
+}
+
+/** BagEncoder.forward: words and hashed word pairs, their embeddings averaged over the real tokens (zeros for none). */
+function emitBag(g: GraphBuilder, m: BagEncoder, ids: string): string {
+  const { vocabulary, buckets } = m.o;
+  let all = ids;
+  if (buckets > 0) {
+    const cut = (from: number, to: number) => g.node('Slice', [ids, g.ints('starts', [from]), g.ints('ends', [to]), g.ints('axes', [1])]);
+    // Slices [0, −1) and [1, ∞): the sequence length stays a dynamic axis.
+    const a = cut(0, -1);
+    const b = cut(1, 2 ** 62);
+    const zero = g.ints('zero_id', [0], []);
+    const real = g.node('Cast', [g.node('And', [g.node('Greater', [a, zero]), g.node('Greater', [b, zero])])], { to: 7 });
+    const hashed = g.node('Add', [g.node('Mod', [g.node('Add', [g.node('Mul', [a, g.ints('pair_prime', [BIGRAM_PRIME], [])]), b]), g.ints('pair_buckets', [buckets], [])]), g.ints('pair_offset', [vocabulary], [])]);
+    all = g.node('Concat', [ids, g.node('Mul', [hashed, real])], { axis: 1 });
+  }
+  const emb = g.node('Gather', [g.floats('bag_embedding', data(m.weight), m.weight.shape), all], { axis: 0 });
+  const mask = realTokens(g, all);
+  const axis = g.ints('axes', [1]);
+  const sum = g.node('ReduceSum', [g.node('Mul', [emb, mask]), axis], { keepdims: 0 });
+  const count = g.node('Max', [g.node('ReduceSum', [mask, axis], { keepdims: 0 }), g.floats('one_token', [1], [])]);
+  return g.node('Div', [sum, count]);
+}
+
+/** LstmEncoder.forward: embedding, LSTM, max over the real positions (padding filled with −1e4), zeros for a text without words. */
+function emitLstmEncoder(g: GraphBuilder, m: LstmEncoder, ids: string): string {
+  const emb = m.embedding;
+  const e = g.node('Gather', [g.floats('embedding', data(emb.weight), emb.weight.shape), ids], { axis: 0 });
+  const seqFirst = g.node('Transpose', [e], { perm: [1, 0, 2] });
+  const out = g.node('Transpose', [emitLSTM(g, m.lstm, seqFirst)], { perm: [1, 0, 2] });
+  const padding = g.node('Unsqueeze', [g.node('Equal', [ids, g.ints('pad_id', [0], [])]), g.ints('axes', [2])]);
+  const pooled = g.node('ReduceMax', [g.node('Where', [padding, g.floats('pad_fill', [-1e4], []), out])], { axes: [1], keepdims: 0 });
+  const anyWord = g.node('ReduceMax', [g.node('Squeeze', [realTokens(g, ids), g.ints('axes', [2])])], { axes: [1], keepdims: 1 });
+  return g.node('Mul', [pooled, anyWord]);
 }
 
 // PyTorch stores LSTM gates as (input, forget, cell, output); ONNX as (input, output, forget, cell).
@@ -186,18 +241,4 @@ function emitLSTM(g: GraphBuilder, m: LSTM, x: string): string {
     h = g.node('Reshape', [g.node('Transpose', [y], { perm: [0, 2, 1, 3] }), g.ints('shape', [0, 0, -1])]);
   }
   return h;
-}
-
-function emitSequence(g: GraphBuilder, m: SequenceNet, ids: string): string {
-  const emb = child<Embedding>(m, 'embedding')!;
-  const e = g.node('Gather', [g.floats('embedding', data(emb.weight), emb.weight.shape), ids], { axis: 0 });
-  const seqFirst = g.node('Transpose', [e], { perm: [1, 0, 2] });
-  const out = g.node('Transpose', [emitLSTM(g, m.lstm, seqFirst)], { perm: [1, 0, 2] });
-  // Max over the real positions (padding filled with -1e4), as forward() does.
-  const padding = g.node('Unsqueeze', [g.node('Equal', [ids, g.ints('pad_id', [0], [])]), g.ints('axes', [2])]);
-  const masked = g.node('Where', [padding, g.floats('pad_fill', [-1e4], []), out]);
-  const pooled = g.node('ReduceMax', [masked], { axes: [1], keepdims: 0 });
-  const y = emitLinear(g, m.head, pooled);
-  const s = m.o.outputScale;
-  return s ? g.node('Add', [g.node('Mul', [y, g.floats('target_std', [s.std], [])]), g.floats('target_mean', [s.mean], [])]) : y;
 }

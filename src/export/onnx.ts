@@ -4,18 +4,18 @@
 // target's units. Opset 13, a dynamic batch axis, named inputs and outputs,
 // weights as initializers. The sidecar (inputs.ts) says how raw rows become
 // the inputs where the graph cannot parse them itself.
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readModelDir, ModelDirError, CHECKSUMS, MANIFEST } from '../artifact/index.js';
-import { buildModel, type ModelSpec } from '../steps/architecture.js';
+import { loadModelDir, ModelDirError, MANIFEST } from '../artifact/index.js';
+import { buildModel, TabularNet, type ModelSpec } from '../models/index.js';
+import { inputLayout } from '../data/model_input.js';
 import type { Preprocessing } from '../data/prepare.js';
 import { Normalizer, type NormalizerJSON } from '../data/index.js';
 import type { Module } from '../nn/index.js';
 import { GraphBuilder, OPSET } from './graph.js';
-import { emitModule, ExportError } from './modules.js';
+import { emitModule, emitTabular, ExportError } from './modules.js';
 import { emitFlipAveraged } from './flip_tta.js';
 import { emitTablePreprocessing } from './preprocess.js';
-import { tableColumns, type OnnxInputSpec, type OnnxSidecar } from './inputs.js';
+import { tableColumns, tokenInputNames, type OnnxInputSpec, type OnnxSidecar } from './inputs.js';
 
 export type Task = 'binary' | 'multiclass' | 'multilabel' | 'regression';
 
@@ -62,33 +62,13 @@ function outputWidth(spec: ModelSpec): number {
   return spec.family === 'resnet' ? spec.options.classes : spec.options.outputs;
 }
 
-/** Builds and loads the network of a verified model directory (eval mode); the caller disposes it. */
-function loadNetwork(dir: string, spec: ModelSpec, loadWeights: (m: Module) => void): Module {
-  let model: Module;
-  try {
-    model = buildModel(spec);
-  } catch (e) {
-    throw new ModelDirError(join(dir, MANIFEST), `its architecture cannot be built: ${(e as Error).message}`);
-  }
-  try {
-    loadWeights(model);
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-  model.eval();
-  return model;
-}
-
 /** Exports a model directory (verified by its checksums) with its preprocessing. */
 export function exportModelDir(dirIn: string): ExportedModel {
   const dir = resolve(dirIn);
-  const read = readModelDir<ModelSpec, Preprocessing>(dir);
+  const { read, model } = loadModelDir<ModelSpec>(dir, (spec) => buildModel(spec));
   const m = read.manifest;
   const spec = m.architecture;
-  if (!spec || !['tabular', 'resnet', 'sequence'].includes((spec as { family?: string }).family ?? '')) throw new ModelDirError(join(dir, MANIFEST), `unknown architecture ${JSON.stringify((spec as { family?: string })?.family)}`);
   const pre = m.preprocessing;
-  const model = loadNetwork(dir, spec, (x) => read.loadWeights(x));
   try {
     const g = new GraphBuilder();
     let input: OnnxInputSpec;
@@ -103,8 +83,8 @@ export function exportModelDir(dirIn: string): ExportedModel {
       let x = n.scale !== 1 ? g.node('Mul', [px, g.floats('pixel_scale', [n.scale], [])]) : px;
       x = g.node('Div', [g.node('Sub', [x, g.floats('channel_mean', n.mean, [1, C, 1, 1])]), g.floats('channel_std', n.std, [1, C, 1, 1])]);
       // Test-time augmentation travels with the model step 5 verified (model directory: extra.testTimeAugmentation).
+      // (checked with the manifest: "flip" or none).
       const tta = m.extra?.testTimeAugmentation;
-      if (tta !== undefined && tta !== null && tta !== 'flip') throw new ModelDirError(join(dir, MANIFEST), `extra.testTimeAugmentation must be "flip" or null, found ${JSON.stringify(tta)}`);
       y = tta === 'flip' ? emitFlipAveraged(g, x, (input) => emitModule(g, model, input), m.task === 'binary' ? 'binary' : 'multiclass', outputWidth(spec)) : emitModule(g, model, x);
       // A binary image model has one output read through a sigmoid (ImagePredictor), not a softmax over one class.
       task = m.task === 'binary' ? 'binary' : 'multiclass';
@@ -113,53 +93,50 @@ export function exportModelDir(dirIn: string): ExportedModel {
       const p = pre.preprocessor;
       task = (p.target?.task ?? m.task) as Task;
       classes = !p.target || p.target.task === 'regression' ? null : p.target.task === 'multilabel' ? p.target.labels : p.target.classes;
-      if (spec.family === 'sequence') {
-        const column = pre.textColumn ?? p.features.find((f) => f.kind === 'text')?.column;
-        const f = p.features.find((x) => x.column === column);
-        if (!f || f.kind !== 'text') throw new ModelDirError(join(dir, MANIFEST), 'a sequence model without a text column');
-        input = { kind: 'text', name: 'tokens', column: f.column, tokenizer: f.tokenizer, missingTokens: p.missingTokens };
-        const ids = g.input('tokens', 'int64', ['batch', 'sequence'], `token ids of column ${JSON.stringify(f.column)} (0 = padding), as the sidecar's tokenizer makes them`);
-        y = emitModule(g, model, ids);
-      } else {
-        const { columns, width } = tableColumns(p);
-        input = { kind: 'table', name: 'features', width, columns, missingTokens: p.missingTokens };
-        const numeric = columns.every((c) => c.kind === 'numeric');
-        const doc = numeric
-          ? `raw values of ${columns.map((c) => JSON.stringify(c.column)).join(', ')} in this order; NaN for a missing value`
-          : 'one column per numeric or boolean feature (raw value, NaN when missing), per categorical feature (its vocabulary index), per date part; the sidecar lists them';
-        const x = g.input('features', 'float32', ['batch', width], doc);
-        y = emitModule(g, model, emitTablePreprocessing(g, p, columns, x));
-      }
+      if (!(model instanceof TabularNet)) throw new ModelDirError(join(dir, MANIFEST), `a ${spec.family} network with table preprocessing`);
+      const { columns, width } = tableColumns(p);
+      const names = tokenInputNames(inputLayout(p).texts.map((t) => t.column));
+      const texts = p.features.flatMap((f) => (f.kind === 'text' ? [{ name: names.get(f.column)!, column: f.column, tokenizer: f.tokenizer }] : []));
+      input = { kind: 'table', name: width > 0 ? 'features' : null, width, columns, texts, missingTokens: p.missingTokens };
+      const numeric = columns.every((c) => c.kind === 'numeric');
+      const doc = numeric
+        ? `raw values of ${columns.map((c) => JSON.stringify(c.column)).join(', ')} in this order; NaN for a missing value`
+        : 'one column per numeric or boolean feature (raw value, NaN when missing), per categorical feature (its vocabulary index), per date part; the sidecar lists them';
+      const features = width > 0 ? emitTablePreprocessing(g, p, columns, g.input('features', 'float32', ['batch', width], doc)) : null;
+      const tokens = texts.map((t) => g.input(t.name, 'int64', ['batch', t.tokenizer.maxLength], `token ids of column ${JSON.stringify(t.column)} (0 = padding, cut or padded to ${t.tokenizer.maxLength}), as the sidecar's tokenizer makes them`));
+      y = emitTabular(g, model, { features, tokens });
     }
     const outputs = emitOutputs(g, y, task, outputWidth(spec));
-    const key = (JSON.parse(readFileSync(join(dir, CHECKSUMS), 'utf8')) as Record<string, string>)[MANIFEST];
+    const key = read.modelKey;
     const onnx = g.encode({
       graphName: `sixstep_${spec.family}`,
       doc: `sixstep ${spec.family} model (${task}) exported from ${MANIFEST} ${key}`,
-      metadata: { task, classes: JSON.stringify(classes), model: key, input: input.name },
+      metadata: { task, classes: JSON.stringify(classes), model: key, input: input.kind === 'table' ? [input.name, ...input.texts.map((t) => t.name)].filter(Boolean).join(',') : input.name },
     });
-    return { onnx, sidecar: { format: 'sixstep-onnx-inputs', version: 1, model: key, task, classes, opset: OPSET, input, outputs } };
+    return { onnx, sidecar: { format: 'sixstep-onnx-inputs', version: 2, model: key, task, classes, opset: OPSET, input, outputs } };
   } finally {
     model.dispose();
   }
 }
 
 /**
- * The network alone, over the already-encoded input the Predictor makes
- * (`x` float32 [batch, d], or `ids` int64 [batch, L]), returning what the
+ * The network alone, over the already-encoded input rows the Predictor makes
+ * (`x` float32 [batch, width]: features, then text ids), returning what the
  * Predictor computes from the network's output: softmax (multiclass),
  * sigmoid (binary, multilabel) or the raw value (regression), as `y`.
  * The server runs this so its preprocessing stays sixstep's own code;
  * `normalizer` moves the final standardization into the graph (one native
  * round trip fewer per request on the main thread).
  */
-export function exportNetwork(model: Module, spec: ModelSpec, task: Task, input: { ids: boolean; width: number; normalizer?: NormalizerJSON | null }): Uint8Array {
+export function exportNetwork(model: Module, spec: ModelSpec, task: Task, input: { width: number; normalizer?: NormalizerJSON | null }): Uint8Array {
   const g = new GraphBuilder();
-  let x = input.ids ? g.input('ids', 'int64', ['batch', 'sequence']) : g.input('x', 'float32', ['batch', input.width]);
-  if (!input.ids && input.normalizer) {
-    // Standardization as the graph's first step (the same float32 subtract and divide as Normalizer.applyArray).
+  let x = g.input('x', 'float32', ['batch', input.width]);
+  if (input.normalizer) {
+    // Standardization as the graph's first step (the same float32 subtract and divide as Normalizer.applyArray);
+    // token ids after the features pass unchanged ((v − 0) / 1).
     const n = Normalizer.fromJSON(input.normalizer);
-    x = g.node('Div', [g.node('Sub', [x, g.floats('feature_mean', n.mean, [1, n.mean.length])]), g.floats('feature_std', n.std, [1, n.std.length])]);
+    const pad = (v: number[], fill: number) => [...v, ...new Array(Math.max(0, input.width - v.length)).fill(fill)];
+    x = g.node('Div', [g.node('Sub', [x, g.floats('feature_mean', pad(n.mean, 0), [1, input.width])]), g.floats('feature_std', pad(n.std, 1), [1, input.width])]);
   }
   let y = emitModule(g, model, x);
   if (task === 'multiclass') y = g.node('Softmax', [y], { axis: 1 });
@@ -175,16 +152,18 @@ export function exportNetwork(model: Module, spec: ModelSpec, task: Task, input:
  */
 export function exportNetworkFromDir(dirIn: string, o: { standardize?: boolean } = {}): { onnx: Uint8Array; modelKey: string } {
   const dir = resolve(dirIn);
-  const read = readModelDir<ModelSpec, Preprocessing>(dir);
+  const { read, model } = loadModelDir<ModelSpec>(dir, (spec) => buildModel(spec), {
+    accept: (m) => {
+      if (m.preprocessing.kind === 'image') throw new ExportError('image models are not served');
+    },
+  });
   const m = read.manifest;
   const pre = m.preprocessing;
-  if (pre.kind === 'image') throw new ExportError('image models are not served');
-  const model = loadNetwork(dir, m.architecture, (x) => read.loadWeights(x));
   try {
+    if (pre.kind === 'image') throw new ExportError('image models are not served');
     const task = (pre.preprocessor.target?.task ?? m.task) as Task;
-    const ids = m.architecture.family === 'sequence';
-    const onnx = exportNetwork(model, m.architecture, task, { ids, width: pre.preprocessor.featureNames.length, normalizer: o.standardize && !ids ? pre.preprocessor.normalizer : null });
-    return { onnx, modelKey: (JSON.parse(readFileSync(join(dir, CHECKSUMS), 'utf8')) as Record<string, string>)[MANIFEST] };
+    const onnx = exportNetwork(model, m.architecture, task, { width: inputLayout(pre.preprocessor).width, normalizer: o.standardize ? pre.preprocessor.normalizer : null });
+    return { onnx, modelKey: read.modelKey };
   } finally {
     model.dispose();
   }

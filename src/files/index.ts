@@ -1,1 +1,2 @@
 export { writeAtomic, writeJsonAtomic, FileWriteError } from './atomic.js';
+export { readJsonFile, DamagedFileError } from './read_json.js';

@@ -76,7 +76,6 @@ export interface TableInterpretOptions {
   table: Table;
   /** Input columns to permute. */
   features: readonly string[];
-  textColumn?: string;
   /** Shuffles per feature. Default 5. */
   repeats?: number;
   seed?: number;
@@ -89,7 +88,7 @@ const meanOf = (xs: Float64Array) => xs.reduce((a, b) => a + b, 0) / Math.max(1,
 
 /** interpretPredictions on a table split, plus permutation feature importance. */
 export async function interpretTable(o: TableInterpretOptions): Promise<Interpretation> {
-  const predictor = new TablePredictor({ model: o.model, preprocessor: o.preprocessor, task: o.task, k: o.classes?.length ?? 1, textColumn: o.textColumn });
+  const predictor = new TablePredictor({ model: o.model, preprocessor: o.preprocessor, task: o.task, k: o.classes?.length ?? 1 });
   const t0 = performance.now();
   const base = await predictor.predict(o.table);
   const plan = permutationPlan({ features: o.features.length, secondsPerPass: (performance.now() - t0) / 1000, secondsGiven: o.importanceSeconds ?? Infinity, repeats: o.repeats });

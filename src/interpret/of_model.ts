@@ -17,7 +17,7 @@ export interface ModelInterpretOptions {
   task: 'binary' | 'multiclass' | 'regression';
   classes: string[] | null;
   /** The model's preprocessing as its manifest records it. */
-  preprocessing: { kind: string; schema?: Schema; preprocessor?: PreprocessorJSON; textColumn?: string };
+  preprocessing: { kind: string; schema?: Schema; preprocessor?: PreprocessorJSON };
   /** Tables: the validation rows themselves (a run that has them in memory). */
   validationTable?: Table;
   /** Tables otherwise: the run's data and test files and the split it used, to read its validation rows again. */
@@ -42,7 +42,7 @@ export async function interpretModel(o: ModelInterpretOptions): Promise<Interpre
     const table = o.validationTable ?? (o.rows ? await validationRows({ ...o.rows, schema: pre.schema }) : null);
     if (!table) throw new Error('sixstep interpret: a table model needs its validation rows (the table, or the run\'s data and split)');
     const features = pre.schema.columns.filter((c) => c.role === 'feature').map((c) => c.name);
-    return interpretTable({ model: o.model, preprocessor: pre.preprocessor, task: o.task, classes: o.classes, table, features, textColumn: pre.textColumn, repeats: o.repeats, seed: o.seed, top: o.top, importanceSeconds: o.importanceSeconds });
+    return interpretTable({ model: o.model, preprocessor: pre.preprocessor, task: o.task, classes: o.classes, table, features, repeats: o.repeats, seed: o.seed, top: o.top, importanceSeconds: o.importanceSeconds });
   }
   if (!o.validationSource) throw new Error(`sixstep interpret: ${pre.kind} data needs its validation batches`);
   const source = await o.validationSource();

@@ -1,9 +1,9 @@
 // A model's predictions on table rows, encoded by the model's own
 // preprocessor: the rows of a split, and the same rows with one column's
 // values shuffled (for permutation importance).
-import { DataLoader, Preprocessor, type PreprocessorJSON, type Row, type Table } from '../data/index.js';
+import { DataLoader, Preprocessor, asSource, type PreprocessorJSON, type Row, type Table } from '../data/index.js';
+import { inputLayout, type InputLayout } from '../data/model_input.js';
 import type { Module } from '../nn/index.js';
-import type { BatchSource } from '../train/index.js';
 import { collectPredictions, type Predictions, type PredictionTask } from '../metrics/index.js';
 
 export interface TablePredictorOptions {
@@ -12,8 +12,6 @@ export interface TablePredictorOptions {
   task: PredictionTask;
   /** Number of classes (1 for regression). */
   k: number;
-  /** The input of a sequence model: this text column instead of the feature matrix. */
-  textColumn?: string;
 }
 
 export interface TablePredictions {
@@ -26,37 +24,24 @@ export interface TablePredictions {
 
 export class TablePredictor {
   private readonly pre: Preprocessor;
+  private readonly layout: InputLayout;
   constructor(private readonly o: TablePredictorOptions) {
     this.pre = Preprocessor.fromJSON(o.preprocessor);
+    this.layout = inputLayout(o.preprocessor);
   }
 
   async predict(table: Table): Promise<TablePredictions> {
     const enc = this.pre.transform(table);
     // Batches go where the model's parameters are (a model trained with --device cuda stays there).
     const device = this.o.model.parameters()[0]?.device ?? 'cpu';
-    const loader = DataLoader.fromEncoded(enc, { batchSize: 512, shuffle: false, device });
-    const text = this.o.textColumn;
-    const source: BatchSource = {
-      *batches(epoch: number) {
-        for (const b of loader.epoch(epoch)) {
-          let x = b.x;
-          if (text) {
-            x = b.text[text];
-            b.x.dispose();
-          }
-          for (const [k, t] of Object.entries(b.text)) if (k !== text) t.dispose();
-          b.y2?.dispose();
-          yield { x, y: b.y! };
-        }
-      },
-    };
+    const source = asSource(DataLoader.fromEncoded(enc, { batchSize: 512, shuffle: false, device }), this.layout);
     try {
       const predictions = await collectPredictions(this.o.model, source, this.o.task, this.o.k);
       const byLine = new Map<number, Row>();
       table.lines.forEach((l, i) => byLine.set(l, table.rows[i]));
       return { predictions, rows: enc.lines.map((l) => byLine.get(l)!), lines: enc.lines };
     } finally {
-      loader.dispose();
+      source.dispose();
     }
   }
 }

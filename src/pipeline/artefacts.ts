@@ -4,7 +4,8 @@
 // references (artifact/model_package.ts writes it), the error analysis and
 // the report. The CLI renders what this returns; it assembles nothing.
 import { join } from 'node:path';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeAtomic } from '../files/index.js';
 import type { Module } from '../nn/index.js';
 import type { Store } from '../store/index.js';
 import { writeModelPackage, checksummedJson } from '../artifact/model_package.js';
@@ -118,7 +119,7 @@ export function validationViews(v: Predictions | null, classes: string[] | null)
 export function writeReportFile(projectDir: string, runId: string, html: string): string {
   mkdirSync(join(projectDir, 'reports'), { recursive: true });
   const file = join(projectDir, 'reports', `${runId}.html`);
-  writeFileSync(file, html);
+  writeAtomic(file, html);
   return file;
 }
 

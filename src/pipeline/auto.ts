@@ -27,8 +27,10 @@ import { runAutopilot } from './auto/autopilot.js';
 import { AUTOPILOT_BUDGET, type AutopilotBudget, type AutoState } from './auto/context.js';
 import { imageCapForBudget } from '../steps/image_budget.js';
 import type { NaturalImages, SideCap } from '../data/image_size.js';
+import { linearReferenceSummary, type LinearReferenceSummary } from './auto/linear_summary.js';
 import { evaluateSplits, interpretRun, recordSplits, validationViews, writeReportFile, writeRunModel } from './artefacts.js';
 import { openPlan, planSplit, type PlanOptions, type ProjectPlan } from './project.js';
+import { endRunOnError } from './end_run.js';
 
 export interface AutoOptions extends Partial<PlanOptions> {
   /** The plan to run on (the CLI opens it first to print steps 1 and 2); default: opened from the data options. */
@@ -80,6 +82,8 @@ export interface AutoResult {
   /** Per split: the loss (training: eval mode on the fixed training subset) and every metric. */
   metrics: { train: Record<string, number | null> | null; validation: Record<string, number | null> | null; test: Record<string, number | null> | null };
   baseline: Baseline;
+  /** Step 2's linear reference on the same rows (null: images, or none fitted): its validation loss and metrics, and whether the run kept it over the deep model. */
+  linearReference: LinearReferenceSummary | null;
   /** Step 3's verdict (fitVerdict): fitted, bias-gap, no-signal or undecided. */
   signal: FitVerdict | null;
   testEvaluations: number;
@@ -166,7 +170,7 @@ async function autoOn(p: ProjectPlan, o: AutoOptions): Promise<AutoResult> {
       r.dispose();
     }
   } catch (e) {
-    store.finishRun(run.id, { status: o.interrupted?.() ? 'interrupted' : 'failed', summary: { error: (e as Error).message } });
+    endRunOnError(store, run.id, e, o.interrupted?.() ?? false);
     throw e;
   }
 }
@@ -234,6 +238,7 @@ async function finishAuto(o: AutoOptions, p: ProjectPlan, runId: string, s: Auto
       test: s.test ? metricsOf(s.test.loss, s.test.metrics, s.test.evaluation?.metrics) : null,
     },
     baseline: p.baseline,
+    linearReference: linearReferenceSummary(s.linearReference),
     signal: s.verdict ?? null,
     testEvaluations: store.ledger({ datasetFingerprint: prepared.fingerprint }).filter((e) => e.metricName === 'loss').length,
     testWarnings: s.test?.warnings ?? [],
@@ -256,7 +261,7 @@ async function finishAuto(o: AutoOptions, p: ProjectPlan, runId: string, s: Auto
   const { confusion, residuals } = validationViews(splits.validationPredictions, prepared.classes);
   const html = await renderReport({
     title: `sixstep auto — ${p.data}`,
-    summary: { run: runId, status: summary.status, task: summary.task, costFunction: summary.costFunction, optimizer: summary.optimizer, learningRate: summary.learningRate, chosen: summary.chosenConfiguration, validationLoss: summary.metrics.validation?.loss ?? null, testLoss: s.test?.loss ?? null, baseline: `${p.baseline.name}: ${p.baseline.loss.toPrecision(4)}`, testEvaluations: summary.testEvaluations, errorAnalysis, metrics: summary.metrics as any },
+    summary: { run: runId, status: summary.status, task: summary.task, costFunction: summary.costFunction, optimizer: summary.optimizer, learningRate: summary.learningRate, chosen: summary.chosenConfiguration, validationLoss: summary.metrics.validation?.loss ?? null, testLoss: s.test?.loss ?? null, baseline: `${p.baseline.name}: ${p.baseline.loss.toPrecision(4)}`, linearReference: summary.linearReference ? `${summary.linearReference.name}: ${summary.linearReference.loss.toPrecision(4)}${summary.linearReference.kept ? ' (kept: the deep model did not beat it)' : ''}` : 'none', testEvaluations: summary.testEvaluations, errorAnalysis, metrics: summary.metrics as any },
     decisions: s.decisions,
     lrFind: s.step3?.lrFinds.at(-1) ?? null,
     epochs: (f?.history ?? []).map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, validLoss: e.validLoss })),

@@ -29,6 +29,7 @@ import type { SplitRecord } from '../protocol/index.js';
 import { evaluateSplits, recordSplits, writeRunModel } from './artefacts.js';
 import { openPlan, planSplit, type PlanOptions, type ProjectPlan } from './project.js';
 import { StoreSink } from './store_sink.js';
+import { endRunOnError } from './end_run.js';
 
 /** How step 3 trains (fit_training_set.ts); every field has the command's default. */
 export interface FitTraining {
@@ -163,6 +164,8 @@ async function fitOn(p: ProjectPlan, o: FitOptions): Promise<FitResult> {
   const resume = o.resume ? resumable(store, p.projectDir, p.prepared.fingerprint) : null;
   const split = await planSplit(p, o.folds ? { set: o.folds, seed } : undefined);
   const run = store.createRun({ kind: 'fit', config: { ...(o.config ?? {}), data: p.data, target: p.target, test: p.test, seed, model: p.proposal.spec, dataFingerprint: p.prepared.fingerprint, worldSize: o.parallel?.group.worldSize ?? 1, resumedFrom: resume?.runId ?? null, split } as any });
+  // The run resumed from ended when its process did (killed, or the machine went down): it no longer says "running".
+  if (resume && store.getRun(resume.runId)?.status === 'running') store.finishRun(resume.runId, { status: 'interrupted' });
   mkdirSync(join(p.projectDir, 'runs', run.id), { recursive: true });
   o.onRun?.({ id: run.id, resumedFrom: resume?.runId ?? null, resume: resume?.file ?? null });
   const sink = new StoreSink(store, run.id);
@@ -272,7 +275,7 @@ async function fitOn(p: ProjectPlan, o: FitOptions): Promise<FitResult> {
       r.dispose();
     }
   } catch (e) {
-    store.finishRun(run.id, { status: 'failed', summary: { error: (e as Error).message } });
+    endRunOnError(store, run.id, e, o.interrupted?.() ?? false);
     throw e;
   } finally {
     sink.close();

@@ -11,6 +11,7 @@ import type { ArchitectureOptions } from '../steps/architecture.js';
 import { recordSplit, splitManifestPath, type SplitRecord } from '../protocol/index.js';
 import type { FoldSet } from '../data/folds.js';
 import type { SplitBy } from '../data/split_by.js';
+import type { OverrideKind } from '../data/column_overrides.js';
 
 export interface PlanOptions {
   /** A table (CSV/TSV/JSON/NDJSON/Parquet), an IDX images file, or an image folder. */
@@ -34,6 +35,10 @@ export interface PlanOptions {
   splitBy?: SplitBy;
   /** Also remove held-out rows equal to a training row up to case, punctuation, spaces and 3 significant digits. Default false. */
   dropNearDuplicates?: boolean;
+  /** Tables: columns left out of the model (--ignore). Recorded in the split manifest. */
+  ignore?: string[];
+  /** Tables: kinds forced on columns (--kind); a value the kind cannot read stops at its line. Recorded in the split manifest. */
+  kinds?: Record<string, OverrideKind>;
   /** Step 2's options (hidden widths, the width rule). */
   architecture?: ArchitectureOptions;
   /** Step 1's options (class weights, sampling). */
@@ -73,7 +78,7 @@ export function openProject(dir: string): { store: Store; projectDir: string } {
 
 /** The options prepare() takes (data/prepare.ts). */
 export function prepareOptionsOf(o: PlanOptions, projectDir: string): PrepareOptions {
-  return { data: o.data, target: o.target, test: o.test, projectDir, seed: o.seed ?? 0, splitSeed: o.splitSeed, validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, device: o.device ?? 'cpu', splitBy: o.splitBy, dropNearDuplicates: o.dropNearDuplicates, imageSize: o.imageSize, imageCap: o.imageCap };
+  return { data: o.data, target: o.target, test: o.test, projectDir, seed: o.seed ?? 0, splitSeed: o.splitSeed, validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, device: o.device ?? 'cpu', splitBy: o.splitBy, dropNearDuplicates: o.dropNearDuplicates, ignore: o.ignore, kinds: o.kinds, imageSize: o.imageSize, imageCap: o.imageCap };
 }
 
 /** Opens the project, prepares the data and makes the plan; the dataset is recorded in the store. */

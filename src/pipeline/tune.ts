@@ -21,6 +21,7 @@ import { foldTrial, trainChosenTrial } from './tune_folds.js';
 import { runModelDir, saveRunModel } from './artefacts.js';
 import { openPlan, planSplit, type PlanOptions, type ProjectPlan } from './project.js';
 import { StoreSink } from './store_sink.js';
+import { endRunOnError } from './end_run.js';
 
 /** How a worker process ended (cli/tune_workers.ts starts them). */
 export interface TuneWorkerExit {
@@ -133,7 +134,7 @@ function trainTrial(p: ProjectPlan, studies: StudyStore, study: string, o: TuneO
         p.store.finishRun(run.id, { summary: { folds: r.folds, pruned: r.pruned, model: null } as any });
         return { validLoss: r.value, pruned: r.pruned };
       } catch (e) {
-        if (!interrupted()) p.store.finishRun(run.id, { status: 'failed', summary: { error: (e as Error).message } });
+        if (!interrupted()) endRunOnError(p.store, run.id, e);
         throw e;
       } finally {
         sink.close();
@@ -144,7 +145,7 @@ function trainTrial(p: ProjectPlan, studies: StudyStore, study: string, o: TuneO
       // Tuning belongs to step 3; the guards' decisions (clipping, rollbacks) go to the trial's run.
       fit = await fitModel(p.prepared, { spec: specFor(p.proposal.spec, params), cost: p.cost, optimizer, lr: params.learningRate ?? 1e-3, epochs, batchSize: params.batchSize, seed, callbacks: [pruner, ...(o.callbacks ?? []), sink], step: 3, onDecision, what: `trial ${ctx.number}`, objective: obj });
     } catch (e) {
-      p.store.finishRun(run.id, { status: 'failed', summary: { error: (e as Error).message } });
+      endRunOnError(p.store, run.id, e, interrupted());
       throw e;
     } finally {
       sink.close();
@@ -159,7 +160,12 @@ function trainTrial(p: ProjectPlan, studies: StudyStore, study: string, o: TuneO
       const before = await studies.best(study);
       const pruned = fit.history.length < epochs;
       let modelDir: string | null = null;
-      if (!pruned && Number.isFinite(value) && value < (before?.value ?? Infinity)) modelDir = await saveRunModel(p, run.id, specFor(p.proposal.spec, params), fit.model, fit.best!);
+      try {
+        if (!pruned && Number.isFinite(value) && value < (before?.value ?? Infinity)) modelDir = await saveRunModel(p, run.id, specFor(p.proposal.spec, params), fit.model, fit.best!);
+      } catch (e) {
+        endRunOnError(p.store, run.id, e);
+        throw e;
+      }
       p.store.finishRun(run.id, { summary: { best: fit.best, epochs: fit.history.length, model: modelDir } });
       return { validLoss: value, pruned };
     } finally {

@@ -19,6 +19,7 @@ import type { Decision } from '../steps/decisions.js';
 import type { PlaybookProtocol } from '../steps/protocol_of.js';
 import { saveRunModel } from './artefacts.js';
 import type { ProjectPlan } from './project.js';
+import { endRunOnError } from './end_run.js';
 import { StoreSink } from './store_sink.js';
 
 /** What a trial on folds keeps in its run's summary. */
@@ -113,7 +114,7 @@ export async function trainChosenTrial(o: { plan: ProjectPlan; folds: PlaybookPr
       fit.dispose();
     }
   } catch (e) {
-    p.store.finishRun(run.id, { status: 'failed', summary: { error: (e as Error).message } });
+    endRunOnError(p.store, run.id, e);
     throw e;
   } finally {
     sink.close();

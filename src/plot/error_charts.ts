@@ -2,16 +2,18 @@
 // report and the dashboard: confusion matrix, reliability diagram, residuals
 // against prediction, and permutation feature importance with its spread.
 import type { VegaLiteSpec } from './render.js';
+import { namedAxis } from './names.js';
 
 export function confusionChart(c: { classes: string[]; counts: number[][] }, split = 'validation'): VegaLiteSpec {
-  const values = c.counts.flatMap((row, t) => row.map((n, p) => ({ truth: c.classes[t], predicted: c.classes[p], n })));
+  // Class indices, named on the axes (namedAxis): any class name works.
+  const values = c.counts.flatMap((row, t) => row.map((n, p) => ({ truth: t, predicted: p, n })));
   const side = Math.min(480, Math.max(200, 40 * c.classes.length));
   return {
     title: `Confusion matrix (${split} set)`,
     width: side,
     height: side,
     data: { values },
-    encoding: { x: { field: 'predicted', type: 'nominal', sort: c.classes }, y: { field: 'truth', type: 'nominal', sort: c.classes } },
+    encoding: { x: { field: 'predicted', ...namedAxis(c.classes, 'predicted') }, y: { field: 'truth', ...namedAxis(c.classes, 'truth') } },
     layer: [
       { mark: 'rect', encoding: { color: { field: 'n', type: 'quantitative', scale: { scheme: 'blues' }, title: 'rows' } } },
       { mark: { type: 'text', fontSize: 10 }, encoding: { text: { field: 'n', type: 'quantitative' } } },
@@ -51,13 +53,13 @@ export function residualsChart(points: Array<{ predicted: number; residual: numb
 }
 
 export function importanceChart(features: Array<{ feature: string; mean: number; std: number }>, repeats: number): VegaLiteSpec {
-  const values = features.map((f) => ({ feature: f.feature, mean: f.mean, low: f.mean - f.std, high: f.mean + f.std }));
+  const values = features.map((f, i) => ({ feature: i, mean: f.mean, low: f.mean - f.std, high: f.mean + f.std }));
   return {
     title: `Permutation feature importance (rise of the validation loss; ± 1 sd over ${repeats} shuffles)`,
     width: 420,
     height: Math.max(120, 24 * features.length),
     data: { values },
-    encoding: { y: { field: 'feature', type: 'nominal', sort: null, title: null } },
+    encoding: { y: { field: 'feature', ...namedAxis(features.map((f) => f.feature)) } },
     layer: [
       { mark: 'bar', encoding: { x: { field: 'mean', type: 'quantitative', title: 'validation loss increase' } } },
       { mark: { type: 'rule', color: '#333' }, encoding: { x: { field: 'low', type: 'quantitative' }, x2: { field: 'high' } } },

@@ -1,8 +1,8 @@
 // Charts as files: Vega-Lite specifications rendered to SVG by Vega (no
 // browser), and to PNG through sharp, for reports and terminals.
-import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
+import { writeAtomic } from '../files/index.js';
 
 const require = createRequire(import.meta.url);
 // CommonJS builds: the ESM entry points of vega 5 pull in browser-only modules.
@@ -27,7 +27,7 @@ export async function writeChart(spec: VegaLiteSpec, base: string, scale = 2): P
   const svg = await toSvg(spec);
   const svgPath = `${base}.svg`;
   const pngPath = `${base}.png`;
-  writeFileSync(svgPath, svg);
-  await sharp(Buffer.from(svg), { density: 72 * scale }).flatten({ background: '#ffffff' }).png().toFile(pngPath);
+  writeAtomic(svgPath, svg);
+  writeAtomic(pngPath, await sharp(Buffer.from(svg), { density: 72 * scale }).flatten({ background: '#ffffff' }).png().toBuffer());
   return { svg: svgPath, png: pngPath };
 }

@@ -3,7 +3,7 @@
 // summary, the metrics per split and the schema, the decisions in order, the
 // learning-rate finder, the loss curves with the schedule, the probes of the
 // regularization ladder, the confusion matrix or residuals, and the ledger.
-import { toSvg, lrFinderChart, lossCurvesChart, stepChart, gradNormChart, type VegaLiteSpec } from '../plot/index.js';
+import { toSvg, lrFinderChart, lossCurvesChart, stepChart, confusionChart, gradNormChart, type VegaLiteSpec } from '../plot/index.js';
 import type { ConfusionMatrix } from './predictions.js';
 import type { Interpretation } from '../interpret/index.js';
 import { errorAnalysisHtml, splitMetricsHtml } from './error_analysis.js';
@@ -70,21 +70,6 @@ function schemaHtml(p: Preprocessing | null | undefined): string {
 const esc = (s: unknown) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const num = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : esc(v ?? '–'));
 
-function confusionSpec(c: ConfusionMatrix): VegaLiteSpec {
-  const values = c.counts.flatMap((row, t) => row.map((n, p) => ({ truth: c.classes[t], predicted: c.classes[p], n })));
-  return {
-    title: 'Confusion matrix (validation set)',
-    width: 360,
-    height: 360,
-    data: { values },
-    encoding: { x: { field: 'predicted', type: 'nominal', sort: c.classes }, y: { field: 'truth', type: 'nominal', sort: c.classes } },
-    layer: [
-      { mark: 'rect', encoding: { color: { field: 'n', type: 'quantitative', scale: { scheme: 'blues' }, title: 'rows' } } },
-      { mark: { type: 'text', fontSize: 10 }, encoding: { text: { field: 'n', type: 'quantitative' } } },
-    ],
-  };
-}
-
 function residualSpec(r: Array<{ truth: number; predicted: number }>): VegaLiteSpec {
   return {
     title: 'Predicted against true (validation set)',
@@ -135,7 +120,7 @@ export async function renderReport(r: ReportInput): Promise<string> {
     charts.push(`<h2>Gradient norm per step</h2>${await toSvg(gradNormChart(norms.filter((_, i) => i % every === 0).map((s) => ({ step: s.step, gradNorm: s.gradNorm! }))))}`);
   }
   if (r.probes.length) charts.push(`<h2>Regularization ladder</h2>${await toSvg(probeSpec(r.probes))}`);
-  if (r.confusion) charts.push(`<h2>Confusion matrix</h2>${await toSvg(confusionSpec(r.confusion))}`);
+  if (r.confusion) charts.push(`<h2>Confusion matrix</h2>${await toSvg(confusionChart(r.confusion))}`);
   if (r.residuals?.length) charts.push(`<h2>Residuals</h2>${await toSvg(residualSpec(r.residuals))}`);
   const errors = await errorAnalysisHtml(r.interpretation ?? null);
   const test = testFigures(r);

@@ -27,10 +27,6 @@ function inputsOf(p: TableProcessing): Map<string, string> {
     else if (f.kind === 'categorical') out.set(f.column, `one-hot over ${f.vocabulary.tokens.length - f.vocabulary.reserved} values, plus ${f.vocabulary.reserved} for unseen or missing`);
     else if (f.kind === 'text') out.set(f.column, `token ids (vocabulary ${f.tokenizer.vocabulary.tokens.length}, up to ${f.tokenizer.maxLength} tokens)`);
   }
-  // A sequence model reads its text column only: say so rather than list inputs it never sees.
-  if (p.kind === 'sequence' && p.textColumn) {
-    for (const [column] of out) if (column !== p.textColumn) out.set(column, `none: the sequence model reads only ${p.textColumn}`);
-  }
   return out;
 }
 

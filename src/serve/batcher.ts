@@ -50,16 +50,22 @@ export class MicroBatcher {
       setImmediate(() => this.run());
     }
     if (batch.length === 0) return;
+    let values: Float64Array;
+    let width: number;
     try {
-      const all = batch.length === 1 ? batch[0].rows : (batch.flatMap((w) => w.rows) as CheckedRows);
-      const out = this.predictor.predictChecked(all);
-      let at = 0;
-      for (const w of batch) {
-        w.resolve(out.slice(at, at + w.rows.length));
-        at += w.rows.length;
-      }
+      ({ values, width } = this.predictor.forward(batch.length === 1 ? batch[0].rows : (batch.flatMap((w) => w.rows) as CheckedRows)));
     } catch (e) {
       for (const w of batch) w.reject(e);
+      return;
+    }
+    // Each request is answered from its own rows: a row whose output is not finite refuses its request alone, named in its numbering.
+    let at = 0;
+    for (const w of batch) {
+      const out: Prediction[] = new Array(w.rows.length);
+      const error = this.predictor.describeRows(w.rows, 0, w.rows.length, values, at, width, out);
+      at += w.rows.length;
+      if (error) w.reject(error);
+      else w.resolve(out);
     }
   }
 }

@@ -21,14 +21,16 @@ interface Constant {
 export class DenseGraph {
   private constructor(
     private readonly steps: Step[],
-    private readonly slots: number,
+    slots: number,
     private readonly output: number,
     /** Columns of each slot's value. */
     private readonly widths: number[],
     /** Columns of the input and of the output. */
     readonly inputWidth: number,
     readonly outputWidth: number,
-  ) {}
+  ) {
+    this.values = new Array<Float32Array>(slots);
+  }
 
   /** The graph as JavaScript, or why it cannot be (an op or a shape outside the table exporter's). */
   static compile(onnx: Uint8Array): DenseGraph | { reason: string } {
@@ -41,24 +43,35 @@ export class DenseGraph {
     }
   }
 
-  /** Each slot's buffer for the last row count run: requests of one size (usually one row) allocate nothing. */
-  private buffers: Float32Array[] = [];
-  private buffersRows = -1;
+  /**
+   * Each slot's storage, for up to `capacity` rows (grown in powers of two),
+   * and per row count the views of it that runs of that count write: grouped
+   * inline runs vary in size under load, and no size seen before allocates.
+   */
+  private storage: Float32Array[] = [];
+  private capacity = 0;
+  private views = new Map<number, Float32Array[]>();
+  private current: Float32Array[] = [];
+  private readonly values: Float32Array[];
 
   /** The output [rows, outputWidth] for input x [rows, inputWidth]; valid until the next run (copy what you keep). */
   run(x: Float32Array, rows: number): Float32Array {
     if (x.length !== rows * this.inputWidth) throw new RangeError(`DenseGraph.run: expected ${rows} × ${this.inputWidth} inputs, found ${x.length}`);
-    if (rows !== this.buffersRows) {
-      this.buffers = [];
-      this.buffersRows = rows;
+    if (rows > this.capacity) {
+      this.capacity = 2 ** Math.ceil(Math.log2(rows));
+      this.storage = [];
+      this.views.clear();
     }
-    const values = new Array<Float32Array>(this.slots);
+    let views = this.views.get(rows);
+    if (!views) this.views.set(rows, (views = []));
+    this.current = views;
+    const values = this.values;
     values[0] = x;
     for (const step of this.steps) step(values, rows, this.buffer);
     return values[this.output];
   }
 
-  private readonly buffer = (slot: number, n: number): Float32Array => (this.buffers[slot] ??= new Float32Array(n * this.widths[slot]));
+  private readonly buffer = (slot: number, n: number): Float32Array => (this.current[slot] ??= (this.storage[slot] ??= new Float32Array(this.capacity * this.widths[slot])).subarray(0, n * this.widths[slot]));
 }
 
 class Unsupported extends Error {}

@@ -5,11 +5,12 @@
 // the model's own predictions on validation rows (so a model served the data
 // it was validated on shows a prediction PSI of 0). Counts since start-up, and
 // the same report over a window of the most recent rows, where fresh drift is
-// not diluted by a long calm history.
-import { isMissing, toDate, toNumber, type Cell, type Row } from '../data/index.js';
+// not diluted by a long calm history. A text column is binned by its token
+// count, and its unseen share counts rows with a word the model never learned.
+import { isMissing, tokenize, toDate, toNumber, type Cell, type PreprocessorJSON, type Row } from '../data/index.js';
 import type { Prediction } from './predictor.js';
 import { binOf, psi, PSI_ALERT } from './psi.js';
-import { categoryKey, predictionBasis, type FeatureReference, type PredictionBasis, type ReferenceProfile } from './reference.js';
+import { categoryKey, predictionBasis, textVocabulary, textWords, type FeatureReference, type PredictionBasis, type ReferenceProfile } from './reference.js';
 
 export interface FeatureDrift {
   /** Rows observed. */
@@ -18,8 +19,10 @@ export interface FeatureDrift {
   psi: number | null;
   /** Share of rows outside the training min/max; null when the range is unknown. */
   outOfRange: number | null;
-  /** Share of rows with a category the model never learned (mapped to <unknown>); null for columns without categories. */
+  /** Share of rows with a category (text: a word) the model never learned (mapped to <unknown>); null for columns without categories or words. */
   unseen: number | null;
+  /** Text: that share on the validation rows, when known. */
+  referenceUnseen?: number | null;
   /** Share of rows missing this value (filled like in training). */
   missing: number;
   /** The training missing share, when known. */
@@ -67,6 +70,8 @@ export interface DriftMonitorOptions {
   missingTokens?: readonly string[];
   /** Rows in the recent window. Default 1000; 0: no window. */
   window?: number;
+  /** The model's preprocessing: text columns' words are split and looked up as its tokenizers do. Default: lower-cased words, no vocabulary (no unseen share). */
+  preprocessor?: PreprocessorJSON;
 }
 
 /** A cell as one number: MISSING, else (bin or category id) × 2 + 1 when outside the training range or unseen. */
@@ -80,6 +85,8 @@ interface FeatureSpec {
   /** Categorical and boolean: category key → id, and back. */
   ids: Map<string, number> | null;
   keys: string[];
+  /** Text: how a cell becomes words. */
+  words: ((v: Cell) => string[]) | null;
 }
 
 /** Counts of one feature over some rows. */
@@ -91,6 +98,8 @@ interface FeatureCounts {
   bins: number[] | null;
   /** Rows per category id. */
   categories: number[] | null;
+  /** What a flagged code means: outside the training range, or unseen (a category, a word). */
+  flag: 'range' | 'unseen';
 }
 
 /** Counts of predictions over some rows. */
@@ -155,12 +164,14 @@ export class DriftMonitor {
     this.tokens = new Set(o.missingTokens ?? []);
     for (const [name, ref] of Object.entries(reference.features)) {
       const categorical = ref.kind === 'categorical' || ref.kind === 'boolean';
+      const pre = o.preprocessor;
       this.specs.push({
         name,
         ref,
-        vocabulary: ref.kind === 'categorical' && ref.vocabulary ? new Set(ref.vocabulary) : null,
+        vocabulary: ref.kind === 'categorical' && ref.vocabulary ? new Set(ref.vocabulary) : ref.kind === 'text' && pre ? textVocabulary(pre, name) : null,
         ids: categorical ? new Map() : null,
         keys: [],
+        words: ref.kind !== 'text' ? null : pre ? (v) => textWords(pre, name, v) : (v) => tokenize(String(v)),
       });
     }
     this.totals = this.specs.map((s) => this.emptyCounts(s));
@@ -172,8 +183,8 @@ export class DriftMonitor {
   }
 
   private emptyCounts(s: FeatureSpec): FeatureCounts {
-    const edges = s.ref.kind === 'numeric' || s.ref.kind === 'datetime' ? s.ref.edges : null;
-    return { n: 0, missing: 0, outOfRange: 0, unseen: 0, bins: edges ? new Array(edges.length + 1).fill(0) : null, categories: s.ids ? [] : null };
+    const edges = s.ref.kind === 'numeric' || s.ref.kind === 'datetime' || s.ref.kind === 'text' ? s.ref.edges : null;
+    return { n: 0, missing: 0, outOfRange: 0, unseen: 0, bins: edges ? new Array(edges.length + 1).fill(0) : null, categories: s.ids ? [] : null, flag: s.ids || s.ref.kind === 'text' ? 'unseen' : 'range' };
   }
 
   private emptyPredictions(): PredictionCounts {
@@ -245,6 +256,12 @@ export class DriftMonitor {
       }
       return id * 2 + (s.vocabulary && !s.vocabulary.has(key) ? 1 : 0);
     }
+    if (ref.kind === 'text' && s.words) {
+      // Bin of the token count; flagged when a word is one the model never learned.
+      const words = s.words(v);
+      const unseen = s.vocabulary !== null && words.some((w) => !s.vocabulary!.has(w));
+      return (ref.edges ? binOf(ref.edges, words.length) : 0) * 2 + (unseen ? 1 : 0);
+    }
     return 0;
   }
 
@@ -265,23 +282,24 @@ export class DriftMonitor {
   }
 
   private reportOf(rows: number, totals: readonly FeatureCounts[], predictions: PredictionCounts): DriftReport {
-    const features: Record<string, FeatureDrift> = {};
+    const features: Record<string, FeatureDrift> = Object.create(null); // keyed by column names, any of them
     const drifted: string[] = [];
     for (let f = 0; f < this.specs.length; f++) {
       const { name, ref, keys, vocabulary } = this.specs[f];
       const s = totals[f];
       const rate = (k: number) => (s.n ? k / s.n : 0);
       let value: number | null = null;
-      if ((ref.kind === 'numeric' || ref.kind === 'datetime') && s.bins && ref.proportions) value = psi(ref.proportions, s.bins);
+      if ((ref.kind === 'numeric' || ref.kind === 'datetime' || ref.kind === 'text') && s.bins && ref.proportions) value = psi(ref.proportions, s.bins);
       else if ((ref.kind === 'categorical' || ref.kind === 'boolean') && ref.proportions) value = categoricalPsi(ref.proportions, categoryCounts(s.categories!, keys));
       const numeric = ref.kind === 'numeric' || ref.kind === 'datetime';
       features[name] = {
         n: s.n,
         psi: value,
         outOfRange: numeric && ref.min !== null ? rate(s.outOfRange) : null,
-        unseen: ref.kind === 'categorical' && vocabulary ? rate(s.unseen) : null,
+        unseen: (ref.kind === 'categorical' || ref.kind === 'text') && vocabulary ? rate(s.unseen) : null,
         missing: rate(s.missing),
         referenceMissing: ref.missing,
+        ...(ref.kind === 'text' ? { referenceUnseen: ref.unseen ?? null } : {}),
       };
       if (value !== null && value >= this.alert) drifted.push(name);
     }
@@ -320,10 +338,11 @@ function count(s: FeatureCounts, code: number): void {
   const index = code >> 1;
   const flagged = (code & 1) === 1;
   if (s.bins) s.bins[index]++;
-  if (s.categories) {
-    s.categories[index] = (s.categories[index] ?? 0) + 1;
-    if (flagged) s.unseen++;
-  } else if (flagged) s.outOfRange++;
+  if (s.categories) s.categories[index] = (s.categories[index] ?? 0) + 1;
+  if (flagged) {
+    if (s.flag === 'unseen') s.unseen++;
+    else s.outOfRange++;
+  }
 }
 
 /** PSI over the reference's categories plus one bucket for everything else. */

@@ -25,6 +25,28 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * A request the server could not answer for a reason of its own, said to the
+ * client and logged: 503 when a serving thread died (the request may be sent
+ * again: the thread is being restarted), 500 when the model's output is
+ * unusable for an ordinary input (never answered as a null prediction).
+ */
+export class ServeFault extends Error {
+  override name = 'ServeFault';
+  constructor(
+    readonly status: 500 | 503,
+    /** What failed, in a few words ('onnx-worker-exit', 'non-finite-output'). */
+    readonly problem: string,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  toJSON(): { error: string; problem: string } {
+    return { error: this.message, problem: this.problem };
+  }
+}
+
 /** A model directory that verifies but holds a model kind this server cannot feed from JSON rows. */
 export class UnsupportedModelError extends Error {
   override name = 'UnsupportedModelError';

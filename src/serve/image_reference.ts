@@ -6,10 +6,11 @@
 // share of each class among the model's own predictions on the validation
 // images — served predictions are compared with predictions, never with
 // targets (a model that under-predicts a class would otherwise read as drift).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageSet } from '../data/index.js';
 import { quantileBins } from './psi.js';
+import { writeJsonAtomic } from '../files/index.js';
 
 export const IMAGE_REFERENCE = 'image-reference.json';
 
@@ -99,7 +100,7 @@ export function buildImageReference(set: ImageSet, o: ImageReferenceOptions = {}
 /** Writes the reference into a saved model directory: the training images' statistics and, given them, the model's validation predictions. */
 export function writeImageReference(modelDir: string, train: ImageSet, o: ImageReferenceOptions = {}): string {
   const file = join(modelDir, IMAGE_REFERENCE);
-  writeFileSync(file, `${JSON.stringify(buildImageReference(train, o))}\n`);
+  writeJsonAtomic(file, buildImageReference(train, o), 0);
   return file;
 }
 

@@ -5,10 +5,11 @@
 // a body that is not an image is 415, an image that fails to decode 422, each
 // naming the part. Drift of the served images, records and feedback as for tables.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { feedbackSchema, serveLifecycle } from './lifecycle.js';
+import { feedbackSchema, serveLifecycle, setErrorReplies } from './lifecycle.js';
 import multipart from '@fastify/multipart';
 import type { Store } from '../store/index.js';
-import { ImageDecodeError, type DecodedImage } from '../data/index.js';
+import { ImageDecodeError, readImageSize, decodeCost, type DecodedImage, type ImageSize } from '../data/index.js';
+import { listClasses, showValue } from './input.js';
 import type { ImagePredictor } from './image_predictor.js';
 import { ImageDriftMonitor } from './image_drift.js';
 import { readImageReference } from './image_reference.js';
@@ -23,6 +24,14 @@ export interface ImageServerOptions {
   bodyLimit?: number;
   /** Most images in one request; default 64. */
   maxImages?: number;
+  /**
+   * Decoding budget of one request, in pixels as decodeCost counts them (a
+   * thin image pays for its length): the sizes the images declare are summed
+   * before any is decoded, and a request over it gets 413. Default 100 M.
+   */
+  maxRequestPixels?: number;
+  /** Time one request's images may take to decode (ms); past it the rest are not decoded and the request gets 413. Default 10 000. */
+  decodeMs?: number;
   /** Drift reports are saved to the store at most this often (ms). Default 5000. */
   driftSaveMs?: number;
   logger?: boolean;
@@ -56,6 +65,9 @@ interface Upload {
 
 const BASE64 = /^[A-Za-z0-9+/=\s]*$/;
 
+/** A client-given name for a message, cut short. */
+const shortName = (s: string) => (s.length > 80 ? `${s.slice(0, 79)}…` : s);
+
 function fromJson(body: unknown, maxImages: number): Upload[] {
   const images = (body as { images?: unknown })?.images;
   if (!Array.isArray(images) || images.length === 0) throw new ImageRequestError(400, 'images', 'missing', 'JSON bodies carry {"images": ["<base64>", …]} or {"images": [{"name": …, "data": "<base64>"}]}');
@@ -63,8 +75,8 @@ function fromJson(body: unknown, maxImages: number): Upload[] {
   return images.map((im, i) => {
     const data = typeof im === 'string' ? im : (im as { data?: unknown })?.data;
     const name = typeof im === 'object' && im && typeof (im as { name?: unknown }).name === 'string' ? (im as { name: string }).name : null;
-    const part = `images[${i}]${name ? ` (${name})` : ''}`;
-    if (typeof data !== 'string') throw new ImageRequestError(400, part, 'missing', `${part}: expected a base64 string (or an object with "data"), found ${JSON.stringify(im)?.slice(0, 60)}`);
+    const part = `images[${i}]${name ? ` (${shortName(name)})` : ''}`;
+    if (typeof data !== 'string') throw new ImageRequestError(400, part, 'missing', `${part}: expected a base64 string (or an object with "data"), found ${showValue(im)}`);
     const clean = data.replace(/^data:[^;,]*;base64,/, '');
     if (!BASE64.test(clean)) throw new ImageRequestError(422, part, 'base64', `${part}: not valid base64`);
     return { part, bytes: Buffer.from(clean, 'base64') };
@@ -73,20 +85,56 @@ function fromJson(body: unknown, maxImages: number): Upload[] {
 
 async function fromMultipart(req: FastifyRequest, maxImages: number): Promise<Upload[]> {
   const out: Upload[] = [];
-  for await (const p of req.parts()) {
-    if (p.type !== 'file') throw new ImageRequestError(400, p.fieldname, 'not-a-file', `form field "${p.fieldname}" is not a file: send images as file parts`);
-    const bytes = await p.toBuffer(); // throws 413 past the file size limit, before any decoding
-    if (out.length >= maxImages) throw new ImageRequestError(413, p.fieldname, 'too-many', `more than ${maxImages} images in one request`);
-    out.push({ part: `${p.fieldname}${p.filename ? ` (${p.filename})` : ''}`, bytes });
+  try {
+    for await (const p of req.parts()) {
+      const field = shortName(p.fieldname);
+      if (p.type !== 'file') throw new ImageRequestError(400, field, 'not-a-file', `form field "${field}" is not a file: send images as file parts`);
+      const bytes = await p.toBuffer(); // throws 413 past the file size limit, before any decoding
+      if (out.length >= maxImages) throw new ImageRequestError(413, field, 'too-many', `more than ${maxImages} images in one request`);
+      out.push({ part: `${field}${p.filename ? ` (${shortName(p.filename)})` : ''}`, bytes });
+    }
+  } catch (e) {
+    // The form parser's own errors (no boundary, a bogus one, a form that never closes) are the client's: 400, not 500.
+    if (e instanceof ImageRequestError || ((e as FastifyError).statusCode ?? 500) < 500) throw e;
+    throw new ImageRequestError(400, 'body', 'multipart', `malformed multipart/form-data: ${(e as Error).message}`);
   }
   if (out.length === 0) throw new ImageRequestError(400, null, 'missing', 'the form holds no image files');
   return out;
+}
+
+/** The requested images' declared sizes against the request's decoding budget, before anything is decoded. */
+async function checkBudget(uploads: readonly Upload[], bytesLimit: number, maxPixels: number, maxRequestPixels: number): Promise<void> {
+  let total = 0;
+  for (const u of uploads) {
+    if (u.bytes.length > bytesLimit) throw new ImageRequestError(413, u.part, 'too-large', `${u.part}: ${u.bytes.length} bytes; at most ${bytesLimit}`);
+    let size: ImageSize;
+    try {
+      size = await readImageSize(u.bytes);
+    } catch (e) {
+      throw decodeFailure(u, e);
+    }
+    const label = `a ${size.width}×${size.height} ${size.format.toUpperCase()}`;
+    if (size.width * size.height > maxPixels) throw new ImageRequestError(413, u.part, 'too-large', `${u.part}: ${label} image: more than ${maxPixels} pixels`);
+    total += decodeCost(size);
+    if (total > maxRequestPixels) {
+      throw new ImageRequestError(413, u.part, 'decode-budget', `${u.part}: ${label} image brings this request's decoding cost to ${fmtPixels(total)} pixels (each image's pixels, plus 32 per row and per column); one request may cost at most ${fmtPixels(maxRequestPixels)}: send fewer or smaller images`);
+    }
+  }
+}
+
+const fmtPixels = (n: number) => (n >= 1e6 ? `${(n / 1e6).toPrecision(3)} M` : String(n));
+
+function decodeFailure(u: Upload, e: unknown): Error {
+  if (e instanceof ImageDecodeError) return new ImageRequestError(STATUS[e.problem], u.part, e.problem, `${u.part}: ${e.message}`);
+  return e as Error;
 }
 
 export function createImageServer(o: ImageServerOptions): ImageServed {
   const { predictor } = o;
   const bodyLimit = o.bodyLimit ?? 10 << 20;
   const maxImages = o.maxImages ?? 64;
+  const maxRequestPixels = o.maxRequestPixels ?? 100_000_000;
+  const decodeMs = o.decodeMs ?? 10_000;
   const monitor = new ImageDriftMonitor(readImageReference(predictor.dir), predictor.shape[0]);
   const manifestTest = predictor.manifest.metrics?.test?.accuracy;
   const testValue = o.testValue ?? (typeof manifestTest === 'number' ? manifestTest : null);
@@ -97,13 +145,7 @@ export function createImageServer(o: ImageServerOptions): ImageServed {
   // A raw image body (curl --data-binary @cat.jpg -H 'content-type: image/jpeg'), limited like a file.
   app.addContentTypeParser(/^(image\/.*|application\/octet-stream)$/, { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
 
-  app.setErrorHandler((err: FastifyError | ImageRequestError, _req, reply) => {
-    if (err instanceof ImageRequestError) return reply.code(err.status).send(err.toJSON());
-    const status = (err as FastifyError).statusCode ?? 500;
-    if (status < 500) return reply.code(status).send({ error: err.message, code: (err as FastifyError).code });
-    app.log.error(err);
-    return reply.code(500).send({ error: 'internal error' });
-  });
+  setErrorReplies(app);
   const life = serveLifecycle(app, { modelKey: predictor.modelKey, records, driftReport: () => monitor.report(), driftSaveMs: o.driftSaveMs });
   app.get('/model', async () => {
     const m = predictor.manifest;
@@ -120,7 +162,7 @@ export function createImageServer(o: ImageServerOptions): ImageServed {
       createdAt: m.createdAt,
       versions: m.versions,
       reference: monitor.reference ? 'data' : 'none',
-      limits: { bytesPerImage: bodyLimit, imagesPerRequest: maxImages },
+      limits: { bytesPerImage: bodyLimit, imagesPerRequest: maxImages, pixelsPerImage: predictor.maxPixels, decodePixelsPerRequest: maxRequestPixels, decodeMsPerRequest: decodeMs },
     };
   });
   app.get('/drift', async () => ({ ...monitor.report(), realWorld: records.realWorld() }));
@@ -136,17 +178,19 @@ export function createImageServer(o: ImageServerOptions): ImageServed {
           : (() => {
               throw new ImageRequestError(415, null, 'content-type', `content-type ${ct || 'none'}: send multipart/form-data, application/json with base64, or an image/* body`);
             })();
+    await checkBudget(uploads, bodyLimit, predictor.maxPixels, maxRequestPixels);
     const decoded: DecodedImage[] = [];
+    const t0 = performance.now();
     for (const u of uploads) {
-      if (u.bytes.length > bodyLimit) throw new ImageRequestError(413, u.part, 'too-large', `${u.part}: ${u.bytes.length} bytes; at most ${bodyLimit}`);
+      const spent = performance.now() - t0;
+      if (spent > decodeMs) throw new ImageRequestError(413, u.part, 'decode-time', `${u.part}: this request's images took ${Math.round(spent)} ms to decode before it; one request may take at most ${decodeMs} ms: send fewer or smaller images`);
       try {
         decoded.push(await predictor.decode(u.bytes));
       } catch (e) {
-        if (e instanceof ImageDecodeError) throw new ImageRequestError(STATUS[e.problem], u.part, e.problem, `${u.part}: ${e.message}`);
-        throw e;
+        throw decodeFailure(u, e);
       }
     }
-    const predictions = predictor.predictDecoded(decoded);
+    const predictions = await predictor.predictInTurns(decoded);
     monitor.observe(decoded.map((d) => ({ pixels: d.pixels, channels: predictor.shape[0], width: d.original.width, height: d.original.height })), predictions.map((p) => p.label));
     records.record(predictions);
     life.saveDrift();
@@ -160,7 +204,7 @@ export function createImageServer(o: ImageServerOptions): ImageServed {
       const labels = (req.body as { labels: Array<{ id: string; label: unknown }> }).labels;
       const items: FeedbackItem[] = labels.map((l, i) => {
         const label = typeof l.label === 'number' && Number.isInteger(l.label) ? predictor.classes[l.label] : l.label;
-        if (typeof label !== 'string' || !predictor.classes.includes(label)) throw new ImageRequestError(422, `labels[${i}].label`, 'type', `labels[${i}]: "label" must be one of ${JSON.stringify(predictor.classes)}, found ${JSON.stringify(l.label)}`);
+        if (typeof label !== 'string' || !predictor.classes.includes(label)) throw new ImageRequestError(422, `labels[${i}].label`, 'type', `labels[${i}]: "label" must be one of ${listClasses(predictor.classes)}, found ${showValue(l.label)}`);
         return { id: l.id, label };
       });
       const { accepted, unknown } = records.feedback(items);

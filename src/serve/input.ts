@@ -6,7 +6,7 @@
 // A numeric field takes a finite JSON number only: true, "12" or "Infinity"
 // are refused (422) rather than coerced. Values far outside the training
 // range still predict, but come back flagged (rangeWarnings).
-import { isMissing, toBoolean, toDate, type Cell, type FeatureSpec, type PreprocessorJSON, type Row } from '../data/index.js';
+import { isMissing, newRow, toBoolean, toDate, type Cell, type FeatureSpec, type PreprocessorJSON, type Row } from '../data/index.js';
 import { InputError } from './errors.js';
 
 export interface InputField {
@@ -27,9 +27,37 @@ const EXPECTED: Record<FeatureSpec['kind'], string> = {
   text: 'a string',
 };
 
-function show(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 40 ? `${s.slice(0, 39)}…` : s;
+/**
+ * A client value for an error message, about 40 characters at most. It never
+ * walks into the value: a 10 KB body can nest 5,000 levels, and rendering it
+ * whole (JSON.stringify) would overflow the stack instead of naming the field.
+ */
+export function showValue(v: unknown): string {
+  const s = Array.isArray(v) ? `[${shallow(v.slice(0, 4))}${v.length > 4 ? ', …' : ''}]` : v !== null && typeof v === 'object' ? showObject(v) : scalar(v);
+  return s.length > 60 ? `${s.slice(0, 59)}…` : s;
+}
+
+/** One level only: nested values are shown as […] or {…}. */
+function shallow(items: unknown[]): string {
+  return items.map((x) => (Array.isArray(x) ? '[…]' : x !== null && typeof x === 'object' ? '{…}' : scalar(x))).join(', ');
+}
+
+function showObject(o: object): string {
+  const keys = Object.keys(o);
+  const parts = keys.slice(0, 4).map((k) => `${JSON.stringify(k.slice(0, 20))}: ${shallow([(o as Record<string, unknown>)[k]])}`);
+  return `{${parts.join(', ')}${keys.length > 4 ? ', …' : ''}}`;
+}
+
+function scalar(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v.length > 40 ? v.slice(0, 40) : v) : String(v);
+}
+
+const show = showValue;
+
+/** The classes a label must be among, for an error message (at most 20 named). */
+export function listClasses(classes: readonly string[]): string {
+  const named = classes.slice(0, 20).map((c) => JSON.stringify(c)).join(',');
+  return `[${named}${classes.length > 20 ? `,… ${classes.length - 20} more` : ''}]`;
 }
 
 function parses(kind: FeatureSpec['kind'], v: Cell): boolean {
@@ -57,7 +85,8 @@ export function checkRows(rows: unknown, fields: InputField[], missingTokens: Re
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i] as Record<string, unknown>;
     if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new InputError('rows', i, 'type', `row ${i}: expected an object of column values, found ${show(r)}`);
-    const clean: Row = {};
+    // A column may be called "__proto__" or "constructor" (fastify keeps such keys as own properties): see newRow.
+    const clean: Row = newRow();
     for (const f of fields) {
       if (!Object.prototype.hasOwnProperty.call(r, f.name)) {
         throw new InputError(f.name, i, 'missing', `row ${i}: missing field "${f.name}" (${EXPECTED[f.kind]}; send null for a missing value)`);

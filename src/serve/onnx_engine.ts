@@ -18,8 +18,9 @@ import { sessionOptions } from './onnx_session.js';
 import { Preprocessor, tableFromRows } from '../data/index.js';
 import { exportNetworkFromDir } from '../export/index.js';
 import type { Predictor, Prediction, CheckedRows } from './predictor.js';
-import { InputError } from './errors.js';
+import { ServeFault } from './errors.js';
 import { DenseGraph } from './dense_graph.js';
+import { packRows } from '../data/model_input.js';
 
 export interface OnnxEngineOptions {
   /** ONNX Runtime intra-op threads; default 1 (latency for small models, the other core left to Node). */
@@ -36,6 +37,37 @@ export interface OnnxEngineOptions {
    * loop; default 0.25. 0 sends every request to the worker.
    */
   inlineMs?: number;
+  /**
+   * Longest a worker run may take (ms) before the worker is taken for hung:
+   * the requests in that run get 503, a new worker starts, and the old one is
+   * asked to close once its run ends (ending a thread inside a run would abort
+   * the process in onnxruntime-node). Default 60 000.
+   */
+  runTimeoutMs?: number;
+}
+
+/** What a worker is started with, kept so a worker that died can be replaced. */
+interface WorkerInit {
+  onnx: Uint8Array;
+  threads: number;
+  input: 'ids' | 'x';
+}
+
+/** Restarts allowed within RESTART_WINDOW_MS before the worker is given up on (large requests then get 503 at once). */
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
+
+/** Starts the inference thread and waits for its session: rejects with why it did not start. */
+async function startWorker(init: WorkerInit): Promise<Worker> {
+  const worker = new Worker(new URL('./onnx_worker.js', import.meta.url), { workerData: init });
+  try {
+    const [first] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([e]) => Promise.reject(e)), once(worker, 'exit').then(([code]) => Promise.reject(new Error(`exited with code ${code} before its session was ready`)))])) as [{ ready?: boolean }];
+    if (!first?.ready) throw new Error('sent no ready message');
+    return worker;
+  } catch (e) {
+    await worker.terminate();
+    throw new Error(`the ONNX Runtime worker did not start: ${(e as Error).message}`);
+  }
 }
 
 // onnxruntime-node is an optional dependency (see onnx_runtime.ts): loaded by OnnxEngine.start, before any use here.
@@ -94,11 +126,21 @@ export class OnnxEngine {
   private nextId = 0;
   private closed = false;
   private scheduled = false;
+  private worker: Worker;
+  /** Set while a replacement worker starts (large requests wait in the queue). */
+  private restarting: Promise<void> | null = null;
+  private restartTimes: number[] = [];
+  /** Why the worker was given up on; large requests then get 503 at once. */
+  private broken: string | null = null;
+  private runTimer: NodeJS.Timeout | null = null;
+  /** Workers replaced while a run was hung: their later exit is expected. */
+  private readonly retired = new WeakSet<Worker>();
 
   private constructor(
     private readonly predictor: Predictor,
-    private readonly worker: Worker,
-    private readonly textColumn: string | undefined,
+    worker: Worker,
+    private readonly workerInit: WorkerInit,
+    private readonly runTimeoutMs: number,
     private readonly maxRows: number,
     /** The Predictor's preprocessing less the final standardization, which the graph does in the same float32 arithmetic. */
     private readonly encoder: Preprocessor,
@@ -111,8 +153,71 @@ export class OnnxEngine {
     /** How the inline path was chosen, with the times it was chosen on. */
     readonly inlineChoice: InlineChoice,
   ) {
-    worker.on('message', (m: Reply) => this.finish(m));
-    worker.on('error', (e) => this.failAll(e));
+    this.worker = worker;
+    this.watch(worker);
+  }
+
+  /** Answers from the worker, and its death: 'error' says why, 'exit' follows it (or comes alone, after terminate() or a crash). */
+  private watch(worker: Worker): void {
+    let cause: string | null = null;
+    worker.on('message', (m: Reply) => {
+      if (worker === this.worker) this.finish(m);
+    });
+    worker.on('error', (e) => (cause = e.message));
+    worker.on('exit', (code) => this.lost(worker, cause ?? `exit code ${code}`));
+  }
+
+  /**
+   * The worker stopped: the requests of the run in it fail at once with 503
+   * naming the cause, and a new worker starts; queued requests wait for it.
+   * After MAX_RESTARTS within a minute the engine gives up on the worker and
+   * large requests get 503 at once (small ones still run inline).
+   */
+  private lost(worker: Worker, cause: string): void {
+    if (worker !== this.worker || this.retired.has(worker) || (this.closed && !this.inFlight && this.queue.length === 0)) return;
+    if (this.runTimer) clearTimeout(this.runTimer);
+    this.runTimer = null;
+    const run = this.inFlight;
+    this.inFlight = null;
+    process.stderr.write(`serve: the ONNX Runtime worker stopped (${cause}); ${run ? `${run.slices.length} request(s) in its run get 503; ` : ''}restarting it\n`);
+    if (run) this.fail(run.slices.map((x) => x.w), new ServeFault(503, 'onnx-worker-stopped', `the ONNX Runtime worker thread stopped during this request (${cause}); it is being restarted: send the request again`));
+    const now = Date.now();
+    this.restartTimes = this.restartTimes.filter((t) => now - t < RESTART_WINDOW_MS);
+    if (this.restartTimes.length >= MAX_RESTARTS) return this.giveUp(`it stopped ${MAX_RESTARTS + 1} times within ${RESTART_WINDOW_MS / 1000} s (last: ${cause})`);
+    this.restartTimes.push(now);
+    this.restarting = startWorker(this.workerInit).then(
+      (w) => {
+        this.restarting = null;
+        if (this.closed && this.queue.length === 0) return void w.terminate();
+        this.worker = w;
+        this.watch(w);
+        this.schedule();
+      },
+      (e: Error) => {
+        this.restarting = null;
+        this.giveUp(e.message);
+      },
+    );
+  }
+
+  /** A run past its timeout: the worker is replaced as if it had died, and closes on its own once the run ends. */
+  private hung(worker: Worker, cause: string): void {
+    if (worker !== this.worker) return;
+    this.runTimer = null;
+    this.lost(worker, cause);
+    this.retired.add(worker);
+    worker.postMessage({ close: true });
+    worker.unref();
+  }
+
+  private giveUp(why: string): void {
+    this.broken = why;
+    process.stderr.write(`serve: giving up on the ONNX Runtime worker: ${why}; requests over ${this.inlineRows} rows get 503\n`);
+    this.fail(this.queue, this.unavailable());
+  }
+
+  private unavailable(): ServeFault {
+    return new ServeFault(503, 'onnx-worker-down', `the ONNX Runtime worker thread is down (${this.broken}); this server answers requests of at most ${this.inlineRows} rows until it is restarted`);
   }
 
   /** Exports the predictor's network (from its verified directory), starts the inference thread and measures the inline limit. */
@@ -120,12 +225,8 @@ export class OnnxEngine {
     ort = await loadOnnxRuntime();
     const { onnx, modelKey } = exportNetworkFromDir(predictor.dir, { standardize: true });
     if (modelKey !== predictor.modelKey) throw new Error(`${predictor.dir}: the model directory changed after it was loaded`);
-    const pre = predictor.manifest.preprocessing;
-    const textColumn = pre.kind === 'sequence' ? pre.textColumn : undefined;
-    const threads = Math.max(1, Math.floor(o.threads ?? 1));
-    const worker = new Worker(new URL('./onnx_worker.js', import.meta.url), { workerData: { onnx, threads, input: textColumn ? 'ids' : 'x' } });
-    const [first] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([e]) => Promise.reject(e))])) as [{ ready?: boolean }];
-    if (!first?.ready) throw new Error('the ONNX Runtime worker did not start');
+    const init: WorkerInit = { onnx, threads: Math.max(1, Math.floor(o.threads ?? 1)), input: 'x' };
+    const worker = await startWorker(init);
     const encoder = Preprocessor.fromJSON({ ...predictor.preprocessor.toJSON(), normalizer: null });
     const inlineMs = o.inlineMs ?? 0.25;
     let inline: OrtModule.InferenceSession | null = null;
@@ -136,9 +237,10 @@ export class OnnxEngine {
       if (inlineMs > 0) {
         // One intra-op thread on the main thread: the run is a few small ops, and the other core stays with the worker and the network stack.
         inline = await ort.InferenceSession.create(onnx, sessionOptions(1));
-        const input = textColumn ? { ids: true, width: sequenceLength(predictor, textColumn) } : { ids: false, width: predictor.preprocessor.featureNames.length };
-        const ortRun = (n: number) => runZeros(inline!, input, n);
-        const compiled = textColumn ? { reason: 'a token-id input' } : DenseGraph.compile(onnx);
+        const width = predictor.layout.width;
+        const ortRun = (n: number) => runZeros(inline!, width, n);
+        // A graph with text encoders (token lookups, an LSTM) is not a dense graph: compile says so.
+        const compiled = DenseGraph.compile(onnx);
         if (compiled instanceof DenseGraph) {
           // The cheaper runner for one row, measured: a served table model is usually a few hundred multiply-adds.
           const jsRun = (n: number) => void compiled.run(new Float32Array(n * compiled.inputWidth), n);
@@ -157,7 +259,7 @@ export class OnnxEngine {
       await worker.terminate();
       throw e;
     }
-    return new OnnxEngine(predictor, worker, textColumn, Math.max(1, o.maxRows ?? 1024), encoder, inline, inlineRows, dense, { ...choice, rows: inlineRows });
+    return new OnnxEngine(predictor, worker, init, Math.max(1, o.runTimeoutMs ?? 60_000), Math.max(1, o.maxRows ?? 1024), encoder, inline, inlineRows, dense, { ...choice, rows: inlineRows });
   }
 
   /** Predictions for checked rows, in order; the same encoding and output rules as Predictor.predictChecked. */
@@ -173,6 +275,7 @@ export class OnnxEngine {
         }
       });
     }
+    if (this.broken) return Promise.reject(this.unavailable());
     return new Promise((resolve, reject) => {
       this.queue.push({ rows, sent: 0, done: 0, out: new Array(rows.length), failed: false, resolve, reject });
       this.schedule();
@@ -210,7 +313,7 @@ export class OnnxEngine {
         width = this.dense.outputWidth;
       } else {
         this.inlineRunning++;
-        const y = await this.inline!.run({ [this.textColumn ? 'ids' : 'x']: new ort.Tensor(feed.type, feed.data, feed.dims) })
+        const y = await this.inline!.run({ x: new ort.Tensor(feed.type, feed.data, feed.dims) })
           .then((out) => out.y)
           .finally(() => this.inlineRunning--);
         width = y.dims.length === 1 ? 1 : y.dims[1];
@@ -223,28 +326,18 @@ export class OnnxEngine {
     let at = 0;
     for (const w of group) {
       const predictions: Prediction[] = new Array(w.rows.length);
-      let error: InputError | null = null;
-      for (let i = 0; i < w.rows.length && !error; i++) {
-        const v = values.subarray((at + i) * width, (at + i + 1) * width);
-        const bad = v.findIndex((x) => !Number.isFinite(x));
-        if (bad >= 0) error = new InputError('rows', i, 'type', `row ${i}: the model's output is not finite (${v[bad]}); the inputs are outside what the model can compute with`);
-        else predictions[i] = this.predictor.describe(v);
-      }
+      const error = this.predictor.describeRows(w.rows, 0, w.rows.length, values, at, width, predictions);
       at += w.rows.length;
       if (error) w.reject(error);
       else w.resolve(predictions);
     }
   }
 
-  /** Checked rows as the network's input: the encoding before standardization (float32 [n, d]), or token ids (int64 [n, L]). */
-  private encode(rows: CheckedRows): { type: 'float32' | 'int64'; data: Float32Array | BigInt64Array; dims: number[] } {
+  /** Checked rows as the network's input rows: the encoding before standardization, then each text column's ids (float32 [n, width]). */
+  private encode(rows: CheckedRows): { type: 'float32'; data: Float32Array; dims: number[] } {
     const enc = this.encoder.transform(tableFromRows(rows, '<request>'));
-    if (this.textColumn) {
-      const ids = enc.text[this.textColumn];
-      const L = ids.length / Math.max(1, enc.n);
-      return { type: 'int64', data: BigInt64Array.from(ids, (v) => BigInt(v)), dims: [enc.n, L] };
-    }
-    return { type: 'float32', data: enc.x.slice(), dims: [enc.n, enc.features.length] };
+    const layout = this.predictor.layout;
+    return { type: 'float32', data: packRows(enc, layout), dims: [enc.n, layout.width] };
   }
 
   /**
@@ -264,7 +357,7 @@ export class OnnxEngine {
   }
 
   private pump(): void {
-    if (this.inFlight || this.queue.length === 0) return;
+    if (this.inFlight || this.restarting || this.broken || this.queue.length === 0) return;
     // Fill one run: the rest of the first request, then whole or partial later ones.
     const slices: Slice[] = [];
     let room = this.maxRows;
@@ -283,6 +376,8 @@ export class OnnxEngine {
       const id = this.nextId++;
       this.inFlight = { id, slices };
       this.worker.postMessage({ id, ...feed }, [feed.data.buffer as ArrayBuffer]);
+      const worker = this.worker;
+      this.runTimer = setTimeout(() => this.hung(worker, `a run of ${rows.length} rows took over ${this.runTimeoutMs} ms`), this.runTimeoutMs);
     } catch (e) {
       this.inFlight = null;
       this.fail(slices.map((x) => x.w), e);
@@ -304,6 +399,8 @@ export class OnnxEngine {
     const run = this.inFlight;
     if (!run || m.id !== run.id) return;
     this.inFlight = null;
+    if (this.runTimer) clearTimeout(this.runTimer);
+    this.runTimer = null;
     if (m.error !== undefined || !m.y || !m.dims) {
       this.fail(run.slices.map((x) => x.w), new Error(`ONNX Runtime: ${m.error ?? 'no output'}`));
     } else {
@@ -312,13 +409,10 @@ export class OnnxEngine {
       const values = Float64Array.from(m.y);
       let at = 0;
       for (const { w, start, end } of run.slices) {
-        for (let i = start; i < end; i++, at++) {
-          const v = values.subarray(at * width, (at + 1) * width);
-          // Never a null prediction, as on the libtorch path: a non-finite output refuses the request.
-          const bad = v.findIndex((x) => !Number.isFinite(x));
-          if (bad >= 0 && !w.failed) this.fail([w], new InputError('rows', i, 'type', `row ${i}: the model's output is not finite (${v[bad]}); the inputs are outside what the model can compute with`));
-          if (!w.failed) w.out[i] = this.predictor.describe(v);
-        }
+        // Never a null prediction, as on the libtorch path: a non-finite output refuses the request.
+        const error = w.failed ? null : this.predictor.describeRows(w.rows, start, end, values, at, width, w.out);
+        at += end - start;
+        if (error) this.fail([w], error);
         w.done += end - start;
         if (w.done === w.rows.length && !w.failed) {
           this.queue.splice(this.queue.indexOf(w), 1);
@@ -330,28 +424,20 @@ export class OnnxEngine {
     this.schedule();
   }
 
-  private failAll(e: unknown): void {
-    this.inFlight = null;
-    this.fail(this.queue, e);
-  }
-
   /** Stops the inference thread after the runs already asked for. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.inFlight || this.queue.length || this.inlineScheduled || this.inlineRunning) await new Promise((r) => setTimeout(r, 5));
-    const exit = once(this.worker, 'exit');
-    this.worker.postMessage({ close: true });
-    await Promise.race([exit, new Promise((r) => setTimeout(r, 2000))]);
+    while (this.inFlight || this.queue.length || this.restarting || this.inlineScheduled || this.inlineRunning) await new Promise((r) => setTimeout(r, 5));
+    if (this.runTimer) clearTimeout(this.runTimer);
+    if (!this.broken) {
+      const exit = once(this.worker, 'exit');
+      this.worker.postMessage({ close: true });
+      await Promise.race([exit, new Promise((r) => setTimeout(r, 2000))]);
+    }
     await this.worker.terminate();
     await this.inline?.release();
   }
-}
-
-/** A sequence model's input length: its tokenizer's maxLength (every request is padded or cut to it). */
-function sequenceLength(predictor: Predictor, column: string): number {
-  const f = predictor.manifest.preprocessing.kind === 'image' ? undefined : predictor.manifest.preprocessing.preprocessor.features.find((x) => x.kind === 'text' && x.column === column);
-  return f?.kind === 'text' ? f.tokenizer.maxLength : 64;
 }
 
 /** Which runner serves small requests on the event loop, and why (the times it compared). */
@@ -366,10 +452,8 @@ export interface InlineChoice {
 const fmtUs = (ms: number) => `${Math.round(ms * 1000 * 10) / 10} µs`;
 
 /** One run of the session on zero inputs of n rows (the cost of a dense network does not depend on the values). */
-async function runZeros(session: OrtModule.InferenceSession, input: { ids: boolean; width: number }, n: number): Promise<void> {
-  const size = n * input.width;
-  const x = input.ids ? new ort.Tensor('int64', new BigInt64Array(size), [n, input.width]) : new ort.Tensor('float32', new Float32Array(size), [n, input.width]);
-  await session.run({ [input.ids ? 'ids' : 'x']: x });
+async function runZeros(session: OrtModule.InferenceSession, width: number, n: number): Promise<void> {
+  await session.run({ x: new ort.Tensor('float32', new Float32Array(n * width), [n, width]) });
 }
 
 /** The median of 7 timed runs of n rows (ms), after 20 warm-up runs (the JavaScript runner is compiled by then). */

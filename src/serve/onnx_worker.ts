@@ -2,6 +2,9 @@
 // network's graph, fed already-encoded inputs. It loads onnxruntime-node only,
 // never sixstep's libtorch addon (whose state is not yet per thread), so it is
 // safe as a worker_thread. Messages: {id, type, data, dims} → {id, y, dims} or {id, error}.
+// Messages are handled one at a time, in order: a close asked for during a run
+// waits for it (releasing the session under a run, or ending the thread with
+// one in flight, aborts the process inside onnxruntime-node).
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { sessionOptions } from './onnx_session.js';
@@ -18,7 +21,8 @@ const { onnx, threads, input } = workerData as { onnx: Uint8Array; threads: numb
 // the other core stays with Node's event loop; sequential execution, no spinning.
 const session = await ort.InferenceSession.create(onnx, sessionOptions(threads));
 parentPort!.postMessage({ ready: true });
-parentPort!.on('message', async (job: Job | { close: true }) => {
+
+async function handle(job: Job | { close: true }): Promise<void> {
   if ('close' in job) {
     await session.release();
     parentPort!.close();
@@ -32,4 +36,9 @@ parentPort!.on('message', async (job: Job | { close: true }) => {
   } catch (e) {
     parentPort!.postMessage({ id: job.id, error: (e as Error).message });
   }
+}
+
+let turn: Promise<void> = Promise.resolve();
+parentPort!.on('message', (m: Job | { close: true }) => {
+  turn = turn.then(() => handle(m));
 });

@@ -4,16 +4,16 @@
 // load the weights, then encode rows with exactly the training preprocessing
 // (medians, vocabularies with their <unknown> entry, standardization).
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readModelDir, ModelDirError, CHECKSUMS, MANIFEST, type ModelManifest } from '../artifact/index.js';
-import { buildModel, type ModelSpec } from '../steps/architecture.js';
+import { loadModelDir, ModelDirError, MANIFEST, type ModelManifest } from '../artifact/index.js';
+import { buildModel, type ModelSpec } from '../models/index.js';
+import { inputLayout, packRows, type InputLayout } from '../data/model_input.js';
 import type { Preprocessing } from '../data/prepare.js';
-import { Preprocessor, DataError, tableFromRows, type EncodedTable, type EncodeReport, type Row, type Table, type Task } from '../data/index.js';
+import { Preprocessor, DataError, tableFromRows, setOwn, newRow, type EncodedTable, type EncodeReport, type Row, type Table, type Task } from '../data/index.js';
 import { tensor, tidy, noGrad } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
 import { checkRows, inputFields, type InputField } from './input.js';
-import { InputError, UnsupportedModelError } from './errors.js';
+import { InputError, ServeFault, UnsupportedModelError } from './errors.js';
 import { standardizeInPlace } from './standardize.js';
 
 /** One prediction; `id` lets feedback refer to it later. */
@@ -52,7 +52,14 @@ export type CheckedRows = Row[] & { readonly __checked: true };
 /** Largest float32: the model computes in float32. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-const FAMILIES = new Set(['tabular', 'resnet', 'sequence']);
+/** A row whose non-finite output is blamed on a field this many training standard deviations from the mean. */
+const OUTSIDE_Z = 1000;
+
+/** The rows of a table the encoder kept, by their source lines. */
+function keptRows(table: Table, rows: readonly Row[], lines: readonly number[]): Row[] {
+  const at = new Map(table.lines.map((l, i) => [l, i]));
+  return lines.map((l) => rows[at.get(l) ?? 0]);
+}
 
 export class Predictor {
   /** Absolute path of the model directory. */
@@ -68,7 +75,8 @@ export class Predictor {
   readonly preprocessor: Preprocessor;
   /** The preprocessing less its final standardization, which predictChecked does in JavaScript (standardize.ts). */
   private readonly encoder: Preprocessor;
-  private readonly textColumn: string | undefined;
+  /** Where the text columns' ids go in the network's input row. */
+  readonly layout: InputLayout;
   private readonly missingTokens: ReadonlySet<string>;
   /** Each numeric field's training standardization, looked up once (requireComputable runs on every request). */
   private readonly scales: Array<{ name: string; mean: number; std: number }>;
@@ -90,7 +98,7 @@ export class Predictor {
     this.task = (this.preprocessor.task ?? manifest.task) as Task;
     this.classes = this.preprocessor.classes;
     this.fields = inputFields(pre.preprocessor);
-    this.textColumn = pre.kind === 'sequence' ? pre.textColumn : undefined;
+    this.layout = inputLayout(pre.preprocessor);
     this.missingTokens = new Set(pre.preprocessor.missingTokens);
     const norm = pre.preprocessor.normalizer;
     this.scales = this.fields
@@ -107,23 +115,13 @@ export class Predictor {
   /** Verifies and loads a model directory; throws ModelDirError naming the bad file. */
   static load(dir: string, o: PredictorOptions = {}): Predictor {
     const abs = resolve(dir);
-    const read = readModelDir<ModelSpec, Preprocessing>(abs);
-    const m = read.manifest;
-    const manifestPath = join(abs, MANIFEST);
-    if (!m.architecture || !FAMILIES.has((m.architecture as { family?: string }).family ?? '')) throw new ModelDirError(manifestPath, `unknown architecture ${JSON.stringify((m.architecture as { family?: string })?.family)}`);
-    if (!m.preprocessing || !['tabular', 'sequence', 'image'].includes(m.preprocessing.kind)) throw new ModelDirError(manifestPath, 'has no usable preprocessing section');
-    if (m.preprocessing.kind === 'image') throw new UnsupportedModelError(`${manifestPath}: image models take pixels, not JSON rows; serving them is not supported`);
-    const modelKey = (JSON.parse(readFileSync(join(abs, CHECKSUMS), 'utf8')) as Record<string, string>)[MANIFEST];
-    let model: Module;
+    const { read, model } = loadModelDir<ModelSpec>(abs, (spec) => buildModel(spec, o.device ?? 'cpu'), {
+      accept: (m) => {
+        if (m.preprocessing.kind === 'image') throw new UnsupportedModelError(`${join(abs, MANIFEST)}: image models take pixels, not JSON rows; serving them is not supported`);
+      },
+    });
     try {
-      model = buildModel(m.architecture, o.device ?? 'cpu');
-    } catch (e) {
-      throw new ModelDirError(manifestPath, `its architecture cannot be built: ${(e as Error).message}`);
-    }
-    try {
-      read.loadWeights(model);
-      model.eval();
-      return new Predictor(abs, m, model, modelKey, o);
+      return new Predictor(abs, read.manifest, model, read.modelKey, o);
     } catch (e) {
       model.dispose();
       throw e;
@@ -166,14 +164,58 @@ export class Predictor {
     }
   }
 
-  /** Predicts rows that passed check(). */
+  /** Predicts rows that passed check(); a non-finite output refuses the request (outputError). */
   predictChecked(rows: CheckedRows): Prediction[] {
     if (rows.length === 0) return [];
+    const { values, width } = this.forward(rows);
+    const out: Prediction[] = new Array(rows.length);
+    const error = this.describeRows(rows, 0, rows.length, values, 0, width, out);
+    if (error) throw error;
+    return out;
+  }
+
+  /** The network's outputs (after softmax/sigmoid) for checked rows, [rows × width]: what MicroBatcher joins requests for. */
+  forward(rows: CheckedRows): { values: Float64Array; width: number } {
     // Checked rows cannot fail to encode; strict mode would say so if they did.
     const enc = this.encoder.transform(tableFromRows(rows, '<request>'));
     const norm = this.preprocessor.normalizer;
     if (norm && enc.n > 0) standardizeInPlace(enc.x, enc.n, norm);
-    return this.run(enc, true);
+    return this.network(enc);
+  }
+
+  /**
+   * Predictions for rows [from, to) of one request, whose outputs start at
+   * row `at` of `values`, written to out[from … to); returns the error that
+   * refuses the request instead when a row's output is not finite (then the
+   * request gets no answer but that error, naming the row in its own numbering).
+   */
+  describeRows(rows: readonly Row[], from: number, to: number, values: Float64Array, at: number, width: number, out: Prediction[]): InputError | ServeFault | null {
+    for (let i = from; i < to; i++, at++) {
+      const v = values.subarray(at * width, (at + 1) * width);
+      for (let k = 0; k < width; k++) if (!Number.isFinite(v[k])) return this.outputError(rows[i], i, v[k]);
+      out[i] = this.describe(v);
+    }
+    return null;
+  }
+
+  /**
+   * Why a row has no prediction (its output is `y`, not finite). A numeric
+   * field far outside the training data (|z| ≥ 1000 once standardized) makes
+   * the request the cause: 422 naming that field. Otherwise the model is:
+   * 500, never a null prediction.
+   */
+  private outputError(row: Row, i: number, y: number): InputError | ServeFault {
+    let worst: { name: string; value: number; z: number } | null = null;
+    for (const { name, mean, std } of this.scales) {
+      const v = row[name];
+      if (typeof v !== 'number') continue;
+      const z = Math.abs((v - mean) / std);
+      if (!worst || z > worst.z) worst = { name, value: v, z };
+    }
+    if (worst && worst.z >= OUTSIDE_Z) {
+      return new InputError(worst.name, i, 'type', `row ${i}: field "${worst.name}" = ${worst.value} lies ${worst.z.toPrecision(3)} training standard deviations from the training mean; the model's output for it is not finite (${y}). Expected a value nearer the training range`);
+    }
+    return new ServeFault(500, 'non-finite-output', `row ${i}: the model's output is not finite (${y}) for inputs within its training range; the model cannot answer this row`);
   }
 
   /**
@@ -186,46 +228,48 @@ export class Predictor {
     if (missing.length) throw new DataError(table.file, 1, `the model's input column${missing.length > 1 ? 's' : ''} ${missing.map((c) => JSON.stringify(c)).join(', ')}`, `columns ${table.columns.map((c) => JSON.stringify(c)).join(', ')}`);
     // Only the features: a target column in the file must not make rows without a label disappear.
     const rows: Row[] = table.rows.map((r) => {
-      const o: Row = {};
+      const o: Row = newRow();
       for (const f of this.fields) o[f.name] = r[f.name];
       return o;
     });
     const enc = this.preprocessor.transform({ ...table, columns: this.fields.map((f) => f.name), rows }, { lenient: o.lenient ?? false });
-    return { predictions: this.run(enc), lines: enc.lines, report: enc.report };
+    const { values, width } = this.network(enc);
+    const predictions: Prediction[] = new Array(enc.n);
+    // The encoded rows (lenient mode may have skipped some), for naming the field of a non-finite output.
+    const kept = enc.n === rows.length ? rows : keptRows(table, rows, enc.lines);
+    const error = this.describeRows(kept, 0, enc.n, values, 0, width, predictions);
+    if (error instanceof InputError) throw new DataError(table.file, enc.lines[error.row!] ?? 0, `a value of "${error.field}" the model can compute with`, error.message.replace(/^row \d+: /, ''));
+    if (error) throw new ModelDirError(join(this.dir, MANIFEST), `${table.file}: ${error.message}`);
+    return { predictions, lines: enc.lines, report: enc.report };
   }
 
-  private run(enc: EncodedTable, strict = false): Prediction[] {
+  /** The network's outputs for encoded rows, in chunks of chunkRows: [n × width] float64. */
+  private network(enc: EncodedTable): { values: Float64Array; width: number } {
     const model = this.model;
     if (!model) throw new Error('the predictor was disposed');
-    const out: Prediction[] = [];
-    const d = enc.features.length;
-    const ids = this.textColumn ? enc.text[this.textColumn] : null;
-    const L = ids ? ids.length / Math.max(1, enc.n) : 0;
+    // The network's input rows: the features, then each text column's ids.
+    const d = this.layout.width;
+    const rows = this.layout.texts.length ? packRows(enc, this.layout) : enc.x;
+    let all: Float64Array | null = null;
+    let width = 0;
     for (let s = 0; s < enc.n; s += this.chunkRows) {
       const m = Math.min(this.chunkRows, enc.n - s);
-      const { values, width } = tidy(() =>
+      const chunk = tidy(() =>
         noGrad(() => {
-          const host = ids ? tensor(ids.subarray(s * L, (s + m) * L), { shape: [m, L] }).to('int64') : tensor(enc.x.subarray(s * d, (s + m) * d), { shape: [m, d] });
+          const host = tensor(rows.subarray(s * d, (s + m) * d), { shape: [m, d] });
           const x = this.device === 'cpu' ? host : host.to(this.device);
           let y = model.forward(x);
           if (y.shape.length === 1) y = y.reshape(m, 1);
           const p = this.task === 'multiclass' ? y.softmax(1) : this.task === 'regression' ? y : y.sigmoid();
-          return { values: p.to('float64').data() as Float64Array, width: y.shape[1] };
+          return { values: p.to('float64').to('cpu').data() as Float64Array, width: y.shape[1] };
         }),
       );
-      for (let i = 0; i < m; i++) {
-        const v = values.subarray(i * width, (i + 1) * width);
-        // Never a null prediction: a non-finite output is refused (requests) or reported (files).
-        const bad = v.findIndex((x) => !Number.isFinite(x));
-        if (bad >= 0) {
-          const msg = `row ${s + i}: the model's output is not finite (${v[bad]}); the inputs are outside what the model can compute with`;
-          if (strict) throw new InputError('rows', s + i, 'type', msg);
-          throw new DataError('<rows>', enc.lines[s + i] ?? 0, 'inputs the model can compute with', `a non-finite output (${v[bad]})`);
-        }
-        out.push(this.describe(v));
-      }
+      if (m === enc.n) return chunk;
+      width = chunk.width;
+      all ??= new Float64Array(enc.n * width);
+      all.set(chunk.values, s * width);
     }
-    return out;
+    return { values: all ?? new Float64Array(0), width };
   }
 
   /** One prediction from the network's output row (after softmax/sigmoid); OnnxEngine uses it too. */
@@ -243,14 +287,14 @@ export class Predictor {
         let best = 0;
         const probabilities: Record<string, number> = {};
         for (let k = 0; k < classes.length; k++) {
-          probabilities[classes[k]] = v[k];
+          setOwn(probabilities, classes[k], v[k]);
           if (v[k] > v[best]) best = k;
         }
         return { id, label: classes[best], probabilities };
       }
       case 'multilabel': {
         const probabilities: Record<string, number> = {};
-        classes.forEach((c, k) => (probabilities[c] = v[k]));
+        classes.forEach((c, k) => setOwn(probabilities, c, v[k]));
         return { id, labels: classes.filter((_, k) => v[k] >= 0.5), probabilities };
       }
     }

@@ -1,47 +1,22 @@
 // What serving leaves in the project store, for `sixstep doctor` and later
 // sessions: each served prediction (id, predicted label or value), the true
-// labels sent back as feedback, and the latest drift report per model.
-// The store's migrations belong to src/store; these tables are serving's own,
-// created with CREATE TABLE IF NOT EXISTS on first use and never altered:
-//   serve_models(model_key PK, model_dir, task, metric, test_value, started_at)
-//   serve_predictions(id PK, model_key, at, label, value)
-//   serve_feedback(prediction_id PK, at, label, value)
-//   serve_drift(model_key PK, at, report JSON)
+// labels sent back as feedback, and the latest drift report per model. The
+// tables are the store's (migration 5); the read side is records_read.ts.
+// Predictions and drift reports are written on a thread of their own
+// (records_writer.ts); if that thread dies, everything it had not committed is
+// written here instead and the main thread writes from then on, with a warning.
 import { Worker } from 'node:worker_threads';
 import type { Store } from '../store/index.js';
-import type { RecordBatch } from './records_writer.js';
+import type { RecordBatch, DriftSave } from './records_writer.js';
+import { readEnding, writerShared } from './records_shared.js';
 import type { Prediction } from './predictor.js';
 import type { DriftReport } from './drift.js';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS serve_models (
-  model_key TEXT PRIMARY KEY,
-  model_dir TEXT NOT NULL,
-  task TEXT NOT NULL,
-  metric TEXT NOT NULL,
-  test_value REAL,
-  started_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS serve_predictions (
-  id TEXT PRIMARY KEY,
-  model_key TEXT NOT NULL,
-  at INTEGER NOT NULL,
-  label TEXT,
-  value REAL
-);
-CREATE INDEX IF NOT EXISTS serve_predictions_model ON serve_predictions(model_key, at);
-CREATE TABLE IF NOT EXISTS serve_feedback (
-  prediction_id TEXT PRIMARY KEY,
-  at INTEGER NOT NULL,
-  label TEXT,
-  value REAL
-);
-CREATE TABLE IF NOT EXISTS serve_drift (
-  model_key TEXT PRIMARY KEY,
-  at INTEGER NOT NULL,
-  report TEXT NOT NULL
-);
-`;
+/** How long close() waits for the records thread to close its connection. */
+const CLOSE_WAIT_MS = 2000;
+import { measureRealWorld, type RealWorld } from './records_read.js';
+
+export type { RealWorld } from './records_read.js';
 
 export interface ServedModel {
   key: string;
@@ -50,17 +25,6 @@ export interface ServedModel {
   metric: 'accuracy' | 'rmse';
   /** The model's test-set value of `metric`, when one was measured. */
   testValue: number | null;
-}
-
-export interface RealWorld {
-  metric: 'accuracy' | 'rmse';
-  /** The metric over every prediction that received feedback. */
-  value: number;
-  /** The same metric on the sealed test set; null when the model was never tested. */
-  testValue: number | null;
-  /** Predictions with feedback. */
-  n: number;
-  modelDir: string;
 }
 
 export interface FeedbackItem {
@@ -84,44 +48,38 @@ export interface ServeRecordsOptions {
   offThread?: boolean;
 }
 
-/** How long flush() waits for the writer thread before saying so. */
+/** How long flush() waits for the writer thread before taking it for dead. */
 const WRITER_WAIT_MS = 10_000;
 
-function ensureTables(store: Store): void {
-  store.connection.exec(SCHEMA);
-}
+type Pending = [string, number, string | null, number | null];
 
-function hasTables(store: Store): boolean {
-  const row = store.connection.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('serve_models', 'serve_predictions', 'serve_feedback')").get() as { n: number };
-  return row.n === 3;
-}
-
-function measure(store: Store, model: { key: string; dir: string; metric: 'accuracy' | 'rmse'; testValue: number | null }): RealWorld | null {
-  const db = store.connection;
-  if (model.metric === 'accuracy') {
-    const r = db.prepare('SELECT COUNT(*) AS n, AVG(p.label = f.label) AS v FROM serve_feedback f JOIN serve_predictions p ON p.id = f.prediction_id WHERE p.model_key = ?').get(model.key) as { n: number; v: number | null };
-    return r.n ? { metric: 'accuracy', value: r.v ?? 0, testValue: model.testValue, n: r.n, modelDir: model.dir } : null;
-  }
-  const r = db.prepare('SELECT COUNT(*) AS n, AVG((p.value - f.value) * (p.value - f.value)) AS mse FROM serve_feedback f JOIN serve_predictions p ON p.id = f.prediction_id WHERE p.model_key = ? AND f.value IS NOT NULL').get(model.key) as { n: number; mse: number | null };
-  return r.n ? { metric: 'rmse', value: Math.sqrt(r.mse ?? 0), testValue: model.testValue, n: r.n, modelDir: model.dir } : null;
+/** The writer thread, what it was handed, and the shared counters: [0] batches committed, [1] 1 once the thread is going away (then its reason). */
+interface Writer {
+  worker: Worker;
+  buffer: SharedArrayBuffer;
+  shared: Int32Array;
+  posted: number;
+  /** Messages posted and not yet known committed, oldest first: rewritten here if the thread dies. */
+  unconfirmed: Array<RecordBatch | DriftSave>;
+  /** How many messages were committed when unconfirmed[0] was posted. */
+  base: number;
 }
 
 /** Serving records of one model in one project store; predictions are buffered and written in batches. */
 export class ServeRecords {
-  private pending: Array<[string, number, string | null, number | null]> = [];
+  private pending: Pending[] = [];
   private timer: NodeJS.Timeout | null = null;
   private sliceScheduled = false;
   private readonly flushMs: number;
   private readonly flushRows: number;
   private readonly insert;
-  private writer: { worker: Worker; committed: Int32Array; posted: number } | null = null;
+  private writer: Writer | null = null;
 
   constructor(
     private readonly store: Store,
     readonly model: ServedModel,
     o: ServeRecordsOptions = {},
   ) {
-    ensureTables(store);
     this.flushMs = o.flushMs ?? 250;
     this.flushRows = o.flushRows ?? 2000;
     store.connection
@@ -129,15 +87,52 @@ export class ServeRecords {
       .run(model.key, model.dir, model.task, model.metric, model.testValue, Date.now());
     this.insert = store.connection.prepare('INSERT OR IGNORE INTO serve_predictions (id, model_key, at, label, value) VALUES (?, ?, ?, ?, ?)');
     if (o.offThread) {
-      const shared = new SharedArrayBuffer(4);
-      const worker = new Worker(new URL('./records_writer.js', import.meta.url), { workerData: { file: store.file, key: model.key, committed: shared } });
+      const shared = writerShared();
+      const worker = new Worker(new URL('./records_writer.js', import.meta.url), { workerData: { file: store.file, key: model.key, shared } });
+      let cause: string | null = null;
       worker.on('message', (m: { error?: string }) => {
         if (m.error) process.stderr.write(`${m.error}\n`);
       });
-      worker.on('error', (e) => process.stderr.write(`serve records writer: ${e.message}\n`));
+      worker.on('error', (e) => (cause = e.message));
+      worker.on('exit', (code) => {
+        if (this.writer?.worker === worker) this.fallBack(readEnding(shared) || cause || `it exited with code ${code}`);
+      });
       worker.unref(); // close() ends it; it must not keep a finished process alive
-      this.writer = { worker, committed: new Int32Array(shared), posted: 0 };
+      this.writer = { worker, buffer: shared, shared: new Int32Array(shared, 0, 2), posted: 0, unconfirmed: [], base: 0 };
     }
+  }
+
+  /** Hands one message to the writer thread, keeping it until the thread says it is committed. */
+  private send(w: Writer, m: RecordBatch | DriftSave): void {
+    this.confirm(w);
+    w.worker.postMessage(m);
+    w.unconfirmed.push(m);
+    w.posted++;
+  }
+
+  /** Drops the messages the writer thread has committed. */
+  private confirm(w: Writer): void {
+    const done = Atomics.load(w.shared, 0) - w.base;
+    if (done <= 0) return;
+    w.unconfirmed.splice(0, done);
+    w.base += done;
+  }
+
+  /**
+   * The writer thread is gone (it died, or stopped answering): what it had
+   * not committed is written here, and from now on the main thread writes.
+   */
+  private fallBack(cause: string): void {
+    const w = this.writer;
+    if (!w) return;
+    this.writer = null;
+    this.confirm(w);
+    process.stderr.write(`warning: serve records: the writer thread stopped (${cause}); ${w.unconfirmed.length} uncommitted batch(es) are written on the main thread, which writes from now on\n`);
+    for (const m of w.unconfirmed) {
+      if ('drift' in m) this.writeDrift(m.drift, m.at);
+      else this.write(JSON.parse(m.rows) as Pending[]);
+    }
+    void w.worker.terminate();
   }
 
   /** Queues the predictions; they are in the store within flushMs. */
@@ -167,7 +162,7 @@ export class ServeRecords {
     });
   }
 
-  private write(rows: Array<[string, number, string | null, number | null]>): void {
+  private write(rows: Pending[]): void {
     if (rows.length === 0) return;
     const key = this.model.key;
     this.store.connection.transaction(() => {
@@ -179,14 +174,13 @@ export class ServeRecords {
   private post(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const w = this.writer!;
+    const w = this.writer;
+    if (!w) return this.flush(); // the thread died since this was scheduled
     if (this.pending.length === 0) return;
     const rows = this.pending;
     this.pending = [];
     // One string: cloning it for the thread is a copy, not a walk over thousands of small values.
-    const batch: RecordBatch = { rows: JSON.stringify(rows) };
-    w.worker.postMessage(batch);
-    w.posted++;
+    this.send(w, { rows: JSON.stringify(rows) });
   }
 
   /** Timer flushes go to the writer thread when there is one; flush() itself is synchronous. */
@@ -207,19 +201,25 @@ export class ServeRecords {
     const w = this.writer;
     if (w) {
       const deadline = Date.now() + WRITER_WAIT_MS;
-      for (let seen = Atomics.load(w.committed, 0); seen < w.posted; seen = Atomics.load(w.committed, 0)) {
+      for (let seen = Atomics.load(w.shared, 0); seen < w.posted; seen = Atomics.load(w.shared, 0)) {
+        // The thread raises [1] as it goes (and wakes this wait): no waiting out the deadline on a dead thread.
+        if (Atomics.load(w.shared, 1) !== 0) {
+          this.fallBack(readEnding(w.buffer) || 'it ended');
+          break;
+        }
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`serve records: the writer thread committed ${seen} of ${w.posted} batches in ${WRITER_WAIT_MS} ms`);
-        Atomics.wait(w.committed, 0, seen, left);
+        if (left <= 0) {
+          this.fallBack(`it committed ${seen} of ${w.posted} batches in ${WRITER_WAIT_MS} ms`);
+          break;
+        }
+        Atomics.wait(w.shared, 0, seen, left);
       }
+      if (this.writer) this.confirm(this.writer);
     }
     if (this.pending.length === 0) return;
     const rows = this.pending;
     this.pending = [];
-    const key = this.model.key;
-    this.store.connection.transaction(() => {
-      for (const [id, at, label, value] of rows) this.insert.run(id, key, at, label, value);
-    })();
+    this.write(rows);
   }
 
   /**
@@ -250,45 +250,30 @@ export class ServeRecords {
   /** The real-world metric of this model so far; null before any feedback. */
   realWorld(): RealWorld | null {
     this.flush();
-    return measure(this.store, this.model);
+    return measureRealWorld(this.store, this.model);
   }
 
   saveDrift(report: DriftReport): void {
-    if (this.writer) {
-      this.writer.worker.postMessage({ drift: JSON.stringify(report), at: Date.now() });
-      this.writer.posted++;
-      return;
-    }
-    this.store.connection.prepare('INSERT INTO serve_drift (model_key, at, report) VALUES (?, ?, ?) ON CONFLICT(model_key) DO UPDATE SET at = excluded.at, report = excluded.report').run(this.model.key, Date.now(), JSON.stringify(report));
+    const drift = JSON.stringify(report);
+    if (this.writer) return this.send(this.writer, { drift, at: Date.now() });
+    this.writeDrift(drift, Date.now());
+  }
+
+  private writeDrift(report: string, at: number): void {
+    this.store.connection.prepare('INSERT INTO serve_drift (model_key, at, report) VALUES (?, ?, ?) ON CONFLICT(model_key) DO UPDATE SET at = excluded.at, report = excluded.report').run(this.model.key, at, report);
   }
 
   /** Flushes and ends the writer thread; the store stays open (its owner closes it). */
   close(): void {
     this.flush();
-    if (this.writer) {
-      this.writer.worker.postMessage({ close: true });
+    const w = this.writer;
+    if (w) {
       this.writer = null;
+      w.worker.postMessage({ close: true });
+      // The thread closes its connection, then says it ended: waiting for that (briefly, in short slices
+      // since the signal may come between a check and a wait) means the database file is closed on return.
+      const until = Date.now() + CLOSE_WAIT_MS;
+      while (Atomics.load(w.shared, 1) === 0 && Date.now() < until) Atomics.wait(w.shared, 0, Atomics.load(w.shared, 0), Math.min(20, until - Date.now()));
     }
   }
-}
-
-/**
- * For `sixstep doctor`: the real-world metric of the most recently served
- * model that received feedback, beside its test value; null when nothing
- * was served with feedback in this project.
- */
-export function realWorldSummary(store: Store): { metric: 'accuracy' | 'rmse'; value: number; testValue: number | null; n: number; modelDir: string } | null {
-  if (!hasTables(store)) return null;
-  const latest = store.connection
-    .prepare('SELECT m.model_key AS key, m.model_dir AS dir, m.metric AS metric, m.test_value AS testValue FROM serve_feedback f JOIN serve_predictions p ON p.id = f.prediction_id JOIN serve_models m ON m.model_key = p.model_key ORDER BY f.at DESC LIMIT 1')
-    .get() as { key: string; dir: string; metric: 'accuracy' | 'rmse'; testValue: number | null } | undefined;
-  return latest ? measure(store, latest) : null;
-}
-
-/** For `sixstep doctor`: the latest saved drift report of each served model, newest first. */
-export function servedDrift(store: Store): Array<{ modelDir: string; at: number; report: DriftReport }> {
-  const row = store.connection.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('serve_models', 'serve_drift')").get() as { n: number };
-  if (row.n < 2) return [];
-  const rows = store.connection.prepare('SELECT m.model_dir AS dir, d.at AS at, d.report AS report FROM serve_drift d JOIN serve_models m ON m.model_key = d.model_key ORDER BY d.at DESC').all() as Array<{ dir: string; at: number; report: string }>;
-  return rows.map((r) => ({ modelDir: r.dir, at: r.at, report: JSON.parse(r.report) as DriftReport }));
 }

@@ -14,15 +14,16 @@
 // the vocabularies, and the regression target's mean and std, marked as an
 // approximation (basis 'approximate') wherever it is reported.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readModelDir, ModelDirError, CHECKSUMS, MANIFEST, type ModelManifest } from '../artifact/index.js';
-import { isMissing, toBoolean, toDate, toKey, toNumber, type Cell, type PreprocessorJSON, type Schema, type Table } from '../data/index.js';
-import type { ModelSpec } from '../steps/architecture.js';
+import { readModelDir, ModelDirError, MANIFEST, type ModelManifest } from '../artifact/index.js';
+import { isMissing, tokenize, toBoolean, toDate, toKey, toNumber, type Cell, type PreprocessorJSON, type Schema, type Table } from '../data/index.js';
+import type { ModelSpec } from '../models/index.js';
 import type { Preprocessing } from '../data/prepare.js';
 import { normalBins, quantileBins } from './psi.js';
 import { Predictor, type Prediction } from './predictor.js';
 import type { FieldRange } from './input.js';
+import { writeJsonAtomic } from '../files/index.js';
 
 export const REFERENCE = 'reference.json';
 
@@ -46,7 +47,15 @@ export type FeatureReference =
       proportions: Record<string, number> | null;
       missing: number | null;
     }
-  | { kind: 'text'; missing: number | null };
+  | {
+      kind: 'text';
+      missing: number | null;
+      /** Interior bin edges of the training texts' token counts, and each bin's share; null when unknown. */
+      edges?: number[] | null;
+      proportions?: number[] | null;
+      /** Share of the validation rows with a word the model never learned (the served share's reference); null when unknown. */
+      unseen?: number | null;
+    };
 
 /** What served predictions are compared with. */
 export type PredictionBasis = 'validation predictions' | 'training targets' | 'approximate';
@@ -110,10 +119,28 @@ function shares(keys: string[]): Record<string, number> {
   return Object.fromEntries([...counts].map(([k, c]) => [k, c / keys.length]));
 }
 
-/** Measures the profile on training rows (the schema says which columns are features and what kind). */
-export function buildReferenceProfile(train: Table, schema: Schema, pre: PreprocessorJSON, modelKey: string, validationPredictions?: readonly Prediction[]): ReferenceProfile {
+/** A text cell's words as its tokenizer splits them (lower-cased unless the tokenizer keeps case). */
+export function textWords(pre: PreprocessorJSON, column: string, v: Cell): string[] {
+  const f = pre.features.find((x) => x.kind === 'text' && x.column === column);
+  return tokenize(String(v), f?.kind === 'text' ? f.tokenizer.lowercase : true);
+}
+
+/** The words a text column's model knows; null for other columns. */
+export function textVocabulary(pre: PreprocessorJSON, column: string): Set<string> | null {
+  const f = pre.features.find((x) => x.kind === 'text' && x.column === column);
+  if (f?.kind !== 'text') return null;
+  const v = f.tokenizer.vocabulary;
+  return new Set(v.tokens.slice(v.reserved));
+}
+
+/**
+ * Measures the profile on training rows (the schema says which columns are
+ * features and what kind); the validation rows, when given, are the reference
+ * for words a model never learned (every training word is learned).
+ */
+export function buildReferenceProfile(train: Table, schema: Schema, pre: PreprocessorJSON, modelKey: string, validationPredictions?: readonly Prediction[], validation?: Table): ReferenceProfile {
   const tokens = new Set(schema.missingTokens);
-  const features: Record<string, FeatureReference> = {};
+  const features: Record<string, FeatureReference> = Object.create(null); // keyed by column names, any of them
   const n = train.rows.length;
   for (const c of schema.columns) {
     if (c.role !== 'feature') continue;
@@ -136,7 +163,11 @@ export function buildReferenceProfile(train: Table, schema: Schema, pre: Preproc
       const keys = cells.filter((v) => !isMissing(v, tokens)).map((v) => categoryKey(c.kind as 'categorical' | 'boolean', v));
       features[c.name] = { kind: c.kind, vocabulary: c.kind === 'boolean' ? null : learned(pre, c.name), proportions: shares(keys), missing };
     } else if (c.kind === 'text') {
-      features[c.name] = { kind: 'text', missing };
+      const counts = cells.filter((v) => !isMissing(v, tokens)).map((v) => textWords(pre, c.name, v).length);
+      const known = textVocabulary(pre, c.name);
+      const served = validation?.rows.map((r) => r[c.name]).filter((v) => !isMissing(v, tokens)) ?? [];
+      const unseen = known && served.length ? served.filter((v) => textWords(pre, c.name, v).some((w) => !known.has(w))).length / served.length : null;
+      features[c.name] = { kind: 'text', missing, ...quantileBins(counts), unseen };
     }
   }
   let predictions: PredictionReference = null;
@@ -170,9 +201,8 @@ export function predictionReference(ps: readonly Prediction[]): PredictionRefere
  * fit/auto. Returns the file's path.
  */
 export function writeReferenceProfile(modelDir: string, trainTable: Table, schema: Schema, validationTable?: Table): string {
-  const { manifest } = readModelDir<ModelSpec, Preprocessing>(modelDir);
+  const { manifest, modelKey } = readModelDir<ModelSpec, Preprocessing>(modelDir);
   if (manifest.preprocessing.kind === 'image') throw new ModelDirError(join(modelDir, MANIFEST), 'image models have no tabular reference profile');
-  const modelKey = (JSON.parse(readFileSync(join(modelDir, CHECKSUMS), 'utf8')) as Record<string, string>)[MANIFEST];
   let validationPredictions: Prediction[] | undefined;
   if (validationTable && validationTable.rows.length) {
     const predictor = Predictor.load(modelDir);
@@ -182,18 +212,16 @@ export function writeReferenceProfile(modelDir: string, trainTable: Table, schem
       predictor.dispose();
     }
   }
-  const profile = buildReferenceProfile(trainTable, schema, manifest.preprocessing.preprocessor, modelKey, validationPredictions);
+  const profile = buildReferenceProfile(trainTable, schema, manifest.preprocessing.preprocessor, modelKey, validationPredictions, validationTable);
   const body = JSON.stringify(profile);
   const file = join(modelDir, REFERENCE);
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify({ sha256: sha256(body), profile: body })}\n`);
-  renameSync(tmp, file);
+  writeJsonAtomic(file, { sha256: sha256(body), profile: body }, 0);
   return file;
 }
 
 /** A profile from the manifest alone: what can be known without the training rows. */
 export function approximateProfile(manifest: ModelManifest<ModelSpec, Preprocessing>, modelKey: string): ReferenceProfile {
-  const features: Record<string, FeatureReference> = {};
+  const features: Record<string, FeatureReference> = Object.create(null); // keyed by column names, any of them
   let predictions: PredictionReference = null;
   if (manifest.preprocessing.kind !== 'image') {
     const pre = manifest.preprocessing.preprocessor;
@@ -244,7 +272,7 @@ export function readReferenceProfile(modelDir: string, manifest: ModelManifest<M
 
 /** Numeric fields' training ranges (measured profiles only: an approximate one has none). */
 export function fieldRanges(profile: ReferenceProfile): Record<string, FieldRange> {
-  const out: Record<string, FieldRange> = {};
+  const out: Record<string, FieldRange> = Object.create(null);
   for (const [name, f] of Object.entries(profile.features)) {
     if (f.kind === 'numeric' && f.min !== null && f.max !== null) out[name] = { min: f.min, max: f.max };
   }

@@ -3,15 +3,15 @@
 // the envelope by a JSON schema (400), and each row's fields by the model's
 // input rules (400 missing field, 422 wrong type, naming field and row). No
 // route takes a path or file name: the model directory is fixed at start-up.
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { feedbackSchema, serveLifecycle } from './lifecycle.js';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { feedbackSchema, serveLifecycle, setErrorReplies } from './lifecycle.js';
 import type { Store } from '../store/index.js';
 import type { Cell } from '../data/index.js';
 import { toNumber } from '../data/index.js';
 import type { Predictor, CheckedRows, Prediction } from './predictor.js';
 import { DriftMonitor } from './drift.js';
 import { readReferenceProfile, classKeyOf, fieldRanges, type ReferenceProfile } from './reference.js';
-import { rangeWarnings } from './input.js';
+import { rangeWarnings, showValue, listClasses } from './input.js';
 import { ServeRecords, type FeedbackItem } from './records.js';
 import { InputError } from './errors.js';
 import { MicroBatcher } from './batcher.js';
@@ -68,10 +68,13 @@ export function createServer(o: ServerOptions): Served {
   const maxRows = o.maxRows ?? 10_000;
   const reference = o.reference ?? readReferenceProfile(predictor.dir, predictor.manifest, predictor.modelKey);
   const ranges = fieldRanges(reference);
-  const monitor = new DriftMonitor(reference, { missingTokens: predictor.manifest.preprocessing.kind === 'image' ? [] : predictor.manifest.preprocessing.preprocessor.missingTokens });
+  const tablePre = predictor.manifest.preprocessing.kind === 'image' ? undefined : predictor.manifest.preprocessing.preprocessor;
+  const monitor = new DriftMonitor(reference, { missingTokens: tablePre?.missingTokens ?? [], preprocessor: tablePre });
   const drift = new DriftBatch(monitor);
   const records = new ServeRecords(o.store, { key: predictor.modelKey, dir: predictor.dir, task: predictor.task, metric: predictor.metric, testValue: o.testValue ?? manifestTestValue(predictor) }, { offThread: true });
-  const app = Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit ?? 1 << 20, return503OnClosing: true, forceCloseConnections: 'idle' });
+  // A column may be named "__proto__" or "constructor": such keys stay own properties of the parsed body (JSON.parse makes
+  // them so; nothing here merges client objects into others), and checkRows copies rows into objects without a prototype.
+  const app = Fastify({ logger: o.logger ?? false, bodyLimit: o.bodyLimit ?? 1 << 20, return503OnClosing: true, forceCloseConnections: 'idle', onProtoPoisoning: 'ignore', onConstructorPoisoning: 'ignore' });
   const batcher = o.batchRows === 0 ? null : new MicroBatcher(predictor, { maxRows: o.batchRows ?? 512 });
   // What the preHandlers validated, handed to the handlers on the request
   // itself. Not a WeakMap keyed by requests: its entries kept every young
@@ -80,17 +83,7 @@ export function createServer(o: ServerOptions): Served {
   app.decorateRequest('checkedRows', null);
   app.decorateRequest('feedbackItems', null);
 
-  app.setErrorHandler((err: FastifyError | InputError, _req, reply) => {
-    if (err instanceof InputError) return reply.code(err.status).send(err.toJSON());
-    const status = (err as FastifyError).statusCode ?? 500;
-    if (status < 500) {
-      const v = (err as FastifyError).validation?.[0];
-      const field = v ? String((v.params as { missingProperty?: string }).missingProperty ?? v.instancePath.replace(/^\//, '').replace(/\//g, '.')) || 'body' : null;
-      return reply.code(status).send({ error: err.message, ...(field ? { field } : {}), code: (err as FastifyError).code });
-    }
-    app.log.error(err);
-    return reply.code(500).send({ error: 'internal error' });
-  });
+  setErrorReplies(app);
 
   const life = serveLifecycle(app, {
     modelKey: predictor.modelKey,
@@ -179,15 +172,15 @@ function parseFeedback(predictor: Predictor, labels: Array<{ id: string; label: 
     const field = `labels[${i}].label`;
     if (predictor.task === 'regression') {
       const x = typeof l.label === 'object' ? null : toNumber(l.label as Cell);
-      if (x === null || !Number.isFinite(x)) throw new InputError(field, i, 'type', `labels[${i}]: "label" must be a finite number, found ${JSON.stringify(l.label)}`);
+      if (x === null || !Number.isFinite(x)) throw new InputError(field, i, 'type', `labels[${i}]: "label" must be a finite number, found ${showValue(l.label)}`);
       return { id: l.id, value: x };
     }
     if (predictor.task === 'multilabel') {
-      if (!Array.isArray(l.label) || !l.label.every((x) => typeof x === 'string' && classes.includes(x))) throw new InputError(field, i, 'type', `labels[${i}]: "label" must be an array of labels among ${JSON.stringify(classes)}`);
+      if (!Array.isArray(l.label) || !l.label.every((x) => typeof x === 'string' && classes.includes(x))) throw new InputError(field, i, 'type', `labels[${i}]: "label" must be an array of labels among ${listClasses(classes)}, found ${showValue(l.label)}`);
       return { id: l.id, label: classes.filter((c) => (l.label as string[]).includes(c)).join('|') };
     }
     const key = pre && l.label !== null && typeof l.label !== 'object' ? classKeyOf(pre, l.label as Cell) : null;
-    if (key === null || !classes.includes(key)) throw new InputError(field, i, 'type', `labels[${i}]: "label" must be one of ${JSON.stringify(classes)}, found ${JSON.stringify(l.label)}`);
+    if (key === null || !classes.includes(key)) throw new InputError(field, i, 'type', `labels[${i}]: "label" must be one of ${listClasses(classes)}, found ${showValue(l.label)}`);
     return { id: l.id, label: key };
   });
 }

@@ -40,7 +40,7 @@ export interface BudgetPhases {
   timing: EpochTiming;
   split: BudgetSplit;
   step3: PhasePlan;
-  /** Learning-rate finder iterations that fit step 3's time (at most its default 100, at least 30). */
+  /** Learning-rate finder iterations that fit their share of step 3's time (at most its default 100, at least 30), for every kind of data. */
   finderIterations: number;
   /** Seconds from now at which each phase must end. */
   step3End: number;
@@ -54,9 +54,13 @@ const MIN_FINDER_ITERATIONS = 30;
 /** Of step 3's time, the most the finder may take (it runs twice when SGD gives way to Adam). */
 const FINDER_SHARE = 0.2;
 
-/** The finder's iterations that fit its share of step 3's time (it may run twice), between MIN_FINDER_ITERATIONS and FINDER_ITERATIONS. */
-export function finderIterationsFor(step3Seconds: number, secondsPerBatch: number): number {
-  return Math.max(MIN_FINDER_ITERATIONS, Math.min(FINDER_ITERATIONS, Math.floor((FINDER_SHARE * Math.max(0, step3Seconds)) / (2 * secondsPerBatch))));
+/**
+ * The finder's sweep length: its two sweeps (SGD, then Adam) take at most
+ * FINDER_SHARE of step 3's time, within [30, 100] batches. On 2,800 short
+ * texts the full sweep (twice 100 batches) took 4.5 epochs of a 3-minute budget.
+ */
+export function finderIterations(step3Seconds: number, secondsPerBatch: number): number {
+  return Math.max(MIN_FINDER_ITERATIONS, Math.min(FINDER_ITERATIONS, Math.floor((FINDER_SHARE * step3Seconds) / (2 * secondsPerBatch))));
 }
 
 export async function planBudget(o: BudgetPhasesOptions): Promise<BudgetPhases> {
@@ -86,8 +90,8 @@ export async function planBudget(o: BudgetPhasesOptions): Promise<BudgetPhases> 
   const step3Seconds = image ? split.explorationSeconds * STEP3_SHARE_OF_EXPLORATION : split.availableSeconds * o.step3Share;
   // Per epoch: the training batches, validation, and the eval-mode probe on the fixed training subset.
   const perEpoch = timing.secondsPerEpoch + timing.evalSecondsPerRow * Math.min(MEASURE_ROWS, p.counts.train);
-  const finderIterations = finderIterationsFor(step3Seconds, timing.secondsPerBatch);
-  const overhead = 2 * finderIterations * timing.secondsPerBatch;
+  const sweep = finderIterations(step3Seconds, timing.secondsPerBatch);
+  const overhead = 2 * sweep * timing.secondsPerBatch;
   const step3 = planPhase({ secondsGiven: step3Seconds, secondsPerEpoch: perEpoch, overheadSeconds: overhead, maxEpochs: o.epochCap });
   o.log({
     step: 3,
@@ -96,17 +100,18 @@ export async function planBudget(o: BudgetPhasesOptions): Promise<BudgetPhases> 
       `measured ${timing.secondsPerBatch.toPrecision(3)} s per batch of ${batchSize} (${Math.round(timing.samplesPerSecond)} samples/s), ${(timing.evalSecondsPerRow * 1e3).toPrecision(3)} ms per evaluated row: ${perEpoch.toPrecision(3)} s per epoch. ` +
       `Reserve for the end: ${reserve.arithmetic}. ${split.arithmetic}. ` +
       (image ? `Step 3 gets ${Math.round(STEP3_SHARE_OF_EXPLORATION * 100)} % of exploration (${step3Seconds.toFixed(1)} s), the ladder's probes the rest; ` : `Step 3 trains the configuration (${Math.round(o.step3Share * 100)} % of the available time, ${step3Seconds.toFixed(1)} s); `) +
-      `step 3: ${step3.arithmetic} (the overhead: 2 × ${finderIterations} learning-rate finder batches)` +
+      `step 3: ${step3.arithmetic} (the overhead: 2 × ${sweep} learning-rate finder batches)` +
       (image && step3.epochs === 0 ? '; step 3 runs 1 epoch anyway (the playbook needs a fitted model to go on)' : '') +
-      (image ? '' : `; tables and text: step 3 runs up to its cap of ${o.epochCap} epochs and stops at the end of its time (their epochs are cheap and timings at process start overstate them)`),
-    numbers: { secondsPerBatch: timing.secondsPerBatch, batchSize, batchesPerEpoch: timing.batchesPerEpoch, evalSecondsPerRow: timing.evalSecondsPerRow, secondsPerEpoch: perEpoch, reserveSeconds: reserve.seconds, totalSeconds: split.totalSeconds, elapsedSeconds: split.elapsedSeconds, availableSeconds: split.availableSeconds, explorationShare: split.explorationShare, explorationSeconds: split.explorationSeconds, trainingSeconds: split.trainingSeconds, step3Seconds, step3Epochs: Math.max(1, step3.epochs), finderOverheadSeconds: overhead, finderIterations },
+      (image ? '' : `; tables and text: step 3 runs up to its cap of ${o.epochCap} epochs and stops at the end of its time (their epochs are cheap and timings at process start overstate them)`) +
+      `; the learning-rate finder sweeps ${sweep} batches (its two sweeps within ${Math.round(FINDER_SHARE * 100)} % of step 3's time, ${MIN_FINDER_ITERATIONS} to ${FINDER_ITERATIONS} batches each: ${((2 * sweep) / Math.max(1, timing.batchesPerEpoch)).toFixed(1)} epochs for both)`,
+    numbers: { secondsPerBatch: timing.secondsPerBatch, batchSize, batchesPerEpoch: timing.batchesPerEpoch, evalSecondsPerRow: timing.evalSecondsPerRow, secondsPerEpoch: perEpoch, reserveSeconds: reserve.seconds, totalSeconds: split.totalSeconds, elapsedSeconds: split.elapsedSeconds, availableSeconds: split.availableSeconds, explorationShare: split.explorationShare, explorationSeconds: split.explorationSeconds, trainingSeconds: split.trainingSeconds, step3Seconds, step3Epochs: Math.max(1, step3.epochs), finderOverheadSeconds: overhead, finderIterations: sweep },
   });
   return {
     batchSize,
     timing,
     split,
     step3: { ...step3, epochs: Math.max(1, step3.epochs) },
-    finderIterations,
+    finderIterations: sweep,
     step3End: step3Seconds,
     ladderEnd: image ? split.explorationSeconds : split.availableSeconds * o.ladderShare,
     finalEnd: split.availableSeconds,

@@ -34,6 +34,8 @@ export interface Diagnosis {
   variance: { trainLoss: number; validLoss: number; gap: number; relative: number; verdict: string } | null;
   test: { loss: number; validLoss: number; gap: number; evaluations: number; verdict: string } | null;
   realWorld: { metric: string; value: number; testValue: number | null; verdict: string } | null;
+  /** The latest auto run's linear reference, and where its kept model stands against it. */
+  linear: { name: string; loss: number; validLoss: number; kept: boolean | null; verdict: string } | null;
   next: string[];
 }
 
@@ -90,6 +92,7 @@ export function diagnose(runs: RunSummary[], decisions: DecisionRecord[], ledger
       stepTitle: TITLES[1],
       latestRun: null,
       bias: null,
+      linear: null,
       variance: null,
       test: null,
       realWorld: null,
@@ -150,5 +153,23 @@ export function diagnose(runs: RunSummary[], decisions: DecisionRecord[], ledger
     if (worse) next.push('[step 6] change the validation and test sets (they may not reflect the real world) and check the network still performs; if it does and still fails in the real world, re-examine the cost function (the objective)');
   }
   if (step === 6 && !realWorld) next.push('[step 6] serve the model (`sixstep serve --model <dir>`), watch the inputs drift from the training data, and send true labels back as feedback');
-  return { step, stepTitle: TITLES[step], latestRun: latest.id, bias, variance, test, realWorld: rw, next };
+  const linear = linearStanding(s.linearReference, validLoss, next);
+  return { step, stepTitle: TITLES[step], latestRun: latest.id, bias, variance, test, realWorld: rw, linear, next };
+}
+
+/** Where the latest run's model stands against its linear reference (an auto run's summary carries it). */
+function linearStanding(r: { name?: string; loss?: number; kept?: boolean | null } | undefined, validLoss: number, next: string[]): Diagnosis['linear'] {
+  if (!r || typeof r.loss !== 'number' || !Number.isFinite(r.loss)) return null;
+  const name = r.name ?? 'linear reference';
+  let verdict: string;
+  if (r.kept) {
+    verdict = `the run kept the linear reference (${name}, validation loss ${r.loss.toPrecision(4)}): the deep model did not beat it`;
+    next.push('[step 3] the deep model did not beat a linear one: give it more budget (`sixstep auto --budget`), a random search (`sixstep tune`), or better inputs; the linear model is saved and served meanwhile');
+  } else if (validLoss > r.loss) {
+    verdict = `the model's validation loss ${validLoss.toPrecision(4)} is above the linear reference's ${r.loss.toPrecision(4)} (${name})`;
+    next.push('[step 3] the model is worse than a linear one on validation: fit the training set better (Adam, more epochs, a random search) before step 4');
+  } else {
+    verdict = `the model removes ${((1 - validLoss / r.loss) * 100).toFixed(1)} % of the linear reference's validation loss ${r.loss.toPrecision(4)} (${name})`;
+  }
+  return { name, loss: r.loss, validLoss, kept: r.kept ?? null, verdict };
 }

@@ -27,6 +27,7 @@ import { trainingGuards } from './guards.js';
 import { TrainSubsetProbe } from '../protocol/index.js';
 import { onDevice } from '../data/device_source.js';
 import { objective, type Objective } from '../metrics/index.js';
+import { writeJsonAtomic } from '../files/index.js';
 
 /** What a checkpoint of step 3 needs beside the learner's state to continue. */
 export interface FitCheckpointInfo {
@@ -231,7 +232,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
         order: 91,
         // The sidecar only tells `fit --resume` which runs left a checkpoint; the checkpoint carries the same information itself.
         afterEpoch: (l: Learner) => {
-          if (l.lastEpoch) writeFileSync(`${file}.json`, `${JSON.stringify(info(l))}\n`);
+          if (l.lastEpoch) writeJsonAtomic(`${file}.json`, info(l), 0);
         },
       });
     }

@@ -3,7 +3,7 @@
 import { chooseCostFunction, type CostFunctionChoice } from './cost_function.js';
 import { proposeArchitecture, describeModel, type ArchitectureOptions, type Proposal } from './architecture.js';
 import { priorBaseline, labelPriorBaseline, meanBaseline, copyBaseline, strongest, type Baseline } from './baseline.js';
-import type { LayerRow } from '../models/index.js';
+import { specColumns, type LayerRow, type ModelSpec } from '../models/index.js';
 import type { Prepared } from '../data/prepare.js';
 import { classBalance, type ClassWeightMode } from './class_balance.js';
 import type { Sampling } from '../data/sampler.js';
@@ -29,6 +29,7 @@ export function makePlan(prepared: Prepared, o: ArchitectureOptions = {}, c: Cos
   const balance = classified ? classBalance(prepared.targets('train'), classes, c.classWeights ?? 'none', undefined, c.sampling ?? 'natural', prepared.classes) : null;
   const cost = chooseCostFunction(prepared.task, classes, undefined, { balance });
   const proposal = proposeArchitecture(prepared.archInput, o);
+  requireEveryFeature(prepared, proposal.spec);
   const layers = describeModel(proposal.spec);
   const tr = prepared.targets('train');
   const va = prepared.targets('validation');
@@ -40,4 +41,16 @@ export function makePlan(prepared: Prepared, o: ArchitectureOptions = {}, c: Cos
         ? labelPriorBaseline(prepared.classes ?? [], tr, va)
         : priorBaseline(prepared.task, classes, tr, va, prepared.classes);
   return { prepared, cost, proposal, layers, baseline };
+}
+
+/** What the plan lists as a feature is what the model reads: a column without an input path is a defect, said at once. */
+export function requireEveryFeature(prepared: Prepared, spec: ModelSpec): void {
+  const read = specColumns(spec);
+  if (read === null || prepared.preprocessing.kind === 'image') return;
+  const features = prepared.preprocessing.schema.columns.filter((c) => c.role === 'feature').map((c) => c.name);
+  const unread = features.filter((c) => !read.includes(c));
+  const unlisted = read.filter((c) => !features.includes(c));
+  if (unread.length || unlisted.length) {
+    throw new Error(`the ${spec.family} network reads ${read.length ? read.join(', ') : 'no column'}, but the schema's features are ${features.join(', ')}${unread.length ? ` (no input path for ${unread.join(', ')})` : ''}${unlisted.length ? ` (reads ${unlisted.join(', ')}, not a feature)` : ''}`);
+  }
 }

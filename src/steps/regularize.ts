@@ -67,8 +67,7 @@ export function withDropout(spec: ModelSpec, last: number, earlier: number): Mod
     const dropout = [...Array.from({ length: n }, (_, i) => (i === 0 ? 0 : earlier)), last];
     return { family: 'tabular', options: { ...spec.options, dropout } };
   }
-  if (spec.family === 'resnet') return { family: 'resnet', options: { ...spec.options, dropout: last } };
-  return { family: 'sequence', options: { ...spec.options, dropout: last } };
+  return { family: 'resnet', options: { ...spec.options, dropout: last } };
 }
 
 function dropoutOf(spec: ModelSpec): { last: number; earlier: number } {
@@ -244,7 +243,8 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
   if ((o.probeStart || open(best)) && cur().spec.family === 'tabular' && timeLeft() > 0) {
     const spec = cur().spec;
     if (spec.family === 'tabular') {
-      const w = spec.options.hidden[0];
+      // A linear model (no hidden layer) gives no width: search around 64 units (as search_space.ts).
+      const w = spec.options.hidden[0] ?? 64;
       await rung('architecture search (random depth and width)', Array.from({ length: draws + 1 }, () => {
         const layers = 1 + rng.int(3);
         const hidden = Array.from({ length: layers }, () => Math.max(2, Math.round(Math.exp(rng.uniform(Math.log(Math.max(2, w / 4)), Math.log(w * 4))))));

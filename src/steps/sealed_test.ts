@@ -28,6 +28,18 @@ export interface TestResult {
   diagnosis?: ShiftDiagnosis;
 }
 
+/**
+ * A model whose test evaluation is not a measurement (a non-finite loss, or
+ * one past ABSURD_RATIO times the naive baseline's): its weights are
+ * unusable, and the evaluation is not recorded in the ledger.
+ */
+export class UnusableModelError extends Error {
+  override name = 'UnusableModelError';
+}
+
+/** A test loss this many times the naive baseline's is no model's honest result, only damaged weights'. */
+const ABSURD_RATIO = 1e6;
+
 export interface TestOptions {
   prepared: Prepared;
   model: Module;
@@ -60,6 +72,10 @@ export async function evaluateOnTest(o: TestOptions): Promise<TestResult> {
     evaluation = predictions && evaluatePredictions(predictions, o.prepared.classes);
   } finally {
     source.dispose();
+  }
+  if (!Number.isFinite(result.loss) || (o.baselineLoss !== undefined && o.baselineLoss > 0 && result.loss > ABSURD_RATIO * o.baselineLoss)) {
+    const why = Number.isFinite(result.loss) ? `${result.loss.toPrecision(3)}, over ${ABSURD_RATIO.toExponential(0)} times the naive baseline's ${o.baselineLoss!.toPrecision(4)}` : String(result.loss);
+    throw new UnusableModelError(`model ${o.modelId}: its test loss is ${why}; its weights are unusable (a damaged model directory?). Nothing was recorded in the test ledger`);
   }
   const base = { modelId: o.modelId, runId: o.runId ?? null, datasetFingerprint: fingerprint, note: o.note ?? null };
   o.store.recordTestEvaluation({ ...base, metricName: 'loss', value: result.loss });

@@ -19,7 +19,8 @@ export interface SearchSpaceOptions {
 /** Width log-uniform over [w/4 (or w), max(8w, 256)], 1–3 layers (tables); the learning rate log-uniform; batch sizes 64–512, rarely 1024. */
 export function searchSpaceFor(base: ModelSpec, o: SearchSpaceOptions = {}): SearchSpace {
   const lr = o.lr ?? { min: 1e-4, max: 3e-2 };
-  const width = base.family === 'tabular' ? base.options.hidden[0] : 64;
+  // A linear base (no hidden layer) gives no width to search around: 64, as for other families.
+  const width = base.family === 'tabular' ? (base.options.hidden[0] ?? 64) : 64;
   const min = o.widerOnly ? Math.max(2, width) : Math.max(2, Math.round(width / 4));
   return {
     hidden: base.family === 'tabular' ? { min, max: Math.max(min + 1, width * 8, SEARCH_MAX_WIDTH), log: true, integer: true } : undefined,

@@ -53,6 +53,24 @@ export function retryBusy<T>(timeoutMs: number, fn: () => T): T {
 }
 
 /** A connection with a statement cache and transaction helpers. */
+/**
+ * The database file could not be written: the disk is full, the file grew
+ * past the size limit, or the system reported an I/O error. Names the file,
+ * whatever statement failed.
+ */
+export class StoreWriteError extends Error {
+  override name = 'StoreWriteError';
+  constructor(readonly path: string, readonly code: string, cause: unknown) {
+    super(`could not write ${path}: ${code} (${(cause as Error)?.message ?? String(cause)})`, { cause });
+  }
+}
+
+/** SQLite's codes for a write the disk refused (as opposed to a constraint or a busy lock). */
+function isDiskError(e: unknown): e is Error & { code: string } {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' && (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY');
+}
+
 export class Db {
   readonly raw: SqliteDatabase;
   private readonly statements = new Map<string, Statement>();
@@ -78,7 +96,12 @@ export class Db {
    * transaction it becomes a savepoint. Rolls back if `fn` throws.
    */
   write<T>(fn: () => T): T {
-    return this.raw.transaction(fn).immediate();
+    try {
+      return this.raw.transaction(fn).immediate();
+    } catch (e) {
+      if (isDiskError(e)) throw new StoreWriteError(this.raw.name, e.code, e);
+      throw e;
+    }
   }
 
   /** Runs `fn` in a deferred transaction, so its queries see one snapshot while writers carry on. */

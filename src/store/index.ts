@@ -3,7 +3,7 @@
 // artifacts. Open it with openStore(projectDir). A search study can also live
 // on a PostgreSQL server (openStudyStore with a postgres:// URL).
 export { Store, openStore, DB_FILE, type StoreOptions } from './store.js';
-export { openDatabase, Db, isBusy, DEFAULT_BUSY_TIMEOUT_MS, type OpenOptions } from './db.js';
+export { openDatabase, Db, isBusy, StoreWriteError, DEFAULT_BUSY_TIMEOUT_MS, type OpenOptions } from './db.js';
 export { MIGRATIONS, LATEST_VERSION, migrate, schemaVersion, StoreVersionError, type Migration, type MigrateOptions, type MigrateResult } from './migrations.js';
 export type { Json, JsonObject } from './json.js';
 export type { Project } from './projects.js';

@@ -7,6 +7,7 @@ import { SCHEMA_V1 } from './schema_v1.js';
 import { SCHEMA_V2 } from './schema_v2.js';
 import { SCHEMA_V3 } from './schema_v3.js';
 import { SCHEMA_V4 } from './schema_v4.js';
+import { SCHEMA_V5 } from './schema_v5.js';
 import type { Db } from './db.js';
 
 export interface Migration {
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'heartbeats and gradient norms', up: (db) => db.raw.exec(SCHEMA_V2) },
   { version: 3, name: 'per-rank figures of data-parallel runs', up: (db) => db.raw.exec(SCHEMA_V3) },
   { version: 4, name: 'error-analysis metrics per split', up: (db) => db.raw.exec(SCHEMA_V4) },
+  { version: 5, name: 'serving records: models, predictions, feedback, drift', up: (db) => db.raw.exec(SCHEMA_V5) },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

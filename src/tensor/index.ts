@@ -9,7 +9,7 @@ export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
 export { manualSeed, setNumThreads, getNumThreads, getRngState, setRngState, cudaAvailable, cudaDeviceCount, engineInfo } from './runtime.js';
 export { blasInfo, classifyBlas, type BlasInfo, type BlasKind } from './blas.js';
 export { engineReport, describeEngine, type EngineReport } from './engine_report.js';
-export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors } from './safetensors.js';
+export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, readSafetensorsHeader, SafetensorsError, type SafetensorsHeader, type SafetensorsEntry } from './safetensors.js';
 export type { DType, TypedArray } from './dtype.js';
 export type { MemoryFormat } from './memory_format.js';
 export * from './errors.js';

@@ -40,7 +40,9 @@ function collect(value: unknown, out: Set<Owned>, depth = 0): void {
     for (const v of value.values()) collect(v, out, depth + 1);
     return;
   }
-  if (Object.getPrototypeOf(value) === Object.prototype) {
+  // Plain records, with or without a prototype (tensors by name are kept in prototype-free objects).
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) {
     for (const v of Object.values(value)) collect(v, out, depth + 1);
   }
 }

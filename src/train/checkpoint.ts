@@ -4,7 +4,7 @@
 // so a crash mid-write never leaves a half checkpoint. A KeepBest callback's
 // best weights travel with it (a resumed run keeps its best model), and so does
 // the caller's own resume information (`info`), so the two can never disagree.
-import { existsSync, renameSync, openSync, fsyncSync, closeSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, renameSync, openSync, fsyncSync, closeSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Tensor, getRngState, setRngState, encodeSafetensors, decodeSafetensors, dispose } from '../tensor/index.js';
 import type { Callback } from './callback.js';
@@ -12,6 +12,7 @@ import type { Learner } from './learner.js';
 import type { StepSchedule } from './schedule.js';
 import { Recorder } from './recorder.js';
 import { KeepBest } from './callbacks/keep_best.js';
+import { writeAtomic } from '../files/index.js';
 
 interface CheckpointMeta {
   version: 1;
@@ -60,11 +61,11 @@ export function saveCheckpoint(l: Learner, file: string, schedule?: StepSchedule
       best: bestWeights ? { epoch: keepBest!.bestEpoch, loss: keepBest!.bestLoss, value: keepBest!.bestValue } : null,
       info: info ?? null,
     };
-    const tmp = `${file}.tmp-${process.pid}`;
-    writeFileSync(tmp, encodeSafetensors(tensors, { sixstep: JSON.stringify(meta) }));
-    fsyncPath(tmp);
+    // Written whole under the next name first (writeAtomic: a full disk leaves nothing half-written), then rotated in.
+    const next = `${file}.next`;
+    writeAtomic(next, encodeSafetensors(tensors, { sixstep: JSON.stringify(meta) }));
     if (existsSync(file)) renameSync(file, `${file}.prev`);
-    renameSync(tmp, file);
+    renameSync(next, file);
     fsyncPath(dirname(file));
   } finally {
     rng.dispose();

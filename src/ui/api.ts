@@ -7,7 +7,8 @@ import { findRun, RunNotFound } from './find_run.js';
 import { ladderOf } from './ladder.js';
 import { epochPoints, runCharts } from './run_charts.js';
 import { runRow } from './run_view.js';
-import { servedDrift } from '../serve/index.js';
+import { servedDrift } from '../serve/records_read.js';
+import { namedAxis } from '../plot/names.js';
 import { imageDriftView } from './image_drift.js';
 import { errorAnalysisOf } from './error_analysis.js';
 import { testLooks } from './test_looks.js';
@@ -96,9 +97,10 @@ function drift({ store }: ApiContext) {
           title: 'Population stability index per feature (served inputs against training)',
           width: 520,
           height: Math.max(120, 22 * features.length),
-          data: { values: features.map((f) => ({ feature: f.name, psi: Number.isFinite(f.psi as number) ? f.psi : null })) },
+          // Column indices, named on the axis (namedAxis): any column name works.
+          data: { values: features.map((f, i) => ({ feature: i, psi: Number.isFinite(f.psi as number) ? f.psi : null })) },
           layer: [
-            { mark: 'bar', encoding: { y: { field: 'feature', type: 'nominal', sort: '-x', title: null }, x: { field: 'psi', type: 'quantitative', title: 'PSI' }, color: { condition: { test: 'datum.psi > 0.25', value: '#e45756' }, value: '#4c78a8' } } },
+            { mark: 'bar', encoding: { y: { field: 'feature', ...namedAxis(features.map((f) => f.name)), sort: '-x' }, x: { field: 'psi', type: 'quantitative', title: 'PSI' }, color: { condition: { test: 'datum.psi > 0.25', value: '#e45756' }, value: '#4c78a8' } } },
             { mark: { type: 'rule', strokeDash: [4, 4] }, encoding: { x: { datum: 0.25 } } },
           ],
         },

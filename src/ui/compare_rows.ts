@@ -52,7 +52,13 @@ export function comparisonRows(cs: readonly RunComparison[]): CompareRow[] {
   add('result', 'steps', cs.map((c) => String(c.steps)));
   add('result', 'final train loss', cs.map((c) => fmt(c.final?.trainLoss)));
   add('result', 'final valid loss', cs.map((c) => fmt(c.final?.validLoss)));
+  add('result', 'linear reference valid loss', cs.map((c) => linearCell((c.run.summary as Record<string, any> | null)?.linearReference)));
   add('result', 'best valid loss', cs.map((c) => (c.best ? `${fmt(c.best.validLoss)} (epoch ${c.best.epoch + 1})` : '–')));
   keyed('metric', 'final ', cs.map((c) => new Map(Object.entries(c.final?.metrics ?? {}).map(([k, v]) => [k, fmt(v)]))));
   return rows;
+}
+
+function linearCell(v: unknown): string {
+  const r = v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
+  return r && typeof r.loss === 'number' ? `${fmt(r.loss)}${r.kept === true ? ' (kept)' : ''}` : '–';
 }

@@ -3,7 +3,8 @@
 // original width, height and aspect ratio (training bins against the served
 // shares), and the predicted classes against the reference predictions —
 // all read from the report /drift saves, nothing recomputed.
-import type { DriftReport, FeatureDrift } from '../serve/index.js';
+import type { DriftReport, FeatureDrift } from '../serve/drift.js';
+import { namedAxis } from '../plot/names.js';
 
 const SHAPE = ['width', 'height', 'aspect'] as const;
 
@@ -28,11 +29,14 @@ export interface ImageDriftView {
 
 const series = { reference: 'training / reference', served: 'served' };
 
-function groupedBars(title: string, values: Array<Record<string, unknown>>, x: string, facet?: string): Record<string, unknown> {
+function groupedBars(title: string, rows: Array<Record<string, unknown>>, x: string, facet?: string): Record<string, unknown> {
+  // Bins and classes by index, named on the axis (namedAxis): any class name works.
+  const names = [...new Set(rows.map((r) => String(r[x])))];
+  const values = rows.map((r) => ({ ...r, [x]: names.indexOf(String(r[x])) }));
   const bars = {
     mark: 'bar',
     encoding: {
-      x: { field: x, type: 'nominal', sort: null, title: null },
+      x: { field: x, ...namedAxis(names) },
       xOffset: { field: 'series' },
       y: { field: 'share', type: 'quantitative', title: 'share', axis: { format: '%' } },
       color: { field: 'series', type: 'nominal', title: null, scale: { domain: [series.reference, series.served], range: ['#9ecae9', '#e45756'] } },

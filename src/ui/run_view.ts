@@ -39,8 +39,16 @@ function remark(c: RunComparison): string {
   const s = obj(c.run.summary);
   if (typeof s.error === 'string') return `error: ${s.error}`;
   if (c.run.kind === 'lr-find') return s.suggestion != null ? `suggested lr ${fmt(s.suggestion)} (${c.steps} points)` : `${c.steps} points`;
-  if (typeof s.chosenConfiguration === 'string') return s.chosenConfiguration;
-  return '';
+  const linear = linearNote(s.linearReference);
+  if (typeof s.chosenConfiguration === 'string') return `${s.chosenConfiguration}${linear}`;
+  return linear.replace(/^; /, '');
+}
+
+/** An auto run's linear reference: its validation loss, and whether the run kept it. */
+export function linearNote(v: unknown): string {
+  const r = obj(v);
+  if (finite(r.loss) === null) return '';
+  return `; linear reference ${fmt(r.loss)}${r.kept === true ? ' (kept: the deep model did not beat it)' : ''}`;
 }
 
 function note(c: RunComparison, test: Record<string, number> | null): string {

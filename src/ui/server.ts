@@ -92,7 +92,9 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => {
-      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `${(e as Error).message}\n`);
+      // The reason goes to the terminal that started the dashboard, not to the page.
+      process.stderr.write(`dashboard: ${req.method} ${req.url}: ${(e as Error)?.stack ?? String(e)}\n`);
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
       else res.destroy();
     });
   });

@@ -66,7 +66,7 @@ describe('interpret follows the split the run used', () => {
     assert.equal(sixstep(['plan', '--data', penguins, '--target', 'Species', '--project', 'proj', '--split-seed', '9', '--json'], cwd).code, 0);
     const i = sixstep(['interpret', '--run', run.run, '--project', 'proj', '--json'], cwd);
     assert.equal(i.code, 3, i.stderr);
-    assert.match(i.stderr, /split-penguins\.json\.json: expected the split run .* trained on .*found a manifest of other rows/);
+    assert.match(i.stderr, /split-penguins\.json: expected the split run .* trained on .*found a manifest of other rows/);
     assert.doesNotMatch(i.stderr, /Fix the data/);
   });
 

@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { prepare, type Prepared } from '../../src/data/index.js';
 import { onDevice } from '../../src/data/device_source.js';
 import { makePlan } from '../../src/steps/plan.js';
-import { buildModel, parameterDevice } from '../../src/steps/architecture.js';
+import { buildModel, parameterDevice } from '../../src/models/index.js';
 import { liveTensors } from '../../src/tensor/index.js';
 import { PENGUINS } from '../serve/helpers.js';
 

@@ -32,3 +32,8 @@ export async function rejectsData(p: Promise<unknown> | (() => unknown), check?:
   assert.ok(e.message.includes(e.file), 'the message names the file');
   return e;
 }
+
+/** Rows as ordinary objects, to compare with literals (readers make rows without a prototype). */
+export function plain<T extends object>(rows: T[]): T[] {
+  return rows.map((r) => ({ ...r }));
+}

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCsv, readCsv, streamCsv, readJson, streamJson, parseJson, readTable, sniffDelimiter } from '../../src/data/index.js';
-import { PENGUINS, rejectsData, tempDir } from './helpers.js';
+import { PENGUINS, plain, rejectsData, tempDir } from './helpers.js';
 
 test('CSV: quoted fields, embedded newlines, escaped quotes, BOM and CRLF', async () => {
   const t = await parseCsv('\ufeffname,note,n\r\n"Smith, J","said ""hi""\nthen left",3\r\nplain,,4\r\n');
   assert.deepEqual(t.columns, ['name', 'note', 'n']);
-  assert.deepEqual(t.rows, [
+  assert.deepEqual(plain(t.rows), [
     { name: 'Smith, J', note: 'said "hi"\nthen left', n: '3' },
     { name: 'plain', note: '', n: '4' },
   ]);
@@ -19,14 +19,22 @@ test('CSV: other delimiters are sniffed; .tsv means tabs; header names are made 
   assert.equal(sniffDelimiter('a;b;c\n1;2;3'), ';');
   assert.equal(sniffDelimiter('a|b\n'), '|');
   assert.equal(sniffDelimiter('"x,y";b;c\n'), ';', 'delimiters inside quotes do not count');
-  const semi = await parseCsv('a;b\n1,5;2\n');
-  assert.deepEqual(semi.rows, [{ a: '1,5', b: '2' }]);
+  // A ';'-delimited file writes decimal commas: read as numbers, and said so.
+  const semi = await parseCsv('a;b;c\n1,5;2;x,y\n-0,25;3;1,2,3\n');
+  assert.deepEqual(plain(semi.rows), [
+    { a: '1.5', b: '2', c: 'x,y' },
+    { a: '-0.25', b: '3', c: '1,2,3' },
+  ]);
+  assert.deepEqual(semi.report.notes, ['"a": 2 values with a decimal comma read as numbers (3,14 → 3.14; the file is delimited by ";")']);
   const dir = tempDir(t);
   const tsv = join(dir, 'x.tsv');
   writeFileSync(tsv, 'a\ta\t\n1\t2\t3\n');
-  const r = await readTable(tsv);
+  // A repeated name is refused (which of the two would --target mean?), or renamed with a note under --lenient.
+  await rejectsData(readTable(tsv), { file: tsv, line: 1, match: /each column name once, found "a" \(columns 1, 2\)/ });
+  const r = await readTable(tsv, { lenient: true });
   assert.deepEqual(r.columns, ['a', 'a_2', 'column_3']);
-  assert.deepEqual(r.rows[0], { a: '1', a_2: '2', column_3: '3' });
+  assert.deepEqual({ ...r.rows[0] }, { a: '1', a_2: '2', column_3: '3' });
+  assert.match(r.report.notes![0], /repeated column name "a" \(columns 1, 2\): the repeats were renamed "a_2"/);
 });
 
 test('CSV: wrong field count is a DataError naming file and line; lenient mode skips and reports it', async (t) => {
@@ -82,11 +90,11 @@ test('JSON arrays and NDJSON: rows with their lines; errors at the bad element',
   const ta = await readJson(arr);
   assert.deepEqual(ta.columns, ['a', 'b', 'c']);
   assert.deepEqual(ta.lines, [2, 3]);
-  assert.deepEqual(ta.rows[1], { a: 2, c: [1, 2] });
+  assert.deepEqual({ ...ta.rows[1] }, { a: 2, c: [1, 2] });
   const nd = join(dir, 'b.ndjson');
   writeFileSync(nd, '{"a": 1}\n\n{"a": 2, "s": "}{"}\n');
   const tn = await readTable(nd);
-  assert.deepEqual(tn.rows, [{ a: 1 }, { a: 2, s: '}{' }]);
+  assert.deepEqual(plain(tn.rows), [{ a: 1 }, { a: 2, s: '}{' }]);
   assert.deepEqual(tn.lines, [1, 3]);
   const bad = join(dir, 'bad.json');
   writeFileSync(bad, '[{"a": 1},\n {"a": 2},\n {"a": }]');

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { manualSeed, randint, tensor, tidy, noGrad } from '../../src/tensor/index.js';
-import { TabularNet, ResNet, SequenceNet, embeddingSize, type TabularBlock } from '../../src/models/index.js';
+import { TabularNet, ResNet, embeddingSize, type TabularBlock, type TabularNetOptions, type TextEncoderSpec } from '../../src/models/index.js';
+import { featureBlocks } from '../../src/data/prepare.js';
+import { inputLayout } from '../../src/data/model_input.js';
 import { inferSchema, Preprocessor, Normalizer, tableFromRows, type Row } from '../../src/data/index.js';
 import { saveModelDir } from '../../src/artifact/index.js';
 import { Predictor, type Prediction } from '../../src/serve/index.js';
@@ -233,25 +235,34 @@ describe('ONNX export checked by ONNX Runtime', () => {
     });
   }
 
-  it('embedding + LSTM (2 layers, bidirectional): the sidecar tokenizes, the graph embeds, reads and pools', async () => {
+  /** A TabularNet spec for a fitted preprocessor: its feature blocks (categories embedded) and the given encoders for its text columns. */
+  const mixedOptions = (pre: Preprocessor, encoders: Array<Record<string, unknown>>, rest: { hidden: number[]; outputs: number; outputScale?: { mean: number; std: number } }): TabularNetOptions => ({
+    blocks: featureBlocks(pre).map((b) => ({ ...b, embedding: b.width > 1 ? embeddingSize(b.width) : 0 })),
+    texts: inputLayout(pre.toJSON()).texts.map((t, i) => ({ ...t, ...encoders[i] }) as TextEncoderSpec),
+    ...rest,
+  });
+
+  it('a mixed table: numbers, a category, an LSTM text (2 layers, bidirectional) and a bag text; the sidecar tokenizes per column, the graph does the rest', async () => {
     await noLeaks(async () => {
       const r = rng(5);
       const words = ['good', 'bad', 'fine', 'awful', 'great', 'meh', 'movie', 'plot', 'the', 'was'];
       const rows: Row[] = Array.from({ length: 40 }, (_, i) => {
         const len = 1 + Math.floor(r() * 9);
         const text = Array.from({ length: len }, () => words[Math.floor(r() * words.length)]).join(' ');
-        return { review: i % 11 === 0 ? null : text, mood: /good|great|fine/.test(text) ? 'pos' : /bad|awful/.test(text) ? 'neg' : 'neutral' };
+        const title = `${words[Math.floor(r() * words.length)]} ${words[Math.floor(r() * words.length)]}`;
+        return { review: i % 11 === 0 ? null : text, title: i % 7 === 0 ? '' : title, stars: i % 13 === 0 ? null : Math.floor(r() * 5), genre: ['drama', 'comedy', 'noir'][i % 3], mood: /good|great|fine/.test(text) ? 'pos' : /bad|awful/.test(text) ? 'neg' : 'neutral' };
       });
       const table = tableFromRows(rows, 'reviews.json');
-      const schema = inferSchema(table, { target: 'mood', overrides: { review: 'text' } });
+      const schema = inferSchema(table, { target: 'mood', overrides: { review: 'text', title: 'text', stars: 'numeric' } });
       const pre = Preprocessor.fit(table, schema, { text: { maxLength: 8 } });
-      const tok = pre.features.find((f) => f.kind === 'text')!;
-      const vocabulary = tok.kind === 'text' ? tok.tokenizer.vocabulary.tokens.length : 0;
-      const options = { vocabulary, embeddingDim: 6, hidden: 5, layers: 2, bidirectional: true, outputs: pre.classes!.length };
+      const options = mixedOptions(pre, [{ encoder: 'lstm', dim: 6, hidden: 5, layers: 2, bidirectional: true }, { encoder: 'bag', dim: 4, buckets: 32 }], { hidden: [7], outputs: pre.classes!.length });
       manualSeed(3);
-      const dir = save('sequence', new SequenceNet(options), { family: 'sequence', options }, { kind: 'sequence', schema, preprocessor: pre.toJSON(), textColumn: 'review' }, 'multiclass', pre.classes);
+      const dir = save('mixed', new TabularNet(options), { family: 'tabular', options }, { kind: 'sequence', schema, preprocessor: pre.toJSON() }, 'multiclass', pre.classes);
       const exp = exportModelDir(dir);
-      const inputs = [...drop(rows, 'mood'), { review: 'the plot was never seen before, great' }];
+      const input = exp.sidecar.input;
+      assert.ok(input.kind === 'table' && input.name === 'features');
+      assert.deepEqual(input.kind === 'table' && input.texts.map((t) => t.name), ['tokens_review', 'tokens_title']);
+      const inputs = [...drop(rows, 'mood'), { review: 'the plot was never seen before, great', title: null, stars: 9, genre: 'western' }];
       const predictor = Predictor.load(dir);
       const local = predictor.predict(inputs);
       predictor.dispose();
@@ -262,7 +273,7 @@ describe('ONNX export checked by ONNX Runtime', () => {
     });
   });
 
-  it('embedding + LSTM regression: the output scale (target mean and std) travels in the graph', async () => {
+  it('text only, a bag of words and pairs for regression: no features input, the output scale travels in the graph', async () => {
     await noLeaks(async () => {
       const r = rng(9);
       const words = ['cheap', 'dear', 'small', 'large', 'house', 'flat', 'garden', 'the', 'with'];
@@ -273,12 +284,11 @@ describe('ONNX export checked by ONNX Runtime', () => {
       const table = tableFromRows(rows, 'listings.json');
       const schema = inferSchema(table, { target: 'price', overrides: { listing: 'text' } });
       const pre = Preprocessor.fit(table, schema, { text: { maxLength: 8 } });
-      const tok = pre.features.find((f) => f.kind === 'text')!;
-      const vocabulary = tok.kind === 'text' ? tok.tokenizer.vocabulary.tokens.length : 0;
-      const options = { vocabulary, embeddingDim: 6, hidden: 5, outputs: 1, outputScale: { mean: 300_000, std: 50_000 } };
+      const options = mixedOptions(pre, [{ encoder: 'bag', dim: 6, buckets: 64 }], { hidden: [], outputs: 1, outputScale: { mean: 300_000, std: 50_000 } });
       manualSeed(4);
-      const dir = save('sequence-regression', new SequenceNet(options), { family: 'sequence', options }, { kind: 'sequence', schema, preprocessor: pre.toJSON(), textColumn: 'listing' }, 'regression', null);
+      const dir = save('text-regression', new TabularNet(options), { family: 'tabular', options }, { kind: 'sequence', schema, preprocessor: pre.toJSON() }, 'regression', null);
       const exp = exportModelDir(dir);
+      assert.ok(exp.sidecar.input.kind === 'table' && exp.sidecar.input.name === null && exp.sidecar.input.width === 0);
       const inputs = drop(rows, 'price');
       const predictor = Predictor.load(dir);
       const local = predictor.predict(inputs);

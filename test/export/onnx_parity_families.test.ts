@@ -130,8 +130,8 @@ describe('ONNX export of the remaining families, checked by ONNX Runtime', () =>
       const pixels = new Uint8Array(2 * 36);
       const normalizer = Normalizer.fitChannels(pixels, [2, 1, 6, 6]);
       const dir = save('tta-bad', net, { family: 'resnet', options }, { kind: 'image', normalizer: normalizer.toJSON(), classes: ['x', 'y'], shape: [1, 6, 6] }, 'multiclass', ['x', 'y'], { testTimeAugmentation: 'rotate' });
-      assert.throws(() => ImagePredictor.load(dir), /testTimeAugmentation must be "flip" or null, found "rotate"/);
-      assert.throws(() => exportModelDir(dir), /testTimeAugmentation must be "flip" or null, found "rotate"/);
+      assert.throws(() => ImagePredictor.load(dir), /manifest\.json: field extra\.testTimeAugmentation: expected "flip" or null, found string "rotate"/);
+      assert.throws(() => exportModelDir(dir), /manifest\.json: field extra\.testTimeAugmentation: expected "flip" or null, found string "rotate"/);
     });
   });
 

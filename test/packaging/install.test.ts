@@ -38,8 +38,9 @@ function du(dir: string): number {
 
 const STRICT = { strict: true, target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', skipLibCheck: false, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, outDir: 'dist', rootDir: 'src' };
 
-// The same program in both module systems: the documented low-level route (the high-level API comes later).
+// The same program in both module systems: the documented low-level route, then the high-level API as the README shows it.
 const PROGRAM = (esm: boolean) => `${esm ? '' : "'use strict';\n"}import { prepare } from 'sixstep/data';
+import { auto, loadModel, type ModelPrediction } from 'sixstep';
 import { makePlan, type Plan } from 'sixstep/steps';
 import { onnxFeeds } from 'sixstep/export/inputs';
 import { confusionCounts } from 'sixstep/metrics/arrays';
@@ -56,7 +57,16 @@ async function main(data: string, project: string): Promise<void> {
   t.dispose();
   sum.dispose();
   const confusion: number[][] = confusionCounts([0, 1, 1], [0, 1, 0], 2);
-  console.log(JSON.stringify({ module: typeof require === 'function' ? 'commonjs' : 'esm', task: prepared.task, classes, baseline: plan.baseline.description, layers: plan.layers.length, total, confusion, feeds: typeof onnxFeeds, barrel: Object.keys(sixstep).sort() }));
+  const run = await auto({ data, target: 'Species', budget: 0.1, project }); // budget in minutes
+  const modelDir: string = run.modelDir;
+  const accuracy: number | null | undefined = run.metrics.test.accuracy;
+  const decisions: number = run.decisions.length;
+  const model = await loadModel(run.modelDir);
+  const [p]: [ModelPrediction] = await model.predict([{ Island: 'Biscoe', 'Beak Length (mm)': 47.5, 'Beak Depth (mm)': 15, 'Flipper Length (mm)': 217, 'Body Mass (g)': 5000, Sex: 'FEMALE' }]);
+  const prediction: string | string[] | number = p.prediction;
+  const probabilities: Record<string, number> | null = p.probabilities;
+  model.dispose();
+  console.log(JSON.stringify({ module: typeof require === 'function' ? 'commonjs' : 'esm', task: prepared.task, classes, baseline: plan.baseline.description, layers: plan.layers.length, total, confusion, feeds: typeof onnxFeeds, barrel: Object.keys(sixstep).sort(), api: { modelDir, accuracy, decisions, prediction, probabilities } }));
 }
 
 const [data, project] = process.argv.slice(2);
@@ -138,6 +148,12 @@ describe('npm install of the packed tarball into fresh ES module and CommonJS pr
       assert.deepEqual(out.confusion, [[1, 0], [1, 1]]);
       assert.equal(out.feeds, 'function');
       assert.ok(out.barrel.includes('tensor') && out.barrel.includes('serve'));
+      // The high-level API: a model directory, the test figure, decisions, and a typed prediction with every class's probability.
+      assert.ok(existsSync(join(out.api.modelDir, 'manifest.json')), out.api.modelDir);
+      assert.ok(typeof out.api.accuracy === 'number' && out.api.accuracy > 0.8, `test accuracy ${out.api.accuracy}`);
+      assert.ok(out.api.decisions > 0);
+      assert.ok(['Adelie', 'Chinstrap', 'Gentoo'].includes(out.api.prediction), out.api.prediction);
+      assert.deepEqual(Object.keys(out.api.probabilities).sort(), ['Adelie', 'Chinstrap', 'Gentoo']);
     });
   }
 

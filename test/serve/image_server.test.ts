@@ -15,7 +15,7 @@ import { collectPredictions, predictedClasses } from '../../src/metrics/index.js
 import { openStore, type Store } from '../../src/store/index.js';
 import { readImageFolder, DataLoader, Normalizer, resolveImagePaths, globToRegExp } from '../../src/data/index.js';
 import { readModelDir } from '../../src/artifact/index.js';
-import { buildModel } from '../../src/steps/architecture.js';
+import { buildModel } from '../../src/models/index.js';
 import { liveTensors, noGrad, tidy } from '../../src/tensor/index.js';
 import { runCli, maxDiff } from './helpers.js';
 

@@ -12,7 +12,9 @@ import { rmSync } from 'node:fs';
 import { OnnxEngine, Predictor, createServer, listen, type CheckedRows, type Prediction, type Served } from '../../src/serve/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { liveTensors, manualSeed } from '../../src/tensor/index.js';
-import { SequenceNet } from '../../src/models/index.js';
+import { TabularNet, type TabularNetOptions } from '../../src/models/index.js';
+import { featureBlocks } from '../../src/data/prepare.js';
+import { inputLayout } from '../../src/data/model_input.js';
 import { inferSchema, Preprocessor, tableFromRows, type Row } from '../../src/data/index.js';
 import { saveModelDir } from '../../src/artifact/index.js';
 import { mkdtempSync } from 'node:fs';
@@ -170,27 +172,36 @@ test('/health and single-row predictions are answered while a 10 000-row batch i
   }
 });
 
-test('a text model: token ids go to the worker as int64, predictions as on the libtorch path', async () => {
+test('a mixed model (a number, an LSTM text and a bag text): input rows packed as the libtorch path packs them, the same predictions', async () => {
   const words = ['good', 'bad', 'fine', 'awful', 'plot', 'the', 'was'];
   const rows: Row[] = Array.from({ length: 30 }, (_, i) => {
     const text = Array.from({ length: 1 + (i % 6) }, (_, j) => words[(i * 3 + j * 5) % words.length]).join(' ');
-    return { review: text, mood: /good|fine/.test(text) ? 'pos' : /bad|awful/.test(text) ? 'neg' : 'neutral' };
+    return { review: text, title: words[i % 3] + ' ' + words[(i + 2) % 7], stars: i % 5, mood: /good|fine/.test(text) ? 'pos' : /bad|awful/.test(text) ? 'neg' : 'neutral' };
   });
   const table = tableFromRows(rows, 'reviews.json');
-  const schema = inferSchema(table, { target: 'mood', overrides: { review: 'text' } });
+  const schema = inferSchema(table, { target: 'mood', overrides: { review: 'text', title: 'text', stars: 'numeric' } });
   const pre = Preprocessor.fit(table, schema, { text: { maxLength: 6 } });
-  const f = pre.features.find((x) => x.kind === 'text')!;
-  const options = { vocabulary: f.kind === 'text' ? f.tokenizer.vocabulary.tokens.length : 0, embeddingDim: 4, hidden: 3, outputs: pre.classes!.length };
+  const [review, title] = inputLayout(pre.toJSON()).texts;
+  const options: TabularNetOptions = {
+    blocks: featureBlocks(pre),
+    texts: [
+      { ...review, encoder: 'lstm', dim: 4, hidden: 3 },
+      { ...title, encoder: 'bag', dim: 4, buckets: 16 },
+    ],
+    hidden: [5],
+    outputs: pre.classes!.length,
+  };
   manualSeed(9);
-  const net = new SequenceNet(options);
+  const net = new TabularNet(options);
   net.eval();
   const scratch = mkdtempSync(join(tmpdir(), 'sixstep-engine-text-'));
-  const dir = saveModelDir(join(scratch, 'model'), net, { architecture: { family: 'sequence', options }, preprocessing: { kind: 'sequence', schema, preprocessor: pre.toJSON(), textColumn: 'review' }, task: 'multiclass', classes: pre.classes, costFunction: 'test', metrics: {}, dataFingerprint: null });
+  const dir = saveModelDir(join(scratch, 'model'), net, { architecture: { family: 'tabular', options }, preprocessing: { kind: 'sequence', schema, preprocessor: pre.toJSON() }, task: 'multiclass', classes: pre.classes, costFunction: 'test', metrics: {}, dataFingerprint: null });
   net.dispose();
   const predictor = Predictor.load(dir);
   const engine = await OnnxEngine.start(predictor);
   try {
-    const checked = predictor.check([...rows.map(({ mood: _, ...r }) => r), { review: null }, { review: 'never seen words' }]);
+    assert.equal(engine.inlineChoice.runner === 'javascript', false, 'a graph with text encoders is not run as a dense graph');
+    const checked = predictor.check([...rows.map(({ mood: _, ...r }) => r), { review: null, title: '', stars: null }, { review: 'never seen words', title: 'plot twist', stars: 40 }]);
     const local = predictor.predictChecked(checked);
     const remote = await engine.predict(checked);
     assert.deepEqual(remote.map((p) => p.label), local.map((p) => p.label));

@@ -8,6 +8,7 @@ import { SGD } from '../../src/optim/index.js';
 import { makeSchedule, type ScheduleKind } from '../../src/steps/fit.js';
 import { planPhase, splitBudget, reserveSeconds, EXPLORATION_SHARE } from '../../src/steps/budget_plan.js';
 import { medianStop } from '../../src/steps/median_stop.js';
+import { finderIterations } from '../../src/steps/budget_phases.js';
 import { keepIfLower, chooseBatchSize } from '../../src/steps/measured_choice.js';
 import { noLeaks } from '../helpers.js';
 
@@ -101,5 +102,15 @@ describe('budget planner', () => {
     assert.equal(chooseBatchSize(t, 128).batchSize, 256);
     assert.equal(chooseBatchSize(t.map((x) => (x.batchSize === 256 ? { ...x, samplesPerSecond: 1600 } : x)), 128).batchSize, 128, 'under 10 % faster: keep');
     assert.match(chooseBatchSize(t, 128).why, /256: 1800\/s/);
+  });
+});
+
+describe('the learning-rate finder in the budget', () => {
+  it('its two sweeps take at most a fifth of step 3, 30 to 100 batches each, whatever the kind of data', () => {
+    // The newcomer's short texts: step 3 of a 3-minute budget ≈ 52 s, 1.12 s per batch of a 44-batch epoch.
+    assert.equal(finderIterations(52, 1.12), 30, 'the floor: 2 × 30 batches ≈ 1.4 epochs, where 2 × 100 took 4.5');
+    assert.equal(finderIterations(600, 1.12), 53);
+    assert.equal(finderIterations(20, 0.003), 100, 'cheap batches: the full sweep');
+    assert.equal(finderIterations(0, 0.5), 30);
   });
 });

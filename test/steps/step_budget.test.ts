@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planSteps, replanSteps, stepSeconds, stepPace } from '../../src/steps/budget_plan.js';
 import { finalTrainingReason } from '../../src/steps/final_rule.js';
-import { finderIterationsFor } from '../../src/steps/budget_phases.js';
+import { finderIterations } from '../../src/steps/budget_phases.js';
 import { PacedSchedule, CancelTrain, CancelFit, type Learner } from '../../src/train/index.js';
 import { permutationPlan, PERMUTATION_MAX_FEATURES } from '../../src/interpret/permutation_plan.js';
 import { importanceSeconds } from '../../src/pipeline/auto.js';
@@ -57,10 +57,10 @@ describe('planSteps: the final training in steps', () => {
 describe("the finder's sweep in its share of step 3", () => {
   it('every kind: 20 % of step 3 over two sweeps, between 30 and 100 batches', () => {
     // 0.2 × 100 s / (2 × 0.05 s) = 200 → 100; 0.2 × 10 / 0.1 = 20 → 30; no time at all: 30.
-    assert.equal(finderIterationsFor(100, 0.05), 100);
-    assert.equal(finderIterationsFor(10, 0.05), 30);
-    assert.equal(finderIterationsFor(40, 0.05), 80);
-    assert.equal(finderIterationsFor(0, 0.2), 30);
+    assert.equal(finderIterations(100, 0.05), 100);
+    assert.equal(finderIterations(10, 0.05), 30);
+    assert.equal(finderIterations(40, 0.05), 80);
+    assert.equal(finderIterations(0, 0.2), 30);
   });
 });
 

@@ -33,12 +33,12 @@ describe('step 1: cost function', () => {
 
 describe('step 2: initial architecture', () => {
   const blocks = [
-    { name: 'a', start: 0, width: 1, embedding: 0 },
-    { name: 'b', start: 1, width: 1, embedding: 0 },
-    { name: 'c', start: 2, width: 30, embedding: 0 },
+    { name: 'a', column: 'a', start: 0, width: 1, embedding: 0 },
+    { name: 'b', column: 'b', start: 1, width: 1, embedding: 0 },
+    { name: 'c', column: 'c', start: 2, width: 30, embedding: 0 },
   ];
   it('one hidden layer at the midpoint of inputs and outputs', () => {
-    const p = proposeArchitecture({ kind: 'tabular', blocks, inputs: 32, outputs: 4, trainingRows: 1000 });
+    const p = proposeArchitecture({ kind: 'tabular', blocks, inputs: 32, texts: [], outputs: 4, trainingRows: 1000 });
     assert.equal(p.spec.family, 'tabular');
     if (p.spec.family !== 'tabular') return;
     // c is embedded: 2 numeric + embedding of 30 categories.
@@ -47,18 +47,23 @@ describe('step 2: initial architecture', () => {
     assert.match(p.reason, /midpoint/);
   });
   it('or N_s / (α·(N_i + N_o)) with α between 2 and 10', () => {
-    const p = proposeArchitecture({ kind: 'tabular', blocks: blocks.slice(0, 2), inputs: 2, outputs: 1, trainingRows: 3000 }, { rule: 'samples', alpha: 4 });
+    const p = proposeArchitecture({ kind: 'tabular', blocks: blocks.slice(0, 2), inputs: 2, texts: [], outputs: 1, trainingRows: 3000 }, { rule: 'samples', alpha: 4 });
     assert.ok(p.spec.family === 'tabular' && p.spec.options.hidden[0] === Math.round(3000 / (4 * 3)));
-    assert.throws(() => proposeArchitecture({ kind: 'tabular', blocks, inputs: 32, outputs: 4, trainingRows: 1000 }, { rule: 'samples', alpha: 11 }));
+    assert.throws(() => proposeArchitecture({ kind: 'tabular', blocks, inputs: 32, texts: [], outputs: 4, trainingRows: 1000 }, { rule: 'samples', alpha: 11 }));
   });
-  it('a ResNet for images, an LSTM for text; printed as a layer table', () => noLeaks(() => {
+  it('a ResNet for images, an encoder per text column; printed as a layer table', () => noLeaks(() => {
     const img = proposeArchitecture({ kind: 'image', channels: 1, height: 28, width: 28, outputs: 10 });
     assert.equal(img.spec.family, 'resnet');
     assert.match(img.reason, /ResNet-8/);
-    const txt = proposeArchitecture({ kind: 'sequence', vocabulary: 500, outputs: 1 });
-    assert.equal(txt.spec.family, 'sequence');
+    const stats = (mean: number) => ({ rows: 900, emptyRows: 0, meanTokens: mean, medianTokens: mean, p95Tokens: 2 * mean, maxTokens: 3 * mean, distinctTokens: 480, distinctBigrams: 2000, repeatedBigrams: 300, cutRows: 0 });
+    const txt = proposeArchitecture({ kind: 'tabular', blocks: [], inputs: 0, texts: [{ column: 'body', start: 0, length: 64, vocabulary: 500, stats: stats(120) }, { column: 'title', start: 64, length: 16, vocabulary: 300, stats: stats(6) }], outputs: 1, trainingRows: 900 });
+    assert.equal(txt.spec.family, 'tabular');
+    if (txt.spec.family !== 'tabular') return;
+    assert.deepEqual(txt.spec.options.texts!.map((t) => [t.column, t.encoder]), [['body', 'lstm'], ['title', 'bag']]);
+    assert.deepEqual(txt.unclearText, ['body']);
     const rows = describeModel(txt.spec);
-    assert.ok(rows.some((r) => r.type === 'LSTM'));
+    assert.ok(rows.some((r) => r.type === 'LSTM') && rows.some((r) => r.type === 'BagEncoder'));
+    assert.match(rows.find((r) => r.name === 'fc_0')!.input!, /join: 128 \(body\) \+ 64 \(title\) = 192/);
   }));
 });
 

@@ -1,5 +1,6 @@
 // The text path end to end: a free-text column becomes token ids, step 2
-// proposes embedding + LSTM, and step 3 fits it.
+// proposes an encoder for it (short texts: a bag of words and word pairs;
+// long ones: embedding + LSTM), and step 3 fits each.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { makePlan } from '../../src/steps/plan.js';
 import { fitTrainingSet } from '../../src/steps/fit_training_set.js';
 import { noLeaks } from '../helpers.js';
 
-describe('text through embedding + LSTM', () => {
+describe('a text column alone', () => {
   it('learns which words mark the class', () => noLeaks(async () => {
     const rng = new Rng(5);
     const common = ['the', 'a', 'meeting', 'report', 'today', 'please', 'see', 'attached', 'thanks', 'note'];
@@ -27,13 +28,17 @@ describe('text through embedding + LSTM', () => {
     const p = await prepare({ data: join(dir, 'mail.ndjson'), target: 'label', projectDir: dir });
     assert.equal(p.kind, 'sequence');
     const plan = makePlan(p);
-    assert.equal(plan.proposal.spec.family, 'sequence');
-    assert.ok(plan.layers.some((l) => l.type === 'LSTM') && plan.layers.some((l) => l.type === 'Embedding'));
-    const r = await fitTrainingSet(p, { spec: plan.proposal.spec, cost: plan.cost, epochs: 6, optimizer: 'adam' });
-    try {
-      assert.ok(r.best!.metrics.accuracy >= 0.9, `validation accuracy ${r.best!.metrics.accuracy}`);
-    } finally {
-      r.dispose();
+    assert.equal(plan.proposal.spec.family, 'tabular');
+    assert.ok(plan.layers.some((l) => l.type === 'BagEncoder'), 'a few words per row: a bag');
+    assert.match(plan.proposal.reason, /tokens per row on average/);
+    for (const encoder of ['bag', 'lstm'] as const) {
+      const spec = makePlan(p, { textEncoders: { message: encoder } }).proposal.spec;
+      const r = await fitTrainingSet(p, { spec, cost: plan.cost, epochs: 6, optimizer: 'adam' });
+      try {
+        assert.ok(r.best!.metrics.accuracy >= 0.9, `${encoder}: validation accuracy ${r.best!.metrics.accuracy}`);
+      } finally {
+        r.dispose();
+      }
     }
   }));
 });

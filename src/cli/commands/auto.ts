@@ -15,7 +15,7 @@ import { agreedClock, agreedFlag, type ProcessGroup } from '../../distributed/in
 import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
 import { EXIT, UsageError, verdictExit } from '../errors.js';
-import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } from '../pretrained.js';
+import { addPretrainedOptions, pretrainedChoice, requireImagesFor, type PretrainedCliOptions } from '../pretrained.js';
 import { addAugmentOption, augmentChoice } from '../augment.js';
 import { addDeviceOption, parallelDevice } from '../device.js';
 import { addMetricOption, metricObjective } from '../metric_option.js';
@@ -98,9 +98,11 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
   // Large photos get the working side that fits the budget (measured); data-parallel ranks keep the default cap, so every rank reads the same shape.
   const imageCap = group ? undefined : autoImageCap(Number(o.budget));
   const p = await plan(o, out, { quiet: Boolean(o.json), imageCap });
-  if (pre && p.prepared.kind !== 'image') {
+  try {
+    requireImagesFor(pre, p.prepared, o.data);
+  } catch (e) {
     p.store.close();
-    throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is ${p.prepared.kind === 'tabular' ? 'a table' : 'text'}`);
+    throw e;
   }
   const folds = foldsOrClose(o.folds, p, Number(o.seed));
   if (folds) out.say(`${out.color.cyan('cross-validation')}: ${folds.k} folds of the ${folds.rows} non-test rows${folds.classCounts ? ' (stratified by class)' : ''}; step 3's verdict and search and step 4's ladder read the mean over the folds`);
@@ -142,6 +144,8 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
     out.say(`validation: ${fmt(s.metrics.validation)}`);
     out.say(`test:       ${fmt(s.metrics.test)}${s.metrics.test ? ` (test set evaluations so far: ${s.testEvaluations})` : ''}`);
     out.say(`baseline:   ${p.baseline.description}: ${fmt({ loss: p.baseline.loss, ...p.baseline.metrics })}`);
+    const lin = s.linearReference;
+    if (lin) out.say(`linear:     ${lin.description}: ${fmt({ loss: lin.loss, ...lin.metrics })}${lin.kept ? ' — kept: the deep model did not beat it on validation' : lin.kept === false ? ' — the deep model was kept' : ''}`);
     for (const w of s.testWarnings) out.say(out.color.yellow(`warning: ${w}`));
     if (s.testAdvice) out.say(out.color.yellow(`advice: ${s.testAdvice}`));
     if (s.errorAnalysis.startsWith('skipped')) out.say(out.color.yellow(`warning: error analysis ${s.errorAnalysis}`));

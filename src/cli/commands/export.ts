@@ -2,11 +2,11 @@
 // (onnxruntime-node, onnxruntime-web, mobile) runs without sixstep, with the
 // training preprocessing inside the graph and a JSON sidecar for what a graph
 // cannot parse (category strings, dates, text).
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { exportModelDir, ExportError } from '../../export/index.js';
 import { UsageError } from '../errors.js';
 import { makeOut } from '../output.js';
+import { writeAtomic, writeJsonAtomic } from '../../files/index.js';
 
 interface ExportOptions {
   model: string;
@@ -30,8 +30,9 @@ The graph (opset 13, dynamic batch axis) standardizes, fills gaps with the train
 encodes categories itself. For an all-numeric table its input "features" is float32 [batch, features]
 of the raw values in the manifest's feature order (NaN for a missing value); its outputs are
 "probabilities" and "class" (classification) or "value" (regression, in the target's units).
-The sidecar lists the input columns, classes and, for categories, dates and text, the encoding the
-function onnxFeeds (sixstep/export) applies to raw rows.
+Each text column is an input of its own, "tokens_<column>": int64 [batch, length] token ids (0 pads).
+The sidecar lists the input columns, classes and, for categories, dates and text (its tokenizer), the
+encoding the function onnxFeeds (sixstep/export) applies to raw rows.
 Example:
   sixstep export --model sixstep-project/models/<run> --format onnx --out penguins.onnx
 Exit codes: 0 written, 2 bad option, 4 a corrupted or foreign model directory.`)
@@ -47,10 +48,11 @@ Exit codes: 0 written, 2 bad option, 4 a corrupted or foreign model directory.`)
         if (e instanceof ExportError) throw new UsageError(`--model ${o.model}: ${e.message}`);
         throw e;
       }
-      writeFileSync(o.out, exported.onnx);
-      writeFileSync(sidecarPath, `${JSON.stringify(exported.sidecar, null, 2)}\n`);
+      writeAtomic(o.out, exported.onnx);
+      writeJsonAtomic(sidecarPath, exported.sidecar, 2);
       const s = exported.sidecar;
-      out.say(`wrote ${o.out} (${exported.onnx.length.toLocaleString('en-US')} bytes, opset ${s.opset}, input "${s.input.name}", outputs ${s.outputs.map((x) => `"${x}"`).join(', ')}) and ${sidecarPath}`);
-      out.result({ onnx: o.out, sidecar: sidecarPath, bytes: exported.onnx.length, opset: s.opset, task: s.task, classes: s.classes, input: s.input.name, outputs: s.outputs });
+      const inputs = s.input.kind === 'table' ? [...(s.input.name ? [s.input.name] : []), ...s.input.texts.map((t) => t.name)] : [s.input.name];
+      out.say(`wrote ${o.out} (${exported.onnx.length.toLocaleString('en-US')} bytes, opset ${s.opset}, input${inputs.length > 1 ? 's' : ''} ${inputs.map((x) => `"${x}"`).join(', ')}, outputs ${s.outputs.map((x) => `"${x}"`).join(', ')}) and ${sidecarPath}`);
+      out.result({ onnx: o.out, sidecar: sidecarPath, bytes: exported.onnx.length, opset: s.opset, task: s.task, classes: s.classes, input: inputs[0], inputs, outputs: s.outputs });
     });
 }

@@ -13,7 +13,7 @@ import { addParallelOptions, asRanks, rankStatsLine, type ParallelOptions } from
 import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
 import { EXIT, UsageError, verdictExit } from '../errors.js';
-import { addPretrainedOptions, pretrainedChoice, type PretrainedCliOptions } from '../pretrained.js';
+import { addPretrainedOptions, pretrainedChoice, requireImagesFor, type PretrainedCliOptions } from '../pretrained.js';
 import { addAugmentOption, augmentChoice } from '../augment.js';
 import { addDeviceOption, parallelDevice } from '../device.js';
 import { addMetricOption, metricObjective } from '../metric_option.js';
@@ -36,8 +36,8 @@ interface FitOptions extends DataOptions, ParallelOptions, PretrainedCliOptions 
   folds?: number;
 }
 
-/** The training options as the library takes them (pipeline/fit.ts); the same on every data-parallel rank. */
-function training(o: FitOptions, p: StepsPlan): FitTraining {
+/** The training options as the library takes them (pipeline/fit.ts); the same on every data-parallel rank and in the API. */
+export function fitTraining(o: FitOptions, p: StepsPlan): FitTraining {
   return {
     augment: augmentChoice(o.augment, p.prepared, 'none'),
     epochs: Number(o.epochs),
@@ -59,7 +59,7 @@ async function followFit(o: FitOptions, group: ProcessGroup): Promise<void> {
   const interrupt = new Interrupt();
   interrupt.passive = true;
   try {
-    const r = await fitTrainingSet(p.prepared, { ...fitTrainingOptions(p, training(o, p), Number(o.seed), metricObjective(o.metric, p.prepared.task, o)), resume: start.resume ?? undefined, parallel: { group, stopRequested: () => interrupt.requested }, callbacks: [interrupt] });
+    const r = await fitTrainingSet(p.prepared, { ...fitTrainingOptions(p, fitTraining(o, p), Number(o.seed), metricObjective(o.metric, p.prepared.task, o)), resume: start.resume ?? undefined, parallel: { group, stopRequested: () => interrupt.requested }, callbacks: [interrupt] });
     r.dispose();
   } finally {
     interrupt.release();
@@ -104,7 +104,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
   const interrupt = new Interrupt();
   interrupt.passive = Boolean(group);
   try {
-    if (pre && p.prepared.kind !== 'image') throw new UsageError(`--pretrained ${pre.file}: fine-tunes image models, and ${o.data} is ${p.prepared.kind === 'tabular' ? 'a table' : 'text'}`);
+    requireImagesFor(pre, p.prepared, o.data);
     const folds = foldsChoice(o.folds, p.prepared, Number(o.seed));
     if (folds) out.say(`${out.color.cyan('cross-validation')}: after the fit, its recipe trains on ${folds.k} folds of the ${folds.rows} non-test rows${folds.classCounts ? ' (stratified by class)' : ''}; the model kept is the one trained on the default split`);
     const optimising = metricObjective(o.metric, p.prepared.task, o);
@@ -113,7 +113,7 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
     const s = await fit({
       plan: p,
       seed: Number(o.seed),
-      training: training(o, p),
+      training: fitTraining(o, p),
       objective: optimising,
       pretrained: pre,
       folds,

@@ -3,8 +3,8 @@
 // calibration, residuals, and permutation feature importance for tables.
 // The test split is shown only as step 5 recorded it.
 import type { Command } from 'commander';
-import { readModelDir, ModelDirError } from '../../artifact/index.js';
-import { buildModel, type ModelSpec } from '../../steps/architecture.js';
+import { loadModelDir, ModelDirError } from '../../artifact/index.js';
+import { buildModel, type ModelSpec } from '../../models/index.js';
 import { interpretModel, storedViews, type Interpretation } from '../../interpret/index.js';
 import { findRun, openExistingStore } from '../../ui/index.js';
 import type { Schema } from '../../data/index.js';
@@ -57,20 +57,21 @@ Examples:
         const config = (run.config ?? {}) as { data?: string; target?: string | null; test?: string | null; seed?: number | string };
         if (!summary.model) throw new ModelDirError(o.run, `run ${run.id} (${run.kind}, ${run.status}) saved no model; interpret needs a run of fit or auto that finished with one`);
         if (!config.data) throw new UsageError(`--run: run ${run.id} records no data file in its configuration`);
-        const dir = readModelDir<ModelSpec>(summary.model);
-        const m = dir.manifest;
-        if (m.task === 'multilabel') throw new UsageError(`--run: run ${run.id} is multilabel; interpret covers regression, binary and multiclass models`);
-        const task = m.task as 'binary' | 'multiclass' | 'regression';
-        const seed = Number(config.seed ?? 0);
         // The rows the run used: its recorded split (its manifest's seed and shares), never this command's defaults.
         const split = await followSplit(splitRecordOf(run.config), splitManifestPath(projectDir, config.data), run.id);
-        const model = buildModel(m.architecture);
+        const { read, model } = loadModelDir<ModelSpec>(summary.model, (spec) => buildModel(spec), {
+          accept: (m) => {
+            if (m.task === 'multilabel') throw new UsageError(`--run: run ${run.id} is multilabel; interpret covers regression, binary and multiclass models`);
+          },
+        });
+        const m = read.manifest;
+        const task = m.task as 'binary' | 'multiclass' | 'regression';
+        const seed = Number(config.seed ?? 0);
         let view: Interpretation;
         // Images and text: the run's split, prepared once for the batches and the thumbnails.
         let plan: ReturnType<typeof planOnly> | null = null;
         const planned = () => (plan ??= planOnly({ data: config.data!, target: config.target ?? undefined, test: config.test ?? undefined, project: projectDir, seed: String(seed), splitSeed: String(split.seed), validationShare: split.sources.validation === 'split' ? split.validationShare : undefined, testShare: split.sources.test === 'split' ? split.testShare : undefined }));
         try {
-          dir.loadWeights(model);
           const pre = m.preprocessing as any;
           view = await interpretModel({
             model,

@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { addDataOptions, plan, planJson, type DataOptions } from '../common.js';
 import { makeOut } from '../output.js';
+import { planLinearReference } from '../../pipeline/linear_reference.js';
+import { describeLinearReference, linearMethod } from '../../steps/linear_reference.js';
 
 export function planCommand(program: Command): void {
   addDataOptions(program.command('plan'))
@@ -16,7 +18,14 @@ Examples:
     .action(async (o: DataOptions) => {
       const out = makeOut(Boolean(o.json));
       const p = await plan(o, out);
-      p.store.close();
-      out.result(planJson(p));
+      try {
+        // Step 2's second reference, beside the naive baseline: a network with no hidden layer, fitted to convergence.
+        const { reference, reason } = await planLinearReference(p);
+        out.say(out.color.dim(reference ? `linear reference to beat: ${describeLinearReference(reference)}; ${linearMethod()}` : `linear reference: none — ${reason}`));
+        const { measured: _m, ...linearReference } = reference ?? { measured: null };
+        out.result({ ...planJson(p), linearReference: reference ? linearReference : null, linearReferenceReason: reason });
+      } finally {
+        p.store.close();
+      }
     });
 }

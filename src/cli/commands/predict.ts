@@ -1,7 +1,6 @@
 // sixstep predict: step 6 in batch — predictions for every row of a file, with
 // the training preprocessing and the training rules for bad input (a bad
 // value stops with its file and line; --lenient skips the row and reports it).
-import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { readTable } from '../../data/index.js';
@@ -10,6 +9,7 @@ import { makeOut } from '../output.js';
 import { isImageModel } from '../../serve/index.js';
 import { predictImages } from './predict_images.js';
 import { addDeviceOption, chooseDevice } from '../device.js';
+import { writeAtomic } from '../../files/index.js';
 
 interface PredictOptions {
   model: string;
@@ -65,7 +65,7 @@ Exit codes: 0 done, 3 bad data (file and line named), 4 a corrupted or foreign m
         if (o.out) {
           const ext = extname(o.out).toLowerCase();
           const text = ext === '.json' ? `${JSON.stringify(rows)}\n` : ext === '.ndjson' || ext === '.jsonl' ? rows.map((x) => JSON.stringify(x)).join('\n') + '\n' : predictionsCsv(rows, predictor.classes, predictor.task);
-          writeFileSync(o.out, text);
+          writeAtomic(o.out, text);
           out.say(`${rows.length} predictions written to ${o.out}`);
           out.result({ ...summary, out: o.out });
         } else if (o.json) {

@@ -2,11 +2,12 @@
 // decoded and normalized exactly as in training, with its top classes. A file
 // that is not an image or fails to decode stops with its name (exit 3), or
 // with --lenient is skipped and reported.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { resolveImagePaths, DataError, ImageDecodeError, type DecodedImage } from '../../data/index.js';
 import { ImagePredictor, type ImagePrediction } from '../../serve/index.js';
 import { makeOut } from '../output.js';
+import { writeAtomic } from '../../files/index.js';
 
 export interface ImagePredictOptions {
   model: string;
@@ -52,7 +53,7 @@ export async function predictImages(o: ImagePredictOptions): Promise<void> {
     const summary = { model: predictor.dir, task: predictor.task, device: o.device ?? 'cpu', images: rows.length, skipped, input: { shape: predictor.shape } };
     if (o.out) {
       const ext = extname(o.out).toLowerCase();
-      writeFileSync(o.out, ext === '.json' ? `${JSON.stringify(rows)}\n` : ext === '.ndjson' || ext === '.jsonl' ? `${rows.map((r) => JSON.stringify(r)).join('\n')}\n` : imagePredictionsCsv(rows, predictor.classes));
+      writeAtomic(o.out, ext === '.json' ? `${JSON.stringify(rows)}\n` : ext === '.ndjson' || ext === '.jsonl' ? `${rows.map((r) => JSON.stringify(r)).join('\n')}\n` : imagePredictionsCsv(rows, predictor.classes));
       out.say(`${rows.length} predictions written to ${o.out}`);
       out.result({ ...summary, out: o.out });
     } else if (o.json) out.result({ ...summary, predictions: rows });

@@ -1,10 +1,10 @@
 // sixstep runs: the project's experiment history from the terminal — list,
 // show one run, compare runs side by side, export a run for other tools.
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { summarizeRankStats, type Store } from '../../store/index.js';
 import { comparisonRows, duration, findRun, fmt, openExistingStore, runRow, when, type RunRow } from '../../ui/index.js';
 import { makeOut, type Out } from '../output.js';
+import { writeAtomic } from '../../files/index.js';
 
 interface Common {
   project: string;
@@ -184,7 +184,7 @@ Examples:
         if (o.series !== 'steps' && o.series !== 'epochs') throw new Error(`--series must be steps or epochs, not ${o.series}`);
         const text = store.exportRun(findRun(store, ref).id, o.format, { series: o.series });
         if (o.out) {
-          writeFileSync(o.out, text);
+          writeAtomic(o.out, text);
           process.stderr.write(`wrote ${o.out}\n`);
         } else process.stdout.write(text);
       }),

@@ -1,13 +1,14 @@
 // The autopilot: steps 3 → 5 within a time budget, as a pipeline of stages —
-// plan the budget → fit the training set → the step-3 search and verdict →
-// the regularization ladder → the final training → the sealed test — each a
+// plan the budget → the linear reference (step 2) → fit the training set → the step-3 search and verdict →
+// the regularization ladder → the final training → the better of the deep
+// model and the linear reference → the sealed test — each a
 // module that owns its decisions and writes its typed result into the run's
 // state. The runner saves the state after every stage, so an interrupted run
 // resumes at the stage it was in. Folds, images and pretrained weights are
 // choices of the protocol and the model, read by the stages; what a finished
 // run produces (model directory, report, summary) is the artefacts stage's
 // (artefacts.ts), run by the library entry (pipeline/auto.ts).
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module } from '../../nn/index.js';
 import type { Callback } from '../../train/index.js';
@@ -23,8 +24,11 @@ import type { Parallel } from '../../steps/parallel.js';
 import { planBudget } from '../../steps/budget_phases.js';
 import { archOfWeights, type BackboneInput } from '../../steps/fine_tune.js';
 import { protocolFor } from '../../steps/protocol_of.js';
+import { planWithTextEncoders, TEXT_ENCODER_SHARE } from '../../steps/text_encoder_choice.js';
 import { decisionLog, runStages, saveState } from '../runner.js';
+import { readJsonFile } from '../../files/index.js';
 import { AUTOPILOT_BUDGET, Deadlines, loadModel, weightsFile, type AutoContext, type AutopilotBudget, type AutoState } from './context.js';
+import { linearStage } from './linear_stage.js';
 import { step3Stage } from './step3_stage.js';
 import { searchStage } from './search_stage.js';
 import { ladderStage } from './ladder_stage.js';
@@ -32,7 +36,7 @@ import { finalStage } from './final_stage.js';
 import { sealedTestStage } from './sealed_test_stage.js';
 
 /** The stages in order; the state's phase says which runs next. */
-export const AUTOPILOT_STAGES = [step3Stage, searchStage, ladderStage, finalStage, sealedTestStage] as const;
+export const AUTOPILOT_STAGES = [linearStage, step3Stage, searchStage, ladderStage, finalStage, sealedTestStage] as const;
 
 export interface AutopilotOptions {
   plan: Plan;
@@ -80,11 +84,10 @@ export interface AutopilotResult {
 }
 
 export async function runAutopilot(o: AutopilotOptions): Promise<AutopilotResult> {
-  const { plan } = o;
-  const p = plan.prepared;
+  const p = o.plan.prepared;
   mkdirSync(o.runDir, { recursive: true });
   const stateFile = join(o.runDir, 'state.json');
-  const state: AutoState = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : { phase: 'step3', decisions: [] };
+  const state: AutoState = existsSync(stateFile) ? readJsonFile<AutoState>(stateFile, 'the saved state of this auto run (--resume cannot continue it; run auto without --resume)') : { phase: 'linear', decisions: [] };
   state.split ??= o.split;
   const log = decisionLog(state, { store: o.store, runId: o.runId, onDecision: o.onDecision });
   const clock = o.clock ?? Date.now;
@@ -92,10 +95,14 @@ export async function runAutopilot(o: AutopilotOptions): Promise<AutopilotResult
   const budgetMs = (o.budgetMinutes ?? 10) * 60_000;
   const shares: AutopilotBudget = { ...AUTOPILOT_BUDGET, ...o.budget };
   const seed = o.seed ?? 0;
+  // Text encoders measured where the text statistics leave them open (steps/text_encoder_choice.ts); a resumed run keeps its own.
+  const encoders = await planWithTextEncoders(o.plan, { chosen: state.textEncoders, measure: state.phase === 'step3' && !o.parallel, seconds: (budgetMs * TEXT_ENCODER_SHARE) / 1000, seed, clock, callbacks: o.callbacks, log });
+  const plan = encoders.plan;
+  state.textEncoders = encoders.chosen;
   // The budget plan: measured epoch time → phases that complete in their time. Data-parallel ranks would
   // measure different times and plan different epochs, and a resumed run is past it: they keep the share deadlines.
   let planned: ConstructorParameters<typeof Deadlines>[4] = null;
-  if (state.phase === 'step3' && !o.parallel) {
+  if ((state.phase === 'linear' || state.phase === 'step3') && !o.parallel) {
     const planStart = clock();
     const phases = await planBudget({ prepared: p, spec: plan.proposal.spec, cost: plan.cost, totalSeconds: budgetMs / 1000, elapsedSeconds: (planStart - start) / 1000, epochCap: shares.epochCap[p.kind], step3Share: shares.step3Share[p.kind], ladderShare: shares.ladderShare[p.kind], defaultBatchSize: p.kind === 'image' ? 128 : 64, seed, log });
     // The plan's phase ends count from when it was made: its own timing runs are already spent (budget_phases.ts).

@@ -1,7 +1,6 @@
 // What every stage of the autopilot reads: the plan, the protocol its
 // decisions follow, the clock and the budget's deadlines, the run's folder
 // (its state and the best weights so far) — and the state the stages fill in.
-import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module } from '../../nn/index.js';
 import type { Callback, EpochResult, StepRecord } from '../../train/index.js';
@@ -12,6 +11,7 @@ import { saveSafetensors, loadSafetensors, dispose } from '../../tensor/index.js
 import type { Objective } from '../../metrics/index.js';
 import type { ProtocolBaseline, SplitRecord } from '../../protocol/index.js';
 import { buildModel, type ModelSpec } from '../../steps/architecture.js';
+import type { TextEncoders } from '../../steps/text_encoder_choice.js';
 import type { Plan } from '../../steps/plan.js';
 import type { Decision } from '../../steps/decisions.js';
 import type { Parallel } from '../../steps/parallel.js';
@@ -23,6 +23,10 @@ import type { BackboneInput } from '../../steps/fine_tune.js';
 import { pretrainedSpec } from '../../steps/fine_tune.js';
 import type { Candidate, Measured, PlaybookProtocol } from '../../steps/protocol_of.js';
 import type { RunState } from '../runner.js';
+import type { LinearReference } from '../../steps/linear_reference.js';
+
+/** What a run keeps of its linear reference (the state, the summary's `linearReference`). */
+export type LinearReferenceRecord = Omit<LinearReference, 'measured'> & { folds?: unknown; kept?: boolean; keptReason?: string };
 
 /**
  * How the autopilot shares its time budget: each phase may run until the
@@ -69,7 +73,7 @@ export const AUTOPILOT_BUDGET: AutopilotBudget = {
 };
 
 /** The phase a run is in: the stage that runs next. */
-export type AutoPhase = 'step3' | 'search' | 'step4' | 'final' | 'step5' | 'done';
+export type AutoPhase = 'linear' | 'step3' | 'search' | 'step4' | 'final' | 'step5' | 'done';
 
 /** The model a run keeps so far, with its own figures on the default split (eval-mode training loss). */
 export interface KeptModel {
@@ -79,13 +83,15 @@ export interface KeptModel {
   /** Eval-mode measure loss on the fixed training subset (the average's, when the weights' moving average is kept). */
   trainLoss: number;
   metrics: Record<string, number>;
-  source: 'step3' | 'final';
+  source: 'linear' | 'step3' | 'final';
 }
 
 /** Everything a run decided and measured, persisted after every stage (state.json). */
 export interface AutoState extends RunState<AutoPhase> {
   /** Which rows the run used (its split manifest, and the folds when decisions read them). */
   split?: SplitRecord;
+  /** Step 2's linear reference (pipeline/auto/linear_stage.ts): its figures, and whether the run kept it over the deep model. */
+  linearReference?: LinearReferenceRecord;
   /** The step-3 search's adopted trial, when it beat the basic recipe. */
   start?: { spec: ModelSpec; lr: number; batchSize: number; label: string };
   step3?: { optimizer: OptimizerKind; lr: number; batchSize?: number; epochs: number; history: EpochResult[]; best: EpochResult | null; lrFinds: Array<{ optimizer: string; lrs: number[]; losses: number[]; suggestion: number; steep: number; valley: number; minimum: number; slide: number }>; evidence?: TrainingEvidence | null; secondsBeforeStep3?: number };
@@ -103,6 +109,8 @@ export interface AutoState extends RunState<AutoPhase> {
   steps?: StepRecord[];
   /** With --folds: the folds' baseline and the step-3 recipe on every fold. */
   cv?: { k: number; rows: number; baseline: ProtocolBaseline; step3: Measured };
+  /** The text encoders chosen by measurement (a resumed run keeps them). */
+  textEncoders?: TextEncoders;
 }
 
 /** When each phase must end: the budget planner's measured plan, or shares of the budget when there is none (data-parallel ranks, a resumed run). */
@@ -172,13 +180,13 @@ export const weightsFile = (ctx: Pick<AutoContext, 'runDir'>) => join(ctx.runDir
 /** Saves the best weights so far: written aside and renamed over the old ones, so a kill leaves one whole file. */
 export function keepModel(ctx: Pick<AutoContext, 'runDir'>, m: Module): void {
   const file = weightsFile(ctx);
-  saveSafetensors(`${file}.tmp-${process.pid}`, m.stateDict());
-  renameSync(`${file}.tmp-${process.pid}`, file);
+  // Atomic (the best weights so far are replaced whole or not at all).
+  saveSafetensors(file, m.stateDict());
 }
 
-export function loadModel(ctx: Pick<AutoContext, 'runDir' | 'plan'>, spec: ModelSpec): Module {
+export function loadModel(ctx: Pick<AutoContext, 'runDir' | 'plan'>, spec: ModelSpec, file = weightsFile(ctx)): Module {
   const m = buildModel(spec, ctx.plan.prepared.device);
-  const { tensors } = loadSafetensors(weightsFile(ctx));
+  const { tensors } = loadSafetensors(file);
   try {
     m.loadStateDict(tensors);
   } catch (e) {

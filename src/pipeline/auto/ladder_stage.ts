@@ -4,6 +4,7 @@
 import { tuning } from '../../steps/tuning_guard.js';
 import { regularizationLadder } from '../../steps/regularize.js';
 import { MedianStopping } from '../../steps/median_stop.js';
+import { standingAgainstLinear } from '../../steps/linear_keep.js';
 import type { Stage } from '../runner.js';
 import { loadModel, startCandidate, type AutoContext, type AutoPhase, type AutoState } from './context.js';
 
@@ -43,6 +44,8 @@ export const ladderStage: Stage<AutoContext, AutoState, AutoPhase> = {
       }),
     );
     state.ladder = { best: ladder.best, probes: ladder.probes, gapClosed: ladder.gapClosed };
+    const lin = state.linearReference;
+    if (lin) ctx.log({ step: 4, action: 'the ladder against the linear reference', reason: `the ladder's best (${ladder.best.candidate.label}) has validation loss ${ladder.best.validLoss.toPrecision(4)}${standingAgainstLinear(ladder.best.validLoss, lin.loss)}`, numbers: { validLoss: ladder.best.validLoss, linearValidLoss: lin.loss } });
     return { next: ctx.stopped() ? 'step4' : 'final' };
   },
 };

@@ -8,10 +8,13 @@ import { metricsFor } from '../../steps/fit.js';
 import { chooseFlipTta, ttaOutputFor } from '../../steps/compute_options.js';
 import type { Stage } from '../runner.js';
 import { loadModel, type AutoContext, type AutoPhase, type AutoState } from './context.js';
+import { keepBetterModel } from './linear_stage.js';
 
 export const sealedTestStage: Stage<AutoContext, AutoState, AutoPhase> = {
   phase: 'step5',
   async run(ctx, state) {
+    // The better of the deep model and the linear reference goes to step 5.
+    await keepBetterModel(ctx, state);
     const store = ctx.store;
     // Data-parallel ranks other than 0 do not evaluate: rank 0 records the one evaluation.
     if (!store) return { next: 'done' };

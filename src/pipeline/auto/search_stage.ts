@@ -15,6 +15,7 @@ import { foldSearchPlan } from '../../steps/budget_plan.js';
 import { step3Search, searchTrialEpochs, STEP3_SEARCH_TRIALS } from '../../steps/step3_search.js';
 import { describeSpread } from '../../protocol/index.js';
 import type { FitRecipe, Measured } from '../../steps/protocol_of.js';
+import { standingAgainstLinear, verdictWithLinear } from '../../steps/linear_keep.js';
 import type { Stage } from '../runner.js';
 import { startCandidate, step3EpochSeconds, weightsFile, type AutoContext, type AutoPhase, type AutoState } from './context.js';
 
@@ -100,10 +101,12 @@ export const searchStage: Stage<AutoContext, AutoState, AutoPhase> = {
     const searched = state.start ? { epochs: trialEpochs, lr: state.start.lr } : null;
     const evidence = s3.evidence && searched ? { ...s3.evidence, ...searched } : (s3.evidence ?? null);
     const judgeBudget = evidence ? budgetToJudge(evidence, { secondsBeforeStep3: s3.secondsBeforeStep3 ?? 0, step3Share: ctx.shares.step3Share[p.kind], epochCap: ctx.shares.epochCap[p.kind] }) : null;
-    state.verdict = fitVerdict(baseline, current, { evidence, budget: judgeBudget });
+    // A deep model with no signal where the linear reference has some is unfitted, not proof the inputs are empty.
+    const read = verdictWithLinear(fitVerdict(baseline, current, { evidence, budget: judgeBudget }), baseline, state.linearReference);
+    state.verdict = read.verdict;
     const v = state.verdict;
     const foldNote = current.folds ? ` (means over ${pr.k} folds: validation ${describeSpread(current.folds.validLoss)}, training ${describeSpread(current.folds.trainLoss)}, baseline ${describeSpread(baseline.folds!)})` : '';
-    ctx.log({ step: 3, action: v.action, reason: `${v.message}${foldNote}`, numbers: { verdict: v.verdict, baseline: baseline.loss, trainLoss: current.trainLoss, validLoss: current.validLoss, improvement: v.improvement, fit: v.fit, ...(v.budget ? { budgetMinutes: v.budget.minutes } : {}), ...(current.folds ? { folds: { k: pr.k, validLoss: current.folds.validLoss, trainLoss: current.folds.trainLoss, baselineLoss: baseline.folds } } : {}) } });
+    ctx.log({ step: 3, action: v.action, reason: `${v.message}${standingAgainstLinear(current.validLoss, state.linearReference?.loss)}${foldNote}`, numbers: { verdict: v.verdict, baseline: baseline.loss, trainLoss: current.trainLoss, validLoss: current.validLoss, improvement: v.improvement, fit: v.fit, ...(v.budget ? { budgetMinutes: v.budget.minutes } : {}), ...(current.folds ? { folds: { k: pr.k, validLoss: current.folds.validLoss, trainLoss: current.folds.trainLoss, baselineLoss: baseline.folds } } : {}) } });
     if (v.verdict === 'no-signal' || v.verdict === 'undecided') return { next: 'done' };
     if (pre) {
       // The ladder's probes train from scratch, which would throw the pretrained features away.

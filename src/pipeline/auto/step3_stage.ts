@@ -37,7 +37,6 @@ export const step3Stage: Stage<AutoContext, AutoState, AutoPhase> = {
             epochs: p.kind === 'image' && ctx.plannedStep3 ? ctx.plannedStep3.epochs : epochCap,
             batchSize,
             weightDecay: start.weightDecay || undefined,
-            // The finder's sweep fits its share of step 3's time (budget_phases.ts finderIterationsFor), on every kind.
             lrFinder: ctx.plannedStep3 ? { numIter: ctx.plannedStep3.finderIterations } : undefined,
             seed: ctx.seed,
             callbacks: guards,

@@ -1,0 +1,70 @@
+// After its budget, is the deep model still worse than the linear reference
+// on validation? Then the run keeps the linear network (saved, served,
+// exported and interpreted like any other) and says so with both numbers.
+// Both models are measured on the same validation rows of the default split
+// and compared by the protocol's acceptance test: the linear reference is the
+// best of its penalties, chosen on those rows, so it must win as the best of
+// that many (selection.ts) — a tie keeps the deep model.
+import type { Acceptance } from '../protocol/index.js';
+import type { Decision } from './decisions.js';
+import type { Baseline } from './baseline.js';
+import { fitVerdict, type FitVerdict } from './diagnosis.js';
+
+export interface Figures {
+  validLoss: number;
+  rowLosses?: number[];
+}
+
+export interface LinearKeep {
+  kept: boolean;
+  acceptance: Acceptance;
+  decision: Decision;
+}
+
+/** `compare` is the protocol's acceptance test (candidate, incumbent, k); `k` the number of penalties the reference was chosen among. */
+export function keepLinearReference(linear: Figures, deep: Figures, k: number, compare: (c: Figures, i: Figures, k: number) => Acceptance, name = 'the linear reference'): LinearKeep {
+  const acceptance = compare(linear, deep, Math.max(1, k));
+  const kept = acceptance.accept;
+  const both = `validation loss ${linear.validLoss.toPrecision(4)} (${name}) against ${deep.validLoss.toPrecision(4)} (the deep model)`;
+  const decision: Decision = {
+    step: 4,
+    action: kept ? `keep ${name} over the deep model` : 'keep the deep model over the linear reference',
+    reason: kept
+      ? `after its budget the deep model is still worse on validation: ${both}; ${acceptance.why}. A linear network is a network: it is saved, served, exported and interpreted like any other`
+      : `${both}; ${deep.validLoss <= linear.validLoss ? 'the deep model is at least as good' : `the linear reference does not win the protocol's test: ${acceptance.why}`}`,
+    numbers: { linearValidLoss: linear.validLoss, deepValidLoss: deep.validLoss, gain: acceptance.gain, z: acceptance.z, zNeeded: acceptance.zNeeded, k: acceptance.k, kept },
+  };
+  return { kept, acceptance, decision };
+}
+
+/** Where the deep model stands against the linear reference, for the verdicts (share of the reference's loss removed). */
+export function standingAgainstLinear(deepValidLoss: number, linearLoss: number | null | undefined): string {
+  if (linearLoss === null || linearLoss === undefined || !Number.isFinite(linearLoss)) return '';
+  const gain = 1 - deepValidLoss / linearLoss;
+  const pct = `${(Math.abs(gain) * 100).toFixed(1)} %`;
+  return gain >= 0 ? `; ${pct} below the linear reference's validation loss ${linearLoss.toPrecision(4)}` : `; ${pct} above the linear reference's validation loss ${linearLoss.toPrecision(4)} (the deep model is worse than a linear one so far)`;
+}
+
+/**
+ * Step 3's verdict read beside the linear reference: a deep model that shows
+ * no signal (or is undecided) while the linear reference clearly has some has
+ * not been trained enough — the inputs carry information — so the run does
+ * not stop; the verdict becomes a bias gap (the deep model is not fitted), it
+ * goes on, and keeps the better of the two before step 5.
+ */
+export function verdictWithLinear(deep: FitVerdict, baseline: Baseline, linear: { loss: number; trainLoss: number; name: string } | null | undefined): { verdict: FitVerdict; rescued: boolean } {
+  if ((deep.verdict !== 'no-signal' && deep.verdict !== 'undecided') || !linear || !Number.isFinite(linear.loss)) return { verdict: deep, rescued: false };
+  const lin = fitVerdict(baseline, { trainLoss: linear.trainLoss, validLoss: linear.loss });
+  if (lin.verdict !== 'fitted' && lin.verdict !== 'bias-gap') return { verdict: deep, rescued: false };
+  const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+  return {
+    rescued: true,
+    verdict: {
+      ...deep,
+      verdict: 'bias-gap',
+      improvement: lin.improvement,
+      action: 'go on: the linear reference shows signal',
+      message: `The deep model removes ${deep.improvement >= 0 ? `only ${pct(deep.improvement)}` : `none (${pct(deep.improvement)})`} of the baseline "${baseline.name}" loss on validation, but the linear reference (${linear.name}) removes ${pct(lin.improvement)}: the inputs carry signal and the deep model is not fitted yet; the run goes on and keeps the better of the two.`,
+    },
+  };
+}

@@ -1,0 +1,146 @@
+// The linear reference (step 2, beside the naive baseline): a network with no
+// hidden layer on the same preprocessed inputs — logistic or linear
+// regression on the encoded columns (one-hot categories, no embeddings), a
+// bag of words for text — fitted cheaply to convergence by the same engine on
+// the protocol's split or folds. A deep model that cannot beat it has learned
+// nothing a straight line does not know. Images have none: a linear model of
+// pixels says little about what a convolutional network should reach.
+import type { Prepared } from '../data/prepare.js';
+import type { Module } from '../nn/index.js';
+import { Deadline } from '../train/index.js';
+import type { ModelSpec } from './architecture.js';
+import { textEncoderSpec } from './text_encoder_rule.js';
+import type { Candidate, Measured, PlaybookProtocol } from './protocol_of.js';
+
+/** How the linear reference is fitted (documented defaults; the plan states them). */
+export interface LinearReferenceOptions {
+  /** L2 penalties tried, the one with the lowest validation loss kept. Default [0, 1e-4, 1e-3, 1e-2]. */
+  penalties?: number[];
+  /** Wall-time cap for all of them, seconds. Default 30. */
+  capSeconds?: number;
+  /** Adam's learning rate. Default 5e-2 (the inputs are standardized; a linear model takes a large step). */
+  lr?: number;
+  /** Optimizer steps each penalty trains for (epochs are rounded up to reach them). Default 400. */
+  steps?: number;
+  /** Default 256. */
+  batchSize?: number;
+  seed?: number;
+  clock?: () => number;
+  /** Called with the default split's model of each penalty (index in `penalties`), before it is released: to keep its weights. */
+  onModel?: (index: number, model: Module) => void;
+}
+
+export const LINEAR_REFERENCE_DEFAULTS = { penalties: [0, 1e-4, 1e-3, 1e-2], capSeconds: 30, lr: 5e-2, steps: 400, batchSize: 256 };
+
+/** The linear reference as fitted and measured (holdout: the default split; folds: the means). */
+export interface LinearReference {
+  /** 'logistic regression', 'linear regression', 'bag-of-words logistic regression' … */
+  name: string;
+  description: string;
+  spec: ModelSpec;
+  /** The chosen L2 penalty, and the list it was chosen from. */
+  weightDecay: number;
+  penalties: number[];
+  /** The protocol's validation loss and metrics of the chosen penalty. */
+  loss: number;
+  trainLoss: number;
+  metrics: Record<string, number>;
+  /** Each penalty's validation loss (NaN: not reached before the cap). */
+  tried: Array<{ weightDecay: number; validLoss: number; epochs: number }>;
+  epochs: number;
+  seconds: number;
+  capSeconds: number;
+  /** The training loss moved less than 1 % over the last quarter of the epochs, and the cap did not stop it. */
+  converged: boolean;
+  /** The protocol's measurement (folds: the means with their spread). */
+  measured: Measured;
+}
+
+/** The linear model of this data as a network spec, or why there is none. */
+export function linearSpec(p: Pick<Prepared, 'archInput' | 'task'>): { spec: ModelSpec; name: string } | { spec: null; reason: string } {
+  const a = p.archInput;
+  const kind = p.task === 'regression' ? 'linear regression' : 'logistic regression';
+  if (a.kind === 'tabular') {
+    // One-hot blocks pass through (no embedding): every category gets its own weight.
+    const blocks = a.blocks.map((b) => ({ ...b, embedding: 0 }));
+    // Each text column a bag of words whose embedding width is the output count: with the square head, any linear map of its term frequencies.
+    const texts = a.texts.map((t) => ({ ...textEncoderSpec(t, 'bag'), dim: Math.max(1, a.outputs) }));
+    const name = texts.length ? `bag-of-words ${kind}` : kind;
+    return { spec: { family: 'tabular', options: { blocks, texts, hidden: [], outputs: a.outputs, heInit: false, outputScale: a.targetScale } }, name };
+  }
+  return { spec: null, reason: 'images: no linear reference (a linear model of raw pixels says little about what a convolutional network should reach); the naive baseline stands' };
+}
+
+/** How the plan states the method, before fitting. */
+export function linearMethod(o: LinearReferenceOptions = {}): string {
+  const d = { ...LINEAR_REFERENCE_DEFAULTS, ...o };
+  return `Adam at ${d.lr}, ${d.steps} steps of batch ${d.batchSize} with cosine restarts ending annealed, L2 penalty chosen on validation from ${d.penalties.join(', ')}, training-only statistics, capped at ${d.capSeconds} s`;
+}
+
+/** Relative change of the training loss over the last quarter of the epochs: < 1 % reads as converged. */
+export function trainingSettled(losses: readonly number[]): boolean {
+  if (losses.length < 4) return false;
+  const q = Math.max(1, Math.floor(losses.length / 4));
+  const a = losses[losses.length - 1 - q];
+  const b = losses[losses.length - 1];
+  return Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= 0.01 * Math.max(Math.abs(a), 1e-12);
+}
+
+/**
+ * Fits the linear reference on the protocol's views (default split, or every
+ * fold), one training per penalty, and keeps the penalty with the lowest
+ * validation loss. Null when the data has no linear model (images).
+ */
+export async function fitLinearReference(pr: PlaybookProtocol, p: Prepared, o: LinearReferenceOptions = {}): Promise<LinearReference | null> {
+  const lin = linearSpec(p);
+  if (!lin.spec) return null;
+  const d = { ...LINEAR_REFERENCE_DEFAULTS, ...o };
+  const clock = o.clock ?? Date.now;
+  const started = clock();
+  const batchSize = Math.max(1, Math.min(d.batchSize, p.counts.train));
+  const epochs = Math.max(4, Math.ceil(d.steps / Math.ceil(p.counts.train / batchSize)));
+  const tried: LinearReference['tried'] = [];
+  let best: { m: Measured; cut: boolean; history: number[]; weightDecay: number } | null = null;
+  for (const [i, weightDecay] of d.penalties.entries()) {
+    // Each penalty gets an equal share of what is left of the cap.
+    const share = (started + d.capSeconds * 1000 - clock()) / (d.penalties.length - i);
+    if (share <= 0) {
+      tried.push({ weightDecay, validLoss: NaN, epochs: 0 });
+      continue;
+    }
+    const candidate: Candidate = { spec: lin.spec, weightDecay, augment: false, label: `${lin.name}, L2 ${weightDecay}` };
+    let history: number[] = [];
+    const m = await pr.train(candidate, { optimizer: 'adam', lr: d.lr, epochs, batchSize, seed: o.seed ?? 0, step: 2, callbacks: [new Deadline(clock() + share, clock)] }, {
+      onDefaultSplit: (t) => {
+        history = t.history.map((e) => e.trainLoss);
+        o.onModel?.(i, t.model);
+      },
+    });
+    tried.push({ weightDecay, validLoss: m.validLoss, epochs: history.length });
+    if (Number.isFinite(m.validLoss) && (!best || m.validLoss < best.m.validLoss)) best = { m, cut: m.cut, history, weightDecay };
+  }
+  if (!best) return null;
+  const { cut: _c, perView: _p, ...measured } = best.m as Measured & { cut?: boolean; perView?: unknown };
+  return {
+    name: lin.name,
+    description: `${lin.name} on the ${p.kind === 'sequence' ? 'token counts of the training vocabulary' : 'encoded columns (one-hot categories)'}, L2 ${best.weightDecay}`,
+    spec: lin.spec,
+    weightDecay: best.weightDecay,
+    penalties: d.penalties,
+    loss: measured.validLoss,
+    trainLoss: measured.trainLoss,
+    metrics: measured.metrics,
+    tried,
+    epochs: best.history.length,
+    seconds: (clock() - started) / 1000,
+    capSeconds: d.capSeconds,
+    converged: !best.cut && trainingSettled(best.history),
+    measured,
+  };
+}
+
+/** One line for the plan and the summaries. */
+export function describeLinearReference(r: Pick<LinearReference, 'description' | 'loss' | 'metrics' | 'converged' | 'seconds' | 'capSeconds'>): string {
+  const metrics = Object.entries(r.metrics).filter(([k]) => !k.includes('[')).slice(0, 4).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(' ');
+  return `${r.description} — validation loss ${r.loss.toPrecision(4)}${metrics ? ` ${metrics}` : ''} (${r.converged ? 'converged' : `not converged within its ${r.capSeconds} s cap`}, ${r.seconds.toFixed(1)} s)`;
+}

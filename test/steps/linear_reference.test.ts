@@ -1,0 +1,183 @@
+// The linear reference beside the naive baseline: a network with no hidden
+// layer, fitted to convergence on the same rows. On a linearly separable table
+// it reaches ~100 % and the autopilot keeps it when the deep model gets no
+// budget; on XOR the deep model wins. The keep rule is a pure function of
+// validation figures on the same rows, tested on constructed cases.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { prepare } from '../../src/data/prepare.js';
+import { makePlan } from '../../src/steps/plan.js';
+import { runAutopilot } from '../../src/pipeline/auto/autopilot.js';
+import { auto } from '../../src/pipeline/auto.js';
+import { runRow } from '../../src/ui/run_view.js';
+import { diagnose } from '../../src/steps/doctor.js';
+import { protocolFor } from '../../src/steps/protocol_of.js';
+import { fitLinearReference, linearSpec, trainingSettled } from '../../src/steps/linear_reference.js';
+import { keepLinearReference, standingAgainstLinear, verdictWithLinear } from '../../src/steps/linear_keep.js';
+import { fitVerdict } from '../../src/steps/diagnosis.js';
+import { buildModel } from '../../src/steps/architecture.js';
+import { acceptBestOf, recordSplit, splitManifestPath } from '../../src/protocol/index.js';
+import { Rng } from '../../src/data/index.js';
+import { tensor, tidy } from '../../src/tensor/index.js';
+import { noLeaks } from '../helpers.js';
+
+/** y = 2·x0 − x1 + (c = "p" ? 1 : −1) > 0: a straight line separates the classes. */
+function separable(rows: number): string {
+  const rng = new Rng(3);
+  const lines = ['y,x0,x1,c'];
+  for (let r = 0; r < rows; r++) {
+    const a = rng.uniform(-1, 1);
+    const b = rng.uniform(-1, 1);
+    const c = rng.uniform(0, 1) < 0.5 ? 'p' : 'q';
+    const s = 2 * a - b + (c === 'p' ? 1 : -1);
+    // A margin keeps it separable at every split.
+    if (Math.abs(s) < 0.2) continue;
+    lines.push(`${s > 0 ? 'up' : 'down'},${a.toFixed(4)},${b.toFixed(4)},${c}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** y = x0·x1 > 0: no straight line does better than chance. */
+function xor(rows: number): string {
+  const rng = new Rng(5);
+  const lines = ['y,x0,x1'];
+  for (let r = 0; r < rows; r++) {
+    const a = rng.uniform(-1, 1);
+    const b = rng.uniform(-1, 1);
+    lines.push(`${a * b > 0 ? 'same' : 'diff'},${a.toFixed(4)},${b.toFixed(4)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function table(csv: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'sixstep-linref-'));
+  const data = join(dir, 'd.csv');
+  writeFileSync(data, csv);
+  const p = await prepare({ data, target: 'y', projectDir: dir });
+  return { dir, p, split: await recordSplit(p, splitManifestPath(dir, data)) };
+}
+
+describe('the linear reference', () => {
+  it('is a network with no hidden layer: one-hot blocks pass through; text is a bag of words; images have none', () => {
+    const blocks = [{ name: 'a', column: 'a', start: 0, width: 1, embedding: 0 }, { name: 'c', column: 'c', start: 1, width: 5, embedding: 4 }];
+    const tab = linearSpec({ task: 'binary', archInput: { kind: 'tabular', blocks, inputs: 6, texts: [], outputs: 1, trainingRows: 100 } as never });
+    assert.ok(tab.spec && tab.spec.family === 'tabular');
+    assert.deepEqual(tab.spec.options.hidden, []);
+    assert.ok(tab.spec.options.blocks.every((b) => b.embedding === 0));
+    assert.equal((tab as { name: string }).name, 'logistic regression');
+    const stats = { rows: 100, emptyRows: 0, meanTokens: 4, medianTokens: 4, p95Tokens: 6, maxTokens: 8, distinctTokens: 40, distinctBigrams: 60, repeatedBigrams: 20 };
+    const texts = [{ column: 'note', start: 6, length: 8, vocabulary: 50, stats }];
+    const text = linearSpec({ task: 'multiclass', archInput: { kind: 'tabular', blocks, inputs: 6, texts, outputs: 3, trainingRows: 100 } as never });
+    assert.ok(text.spec && text.spec.family === 'tabular');
+    assert.deepEqual(text.spec.options.hidden, []);
+    assert.deepEqual(text.spec.options.texts?.map((t) => [t.column, t.encoder, t.dim]), [['note', 'bag', 3]], 'a bag of words as wide as the outputs: a linear map of the term frequencies');
+    assert.equal((text as { name: string }).name, 'bag-of-words logistic regression');
+    const img = linearSpec({ task: 'multiclass', archInput: { kind: 'image', channels: 1, height: 8, width: 8, outputs: 3 } });
+    assert.equal(img.spec, null);
+    assert.match((img as { reason: string }).reason, /images/);
+  });
+
+  it('converged: the training loss settled over the last quarter', () => {
+    assert.equal(trainingSettled([1, 0.5, 0.3, 0.2, 0.2, 0.2, 0.2, 0.2]), true);
+    assert.equal(trainingSettled([1, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1]), false);
+    assert.equal(trainingSettled([1, 0.5]), false);
+  });
+
+  it('reaches ~100 % on a linearly separable table, on the default split, with training-only statistics', () => noLeaks(async () => {
+    const { p, split } = await table(separable(400));
+    const plan = makePlan(p);
+    const r = await fitLinearReference(protocolFor(plan, split), p, { capSeconds: 60 });
+    assert.ok(r);
+    assert.ok(r.metrics.accuracy >= 0.98, `accuracy ${r.metrics.accuracy}`);
+    assert.ok(r.loss < plan.baseline.loss / 3, `loss ${r.loss} against the baseline's ${plan.baseline.loss}`);
+    assert.equal(r.tried.length, 4);
+    assert.equal(r.loss, Math.min(...r.tried.map((t) => t.validLoss)), 'the penalty with the lowest validation loss is kept');
+  }));
+});
+
+describe('keeping the linear reference', () => {
+  const rows = (base: number, n: number, spread: number) => Array.from({ length: n }, (_, i) => base + spread * Math.sin(i * 1.7));
+  it('kept when it clearly beats the deep model on the same rows, quoting both numbers', () => {
+    const linear = { validLoss: 0.1, rowLosses: rows(0.1, 200, 0.05) };
+    const deep = { validLoss: 0.5, rowLosses: rows(0.5, 200, 0.05) };
+    const k = keepLinearReference(linear, deep, 4, acceptBestOf);
+    assert.equal(k.kept, true);
+    assert.match(k.decision.reason, /0\.1000 .*against 0\.5000/);
+    assert.equal(k.decision.numbers!.linearValidLoss, 0.1);
+    assert.equal(k.decision.numbers!.deepValidLoss, 0.5);
+  });
+  it('the deep model stays when it is better, or when the reference\'s edge is noise for the best of its penalties', () => {
+    const deepBetter = keepLinearReference({ validLoss: 0.5, rowLosses: rows(0.5, 200, 0.05) }, { validLoss: 0.1, rowLosses: rows(0.1, 200, 0.05) }, 4, acceptBestOf);
+    assert.equal(deepBetter.kept, false);
+    assert.match(deepBetter.decision.reason, /at least as good/);
+    // A 0.2 % edge with row noise: not beyond the acceptance test.
+    const noise = rows(0.4, 100, 0.3);
+    const tiny = keepLinearReference({ validLoss: 0.3992, rowLosses: noise.map((v, i) => v - (i % 2 ? 0.1 : -0.0984)) }, { validLoss: 0.4, rowLosses: noise }, 4, acceptBestOf);
+    assert.equal(tiny.kept, false);
+    assert.match(tiny.decision.reason, /does not win the protocol's test/);
+  });
+  it('a deep model with no signal beside a linear reference that has some is unfitted, not proof of empty inputs', () => {
+    const baseline = { name: 'class prior', loss: 0.69, metrics: {}, description: '' };
+    const deep = fitVerdict(baseline, { trainLoss: 0.69, validLoss: 0.7 });
+    assert.equal(deep.verdict, 'no-signal');
+    const read = verdictWithLinear(deep, baseline, { loss: 0.1, trainLoss: 0.1, name: 'logistic regression' });
+    assert.equal(read.rescued, true);
+    assert.equal(read.verdict.verdict, 'bias-gap');
+    assert.equal(read.verdict.action, 'go on: the linear reference shows signal');
+    assert.match(read.verdict.message, /linear reference \(logistic regression\) removes 85\.5 %/);
+    // A linear reference with no signal either: the verdict stands.
+    assert.equal(verdictWithLinear(deep, baseline, { loss: 0.69, trainLoss: 0.69, name: 'x' }).verdict.verdict, 'no-signal');
+    assert.equal(verdictWithLinear(deep, baseline, null).rescued, false);
+  });
+  it('says where the deep model stands against it', () => {
+    assert.match(standingAgainstLinear(0.05, 0.1), /50\.0 % below the linear reference's validation loss 0\.1000/);
+    assert.match(standingAgainstLinear(0.2, 0.1), /above .*worse than a linear one/);
+    assert.equal(standingAgainstLinear(0.2, null), '');
+  });
+});
+
+describe('the autopilot and the linear reference', () => {
+  it('a separable table and a deep model given no budget: the run keeps the linear network and says so; --json, the report, the dashboard and doctor carry it', () => noLeaks(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sixstep-linref-auto-'));
+    const data = join(dir, 'd.csv');
+    writeFileSync(data, separable(400));
+    const none = { tabular: 0, sequence: 0, image: 0 };
+    const s = await auto({ data, target: 'y', project: join(dir, 'project'), budgetMinutes: 1, budget: { epochCap: { tabular: 1, sequence: 1, image: 1 }, searchShare: none, ladderShare: none } });
+    const lin = s.linearReference!;
+    assert.ok(lin.metrics.accuracy >= 0.98, `linear accuracy ${lin.metrics.accuracy}`);
+    assert.equal(lin.kept, true, s.decisions.map((d) => `${d.action}: ${d.reason}`).join('\n'));
+    assert.equal(typeof lin.loss, 'number');
+    assert.ok(s.model_spec && s.model_spec.family === 'tabular' && s.model_spec.options.hidden.length === 0, 'the kept model is the linear network');
+    assert.ok(s.model, 'saved as a model directory like any other');
+    assert.equal(s.metrics.validation!.loss, s.decisions.find((d) => d.action.startsWith('keep the linear reference'))!.numbers!.linearValidLoss);
+    const d = s.decisions.find((x) => x.action.startsWith('keep the linear reference'))!;
+    assert.match(d.reason, /still worse on validation: validation loss \d\.\d+ .*against \d\.\d+ \(the deep model\)/);
+    assert.notEqual(s.signal?.verdict, 'no-signal', 'the linear reference shows the inputs carry signal');
+    assert.ok(s.metrics.test, 'step 5 evaluated the kept model');
+    const json = JSON.parse(JSON.stringify(s));
+    assert.deepEqual(['kept', 'loss', 'metrics'].map((k) => k in json.linearReference), [true, true, true]);
+    assert.match(readFileSync(s.report, 'utf8'), /linearReference/);
+    assert.match(runRow({ run: { id: s.run, kind: 'auto', status: 'finished', startedAt: 0, endedAt: 1, parentRunId: null, config: {}, summary: json }, epochs: [], steps: 0, final: null, best: null } as any).remark, /linear reference \d/);
+    const doc = diagnose([{ id: s.run, kind: 'auto', status: 'finished', startedAt: 1, summary: json }] as any, [], []);
+    assert.match(doc.linear!.verdict, /kept the linear reference/);
+  }));
+
+  it('XOR: the linear reference stays near chance and the deep model wins', () => noLeaks(async () => {
+    const { dir, p, split } = await table(xor(600));
+    const r = await runAutopilot({ plan: makePlan(p, { hidden: [16] }), split, store: null, runId: 'linref-xor', runDir: join(dir, 'run'), budgetMinutes: 1, budget: { epochCap: { tabular: 30, sequence: 8, image: 8 } } });
+    try {
+      const lin = r.state.linearReference!;
+      assert.ok(lin.metrics.accuracy < 0.7, `a line cannot split XOR: accuracy ${lin.metrics.accuracy}`);
+      assert.equal(lin.kept, false);
+      assert.notEqual(r.state.final!.source, 'linear');
+      assert.ok(r.state.final!.validLoss < lin.loss, `deep ${r.state.final!.validLoss} against linear ${lin.loss}`);
+      const verdict = r.state.decisions.find((d) => d.action === 'training set fitted' || d.action === 'stop: no signal')!;
+      assert.match(verdict.reason, /the linear reference's validation loss/);
+    } finally {
+      r.dispose();
+    }
+  }));
+});

@@ -94,7 +94,10 @@ export async function interpretTable(o: TableInterpretOptions): Promise<Interpre
   const plan = permutationPlan({ features: o.features.length, secondsPerPass: (performance.now() - t0) / 1000, secondsGiven: o.importanceSeconds ?? Infinity, repeats: o.repeats });
   const view = interpretPredictions(base.predictions, { classes: o.classes, top: o.top, rows: base.rows, lines: base.lines });
   const repeats = plan.repeats;
+  // The plan reads one pass's time; shuffling costs a little more, so the allowance is also a hard stop between columns.
+  const endsAt = t0 + (o.importanceSeconds ?? Infinity) * 1000;
   const importance = await permutationImportance({
+    outOfTime: () => performance.now() >= endsAt,
     features: plan.sampled ? sampleOf(o.features, plan.features, o.seed ?? 0) : o.features,
     rows: o.table.rows.length,
     repeats,
@@ -104,7 +107,9 @@ export async function interpretTable(o: TableInterpretOptions): Promise<Interpre
       return meanOf(rowLosses((await predictor.predict(permuteColumn(o.table, feature, order))).predictions));
     },
   });
-  return { ...view, featureImportance: { ...importance, repeats, of: o.features.length, note: plan.note } };
+  const { stopped, ...figures } = importance;
+  const cut = stopped === undefined ? '' : `the time allowance ran out after ${stopped} of the ${plan.features} planned columns`;
+  return { ...view, featureImportance: { ...figures, repeats, of: o.features.length, note: [plan.note, cut].filter(Boolean).join('; ') } };
 }
 
 /** `n` of the columns, drawn without replacement (seeded), in their own order. */

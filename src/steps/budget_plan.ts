@@ -27,6 +27,8 @@ export interface BudgetSplitInput {
   elapsedSeconds: number;
   /** Kept back for the end: test evaluation, split metrics, saving and the report. */
   reserveSeconds: number;
+  /** Committed before step 3 after this plan (the linear reference's time cap); default 0. */
+  linearSeconds?: number;
   /** Default EXPLORATION_SHARE. */
   explorationShare?: number;
 }
@@ -45,15 +47,17 @@ export function splitBudget(i: BudgetSplitInput): BudgetSplit {
   const share = i.explorationShare ?? EXPLORATION_SHARE;
   if (!(share >= 0 && share <= 1)) throw new RangeError(`explorationShare must lie in [0, 1], got ${share}`);
   if (!(i.totalSeconds > 0)) throw new RangeError(`totalSeconds must be > 0, got ${i.totalSeconds}`);
-  const available = Math.max(0, i.totalSeconds - i.elapsedSeconds - i.reserveSeconds);
+  const linear = i.linearSeconds ?? 0;
+  const available = Math.max(0, i.totalSeconds - i.elapsedSeconds - linear - i.reserveSeconds);
   const exploration = available * share;
   return {
     ...i,
+    linearSeconds: linear,
     explorationShare: share,
     availableSeconds: available,
     explorationSeconds: exploration,
     trainingSeconds: available - exploration,
-    arithmetic: `${s(i.totalSeconds)} budget − ${s(i.elapsedSeconds)} already spent (data, plan) − ${s(i.reserveSeconds)} reserved for the end = ${s(available)}; exploration ${Math.round(share * 100)} % = ${s(exploration)}, training the chosen configuration ${s(available - exploration)}`,
+    arithmetic: `${s(i.totalSeconds)} budget − ${s(i.elapsedSeconds)} already spent (data, plan)${linear ? ` − ${s(linear)} for the linear reference (its cap)` : ''} − ${s(i.reserveSeconds)} reserved for the end = ${s(available)}; exploration ${Math.round(share * 100)} % = ${s(exploration)}, training the chosen configuration ${s(available - exploration)}`,
   };
 }
 

@@ -8,11 +8,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planSteps, replanSteps, stepSeconds, stepPace } from '../../src/steps/budget_plan.js';
+import { planSteps, replanSteps, stepSeconds, stepPace, splitBudget } from '../../src/steps/budget_plan.js';
+import { linearCapSeconds, fitsLinearReference } from '../../src/pipeline/auto/linear_stage.js';
+import { Deadlines, AUTOPILOT_BUDGET } from '../../src/pipeline/auto/context.js';
 import { finalTrainingReason } from '../../src/steps/final_rule.js';
-import { finderIterations } from '../../src/steps/budget_phases.js';
+import { finderIterations, type BudgetPhases } from '../../src/steps/budget_phases.js';
 import { PacedSchedule, CancelTrain, CancelFit, type Learner } from '../../src/train/index.js';
 import { permutationPlan, PERMUTATION_MAX_FEATURES } from '../../src/interpret/permutation_plan.js';
+import { permutationImportance } from '../../src/interpret/permutation_importance.js';
 import { importanceSeconds } from '../../src/pipeline/auto.js';
 import { prepare } from '../../src/data/prepare.js';
 import { makePlan } from '../../src/steps/plan.js';
@@ -51,6 +54,28 @@ describe('planSteps: the final training in steps', () => {
     // 100 s over 900 training and 300 validation rows at batch 100: validation 100·300/3000 = 10 s, 9 steps of 10 s.
     const pace = stepPace(100, 900, 300, 100);
     assert.deepEqual([pace.stepsPerEpoch, pace.validationSeconds, pace.secondsPerStep], [9, 10, 10]);
+  });
+});
+
+describe('the linear reference inside the plan', () => {
+  it('its cap comes off the available time, named in the arithmetic', () => {
+    assert.deepEqual([linearCapSeconds(30), linearCapSeconds(600), linearCapSeconds(5)], [3, 30, 1]);
+    const s = splitBudget({ totalSeconds: 30, elapsedSeconds: 11, reserveSeconds: 3, linearSeconds: 3 });
+    assert.equal(s.availableSeconds, 13);
+    assert.match(s.arithmetic, /− 3\.0 s for the linear reference \(its cap\)/);
+    assert.equal(fitsLinearReference('image', false), false);
+    assert.equal(fitsLinearReference('tabular', true), false);
+    assert.equal(fitsLinearReference('tabular', false), true);
+  });
+});
+
+describe('the search deadline follows the plan', () => {
+  it("planned: midway from step 3's end to the ladder's, counted from the plan's end; unplanned: its share of the budget", () => {
+    const phases = { step3End: 10, ladderEnd: 30, finalEnd: 40 } as unknown as BudgetPhases;
+    const planned = new Deadlines(0, 60_000, AUTOPILOT_BUDGET, 'tabular', { phases, at: 5_000 });
+    assert.equal(planned.search, 5_000 + 20_000);
+    assert.equal(planned.step3, 15_000);
+    assert.equal(new Deadlines(0, 60_000, AUTOPILOT_BUDGET, 'tabular', null).search, 60_000 * AUTOPILOT_BUDGET.searchShare.tabular);
   });
 });
 
@@ -205,6 +230,13 @@ describe('permutation importance inside its time', () => {
     const p = permutationPlan({ features: 5, secondsPerPass: 2, secondsGiven: 1 });
     assert.equal(p.features, 0);
     assert.match(p.note, /no column permuted/);
+  });
+  it('the allowance is also a hard stop between columns: the columns done are kept, and the stop is said', async () => {
+    let passes = 0;
+    const r = await permutationImportance({ features: ['a', 'b', 'c', 'd'], rows: 4, repeats: 2, outOfTime: () => passes >= 5, loss: async () => (passes++, 1) });
+    // The base pass, then a and b (2 passes each): 5 passes, so c is not started.
+    assert.deepEqual(r.features.map((f) => f.feature).sort(), ['a', 'b']);
+    assert.equal(r.stopped, 2);
   });
   it("auto gives it most of the budget's remainder, after the report's share", () => {
     assert.equal(importanceSeconds(13), 8);

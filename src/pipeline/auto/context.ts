@@ -136,8 +136,10 @@ export class Deadlines {
   get step3(): number {
     return this.of('step3End', this.shares.step3Share[this.kind]);
   }
+  /** Planned: midway from step 3's end to the ladder's, as the shares place it (0.35 → 0.5 → 0.7), so a search after a step 3 that started late still gets its time. */
   get search(): number {
-    return this.share(this.shares.searchShare[this.kind]);
+    if (!this.planned) return this.share(this.shares.searchShare[this.kind]);
+    return this.planned.at + ((this.planned.phases.step3End + this.planned.phases.ladderEnd) / 2) * 1000;
   }
   get ladder(): number {
     return this.of('ladderEnd', this.shares.ladderShare[this.kind]);

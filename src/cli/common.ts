@@ -39,6 +39,8 @@ export interface DataOptions {
   sampling?: string;
   /** --device, on the commands that take it (addDeviceOption); without it a command computes on the CPU. */
   device?: string;
+  /** --image-size: image folders' working side (square), instead of the images' own size. */
+  imageSize?: number;
   splitBy?: string;
   group?: string;
   dropNearDuplicates?: boolean;
@@ -63,6 +65,7 @@ export function addDataOptions(c: Command): Command {
     .option('--group <column>', 'split by this column: each of its values (a patient, a user) in one split and one fold only; the column is then not a feature')
     .option('--drop-near-duplicates', 'also remove held-out rows equal to a training row up to case, punctuation, spaces and 3 significant digits (exact copies are always removed)')
     .option('--assignments <file.csv>', 'write every data row\'s split: line,split,reason,row (line as in error messages, header = line 1; dropped rows say why)')
+    .option('--image-size <side>', "image folders: read every image at side × side (default: the images' own size — never upsampled, greyscale kept as one channel; larger than 64 scaled down, by `auto` to what its budget fits)")
     .option('--lenient', 'skip rows with bad values (reported with their lines) instead of stopping; with --split-by time, leave rows without a time out of every split')
     .option('--hidden <widths>', 'hidden layer widths for tables, comma-separated (overrides step 2)')
     .option('--rule <rule>', "tabular hidden width rule: 'midpoint' or 'samples'", 'midpoint')
@@ -114,7 +117,7 @@ function splitByOf(o: DataOptions): SplitBy | undefined {
 export function prepareOptions(o: DataOptions, projectDir: string, device = computeDevice(o).device): PrepareOptions {
   checkShares(o.validationShare, o.test ? 0 : o.testShare);
   const splitBy = splitByOf(o);
-  return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, device, splitBy, dropNearDuplicates: o.dropNearDuplicates, ...columnOptions(o) };
+  return { data: o.data, target: o.target, test: o.test, projectDir, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, device, splitBy, dropNearDuplicates: o.dropNearDuplicates, ...columnOptions(o), imageSize: o.imageSize === undefined ? undefined : Number(o.imageSize) };
 }
 
 /** --assignments: every row's split as CSV (the file is written whole or not at all). */
@@ -154,7 +157,7 @@ export { openProject };
 /** The plan options of the library (pipeline/project.ts), from the command line. */
 export function planOptions(o: DataOptions, device: DeviceChoice): PlanOptions {
   checkShares(o.validationShare, o.test ? 0 : o.testShare);
-  return { data: o.data, target: o.target, test: o.test, project: o.project, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, splitBy: splitByOf(o), dropNearDuplicates: o.dropNearDuplicates, ...columnOptions(o), architecture: architectureOptions(o), cost: costOptions(o), device: device.device, deviceReason: device.reason };
+  return { data: o.data, target: o.target, test: o.test, project: o.project, seed: Number(o.seed), splitSeed: o.splitSeed === undefined ? undefined : Number(o.splitSeed), validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, splitBy: splitByOf(o), dropNearDuplicates: o.dropNearDuplicates, ...columnOptions(o), imageSize: o.imageSize === undefined ? undefined : Number(o.imageSize), architecture: architectureOptions(o), cost: costOptions(o), device: device.device, deviceReason: device.reason };
 }
 
 /** Steps 1 and 2 without the store: what data-parallel ranks other than 0 need (they write nothing). */
@@ -168,10 +171,10 @@ export async function planOnly(o: DataOptions): Promise<StepsPlan> {
 }
 
 /** Steps 1 and 2 on the data, printed; the dataset is recorded in the store. */
-export async function plan(o: DataOptions, out: Out, { quiet = false } = {}): Promise<Plan> {
+export async function plan(o: DataOptions, out: Out, { quiet = false, imageCap }: { quiet?: boolean; imageCap?: PrepareOptions['imageCap'] } = {}): Promise<Plan> {
   // Resolved first: a GPU that cannot be had stops the command before any data is read.
   const device = computeDevice(o);
-  const p = await openPlan(planOptions(o, device));
+  const p = await openPlan({ ...planOptions(o, device), imageCap });
   try {
     checkSampling(o, p.prepared.task);
     p.assignments = writeAssignments(o, p.prepared);

@@ -9,7 +9,13 @@ import { FileWriteError, DamagedFileError } from '../files/index.js';
 import { StoreWriteError } from '../store/index.js';
 import { SplitRecordError } from '../protocol/split_record.js';
 
-export const EXIT = { ok: 0, failure: 1, usage: 2, data: 3, model: 4, noSignal: 5, disk: 6, interrupted: 130 } as const;
+/** 5: a model that had its chance to fit does not beat the naive baseline; 6: a file could not be written; 7: step 3 is undecided (the budget was too small to judge). */
+export const EXIT = { ok: 0, failure: 1, usage: 2, data: 3, model: 4, noSignal: 5, disk: 6, undecided: 7, interrupted: 130 } as const;
+
+/** The exit code of step 3's verdict (fitVerdict): no signal and undecided each have their own; every other verdict is 0. */
+export function verdictExit(verdict: string | undefined): number {
+  return verdict === 'no-signal' ? EXIT.noSignal : verdict === 'undecided' ? EXIT.undecided : EXIT.ok;
+}
 
 /** A command-line option with a value the command cannot use: exit code 2, no stack trace. */
 export class UsageError extends Error {

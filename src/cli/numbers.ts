@@ -55,6 +55,7 @@ export const NUMERIC_OPTIONS: Readonly<Record<string, NumberRule>> = {
   '--freeze-epochs': count(0),
   '--repeats': count(1),
   '--folds': count(2),
+  '--image-size': { integer: true, min: 8, max: 1024 },
   '--batch-rows': count(0),
   '--nproc': count(1),
   '--nnodes': count(1),

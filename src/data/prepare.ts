@@ -14,6 +14,8 @@ import type { SplitBy } from './split_by.js';
 import type { Finding } from './findings/index.js';
 import { readIdx } from './idx.js';
 import { readImageFolder } from './image_folder.js';
+import type { NaturalImages, SideCap } from './image_size.js';
+import { loadSavedShape, saveShape, savedShapePath } from './saved_shape.js';
 import { Preprocessor, type EncodedTable, type PreprocessorJSON } from './preprocessor.js';
 import { Normalizer, type NormalizerJSON } from './normalizer.js';
 import { DataLoader, type Augmenter } from './loader.js';
@@ -94,8 +96,10 @@ export interface PrepareOptions {
   testShare?: number;
   /** Skip (and report) rows with bad values instead of stopping. Default false. */
   lenient?: boolean;
-  /** Image side for image folders; default 64. */
+  /** Image folders: the working side (square), overriding the size read from the images. Default: their own size (image_size.ts). */
   imageSize?: number;
+  /** Image folders without `imageSize`: the cap on the working side of large images, given what they are (default 64; the autopilot fits it to its budget). */
+  imageCap?: (natural: NaturalImages) => SideCap | Promise<SideCap>;
   /** Where every loader's batches land ('cpu', 'cuda:0'); the dataset itself stays in host memory. Default 'cpu'. */
   device?: string;
   /** How rows are split (tables): random (default), by time or by group. */
@@ -348,19 +352,28 @@ export function featureBlocks(pre: Pick<Preprocessor, 'features'>): FeatureBlock
 }
 
 async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise<Prepared> {
-  const read = (p: string): Promise<ImageSet> => (kind === 'idx' ? readIdx(p) : readImageFolder(p, { size: [o.imageSize ?? 64, o.imageSize ?? 64], lenient: o.lenient }));
-  const set = await read(o.data);
-  const testSet = o.test ? await read(o.test) : undefined;
+  const manifest = manifestPath(o.projectDir, o.data);
+  const shapeFile = savedShapePath(o.projectDir, o.data);
+  // A saved split was made at a shape: read at it again (unless --image-size says otherwise), whatever the budget now.
+  // A split saved without a shape file was made when every folder was read at 3×64×64.
+  const saved = kind === 'folder' && o.imageSize === undefined && existsSync(manifest) ? (loadSavedShape(shapeFile) ?? { channels: 3 as const, height: 64, width: 64 }) : null;
+  const folder = kind === 'folder' ? await readImageFolder(o.data, saved ? { size: [saved.height, saved.width], channels: saved.channels, lenient: o.lenient } : { size: o.imageSize, cap: o.imageCap, lenient: o.lenient }) : null;
+  const set: ImageSet = folder ?? (await readIdx(o.data));
+  // A test folder is read at the training images' working shape.
+  const [, C0, H0, W0] = set.shape;
+  const testSet = o.test ? (kind === 'idx' ? await readIdx(o.test) : await readImageFolder(o.test, { size: [H0, W0], channels: C0 as 1 | 3, lenient: o.lenient })) : undefined;
   const split = await splitImages(set, {
     seed: o.splitSeed ?? o.seed ?? 0,
     reuseSavedSeed: o.splitSeed === undefined,
     validation: o.validationShare ?? (testSet ? 1 / 12 : 0.15),
     test: o.testShare ?? 0.15,
-    manifest: manifestPath(o.projectDir, o.data),
+    manifest,
     source: o.data,
     testSet,
     by: o.splitBy,
   });
+  if (folder) saveShape(shapeFile, { channels: C0 as 1 | 3, height: H0, width: W0 });
+  const shapeNote = saved ? [`images read at ${W0}×${H0}, ${C0} channel(s): the shape this project's split was made at (${shapeFile}; delete it with the split manifest to choose afresh)`] : folder?.shapeChoice ? [folder.shapeChoice.reason] : [];
   requireHeldOut(o, split.train.shape[0], split.validation.shape[0], split.test.size, split.manifest.fractions);
   // Channel statistics of the training images only.
   const normalizer = Normalizer.fitChannels(split.train.images, split.train.shape);
@@ -389,7 +402,7 @@ async function prepareImages(o: PrepareOptions, kind: 'idx' | 'folder'): Promise
     fingerprint: splitFingerprint(split.manifest),
     leakage: split.leakage,
     reusedSplit: split.reused,
-    notes: [...split.notes, ...leakageNotes(split.leakage, 'images')],
+    notes: [...shapeNote, ...split.notes, ...leakageNotes(split.leakage, 'images')],
     describe: `${set.shape[0]} images of ${C}×${H}×${W}, ${classes.length} classes (${classes.slice(0, 10).join(', ')}${classes.length > 10 ? ', …' : ''})`,
     device: o.device ?? 'cpu',
     loader: (which, lo) => make(which === 'train' ? split.train : split.validation, which === 'train')(lo),

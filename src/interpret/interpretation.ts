@@ -11,6 +11,8 @@ import { calibration, type Calibration } from './calibration.js';
 import { residuals, type Residuals } from './residuals.js';
 import { permutationImportance, type FeatureImportance } from './permutation_importance.js';
 import { TablePredictor, permuteColumn } from './table_predictions.js';
+import { permutationPlan } from './permutation_plan.js';
+import { Rng } from '../data/prng.js';
 
 /** A top loss with its table row (line, values) or, for images, a PNG thumbnail as a data URI. */
 export type TopLoss = (ClassTopLoss | RegressionTopLoss) & { line?: number; values?: Row; thumbnail?: string };
@@ -31,7 +33,8 @@ export interface Interpretation {
   /** Residuals against prediction; regression only. */
   residuals: Residuals | null;
   /** Tables only: rise of the validation loss when each input column is shuffled. */
-  featureImportance: { baseLoss: number; repeats: number; features: FeatureImportance[] } | null;
+  /** `of`: the input columns there were; `note`: what a time allowance or the column cap left out (empty: all, every repeat). */
+  featureImportance: { baseLoss: number; repeats: number; features: FeatureImportance[]; of?: number; note?: string } | null;
 }
 
 export interface ViewOptions {
@@ -77,6 +80,8 @@ export interface TableInterpretOptions {
   repeats?: number;
   seed?: number;
   top?: number;
+  /** Seconds permutation importance may take (measured per pass; permutation_plan.ts); default: no limit but the column cap. */
+  importanceSeconds?: number;
 }
 
 const meanOf = (xs: Float64Array) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -84,11 +89,16 @@ const meanOf = (xs: Float64Array) => xs.reduce((a, b) => a + b, 0) / Math.max(1,
 /** interpretPredictions on a table split, plus permutation feature importance. */
 export async function interpretTable(o: TableInterpretOptions): Promise<Interpretation> {
   const predictor = new TablePredictor({ model: o.model, preprocessor: o.preprocessor, task: o.task, k: o.classes?.length ?? 1 });
+  const t0 = performance.now();
   const base = await predictor.predict(o.table);
+  const plan = permutationPlan({ features: o.features.length, secondsPerPass: (performance.now() - t0) / 1000, secondsGiven: o.importanceSeconds ?? Infinity, repeats: o.repeats });
   const view = interpretPredictions(base.predictions, { classes: o.classes, top: o.top, rows: base.rows, lines: base.lines });
-  const repeats = o.repeats ?? 5;
+  const repeats = plan.repeats;
+  // The plan reads one pass's time; shuffling costs a little more, so the allowance is also a hard stop between columns.
+  const endsAt = t0 + (o.importanceSeconds ?? Infinity) * 1000;
   const importance = await permutationImportance({
-    features: o.features,
+    outOfTime: () => performance.now() >= endsAt,
+    features: plan.sampled ? sampleOf(o.features, plan.features, o.seed ?? 0) : o.features,
     rows: o.table.rows.length,
     repeats,
     seed: o.seed,
@@ -97,5 +107,18 @@ export async function interpretTable(o: TableInterpretOptions): Promise<Interpre
       return meanOf(rowLosses((await predictor.predict(permuteColumn(o.table, feature, order))).predictions));
     },
   });
-  return { ...view, featureImportance: { ...importance, repeats } };
+  const { stopped, ...figures } = importance;
+  const cut = stopped === undefined ? '' : `the time allowance ran out after ${stopped} of the ${plan.features} planned columns`;
+  return { ...view, featureImportance: { ...figures, repeats, of: o.features.length, note: [plan.note, cut].filter(Boolean).join('; ') } };
+}
+
+/** `n` of the columns, drawn without replacement (seeded), in their own order. */
+function sampleOf(features: readonly string[], n: number, seed: number): string[] {
+  const rng = new Rng(seed + 1);
+  const idx = features.map((_, i) => i);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(rng.next() * (idx.length - i));
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  return idx.slice(0, n).sort((a, b) => a - b).map((i) => features[i]);
 }

@@ -32,6 +32,8 @@ export interface ModelInterpretOptions {
   top?: number;
   /** Shuffles per feature; default 5. */
   repeats?: number;
+  /** Tables: seconds permutation importance may take (the rest is sampled, and says so). Default: no limit but the column cap. */
+  importanceSeconds?: number;
 }
 
 export async function interpretModel(o: ModelInterpretOptions): Promise<Interpretation> {
@@ -40,7 +42,7 @@ export async function interpretModel(o: ModelInterpretOptions): Promise<Interpre
     const table = o.validationTable ?? (o.rows ? await validationRows({ ...o.rows, schema: pre.schema }) : null);
     if (!table) throw new Error('sixstep interpret: a table model needs its validation rows (the table, or the run\'s data and split)');
     const features = pre.schema.columns.filter((c) => c.role === 'feature').map((c) => c.name);
-    return interpretTable({ model: o.model, preprocessor: pre.preprocessor, task: o.task, classes: o.classes, table, features, repeats: o.repeats, seed: o.seed, top: o.top });
+    return interpretTable({ model: o.model, preprocessor: pre.preprocessor, task: o.task, classes: o.classes, table, features, repeats: o.repeats, seed: o.seed, top: o.top, importanceSeconds: o.importanceSeconds });
   }
   if (!o.validationSource) throw new Error(`sixstep interpret: ${pre.kind} data needs its validation batches`);
   const source = await o.validationSource();

@@ -29,16 +29,23 @@ export interface PermutationOptions {
   repeats?: number;
   /** Seed of the shuffles. Default 0. */
   seed?: number;
+  /** Checked before each column: true stops there (the columns done are returned; `stopped` says so). */
+  outOfTime?: () => boolean;
 }
 
 /** Importances, largest mean first. */
-export async function permutationImportance(o: PermutationOptions): Promise<{ baseLoss: number; features: FeatureImportance[] }> {
+export async function permutationImportance(o: PermutationOptions): Promise<{ baseLoss: number; features: FeatureImportance[]; stopped?: number }> {
   const repeats = o.repeats ?? 5;
   if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`sixstep interpret: repeats must be a positive integer, got ${repeats}`);
   const base = await o.loss(null, null);
   const rng = new Rng(o.seed ?? 0);
   const out: FeatureImportance[] = [];
-  for (const feature of o.features) {
+  let stopped: number | undefined;
+  for (const [i, feature] of o.features.entries()) {
+    if (o.outOfTime?.()) {
+      stopped = i;
+      break;
+    }
     const values: number[] = [];
     for (let r = 0; r < repeats; r++) {
       const order = Int32Array.from({ length: o.rows }, (_, i) => i);
@@ -53,5 +60,5 @@ export async function permutationImportance(o: PermutationOptions): Promise<{ ba
     out.push({ feature, mean, std, values });
   }
   out.sort((a, b) => b.mean - a.mean);
-  return { baseLoss: base, features: out };
+  return { baseLoss: base, features: out, ...(stopped === undefined ? {} : { stopped }) };
 }

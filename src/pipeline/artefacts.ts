@@ -91,8 +91,8 @@ export function writeRunModel(o: RunModelOptions): string {
   });
 }
 
-/** The error analysis of the run's model on its validation split: tables through the very rows the run validated on (in memory), others through the validation batches. */
-export async function interpretRun(model: Module, plan: ProjectPlan, seed: number): Promise<Interpretation | null> {
+/** The error analysis of the run's model on its validation split (permutation importance within `importanceSeconds` when given): tables through the very rows the run validated on (in memory), others through the validation batches. */
+export async function interpretRun(model: Module, plan: ProjectPlan, seed: number, importanceSeconds?: number): Promise<Interpretation | null> {
   const p = plan.prepared;
   if (p.task === 'multilabel') return null;
   return interpretModel({
@@ -102,6 +102,7 @@ export async function interpretRun(model: Module, plan: ProjectPlan, seed: numbe
     preprocessing: p.preprocessing as any,
     validationTable: p.validationTable,
     seed,
+    importanceSeconds,
     validationSource: () => p.loader('validation', { batchSize: 256 }),
     validationImages: () => p.validationImages,
   });

@@ -16,7 +16,7 @@ import { objective as lossObjective, type Objective } from '../metrics/index.js'
 import { renderReport } from '../report/index.js';
 import type { Baseline } from '../steps/baseline.js';
 import type { Decision } from '../steps/decisions.js';
-import type { SignalVerdict } from '../steps/diagnosis.js';
+import type { FitVerdict } from '../steps/diagnosis.js';
 import type { ModelSpec } from '../steps/architecture.js';
 import { parameterDevice } from '../steps/architecture.js';
 import { ttaOutputFor } from '../steps/compute_options.js';
@@ -24,8 +24,10 @@ import type { Parallel } from '../steps/parallel.js';
 import type { PretrainedChoice } from '../steps/fine_tune.js';
 import type { SplitRecord } from '../protocol/index.js';
 import { runAutopilot } from './auto/autopilot.js';
+import { AUTOPILOT_BUDGET, type AutopilotBudget, type AutoState } from './auto/context.js';
+import { imageCapForBudget } from '../steps/image_budget.js';
+import type { NaturalImages, SideCap } from '../data/image_size.js';
 import { linearReferenceSummary, type LinearReferenceSummary } from './auto/linear_summary.js';
-import type { AutopilotBudget, AutoState } from './auto/context.js';
 import { evaluateSplits, interpretRun, recordSplits, validationViews, writeReportFile, writeRunModel } from './artefacts.js';
 import { openPlan, planSplit, type PlanOptions, type ProjectPlan } from './project.js';
 import { endRunOnError } from './end_run.js';
@@ -82,7 +84,8 @@ export interface AutoResult {
   baseline: Baseline;
   /** Step 2's linear reference on the same rows (null: images, or none fitted): its validation loss and metrics, and whether the run kept it over the deep model. */
   linearReference: LinearReferenceSummary | null;
-  signal: SignalVerdict | null;
+  /** Step 3's verdict (fitVerdict): fitted, bias-gap, no-signal or undecided. */
+  signal: FitVerdict | null;
   testEvaluations: number;
   testWarnings: string[];
   testAdvice: string | null;
@@ -106,9 +109,16 @@ export interface AutoResult {
   errorAnalysis: string;
 }
 
+/** Large photos' working side under a budget: the largest at which step 3 trains enough epochs in its share (measured; steps/image_budget.ts). */
+export function autoImageCap(budgetMinutes: number, shares: Partial<AutopilotBudget> = {}): (n: NaturalImages) => SideCap {
+  const step3Share = (shares.step3Share ?? AUTOPILOT_BUDGET.step3Share).image;
+  return (n) => imageCapForBudget(n, { budgetSeconds: budgetMinutes * 60, step3Share });
+}
+
 export async function auto(o: AutoOptions): Promise<AutoResult> {
-  // A plan it opens itself is closed at the end; a plan given stays the caller's.
-  const p = o.plan ?? (await openPlan(o as PlanOptions));
+  // A plan it opens itself is closed at the end; a plan given stays the caller's. Data-parallel ranks keep the default cap, so every rank reads the same shape.
+  const imageCap = o.imageCap ?? (o.parallel ? undefined : autoImageCap(o.budgetMinutes ?? 10, o.budget));
+  const p = o.plan ?? (await openPlan({ ...o, imageCap } as PlanOptions));
   try {
     return await autoOn(p, o);
   } finally {
@@ -130,6 +140,8 @@ async function autoOn(p: ProjectPlan, o: AutoOptions): Promise<AutoResult> {
   // Each fit of the autopilot restarts its epochs: rank figures are numbered across them.
   let rankEpoch = Math.max(-1, ...store.rankStats(run.id).map((x) => x.epoch)) + 1;
   const aug = o.augment;
+  const clock = o.clock ?? Date.now;
+  const startedAt = o.startedAt ?? clock();
   try {
     const r = await runAutopilot({
       plan: p,
@@ -138,7 +150,7 @@ async function autoOn(p: ProjectPlan, o: AutoOptions): Promise<AutoResult> {
       runId: run.id,
       runDir,
       budgetMinutes: o.budgetMinutes,
-      startedAt: o.startedAt,
+      startedAt,
       seed,
       objective: optimising,
       callbacks: o.callbacks,
@@ -153,7 +165,7 @@ async function autoOn(p: ProjectPlan, o: AutoOptions): Promise<AutoResult> {
       onDecision: o.onDecision,
     });
     try {
-      return await finishAuto(o, p, run.id, r.state, r.model, split, optimising);
+      return await finishAuto(o, p, run.id, r.state, r.model, split, optimising, { clock, endsAt: startedAt + (o.budgetMinutes ?? 10) * 60_000 });
     } finally {
       r.dispose();
     }
@@ -163,8 +175,16 @@ async function autoOn(p: ProjectPlan, o: AutoOptions): Promise<AutoResult> {
   }
 }
 
+/** Seconds permutation importance may take: most of what the budget has left, after the report's fixed cost (REPORT_SECONDS). */
+export function importanceSeconds(secondsLeft: number): number {
+  return Math.max(0, 0.8 * (secondsLeft - REPORT_SECONDS));
+}
+
+/** Writing the report, the summary and the run's records, kept back from the interpretation (as the budget planner's fixed reserve). */
+const REPORT_SECONDS = 3;
+
 /** The artefacts of a run and its summary: what a finished (or interrupted) run leaves behind. */
-async function finishAuto(o: AutoOptions, p: ProjectPlan, runId: string, s: AutoState, model: Module | null, split: SplitRecord, optimising: Objective): Promise<AutoResult> {
+async function finishAuto(o: AutoOptions, p: ProjectPlan, runId: string, s: AutoState, model: Module | null, split: SplitRecord, optimising: Objective, budget: { clock: () => number; endsAt: number }): Promise<AutoResult> {
   const store = p.store;
   const prepared = p.prepared;
   const f = s.final;
@@ -193,7 +213,7 @@ async function finishAuto(o: AutoOptions, p: ProjectPlan, runId: string, s: Auto
   let errorAnalysis = verified ? 'recorded' : 'no model';
   if (verified && splits.validation) {
     try {
-      interpretation = await interpretRun(verified, p, o.seed ?? 0);
+      interpretation = await interpretRun(verified, p, o.seed ?? 0, importanceSeconds((budget.endsAt - budget.clock()) / 1000));
     } catch (e) {
       errorAnalysis = `skipped: ${(e as Error).message}`;
     }

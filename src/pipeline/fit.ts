@@ -18,7 +18,7 @@ import { writeChart, lossCurvesChart, stepChart } from '../plot/index.js';
 import { fitTrainingSet, type FitTrainingSetOptions } from '../steps/fit_training_set.js';
 import { fineTuneTrainingSet, type PretrainedChoice } from '../steps/fine_tune.js';
 import type { OptimizerKind, ScheduleKind } from '../steps/fit.js';
-import { signalVerdict, type SignalVerdict } from '../steps/diagnosis.js';
+import { fitVerdict, type FitVerdict } from '../steps/diagnosis.js';
 import { parameterDevice, type ModelSpec } from '../steps/architecture.js';
 import type { Baseline } from '../steps/baseline.js';
 import type { Decision } from '../steps/decisions.js';
@@ -97,7 +97,7 @@ export interface FitResult {
   best: { epoch: number; trainLoss: number; validLoss: number | null; metrics: Record<string, number> } | null;
   optimisingMetric: string;
   baseline: Baseline;
-  signal: SignalVerdict | null;
+  signal: FitVerdict | null;
   decisions: Decision[];
   crossValidation: RecipeFolds | null;
   model: string;
@@ -210,7 +210,7 @@ async function fitOn(p: ProjectPlan, o: FitOptions): Promise<FitResult> {
       const best: EpochResult | null = r.best ?? last ?? null;
       const protocol = protocolFor(p, split, o.folds);
       const kept = protocol.measure(protocol.defaultSplit, r.model, best, { spec, weightDecay: t.weightDecay ?? 0, augment: false, label: 'the proposed architecture' });
-      const verdict = best && best.validLoss !== null ? signalVerdict(p.baseline, kept) : null;
+      const verdict = best && best.validLoss !== null ? fitVerdict(p.baseline, kept) : null;
       const splits = await evaluateSplits(r.model, p);
       recordSplits(store, run.id, splits);
       const trainMetrics = { loss: best ? kept.trainLoss : null, ...(splits.train?.metrics ?? {}) };

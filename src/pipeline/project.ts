@@ -43,6 +43,10 @@ export interface PlanOptions {
   architecture?: ArchitectureOptions;
   /** Step 1's options (class weights, sampling). */
   cost?: CostOptions;
+  /** Image folders: the working side (square), instead of the images' own size. */
+  imageSize?: number;
+  /** Image folders without `imageSize`: the cap on the working side of large images (default 64; `auto` fits it to its budget). */
+  imageCap?: PrepareOptions['imageCap'];
   /** Where models and batches live; default 'cpu'. */
   device?: string;
   /** Why that device, in words (shown in summaries). Default "as asked". */
@@ -74,7 +78,7 @@ export function openProject(dir: string): { store: Store; projectDir: string } {
 
 /** The options prepare() takes (data/prepare.ts). */
 export function prepareOptionsOf(o: PlanOptions, projectDir: string): PrepareOptions {
-  return { data: o.data, target: o.target, test: o.test, projectDir, seed: o.seed ?? 0, splitSeed: o.splitSeed, validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, device: o.device ?? 'cpu', splitBy: o.splitBy, dropNearDuplicates: o.dropNearDuplicates, ignore: o.ignore, kinds: o.kinds };
+  return { data: o.data, target: o.target, test: o.test, projectDir, seed: o.seed ?? 0, splitSeed: o.splitSeed, validationShare: o.validationShare, testShare: o.testShare, lenient: o.lenient, device: o.device ?? 'cpu', splitBy: o.splitBy, dropNearDuplicates: o.dropNearDuplicates, ignore: o.ignore, kinds: o.kinds, imageSize: o.imageSize, imageCap: o.imageCap };
 }
 
 /** Opens the project, prepares the data and makes the plan; the dataset is recorded in the store. */

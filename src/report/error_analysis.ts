@@ -49,7 +49,7 @@ export async function errorAnalysisHtml(v: Interpretation | null): Promise<strin
   if (v.residuals) parts.push(`<h2>Residuals against prediction</h2>${await toSvg(residualsChart(v.residuals.points))}`);
   if (v.featureImportance) {
     parts.push(
-      `<h2>Permutation feature importance</h2><p>How much the validation loss (${num(v.featureImportance.baseLoss)}) rises when a column is shuffled; near 0 means the model ignores it (or it only fits noise).</p>${await toSvg(importanceChart(v.featureImportance.features, v.featureImportance.repeats))}${table(['feature', 'mean rise', 'sd'], v.featureImportance.features.map((f) => [f.feature, f.mean, f.std]), 'feature-importance')}`,
+      `<h2>Permutation feature importance</h2><p>How much the validation loss (${num(v.featureImportance.baseLoss)}) rises when a column is shuffled; near 0 means the model ignores it (or it only fits noise).</p>${v.featureImportance.note ? `<p class="note">Within the time budget: ${esc(v.featureImportance.note)}.</p>` : ''}${v.featureImportance.features.length ? await toSvg(importanceChart(v.featureImportance.features, v.featureImportance.repeats)) : ''}${table(['feature', 'mean rise', 'sd'], v.featureImportance.features.map((f) => [f.feature, f.mean, f.std]), 'feature-importance')}`,
     );
   }
   return parts.join('\n');

@@ -19,6 +19,8 @@ export interface BudgetPhasesOptions {
   /** The whole command's budget, and what is already spent. */
   totalSeconds: number;
   elapsedSeconds: number;
+  /** The linear reference's time cap, spent after this plan and before step 3; default 0. */
+  linearSeconds?: number;
   /** Most epochs of step 3. */
   epochCap: number;
   /** Non-image kinds: step 3's share of the available time (it is their main training; the ladder changes it only when it must). */
@@ -85,7 +87,7 @@ export async function planBudget(o: BudgetPhasesOptions): Promise<BudgetPhases> 
   }
   const spentHere = (performance.now() - t0) / 1000;
   const reserve = reserveSeconds({ evalSecondsPerRow: timing.evalSecondsPerRow, rowsEvaluated: p.counts.train + 4 * p.counts.validation + 2 * p.counts.test });
-  const split = splitBudget({ totalSeconds: o.totalSeconds, elapsedSeconds: o.elapsedSeconds + spentHere, reserveSeconds: reserve.seconds, explorationShare: o.explorationShare ?? EXPLORATION_SHARE });
+  const split = splitBudget({ totalSeconds: o.totalSeconds, elapsedSeconds: o.elapsedSeconds + spentHere, reserveSeconds: reserve.seconds, linearSeconds: o.linearSeconds, explorationShare: o.explorationShare ?? EXPLORATION_SHARE });
   const image = p.kind === 'image';
   const step3Seconds = image ? split.explorationSeconds * STEP3_SHARE_OF_EXPLORATION : split.availableSeconds * o.step3Share;
   // Per epoch: the training batches, validation, and the eval-mode probe on the fixed training subset.

@@ -27,6 +27,8 @@ export interface BudgetSplitInput {
   elapsedSeconds: number;
   /** Kept back for the end: test evaluation, split metrics, saving and the report. */
   reserveSeconds: number;
+  /** Committed before step 3 after this plan (the linear reference's time cap); default 0. */
+  linearSeconds?: number;
   /** Default EXPLORATION_SHARE. */
   explorationShare?: number;
 }
@@ -45,15 +47,17 @@ export function splitBudget(i: BudgetSplitInput): BudgetSplit {
   const share = i.explorationShare ?? EXPLORATION_SHARE;
   if (!(share >= 0 && share <= 1)) throw new RangeError(`explorationShare must lie in [0, 1], got ${share}`);
   if (!(i.totalSeconds > 0)) throw new RangeError(`totalSeconds must be > 0, got ${i.totalSeconds}`);
-  const available = Math.max(0, i.totalSeconds - i.elapsedSeconds - i.reserveSeconds);
+  const linear = i.linearSeconds ?? 0;
+  const available = Math.max(0, i.totalSeconds - i.elapsedSeconds - linear - i.reserveSeconds);
   const exploration = available * share;
   return {
     ...i,
+    linearSeconds: linear,
     explorationShare: share,
     availableSeconds: available,
     explorationSeconds: exploration,
     trainingSeconds: available - exploration,
-    arithmetic: `${s(i.totalSeconds)} budget − ${s(i.elapsedSeconds)} already spent (data, plan) − ${s(i.reserveSeconds)} reserved for the end = ${s(available)}; exploration ${Math.round(share * 100)} % = ${s(exploration)}, training the chosen configuration ${s(available - exploration)}`,
+    arithmetic: `${s(i.totalSeconds)} budget − ${s(i.elapsedSeconds)} already spent (data, plan)${linear ? ` − ${s(linear)} for the linear reference (its cap)` : ''} − ${s(i.reserveSeconds)} reserved for the end = ${s(available)}; exploration ${Math.round(share * 100)} % = ${s(exploration)}, training the chosen configuration ${s(available - exploration)}`,
   };
 }
 
@@ -173,4 +177,122 @@ export function foldSearchPlan(i: FoldSearchInput): FoldSearchPlan {
     cut: trials < i.maxTrials,
     arithmetic: `a trial trains ${i.k} folds × ${i.trialEpochs} epochs × ${s(i.epochSeconds)} per step-3 epoch × ${i.foldTrainRows}/${i.trainRows} rows = ${s(perTrial)}; (${s(i.secondsLeft)} left − ${s(refit)} to train the adopted trial on the default split) / ${s(perTrial)} = ${fit} trial(s)${fit > i.maxTrials ? `, capped at the search's ${i.maxTrials}` : ''}`,
   };
+}
+
+/**
+ * Step 3's measured epoch time as a step time and a validation time: a
+ * validation row costs about a third of a training row (a forward pass
+ * against forward and backward), and the pacer measures both as it goes.
+ */
+export function stepPace(epochSeconds: number, trainRows: number, validationRows: number, batchSize: number): { secondsPerStep: number; validationSeconds: number; stepsPerEpoch: number; arithmetic: string } {
+  const stepsPerEpoch = Math.max(1, Math.ceil(trainRows / batchSize));
+  const validationSeconds = (epochSeconds * validationRows) / (3 * trainRows + validationRows);
+  const secondsPerStep = (epochSeconds - validationSeconds) / stepsPerEpoch;
+  return { secondsPerStep, validationSeconds, stepsPerEpoch, arithmetic: `step 3 measured ${epochSeconds.toPrecision(3)} s per epoch: ${stepsPerEpoch} steps of ${(secondsPerStep * 1e3).toPrecision(3)} ms and a validation of ${validationSeconds.toPrecision(3)} s (a validation row at a third of a training row's cost, ${validationRows} against ${trainRows} rows)` };
+}
+
+export interface StepPlanInput {
+  /** Seconds until the phase must end. */
+  secondsLeft: number;
+  /** Measured seconds per optimizer step (training only). */
+  secondsPerStep: number;
+  /** Measured seconds of one validation pass (one after each epoch, and one after a last partial epoch). */
+  validationSeconds: number;
+  stepsPerEpoch: number;
+  /** Most steps (the kind's epoch cap in steps). */
+  maxSteps: number;
+  /** Fewer steps than this and the phase is skipped; default 1. */
+  minSteps?: number;
+  /** Safety factor on the step time; default 1.05. */
+  margin?: number;
+}
+
+export interface StepPlan {
+  /** Optimizer steps whose schedule completes in time (0: skip). */
+  steps: number;
+  /** steps / stepsPerEpoch: a fraction of an epoch is allowed. */
+  epochs: number;
+  /** Validation passes the plan pays for. */
+  validations: number;
+  plannedSeconds: number;
+  boundBy: 'time' | 'cap' | 'too little time';
+  arithmetic: string;
+}
+
+/** Seconds that `steps` steps take, with a validation after each whole epoch and after a last partial one. */
+export function stepSeconds(steps: number, i: Pick<StepPlanInput, 'secondsPerStep' | 'validationSeconds' | 'stepsPerEpoch' | 'margin'>): number {
+  if (steps <= 0) return 0;
+  return steps * i.secondsPerStep * (i.margin ?? 1.05) + Math.ceil(steps / i.stepsPerEpoch) * i.validationSeconds;
+}
+
+/**
+ * A training phase sized in optimizer steps, not whole epochs: the most steps
+ * (whole epochs, then a part of one) whose schedule completes in the time
+ * left, at the measured step and validation times. A tight budget shortens the
+ * schedule; the time left is not rounded down to an epoch and left idle.
+ */
+export function planSteps(i: StepPlanInput): StepPlan {
+  const margin = i.margin ?? 1.05;
+  const spe = Math.max(1, Math.round(i.stepsPerEpoch));
+  if (!(i.secondsPerStep > 0)) throw new RangeError(`secondsPerStep must be > 0, got ${i.secondsPerStep}`);
+  const perEpoch = spe * i.secondsPerStep * margin + i.validationSeconds;
+  const left = Math.max(0, i.secondsLeft);
+  const whole = Math.floor(left / perEpoch);
+  const rest = left - whole * perEpoch;
+  const part = Math.max(0, Math.min(spe - 1, Math.floor((rest - i.validationSeconds) / (i.secondsPerStep * margin))));
+  const fit = whole * spe + part;
+  let steps = Math.min(Math.max(0, Math.floor(i.maxSteps)), fit);
+  let boundBy: StepPlan['boundBy'] = fit > i.maxSteps ? 'cap' : 'time';
+  if (steps < (i.minSteps ?? 1)) {
+    steps = 0;
+    boundBy = 'too little time';
+  }
+  const planned = stepSeconds(steps, { ...i, stepsPerEpoch: spe, margin });
+  const epochs = steps / spe;
+  return {
+    steps,
+    epochs,
+    validations: steps ? Math.ceil(steps / spe) : 0,
+    plannedSeconds: planned,
+    boundBy,
+    arithmetic:
+      `${s(left)} left at ${(i.secondsPerStep * 1e3).toPrecision(3)} ms per step × ${margin} margin and ${s(i.validationSeconds)} per validation: ${whole} epoch(s) of ${spe} steps + ${part} step(s) = ${fit} step(s)` +
+      (boundBy === 'cap' ? `, capped at ${i.maxSteps}` : '') +
+      (boundBy === 'too little time' ? `, fewer than ${i.minSteps ?? 1}: skipped` : ` (${epochs.toFixed(2)} epochs; planned ${s(planned)})`),
+  };
+}
+
+export interface ReplanInput extends Omit<StepPlanInput, 'secondsLeft' | 'maxSteps' | 'minSteps'> {
+  /** Steps taken so far, and the plan they follow. */
+  stepsDone: number;
+  plannedSteps: number;
+  secondsLeft: number;
+  maxSteps: number;
+  /** Re-plan only when the plan's end would miss the time left by more than this share of it; default 0.05. */
+  tolerance?: number;
+}
+
+/**
+ * The plan again at the measured pace: when the steps left would end more
+ * than `tolerance` of the time left early or late, the total becomes what the
+ * time left allows (never below the steps already taken — reached, the
+ * training ends — never above the cap); otherwise the plan stands.
+ */
+export function replanSteps(i: ReplanInput): { steps: number; changed: boolean; projectedSeconds: number; arithmetic: string } {
+  const left = i.plannedSteps - i.stepsDone;
+  const spe = Math.max(1, Math.round(i.stepsPerEpoch));
+  // Validations still due: those at the epoch ends the steps left cross, and the last one.
+  const validations = left > 0 ? Math.ceil(i.plannedSteps / spe) - Math.floor(i.stepsDone / spe) : 0;
+  const projected = Math.max(0, left) * i.secondsPerStep * (i.margin ?? 1.05) + validations * i.validationSeconds;
+  const tol = (i.tolerance ?? 0.05) * Math.max(0, i.secondsLeft);
+  if (Math.abs(projected - i.secondsLeft) <= tol) return { steps: i.plannedSteps, changed: false, projectedSeconds: projected, arithmetic: `on pace: ${s(projected)} for the ${left} step(s) left, ${s(i.secondsLeft)} left` };
+  // Time for the steps left: what remains after the validation of the epoch in progress and whole epochs after it.
+  const doneInEpoch = i.stepsDone % spe;
+  const firstPart = spe - doneInEpoch;
+  const firstSeconds = firstPart * i.secondsPerStep * (i.margin ?? 1.05) + i.validationSeconds;
+  let more: number;
+  if (i.secondsLeft <= firstSeconds) more = Math.max(0, Math.floor((i.secondsLeft - i.validationSeconds) / (i.secondsPerStep * (i.margin ?? 1.05))));
+  else more = firstPart + planSteps({ ...i, secondsLeft: i.secondsLeft - firstSeconds, maxSteps: Number.MAX_SAFE_INTEGER, minSteps: 0 }).steps;
+  const steps = Math.max(i.stepsDone, Math.min(i.maxSteps, i.stepsDone + more));
+  return { steps, changed: steps !== i.plannedSteps, projectedSeconds: projected, arithmetic: `the ${left} step(s) left would take ${s(projected)} at the measured ${(i.secondsPerStep * 1e3).toPrecision(3)} ms per step, against ${s(i.secondsLeft)} left: ${i.plannedSteps} → ${steps} steps` };
 }

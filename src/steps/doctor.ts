@@ -4,6 +4,7 @@
 // post's summary checklist, computed rather than recited.
 
 import { gapOpen } from './ladder_rules.js';
+import { fitVerdict, type FitVerdict, type FitVerdictKind } from './diagnosis.js';
 
 export interface RunSummary {
   id: string;
@@ -28,7 +29,8 @@ export interface Diagnosis {
   step: number;
   stepTitle: string;
   latestRun: string | null;
-  bias: { trainLoss: number; baselineLoss: number; baseline: string; improvement: number; bestTrainLoss: number; verdict: string } | null;
+  /** `verdict` is step 3's own verdict (fitVerdict) as the run stored it, or computed by the same rule from its numbers. */
+  bias: { trainLoss: number; baselineLoss: number; baseline: string; improvement: number; bestTrainLoss: number; kind: FitVerdictKind; verdict: string } | null;
   variance: { trainLoss: number; validLoss: number; gap: number; relative: number; verdict: string } | null;
   test: { loss: number; validLoss: number; gap: number; evaluations: number; verdict: string } | null;
   realWorld: { metric: string; value: number; testValue: number | null; verdict: string } | null;
@@ -59,7 +61,27 @@ export function ladderRungOf(action: string): LadderRung | null {
 
 const TITLES = ['', 'pick a cost function', 'pick an initial architecture', 'fit the training set', 'fit the validation set', 'verify on a test set', 'verify in the real world'];
 
-const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+const VERDICTS: FitVerdictKind[] = ['fitted', 'bias-gap', 'no-signal', 'undecided'];
+
+/** The run's stored verdict when it is step 3's own; otherwise the same rule on the run's numbers. */
+function verdictOf(s: any, baseline: { name: string; loss: number }, trainLoss: number, validLoss: number): Pick<FitVerdict, 'verdict' | 'message' | 'budget' | 'undertrained'> {
+  const stored = s.signal as FitVerdict | null | undefined;
+  if (stored && VERDICTS.includes(stored.verdict) && typeof stored.message === 'string') return stored;
+  return fitVerdict(baseline, { trainLoss, validLoss });
+}
+
+/** What a run did about a bias gap (its decisions and summary), so the advice never repeats it. */
+function biasAdvice(s: any, decisions: DecisionRecord[]): string {
+  const actions = decisions.map((d) => d.action);
+  const adam = s.optimizer === 'adam' || s.optimizer === 'adamw' || actions.some((a) => /^switch from SGD to Adam/.test(a));
+  const searched = actions.some((a) => /^random search/.test(a));
+  const todo = [
+    ...(adam ? [] : ['switch SGD to Adam']),
+    'a larger model (more hidden units or layers: `--hidden`)',
+    searched ? 'a larger --budget for more trials of the random search that ran' : 'a random search over width, depth and rate (`sixstep tune`, or a larger --budget for the autopilot\'s own)',
+  ];
+  return `[step 3] fit the training set better${adam ? ' (the run already trains with Adam)' : ''}: ${todo.join(', or ')}`;
+}
 
 export function diagnose(runs: RunSummary[], decisions: DecisionRecord[], ledger: LedgerRecord[], realWorld?: { metric: string; value: number; testValue: number | null } | null): Diagnosis {
   const trained = runs.filter((r) => (r.kind === 'fit' || r.kind === 'auto') && r.summary && r.summary.metrics).sort((a, b) => b.startedAt - a.startedAt);
@@ -83,25 +105,15 @@ export function diagnose(runs: RunSummary[], decisions: DecisionRecord[], ledger
   const trainLoss: number = s.metrics.train?.loss ?? NaN;
   const validLoss: number = s.metrics.validation?.loss ?? NaN;
   const bestTrain = Math.min(...trained.map((r) => r.summary.metrics.train?.loss ?? Infinity));
-  const improvement = 1 - validLoss / baselineLoss;
   let step = 3;
-  const bias = {
-    trainLoss,
-    baselineLoss,
-    baseline: s.baseline?.name ?? 'naive baseline',
-    improvement: 1 - trainLoss / baselineLoss,
-    bestTrainLoss: bestTrain,
-    verdict: '',
-  };
-  if (s.signal?.verdict === 'no-signal' || !(improvement > 0.02)) {
-    bias.verdict = `no signal: the model does not beat "${bias.baseline}" on validation (${pct(improvement)})`;
-    next.push('[step 3] the inputs may not carry the information to predict the target: refine the objective or find better inputs before tuning further');
-  } else if (bias.improvement < 0.5) {
-    bias.verdict = `high bias: the training loss removes only ${pct(bias.improvement)} of the baseline's loss`;
-    next.push('[step 3] fit the training set better: switch SGD to Adam, add learning-rate decay (cosine with warm restarts), more hidden units or layers, or a random search (`sixstep tune`)');
-  } else {
-    bias.verdict = `the training set is fitted: the training loss removes ${pct(bias.improvement)} of the baseline's loss`;
-  }
+  const baselineName: string = s.baseline?.name ?? 'naive baseline';
+  const v = verdictOf(s, { name: baselineName, loss: baselineLoss }, trainLoss, validLoss);
+  const bias = { trainLoss, baselineLoss, baseline: baselineName, improvement: 1 - trainLoss / baselineLoss, bestTrainLoss: bestTrain, kind: v.verdict, verdict: v.message };
+  if (v.verdict === 'no-signal') next.push('[step 3] the inputs may not carry the information to predict the target: refine the objective or find better inputs before tuning further');
+  else if (v.verdict === 'undecided') next.push(v.budget ? `[step 3] the budget was too small to judge: run \`sixstep auto\` again with --budget ${v.budget.minutes}` : '[step 3] the model had no fair chance to fit (the verdict names why): fix that before judging the data');
+  else if (v.verdict === 'bias-gap') next.push(biasAdvice(s, decisions));
+  // Fitted or not, a model that trained too little could do better with the time to train.
+  if ((v.verdict === 'fitted' || v.verdict === 'bias-gap') && v.undertrained) next.push(`[step 3] the model trained too little to have fitted what it can (the verdict says how little): ${v.budget ? `run \`sixstep auto\` again with --budget ${v.budget.minutes}` : 'train it longer'}`);
   const gap = validLoss - trainLoss;
   const variance = { trainLoss, validLoss, gap, relative: gap / Math.max(Math.abs(trainLoss), 1e-12), verdict: '' };
   const ladderTried = new Set(decisions.filter((d) => d.step === 4).map((d) => ladderRungOf(d.action)).filter((r): r is LadderRung => r !== null));
@@ -112,7 +124,7 @@ export function diagnose(runs: RunSummary[], decisions: DecisionRecord[], ledger
     next.push(`[step 4] reduce overfitting, in the playbook's order: ${(todo.length ? todo : LADDER).map((k) => RUNG_LABELS[k]).join('; then ')}`);
   } else {
     variance.verdict = 'the validation set is fitted: no large train/validation gap';
-    if (!bias.verdict.startsWith('no signal') && !bias.verdict.startsWith('high bias')) step = 5;
+    if (v.verdict === 'fitted') step = 5;
   }
   const losses = ledger.filter((e) => e.metricName === 'loss' && e.value !== null);
   let test: Diagnosis['test'] = null;

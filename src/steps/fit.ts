@@ -6,7 +6,7 @@
 import { manualSeed } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
 import { SGD, Adam, AdamW, CosineCycles, cyclesForRun, OneCycleLR, type Optimizer, type ParamGroup } from '../optim/index.js';
-import { Learner, Recorder, ScheduleCallback, GradClip, KeepBest, ValidationMetrics, bestEpoch, accuracy, labelAccuracy, mae, rmse, type Callback, type EpochResult, type Metric, type StepSchedule } from '../train/index.js';
+import { Learner, Recorder, ScheduleCallback, PacedSchedule, type PacedScheduleOptions, GradClip, KeepBest, ValidationMetrics, bestEpoch, accuracy, labelAccuracy, mae, rmse, type Callback, type EpochResult, type Metric, type StepSchedule } from '../train/index.js';
 import { objective, type Objective } from '../metrics/index.js';
 import { buildModel, type ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
@@ -30,7 +30,10 @@ export interface FitConfig {
   momentum?: number;
   /** L2 (SGD, Adam) or decoupled (AdamW) weight decay; default 0. */
   weightDecay?: number;
+  /** Epochs to train; a fraction of one is allowed (the schedule and the training end at that step). */
   epochs: number;
+  /** Pace the schedule to a deadline in steps (train/callbacks/paced_schedule.ts): the total may change with the measured pace, up to `maxEpochs`. */
+  pace?: Omit<PacedScheduleOptions, 'schedule' | 'plannedSteps'> & { maxEpochs: number };
   /** Default 64 (tabular/text), 128 (images). */
   batchSize?: number;
   /** Default 'warm-restarts'. */
@@ -123,13 +126,17 @@ export async function fitModel(p: Prepared, c: FitConfig): Promise<FitResult> {
     const recorder = new Recorder();
     const obj = c.objective ?? objective('loss');
     const callbacks: Callback[] = [recorder, new KeepBest({ objective: obj }), ...trainingGuards({ step: c.step ?? 4, onDecision: c.onDecision, what: c.what }), ...parallelCallbacks(c.parallel), ...(c.callbacks ?? [])];
-    if (schedule) callbacks.push(new ScheduleCallback(schedule));
+    // A fraction of an epoch, or a pace: the step count ends the training, not the epoch loop.
+    const steps = Math.max(1, Math.round((train.length ?? 1) * c.epochs));
+    const paced = c.pace || !Number.isInteger(c.epochs) ? new PacedSchedule({ schedule, plannedSteps: steps, deadline: Infinity, validationSeconds: 0, ...c.pace }) : null;
+    if (paced) callbacks.push(paced);
+    else if (schedule) callbacks.push(new ScheduleCallback(schedule));
     if (c.gradClip) callbacks.push(new GradClip({ maxNorm: c.gradClip }));
     const metrics = metricsFor(p.task, p.classes);
     // F1, AUC, R² … per epoch, for the optimising metric and the record.
     if (p.task !== 'multilabel') callbacks.push(new ValidationMetrics(p.task, p.classes?.length ?? 1));
     const learner = new Learner({ model, optimizer, costFunction: trainingLoss(p, c.cost), measureFunction: measureLoss(c.cost), train, validation, metrics, callbacks });
-    await learner.fit(c.epochs);
+    await learner.fit(Math.ceil(Math.max(c.epochs, c.pace?.maxEpochs ?? 0)));
     const history = learner.history;
     return { model, learner, recorder, history, best: bestEpoch(history, obj), metrics, dispose };
   } catch (e) {

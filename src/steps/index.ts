@@ -3,7 +3,7 @@ export { makePlan, type Plan } from './plan.js';
 export { chooseCostFunction, type CostFunctionChoice } from './cost_function.js';
 export { proposeArchitecture, buildModel, describeModel, type ArchitectureInput, type ArchitectureOptions, type ModelSpec, type Proposal } from './architecture.js';
 export { meanBaseline, copyBaseline, priorBaseline, labelPriorBaseline, strongest, type Baseline } from './baseline.js';
-export { signalVerdict, type SignalVerdict } from './diagnosis.js';
+export { fitVerdict, budgetToJudge, shortOfChance, type FitVerdict, type FitVerdictKind, type TrainingEvidence, type VerdictRule, type BudgetToJudge } from './diagnosis.js';
 export { judgeSgd, type SwitchRule, type SwitchDecision, type SgdWindow } from './optimizer_rule.js';
 export { fitModel, makeOptimizer, makeSchedule, metricsFor, type FitConfig, type FitResult } from './fit.js';
 export { fitTrainingSet, type FitTrainingSetOptions, type FitTrainingSetResult } from './fit_training_set.js';

@@ -8,7 +8,7 @@
 import type { Acceptance } from '../protocol/index.js';
 import type { Decision } from './decisions.js';
 import type { Baseline } from './baseline.js';
-import { signalVerdict, type SignalVerdict } from './diagnosis.js';
+import { fitVerdict, type FitVerdict } from './diagnosis.js';
 
 export interface Figures {
   validLoss: number;
@@ -47,17 +47,24 @@ export function standingAgainstLinear(deepValidLoss: number, linearLoss: number 
 
 /**
  * Step 3's verdict read beside the linear reference: a deep model that shows
- * no signal while the linear reference clearly does has not been trained
- * enough — the inputs carry information — so the run does not stop on "no
- * signal"; it goes on, and keeps the better of the two before step 5.
+ * no signal (or is undecided) while the linear reference clearly has some has
+ * not been trained enough — the inputs carry information — so the run does
+ * not stop; the verdict becomes a bias gap (the deep model is not fitted), it
+ * goes on, and keeps the better of the two before step 5.
  */
-export function verdictWithLinear(deep: SignalVerdict, baseline: Baseline, linear: { loss: number; trainLoss: number; name: string } | null | undefined): { verdict: SignalVerdict; rescued: boolean } {
-  if (deep.verdict !== 'no-signal' || !linear || !Number.isFinite(linear.loss)) return { verdict: deep, rescued: false };
-  const lin = signalVerdict(baseline, { trainLoss: linear.trainLoss, validLoss: linear.loss });
-  if (lin.verdict !== 'signal') return { verdict: deep, rescued: false };
+export function verdictWithLinear(deep: FitVerdict, baseline: Baseline, linear: { loss: number; trainLoss: number; name: string } | null | undefined): { verdict: FitVerdict; rescued: boolean } {
+  if ((deep.verdict !== 'no-signal' && deep.verdict !== 'undecided') || !linear || !Number.isFinite(linear.loss)) return { verdict: deep, rescued: false };
+  const lin = fitVerdict(baseline, { trainLoss: linear.trainLoss, validLoss: linear.loss });
+  if (lin.verdict !== 'fitted' && lin.verdict !== 'bias-gap') return { verdict: deep, rescued: false };
   const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
   return {
     rescued: true,
-    verdict: { verdict: 'signal', improvement: lin.improvement, message: `The deep model removes ${deep.improvement >= 0 ? `only ${pct(deep.improvement)}` : `none (${pct(deep.improvement)})`} of the baseline "${baseline.name}" loss on validation, but the linear reference (${linear.name}) removes ${pct(lin.improvement)}: the inputs carry signal and the deep model is not fitted yet; the run goes on and keeps the better of the two.` },
+    verdict: {
+      ...deep,
+      verdict: 'bias-gap',
+      improvement: lin.improvement,
+      action: 'go on: the linear reference shows signal',
+      message: `The deep model removes ${deep.improvement >= 0 ? `only ${pct(deep.improvement)}` : `none (${pct(deep.improvement)})`} of the baseline "${baseline.name}" loss on validation, but the linear reference (${linear.name}) removes ${pct(lin.improvement)}: the inputs carry signal and the deep model is not fitted yet; the run goes on and keeps the better of the two.`,
+    },
   };
 }

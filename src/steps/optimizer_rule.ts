@@ -56,3 +56,30 @@ export function judgeSgd(w: SgdWindow, rule: SwitchRule = {}): SwitchDecision | 
   }
   return { switchToAdam: false, reason: `SGD is fitting: the training loss fell ${pct(drop)} of its starting value${lastDrop !== null ? `, ${pct(lastDrop)} in the last epoch` : ''} (${measured})`, numbers };
 }
+
+/**
+ * Each optimizer's standard rate, the fallback when the finder's curve cannot
+ * be read: Adam's published default (Kingma & Ba, 1e-3, also AdamW's), and
+ * 1e-2 for SGD with momentum 0.9 (the usual starting point; PyTorch sets none).
+ */
+export const STANDARD_LR: Record<'sgd' | 'adam' | 'adamw', number> = { sgd: 1e-2, adam: 1e-3, adamw: 1e-3 };
+
+export interface RateChoice {
+  lr: number;
+  /** 'pick': the finder's own pick; 'valley': its valley (the pick alone was off); 'standard': the optimizer's standard rate. */
+  source: 'pick' | 'valley' | 'standard';
+}
+
+/**
+ * The rate to train with, from the finder's result and the judgment of its
+ * curve (null: the sweep was too short to read at all). A curve that is
+ * sound gives its pick; one whose only fault is a pick far below its valley
+ * gives the valley; any other fault gives the optimizer's standard rate.
+ */
+export function rateFromFinder(r: { suggestion: { lr: number }; valley: { lr: number } } | null, reading: { sound: boolean; problems: Array<{ kind: string }> } | null, optimizer: OptimizerName): RateChoice {
+  if (r && reading?.sound) return { lr: r.suggestion.lr, source: 'pick' };
+  if (r && reading && reading.problems.every((p) => p.kind === 'below-valley')) return { lr: r.valley.lr, source: 'valley' };
+  return { lr: STANDARD_LR[optimizer], source: 'standard' };
+}
+
+export type OptimizerName = keyof typeof STANDARD_LR;

@@ -8,7 +8,7 @@
 import type { Decision } from './decisions.js';
 import { FOLD_SELECTION_NOTE, describeSpread, type FoldSpread, type ProtocolBaseline } from '../protocol/index.js';
 import { foldFinalModel } from './cross_validation.js';
-import { signalVerdict, type SignalVerdict } from './diagnosis.js';
+import { fitVerdict, type FitVerdict } from './diagnosis.js';
 import type { Candidate, FitRecipe, PlaybookProtocol } from './protocol_of.js';
 
 /** One fold's figures (the best epoch's, by the optimising metric). */
@@ -37,7 +37,7 @@ export interface RecipeFolds {
   /** The naive baseline fitted and measured on each fold. */
   baseline: ProtocolBaseline & { folds: FoldSpread };
   /** Signal beyond the baseline, judged on the means. */
-  verdict: SignalVerdict;
+  verdict: FitVerdict;
   /** How each fold's figures were selected (its best epoch on its own validation rows). */
   selection: string;
   /** What the kept model is. */
@@ -71,7 +71,7 @@ export async function crossValidateRecipe(folds: PlaybookProtocol, o: RecipeFold
   const { rows, stratified } = folds.split.folds;
   const perFold = m.perView.map((f, i): FoldFigures => ({ fold: i + 1, trainRows: f.rows.train, validationRows: f.rows.validation, trainLoss: f.trainLoss, validLoss: f.validLoss, bestEpoch: f.epoch + 1, metrics: f.metrics }));
   const metrics = agg.metrics ?? {};
-  const verdict = signalVerdict(baseline, { trainLoss: m.trainLoss, validLoss: m.validLoss });
+  const verdict = fitVerdict(baseline, { trainLoss: m.trainLoss, validLoss: m.validLoss });
   const r = o.recipe;
   const k = folds.k;
   o.log({

@@ -12,10 +12,11 @@
 import { saveSafetensors } from '../tensor/index.js';
 import { CancelFit, Deadline, type Callback, type Learner } from '../train/index.js';
 import { randomSearch, type TrialParams, type TrialResult } from '../search/index.js';
-import { searchSpaceFor, specFor } from './search_space.js';
+import { step3SearchSpace, specFor } from './search_space.js';
 import type { Acceptance, AcceptRule } from '../protocol/index.js';
 import type { ModelSpec } from './architecture.js';
 import type { DecisionLog } from './decisions.js';
+import { epochsToJudge } from './diagnosis.js';
 import { fitOnView, type Candidate, type FitRecipe, type Measured, type PlaybookProtocol } from './protocol_of.js';
 
 /** The search's trial budget (--folds may cut it to what fits: budget_plan.ts foldSearchPlan). */
@@ -24,7 +25,7 @@ export const STEP3_SEARCH_TRIALS = 8;
 export interface Step3SearchOptions {
   protocol: PlaybookProtocol;
   base: ModelSpec;
-  /** The basic recipe: trials draw their rates log-uniformly over [lr/10, 10·lr]; the optimizer, epochs, seed and callbacks are every trial's. */
+  /** The basic recipe: trials draw their rates log-uniformly over [lr/30, lr] (search_space.ts); the optimizer, epochs, seed and callbacks are every trial's. */
   recipe: FitRecipe;
   /** Trial budget; default STEP3_SEARCH_TRIALS. */
   trials?: number;
@@ -58,9 +59,19 @@ export interface Step3SearchResult {
   acceptance: Acceptance | null;
 }
 
-/** Step 3's search: learning rates from a tenth to ten times the found one, the other knobs from the search space, within the deadline. */
+/**
+ * The epochs a search trial trains: those the verdict needs to judge a model
+ * (epochsToJudge), not all of step 3's — the search picks a configuration, the
+ * final training trains it. Without step 3's evidence (a resumed older run),
+ * step 3's own epochs, at least 3. At most the epoch cap.
+ */
+export function searchTrialEpochs(o: { epochCap: number; step3Epochs: number; stepsPerEpoch?: number }): number {
+  return o.stepsPerEpoch ? Math.min(o.epochCap, epochsToJudge(o.stepsPerEpoch)) : Math.max(3, Math.min(o.epochCap, o.step3Epochs));
+}
+
+/** Step 3's search: its space around the proposal and the found rate (search_space.ts), within the deadline. */
 export function step3SearchSetup(o: { base: ModelSpec; lr: number; trials?: number; deadline?: number; clock?: () => number }, seed: number) {
-  return { space: searchSpaceFor(o.base, { min: o.lr / 10, max: o.lr * 10 }), trials: o.trials ?? STEP3_SEARCH_TRIALS, seed, deadline: o.deadline, clock: o.clock };
+  return { space: step3SearchSpace(o.base, o.lr), trials: o.trials ?? STEP3_SEARCH_TRIALS, seed, deadline: o.deadline, clock: o.clock };
 }
 
 /** Stops a trial (CancelFit) when the search's median rule says its validation loss is behind at this epoch. */

@@ -11,13 +11,14 @@ export type { StepSchedule } from './schedule.js';
 export { ScheduleCallback } from './callbacks/schedule.js';
 export { GradClip, type GradClipOptions } from './callbacks/grad_clip.js';
 export { lrFind, type LrFinderOptions, type LrFinderResult } from './lr_finder.js';
-export { suggest, steep, valley, minimum, slide, seedPick, type Suggestion, type Suggestions } from './lr_suggestions.js';
+export { suggest, steep, valley, minimum, slide, seedPick, judgeFinderCurve, LrFinderTooShort, type Suggestion, type Suggestions, type FinderRule, type FinderReading } from './lr_suggestions.js';
 export { NanGuard, DivergenceError, type NanGuardOptions } from './callbacks/nan_guard.js';
 export { GradNormMonitor } from './callbacks/grad_monitor.js';
 export { GradWatch, type GradWatchOptions, type GradWatchEvent } from './callbacks/grad_watch.js';
 export { KeepBest, type KeepBestOptions } from './callbacks/keep_best.js';
 export { ValidationMetrics } from './callbacks/validation_metrics.js';
 export { Deadline } from './callbacks/deadline.js';
+export { PacedSchedule, type PacedScheduleOptions, type PaceReading } from './callbacks/paced_schedule.js';
 export {
   layerGroups, freeze, unfreeze, frozenBatchNorm, recalibrateBatchNorm, loadPretrained, groupLrs, discriminativeParamGroups, fineTune, gradualUnfreeze, describeGroups,
   type LayerGroup, type LayerGroupSpec, type GroupedModule, type FreezeOptions, type LoadPretrainedOptions, type LoadPretrainedReport, type GroupLrs, type FineTuneOptions, type FineTuneResult, type GradualUnfreezeOptions,

@@ -123,6 +123,14 @@ export function seedPick(lrs: number[], losses: number[]): Suggestion {
   return { lr: lrs[j], index: j, loss: losses[j] };
 }
 
+/** The sweep stopped before it had enough points to read a rate from: the loss diverged at once. */
+export class LrFinderTooShort extends Error {
+  override name = 'LrFinderTooShort';
+  constructor(readonly lrs: number[], readonly losses: number[]) {
+    super(`the learning-rate finder stopped after ${lrs.length} points: too few to suggest a rate (the loss diverged at once; try a lower start_lr or check the data)`);
+  }
+}
+
 export interface Suggestions {
   /** The seed's pick: the learning rate sixstep uses. */
   suggestion: Suggestion;
@@ -137,7 +145,7 @@ export function suggest(lrs: number[], losses: number[], numIter: number): Sugge
   const keep: number[] = [];
   const end = lrs.length - 5;
   for (let i = Math.floor(numIter / 10); i < end; i++) if (Number.isFinite(losses[i]) && Number.isFinite(lrs[i])) keep.push(i);
-  if (keep.length < 3) throw new Error(`the learning-rate finder stopped after ${lrs.length} points: too few to suggest a rate (the loss diverged at once; try a lower start_lr or check the data)`);
+  if (keep.length < 3) throw new LrFinderTooShort(lrs, losses);
   const l = keep.map((i) => lrs[i]);
   const y = keep.map((i) => losses[i]);
   const shift = (s: Suggestion): Suggestion => ({ ...s, index: keep[s.index] });
@@ -148,4 +156,52 @@ export function suggest(lrs: number[], losses: number[], numIter: number): Sugge
     minimum: shift(minimum(l, y)),
     slide: shift(slide(l, y)),
   };
+}
+
+/** When a finder's reading is not to be trusted; every threshold is relative to the curve itself. */
+export interface FinderRule {
+  /** The smoothed loss must fall at least this share of its value where the reading starts; default 0.01 (1 %). */
+  minFall?: number;
+  /** The pick may lie at most this factor below the valley; default 100 (two orders of magnitude). */
+  maxBelowValley?: number;
+  /** A sweep that stops early with its lowest point within this many points of where the reading starts diverged at once; default 2. */
+  startPoints?: number;
+}
+
+export interface FinderReading {
+  /** No problem found: the pick can be used. */
+  sound: boolean;
+  /** What is wrong, each in words with its numbers. */
+  problems: Array<{ kind: 'diverged-at-once' | 'flat' | 'below-valley'; text: string }>;
+  numbers: { points: number; fall: number; minimumAt: number; stoppedBecause: string; pickOverValley: number };
+}
+
+/**
+ * Whether a finder's curve can be read: it must fall (a curve from weights
+ * that are already trained, or on data the model cannot learn from, is flat
+ * and its minimum is noise), it must not diverge at once (its lowest point
+ * at the very start), and the pick must not lie orders of magnitude below
+ * the valley (the curve's longest descent) of the same curve.
+ */
+export function judgeFinderCurve(r: { lrs: number[]; losses: number[]; stoppedBecause: string; suggestion: Suggestion; valley: Suggestion; options: { numIter: number } }, rule: FinderRule = {}): FinderReading {
+  const minFall = rule.minFall ?? 0.01;
+  const maxBelow = rule.maxBelowValley ?? 100;
+  const first = Math.floor(r.options.numIter / 10);
+  const read: number[] = [];
+  for (let i = first; i < r.losses.length - 5; i++) if (Number.isFinite(r.losses[i])) read.push(i);
+  const problems: FinderReading['problems'] = [];
+  const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+  const start = read.length ? r.losses[read[0]] : NaN;
+  let lowest = read.length ? read[0] : 0;
+  for (const i of read) if (r.losses[i] < r.losses[lowest]) lowest = i;
+  const fall = read.length ? (start - r.losses[lowest]) / Math.abs(start) : 0;
+  const minimumAt = lowest - (read[0] ?? 0);
+  const pickOverValley = r.suggestion.lr / r.valley.lr;
+  const numbers = { points: r.lrs.length, fall, minimumAt, stoppedBecause: r.stoppedBecause, pickOverValley };
+  if (r.stoppedBecause !== 'completed' && minimumAt <= (rule.startPoints ?? 2)) {
+    problems.push({ kind: 'diverged-at-once', text: `it ${r.stoppedBecause === 'diverged' ? 'diverged' : 'hit a non-finite loss'} at once: its lowest point is where the reading starts (lr ${r.lrs[lowest]?.toExponential(2) ?? '–'}) and it stopped after ${r.lrs.length} of ${r.options.numIter} points` });
+  }
+  if (!(fall >= minFall)) problems.push({ kind: 'flat', text: `its loss hardly falls: ${pct(fall)} from ${start.toPrecision(4)} to its lowest (rule: at least ${pct(minFall)})` });
+  if (pickOverValley < 1 / maxBelow) problems.push({ kind: 'below-valley', text: `the pick ${r.suggestion.lr.toExponential(2)} lies ${(1 / pickOverValley).toPrecision(3)}× below the curve's own valley ${r.valley.lr.toExponential(2)} (rule: at most ${maxBelow}×)` });
+  return { sound: problems.length === 0, problems, numbers };
 }

@@ -226,7 +226,7 @@ describe('a recipe on the folds (fit --folds)', () => {
     assert.deepEqual(r.perFold.map((f) => f.validationRows), set.folds.map((f) => f.prepared.counts.validation));
     assert.deepEqual(r.validLoss.values, r.perFold.map((f) => f.validLoss));
     assert.deepEqual(r.metrics.accuracy.values, r.perFold.map((f) => f.metrics.accuracy));
-    assert.equal(r.verdict.verdict, 'signal');
+    assert.ok(['fitted', 'bias-gap'].includes(r.verdict.verdict) && !r.verdict.weak, r.verdict.message);
     assert.ok(r.validLoss.mean < r.baseline.folds.mean);
     assert.deepEqual(log.map((d) => d.action), ['cross-validate the recipe on 3 folds', 'final model: the initial architecture, trained on the default split']);
     assert.match(log[1].reason, /the 3 folds measured the recipe/);

@@ -14,7 +14,8 @@ describe('doctor', () => {
   it('no signal: back to the objective', () => {
     const d = diagnose([run('a', 1, { train: { loss: 0.95 }, validation: { loss: 0.99 } }, { signal: { verdict: 'no-signal' } })], [], []);
     assert.equal(d.step, 3);
-    assert.match(d.bias!.verdict, /no signal/);
+    assert.match(d.bias!.verdict, /^No signal/);
+    assert.equal(d.bias!.kind, 'no-signal');
     assert.match(d.next.join(' '), /refine the objective/);
   });
   it('overfitting: step 4 with the ladder rungs not yet tried, in order', () => {

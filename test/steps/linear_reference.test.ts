@@ -17,7 +17,7 @@ import { diagnose } from '../../src/steps/doctor.js';
 import { protocolFor } from '../../src/steps/protocol_of.js';
 import { fitLinearReference, linearSpec, trainingSettled } from '../../src/steps/linear_reference.js';
 import { keepLinearReference, standingAgainstLinear, verdictWithLinear } from '../../src/steps/linear_keep.js';
-import { signalVerdict } from '../../src/steps/diagnosis.js';
+import { fitVerdict } from '../../src/steps/diagnosis.js';
 import { buildModel } from '../../src/steps/architecture.js';
 import { acceptBestOf, recordSplit, splitManifestPath } from '../../src/protocol/index.js';
 import { Rng } from '../../src/data/index.js';
@@ -121,11 +121,12 @@ describe('keeping the linear reference', () => {
   });
   it('a deep model with no signal beside a linear reference that has some is unfitted, not proof of empty inputs', () => {
     const baseline = { name: 'class prior', loss: 0.69, metrics: {}, description: '' };
-    const deep = signalVerdict(baseline, { trainLoss: 0.69, validLoss: 0.7 });
+    const deep = fitVerdict(baseline, { trainLoss: 0.69, validLoss: 0.7 });
     assert.equal(deep.verdict, 'no-signal');
     const read = verdictWithLinear(deep, baseline, { loss: 0.1, trainLoss: 0.1, name: 'logistic regression' });
     assert.equal(read.rescued, true);
-    assert.equal(read.verdict.verdict, 'signal');
+    assert.equal(read.verdict.verdict, 'bias-gap');
+    assert.equal(read.verdict.action, 'go on: the linear reference shows signal');
     assert.match(read.verdict.message, /linear reference \(logistic regression\) removes 85\.5 %/);
     // A linear reference with no signal either: the verdict stands.
     assert.equal(verdictWithLinear(deep, baseline, { loss: 0.69, trainLoss: 0.69, name: 'x' }).verdict.verdict, 'no-signal');

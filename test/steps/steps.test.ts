@@ -7,7 +7,7 @@ import { proposeArchitecture, describeModel } from '../../src/steps/architecture
 import { judgeSgd } from '../../src/steps/optimizer_rule.js';
 import { randomSearch, sample } from '../../src/search/index.js';
 import { meanBaseline, priorBaseline, copyBaseline, strongest } from '../../src/steps/baseline.js';
-import { signalVerdict } from '../../src/steps/diagnosis.js';
+import { fitVerdict } from '../../src/steps/diagnosis.js';
 import { Rng } from '../../src/data/index.js';
 import { tidy, tensor } from '../../src/tensor/index.js';
 import { noLeaks } from '../helpers.js';
@@ -157,9 +157,12 @@ describe('naive baselines and the no-signal verdict', () => {
   });
   it('says there is no signal when the model does not beat the baseline', () => {
     const base = { name: 'copy lag1', loss: 100, metrics: {}, description: '' };
-    assert.equal(signalVerdict(base, { trainLoss: 60, validLoss: 101 }).verdict, 'no-signal');
-    assert.match(signalVerdict(base, { trainLoss: 60, validLoss: 101 }).message, /No signal.*fitting noise/);
-    assert.equal(signalVerdict(base, { trainLoss: 60, validLoss: 95 }).verdict, 'weak-signal');
-    assert.equal(signalVerdict(base, { trainLoss: 10, validLoss: 20 }).verdict, 'signal');
+    assert.equal(fitVerdict(base, { trainLoss: 60, validLoss: 101 }).verdict, 'no-signal');
+    assert.match(fitVerdict(base, { trainLoss: 60, validLoss: 101 }).message, /No signal.*fitting noise/);
+    const weak = fitVerdict(base, { trainLoss: 60, validLoss: 95 });
+    assert.equal(weak.verdict, 'bias-gap', 'the training loss removes 40 % of the baseline (rule: 50 %)');
+    assert.ok(weak.weak);
+    assert.match(weak.message, /weak signal/);
+    assert.equal(fitVerdict(base, { trainLoss: 10, validLoss: 20 }).verdict, 'fitted');
   });
 });

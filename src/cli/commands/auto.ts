@@ -4,7 +4,7 @@
 // prints steps 1–2 and the decisions as they come, and renders the summary.
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { auto } from '../../pipeline/auto.js';
+import { auto, autoImageCap } from '../../pipeline/auto.js';
 import { runAutopilot } from '../../pipeline/auto/autopilot.js';
 import { recordSplit, splitManifestPath } from '../../protocol/index.js';
 import { addDataOptions, plan, planOnly, Interrupt, type DataOptions } from '../common.js';
@@ -14,7 +14,7 @@ import { addParallelOptions, asRanks, rankStatsLine, type ParallelOptions } from
 import { agreedClock, agreedFlag, type ProcessGroup } from '../../distributed/index.js';
 import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT, UsageError, verdictExit } from '../errors.js';
 import { addPretrainedOptions, pretrainedChoice, requireImagesFor, type PretrainedCliOptions } from '../pretrained.js';
 import { addAugmentOption, augmentChoice } from '../augment.js';
 import { addDeviceOption, parallelDevice } from '../device.js';
@@ -82,7 +82,8 @@ Examples:
   sixstep auto --data data/penguins.json --target Species --folds 5     (decisions on the mean over 5 cross-validation folds)
   sixstep auto --data data/penguins.json --target Species --nproc 2     (every fit data-parallel over 2 ranks)
   sixstep auto --data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz --pretrained resnet18.safetensors --budget 5   (fine-tune torchvision weights)
-Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline, 130 interrupted (resume with --resume).`)
+Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline (a model that had its chance to fit),
+            7 undecided (the budget was too small to judge; the message names the budget that would be), 130 interrupted (resume with --resume).`)
     .action((o: AutoOptions) => {
       parallelDevice(o);
       if (pretrainedChoice(o) && (Number(o.nproc ?? 1) > 1 || Number(o.nnodes ?? 1) > 1)) throw new UsageError('--pretrained fine-tunes in one process: drop --nproc/--nnodes');
@@ -94,7 +95,9 @@ Exit codes: 0 done, 3 bad data, 5 no signal beyond the naive baseline, 130 inter
 async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<void> {
   const out = makeOut(Boolean(o.json));
   const pre = pretrainedChoice(o);
-  const p = await plan(o, out, { quiet: Boolean(o.json) });
+  // Large photos get the working side that fits the budget (measured); data-parallel ranks keep the default cap, so every rank reads the same shape.
+  const imageCap = group ? undefined : autoImageCap(Number(o.budget));
+  const p = await plan(o, out, { quiet: Boolean(o.json), imageCap });
   try {
     requireImagesFor(pre, p.prepared, o.data);
   } catch (e) {
@@ -146,11 +149,11 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
     for (const w of s.testWarnings) out.say(out.color.yellow(`warning: ${w}`));
     if (s.testAdvice) out.say(out.color.yellow(`advice: ${s.testAdvice}`));
     if (s.errorAnalysis.startsWith('skipped')) out.say(out.color.yellow(`warning: error analysis ${s.errorAnalysis}`));
-    if (s.signal?.verdict === 'no-signal') out.say(out.color.yellow(s.signal.message));
+    if (s.signal && s.signal.verdict !== 'fitted') out.say(out.color.yellow(s.signal.message));
     out.say(`model:  ${s.model ?? '–'}\nreport: ${s.report}`);
     out.result(s);
     if (!done) process.exitCode = EXIT.interrupted;
-    else if (s.signal?.verdict === 'no-signal') process.exitCode = EXIT.noSignal;
+    else if (verdictExit(s.signal?.verdict)) process.exitCode = verdictExit(s.signal?.verdict);
   } finally {
     interrupt.release();
     p.store.close();

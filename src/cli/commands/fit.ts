@@ -12,7 +12,7 @@ import { addDataOptions, plan, planOnly, Interrupt, type DataOptions } from '../
 import { addParallelOptions, asRanks, rankStatsLine, type ParallelOptions } from '../parallel.js';
 import { makeOut } from '../output.js';
 import { TrainingProgress } from '../progress.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT, UsageError, verdictExit } from '../errors.js';
 import { addPretrainedOptions, pretrainedChoice, requireImagesFor, type PretrainedCliOptions } from '../pretrained.js';
 import { addAugmentOption, augmentChoice } from '../augment.js';
 import { addDeviceOption, parallelDevice } from '../device.js';
@@ -137,12 +137,12 @@ async function leadFit(o: FitOptions, group: ProcessGroup | null): Promise<void>
     const best = s.best;
     out.say(`\nsaved the best epoch, ${best ? best.epoch : '-'} of ${s.epochs}: validation loss ${best?.validLoss?.toPrecision(4)} ${Object.entries(best?.metrics ?? {}).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);
     const judged = s.signal;
-    if (judged) out.say(`${cv ? `on the mean over ${cv.k} folds: ` : ''}${judged.verdict === 'signal' ? out.color.green(judged.message) : out.color.yellow(judged.message)}`);
+    if (judged) out.say(`${cv ? `on the mean over ${cv.k} folds: ` : ''}${judged.verdict === 'fitted' && !judged.weak ? out.color.green(judged.message) : out.color.yellow(judged.message)}`);
     if (cv) out.say(cv.kept);
     out.say(`model: ${s.model}\nplots: ${s.plots.loss}, ${s.plots.steps}`);
     out.result(s);
     if (s.status === 'interrupted') process.exitCode = EXIT.interrupted;
-    else if (judged?.verdict === 'no-signal') process.exitCode = EXIT.noSignal;
+    else if (verdictExit(judged?.verdict)) process.exitCode = verdictExit(judged?.verdict);
   } finally {
     interrupt.release();
     p.store.close();

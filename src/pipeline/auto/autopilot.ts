@@ -28,7 +28,7 @@ import { planWithTextEncoders, TEXT_ENCODER_SHARE } from '../../steps/text_encod
 import { decisionLog, runStages, saveState } from '../runner.js';
 import { readJsonFile } from '../../files/index.js';
 import { AUTOPILOT_BUDGET, Deadlines, loadModel, weightsFile, type AutoContext, type AutopilotBudget, type AutoState } from './context.js';
-import { linearStage } from './linear_stage.js';
+import { linearStage, linearCapSeconds, fitsLinearReference } from './linear_stage.js';
 import { step3Stage } from './step3_stage.js';
 import { searchStage } from './search_stage.js';
 import { ladderStage } from './ladder_stage.js';
@@ -104,9 +104,11 @@ export async function runAutopilot(o: AutopilotOptions): Promise<AutopilotResult
   let planned: ConstructorParameters<typeof Deadlines>[4] = null;
   if ((state.phase === 'linear' || state.phase === 'step3') && !o.parallel) {
     const planStart = clock();
-    const phases = await planBudget({ prepared: p, spec: plan.proposal.spec, cost: plan.cost, totalSeconds: budgetMs / 1000, elapsedSeconds: (planStart - start) / 1000, epochCap: shares.epochCap[p.kind], step3Share: shares.step3Share[p.kind], ladderShare: shares.ladderShare[p.kind], defaultBatchSize: p.kind === 'image' ? 128 : 64, seed, log });
+    // The linear reference runs after this plan, before step 3: its cap is planned in, and the phases count from its end.
+    const linearSeconds = state.phase === 'linear' && fitsLinearReference(p.kind, false) ? linearCapSeconds(budgetMs / 1000) : 0;
+    const phases = await planBudget({ prepared: p, spec: plan.proposal.spec, cost: plan.cost, totalSeconds: budgetMs / 1000, elapsedSeconds: (planStart - start) / 1000, linearSeconds, epochCap: shares.epochCap[p.kind], step3Share: shares.step3Share[p.kind], ladderShare: shares.ladderShare[p.kind], defaultBatchSize: p.kind === 'image' ? 128 : 64, seed, log });
     // The plan's phase ends count from when it was made: its own timing runs are already spent (budget_phases.ts).
-    planned = { phases, at: clock() };
+    planned = { phases, at: clock() + linearSeconds * 1000 };
   }
   const pre = o.pretrained ? { ...o.pretrained, arch: o.pretrained.arch ?? archOfWeights(o.pretrained.file) ?? undefined } : null;
   const stopped = () => o.interrupted?.() ?? false;
@@ -120,6 +122,7 @@ export async function runAutopilot(o: AutopilotOptions): Promise<AutopilotResult
     objective: o.objective ?? lossObjective('loss'),
     shares,
     deadlines: new Deadlines(start, budgetMs, shares, p.kind, planned),
+    startedAt: start,
     plannedBatchSize: planned?.phases.batchSize ?? null,
     plannedStep3: planned ? { epochs: planned.phases.step3.epochs, finderIterations: planned.phases.finderIterations } : null,
     clock,

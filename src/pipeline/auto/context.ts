@@ -16,7 +16,7 @@ import type { Plan } from '../../steps/plan.js';
 import type { Decision } from '../../steps/decisions.js';
 import type { Parallel } from '../../steps/parallel.js';
 import type { OptimizerKind } from '../../steps/fit.js';
-import type { SignalVerdict } from '../../steps/diagnosis.js';
+import type { FitVerdict, TrainingEvidence } from '../../steps/diagnosis.js';
 import type { TestResult } from '../../steps/sealed_test.js';
 import type { BudgetPhases } from '../../steps/budget_phases.js';
 import type { BackboneInput } from '../../steps/fine_tune.js';
@@ -94,10 +94,11 @@ export interface AutoState extends RunState<AutoPhase> {
   linearReference?: LinearReferenceRecord;
   /** The step-3 search's adopted trial, when it beat the basic recipe. */
   start?: { spec: ModelSpec; lr: number; batchSize: number; label: string };
-  step3?: { optimizer: OptimizerKind; lr: number; batchSize?: number; epochs: number; history: EpochResult[]; best: EpochResult | null; lrFinds: Array<{ optimizer: string; lrs: number[]; losses: number[]; suggestion: number; steep: number; valley: number; minimum: number; slide: number }> };
+  step3?: { optimizer: OptimizerKind; lr: number; batchSize?: number; epochs: number; history: EpochResult[]; best: EpochResult | null; lrFinds: Array<{ optimizer: string; lrs: number[]; losses: number[]; suggestion: number; steep: number; valley: number; minimum: number; slide: number }>; evidence?: TrainingEvidence | null; secondsBeforeStep3?: number };
   /** The start configuration as the protocol measures it (holdout: the kept model's figures; folds: the means): what the search, the verdict and the ladder compare with. */
   judged?: Measured;
-  verdict?: SignalVerdict;
+  /** Step 3's one verdict (steps/diagnosis.ts fitVerdict): quoted by the decision, the summary, the exit code and `doctor`. */
+  verdict?: FitVerdict;
   ladder?: { best: Measured; probes: Measured[]; gapClosed: boolean };
   final?: KeptModel;
   test?: TestResult | null;
@@ -135,8 +136,10 @@ export class Deadlines {
   get step3(): number {
     return this.of('step3End', this.shares.step3Share[this.kind]);
   }
+  /** Planned: midway from step 3's end to the ladder's, as the shares place it (0.35 → 0.5 → 0.7), so a search after a step 3 that started late still gets its time. */
   get search(): number {
-    return this.share(this.shares.searchShare[this.kind]);
+    if (!this.planned) return this.share(this.shares.searchShare[this.kind]);
+    return this.planned.at + ((this.planned.phases.step3End + this.planned.phases.ladderEnd) / 2) * 1000;
   }
   get ladder(): number {
     return this.of('ladderEnd', this.shares.ladderShare[this.kind]);
@@ -157,6 +160,8 @@ export interface AutoContext {
   objective: Objective;
   shares: AutopilotBudget;
   deadlines: Deadlines;
+  /** When the command started, on `clock`'s scale (the budget counts from it). */
+  startedAt: number;
   /** The planned batch size (images: the fastest measured); null: the kind's default. */
   plannedBatchSize: number | null;
   /** Step 3's planned epochs and finder iterations (images), from the budget planner. */

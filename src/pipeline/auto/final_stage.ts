@@ -1,16 +1,19 @@
 // Stage: train the chosen configuration (step 4's end). The schedule is sized
-// to complete in the time left (measured step-3 epoch time, a margin); images
+// in optimizer steps to complete in the time left (measured step-3 times, a
+// margin; a fraction of an epoch allowed) and re-planned when the measured
+// pace slips; images
 // also keep a moving average of the weights, kept only when measured better.
 // The model it trains replaces the step-3 model only when the optimising
 // metric says so; its figures are measured by the protocol on the default
 // split — the average's, when the average is kept.
-import { ExponentialMovingAverage, emaDecayFor, Deadline, type EpochResult } from '../../train/index.js';
+import { ExponentialMovingAverage, emaDecayFor, Deadline, type EpochResult, type PaceReading } from '../../train/index.js';
 import { ImageAugment } from '../../data/index.js';
 import type { Module } from '../../nn/index.js';
 import { buildModel } from '../../steps/architecture.js';
 import { fitModel } from '../../steps/fit.js';
 import { gapOpen } from '../../steps/ladder_rules.js';
-import { planPhase } from '../../steps/budget_plan.js';
+import { planSteps, replanSteps, stepPace } from '../../steps/budget_plan.js';
+import { finalTrainingReason } from '../../steps/final_rule.js';
 import { chooseAverage } from '../../steps/compute_options.js';
 import { foldFinalModel } from '../../steps/cross_validation.js';
 import { tuning } from '../../steps/tuning_guard.js';
@@ -60,19 +63,34 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
     const timeLeft = finalEnd - ctx.clock();
     const epochSeconds = step3EpochSeconds(state);
     const epochCap = shares.epochCap[p.kind];
-    // The final schedule is sized to complete in the time left.
-    const finalPlan = planPhase({ secondsGiven: timeLeft / 1000, secondsPerEpoch: Math.max(1e-3, epochSeconds), overheadSeconds: image ? 2 : 0, maxEpochs: epochCap, margin: (chosen.augment ? shares.epochTimeMargin.augmented : shares.epochTimeMargin.plain) * (image ? shares.epochTimeMargin.movingAverage : 1) });
-    if (changed || image) ctx.log({ step: 4, action: finalPlan.epochs ? `plan the final training: ${finalPlan.epochs} epoch(s)` : 'skip the final training (too little time for a schedule that completes)', reason: `measured ${epochSeconds.toPrecision(3)} s per epoch in step 3; ${finalPlan.arithmetic}; the ${image ? 'one-cycle' : 'warm-restarts'} schedule is sized to these epochs, so it ends annealed unless the deadline stops it first`, numbers: { secondsLeft: timeLeft / 1000, secondsPerEpoch: epochSeconds, margin: finalPlan.margin, epochs: finalPlan.epochs, boundBy: finalPlan.boundBy } });
-    if (!(changed || image) || timeLeft <= 0 || finalPlan.epochs <= 0) return { next: ctx.stopped() ? 'final' : 'step5' };
+    const batchSize = s3.batchSize ?? (image ? 128 : 64);
+    const why = finalTrainingReason({ changed, image, biasGap: state.verdict?.verdict === 'bias-gap' });
+    // The final schedule is sized in steps to complete in the time left, from step 3's measured epoch time.
+    const pace = stepPace(epochSeconds, p.counts.train, p.counts.validation, batchSize);
+    const margin = (chosen.augment ? shares.epochTimeMargin.augmented : shares.epochTimeMargin.plain) * (image ? shares.epochTimeMargin.movingAverage : 1);
+    const maxSteps = epochCap * pace.stepsPerEpoch;
+    const finalPlan = planSteps({ secondsLeft: timeLeft / 1000 - (image ? 2 : 0), secondsPerStep: Math.max(1e-6, pace.secondsPerStep), validationSeconds: pace.validationSeconds, stepsPerEpoch: pace.stepsPerEpoch, maxSteps, margin });
+    if (why) ctx.log({ step: 4, action: finalPlan.steps ? `plan the final training: ${finalPlan.steps} steps (${finalPlan.epochs.toFixed(2)} epochs)` : 'skip the final training (too little time for a schedule that completes)', reason: `${pace.arithmetic}; ${finalPlan.arithmetic}; the ${image ? 'one-cycle' : 'warm-restarts'} schedule is sized to these steps and re-planned when the measured pace slips, so it ends annealed at the deadline`, numbers: { secondsLeft: timeLeft / 1000, secondsPerEpoch: epochSeconds, secondsPerStep: pace.secondsPerStep, validationSeconds: pace.validationSeconds, margin, steps: finalPlan.steps, epochs: finalPlan.epochs, boundBy: finalPlan.boundBy } });
+    if (!why || timeLeft <= 0 || finalPlan.steps <= 0) return { next: ctx.stopped() ? 'final' : 'step5' };
     ctx.onPhase?.(4, `train the chosen configuration (${chosen.label})`);
     // Continue from the best weights when the chosen configuration has the same parameters
     // (dropout, weight decay, augmentation); a new architecture starts from scratch.
     const warm = warmStart(ctx, chosen.spec);
-    ctx.log({ step: 4, action: `train the final model with ${chosen.label}${warm ? ', continuing from the best weights so far' : ', from scratch'}`, reason: changed ? 'the ladder found a configuration with a lower validation loss' : 'the remaining budget goes to training longer', numbers: { secondsLeft: Math.round(timeLeft / 1000) } });
+    ctx.log({ step: 4, action: `train the final model with ${chosen.label}${warm ? ', continuing from the best weights so far' : ', from scratch'}`, reason: why, numbers: { secondsLeft: Math.round(timeLeft / 1000) } });
     const finalEpochs = finalPlan.epochs;
-    const batchSize = s3.batchSize ?? (image ? 128 : 64);
-    // The averaging window is sized in the optimizer steps this training takes: its epochs at the batch size it trains with.
-    const ema = image ? new ExponentialMovingAverage({ decay: emaDecayFor(finalEpochs * Math.ceil(p.counts.train / batchSize)) }) : null;
+    // The averaging window is sized in the optimizer steps this training takes.
+    const ema = image ? new ExponentialMovingAverage({ decay: emaDecayFor(finalPlan.steps) }) : null;
+    // Data-parallel ranks keep whole epochs and the epoch deadline: a pace measured on each rank could disagree on when to stop.
+    const paced = ctx.parallel
+      ? undefined
+      : {
+          deadline: finalEnd,
+          clock: ctx.clock,
+          validationSeconds: pace.validationSeconds,
+          maxEpochs: epochCap,
+          replan: (r: PaceReading) => replanSteps({ ...r, stepsPerEpoch: pace.stepsPerEpoch, maxSteps, margin }),
+          onReplan: (from: number, to: number, arithmetic: string) => ctx.log({ step: 4, action: `re-plan the final training: ${from} → ${to} steps`, reason: `the measured pace slipped from the plan: ${arithmetic}; the schedule's remaining course is spread over the new steps, so it still ends annealed`, numbers: { from, to } }),
+        };
     try {
       const fit = await tuning(() =>
         fitModel(p, {
@@ -86,9 +104,10 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
           augment: chosen.augment ? new ImageAugment(ctx.augment ?? {}) : undefined,
           // As many epochs as the time left allows; the schedule's cycles are sized to end with them.
           epochs: finalEpochs,
+          pace: paced,
           seed: ctx.seed,
           schedule: image ? 'one-cycle' : 'warm-restarts',
-          callbacks: [new Deadline(finalEnd, ctx.clock), ...(ema ? [ema] : []), ...ctx.callbacks],
+          callbacks: [...(paced ? [] : [new Deadline(finalEnd, ctx.clock)]), ...(ema ? [ema] : []), ...ctx.callbacks],
           parallel: ctx.parallel,
           step: 4,
           onDecision: ctx.log,

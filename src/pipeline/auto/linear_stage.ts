@@ -14,18 +14,25 @@ import { keepModel, loadModel, type AutoContext, type AutoPhase, type AutoState 
 
 const linearFile = (ctx: Pick<AutoContext, 'runDir'>, i?: number) => join(ctx.runDir, i === undefined ? 'linear.safetensors' : `linear-${i}.safetensors`);
 
+/** The linear reference's time: a tenth of the budget at most (at least 1 s), never more than the default cap. The budget plan counts it. */
+export function linearCapSeconds(budgetSeconds: number): number {
+  return Math.min(LINEAR_REFERENCE_DEFAULTS.capSeconds, Math.max(1, 0.1 * budgetSeconds));
+}
+
+/** Whether the linear stage fits a reference (not on images, not on data-parallel ranks). */
+export const fitsLinearReference = (kind: string, parallel: boolean): boolean => !parallel && kind !== 'image';
+
 export const linearStage: Stage<AutoContext, AutoState, AutoPhase> = {
   phase: 'linear',
   async run(ctx, state) {
     const p = ctx.plan.prepared;
     // Data-parallel ranks would each fit it alone; pretrained backbones are images.
-    if (ctx.parallel || p.kind === 'image') {
+    if (!fitsLinearReference(p.kind, Boolean(ctx.parallel))) {
       if (p.kind === 'image') ctx.log({ step: 2, action: 'no linear reference', reason: 'images: a linear model of raw pixels says little about what a convolutional network should reach; the naive baseline stands' });
       return { next: 'step3' };
     }
     ctx.onPhase?.(2, 'the linear reference');
-    // A tenth of the budget at most, and never more than the default cap.
-    const capSeconds = Math.min(LINEAR_REFERENCE_DEFAULTS.capSeconds, Math.max(1, (ctx.deadlines.share(0.1) - ctx.deadlines.share(0)) / 1000));
+    const capSeconds = linearCapSeconds((ctx.deadlines.share(1) - ctx.deadlines.share(0)) / 1000);
     const r = await tuning(() => fitLinearReference(ctx.protocol, p, { capSeconds, seed: ctx.seed, clock: ctx.clock, onModel: (i, m) => saveSafetensors(linearFile(ctx, i), m.stateDict()) }));
     const chosen = r ? r.penalties.indexOf(r.weightDecay) : -1;
     if (r && existsSync(linearFile(ctx, chosen))) renameSync(linearFile(ctx, chosen), linearFile(ctx));

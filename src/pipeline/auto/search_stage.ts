@@ -4,15 +4,15 @@
 // the playbook's random search before any verdict on the data, when a trial
 // fits in the time left; its best trial is adopted only when the protocol's
 // comparison — paying for the trials it was chosen among — says it beats the
-// basic recipe. Then the verdict: signal, or stop.
+// basic recipe. Then the one verdict (fitVerdict): fitted or a bias gap goes
+// on; no signal, or undecided (the model had no fair chance to fit), stops.
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { tuning } from '../../steps/tuning_guard.js';
-import { biasGap } from '../../steps/bias_rule.js';
-import { signalVerdict } from '../../steps/diagnosis.js';
+import { fitVerdict, budgetToJudge } from '../../steps/diagnosis.js';
 import { foldStep3Decision } from '../../steps/cross_validation.js';
 import { foldSearchPlan } from '../../steps/budget_plan.js';
-import { step3Search, STEP3_SEARCH_TRIALS } from '../../steps/step3_search.js';
+import { step3Search, searchTrialEpochs, STEP3_SEARCH_TRIALS } from '../../steps/step3_search.js';
 import { describeSpread } from '../../protocol/index.js';
 import type { FitRecipe, Measured } from '../../steps/protocol_of.js';
 import { standingAgainstLinear, verdictWithLinear } from '../../steps/linear_keep.js';
@@ -51,25 +51,25 @@ export const searchStage: Stage<AutoContext, AutoState, AutoPhase> = {
     const judged = await judgedStart(ctx, state);
     if (ctx.stopped()) return { next: 'search' };
     const baseline = pr.baseline;
-    // The basic recipe left a bias gap (or no signal): the playbook's random search comes before any verdict on the data.
-    const bias = biasGap(judged.trainLoss, baseline.loss);
-    const weak = signalVerdict(baseline, judged).verdict === 'no-signal';
-    const searchEnds = ctx.deadlines.search;
+    // The basic recipe is not fitted (a bias gap, no signal, or undecided): the playbook's random search comes before any verdict on the data.
     const s3 = state.step3!;
-    const trialEpochs = Math.max(3, Math.min(ctx.shares.epochCap[p.kind], s3.epochs));
+    const early = fitVerdict(baseline, judged, { evidence: s3.evidence });
+    const searchEnds = ctx.deadlines.search;
+    const trialEpochs = searchTrialEpochs({ epochCap: ctx.shares.epochCap[p.kind], step3Epochs: s3.epochs, stepsPerEpoch: s3.evidence?.stepsPerEpoch });
     const epochSeconds = step3EpochSeconds(state);
-    const wanted = !pre && (bias.open || weak);
+    const wanted = !pre && early.verdict !== 'fitted';
+    const leaves = early.verdict === 'bias-gap' ? 'a bias gap' : early.verdict === 'undecided' ? 'the verdict undecided' : 'no signal';
     // Holdout: only when at least one trial fits in the time left (at the step-3 epoch time). Folds: as many trials as fit (budget_plan.ts).
     const foldPlan = wanted && pr.kind === 'k-fold' ? foldSearchPlan({ secondsLeft: (searchEnds - clock()) / 1000, epochSeconds, trialEpochs, k: pr.k, foldTrainRows: pr.views[0].prepared.counts.train, trainRows: p.counts.train, maxTrials: STEP3_SEARCH_TRIALS }) : null;
     const fits = foldPlan ? foldPlan.trials > 0 : clock() + epochSeconds * trialEpochs * 1000 < searchEnds;
     if (wanted && !fits) {
-      ctx.log({ step: 3, action: 'skip the random search: time budget', reason: `the basic recipe leaves ${bias.open ? 'a bias gap' : 'no signal'}, but ${foldPlan ? `no trial on ${pr.k} folds fits: ${foldPlan.arithmetic}` : `one trial (${trialEpochs} epochs of about ${epochSeconds.toFixed(1)} s) does not fit in the ${Math.max(0, Math.round((searchEnds - clock()) / 1000))} s left for it`}; a larger --budget allows it`, numbers: { epochSeconds, trialEpochs, ...(foldPlan ? { k: pr.k, perTrialSeconds: foldPlan.perTrialSeconds, refitSeconds: foldPlan.refitSeconds } : {}) } });
+      ctx.log({ step: 3, action: 'skip the random search: time budget', reason: `the basic recipe leaves ${leaves}, but ${foldPlan ? `no trial on ${pr.k} folds fits: ${foldPlan.arithmetic}` : `one trial (${trialEpochs} epochs of about ${epochSeconds.toFixed(1)} s) does not fit in the ${Math.max(0, Math.round((searchEnds - clock()) / 1000))} s left for it`}; a larger --budget allows it`, numbers: { epochSeconds, trialEpochs, ...(foldPlan ? { k: pr.k, perTrialSeconds: foldPlan.perTrialSeconds, refitSeconds: foldPlan.refitSeconds } : {}) } });
     }
     let current = judged;
     if (wanted && fits) {
       ctx.onPhase?.(3, 'random search (the basic recipe did not fit the training set)');
       const foldNote = pr.kind === 'k-fold' ? `; each trial trains on the ${pr.k} folds and is scored by its mean` : '';
-      ctx.log({ step: 3, action: 'random search over width, depth, batch size and learning rate', reason: `${bias.open ? `the basic recipe leaves a bias gap: ${bias.reason}` : `the basic recipe shows no signal on validation (${judged.validLoss.toPrecision(4)} against the baseline's ${baseline.loss.toPrecision(4)})`}; the playbook tunes at random, never on a grid, before blaming the data${foldNote}`, numbers: { fit: bias.fit, trainLoss: judged.trainLoss, validLoss: judged.validLoss, baselineLoss: baseline.loss, secondsLeft: Math.round((searchEnds - clock()) / 1000) } });
+      ctx.log({ step: 3, action: 'random search over width, depth, batch size and learning rate', reason: `the basic recipe's verdict: ${early.message} The playbook tunes at random, never on a grid, before blaming the data${foldNote}`, numbers: { fit: early.fit, trainLoss: judged.trainLoss, validLoss: judged.validLoss, baselineLoss: baseline.loss, secondsLeft: Math.round((searchEnds - clock()) / 1000) } });
       if (foldPlan?.cut) ctx.log({ step: 3, action: `cut the search to ${foldPlan.trials} trial(s): --folds`, reason: `${foldPlan.arithmetic}; the search's budget is ${STEP3_SEARCH_TRIALS} trials`, numbers: { trials: foldPlan.trials, of: STEP3_SEARCH_TRIALS, k: pr.k, perTrialSeconds: foldPlan.perTrialSeconds, refitSeconds: foldPlan.refitSeconds, secondsLeft: (searchEnds - clock()) / 1000 } });
       const searchFile = join(ctx.runDir, 'search-best.safetensors');
       const start = startCandidate(ctx, state);
@@ -97,12 +97,17 @@ export const searchStage: Stage<AutoContext, AutoState, AutoPhase> = {
       }
     }
     state.judged = current;
+    // One verdict, quoted by the decision, the summary, the exit code and `doctor`; an adopted trial is judged on how it trained.
+    const searched = state.start ? { epochs: trialEpochs, lr: state.start.lr } : null;
+    const evidence = s3.evidence && searched ? { ...s3.evidence, ...searched } : (s3.evidence ?? null);
+    const judgeBudget = evidence ? budgetToJudge(evidence, { secondsBeforeStep3: s3.secondsBeforeStep3 ?? 0, step3Share: ctx.shares.step3Share[p.kind], epochCap: ctx.shares.epochCap[p.kind] }) : null;
     // A deep model with no signal where the linear reference has some is unfitted, not proof the inputs are empty.
-    const read = verdictWithLinear(signalVerdict(baseline, current), baseline, state.linearReference);
+    const read = verdictWithLinear(fitVerdict(baseline, current, { evidence, budget: judgeBudget }), baseline, state.linearReference);
     state.verdict = read.verdict;
+    const v = state.verdict;
     const foldNote = current.folds ? ` (means over ${pr.k} folds: validation ${describeSpread(current.folds.validLoss)}, training ${describeSpread(current.folds.trainLoss)}, baseline ${describeSpread(baseline.folds!)})` : '';
-    ctx.log({ step: 3, action: state.verdict.verdict === 'no-signal' ? 'stop: no signal' : read.rescued ? 'go on: the linear reference shows signal' : 'training set fitted', reason: `${state.verdict.message}${standingAgainstLinear(current.validLoss, state.linearReference?.loss)}${foldNote}`, numbers: { baseline: baseline.loss, trainLoss: current.trainLoss, validLoss: current.validLoss, improvement: state.verdict.improvement, ...(current.folds ? { folds: { k: pr.k, validLoss: current.folds.validLoss, trainLoss: current.folds.trainLoss, baselineLoss: baseline.folds } } : {}) } });
-    if (state.verdict.verdict === 'no-signal') return { next: 'done' };
+    ctx.log({ step: 3, action: v.action, reason: `${v.message}${standingAgainstLinear(current.validLoss, state.linearReference?.loss)}${foldNote}`, numbers: { verdict: v.verdict, baseline: baseline.loss, trainLoss: current.trainLoss, validLoss: current.validLoss, improvement: v.improvement, fit: v.fit, ...(v.budget ? { budgetMinutes: v.budget.minutes } : {}), ...(current.folds ? { folds: { k: pr.k, validLoss: current.folds.validLoss, trainLoss: current.folds.trainLoss, baselineLoss: baseline.folds } } : {}) } });
+    if (v.verdict === 'no-signal' || v.verdict === 'undecided') return { next: 'done' };
     if (pre) {
       // The ladder's probes train from scratch, which would throw the pretrained features away.
       ctx.log({ step: 4, action: 'keep the fine-tuned model; no regularization ladder', reason: 'the ladder probes candidates trained from scratch, which would discard the pretrained features; the frozen-then-differential recipe is the regularization here', numbers: { validLoss: state.final!.validLoss, trainLoss: state.final!.trainLoss } });

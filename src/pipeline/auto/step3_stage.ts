@@ -24,6 +24,7 @@ export const step3Stage: Stage<AutoContext, AutoState, AutoPhase> = {
     // Both recipes keep the best epoch and run the NaN guard and gradient watch themselves (decisions labelled step 3).
     const guards = [new Deadline(pre ? ctx.deadlines.share(0.85) : ctx.deadlines.step3, ctx.clock), ...ctx.callbacks];
     const batchSize = ctx.plannedBatchSize ?? undefined;
+    const step3Start = ctx.clock();
     const r = await tuning(() =>
       pre
         ? // A few epochs: pretrained features need little training, and the one-cycle stages must anneal to their end.
@@ -42,6 +43,8 @@ export const step3Stage: Stage<AutoContext, AutoState, AutoPhase> = {
             onDecision: ctx.log,
             parallel: ctx.parallel,
             objective: ctx.objective,
+            // With the baseline's loss, a training loss that stops moving while the bias gap is open is acted on (stall_rule.ts).
+            baselineLoss: ctx.plan.baseline.loss,
           }),
     );
     try {
@@ -59,6 +62,9 @@ export const step3Stage: Stage<AutoContext, AutoState, AutoPhase> = {
         history: r.history,
         best: r.best,
         lrFinds: r.lrFinds.map((f) => ({ optimizer: f.optimizer, lrs: f.result.lrs, losses: f.result.losses, suggestion: f.result.suggestion.lr, steep: f.result.steep.lr, valley: f.result.valley.lr, minimum: f.result.minimum.lr, slide: f.result.slide.lr })),
+        // How the model was trained (epochs, steps, rate, the loss it started from): whether it had a fair chance to fit.
+        evidence: r.evidence ?? null,
+        secondsBeforeStep3: (step3Start - ctx.startedAt) / 1000,
       };
       state.steps = r.recorder.steps;
       const best = r.best ?? r.history.at(-1) ?? null;

@@ -16,7 +16,7 @@ describe('bench/engine options', () => {
       const r = bench([...args]);
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, what);
-      assert.match(r.stderr, /cases: resnet8, mlp, tiny-mlp, tiny-mlp-foreach, learner-resnet8, learner-mlp, learner-bag, learner-lstm/);
+      assert.match(r.stderr, /cases: resnet8, mlp, tiny-mlp, tiny-mlp-foreach, learner-resnet8, learner-mlp, learner-mlp-dataloader, learner-bag, learner-lstm/);
       assert.equal(r.stdout, '');
     }
   });

@@ -1,9 +1,9 @@
 // sixstep plan: steps 1 and 2 — task, cost function, architecture, splits.
 import type { Command } from 'commander';
-import { addDataOptions, plan, planJson, type DataOptions } from '../common.js';
+import { addDataOptions, plan, planJson, type DataOptions, type Plan } from '../common.js';
 import { makeOut } from '../output.js';
 import { planLinearReference } from '../../pipeline/linear_reference.js';
-import { describeLinearReference, linearMethod } from '../../steps/linear_reference.js';
+import { describeLinearReference, linearMethod, type LinearReference } from '../../steps/linear_reference.js';
 
 export function planCommand(program: Command): void {
   addDataOptions(program.command('plan'))
@@ -19,13 +19,23 @@ Examples:
       const out = makeOut(Boolean(o.json));
       const p = await plan(o, out);
       try {
-        // Step 2's second reference, beside the naive baseline: a network with no hidden layer, fitted to convergence.
-        const { reference, reason } = await planLinearReference(p);
-        out.say(out.color.dim(reference ? `linear reference to beat: ${describeLinearReference(reference)}; ${linearMethod()}` : `linear reference: none — ${reason}`));
-        const { measured: _m, ...linearReference } = reference ?? { measured: null };
-        out.result({ ...planJson(p), linearReference: reference ? linearReference : null, linearReferenceReason: reason });
+        const { result, line } = await planResult(p);
+        out.say(out.color.dim(line));
+        out.result(result);
       } finally {
         p.store.close();
       }
     });
+}
+
+/** What `plan --json` prints: steps 1–2, and step 2's second reference beside the naive baseline (a network with no hidden layer, fitted to convergence). */
+export async function planResult(p: Plan) {
+  const { reference, reason } = await planLinearReference(p);
+  const line = reference ? `linear reference to beat: ${describeLinearReference(reference)}; ${linearMethod()}` : `linear reference: none — ${reason}`;
+  let linearReference: Omit<LinearReference, 'measured'> | null = null;
+  if (reference) {
+    const { measured: _m, ...rest } = reference;
+    linearReference = rest;
+  }
+  return { result: { ...planJson(p), linearReference, linearReferenceReason: reason }, line };
 }

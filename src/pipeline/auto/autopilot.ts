@@ -89,7 +89,16 @@ export async function runAutopilot(o: AutopilotOptions): Promise<AutopilotResult
   const stateFile = join(o.runDir, 'state.json');
   const state: AutoState = existsSync(stateFile) ? readJsonFile<AutoState>(stateFile, 'the saved state of this auto run (--resume cannot continue it; run auto without --resume)') : { phase: 'linear', decisions: [] };
   state.split ??= o.split;
-  const log = decisionLog(state, { store: o.store, runId: o.runId, onDecision: o.onDecision });
+  const logged = decisionLog(state, { store: o.store, runId: o.runId, onDecision: o.onDecision });
+  // The budget is planned before the linear reference (step 2) runs, but its decisions are step 3's:
+  // held until the first decision past step 2, so the run's decisions read in step order.
+  const held: Decision[] = [];
+  const release = () => held.splice(0).forEach((d) => logged(d));
+  const log = (d: Decision) => {
+    if (d.step > 2) release();
+    logged(d);
+  };
+  const holdLog = (d: Decision) => void held.push(d);
   const clock = o.clock ?? Date.now;
   const start = o.startedAt ?? clock();
   const budgetMs = (o.budgetMinutes ?? 10) * 60_000;
@@ -106,7 +115,7 @@ export async function runAutopilot(o: AutopilotOptions): Promise<AutopilotResult
     const planStart = clock();
     // The linear reference runs after this plan, before step 3: its cap is planned in, and the phases count from its end.
     const linearSeconds = state.phase === 'linear' && fitsLinearReference(p.kind, false) ? linearCapSeconds(budgetMs / 1000) : 0;
-    const phases = await planBudget({ prepared: p, spec: plan.proposal.spec, cost: plan.cost, totalSeconds: budgetMs / 1000, elapsedSeconds: (planStart - start) / 1000, linearSeconds, epochCap: shares.epochCap[p.kind], step3Share: shares.step3Share[p.kind], ladderShare: shares.ladderShare[p.kind], defaultBatchSize: p.kind === 'image' ? 128 : 64, seed, log });
+    const phases = await planBudget({ prepared: p, spec: plan.proposal.spec, cost: plan.cost, totalSeconds: budgetMs / 1000, elapsedSeconds: (planStart - start) / 1000, linearSeconds, epochCap: shares.epochCap[p.kind], step3Share: shares.step3Share[p.kind], ladderShare: shares.ladderShare[p.kind], defaultBatchSize: p.kind === 'image' ? 128 : 64, seed, log: holdLog });
     // The plan's phase ends count from when it was made: its own timing runs are already spent (budget_phases.ts).
     planned = { phases, at: clock() + linearSeconds * 1000 };
   }
@@ -134,7 +143,11 @@ export async function runAutopilot(o: AutopilotOptions): Promise<AutopilotResult
     onPhase: o.onPhase,
     stopped,
   };
-  await runStages(AUTOPILOT_STAGES, ctx, state, { save: (s) => saveState(stateFile, s), stopped });
+  try {
+    await runStages(AUTOPILOT_STAGES, ctx, state, { save: (s) => saveState(stateFile, s), stopped });
+  } finally {
+    release();
+  }
   const model = state.final && existsSync(weightsFile(ctx)) ? loadModel(ctx, state.final.candidate.spec) : null;
   return { state, model, dispose: () => model?.dispose() };
 }

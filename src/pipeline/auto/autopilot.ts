@@ -105,7 +105,7 @@ export async function runAutopilot(o: AutopilotOptions): Promise<AutopilotResult
   const shares: AutopilotBudget = { ...AUTOPILOT_BUDGET, ...o.budget };
   const seed = o.seed ?? 0;
   // Text encoders measured where the text statistics leave them open (steps/text_encoder_choice.ts); a resumed run keeps its own.
-  const encoders = await planWithTextEncoders(o.plan, { chosen: state.textEncoders, measure: state.phase === 'step3' && !o.parallel, seconds: (budgetMs * TEXT_ENCODER_SHARE) / 1000, seed, clock, callbacks: o.callbacks, log });
+  const encoders = await planWithTextEncoders(o.plan, { chosen: state.textEncoders, measure: (state.phase === 'linear' || state.phase === 'step3') && !o.parallel, seconds: (budgetMs * TEXT_ENCODER_SHARE) / 1000, seed, clock, callbacks: o.callbacks, log });
   const plan = encoders.plan;
   state.textEncoders = encoders.chosen;
   // The budget plan: measured epoch time → phases that complete in their time. Data-parallel ranks would

@@ -70,10 +70,14 @@ describe('the linear reference inside the plan', () => {
 });
 
 describe('the search deadline follows the plan', () => {
-  it("planned: midway from step 3's end to the ladder's, counted from the plan's end; unplanned: its share of the budget", () => {
+  it("planned: between step 3's end and the ladder's where the shares place it, counted from the plan's end; unplanned: its share of the budget", () => {
     const phases = { step3End: 10, ladderEnd: 30, finalEnd: 40 } as unknown as BudgetPhases;
     const planned = new Deadlines(0, 60_000, AUTOPILOT_BUDGET, 'tabular', { phases, at: 5_000 });
-    assert.equal(planned.search, 5_000 + 20_000);
+    // Tables: (0.5 − 0.35) / (0.7 − 0.35) of the way from 10 s to 30 s.
+    const along = (AUTOPILOT_BUDGET.searchShare.tabular - AUTOPILOT_BUDGET.step3Share.tabular) / (AUTOPILOT_BUDGET.ladderShare.tabular - AUTOPILOT_BUDGET.step3Share.tabular);
+    assert.ok(Math.abs(planned.search - (5_000 + (10 + 20 * along) * 1000)) < 1e-6);
+    // A search share of 0 gives it no time of its own: its deadline is the budget's start.
+    assert.equal(new Deadlines(0, 60_000, { ...AUTOPILOT_BUDGET, searchShare: { tabular: 0, sequence: 0, image: 0 } }, 'tabular', { phases, at: 5_000 }).search, 0);
     assert.equal(planned.step3, 15_000);
     assert.equal(new Deadlines(0, 60_000, AUTOPILOT_BUDGET, 'tabular', null).search, 60_000 * AUTOPILOT_BUDGET.searchShare.tabular);
   });

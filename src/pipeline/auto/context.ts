@@ -136,10 +136,18 @@ export class Deadlines {
   get step3(): number {
     return this.of('step3End', this.shares.step3Share[this.kind]);
   }
-  /** Planned: midway from step 3's end to the ladder's, as the shares place it (0.35 → 0.5 → 0.7), so a search after a step 3 that started late still gets its time. */
+  /**
+   * Planned: between step 3's planned end and the ladder's where the shares place it (tables 0.35 → 0.5 → 0.7:
+   * 43 % of the way), so a search after a step 3 that started late still gets its time.
+   */
   get search(): number {
-    if (!this.planned) return this.share(this.shares.searchShare[this.kind]);
-    return this.planned.at + ((this.planned.phases.step3End + this.planned.phases.ladderEnd) / 2) * 1000;
+    const k = this.kind;
+    const span = this.shares.ladderShare[k] - this.shares.step3Share[k];
+    const along = span > 0 ? (this.shares.searchShare[k] - this.shares.step3Share[k]) / span : 0;
+    // Unplanned, or a search share at or below step 3's (no time of its own): the share of the budget.
+    if (!this.planned || along <= 0) return this.share(this.shares.searchShare[k]);
+    const { step3End, ladderEnd } = this.planned.phases;
+    return this.planned.at + (step3End + (ladderEnd - step3End) * Math.min(1, along)) * 1000;
   }
   get ladder(): number {
     return this.of('ladderEnd', this.shares.ladderShare[this.kind]);

@@ -73,10 +73,10 @@ export async function splitStage(o: SplitStageOptions, options: SchemaOptions = 
   const table = checkNumbers(read, whole, { lenient: o.lenient });
   // A forced kind must read every value of the table, not only the training rows': the held-out rows are encoded with it.
   const overrideNotes = checkForcedKinds(table, whole, o.kinds ?? {});
-  // Before the split: a refused run leaves no manifest behind.
-  requireInput(o, whole);
+  // The options first (exit 2), then the data: before the split, so a refused run leaves no manifest behind.
   const by = o.splitBy ?? RANDOM;
   checkSplitBy(table, whole, by);
+  requireInput(o, whole);
   const testSet: Table | undefined = o.test ? checkNumbers(await readTable(o.test, { lenient: o.lenient }), whole, { lenient: o.lenient }) : undefined;
   const seed = o.splitSeed ?? o.seed ?? 0;
   const split = await splitTable(table, {

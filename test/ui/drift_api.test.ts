@@ -10,6 +10,12 @@ import { answer } from '../../src/ui/api.js';
 import { binLabel } from '../../src/ui/image_drift.js';
 import { IMAGE_MODEL, makeProject } from './fixture.js';
 
+/** The names a chart's axis shows for the indices its data holds (plot/names.ts). */
+function axisNames(chart: unknown): string[] {
+  const expr = /"labelExpr":"((?:[^"\\]|\\.)*)"/.exec(JSON.stringify(chart))![1];
+  return new Function(`return ${JSON.parse(`"${expr}"`).replace('[datum.value]', '')}`)() as string[];
+}
+
 describe('dashboard drift API', () => {
   it('lists nothing before serving, then each served model\'s features with PSI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sixstep-drift-'));
@@ -23,7 +29,8 @@ describe('dashboard drift API', () => {
       assert.equal(d.models.length, 1);
       assert.equal(d.models[0].modelDir, '/models/m1');
       assert.deepEqual(d.models[0].features.map((f: any) => f.name).sort(), ['island', 'mass']);
-      assert.equal(d.models[0].chart.data.values.find((v: any) => v.feature === 'mass').psi, 0.8);
+      const features = axisNames(d.models[0].chart);
+      assert.equal(d.models[0].chart.data.values.find((v: any) => features[v.feature] === 'mass').psi, 0.8);
     } finally {
       store.close();
     }
@@ -43,7 +50,8 @@ describe('dashboard drift API', () => {
       const served = widths.filter((v: any) => v.series === 'served').reduce((a: number, v: any) => a + v.share, 0);
       assert.ok(Math.abs(served - 1) < 1e-12, 'served shares of the width bins sum to 1');
       assert.equal(m.image.predictions.basis, 'validation predictions');
-      const red = m.image.predictionChart.data.values.filter((v: any) => v.class === 'red');
+      const classes = axisNames(m.image.predictionChart);
+      const red = m.image.predictionChart.data.values.filter((v: any) => classes[v.class] === 'red');
       assert.deepEqual(red.map((v: any) => v.share), [0.5, 6 / 8], 'reference 3 of 6 validation predictions; served 6 of 8');
       assert.equal((answer({ store } as any, ['drift'], new URLSearchParams()) as any).models.filter((x: any) => x.modelDir !== IMAGE_MODEL && x.image).length, 0);
     } finally {

@@ -3,6 +3,7 @@
 // it reaches ~100 % and the autopilot keeps it when the deep model gets no
 // budget; on XOR the deep model wins. The keep rule is a pure function of
 // validation figures on the same rows, tested on constructed cases.
+import { xorCsv } from './xor_table.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -40,17 +41,7 @@ function separable(rows: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** y = x0·x1 > 0: no straight line does better than chance. */
-function xor(rows: number): string {
-  const rng = new Rng(5);
-  const lines = ['y,x0,x1'];
-  for (let r = 0; r < rows; r++) {
-    const a = rng.uniform(-1, 1);
-    const b = rng.uniform(-1, 1);
-    lines.push(`${a * b > 0 ? 'same' : 'diff'},${a.toFixed(4)},${b.toFixed(4)}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
+const xor = xorCsv;
 
 async function table(csv: string) {
   const dir = mkdtempSync(join(tmpdir(), 'sixstep-linref-'));

@@ -1,6 +1,7 @@
 // Step 3's random search inside the autopilot: a basic recipe that cannot fit
 // the training set (a bias gap) gets the search before any no-signal verdict;
 // one that fits does not. The bias rule itself is a pure, scale-free function.
+import { xorCsv } from './xor_table.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -32,17 +33,7 @@ describe('the bias rule', () => {
 /** The split record of a test's data (its manifest in the test's folder). */
 const splitOf = (p: Awaited<ReturnType<typeof prepare>>, dir: string, folds?: ReturnType<typeof makeFolds>) => recordSplit(p, splitManifestPath(dir, join(dir, 'd.csv')), folds ? { set: folds, seed: 0 } : undefined);
 
-/** y = x0·x1 > 0 (XOR of signs): two hidden units of the midpoint rule cannot fit it; a wider or deeper net can. */
-function xor(rows: number): string {
-  const rng = new Rng(5);
-  const lines = ['y,x0,x1'];
-  for (let r = 0; r < rows; r++) {
-    const a = rng.uniform(-1, 1);
-    const b = rng.uniform(-1, 1);
-    lines.push(`${a * b > 0 ? 'same' : 'diff'},${a.toFixed(4)},${b.toFixed(4)}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
+const xor = xorCsv;
 
 describe('the autopilot\'s step-3 random search', () => {
   it('a bias gap after the basic recipe: random search before the verdict, its best trial adopted', () => noLeaks(async () => {

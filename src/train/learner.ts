@@ -97,6 +97,8 @@ export class Learner {
   phaseCount = 0;
   phaseMetrics: number[] = [];
   private epochStart = 0;
+  /** When the loop last let the event loop run (signals, progress, finalizers). */
+  private lastYield = performance.now();
   /** The training phase's mean loss (see phaseLoss). */
   trainLoss = NaN;
   /** The validation phase's mean loss and metrics (see phaseLoss). */
@@ -197,17 +199,17 @@ export class Learner {
       ? (['beforeTrain', 'afterCancelTrain', 'afterTrain', CancelTrain] as const)
       : (['beforeValidate', 'afterCancelValidate', 'afterValidate', CancelValidate] as const);
     const source = training ? this.train : this.validation!;
-    let lastYield = performance.now();
     try {
       this.fire(before);
       this.iter = 0;
       for await (const b of source.batches(this.epoch)) {
         this.oneBatch(b);
         this.iter++;
-        // Let the event loop breathe (Ctrl-C, progress output, finalizers).
-        if (performance.now() - lastYield > 100) {
+        // Let the event loop breathe (Ctrl-C, progress output, finalizers),
+        // counted across phases: small epochs may each be shorter than the gap.
+        if (performance.now() - this.lastYield > 100) {
           await new Promise((r) => setImmediate(r));
-          lastYield = performance.now();
+          this.lastYield = performance.now();
         }
       }
       const mean = this.phaseCount ? this.phaseLoss / this.phaseCount : NaN;

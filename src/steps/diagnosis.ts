@@ -6,7 +6,7 @@
 // fair chance to fit: enough epochs, a sane rate, a training loss that moved.
 // Without that chance the verdict is "undecided", with the budget that would
 // be enough, measured from the run's own epoch times.
-import { biasGap, type BiasRule } from './bias_rule.js';
+import { biasGap, type BiasRule, type LinearFit } from './bias_rule.js';
 import { STANDARD_LR, type OptimizerName } from './optimizer_rule.js';
 
 /** What step 3's training did, measured: whether the model had a chance to fit. */
@@ -101,10 +101,10 @@ export function shortOfChance(e: TrainingEvidence, trainLoss: number, baselineLo
  * subset) and validation loss; `evidence` says how it was trained (absent:
  * the chance to fit is taken as given — a user's explicit `fit`).
  */
-export function fitVerdict(baseline: { name: string; loss: number }, m: { trainLoss: number; validLoss: number }, o: { evidence?: TrainingEvidence | null; budget?: BudgetToJudge | null; rule?: VerdictRule } = {}): FitVerdict {
+export function fitVerdict(baseline: { name: string; loss: number }, m: { trainLoss: number; validLoss: number }, o: { evidence?: TrainingEvidence | null; budget?: BudgetToJudge | null; rule?: VerdictRule; linear?: LinearFit | null } = {}): FitVerdict {
   const rule = o.rule ?? {};
   const improvement = 1 - m.validLoss / baseline.loss;
-  const gap = biasGap(m.trainLoss, baseline.loss, rule);
+  const gap = biasGap(m.trainLoss, baseline.loss, rule, o.linear);
   const weak = improvement < (rule.weak ?? 0.1);
   const against = `the baseline "${baseline.name}" (${baseline.loss.toPrecision(4)})`;
   const onValidation = `the best validation loss ${m.validLoss.toPrecision(4)} is ${improvement >= 0 ? `only ${pct(improvement)} below` : `${pct(-improvement)} above`} ${against}`;
@@ -140,7 +140,7 @@ export function fitVerdict(baseline: { name: string; loss: number }, m: { trainL
   if (gap.open) {
     return { ...base, ...short, verdict: 'bias-gap', action: 'training set not fitted: bias gap open', message: `The training set is not fitted: ${gap.reason}; ${valid}.${further}` };
   }
-  return { ...base, ...short, verdict: 'fitted', action: 'training set fitted', message: `The training set is fitted: ${gap.reason} (rule: at least ${pct(rule.minFit ?? 0.5)}); ${valid}.${further}` };
+  return { ...base, ...short, verdict: 'fitted', action: 'training set fitted', message: `The training set is fitted: ${gap.reason}; ${valid}.${further}` };
 }
 
 export interface BudgetToJudge {

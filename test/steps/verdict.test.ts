@@ -37,6 +37,23 @@ describe('fitVerdict', () => {
     assert.match(fitted.message, /The training set is fitted: the training loss 0\.5000 removes 75\.0 %/);
   });
 
+  it('a deep model that fits the training set no better than the linear reference has a bias gap, scale-free', () => {
+    for (const k of [1, 1e3, 1e-3]) {
+      const base = { name: 'mean', loss: 2 * k };
+      const linear = { trainLoss: 0.5 * k, name: 'linear regression' };
+      // Past the baseline rule (70 % removed) but above the straight line's training loss.
+      const above = fitVerdict(base, { trainLoss: 0.6 * k, validLoss: 0.62 * k }, { linear });
+      assert.equal(above.verdict, 'bias-gap');
+      assert.match(above.message, /not below the linear reference's training loss .*\(linear regression\)/);
+      assert.equal(fitVerdict(base, { trainLoss: 0.4 * k, validLoss: 0.55 * k }, { linear }).verdict, 'fitted');
+      // An equal fit is not a better one.
+      assert.equal(fitVerdict(base, { trainLoss: 0.5 * k, validLoss: 0.5 * k }, { linear }).verdict, 'bias-gap');
+    }
+    // The baseline rule's reason comes first when both fail; an unmeasured reference changes nothing.
+    assert.match(fitVerdict(prior, { trainLoss: 1.7, validLoss: 1.7 }, { linear: { trainLoss: 0.1, name: 'logistic regression' } }).message, /removes only/);
+    assert.equal(fitVerdict(prior, { trainLoss: 0.5, validLoss: 0.6 }, { linear: { trainLoss: NaN, name: 'logistic regression' } }).verdict, 'fitted');
+  });
+
   it('no signal only from a model that had its chance: too few epochs, an insane rate or an unmoved loss make it undecided', () => {
     const flat = { trainLoss: 2.1, validLoss: 2.0 };
     assert.equal(fitVerdict(prior, { trainLoss: 1.99, validLoss: 2.0 }, { evidence: trained }).verdict, 'no-signal');

@@ -62,7 +62,7 @@ export async function keepBetterModel(ctx: AutoContext, state: AutoState): Promi
   try {
     const deep = await measureWeights(ctx.protocol, deepModel, state.final.candidate, 0);
     const linear = await measureWeights(ctx.protocol, linearModel, candidate, 0);
-    const choice = keepLinearReference(linear, deep, lin.penalties.length, (c, i, k) => ctx.protocol.compare(c as typeof linear, i as typeof deep, k), candidate.label);
+    const choice = keepLinearReference(linear, deep, (c, i, k) => ctx.protocol.compare(c as typeof deep, i as typeof linear, k), candidate.label);
     ctx.log(choice.decision);
     lin.kept = choice.kept;
     lin.keptReason = choice.decision.reason;

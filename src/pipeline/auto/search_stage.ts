@@ -16,8 +16,15 @@ import { step3Search, searchTrialEpochs, STEP3_SEARCH_TRIALS } from '../../steps
 import { describeSpread } from '../../protocol/index.js';
 import type { FitRecipe, Measured } from '../../steps/protocol_of.js';
 import { standingAgainstLinear, verdictWithLinear } from '../../steps/linear_keep.js';
+import type { LinearFit } from '../../steps/bias_rule.js';
 import type { Stage } from '../runner.js';
 import { startCandidate, step3EpochSeconds, weightsFile, type AutoContext, type AutoPhase, type AutoState } from './context.js';
+
+/** The linear reference's training fit, when the run has one: the bias rule's second line. */
+function linearFit(state: AutoState): LinearFit | null {
+  const lin = state.linearReference;
+  return lin && Number.isFinite(lin.trainLoss) ? { trainLoss: lin.trainLoss, name: lin.name } : null;
+}
 
 /** The basic recipe as step 3 settled it. */
 function basicRecipe(ctx: AutoContext, state: AutoState): FitRecipe {
@@ -53,7 +60,9 @@ export const searchStage: Stage<AutoContext, AutoState, AutoPhase> = {
     const baseline = pr.baseline;
     // The basic recipe is not fitted (a bias gap, no signal, or undecided): the playbook's random search comes before any verdict on the data.
     const s3 = state.step3!;
-    const early = fitVerdict(baseline, judged, { evidence: s3.evidence });
+    // Against the linear reference too: a deep model that fits the training set no better than it has a bias gap.
+    const linear = linearFit(state);
+    const early = fitVerdict(baseline, judged, { evidence: s3.evidence, linear });
     const searchEnds = ctx.deadlines.search;
     const trialEpochs = searchTrialEpochs({ epochCap: ctx.shares.epochCap[p.kind], step3Epochs: s3.epochs, stepsPerEpoch: s3.evidence?.stepsPerEpoch });
     const epochSeconds = step3EpochSeconds(state);
@@ -102,7 +111,7 @@ export const searchStage: Stage<AutoContext, AutoState, AutoPhase> = {
     const evidence = s3.evidence && searched ? { ...s3.evidence, ...searched } : (s3.evidence ?? null);
     const judgeBudget = evidence ? budgetToJudge(evidence, { secondsBeforeStep3: s3.secondsBeforeStep3 ?? 0, step3Share: ctx.shares.step3Share[p.kind], epochCap: ctx.shares.epochCap[p.kind] }) : null;
     // A deep model with no signal where the linear reference has some is unfitted, not proof the inputs are empty.
-    const read = verdictWithLinear(fitVerdict(baseline, current, { evidence, budget: judgeBudget }), baseline, state.linearReference);
+    const read = verdictWithLinear(fitVerdict(baseline, current, { evidence, budget: judgeBudget, linear }), baseline, state.linearReference);
     state.verdict = read.verdict;
     const v = state.verdict;
     const foldNote = current.folds ? ` (means over ${pr.k} folds: validation ${describeSpread(current.folds.validLoss)}, training ${describeSpread(current.folds.trainLoss)}, baseline ${describeSpread(baseline.folds!)})` : '';

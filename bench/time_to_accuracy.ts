@@ -8,8 +8,11 @@
 // evaluation; PyTorch: after each epoch, for the curve only) and never used
 // for any choice; the row compared for a budget is PyTorch's last epoch.
 //
-//   node dist/bench/time_to_accuracy.js [--budgets 5,15] [--epochs 100 (the reference's most epochs)] [--threads 2]
+//   node dist/bench/time_to_accuracy.js [--budgets 5,15] [--seeds 0,1,2] [--epochs 100 (the reference's most epochs)] [--threads 2]
 //        [--train-subset N] [--test-subset N] [--data /usr/share/datasets/fashion-mnist] [--skip-reference]
+//
+// With several seeds each budget runs once per seed, sixstep then the
+// reference alternating, and the summary gives the median with the range.
 //
 // Each budget is a separate `auto` run (a fresh project): the point of its curve
 // is what sixstep reaches when given that much wall time, measured around the
@@ -31,12 +34,13 @@ function usage(msg: string): never {
 }
 
 function parseArgs(argv: string[]) {
-  const o = { budgets: [15], epochs: 100, threads: 2, trainSubset: 0, testSubset: 0, data: '/usr/share/datasets/fashion-mnist', skipReference: false };
+  const o = { budgets: [15], seeds: [0], epochs: 100, threads: 2, trainSubset: 0, testSubset: 0, data: '/usr/share/datasets/fashion-mnist', skipReference: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => argv[++i] ?? usage(`${a} needs a value`);
     const int = (v: string, name: string) => (/^\d+$/.test(v) && Number(v) > 0 ? Number(v) : usage(`${name}: expected a positive whole number, found ${JSON.stringify(v)}`));
     if (a === '--budgets') o.budgets = value().split(',').map((b) => (Number(b) > 0 ? Number(b) : usage(`--budgets: expected positive minutes, found ${JSON.stringify(b)}`)));
+    else if (a === '--seeds') o.seeds = value().split(',').map((v) => (/^\d+$/.test(v) ? Number(v) : usage(`--seeds: expected whole numbers, found ${JSON.stringify(v)}`)));
     else if (a === '--epochs') o.epochs = int(value(), a);
     else if (a === '--threads') o.threads = int(value(), a);
     else if (a === '--train-subset') o.trainSubset = int(value(), a);
@@ -94,42 +98,51 @@ if (o.testSubset) {
   testLabels = idxHead(testLabels, o.testSubset, join(work, 't10k-labels-idx1-ubyte.gz'));
 }
 
-interface Point { seconds: number; accuracy: number; note: string }
+interface Point { seconds: number; accuracy: number; note: string; budget: number; seed: number }
 const sixstep: Point[] = [];
-for (const budget of o.budgets) {
-  const project = join(work, `project-${budget}`);
-  const r = await run(process.execPath, [cli, 'auto', '--data', trainImages, '--test', testImages, '--budget', String(budget), '--project', project, '--json']);
+const reference: Point[] = [];
+
+async function runSixstep(budget: number, seed: number): Promise<void> {
+  const project = join(work, `project-${budget}-seed${seed}`);
+  const r = await run(process.execPath, [cli, 'auto', '--data', trainImages, '--test', testImages, '--budget', String(budget), '--seed', String(seed), '--project', project, '--json']);
   if (r.code !== 0) {
-    process.stderr.write(`sixstep auto --budget ${budget} exited ${r.code}:\n${r.stderr.slice(-2000)}\n`);
+    process.stderr.write(`sixstep auto --budget ${budget} --seed ${seed} exited ${r.code}:\n${r.stderr.slice(-2000)}\n`);
     process.exit(1);
   }
   const j = JSON.parse(r.stdout);
   const accuracy = j.metrics?.test?.accuracy;
-  sixstep.push({ seconds: r.seconds, accuracy, note: `--budget ${budget} (${budget * 60} s): ${r.seconds <= budget * 60 ? 'within' : 'OVER'} budget` });
-  process.stderr.write(`sixstep --budget ${budget}: test accuracy ${accuracy} after ${r.seconds.toFixed(1)} s (${j.chosenConfiguration ?? ''})\n`);
+  sixstep.push({ seconds: r.seconds, accuracy, budget, seed, note: `--budget ${budget} (${budget * 60} s), seed ${seed}: ${r.seconds <= budget * 60 ? 'within' : 'OVER'} budget` });
+  process.stderr.write(`sixstep --budget ${budget} --seed ${seed}: test accuracy ${accuracy} after ${r.seconds.toFixed(1)} s (${j.chosenConfiguration ?? ''})\n`);
 }
 
-const reference: Point[] = [];
-// For each budget the reference plans its own schedule to the same wall time (at most --epochs epochs).
-for (const budget of o.skipReference ? [] : o.budgets) {
+// The reference plans its own schedule to the same wall time (at most --epochs epochs).
+async function runReference(budget: number, seed: number): Promise<void> {
   let planned = o.epochs;
   const points: Point[] = [];
-  const r = await run('/usr/bin/python3', [join(root, 'bench', 'time_to_accuracy_reference.py'), trainImages, trainLabels, testImages, testLabels, String(o.epochs), String(o.threads), String(budget * 60)], (line) => {
+  const r = await run('/usr/bin/python3', [join(root, 'bench', 'time_to_accuracy_reference.py'), trainImages, trainLabels, testImages, testLabels, String(o.epochs), String(o.threads), String(budget * 60), String(seed)], (line) => {
     const e = JSON.parse(line);
     if (e.planned_epochs !== undefined) {
       planned = e.planned_epochs;
-      process.stderr.write(`pytorch, ${budget * 60} s: ${planned} epoch(s) of about ${e.seconds_per_epoch} s, one-cycle sized to them\n`);
+      process.stderr.write(`pytorch, ${budget * 60} s, seed ${seed}: ${planned} epoch(s) of about ${e.seconds_per_epoch} s, one-cycle sized to them\n`);
       return;
     }
-    points.push({ seconds: e.seconds, accuracy: e.test_accuracy, note: `epoch ${e.epoch}/${planned}, schedule sized to ${budget * 60} s` });
+    points.push({ seconds: e.seconds, accuracy: e.test_accuracy, budget, seed, note: `epoch ${e.epoch}/${planned}, schedule sized to ${budget * 60} s, seed ${seed}` });
     process.stderr.write(`pytorch epoch ${e.epoch}/${planned}: test accuracy ${e.test_accuracy} at ${e.seconds} s\n`);
   });
   if (r.code !== 0) {
     process.stderr.write(`the PyTorch reference exited ${r.code}:\n${r.stderr.slice(-2000)}\n`);
     process.exit(1);
   }
-  // The annealed end of its schedule is the point to compare; the earlier epochs are the curve.
+  // The annealed end of its schedule is the point compared; the earlier epochs are the curve.
   reference.push(...points);
+}
+
+// Alternating rounds: each seed runs sixstep, then the reference, on the same idle cores.
+for (const budget of o.budgets) {
+  for (const seed of o.seeds) {
+    await runSixstep(budget, seed);
+    if (!o.skipReference) await runReference(budget, seed);
+  }
 }
 
 const rows = o.trainSubset || o.testSubset ? ` (subsets: train ${o.trainSubset || 'all'}, test ${o.testSubset || 'all'})` : '';
@@ -140,4 +153,25 @@ const all = [...sixstep.map((p) => ({ ...p, who: 'sixstep' })), ...reference.map
 for (const p of all) {
   const cell = `${(p.accuracy * 100).toFixed(2)} % (${p.note})`;
   console.log(`| ${p.seconds.toFixed(1)} | ${p.who === 'sixstep' ? cell : ''} | ${p.who === 'pytorch' ? cell : ''} |`);
+}
+
+/** Median and range of a list, as "median (min–max)". */
+function spread(values: number[], fmt: (v: number) => string): string {
+  const v = [...values].sort((a, b) => a - b);
+  if (!v.length) return '–';
+  const median = v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  return v.length > 1 ? `${fmt(median)} (${fmt(v[0])}–${fmt(v[v.length - 1])})` : fmt(median);
+}
+
+if (o.seeds.length > 1 || o.budgets.length > 1) {
+  console.log(`\nmedian over seeds ${o.seeds.join(', ')} (range in brackets); the reference's figure is its last epoch`);
+  console.log('| budget | sixstep test accuracy | sixstep wall time (s) | PyTorch test accuracy | PyTorch wall time (s) |');
+  console.log('|---:|---|---|---|---|');
+  const pc = (v: number) => `${(v * 100).toFixed(2)} %`;
+  const s1 = (v: number) => v.toFixed(1);
+  for (const budget of o.budgets) {
+    const ours = sixstep.filter((p) => p.budget === budget);
+    const lasts = o.seeds.map((seed) => reference.filter((p) => p.budget === budget && p.seed === seed).at(-1)).filter((p): p is Point => Boolean(p));
+    console.log(`| ${budget} min | ${spread(ours.map((p) => p.accuracy), pc)} | ${spread(ours.map((p) => p.seconds), s1)} | ${spread(lasts.map((p) => p.accuracy), pc)} | ${spread(lasts.map((p) => p.seconds), s1)} |`);
+  }
 }

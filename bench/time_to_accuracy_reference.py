@@ -99,9 +99,10 @@ def seconds_per_epoch(x, y, classes, batch, steps):
 def main():
     train_x, train_y, test_x, test_y = (read_idx(p) for p in sys.argv[1:5])
     epochs, threads = int(sys.argv[5]), int(sys.argv[6])
-    budget = float(sys.argv[7]) if len(sys.argv) > 7 else None
+    budget = float(sys.argv[7]) if len(sys.argv) > 7 and sys.argv[7] != '-' else None
+    seed = int(sys.argv[8]) if len(sys.argv) > 8 else 0
     torch.set_num_threads(threads)
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     x = torch.tensor(train_x, dtype=torch.float32).unsqueeze(1) / 255
     mean, std = x.mean().item(), x.std().item()
     x = ((x - mean) / std).contiguous(memory_format=torch.channels_last)
@@ -117,7 +118,7 @@ def main():
         left = budget - (time.time() - T0) - 0.02 * per_epoch
         epochs = max(1, min(epochs, int(left // (per_epoch * 1.05))))
         print(json.dumps({'planned_epochs': epochs, 'seconds_per_epoch': round(per_epoch, 2), 'budget': budget}), flush=True)
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     model = resnet8(classes)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=epochs * steps)

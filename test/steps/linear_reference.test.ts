@@ -43,6 +43,18 @@ function separable(rows: number): string {
 
 const xor = xorCsv;
 
+/** y ~ Bernoulli(sigmoid(4·(1.5·x0 − x1 + x2))): logistic regression is the right model, and no network can beat it beyond chance. */
+function noisyLinear(rows: number): string {
+  const rng = new Rng(5);
+  const lines = ['y,x0,x1,x2'];
+  for (let r = 0; r < rows; r++) {
+    const x = [rng.uniform(-2, 2), rng.uniform(-2, 2), rng.uniform(-2, 2)];
+    const p = 1 / (1 + Math.exp(-4 * (1.5 * x[0] - x[1] + x[2])));
+    lines.push(`${rng.uniform(0, 1) < p ? 'yes' : 'no'},${x.map((v) => v.toFixed(4)).join(',')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 async function table(csv: string) {
   const dir = mkdtempSync(join(tmpdir(), 'sixstep-linref-'));
   const data = join(dir, 'd.csv');
@@ -158,6 +170,23 @@ describe('the autopilot and the linear reference', () => {
     assert.match(runRow({ run: { id: s.run, kind: 'auto', status: 'finished', startedAt: 0, endedAt: 1, parentRunId: null, config: {}, summary: json }, epochs: [], steps: 0, final: null, best: null } as any).remark, /linear reference \d/);
     const doc = diagnose([{ id: s.run, kind: 'auto', status: 'finished', startedAt: 1, summary: json }] as any, [], []);
     assert.match(doc.linear!.verdict, /kept the linear reference/);
+  }));
+
+  it('a logistic target: the fitted deep model does not beat the right linear model, the time left goes to the search and training longer, and the linear network is kept', () => noLeaks(async () => {
+    const { dir, p, split } = await table(noisyLinear(1200));
+    const r = await runAutopilot({ plan: makePlan(p), split, store: null, runId: 'linref-logistic', runDir: join(dir, 'run'), budgetMinutes: 0.4 });
+    try {
+      const why = r.state.decisions.map((d) => `${d.action}: ${d.reason}`).join('\n');
+      assert.equal(r.state.behindLinear, true, why);
+      const search = r.state.decisions.find((d) => /^random search|^skip the random search/.test(d.action))!;
+      assert.ok(search, why);
+      assert.match(search.reason, /does not beat the linear reference/);
+      assert.ok(r.state.decisions.some((d) => /^plan the final training|^skip the final training/.test(d.action) && /steps|too little time/.test(d.action)), why);
+      assert.equal(r.state.linearReference!.kept, true, why);
+      assert.equal(r.state.final!.source, 'linear');
+    } finally {
+      r.dispose();
+    }
   }));
 
   it('XOR: the linear reference stays near chance and the deep model wins', () => noLeaks(async () => {

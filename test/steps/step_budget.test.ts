@@ -205,6 +205,7 @@ describe('the final training while a bias gap is open', () => {
   it('the time left goes to training longer, never to nothing', () => {
     assert.match(finalTrainingReason({ changed: false, image: false, biasGap: true })!, /bias gap is open/);
     assert.equal(finalTrainingReason({ changed: false, image: false, biasGap: false }), null);
+    assert.match(finalTrainingReason({ changed: false, image: false, biasGap: false, behindLinear: true })!, /does not yet beat the linear reference/);
     assert.match(finalTrainingReason({ changed: true, image: false, biasGap: true })!, /ladder found/);
     assert.match(finalTrainingReason({ changed: false, image: true, biasGap: false })!, /training longer/);
   });

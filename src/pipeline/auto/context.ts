@@ -92,6 +92,8 @@ export interface AutoState extends RunState<AutoPhase> {
   split?: SplitRecord;
   /** Step 2's linear reference (pipeline/auto/linear_stage.ts): its figures, and whether the run kept it over the deep model. */
   linearReference?: LinearReferenceRecord;
+  /** Step 3's model fitted the training set but did not beat the linear reference on validation: the time left goes to the search and to training longer. */
+  behindLinear?: boolean;
   /** The step-3 search's adopted trial, when it beat the basic recipe. */
   start?: { spec: ModelSpec; lr: number; batchSize: number; label: string };
   step3?: { optimizer: OptimizerKind; lr: number; batchSize?: number; epochs: number; history: EpochResult[]; best: EpochResult | null; lrFinds: Array<{ optimizer: string; lrs: number[]; losses: number[]; suggestion: number; steep: number; valley: number; minimum: number; slide: number }>; evidence?: TrainingEvidence | null; secondsBeforeStep3?: number };

@@ -64,7 +64,7 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
     const epochSeconds = step3EpochSeconds(state);
     const epochCap = shares.epochCap[p.kind];
     const batchSize = s3.batchSize ?? (image ? 128 : 64);
-    const why = finalTrainingReason({ changed, image, biasGap: state.verdict?.verdict === 'bias-gap' });
+    const why = finalTrainingReason({ changed, image, biasGap: state.verdict?.verdict === 'bias-gap', behindLinear: state.behindLinear });
     // The final schedule is sized in steps to complete in the time left, from step 3's measured epoch time.
     const pace = stepPace(epochSeconds, p.counts.train, p.counts.validation, batchSize);
     const margin = (chosen.augment ? shares.epochTimeMargin.augmented : shares.epochTimeMargin.plain) * (image ? shares.epochTimeMargin.movingAverage : 1);

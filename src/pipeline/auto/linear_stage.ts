@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { saveSafetensors } from '../../tensor/index.js';
 import { fitLinearReference, describeLinearReference, linearMethod, LINEAR_REFERENCE_DEFAULTS } from '../../steps/linear_reference.js';
 import { keepLinearReference } from '../../steps/linear_keep.js';
-import { measureWeights, type Candidate } from '../../steps/protocol_of.js';
+import { measureWeights, type Candidate, type Measured } from '../../steps/protocol_of.js';
+import type { Module } from '../../nn/index.js';
 import { tuning } from '../../steps/tuning_guard.js';
 import type { Stage } from '../runner.js';
 import { keepModel, loadModel, type AutoContext, type AutoPhase, type AutoState } from './context.js';
@@ -48,6 +49,35 @@ export const linearStage: Stage<AutoContext, AutoState, AutoPhase> = {
   },
 };
 
+/** The linear reference's kept weights measured on the default split's validation rows (with row losses), or null without one. */
+export async function measureLinearReference(ctx: AutoContext, state: AutoState): Promise<{ candidate: Candidate; measured: Measured; model: Module } | null> {
+  const lin = state.linearReference;
+  if (!lin || !existsSync(linearFile(ctx))) return null;
+  const candidate: Candidate = { spec: lin.spec, weightDecay: lin.weightDecay, augment: false, label: `the linear reference (${lin.name})` };
+  const model = loadModel(ctx, lin.spec, linearFile(ctx));
+  try {
+    return { candidate, measured: await measureWeights(ctx.protocol, model, candidate, 0), model };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+/**
+ * Whether the deep model, as measured on the default split, does not yet beat
+ * the linear reference by the rule that keeps it (steps/linear_keep.ts): the
+ * time left then goes to the search and to training longer. Null without a
+ * reference, or when the figures are not the default split's (folds).
+ */
+export async function behindLinearReference(ctx: AutoContext, state: AutoState, deep: Measured): Promise<{ behind: boolean; linear: Measured; why: string } | null> {
+  if (ctx.protocol.kind !== 'holdout' || !deep.rowLosses) return null;
+  const lin = await measureLinearReference(ctx, state);
+  if (!lin) return null;
+  lin.model.dispose();
+  const choice = keepLinearReference(lin.measured, deep, (c, i, k) => ctx.protocol.compare(c as Measured, i as Measured, k), lin.candidate.label);
+  return { behind: choice.kept, linear: lin.measured, why: choice.acceptance.why };
+}
+
 /**
  * Before step 5: the deep model, after its budget, against the linear
  * reference on the default split's validation rows; the better one is what
@@ -55,13 +85,13 @@ export const linearStage: Stage<AutoContext, AutoState, AutoPhase> = {
  */
 export async function keepBetterModel(ctx: AutoContext, state: AutoState): Promise<void> {
   const lin = state.linearReference;
-  if (!lin || lin.kept !== undefined || !state.final || !existsSync(linearFile(ctx))) return;
-  const candidate: Candidate = { spec: lin.spec, weightDecay: lin.weightDecay, augment: false, label: `the linear reference (${lin.name})` };
+  if (!lin || lin.kept !== undefined || !state.final) return;
+  const reference = await measureLinearReference(ctx, state);
+  if (!reference) return;
+  const { candidate, measured: linear, model: linearModel } = reference;
   const deepModel = loadModel(ctx, state.final.candidate.spec);
-  const linearModel = loadModel(ctx, lin.spec, linearFile(ctx));
   try {
     const deep = await measureWeights(ctx.protocol, deepModel, state.final.candidate, 0);
-    const linear = await measureWeights(ctx.protocol, linearModel, candidate, 0);
     const choice = keepLinearReference(linear, deep, (c, i, k) => ctx.protocol.compare(c as typeof deep, i as typeof linear, k), candidate.label);
     ctx.log(choice.decision);
     lin.kept = choice.kept;

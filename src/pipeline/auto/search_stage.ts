@@ -16,6 +16,7 @@ import { step3Search, searchTrialEpochs, STEP3_SEARCH_TRIALS } from '../../steps
 import { describeSpread } from '../../protocol/index.js';
 import type { FitRecipe, Measured } from '../../steps/protocol_of.js';
 import { standingAgainstLinear, verdictWithLinear } from '../../steps/linear_keep.js';
+import { behindLinearReference } from './linear_stage.js';
 import type { LinearFit } from '../../steps/bias_rule.js';
 import type { Stage } from '../runner.js';
 import { startCandidate, step3EpochSeconds, weightsFile, type AutoContext, type AutoPhase, type AutoState } from './context.js';
@@ -66,8 +67,13 @@ export const searchStage: Stage<AutoContext, AutoState, AutoPhase> = {
     const searchEnds = ctx.deadlines.search;
     const trialEpochs = searchTrialEpochs({ epochCap: ctx.shares.epochCap[p.kind], step3Epochs: s3.epochs, stepsPerEpoch: s3.evidence?.stepsPerEpoch });
     const epochSeconds = step3EpochSeconds(state);
-    const wanted = !pre && early.verdict !== 'fitted';
-    const leaves = early.verdict === 'bias-gap' ? 'a bias gap' : early.verdict === 'undecided' ? 'the verdict undecided' : 'no signal';
+    // Fitted, but not yet beating the linear reference on validation: the time left goes to the search as well.
+    const standing = !pre && early.verdict === 'fitted' ? await behindLinearReference(ctx, state, judged) : null;
+    const behind = standing?.behind ?? false;
+    state.behindLinear = behind;
+    const wanted = !pre && (early.verdict !== 'fitted' || behind);
+    const leaves = early.verdict === 'bias-gap' ? 'a bias gap' : early.verdict === 'undecided' ? 'the verdict undecided' : early.verdict === 'fitted' ? 'a model that does not beat the linear reference' : 'no signal';
+    const why = behind ? `the basic recipe fits the training set but does not beat the linear reference on validation (${standing!.why}); the deep model must earn its place, so the time left searches for one that does.` : `the basic recipe's verdict: ${early.message}`;
     // Holdout: only when at least one trial fits in the time left (at the step-3 epoch time). Folds: as many trials as fit (budget_plan.ts).
     const foldPlan = wanted && pr.kind === 'k-fold' ? foldSearchPlan({ secondsLeft: (searchEnds - clock()) / 1000, epochSeconds, trialEpochs, k: pr.k, foldTrainRows: pr.views[0].prepared.counts.train, trainRows: p.counts.train, maxTrials: STEP3_SEARCH_TRIALS }) : null;
     const fits = foldPlan ? foldPlan.trials > 0 : clock() + epochSeconds * trialEpochs * 1000 < searchEnds;
@@ -76,9 +82,9 @@ export const searchStage: Stage<AutoContext, AutoState, AutoPhase> = {
     }
     let current = judged;
     if (wanted && fits) {
-      ctx.onPhase?.(3, 'random search (the basic recipe did not fit the training set)');
+      ctx.onPhase?.(3, behind ? 'random search (the basic recipe does not beat the linear reference)' : 'random search (the basic recipe did not fit the training set)');
       const foldNote = pr.kind === 'k-fold' ? `; each trial trains on the ${pr.k} folds and is scored by its mean` : '';
-      ctx.log({ step: 3, action: 'random search over width, depth, batch size and learning rate', reason: `the basic recipe's verdict: ${early.message} The playbook tunes at random, never on a grid, before blaming the data${foldNote}`, numbers: { fit: early.fit, trainLoss: judged.trainLoss, validLoss: judged.validLoss, baselineLoss: baseline.loss, secondsLeft: Math.round((searchEnds - clock()) / 1000) } });
+      ctx.log({ step: 3, action: 'random search over width, depth, batch size and learning rate', reason: `${why} The playbook tunes at random, never on a grid, before blaming the data${foldNote}`, numbers: { fit: early.fit, trainLoss: judged.trainLoss, validLoss: judged.validLoss, baselineLoss: baseline.loss, secondsLeft: Math.round((searchEnds - clock()) / 1000) } });
       if (foldPlan?.cut) ctx.log({ step: 3, action: `cut the search to ${foldPlan.trials} trial(s): --folds`, reason: `${foldPlan.arithmetic}; the search's budget is ${STEP3_SEARCH_TRIALS} trials`, numbers: { trials: foldPlan.trials, of: STEP3_SEARCH_TRIALS, k: pr.k, perTrialSeconds: foldPlan.perTrialSeconds, refitSeconds: foldPlan.refitSeconds, secondsLeft: (searchEnds - clock()) / 1000 } });
       const searchFile = join(ctx.runDir, 'search-best.safetensors');
       const start = startCandidate(ctx, state);

@@ -11,5 +11,3 @@ export function finalTrainingReason(o: { changed: boolean; image: boolean; biasG
   return null;
 }
 
-/** The fewest optimizer steps the final training may be capped at when it trains longer (small tables: forty epochs are a few hundred steps). */
-export const FINAL_MIN_STEPS = 2000;

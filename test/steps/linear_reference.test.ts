@@ -152,7 +152,7 @@ describe('the autopilot and the linear reference', () => {
     const data = join(dir, 'd.csv');
     writeFileSync(data, separable(400));
     const none = { tabular: 0, sequence: 0, image: 0 };
-    const s = await auto({ data, target: 'y', project: join(dir, 'project'), budgetMinutes: 1, budget: { epochCap: { tabular: 1, sequence: 1, image: 1 }, searchShare: none, ladderShare: none } });
+    const s = await auto({ data, target: 'y', project: join(dir, 'project'), budgetMinutes: 1, budget: { epochCap: { tabular: 1, sequence: 1, image: 1 }, finalMinSteps: 0, searchShare: none, ladderShare: none } });
     const lin = s.linearReference!;
     assert.ok(lin.metrics.accuracy >= 0.98, `linear accuracy ${lin.metrics.accuracy}`);
     assert.equal(lin.kept, true, s.decisions.map((d) => `${d.action}: ${d.reason}`).join('\n'));

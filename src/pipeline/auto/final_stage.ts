@@ -13,7 +13,7 @@ import { buildModel } from '../../steps/architecture.js';
 import { fitModel } from '../../steps/fit.js';
 import { gapOpen } from '../../steps/ladder_rules.js';
 import { planSteps, replanSteps, stepPace } from '../../steps/budget_plan.js';
-import { finalTrainingReason, FINAL_MIN_STEPS } from '../../steps/final_rule.js';
+import { finalTrainingReason } from '../../steps/final_rule.js';
 import { chooseAverage } from '../../steps/compute_options.js';
 import { foldFinalModel } from '../../steps/cross_validation.js';
 import { tuning } from '../../steps/tuning_guard.js';
@@ -63,9 +63,9 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
     const timeLeft = finalEnd - ctx.clock();
     const epochSeconds = step3EpochSeconds(state);
     // Training longer (a bias gap, or a model behind the linear reference) on a small table: the cap is at least
-    // FINAL_MIN_STEPS optimizer steps, or forty epochs of a few batches would leave the time given idle.
+    // finalMinSteps optimizer steps, or forty epochs of a few batches would leave the time given idle.
     const longer = !image && (state.verdict?.verdict === 'bias-gap' || Boolean(state.behindLinear));
-    const epochCap = longer ? Math.max(shares.epochCap[p.kind], Math.ceil(FINAL_MIN_STEPS / Math.max(1, Math.ceil(p.counts.train / (s3.batchSize ?? 64))))) : shares.epochCap[p.kind];
+    const epochCap = longer ? Math.max(shares.epochCap[p.kind], Math.ceil(shares.finalMinSteps / Math.max(1, Math.ceil(p.counts.train / (s3.batchSize ?? 64))))) : shares.epochCap[p.kind];
     const batchSize = s3.batchSize ?? (image ? 128 : 64);
     const why = finalTrainingReason({ changed, image, biasGap: state.verdict?.verdict === 'bias-gap', behindLinear: state.behindLinear });
     // The final schedule is sized in steps to complete in the time left, from step 3's measured epoch time.

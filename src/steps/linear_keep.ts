@@ -51,7 +51,8 @@ export function standingAgainstLinear(deepValidLoss: number, linearLoss: number 
 
 /**
  * Step 3's verdict read beside the linear reference: a deep model that shows
- * no signal (or is undecided) while the linear reference clearly has some has
+ * no signal (or is undecided) while the linear reference clearly has some
+ * (past the weak-signal line, fitVerdict's `weak`) has
  * not been trained enough — the inputs carry information — so the run does
  * not stop; the verdict becomes a bias gap (the deep model is not fitted), it
  * goes on, and keeps the better of the two before step 5.
@@ -59,7 +60,8 @@ export function standingAgainstLinear(deepValidLoss: number, linearLoss: number 
 export function verdictWithLinear(deep: FitVerdict, baseline: Baseline, linear: { loss: number; trainLoss: number; name: string } | null | undefined): { verdict: FitVerdict; rescued: boolean } {
   if ((deep.verdict !== 'no-signal' && deep.verdict !== 'undecided') || !linear || !Number.isFinite(linear.loss)) return { verdict: deep, rescued: false };
   const lin = fitVerdict(baseline, { trainLoss: linear.trainLoss, validLoss: linear.loss });
-  if (lin.verdict !== 'fitted' && lin.verdict !== 'bias-gap') return { verdict: deep, rescued: false };
+  // Only clear signal overturns the verdict: a weak edge of a reference chosen among its penalties may be noise.
+  if ((lin.verdict !== 'fitted' && lin.verdict !== 'bias-gap') || lin.weak) return { verdict: deep, rescued: false };
   const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
   return {
     rescued: true,

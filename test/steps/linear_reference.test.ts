@@ -135,6 +135,8 @@ describe('keeping the linear reference', () => {
     assert.equal(read.verdict.verdict, 'bias-gap');
     assert.equal(read.verdict.action, 'go on: the linear reference shows signal');
     assert.match(read.verdict.message, /linear reference \(logistic regression\) removes 85\.5 %/);
+    // A weak edge (5 % of the baseline's loss, under the 10 % weak-signal line) is no proof of signal: the verdict stands.
+    assert.equal(verdictWithLinear(deep, baseline, { loss: 0.655, trainLoss: 0.65, name: 'x' }).verdict.verdict, 'no-signal');
     // A linear reference with no signal either: the verdict stands.
     assert.equal(verdictWithLinear(deep, baseline, { loss: 0.69, trainLoss: 0.69, name: 'x' }).verdict.verdict, 'no-signal');
     assert.equal(verdictWithLinear(deep, baseline, null).rescued, false);

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { planSteps, replanSteps, stepSeconds, stepPace, splitBudget } from '../../src/steps/budget_plan.js';
 import { linearCapSeconds, fitsLinearReference } from '../../src/pipeline/auto/linear_stage.js';
 import { Deadlines, AUTOPILOT_BUDGET } from '../../src/pipeline/auto/context.js';
-import { finalTrainingReason } from '../../src/steps/final_rule.js';
+import { finalTrainingReason, keepContinuedTraining } from '../../src/steps/final_rule.js';
+import { acceptBestOf } from '../../src/protocol/index.js';
 import { finderIterations, type BudgetPhases } from '../../src/steps/budget_phases.js';
 import { PacedSchedule, CancelTrain, CancelFit, type Learner } from '../../src/train/index.js';
 import { permutationPlan, PERMUTATION_MAX_FEATURES } from '../../src/interpret/permutation_plan.js';
@@ -199,6 +200,21 @@ describe('PacedSchedule on a fake clock', () => {
       r.dispose();
     }
   }));
+});
+
+describe('the continued final training against the model it started from', () => {
+  const rows = (base: number, n: number, spread: number) => Array.from({ length: n }, (_, i) => base + spread * Math.sin(i * 1.7));
+  it('stands when the earlier model is better only within the noise of the rows', () => {
+    const noise = rows(0.22, 400, 0.2);
+    const r = keepContinuedTraining({ validLoss: 0.2175, rowLosses: noise.map((v, i) => v + (i % 2 ? 0.02 : -0.0172)) }, { validLoss: 0.2161, rowLosses: noise }, acceptBestOf);
+    assert.equal(r.keep, true);
+    assert.match(r.why, /0\.2175 against the earlier model's 0\.2161.*not better by the paired test/);
+  });
+  it('gives way when the earlier model is clearly better (a training that went wrong)', () => {
+    const r = keepContinuedTraining({ validLoss: 0.6, rowLosses: rows(0.6, 400, 0.05) }, { validLoss: 0.2, rowLosses: rows(0.2, 400, 0.05) }, acceptBestOf);
+    assert.equal(r.keep, false);
+    assert.match(r.why, /clearly better/);
+  });
 });
 
 describe('the final training while a bias gap is open', () => {

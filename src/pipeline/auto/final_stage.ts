@@ -13,7 +13,7 @@ import { buildModel } from '../../steps/architecture.js';
 import { fitModel } from '../../steps/fit.js';
 import { gapOpen } from '../../steps/ladder_rules.js';
 import { planSteps, replanSteps, stepPace } from '../../steps/budget_plan.js';
-import { finalTrainingReason } from '../../steps/final_rule.js';
+import { finalTrainingReason, keepContinuedTraining } from '../../steps/final_rule.js';
 import { chooseAverage } from '../../steps/compute_options.js';
 import { foldFinalModel } from '../../steps/cross_validation.js';
 import { tuning } from '../../steps/tuning_guard.js';
@@ -21,7 +21,7 @@ import { measureWeights, type Measured } from '../../steps/protocol_of.js';
 import { describeSpread } from '../../protocol/index.js';
 import { loadSafetensors, dispose } from '../../tensor/index.js';
 import type { Stage } from '../runner.js';
-import { keepModel, startCandidate, step3EpochSeconds, weightsFile, type AutoContext, type AutoPhase, type AutoState } from './context.js';
+import { keepModel, loadModel, startCandidate, step3EpochSeconds, weightsFile, type AutoContext, type AutoPhase, type AutoState } from './context.js';
 
 /** The best weights so far in the chosen configuration's shape, or null when it has other parameters (a new architecture starts from scratch). */
 function warmStart(ctx: AutoContext, spec: Parameters<typeof buildModel>[0]): Module | null {
@@ -128,10 +128,13 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
         }
         // The optimising metric decides (validation loss by default), quoting both figures.
         const [a, b] = [obj.read(now), obj.read(state.final!)];
+        // The same configuration trained on from the kept weights: it stands unless the earlier model is clearly better.
+        const continued = pr.kind === 'holdout' && !changed && warm && obj.metric === 'loss' && now.rowLosses ? keepContinuedTraining(now, await measureKept(ctx, state), (c, i, k) => pr.compare(c as Measured, i as Measured, k)) : null;
         // With --folds the folds' mean already chose this configuration over the start: the final model is kept.
-        const better = pr.kind === 'k-fold' ? true : a !== null && (b === null || obj.better(a, b));
+        const better = pr.kind === 'k-fold' ? true : continued ? continued.keep : a !== null && (b === null || obj.better(a, b));
         const ladderBest = state.ladder!.best;
-        ctx.log({ step: 4, action: better ? 'keep the final model' : 'keep the step-3 model', reason: pr.kind === 'k-fold' ? `the ${pr.k} folds chose its configuration (${describeSpread((ladderBest.folds ?? state.cv!.step3.folds!).validLoss)} against the start's ${describeSpread(state.cv!.step3.folds!.validLoss)}); on the default split ${obj.describe(a)} against the step-3 model's ${b === null ? '–' : b.toPrecision(4)}` : `${obj.describe(a)} against ${b === null ? '–' : b.toPrecision(4)} (the best model is chosen by the optimising metric, validation ${obj.metric}, only)`, numbers: { metric: obj.metric, final: a, step3: b, finalValidLoss: now.validLoss, step3ValidLoss: state.final!.validLoss } });
+        const reason = pr.kind === 'k-fold' ? `the ${pr.k} folds chose its configuration (${describeSpread((ladderBest.folds ?? state.cv!.step3.folds!).validLoss)} against the start's ${describeSpread(state.cv!.step3.folds!.validLoss)}); on the default split ${obj.describe(a)} against the step-3 model's ${b === null ? '–' : b.toPrecision(4)}` : continued ? continued.why : `${obj.describe(a)} against ${b === null ? '–' : b.toPrecision(4)} (the best model is chosen by the optimising metric, validation ${obj.metric}, only)`;
+        ctx.log({ step: 4, action: better ? 'keep the final model' : 'keep the step-3 model', reason, numbers: { metric: obj.metric, final: a, step3: b, finalValidLoss: now.validLoss, step3ValidLoss: state.final!.validLoss } });
         if (better) {
           state.final = { candidate: chosen, history: fit.history, validLoss: now.validLoss, trainLoss: now.trainLoss, metrics: now.metrics, source: 'final' };
           keepModel(ctx, fit.model);
@@ -146,3 +149,14 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
     return { next: ctx.stopped() ? 'final' : 'step5' };
   },
 };
+
+/** The kept model (before the final training) measured on the default split's validation rows, with row losses. */
+async function measureKept(ctx: AutoContext, state: AutoState): Promise<Measured> {
+  const kept = state.final!;
+  const m = loadModel(ctx, kept.candidate.spec);
+  try {
+    return await measureWeights(ctx.protocol, m, kept.candidate, 0);
+  } finally {
+    m.dispose();
+  }
+}

@@ -84,6 +84,8 @@ export interface AutoResult {
   baseline: Baseline;
   /** Step 2's linear reference on the same rows (null: images, or none fitted): its validation loss and metrics, and whether the run kept it over the deep model. */
   linearReference: LinearReferenceSummary | null;
+  /** The kept linear reference fitted again on the training and validation rows before step 5 (null: no refit tried); `kept` says whether its weights replaced the validated ones. */
+  refit: AutoState['refit'] | null;
   /** Step 3's verdict (fitVerdict): fitted, bias-gap, no-signal or undecided. */
   signal: FitVerdict | null;
   testEvaluations: number;
@@ -165,7 +167,7 @@ async function autoOn(p: ProjectPlan, o: AutoOptions): Promise<AutoResult> {
       onDecision: o.onDecision,
     });
     try {
-      return await finishAuto(o, p, run.id, r.state, r.model, split, optimising, { clock, endsAt: startedAt + (o.budgetMinutes ?? 10) * 60_000 });
+      return await finishAuto(o, p, run.id, r.state, r.model, r.validated, split, optimising, { clock, endsAt: startedAt + (o.budgetMinutes ?? 10) * 60_000 });
     } finally {
       r.dispose();
     }
@@ -184,14 +186,17 @@ export function importanceSeconds(secondsLeft: number): number {
 const REPORT_SECONDS = 3;
 
 /** The artefacts of a run and its summary: what a finished (or interrupted) run leaves behind. */
-async function finishAuto(o: AutoOptions, p: ProjectPlan, runId: string, s: AutoState, model: Module | null, split: SplitRecord, optimising: Objective, budget: { clock: () => number; endsAt: number }): Promise<AutoResult> {
+async function finishAuto(o: AutoOptions, p: ProjectPlan, runId: string, s: AutoState, model: Module | null, validated: Module | null, split: SplitRecord, optimising: Objective, budget: { clock: () => number; endsAt: number }): Promise<AutoResult> {
   const store = p.store;
   const prepared = p.prepared;
   const f = s.final;
   const done = s.phase === 'done';
   // The model as step 5 verified it and serving runs it: with flip test-time augmentation when step 5 chose it (the wrapper shares the weights; `model` is what is saved).
   const verified = model && s.testTimeAugmentation === 'flip' ? new FlipAveraged(model, ttaOutputFor(prepared.task)) : model;
-  const splits = verified ? await evaluateSplits(verified, p) : { train: null, validation: null, validationPredictions: null };
+  // The figures on the training and validation rows, the error analysis and the served predictions' reference are the
+  // validated weights' when a refit on those rows replaced them (they would flatter it).
+  const judged = validated ?? verified;
+  const splits = judged ? await evaluateSplits(judged, p) : { train: null, validation: null, validationPredictions: null };
   const test = s.test ? { loss: s.test.loss, ...s.test.metrics, ...(s.test.evaluation?.metrics ?? {}) } : null;
   // The training loss is the eval-mode one on the fixed training subset, like every decision's.
   const trainMetrics = f ? { loss: f.trainLoss, ...(splits.train?.metrics ?? {}) } : null;
@@ -204,7 +209,7 @@ async function finishAuto(o: AutoOptions, p: ProjectPlan, runId: string, s: Auto
       model,
       spec: f.candidate.spec,
       metrics: { train: trainMetrics, validation: validationMetrics, test },
-      extra: { decisions: s.decisions.length, run: runId, trainLoss: 'eval mode, fixed training subset', split, ...(prepared.kind === 'image' ? { testTimeAugmentation: s.testTimeAugmentation ?? null } : {}), ...(o.augment ? { augment: { names: o.augment.names, config: o.augment.config, reason: o.augment.reason, used: f.candidate.augment } } : {}) },
+      extra: { decisions: s.decisions.length, run: runId, trainLoss: 'eval mode, fixed training subset', split, ...(s.refit?.kept ? { refit: { rows: s.refit.rows, epochs: s.refit.epochs, figures: 'training and validation figures are the validated weights\' (the refit has seen those rows); the test figures are these weights\'' } } : {}), ...(prepared.kind === 'image' ? { testTimeAugmentation: s.testTimeAugmentation ?? null } : {}), ...(o.augment ? { augment: { names: o.augment.names, config: o.augment.config, reason: o.augment.reason, used: f.candidate.augment } } : {}) },
       validationPredictions: splits.validationPredictions,
     });
   }
@@ -213,7 +218,7 @@ async function finishAuto(o: AutoOptions, p: ProjectPlan, runId: string, s: Auto
   let errorAnalysis = verified ? 'recorded' : 'no model';
   if (verified && splits.validation) {
     try {
-      interpretation = await interpretRun(verified, p, o.seed ?? 0, importanceSeconds((budget.endsAt - budget.clock()) / 1000));
+      interpretation = await interpretRun(judged!, p, o.seed ?? 0, importanceSeconds((budget.endsAt - budget.clock()) / 1000));
     } catch (e) {
       errorAnalysis = `skipped: ${(e as Error).message}`;
     }
@@ -239,6 +244,7 @@ async function finishAuto(o: AutoOptions, p: ProjectPlan, runId: string, s: Auto
     },
     baseline: p.baseline,
     linearReference: linearReferenceSummary(s.linearReference),
+    refit: s.refit ?? null,
     signal: s.verdict ?? null,
     testEvaluations: store.ledger({ datasetFingerprint: prepared.fingerprint }).filter((e) => e.metricName === 'loss').length,
     testWarnings: s.test?.warnings ?? [],

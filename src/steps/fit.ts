@@ -61,6 +61,8 @@ export interface FitConfig {
   what?: string;
   /** What "best" means for `best`. Default: the validation loss. */
   objective?: Objective;
+  /** Hand back the best epoch's weights (KeepBest); false: the last epoch's, when the validation rows are among the training rows (a refit). Default true. */
+  keepBest?: boolean;
 }
 
 export interface FitResult {
@@ -125,7 +127,7 @@ export async function fitModel(p: Prepared, c: FitConfig): Promise<FitResult> {
     const schedule = makeSchedule(c.schedule ?? 'warm-restarts', optimizer, train.length ?? 1, c.epochs, c);
     const recorder = new Recorder();
     const obj = c.objective ?? objective('loss');
-    const callbacks: Callback[] = [recorder, new KeepBest({ objective: obj }), ...trainingGuards({ step: c.step ?? 4, onDecision: c.onDecision, what: c.what }), ...parallelCallbacks(c.parallel), ...(c.callbacks ?? [])];
+    const callbacks: Callback[] = [recorder, ...(c.keepBest === false ? [] : [new KeepBest({ objective: obj })]), ...trainingGuards({ step: c.step ?? 4, onDecision: c.onDecision, what: c.what }), ...parallelCallbacks(c.parallel), ...(c.callbacks ?? [])];
     // A fraction of an epoch, or a pace: the step count ends the training, not the epoch loop.
     const steps = Math.max(1, Math.round((train.length ?? 1) * c.epochs));
     const paced = c.pace || !Number.isInteger(c.epochs) ? new PacedSchedule({ schedule, plannedSteps: steps, deadline: Infinity, validationSeconds: 0, ...c.pace }) : null;

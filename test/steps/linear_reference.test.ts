@@ -6,7 +6,7 @@
 import { xorCsv } from './xor_table.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepare } from '../../src/data/prepare.js';
@@ -166,6 +166,14 @@ describe('the autopilot and the linear reference', () => {
     assert.match(d.reason, /still worse on validation: validation loss \d\.\d+ \(the deep model\) against \d\.\d+ /);
     assert.notEqual(s.signal?.verdict, 'no-signal', 'the linear reference shows the inputs carry signal');
     assert.ok(s.metrics.test, 'step 5 evaluated the kept model');
+    // Its choice made, the kept linear network learns from the validation rows too; its validation figures stay the validated weights'.
+    assert.equal(s.refit?.kept, true, s.decisions.map((x) => `${x.action}: ${x.reason}`).join('\n'));
+    assert.equal(s.refit!.rows, s.splits.train + s.splits.validation);
+    const refit = s.decisions.find((x) => x.action === 'refit the kept linear reference on the training and validation rows')!;
+    assert.match(refit.reason, /validation figures stay the validated model's/);
+    assert.ok(s.decisions.indexOf(refit) < s.decisions.findIndex((x) => x.step === 5), 'before step 5: the test measures the refit');
+    assert.ok(existsSync(join(dir, 'project', 'runs', s.run, 'validated.safetensors')), 'the validated weights stay in the run folder');
+    assert.equal(JSON.parse(readFileSync(join(s.model!, 'manifest.json'), 'utf8')).extra.refit?.rows, s.refit!.rows, 'the model directory says its weights are the refit');
     const json = JSON.parse(JSON.stringify(s));
     assert.deepEqual(['kept', 'loss', 'metrics'].map((k) => k in json.linearReference), [true, true, true]);
     assert.match(readFileSync(s.report, 'utf8'), /linearReference/);

@@ -34,6 +34,7 @@ import { searchStage } from './search_stage.js';
 import { ladderStage } from './ladder_stage.js';
 import { finalStage } from './final_stage.js';
 import { sealedTestStage } from './sealed_test_stage.js';
+import { validatedFile } from './refit_stage.js';
 
 /** The stages in order; the state's phase says which runs next. */
 export const AUTOPILOT_STAGES = [linearStage, step3Stage, searchStage, ladderStage, finalStage, sealedTestStage] as const;
@@ -77,8 +78,10 @@ export interface AutopilotOptions {
 
 export interface AutopilotResult {
   state: AutoState;
-  /** The kept model (the best so far), or null when none was trained. */
+  /** The kept model (the best so far), or null when none was trained: what step 5 tested and serving runs. */
   model: Module | null;
+  /** When a refit on the training and validation rows replaced it: the weights as validated (their validation figures hold); otherwise null. */
+  validated: Module | null;
   /** Releases the model. */
   dispose(): void;
 }
@@ -148,6 +151,16 @@ export async function runAutopilot(o: AutopilotOptions): Promise<AutopilotResult
   } finally {
     release();
   }
-  const model = state.final && existsSync(weightsFile(ctx)) ? loadModel(ctx, state.final.candidate.spec) : null;
-  return { state, model, dispose: () => model?.dispose() };
+  const spec = state.final?.candidate.spec;
+  const model = spec && existsSync(weightsFile(ctx)) ? loadModel(ctx, spec) : null;
+  const validated = spec && model && state.refit?.kept && existsSync(validatedFile(ctx)) ? loadModel(ctx, spec, validatedFile(ctx)) : null;
+  return {
+    state,
+    model,
+    validated,
+    dispose: () => {
+      model?.dispose();
+      validated?.dispose();
+    },
+  };
 }

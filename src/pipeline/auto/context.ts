@@ -110,6 +110,8 @@ export interface AutoState extends RunState<AutoPhase> {
   verdict?: FitVerdict;
   ladder?: { best: Measured; probes: Measured[]; gapClosed: boolean };
   final?: KeptModel;
+  /** The kept linear reference fitted again on the training and validation rows (pipeline/auto/refit_stage.ts): whether the refit replaced the validated weights, and its figures. */
+  refit?: { kept: boolean; rows: number; epochs: number; seconds: number; trainLoss: number | null; reason: string };
   test?: TestResult | null;
   /** Step 5's choice: the served model averages each image with its mirror ('flip'), or not. */
   testTimeAugmentation?: 'flip' | null;

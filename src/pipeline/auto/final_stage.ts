@@ -21,6 +21,7 @@ import { measureWeights, type Measured } from '../../steps/protocol_of.js';
 import { describeSpread } from '../../protocol/index.js';
 import { loadSafetensors, dispose } from '../../tensor/index.js';
 import type { Stage } from '../runner.js';
+import { refitReserveSeconds } from './refit_stage.js';
 import { keepModel, loadModel, startCandidate, step3EpochSeconds, weightsFile, type AutoContext, type AutoPhase, type AutoState } from './context.js';
 
 /** The best weights so far in the chosen configuration's shape, or null when it has other parameters (a new architecture starts from scratch). */
@@ -59,7 +60,8 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
     const s3 = state.step3!;
     const changed = chosen.label !== startCandidate(ctx, state).label;
     if (pr.kind === 'k-fold') ctx.log(foldFinalModel(pr.k, chosen.label));
-    const finalEnd = ctx.deadlines.final;
+    // A kept linear reference is refitted after this training (refit_stage.ts): its expected time is left for it.
+    const finalEnd = ctx.deadlines.final - refitReserveSeconds(ctx, state) * 1000;
     const timeLeft = finalEnd - ctx.clock();
     const epochSeconds = step3EpochSeconds(state);
     // Training longer (a bias gap, or a model behind the linear reference) on a small table: the cap is at least

@@ -9,12 +9,15 @@ import { chooseFlipTta, ttaOutputFor } from '../../steps/compute_options.js';
 import type { Stage } from '../runner.js';
 import { loadModel, type AutoContext, type AutoPhase, type AutoState } from './context.js';
 import { keepBetterModel } from './linear_stage.js';
+import { refitKeptModel } from './refit_stage.js';
 
 export const sealedTestStage: Stage<AutoContext, AutoState, AutoPhase> = {
   phase: 'step5',
   async run(ctx, state) {
     // The better of the deep model and the linear reference goes to step 5.
     await keepBetterModel(ctx, state);
+    // A kept linear reference learns from the validation rows too, its choice made.
+    await refitKeptModel(ctx, state);
     const store = ctx.store;
     // Data-parallel ranks other than 0 do not evaluate: rank 0 records the one evaluation.
     if (!store) return { next: 'done' };

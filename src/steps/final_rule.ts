@@ -13,6 +13,34 @@ export function finalTrainingReason(o: { changed: boolean; image: boolean; biasG
   return null;
 }
 
+/**
+ * Most epochs the final training may plan: the kind's cap, raised to
+ * `minSteps` optimizer steps — when it trains longer, the epochs of a small
+ * table or image set are a few batches each, and the cap alone would leave
+ * the time given idle.
+ */
+export function finalEpochCap(o: { cap: number; minSteps: number; stepsPerEpoch: number }): number {
+  return Math.max(o.cap, Math.ceil(o.minSteps / Math.max(1, o.stepsPerEpoch)));
+}
+
+/** From this many planned epochs a final training on images shows each one often enough to memorize it: it trains with augmentation. */
+export const LONG_TRAINING_EPOCHS = 20;
+
+/**
+ * Whether the final training on images uses augmentation, and why (null:
+ * not). Augmentation works over long training, which short probes cannot
+ * show: it is used when the model still overfits, or when it fits its
+ * training images and the final training shows each one LONG_TRAINING_EPOCHS
+ * times or more. With the bias gap open it waits: the playbook fits the
+ * training set first, and augmentation slows that down. The final model is
+ * kept only if it beats the step-3 model on validation.
+ */
+export function augmentFinalTraining(o: { overfits: { validLoss: number; trainLoss: number } | null; fitted: boolean; plannedEpochs: number }): string | null {
+  const after = 'augmentation works over long training, which short probes cannot show, and the final model is kept only if it beats the step-3 model on validation';
+  if (o.overfits) return `the model still overfits (validation ${o.overfits.validLoss.toPrecision(4)} against training ${o.overfits.trainLoss.toPrecision(4)}, eval mode); ${after}`;
+  if (o.fitted && o.plannedEpochs >= LONG_TRAINING_EPOCHS) return `the final training shows each training image ${o.plannedEpochs.toFixed(1)} more times and the model fits them (rule: from ${LONG_TRAINING_EPOCHS}, augmented, or a network memorizes its images); ${after}`;
+  return null;
+}
 
 /** Validation figures on the same rows (row losses for the paired test). */
 export interface RowFigures {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { planSteps, replanSteps, stepSeconds, stepPace, splitBudget } from '../../src/steps/budget_plan.js';
 import { linearCapSeconds, fitsLinearReference } from '../../src/pipeline/auto/linear_stage.js';
 import { Deadlines, AUTOPILOT_BUDGET } from '../../src/pipeline/auto/context.js';
-import { finalTrainingReason, keepContinuedTraining } from '../../src/steps/final_rule.js';
+import { augmentFinalTraining, finalEpochCap, finalTrainingReason, keepContinuedTraining, LONG_TRAINING_EPOCHS } from '../../src/steps/final_rule.js';
 import { acceptBestOf } from '../../src/protocol/index.js';
 import { finderIterations, type BudgetPhases } from '../../src/steps/budget_phases.js';
 import { PacedSchedule, CancelTrain, CancelFit, type Learner } from '../../src/train/index.js';
@@ -224,6 +224,22 @@ describe('the final training while a bias gap is open', () => {
     assert.match(finalTrainingReason({ changed: false, image: false, biasGap: false, behindLinear: true })!, /does not yet beat the linear reference/);
     assert.match(finalTrainingReason({ changed: true, image: false, biasGap: true })!, /ladder found/);
     assert.match(finalTrainingReason({ changed: false, image: true, biasGap: false })!, /training longer/);
+  });
+});
+
+describe('the final training of a small image set or table', () => {
+  it('its cap is at least finalMinSteps optimizer steps when it trains longer; otherwise the epoch cap', () => {
+    // 1,920 images in batches of 128: 15 steps an epoch; 50 epochs are 750 steps, 2000 steps are 134 epochs.
+    assert.equal(finalEpochCap({ cap: 50, minSteps: 2000, stepsPerEpoch: 15 }), 134);
+    assert.equal(finalEpochCap({ cap: 50, minSteps: 0, stepsPerEpoch: 15 }), 50);
+    // Fashion-MNIST's 55,000 images: 430 steps an epoch, the epoch cap binds first.
+    assert.equal(finalEpochCap({ cap: 50, minSteps: 2000, stepsPerEpoch: 430 }), 50);
+  });
+  it('augmentation: when the model overfits, or fits its images and will see each one twenty times or more; not while the bias gap is open', () => {
+    assert.match(augmentFinalTraining({ overfits: { validLoss: 0.4, trainLoss: 0.1 }, fitted: true, plannedEpochs: 3 })!, /still overfits \(validation 0\.4000 against training 0\.1000/);
+    assert.match(augmentFinalTraining({ overfits: null, fitted: true, plannedEpochs: LONG_TRAINING_EPOCHS })!, /each training image 20\.0 more times and the model fits them/);
+    assert.equal(augmentFinalTraining({ overfits: null, fitted: true, plannedEpochs: LONG_TRAINING_EPOCHS - 0.5 }), null, 'a short final training: no augmentation');
+    assert.equal(augmentFinalTraining({ overfits: null, fitted: false, plannedEpochs: 300 }), null, 'the training set first: augmentation would slow fitting it');
   });
 });
 

@@ -44,8 +44,8 @@ export interface AutopilotBudget {
   /** Most epochs of step 3 and of the final training. */
   epochCap: { tabular: number; sequence: number; image: number };
   /**
-   * Tables and text: when the final training trains longer (a bias gap, or a model behind the linear
-   * reference), its cap is at least this many optimizer steps — forty epochs of a small table are a few
+   * When the final training trains longer (images; tables and text with a bias gap, or a model behind the
+   * linear reference), its cap is at least this many optimizer steps — forty epochs of a small table are a few
    * hundred steps, and the time given would stay idle. 0 keeps the epoch cap.
    */
   finalMinSteps: number;
@@ -71,7 +71,7 @@ export const AUTOPILOT_BUDGET: AutopilotBudget = {
   searchShare: { tabular: 0.5, sequence: 0.5, image: 0.55 },
   ladderShare: { tabular: 0.7, sequence: 0.7, image: 0.6 },
   finalShare: 0.92,
-  epochCap: { tabular: 40, sequence: 12, image: 30 },
+  epochCap: { tabular: 40, sequence: 12, image: 50 },
   finalMinSteps: 2000,
   // movingAverage: images' final training also updates the weights' average every step; calibrated on one
   // Fashion-MNIST run (batch 64): its epochs took ~26 s against step 3's 24.6 s, and 1.05 alone let the

@@ -13,7 +13,7 @@ import { buildModel } from '../../steps/architecture.js';
 import { fitModel } from '../../steps/fit.js';
 import { gapOpen } from '../../steps/ladder_rules.js';
 import { planSteps, replanSteps, stepPace } from '../../steps/budget_plan.js';
-import { finalTrainingReason, keepContinuedTraining } from '../../steps/final_rule.js';
+import { augmentFinalTraining, finalEpochCap, finalTrainingReason, keepContinuedTraining, LONG_TRAINING_EPOCHS } from '../../steps/final_rule.js';
 import { chooseAverage } from '../../steps/compute_options.js';
 import { foldFinalModel } from '../../steps/cross_validation.js';
 import { tuning } from '../../steps/tuning_guard.js';
@@ -50,31 +50,37 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
     const obj = ctx.objective;
     const image = p.kind === 'image';
     let chosen = state.ladder!.best.candidate;
-    // Augmentation pays off over long training, which short probes cannot show; with the
-    // full model still overfitting, the final training uses it — and is kept only if it
-    // beats the step-3 model on validation.
-    if (image && ctx.augment !== null && !chosen.augment && !state.ladder!.gapClosed && gapOpen(state.final!, ctx.plan.baseline.loss)) {
-      chosen = { ...chosen, augment: true, label: `${chosen.label} with data augmentation` };
-      ctx.log({ step: 4, action: 'use data augmentation for the final training', reason: `the model still overfits (validation ${state.final!.validLoss.toPrecision(4)} against training ${state.final!.trainLoss.toPrecision(4)}, eval mode); augmentation works over long training, which short probes cannot show, and the final model is kept only if it beats the step-3 model on validation` });
-    }
     const s3 = state.step3!;
-    const changed = chosen.label !== startCandidate(ctx, state).label;
-    if (pr.kind === 'k-fold') ctx.log(foldFinalModel(pr.k, chosen.label));
     // A kept linear reference is refitted after this training (refit_stage.ts): its expected time is left for it.
     const finalEnd = ctx.deadlines.final - refitReserveSeconds(ctx, state) * 1000;
     const timeLeft = finalEnd - ctx.clock();
     const epochSeconds = step3EpochSeconds(state);
-    // Training longer (a bias gap, or a model behind the linear reference) on a small table: the cap is at least
-    // finalMinSteps optimizer steps, or forty epochs of a few batches would leave the time given idle.
-    const longer = !image && (state.verdict?.verdict === 'bias-gap' || Boolean(state.behindLinear));
-    const epochCap = longer ? Math.max(shares.epochCap[p.kind], Math.ceil(shares.finalMinSteps / Math.max(1, Math.ceil(p.counts.train / (s3.batchSize ?? 64))))) : shares.epochCap[p.kind];
     const batchSize = s3.batchSize ?? (image ? 128 : 64);
-    const why = finalTrainingReason({ changed, image, biasGap: state.verdict?.verdict === 'bias-gap', behindLinear: state.behindLinear });
+    // Training longer (images, a bias gap, or a model behind the linear reference): the cap is at least finalMinSteps
+    // optimizer steps, or the epoch cap of a small table or image set (a few batches each) would leave the time given idle.
+    const longer = image || state.verdict?.verdict === 'bias-gap' || Boolean(state.behindLinear);
+    const epochCap = finalEpochCap({ cap: shares.epochCap[p.kind], minSteps: longer ? shares.finalMinSteps : 0, stepsPerEpoch: Math.ceil(p.counts.train / batchSize) });
     // The final schedule is sized in steps to complete in the time left, from step 3's measured epoch time.
     const pace = stepPace(epochSeconds, p.counts.train, p.counts.validation, batchSize);
-    const margin = (chosen.augment ? shares.epochTimeMargin.augmented : shares.epochTimeMargin.plain) * (image ? shares.epochTimeMargin.movingAverage : 1);
     const maxSteps = epochCap * pace.stepsPerEpoch;
-    const finalPlan = planSteps({ secondsLeft: timeLeft / 1000 - (image ? 2 : 0), secondsPerStep: Math.max(1e-6, pace.secondsPerStep), validationSeconds: pace.validationSeconds, stepsPerEpoch: pace.stepsPerEpoch, maxSteps, margin });
+    const plan = (augmented: boolean) => {
+      const margin = (augmented ? shares.epochTimeMargin.augmented : shares.epochTimeMargin.plain) * (image ? shares.epochTimeMargin.movingAverage : 1);
+      return { margin, ...planSteps({ secondsLeft: timeLeft / 1000 - (image ? 2 : 0), secondsPerStep: Math.max(1e-6, pace.secondsPerStep), validationSeconds: pace.validationSeconds, stepsPerEpoch: pace.stepsPerEpoch, maxSteps, margin }) };
+    };
+    let finalPlan = plan(chosen.augment);
+    // Augmentation pays off over long training, which short probes cannot show: the final training uses it when the
+    // model still overfits or when it shows each image many more times — and is kept only if it beats the step-3 model.
+    const overfits = !state.ladder!.gapClosed && gapOpen(state.final!, ctx.plan.baseline.loss) ? { validLoss: state.final!.validLoss, trainLoss: state.final!.trainLoss } : null;
+    const augmentWhy = image && ctx.augment !== null && !chosen.augment ? augmentFinalTraining({ overfits, fitted: state.verdict?.verdict === 'fitted', plannedEpochs: finalPlan.epochs }) : null;
+    if (augmentWhy) {
+      chosen = { ...chosen, augment: true, label: `${chosen.label} with data augmentation` };
+      finalPlan = plan(true);
+      ctx.log({ step: 4, action: 'use data augmentation for the final training', reason: augmentWhy, numbers: { plannedEpochs: finalPlan.epochs, longTraining: LONG_TRAINING_EPOCHS } });
+    }
+    const margin = finalPlan.margin;
+    const changed = chosen.label !== startCandidate(ctx, state).label;
+    if (pr.kind === 'k-fold') ctx.log(foldFinalModel(pr.k, chosen.label));
+    const why = finalTrainingReason({ changed, image, biasGap: state.verdict?.verdict === 'bias-gap', behindLinear: state.behindLinear });
     if (why) ctx.log({ step: 4, action: finalPlan.steps ? `plan the final training: ${finalPlan.steps} steps (${finalPlan.epochs.toFixed(2)} epochs)` : 'skip the final training (too little time for a schedule that completes)', reason: `${pace.arithmetic}; ${finalPlan.arithmetic}; the ${image ? 'one-cycle' : 'warm-restarts'} schedule is sized to these steps and re-planned when the measured pace slips, so it ends annealed at the deadline`, numbers: { secondsLeft: timeLeft / 1000, secondsPerEpoch: epochSeconds, secondsPerStep: pace.secondsPerStep, validationSeconds: pace.validationSeconds, margin, steps: finalPlan.steps, epochs: finalPlan.epochs, boundBy: finalPlan.boundBy } });
     if (!why || timeLeft <= 0 || finalPlan.steps <= 0) return { next: ctx.stopped() ? 'final' : 'step5' };
     ctx.onPhase?.(4, `train the chosen configuration (${chosen.label})`);

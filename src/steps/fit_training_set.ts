@@ -15,7 +15,7 @@ import type { Optimizer } from '../optim/index.js';
 import { buildModel, type ModelSpec } from './architecture.js';
 import type { CostFunctionChoice } from './cost_function.js';
 import { makeOptimizer, makeSchedule, metricsFor, type FitResult, type OptimizerKind, type ScheduleKind } from './fit.js';
-import { judgeSgd, rateFromFinder, STANDARD_LR, type SwitchRule } from './optimizer_rule.js';
+import { judgeSgd, rateFromFinder, standardRate, STANDARD_LR, type SwitchRule } from './optimizer_rule.js';
 import { judgeProgress, stallAction, stallWindow, type StallRule, type StallVerdict } from './stall_rule.js';
 import type { TrainingEvidence } from './diagnosis.js';
 import type { Prepared, LoaderSource } from '../data/prepare.js';
@@ -187,7 +187,8 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
     const r = await sweep();
     if (r) lrFinds.push({ optimizer: kind, result: r });
     const reading = r ? judgeFinderCurve(r) : null;
-    const choice = rateFromFinder(r, reading, kind);
+    const standard = standardRate(kind, o.spec.family);
+    const choice = rateFromFinder(r, reading, kind, standard);
     const e = (v: number) => v.toExponential(2);
     const curve = r ? ` (valley ${e(r.valley.lr)}, minimum/10 ${e(r.minimum.lr)}, slide ${e(r.slide.lr)})` : '';
     const numbers = {
@@ -207,7 +208,7 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
       });
     } else {
       const problems = reading ? reading.problems.map((x) => x.text).join('; ') : 'it diverged at once: the sweep stopped before it had the points to read a rate from';
-      const fallback = choice.source === 'valley' ? `the curve's valley ${e(choice.lr)} (its longest descent; fastai's reading)` : `${kind.toUpperCase()}'s standard rate ${e(choice.lr)}`;
+      const fallback = choice.source === 'valley' ? `the curve's valley ${e(choice.lr)} (its longest descent; fastai's reading)` : standard === STANDARD_LR[kind] ? `${kind.toUpperCase()}'s standard rate ${e(choice.lr)}` : `the ResNet recipe's ${kind.toUpperCase()} rate ${e(choice.lr)}`;
       log({
         step: 3,
         action: `learning rate ${e(choice.lr)} for ${kind.toUpperCase()} (${choice.source === 'valley' ? "the finder's valley" : 'the standard rate'}: the finder's pick is not trusted)`,

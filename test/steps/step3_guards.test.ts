@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { prepare } from '../../src/data/prepare.js';
 import { makePlan } from '../../src/steps/plan.js';
 import { fitTrainingSet } from '../../src/steps/fit_training_set.js';
-import { rateFromFinder, STANDARD_LR } from '../../src/steps/optimizer_rule.js';
+import { rateFromFinder, RESNET_SGD_LR, standardRate, STANDARD_LR } from '../../src/steps/optimizer_rule.js';
 import { judgeProgress, stallAction, stallWindow } from '../../src/steps/stall_rule.js';
 import { Rng } from '../../src/data/index.js';
 import { noLeaks } from '../helpers.js';
@@ -35,6 +35,11 @@ describe('the rate when the finder cannot be read', () => {
     assert.deepEqual(rateFromFinder(r, { sound: false, problems: [{ kind: 'below-valley' }] }, 'adam'), { lr: 3e-3, source: 'valley' });
     assert.deepEqual(rateFromFinder(r, { sound: false, problems: [{ kind: 'flat' }, { kind: 'below-valley' }] }, 'adam'), { lr: STANDARD_LR.adam, source: 'standard' });
     assert.deepEqual(rateFromFinder(null, null, 'sgd'), { lr: STANDARD_LR.sgd, source: 'standard' }, 'a sweep too short to read');
+    // A ResNet trained from scratch with SGD falls back on its recipe's rate, ten times the generic one.
+    assert.equal(standardRate('sgd', 'resnet'), RESNET_SGD_LR);
+    assert.equal(standardRate('adam', 'resnet'), STANDARD_LR.adam);
+    assert.equal(standardRate('sgd', 'tabular'), STANDARD_LR.sgd);
+    assert.deepEqual(rateFromFinder(r, { sound: false, problems: [{ kind: 'flat' }] }, 'sgd', standardRate('sgd', 'resnet')), { lr: 0.1, source: 'standard' });
   });
 });
 

@@ -9,7 +9,7 @@ import type { CostFunctionChoice } from './cost_function.js';
 import type { Decision } from './decisions.js';
 import { timeEpoch, type EpochTiming } from './epoch_timer.js';
 import { chooseBatchSize } from './measured_choice.js';
-import { planPhase, reserveSeconds, splitBudget, EXPLORATION_SHARE, STEP3_SHARE_OF_EXPLORATION, type BudgetSplit, type PhasePlan } from './budget_plan.js';
+import { endRows, planPhase, reserveSeconds, splitBudget, EXPLORATION_SHARE, STEP3_SHARE_OF_EXPLORATION, type BudgetSplit, type PhasePlan } from './budget_plan.js';
 import { MEASURE_ROWS } from '../protocol/index.js';
 
 export interface BudgetPhasesOptions {
@@ -86,7 +86,7 @@ export async function planBudget(o: BudgetPhasesOptions): Promise<BudgetPhases> 
     if (timings.length > 1) o.log({ step: 3, action: `batch size ${batchSize}`, reason: choice.why, numbers: { timings: timings.map((t) => ({ batchSize: t.batchSize, samplesPerSecond: Math.round(t.samplesPerSecond) })), chosen: batchSize } });
   }
   const spentHere = (performance.now() - t0) / 1000;
-  const reserve = reserveSeconds({ evalSecondsPerRow: timing.evalSecondsPerRow, rowsEvaluated: p.counts.train + 6 * p.counts.validation + 2 * p.counts.test });
+  const reserve = reserveSeconds({ evalSecondsPerRow: timing.evalSecondsPerRow, rowsEvaluated: endRows(p.counts) });
   const split = splitBudget({ totalSeconds: o.totalSeconds, elapsedSeconds: o.elapsedSeconds + spentHere, reserveSeconds: reserve.seconds, linearSeconds: o.linearSeconds, explorationShare: o.explorationShare ?? EXPLORATION_SHARE });
   const image = p.kind === 'image';
   const step3Seconds = image ? split.explorationSeconds * STEP3_SHARE_OF_EXPLORATION : split.availableSeconds * o.step3Share;

@@ -74,6 +74,11 @@ export interface ReserveInput {
   margin?: number;
 }
 
+/** Rows evaluated after training: the training rows and the test's twice (split metrics; test, flips), the validation rows six times (step 5's choices, the moving average, split metrics, the report's views). */
+export function endRows(c: { train: number; validation: number; test: number }): number {
+  return c.train + 6 * c.validation + 2 * c.test;
+}
+
 /** Seconds to keep back for everything after training. */
 export function reserveSeconds(i: ReserveInput): { seconds: number; arithmetic: string } {
   const margin = i.margin ?? 2;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { zeros } from '../../src/tensor/index.js';
 import { SGD } from '../../src/optim/index.js';
 import { makeSchedule, type ScheduleKind } from '../../src/steps/fit.js';
-import { planPhase, splitBudget, reserveSeconds, EXPLORATION_SHARE } from '../../src/steps/budget_plan.js';
+import { planPhase, splitBudget, reserveSeconds, EXPLORATION_SHARE, endRows } from '../../src/steps/budget_plan.js';
 import { medianStop } from '../../src/steps/median_stop.js';
 import { finderIterations } from '../../src/steps/budget_phases.js';
 import { keepIfLower, chooseBatchSize } from '../../src/steps/measured_choice.js';
@@ -80,6 +80,9 @@ describe('budget planner', () => {
     const r = reserveSeconds({ evalSecondsPerRow: 0.001, rowsEvaluated: 10_000, passes: 2, margin: 1.5, fixedSeconds: 3 });
     assert.equal(r.seconds, 0.001 * 10_000 * 2 * 1.5 + 3);
     assert.match(r.arithmetic, /1\.00 ms per row × 10000 rows × 2 pass/);
+    // The end's rows on Fashion-MNIST (55,000 / 5,000 / 10,000), at the measured default margin of 2.
+    assert.equal(endRows({ train: 55_000, validation: 5_000, test: 10_000 }), 105_000);
+    assert.equal(reserveSeconds({ evalSecondsPerRow: 1e-4, rowsEvaluated: 105_000 }).seconds, 1e-4 * 105_000 * 2 + 3);
   });
 
   it('the median rule stops only a clearly hopeless probe, never before it has peers', () => {

@@ -12,7 +12,7 @@ import type { Module } from '../../nn/index.js';
 import { buildModel } from '../../steps/architecture.js';
 import { fitModel } from '../../steps/fit.js';
 import { gapOpen } from '../../steps/ladder_rules.js';
-import { planSteps, replanSteps, stepPace } from '../../steps/budget_plan.js';
+import { endRows, planSteps, replanSteps, reserveSeconds, stepPace } from '../../steps/budget_plan.js';
 import { augmentFinalTraining, finalEpochCap, finalTrainingReason, keepContinuedTraining, LONG_TRAINING_EPOCHS } from '../../steps/final_rule.js';
 import { chooseAverage } from '../../steps/compute_options.js';
 import { FINAL_LABEL_SMOOTHING, smoothedCost } from '../../steps/label_smoothing.js';
@@ -52,17 +52,21 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
     const image = p.kind === 'image';
     let chosen = state.ladder!.best.candidate;
     const s3 = state.step3!;
-    // A kept linear reference is refitted after this training (refit_stage.ts): its expected time is left for it.
-    const finalEnd = ctx.deadlines.final - refitReserveSeconds(ctx, state) * 1000;
-    const timeLeft = finalEnd - ctx.clock();
     const epochSeconds = step3EpochSeconds(state);
     const batchSize = s3.batchSize ?? (image ? 128 : 64);
+    // The final schedule is sized in steps to complete in the time left, from step 3's measured epoch time.
+    const pace = stepPace(epochSeconds, p.counts.train, p.counts.validation, batchSize);
+    // Images: what the end needs, measured again at step 3's whole-epoch pace (the planner timed one pass of 256
+    // rows, whose cost swings with the machine's load at that moment). A kept linear reference is refitted after
+    // this training (refit_stage.ts): its expected time is left for it.
+    // Data-parallel ranks keep the shared deadline: a reserve measured on each rank could differ.
+    const endReserve = image && !ctx.parallel ? reserveSeconds({ evalSecondsPerRow: pace.validationSeconds / Math.max(1, p.counts.validation), rowsEvaluated: endRows(p.counts) }).seconds : null;
+    const finalEnd = (endReserve === null ? ctx.deadlines.final : ctx.deadlines.share(1) - endReserve * 1000) - refitReserveSeconds(ctx, state) * 1000;
+    const timeLeft = finalEnd - ctx.clock();
     // Training longer (images, a bias gap, or a model behind the linear reference): the cap is at least finalMinSteps
     // optimizer steps, or the epoch cap of a small table or image set (a few batches each) would leave the time given idle.
     const longer = image || state.verdict?.verdict === 'bias-gap' || Boolean(state.behindLinear);
     const epochCap = finalEpochCap({ cap: shares.epochCap[p.kind], minSteps: longer ? shares.finalMinSteps : 0, stepsPerEpoch: Math.ceil(p.counts.train / batchSize) });
-    // The final schedule is sized in steps to complete in the time left, from step 3's measured epoch time.
-    const pace = stepPace(epochSeconds, p.counts.train, p.counts.validation, batchSize);
     const maxSteps = epochCap * pace.stepsPerEpoch;
     const plan = (augmented: boolean) => {
       const margin = (augmented ? shares.epochTimeMargin.augmented : shares.epochTimeMargin.plain) * (image ? shares.epochTimeMargin.movingAverage : 1);
@@ -82,7 +86,7 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
     const changed = chosen.label !== startCandidate(ctx, state).label;
     if (pr.kind === 'k-fold') ctx.log(foldFinalModel(pr.k, chosen.label));
     const why = finalTrainingReason({ changed, image, biasGap: state.verdict?.verdict === 'bias-gap', behindLinear: state.behindLinear });
-    if (why) ctx.log({ step: 4, action: finalPlan.steps ? `plan the final training: ${finalPlan.steps} steps (${finalPlan.epochs.toFixed(2)} epochs)` : 'skip the final training (too little time for a schedule that completes)', reason: `${pace.arithmetic}; ${finalPlan.arithmetic}; the ${image ? 'one-cycle' : 'warm-restarts'} schedule is sized to these steps and re-planned when the measured pace slips, so it ends annealed at the deadline`, numbers: { secondsLeft: timeLeft / 1000, secondsPerEpoch: epochSeconds, secondsPerStep: pace.secondsPerStep, validationSeconds: pace.validationSeconds, margin, steps: finalPlan.steps, epochs: finalPlan.epochs, boundBy: finalPlan.boundBy } });
+    if (why) ctx.log({ step: 4, action: finalPlan.steps ? `plan the final training: ${finalPlan.steps} steps (${finalPlan.epochs.toFixed(2)} epochs)` : 'skip the final training (too little time for a schedule that completes)', reason: `${pace.arithmetic}; ${endReserve === null ? '' : `${endReserve.toFixed(1)} s kept back for the end (evaluations at a third of a training row's cost × ${endRows(p.counts)} rows × 2 + 3 s); `}${finalPlan.arithmetic}; the ${image ? 'one-cycle' : 'warm-restarts'} schedule is sized to these steps and re-planned when the measured pace slips, so it ends annealed at the deadline`, numbers: { secondsLeft: timeLeft / 1000, endReserveSeconds: endReserve, secondsPerEpoch: epochSeconds, secondsPerStep: pace.secondsPerStep, validationSeconds: pace.validationSeconds, margin, steps: finalPlan.steps, epochs: finalPlan.epochs, boundBy: finalPlan.boundBy } });
     if (!why || timeLeft <= 0 || finalPlan.steps <= 0) return { next: ctx.stopped() ? 'final' : 'step5' };
     ctx.onPhase?.(4, `train the chosen configuration (${chosen.label})`);
     // Continue from the best weights when the chosen configuration has the same parameters

@@ -15,7 +15,6 @@ import { gapOpen } from '../../steps/ladder_rules.js';
 import { endRows, planSteps, replanSteps, reserveSeconds, stepPace } from '../../steps/budget_plan.js';
 import { augmentFinalTraining, finalEpochCap, finalTrainingReason, keepContinuedTraining, LONG_TRAINING_EPOCHS } from '../../steps/final_rule.js';
 import { chooseAverage } from '../../steps/compute_options.js';
-import { FINAL_LABEL_SMOOTHING, smoothedCost } from '../../steps/label_smoothing.js';
 import { foldFinalModel } from '../../steps/cross_validation.js';
 import { tuning } from '../../steps/tuning_guard.js';
 import { measureWeights, type Measured } from '../../steps/protocol_of.js';
@@ -92,9 +91,6 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
     // Continue from the best weights when the chosen configuration has the same parameters
     // (dropout, weight decay, augmentation); a new architecture starts from scratch.
     const warm = warmStart(ctx, chosen.spec);
-    // Images' long schedule trains on smoothed targets; every measure stays plain cross-entropy.
-    const finalCost = image ? smoothedCost(ctx.plan.cost, FINAL_LABEL_SMOOTHING) : ctx.plan.cost;
-    if (finalCost !== ctx.plan.cost) ctx.log({ step: 4, action: `label smoothing ${FINAL_LABEL_SMOOTHING} for the final training`, reason: `the training targets put ${1 - FINAL_LABEL_SMOOTHING} on the labelled class and ${FINAL_LABEL_SMOOTHING} spread over the ${p.classes?.length ?? 0} classes, so a long schedule stops pushing logits apart once a class is clear; validation, the test and every decision measure plain cross-entropy`, numbers: { epsilon: FINAL_LABEL_SMOOTHING } });
     ctx.log({ step: 4, action: `train the final model with ${chosen.label}${warm ? ', continuing from the best weights so far' : ', from scratch'}`, reason: why, numbers: { secondsLeft: Math.round(timeLeft / 1000) } });
     const finalEpochs = finalPlan.epochs;
     // The averaging window is sized in the optimizer steps this training takes.
@@ -115,7 +111,7 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
         fitModel(p, {
           initialState: warm ?? undefined,
           spec: chosen.spec,
-          cost: finalCost,
+          cost: ctx.plan.cost,
           optimizer: s3.optimizer,
           lr: s3.lr,
           batchSize,

@@ -57,9 +57,10 @@ export async function timeEpoch(p: Prepared, o: EpochTimerOptions): Promise<Epoc
     const perBatch = (gaps.length ? gaps.sort((a, b) => a - b)[gaps.length >> 1] : performance.now() - t0) / 1000;
     // The first evaluation pass warms eval mode's kernels (on Fashion-MNIST 3.5× the steady cost, which once held
     // back a minute of a 15-minute budget for the end): the second is timed.
-    evalLoss(model, trainingLoss(p, o.cost), evalRows);
+    const evalCost = trainingLoss(p, o.cost);
+    evalLoss(model, evalCost, evalRows);
     const e0 = performance.now();
-    evalLoss(model, trainingLoss(p, o.cost), evalRows);
+    evalLoss(model, evalCost, evalRows);
     const evalRowsCount = Math.min(p.counts.train, 2 * Math.max(256, o.batchSize));
     const evalPerRow = (performance.now() - e0) / 1000 / Math.max(1, evalRowsCount);
     const batchesPerEpoch = Math.ceil(p.counts.train / o.batchSize);

@@ -30,7 +30,7 @@ export async function refitKeptModel(ctx: AutoContext, state: AutoState): Promis
   const joined = withValidationRows(p);
   if (!joined) return;
   const deadline = Math.max(ctx.deadlines.final, ctx.deadlines.share(REFIT_END_SHARE));
-  const expected = linearRefitSeconds(lin, p.counts.train, p.counts.validation);
+  const expected = refitReserveSeconds(ctx, state);
   const left = (deadline - ctx.clock()) / 1000;
   const action = 'refit the kept linear reference on the training and validation rows';
   if (expected > left) {

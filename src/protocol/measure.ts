@@ -81,6 +81,30 @@ export function validationRowLosses(p: Prepared, model: Module, cost: MeasureCos
   return onValidation(p, cost, (loss, s) => rowLosses(model, loss, s));
 }
 
+/** The model's raw outputs (rows × classes) on the validation rows, in order, with each row's class: for measures that need logits, such as a fitted temperature. */
+export function validationLogits(p: Prepared, model: Module): { logits: Float32Array; labels: Int32Array; classes: number } {
+  const s = p.loader('validation', { batchSize: 256 });
+  const parts: Float32Array[] = [];
+  const labels: number[] = [];
+  let classes = 0;
+  try {
+    forEachEvalBatchSync(model, s, (out, y) => {
+      classes = out.shape[1] ?? 1;
+      parts.push(Float32Array.from(out.to('float32').data() as Float32Array));
+      labels.push(...y.toArray());
+    });
+  } finally {
+    s.dispose();
+  }
+  const logits = new Float32Array(parts.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of parts) {
+    logits.set(a, at);
+    at += a.length;
+  }
+  return { logits, labels: Int32Array.from(labels), classes };
+}
+
 /** Mean validation measure loss in evaluation mode. */
 export function validationLoss(p: Prepared, model: Module, cost: MeasureCost): number {
   return onValidation(p, cost, (loss, s) => evalLoss(model, loss, s));

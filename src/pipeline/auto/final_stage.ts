@@ -15,10 +15,12 @@ import { gapOpen } from '../../steps/ladder_rules.js';
 import { endRows, planSteps, replanSteps, reserveSeconds, stepPace } from '../../steps/budget_plan.js';
 import { augmentFinalTraining, finalEpochCap, finalTrainingReason, keepContinuedTraining, LONG_TRAINING_EPOCHS } from '../../steps/final_rule.js';
 import { chooseAverage } from '../../steps/compute_options.js';
+import { FINAL_LABEL_SMOOTHING, smoothedCost } from '../../steps/label_smoothing.js';
+import { calibrate, type Calibrated } from '../../steps/temperature.js';
 import { foldFinalModel } from '../../steps/cross_validation.js';
 import { tuning } from '../../steps/tuning_guard.js';
 import { measureWeights, type Measured } from '../../steps/protocol_of.js';
-import { describeSpread } from '../../protocol/index.js';
+import { describeSpread, validationLogits } from '../../protocol/index.js';
 import { loadSafetensors, dispose } from '../../tensor/index.js';
 import type { Stage } from '../runner.js';
 import { refitReserveSeconds } from './refit_stage.js';
@@ -91,6 +93,10 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
     // Continue from the best weights when the chosen configuration has the same parameters
     // (dropout, weight decay, augmentation); a new architecture starts from scratch.
     const warm = warmStart(ctx, chosen.spec);
+    // Images' long schedule trains on smoothed targets; every measure stays plain cross-entropy.
+    const finalCost = image ? smoothedCost(ctx.plan.cost, FINAL_LABEL_SMOOTHING) : ctx.plan.cost;
+    const smoothed = finalCost !== ctx.plan.cost;
+    if (smoothed) ctx.log({ step: 4, action: `label smoothing ${FINAL_LABEL_SMOOTHING} for the final training`, reason: `the training targets put ${1 - FINAL_LABEL_SMOOTHING} on the labelled class and ${FINAL_LABEL_SMOOTHING} spread over the ${p.classes?.length ?? 0} classes, so a long schedule stops pushing logits apart once a class is clear; every measure stays plain cross-entropy, and the final model is compared with the earlier one at each model's fitted temperature, since smoothing makes a model under-confident by design`, numbers: { epsilon: FINAL_LABEL_SMOOTHING } });
     ctx.log({ step: 4, action: `train the final model with ${chosen.label}${warm ? ', continuing from the best weights so far' : ', from scratch'}`, reason: why, numbers: { secondsLeft: Math.round(timeLeft / 1000) } });
     const finalEpochs = finalPlan.epochs;
     // The averaging window is sized in the optimizer steps this training takes.
@@ -111,7 +117,7 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
         fitModel(p, {
           initialState: warm ?? undefined,
           spec: chosen.spec,
-          cost: ctx.plan.cost,
+          cost: finalCost,
           optimizer: s3.optimizer,
           lr: s3.lr,
           batchSize,
@@ -140,13 +146,17 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
         }
         // The optimising metric decides (validation loss by default), quoting both figures.
         const [a, b] = [obj.read(now), obj.read(state.final!)];
+        // A smoothed model's plain loss punishes its calibration: on the holdout both models are compared at their fitted temperatures.
+        const cal = smoothed && pr.kind === 'holdout' && obj.metric === 'loss' ? calibratedPair(ctx, state, fit.model) : null;
+        const onFooting = (m: Measured, c: Calibrated | undefined): Measured => (c ? { ...m, validLoss: c.validLoss, rowLosses: c.rowLosses } : m);
         // The same configuration trained on from the kept weights: it stands unless the earlier model is clearly better.
-        const continued = pr.kind === 'holdout' && !changed && warm && obj.metric === 'loss' && now.rowLosses ? keepContinuedTraining(now, await measureKept(ctx, state), (c, i, k) => pr.compare(c as Measured, i as Measured, k)) : null;
+        const continued = pr.kind === 'holdout' && !changed && warm && obj.metric === 'loss' && now.rowLosses ? keepContinuedTraining(onFooting(now, cal?.final), onFooting(await measureKept(ctx, state), cal?.earlier), (c, i, k) => pr.compare(c as Measured, i as Measured, k)) : null;
         // With --folds the folds' mean already chose this configuration over the start: the final model is kept.
-        const better = pr.kind === 'k-fold' ? true : continued ? continued.keep : a !== null && (b === null || obj.better(a, b));
+        const better = pr.kind === 'k-fold' ? true : continued ? continued.keep : cal ? cal.final.validLoss < cal.earlier.validLoss : a !== null && (b === null || obj.better(a, b));
         const ladderBest = state.ladder!.best;
-        const reason = pr.kind === 'k-fold' ? `the ${pr.k} folds chose its configuration (${describeSpread((ladderBest.folds ?? state.cv!.step3.folds!).validLoss)} against the start's ${describeSpread(state.cv!.step3.folds!.validLoss)}); on the default split ${obj.describe(a)} against the step-3 model's ${b === null ? '–' : b.toPrecision(4)}` : continued ? continued.why : `${obj.describe(a)} against ${b === null ? '–' : b.toPrecision(4)} (the best model is chosen by the optimising metric, validation ${obj.metric}, only)`;
-        ctx.log({ step: 4, action: better ? 'keep the final model' : 'keep the step-3 model', reason, numbers: { metric: obj.metric, final: a, step3: b, finalValidLoss: now.validLoss, step3ValidLoss: state.final!.validLoss } });
+        const footing = cal ? `; compared at each model's fitted temperature (final ${cal.final.temperature.toFixed(3)}, earlier ${cal.earlier.temperature.toFixed(3)}) because the final training's targets were smoothed — plain validation loss ${now.validLoss.toPrecision(4)} against ${state.final!.validLoss.toPrecision(4)}` : '';
+        const reason = pr.kind === 'k-fold' ? `the ${pr.k} folds chose its configuration (${describeSpread((ladderBest.folds ?? state.cv!.step3.folds!).validLoss)} against the start's ${describeSpread(state.cv!.step3.folds!.validLoss)}); on the default split ${obj.describe(a)} against the step-3 model's ${b === null ? '–' : b.toPrecision(4)}` : continued ? continued.why + footing : cal ? `validation loss ${cal.final.validLoss.toPrecision(4)} against ${cal.earlier.validLoss.toPrecision(4)}${footing}` : `${obj.describe(a)} against ${b === null ? '–' : b.toPrecision(4)} (the best model is chosen by the optimising metric, validation ${obj.metric}, only)`;
+        ctx.log({ step: 4, action: better ? 'keep the final model' : 'keep the step-3 model', reason, numbers: { metric: obj.metric, final: a, step3: b, finalValidLoss: now.validLoss, step3ValidLoss: state.final!.validLoss, ...(cal ? { finalTemperature: cal.final.temperature, step3Temperature: cal.earlier.temperature, finalCalibratedLoss: cal.final.validLoss, step3CalibratedLoss: cal.earlier.validLoss } : {}) } });
         if (better) {
           state.final = { candidate: chosen, history: fit.history, validLoss: now.validLoss, trainLoss: now.trainLoss, metrics: now.metrics, source: 'final' };
           keepModel(ctx, fit.model);
@@ -161,6 +171,17 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
     return { next: ctx.stopped() ? 'final' : 'step5' };
   },
 };
+
+/** The final model and the kept one (before the final training), each at the temperature that fits its validation logits. */
+function calibratedPair(ctx: AutoContext, state: AutoState, final: Module): { final: Calibrated; earlier: Calibrated } {
+  const p = ctx.plan.prepared;
+  const m = loadModel(ctx, state.final!.candidate.spec);
+  try {
+    return { final: calibrate(validationLogits(p, final)), earlier: calibrate(validationLogits(p, m)) };
+  } finally {
+    m.dispose();
+  }
+}
 
 /** The kept model (before the final training) measured on the default split's validation rows, with row losses. */
 async function measureKept(ctx: AutoContext, state: AutoState): Promise<Measured> {

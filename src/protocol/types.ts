@@ -67,6 +67,8 @@ export interface Trained {
   best: EpochResult | null;
   /** A callback stopped it before its planned epochs (pruned, a deadline, an interruption). */
   cut: boolean;
+  /** A solver's verdict on reaching the optimum (a linear network solved after its steps); absent when none ran. */
+  solved?: { converged: boolean; iterations: number; reason: string };
   dispose(): void;
 }
 

@@ -1,8 +1,8 @@
 // The linear reference (step 2, beside the naive baseline): a network with no
 // hidden layer on the same preprocessed inputs — logistic or linear
 // regression on the encoded columns (one-hot categories, no embeddings), a
-// bag of words for text — fitted cheaply to convergence by the same engine on
-// the protocol's split or folds. A deep model that cannot beat it has learned
+// bag of words for text — fitted by the same engine on the protocol's split or
+// folds: Adam's steps, then L-BFGS to the optimum (steps/linear_solve.ts). A deep model that cannot beat it has learned
 // nothing a straight line does not know. Images have none: a linear model of
 // pixels says little about what a convolutional network should reach.
 import type { Prepared } from '../data/prepare.js';
@@ -11,6 +11,7 @@ import { Deadline } from '../train/index.js';
 import type { ModelSpec } from './architecture.js';
 import { textEncoderSpec } from './text_encoder_rule.js';
 import type { Candidate, Measured, PlaybookProtocol } from './protocol_of.js';
+import type { Trained } from '../protocol/index.js';
 
 /** How the linear reference is fitted (documented defaults; the plan states them). */
 export interface LinearReferenceOptions {
@@ -50,8 +51,10 @@ export interface LinearReference {
   epochs: number;
   seconds: number;
   capSeconds: number;
-  /** The training loss moved less than 1 % over the last quarter of the epochs, and the cap did not stop it. */
+  /** L-BFGS stopped by its tolerance (or, when it did not run, the training loss moved less than 1 % over the last quarter of the epochs), and the cap did not stop it. */
   converged: boolean;
+  /** How the solver ended (null: it did not run, the steps were cut). */
+  solver: string | null;
   /** The protocol's measurement (folds: the means with their spread). */
   measured: Measured;
 }
@@ -74,7 +77,7 @@ export function linearSpec(p: Pick<Prepared, 'archInput' | 'task'>): { spec: Mod
 /** How the plan states the method, before fitting. */
 export function linearMethod(o: LinearReferenceOptions = {}): string {
   const d = { ...LINEAR_REFERENCE_DEFAULTS, ...o };
-  return `Adam at ${d.lr}, ${d.steps} steps of batch ${d.batchSize} with cosine restarts ending annealed, L2 penalty chosen on validation from ${d.penalties.join(', ')}, training-only statistics, capped at ${d.capSeconds} s`;
+  return `Adam at ${d.lr}, ${d.steps} steps of batch ${d.batchSize} with cosine restarts ending annealed, then L-BFGS on the full-batch loss to its optimum, L2 penalty chosen on validation from ${d.penalties.join(', ')}, training-only statistics, capped at ${d.capSeconds} s`;
 }
 
 /** Relative change of the training loss over the last quarter of the epochs: < 1 % reads as converged. */
@@ -100,7 +103,7 @@ export async function fitLinearReference(pr: PlaybookProtocol, p: Prepared, o: L
   const batchSize = Math.max(1, Math.min(d.batchSize, p.counts.train));
   const epochs = Math.max(4, Math.ceil(d.steps / Math.ceil(p.counts.train / batchSize)));
   const tried: LinearReference['tried'] = [];
-  let best: { m: Measured; cut: boolean; history: number[]; weightDecay: number } | null = null;
+  let best: { m: Measured; cut: boolean; history: number[]; weightDecay: number; solved?: Trained['solved'] } | null = null;
   for (const [i, weightDecay] of d.penalties.entries()) {
     // Each penalty gets an equal share of what is left of the cap.
     const share = (started + d.capSeconds * 1000 - clock()) / (d.penalties.length - i);
@@ -110,14 +113,17 @@ export async function fitLinearReference(pr: PlaybookProtocol, p: Prepared, o: L
     }
     const candidate: Candidate = { spec: lin.spec, weightDecay, augment: false, label: `${lin.name}, L2 ${weightDecay}` };
     let history: number[] = [];
-    const m = await pr.train(candidate, { optimizer: 'adam', lr: d.lr, epochs, batchSize, seed: o.seed ?? 0, step: 2, callbacks: [new Deadline(clock() + share, clock)] }, {
+    let solved: Trained['solved'];
+    const deadline = clock() + share;
+    const m = await pr.train(candidate, { optimizer: 'adam', lr: d.lr, epochs, batchSize, seed: o.seed ?? 0, step: 2, callbacks: [new Deadline(deadline, clock)], solve: { deadline, clock } }, {
       onDefaultSplit: (t) => {
         history = t.history.map((e) => e.trainLoss);
+        solved = t.solved;
         o.onModel?.(i, t.model);
       },
     });
     tried.push({ weightDecay, validLoss: m.validLoss, epochs: history.length });
-    if (Number.isFinite(m.validLoss) && (!best || m.validLoss < best.m.validLoss)) best = { m, cut: m.cut, history, weightDecay };
+    if (Number.isFinite(m.validLoss) && (!best || m.validLoss < best.m.validLoss)) best = { m, cut: m.cut, history, weightDecay, solved };
   }
   if (!best) return null;
   const { cut: _c, perView: _p, ...measured } = best.m as Measured & { cut?: boolean; perView?: unknown };
@@ -134,13 +140,15 @@ export async function fitLinearReference(pr: PlaybookProtocol, p: Prepared, o: L
     epochs: best.history.length,
     seconds: (clock() - started) / 1000,
     capSeconds: d.capSeconds,
-    converged: !best.cut && trainingSettled(best.history),
+    // The solver's own test when it ran; otherwise the training loss settling.
+    converged: !best.cut && (best.solved ? best.solved.converged : trainingSettled(best.history)),
+    solver: best.solved ? `L-BFGS, ${best.solved.iterations} iterations: ${best.solved.reason}` : null,
     measured,
   };
 }
 
 /** One line for the plan and the summaries. */
-export function describeLinearReference(r: Pick<LinearReference, 'description' | 'loss' | 'metrics' | 'converged' | 'seconds' | 'capSeconds'>): string {
+export function describeLinearReference(r: Pick<LinearReference, 'description' | 'loss' | 'metrics' | 'converged' | 'seconds' | 'capSeconds'> & { solver?: string | null }): string {
   const metrics = Object.entries(r.metrics).filter(([k]) => !k.includes('[')).slice(0, 4).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(' ');
-  return `${r.description} — validation loss ${r.loss.toPrecision(4)}${metrics ? ` ${metrics}` : ''} (${r.converged ? 'converged' : `not converged within its ${r.capSeconds} s cap`}, ${r.seconds.toFixed(1)} s)`;
+  return `${r.description} — validation loss ${r.loss.toPrecision(4)}${metrics ? ` ${metrics}` : ''} (${r.converged ? 'converged' : `not converged within its ${r.capSeconds} s cap`}${r.solver ? ` — ${r.solver}` : ''}, ${r.seconds.toFixed(1)} s)`;
 }

@@ -11,7 +11,7 @@ import type { FoldSet } from '../data/folds.js';
 import type { Prepared } from '../data/prepare.js';
 import { tidy } from '../tensor/index.js';
 import type { Module } from '../nn/index.js';
-import { finishMetric, type Callback } from '../train/index.js';
+import { finishMetric, type Callback, type EpochResult } from '../train/index.js';
 import { evaluatePredictions, forEachEvalBatch, PredictionCollector, type Objective } from '../metrics/index.js';
 import { holdout, kFold, measureLoss, trainSubsetLoss, type Candidate as ProtocolCandidate, type Measured as ProtocolMeasured, type Protocol, type ProtocolBaseline, type SplitRecord, type Trained, type TrainRequest, type ProtocolView } from '../protocol/index.js';
 import type { ModelSpec } from './architecture.js';
@@ -19,6 +19,7 @@ import { chooseCostFunction, type CostFunctionChoice } from './cost_function.js'
 import { classBalance } from './class_balance.js';
 import type { Decision, DecisionLog } from './decisions.js';
 import { fitModel, metricsFor, type OptimizerKind, type ScheduleKind } from './fit.js';
+import { solveLinear } from './linear_solve.js';
 import { makePlan, type Plan } from './plan.js';
 import type { Parallel } from './parallel.js';
 
@@ -44,6 +45,8 @@ export interface FitRecipe {
   augment?: ImageAugmentConfig | null;
   /** Train data-parallel (every rank trains the same candidates). */
   parallel?: Parallel;
+  /** A linear network is then solved to its optimum (L-BFGS on the full-batch loss, steps/linear_solve.ts), by this deadline. */
+  solve?: { deadline?: number; clock?: () => number };
 }
 
 export type PlaybookProtocol = Protocol<ModelSpec, CostFunctionChoice, FitRecipe>;
@@ -96,7 +99,17 @@ export async function fitOnView(view: ProtocolView<CostFunctionChoice>, q: Train
     what: q.what,
     objective: r.objective,
   });
-  return { model: fit.model, history: fit.history, best: fit.best, cut: fit.history.length < r.epochs, dispose: () => fit.dispose() };
+  const cut = fit.history.length < r.epochs;
+  if (!r.solve || cut) return { model: fit.model, history: fit.history, best: fit.best, cut, dispose: () => fit.dispose() };
+  try {
+    const s = solveLinear(view.prepared, fit.model, view.cost, c.weightDecay, r.solve);
+    const f = await weightFigures(view.prepared, view.cost, fit.model);
+    const best: EpochResult = { epoch: fit.history.length, trainLoss: s.loss, validLoss: f.validLoss, metrics: f.metrics, seconds: fit.history.reduce((a, e) => a + e.seconds, 0) };
+    return { model: fit.model, history: fit.history, best, cut, solved: { converged: s.converged, iterations: s.iterations, reason: s.reason }, dispose: () => fit.dispose() };
+  } catch (e) {
+    fit.dispose();
+    throw e;
+  }
 }
 
 /** The protocol a run's decisions follow: holdout, or k folds of the non-test rows when `folds` are given. */
@@ -115,8 +128,13 @@ export function protocolFor(plan: Plan, split: SplitRecord, folds?: FoldSet): Pl
  */
 export async function measureWeights(pr: PlaybookProtocol, model: Module, c: Candidate, epoch: number): Promise<Measured> {
   const view = pr.defaultSplit;
-  const p = view.prepared;
-  const loss = measureLoss(view.cost);
+  const f = await weightFigures(view.prepared, view.cost, model);
+  return { candidate: c, trainLoss: trainSubsetLoss(view.prepared, model, view.cost), validLoss: f.validLoss, rowLosses: f.rowLosses, metrics: f.metrics, epoch };
+}
+
+/** One evaluation pass over the validation rows: every row's measure loss, their mean, and the metrics an epoch reports. */
+async function weightFigures(p: Prepared, cost: CostFunctionChoice, model: Module): Promise<{ validLoss: number; rowLosses: number[]; metrics: Record<string, number> }> {
+  const loss = measureLoss(cost);
   const metrics = metricsFor(p.task, p.classes);
   const sums = metrics.map(() => 0);
   const rows: number[] = [];
@@ -135,5 +153,5 @@ export async function measureWeights(pr: PlaybookProtocol, model: Module, c: Can
   metrics.forEach((m, i) => (figures[m.name] = finishMetric(m, sums[i], rows.length)));
   // As ValidationMetrics adds them: the loop's own figures stay; undefined ones (AUC with one class) are left out.
   if (collector?.rows) for (const [k, x] of Object.entries(evaluatePredictions(collector.result()).metrics)) if (x !== null && !(k in figures)) figures[k] = x;
-  return { candidate: c, trainLoss: trainSubsetLoss(p, model, view.cost), validLoss: rows.reduce((a, b) => a + b, 0) / Math.max(1, rows.length), rowLosses: rows, metrics: figures, epoch };
+  return { validLoss: rows.reduce((a, b) => a + b, 0) / Math.max(1, rows.length), rowLosses: rows, metrics: figures };
 }

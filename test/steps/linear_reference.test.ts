@@ -182,15 +182,16 @@ describe('the autopilot and the linear reference', () => {
     assert.match(doc.linear!.verdict, /kept the linear reference/);
   }));
 
-  it('a logistic target: the fitted deep model does not beat the right linear model, the time left goes to the search and training longer, and the linear network is kept', () => noLeaks(async () => {
+  it('a logistic target: the deep model neither fits the training rows better nor beats the right linear model, the time left goes to the search and training longer, and the linear network is kept', () => noLeaks(async () => {
     const { dir, p, split } = await table(noisyLinear(1200));
     const r = await runAutopilot({ plan: makePlan(p), split, store: null, runId: 'linref-logistic', runDir: join(dir, 'run'), budgetMinutes: 0.4 });
     try {
       const why = r.state.decisions.map((d) => `${d.action}: ${d.reason}`).join('\n');
-      assert.equal(r.state.behindLinear, true, why);
+      // Behind the solved linear model on the training rows (the bias gap) or, fitted, on validation: either sends the time left on.
+      assert.ok(r.state.behindLinear === true || r.state.verdict?.verdict === 'bias-gap', why);
       const search = r.state.decisions.find((d) => /^random search|^skip the random search/.test(d.action))!;
       assert.ok(search, why);
-      assert.match(search.reason, /does not beat the linear reference/);
+      assert.match(search.reason, /does not beat the linear reference|not below the linear reference's training loss/);
       assert.ok(r.state.decisions.some((d) => /^plan the final training|^skip the final training/.test(d.action) && /steps|too little time/.test(d.action)), why);
       assert.equal(r.state.linearReference!.kept, true, why);
       assert.equal(r.state.final!.source, 'linear');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { planSteps, replanSteps, stepSeconds, stepPace, splitBudget } from '../../src/steps/budget_plan.js';
 import { linearCapSeconds, fitsLinearReference } from '../../src/pipeline/auto/linear_stage.js';
 import { Deadlines, AUTOPILOT_BUDGET } from '../../src/pipeline/auto/context.js';
-import { augmentFinalTraining, finalEpochCap, finalTrainingReason, keepContinuedTraining, LONG_TRAINING_EPOCHS } from '../../src/steps/final_rule.js';
+import { augmentFinalTraining, finalEpochCap, finalTrainingReason, keepContinuedTraining, LONG_TRAINING_EPOCHS, MEMORIZING_PARAMETERS_PER_IMAGE, noAugmentationReason } from '../../src/steps/final_rule.js';
 import { acceptBestOf } from '../../src/protocol/index.js';
 import { finderIterations, type BudgetPhases } from '../../src/steps/budget_phases.js';
 import { PacedSchedule, CancelTrain, CancelFit, type Learner } from '../../src/train/index.js';
@@ -235,11 +235,18 @@ describe('the final training of a small image set or table', () => {
     // Fashion-MNIST's 55,000 images: 430 steps an epoch, the epoch cap binds first.
     assert.equal(finalEpochCap({ cap: 50, minSteps: 2000, stepsPerEpoch: 430 }), 50);
   });
-  it('augmentation: when the model overfits, or fits its images and will see each one twenty times or more; not while the bias gap is open', () => {
-    assert.match(augmentFinalTraining({ overfits: { validLoss: 0.4, trainLoss: 0.1 }, fitted: true, plannedEpochs: 3 })!, /still overfits \(validation 0\.4000 against training 0\.1000/);
-    assert.match(augmentFinalTraining({ overfits: null, fitted: true, plannedEpochs: LONG_TRAINING_EPOCHS })!, /each training image 20\.0 more times and the model fits them/);
-    assert.equal(augmentFinalTraining({ overfits: null, fitted: true, plannedEpochs: LONG_TRAINING_EPOCHS - 0.5 }), null, 'a short final training: no augmentation');
-    assert.equal(augmentFinalTraining({ overfits: null, fitted: false, plannedEpochs: 300 }), null, 'the training set first: augmentation would slow fitting it');
+  it('augmentation: when the model overfits, or fits its images, will see each one twenty times or more and can memorize them; not while the bias gap is open', () => {
+    const many = MEMORIZING_PARAMETERS_PER_IMAGE * 4;
+    assert.match(augmentFinalTraining({ overfits: { validLoss: 0.4, trainLoss: 0.1 }, fitted: true, plannedEpochs: 3, parametersPerImage: 0.5 })!, /still overfits \(validation 0\.4000 against training 0\.1000/);
+    assert.match(augmentFinalTraining({ overfits: null, fitted: true, plannedEpochs: LONG_TRAINING_EPOCHS, parametersPerImage: many })!, /each training image 20\.0 more times, the model fits them and has 32\.0 parameters per image/);
+    assert.equal(augmentFinalTraining({ overfits: null, fitted: true, plannedEpochs: LONG_TRAINING_EPOCHS - 0.5, parametersPerImage: many }), null, 'a short final training: no augmentation');
+    assert.equal(augmentFinalTraining({ overfits: null, fitted: false, plannedEpochs: 300, parametersPerImage: many }), null, 'the training set first: augmentation would slow fitting it');
+    // Fashion-MNIST's 55,000 images for ResNet-8's 78k parameters: smoothing alone, and the run says why.
+    const large = { overfits: null, fitted: true, plannedEpochs: 29.4, parametersPerImage: 78000 / 55000 };
+    assert.equal(augmentFinalTraining(large), null, 'too few parameters per image to memorize them');
+    assert.match(noAugmentationReason(large)!, /1\.42 parameters per image \(rule: augmented from 8\)/);
+    assert.equal(noAugmentationReason({ ...large, parametersPerImage: many }), null, 'augmented: nothing to explain');
+    assert.equal(noAugmentationReason({ ...large, plannedEpochs: 5 }), null, 'a short training: nothing to explain');
   });
 });
 

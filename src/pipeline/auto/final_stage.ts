@@ -13,7 +13,7 @@ import { buildModel } from '../../steps/architecture.js';
 import { fitModel } from '../../steps/fit.js';
 import { gapOpen } from '../../steps/ladder_rules.js';
 import { endRows, planSteps, replanSteps, reserveSeconds, stepPace } from '../../steps/budget_plan.js';
-import { augmentFinalTraining, finalEpochCap, finalTrainingReason, keepContinuedTraining, LONG_TRAINING_EPOCHS } from '../../steps/final_rule.js';
+import { augmentFinalTraining, finalEpochCap, finalTrainingReason, keepContinuedTraining, LONG_TRAINING_EPOCHS, MEMORIZING_PARAMETERS_PER_IMAGE, noAugmentationReason } from '../../steps/final_rule.js';
 import { chooseAverage } from '../../steps/compute_options.js';
 import { FINAL_LABEL_SMOOTHING, smoothedCost } from '../../steps/label_smoothing.js';
 import { calibrate, type Calibrated } from '../../steps/temperature.js';
@@ -75,16 +75,21 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
     };
     let finalPlan = plan(chosen.augment);
     // Augmentation pays off over long training, which short probes cannot show: the final training uses it when the
-    // model still overfits or when it shows each image many more times — and is kept only if it beats the step-3 model.
+    // model still overfits or when it shows each image many more times — the step-3 model stays only when clearly better.
     const overfits = !state.ladder!.gapClosed && gapOpen(state.final!, ctx.plan.baseline.loss) ? { validLoss: state.final!.validLoss, trainLoss: state.final!.trainLoss } : null;
-    const augmentWhy = image && ctx.augment !== null && !chosen.augment ? augmentFinalTraining({ overfits, fitted: state.verdict?.verdict === 'fitted', plannedEpochs: finalPlan.epochs }) : null;
+    const parametersPerImage = image ? parameterCount(ctx, chosen.spec) / Math.max(1, p.counts.train) : 0;
+    const augmentRule = { overfits, fitted: state.verdict?.verdict === 'fitted', plannedEpochs: finalPlan.epochs, parametersPerImage };
+    const augmentWhy = image && ctx.augment !== null && !chosen.augment ? augmentFinalTraining(augmentRule) : null;
+    const withoutWhy = image && ctx.augment !== null && !chosen.augment && !augmentWhy ? noAugmentationReason(augmentRule) : null;
+    if (withoutWhy) ctx.log({ step: 4, action: 'no data augmentation for the final training', reason: withoutWhy, numbers: { plannedEpochs: finalPlan.epochs, parametersPerImage, memorizingParametersPerImage: MEMORIZING_PARAMETERS_PER_IMAGE } });
     if (augmentWhy) {
       chosen = { ...chosen, augment: true, label: `${chosen.label} with data augmentation` };
       finalPlan = plan(true);
       ctx.log({ step: 4, action: 'use data augmentation for the final training', reason: augmentWhy, numbers: { plannedEpochs: finalPlan.epochs, longTraining: LONG_TRAINING_EPOCHS } });
     }
     const margin = finalPlan.margin;
-    const changed = chosen.label !== startCandidate(ctx, state).label;
+    // The ladder's choice, not the augmentation added above for the long schedule (same parameters: it continues).
+    const changed = state.ladder!.best.candidate.label !== startCandidate(ctx, state).label;
     if (pr.kind === 'k-fold') ctx.log(foldFinalModel(pr.k, chosen.label));
     const why = finalTrainingReason({ changed, image, biasGap: state.verdict?.verdict === 'bias-gap', behindLinear: state.behindLinear });
     if (why) ctx.log({ step: 4, action: finalPlan.steps ? `plan the final training: ${finalPlan.steps} steps (${finalPlan.epochs.toFixed(2)} epochs)` : 'skip the final training (too little time for a schedule that completes)', reason: `${pace.arithmetic}; ${endReserve === null ? '' : `${endReserve.toFixed(1)} s kept back for the end (evaluations at a third of a training row's cost × ${endRows(p.counts)} rows × 2 + 3 s); `}${finalPlan.arithmetic}; the ${image ? 'one-cycle' : 'warm-restarts'} schedule is sized to these steps and re-planned when the measured pace slips, so it ends annealed at the deadline`, numbers: { secondsLeft: timeLeft / 1000, endReserveSeconds: endReserve, secondsPerEpoch: epochSeconds, secondsPerStep: pace.secondsPerStep, validationSeconds: pace.validationSeconds, margin, steps: finalPlan.steps, epochs: finalPlan.epochs, boundBy: finalPlan.boundBy } });
@@ -171,6 +176,16 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
     return { next: ctx.stopped() ? 'final' : 'step5' };
   },
 };
+
+/** Trainable values of the network a spec builds. */
+function parameterCount(ctx: AutoContext, spec: Parameters<typeof buildModel>[0]): number {
+  const m = buildModel(spec, ctx.plan.prepared.device);
+  try {
+    return m.parameterCount();
+  } finally {
+    m.dispose();
+  }
+}
 
 /** The final model and the kept one (before the final training), each at the temperature that fits its validation logits. */
 function calibratedPair(ctx: AutoContext, state: AutoState, final: Module): { final: Calibrated; earlier: Calibrated } {

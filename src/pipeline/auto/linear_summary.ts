@@ -16,9 +16,11 @@ export interface LinearReferenceSummary {
   epochs: number;
   seconds: number;
   converged: boolean;
+  /** How L-BFGS ended ("L-BFGS, 41 iterations: gradient ≤ 1e-5"); null when it did not run. */
+  solver: string | null;
 }
 
 export function linearReferenceSummary(r: LinearReferenceRecord | undefined): LinearReferenceSummary | null {
   if (!r) return null;
-  return { name: r.name, description: r.description, loss: r.loss, trainLoss: r.trainLoss, metrics: r.metrics, kept: r.kept ?? null, reason: r.keptReason ?? null, weightDecay: r.weightDecay, epochs: r.epochs, seconds: r.seconds, converged: r.converged };
+  return { name: r.name, description: r.description, loss: r.loss, trainLoss: r.trainLoss, metrics: r.metrics, kept: r.kept ?? null, reason: r.keptReason ?? null, weightDecay: r.weightDecay, epochs: r.epochs, seconds: r.seconds, converged: r.converged, solver: r.solver ?? null };
 }

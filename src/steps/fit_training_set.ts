@@ -321,8 +321,9 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
       // A time budget (Deadline) that ended the window ends step 3: no new finder, no new phase.
       const left = outOfTime() ? 0 : o.epochs - patience;
       if (outOfTime()) log({ step: 3, action: 'stop step 3: time budget spent', reason: `the time budget ended step 3 after ${history.length} epoch(s), within the SGD window${verdict ? '' : ' (too early to judge SGD)'}`, numbers: { epochs: history.length } });
-      if (verdict && verdict.switchToAdam && left > 0) {
-        log({ step: 3, action: 'switch from SGD to Adam', reason: verdict.reason, numbers: verdict.numbers });
+      if (verdict && verdict.switchToAdam && !outOfTime()) {
+        // With step 3's epochs spent the switch still stands: the search and the final training go on with Adam, not the slow SGD.
+        log({ step: 3, action: left > 0 ? 'switch from SGD to Adam' : 'switch from SGD to Adam for the training that follows', reason: left > 0 ? verdict.reason : `${verdict.reason}; step 3's ${o.epochs} epoch(s) are spent, so the search and the final training go on with Adam from SGD's weights`, numbers: verdict.numbers });
         optimizer.dispose();
         kind = 'adam';
         optimizer = makeOptimizer(kind, model, 1e-3, { weightDecay: o.weightDecay });
@@ -330,8 +331,6 @@ export async function fitTrainingSet(p: Prepared, o: FitTrainingSetOptions): Pro
         lr = await findLr(o.lr !== undefined ? 'after switching to Adam (the given --lr was SGD\'s)' : 'after switching to Adam', o.adamLr);
       } else if (verdict && left > 0) {
         log({ step: 3, action: 'keep SGD', reason: verdict.reason, numbers: verdict.numbers });
-      } else if (verdict?.switchToAdam && !outOfTime()) {
-        log({ step: 3, action: 'keep SGD: no epochs left to switch', reason: `${verdict.reason}; but the ${o.epochs} epoch(s) of step 3 are spent`, numbers: verdict.numbers });
       }
       if (left > 0) lr = await watchedPhase(left, lr);
     } else {

@@ -87,6 +87,25 @@ describe('golden decisions per task kind', () => {
   }
 });
 
+describe('SGD judged slow with step 3\'s epochs spent', () => {
+  it('switches to Adam for the training that follows, with Adam\'s own rate', () => noLeaks(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sixstep-golden-spent-'));
+    writeFileSync(join(dir, 'd.csv'), table('binary'));
+    const p = await prepare({ data: join(dir, 'd.csv'), target: 'y', projectDir: dir });
+    const plan = makePlan(p);
+    // Two epochs: exactly the SGD window, none left after it.
+    const r = await tuning(() => fitTrainingSet(p, { spec: plan.proposal.spec, cost: plan.cost, epochs: 2, seed: 0 }));
+    try {
+      assert.deepEqual(actions(r.decisions), ['learning rate # for SGD', 'train with SGD (momentum #) and warm-restarts schedule', 'switch from SGD to Adam for the training that follows', 'learning rate # for ADAM']);
+      assert.match(r.decisions[2].reason, /step 3's 2 epoch\(s\) are spent/);
+      assert.equal(r.optimizer, 'adam');
+      assert.equal(r.history.length, 2, 'no epoch beyond step 3\'s');
+    } finally {
+      r.dispose();
+    }
+  }));
+});
+
 describe('scale-free regression', () => {
   it('multiplying the target by 1000 or 1/1000 changes no decision (finder\'s pick, optimizer switch, ladder)', () => noLeaks(async () => {
     const base = await decide('regression', 1);

@@ -62,11 +62,12 @@ describe('the autopilot\'s step-3 random search', () => {
     const lines = ['y,x0,x1'];
     for (let i = 0; i < 300; i++) {
       const a = rng.uniform(-1, 1);
-      lines.push(`${a > 0 ? 'pos' : 'neg'},${a.toFixed(4)},${rng.uniform(-1, 1).toFixed(4)}`);
+      // A band: one hidden layer fits it, a line cannot (the deep model must also beat the linear reference, or the time left searches).
+      lines.push(`${Math.abs(a) < 0.5 ? 'in' : 'out'},${a.toFixed(4)},${rng.uniform(-1, 1).toFixed(4)}`);
     }
     writeFileSync(join(dir, 'd.csv'), `${lines.join('\n')}\n`);
     const p = await prepare({ data: join(dir, 'd.csv'), target: 'y', projectDir: dir });
-    const r = await runAutopilot({ plan: makePlan(p), split: await splitOf(p, dir), store: null, runId: 'nosearch', runDir: join(dir, 'run'), budgetMinutes: 1, budget: { epochCap: { tabular: 10, sequence: 8, image: 8 } } });
+    const r = await runAutopilot({ plan: makePlan(p), split: await splitOf(p, dir), store: null, runId: 'nosearch', runDir: join(dir, 'run'), budgetMinutes: 1, budget: { epochCap: { tabular: 40, sequence: 8, image: 8 } } });
     try {
       assert.ok(!r.state.decisions.some((d) => d.action.startsWith('random search')), r.state.decisions.map((d) => d.action).join(' | '));
     } finally {

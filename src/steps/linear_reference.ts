@@ -15,7 +15,7 @@ import type { Trained } from '../protocol/index.js';
 
 /** How the linear reference is fitted (documented defaults; the plan states them). */
 export interface LinearReferenceOptions {
-  /** L2 penalties tried, the one with the lowest validation loss kept. Default [0, 1e-4, 1e-3, 1e-2]. */
+  /** L2 penalties tried, the one with the lowest validation loss kept; when the strongest wins, tenfold stronger ones follow (up to MAX_LINEAR_PENALTY). Default [0, 1e-4, 1e-3, 1e-2]. */
   penalties?: number[];
   /** Wall-time cap for all of them, seconds. Default 30. */
   capSeconds?: number;
@@ -30,6 +30,9 @@ export interface LinearReferenceOptions {
   /** Called with the default split's model of each penalty (index in `penalties`), before it is released: to keep its weights. */
   onModel?: (index: number, model: Module) => void;
 }
+
+/** The strongest L2 penalty the grid grows to when its strong edge keeps winning. */
+export const MAX_LINEAR_PENALTY = 1;
 
 export const LINEAR_REFERENCE_DEFAULTS = { penalties: [0, 1e-4, 1e-3, 1e-2], capSeconds: 30, lr: 5e-2, steps: 400, batchSize: 256 };
 
@@ -77,7 +80,7 @@ export function linearSpec(p: Pick<Prepared, 'archInput' | 'task'>): { spec: Mod
 /** How the plan states the method, before fitting. */
 export function linearMethod(o: LinearReferenceOptions = {}): string {
   const d = { ...LINEAR_REFERENCE_DEFAULTS, ...o };
-  return `Adam at ${d.lr}, ${d.steps} steps of batch ${d.batchSize} with cosine restarts ending annealed, then L-BFGS on the full-batch loss to its optimum, L2 penalty chosen on validation from ${d.penalties.join(', ')}, training-only statistics, capped at ${d.capSeconds} s`;
+  return `Adam at ${d.lr}, ${d.steps} steps of batch ${d.batchSize} with cosine restarts ending annealed, then L-BFGS on the full-batch loss to its optimum, L2 penalty chosen on validation from ${d.penalties.join(', ')} (tenfold stronger ones while the strongest wins, up to ${MAX_LINEAR_PENALTY}), training-only statistics, capped at ${d.capSeconds} s`;
 }
 
 /** Relative change of the training loss over the last quarter of the epochs: < 1 % reads as converged. */
@@ -104,9 +107,12 @@ export async function fitLinearReference(pr: PlaybookProtocol, p: Prepared, o: L
   const epochs = Math.max(4, Math.ceil(d.steps / Math.ceil(p.counts.train / batchSize)));
   const tried: LinearReference['tried'] = [];
   let best: { m: Measured; cut: boolean; history: number[]; weightDecay: number; solved?: Trained['solved'] } | null = null;
-  for (const [i, weightDecay] of d.penalties.entries()) {
+  // A best penalty at the grid's strong edge says the optimum may lie beyond it: the grid grows tenfold while the edge wins.
+  const grid = [...d.penalties];
+  for (let i = 0; i < grid.length; i++) {
+    const weightDecay = grid[i];
     // Each penalty gets an equal share of what is left of the cap.
-    const share = (started + d.capSeconds * 1000 - clock()) / (d.penalties.length - i);
+    const share = (started + d.capSeconds * 1000 - clock()) / (grid.length - i);
     if (share <= 0) {
       tried.push({ weightDecay, validLoss: NaN, epochs: 0 });
       continue;
@@ -124,6 +130,8 @@ export async function fitLinearReference(pr: PlaybookProtocol, p: Prepared, o: L
     });
     tried.push({ weightDecay, validLoss: m.validLoss, epochs: history.length });
     if (Number.isFinite(m.validLoss) && (!best || m.validLoss < best.m.validLoss)) best = { m, cut: m.cut, history, weightDecay, solved };
+    const edge = Math.max(...grid);
+    if (i === grid.length - 1 && best?.weightDecay === edge && edge > 0 && edge * 10 <= MAX_LINEAR_PENALTY) grid.push(edge * 10);
   }
   if (!best) return null;
   const { cut: _c, perView: _p, ...measured } = best.m as Measured & { cut?: boolean; perView?: unknown };
@@ -132,7 +140,7 @@ export async function fitLinearReference(pr: PlaybookProtocol, p: Prepared, o: L
     description: `${lin.name} on the ${p.kind === 'sequence' ? 'token counts of the training vocabulary' : 'encoded columns (one-hot categories)'}, L2 ${best.weightDecay}`,
     spec: lin.spec,
     weightDecay: best.weightDecay,
-    penalties: d.penalties,
+    penalties: grid,
     loss: measured.validLoss,
     trainLoss: measured.trainLoss,
     metrics: measured.metrics,

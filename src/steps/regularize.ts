@@ -17,6 +17,7 @@ import type { Decision, DecisionLog } from './decisions.js';
 import { gapOpen, gapTolerance, type GapRule } from './ladder_rules.js';
 import type { AcceptRule } from '../protocol/index.js';
 import type { Candidate, FitRecipe, Measured, PlaybookProtocol } from './protocol_of.js';
+import { learningCurveVerdict, type CurvePoint } from './learning_curve.js';
 
 export { gapOpen };
 export type { Candidate, Measured };
@@ -58,6 +59,8 @@ export interface LadderResult {
   probes: Measured[];
   /** Whether the ladder ended with the gap closed. */
   gapClosed: boolean;
+  /** The learning curve, when the ladder measured it (its last rung before the architecture search). */
+  learningCurve?: { curve: CurvePoint[]; stillFalling: boolean };
 }
 
 /** Dropout before the last linear layer (`last`) and before every hidden layer after the first (`earlier`): the input features are never dropped. */
@@ -220,21 +223,20 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
   }
 
   // 7. More data? The learning curve: validation loss against training-set fraction.
+  let learningCurve: LadderResult['learningCurve'];
   if (timeLeft() > 0) {
     const fractions = [0.25, 0.5];
-    const curve: Array<{ fraction: number; validLoss: number }> = [];
+    const curve: CurvePoint[] = [];
     for (const f of fractions) {
       if (timeLeft() <= 0) break;
       curve.push({ fraction: f, validLoss: (await train({ ...cur(), label: `learning curve at ${f * 100} %` }, (o.probeFraction ?? 1) * f)).validLoss });
     }
     curve.push({ fraction: 1, validLoss: best.validLoss });
-    const half = curve.find((c) => c.fraction === 0.5);
-    const stillFalling = half ? (half.validLoss - best.validLoss) / Math.abs(half.validLoss || 1) > 0.05 : false;
+    const v = learningCurveVerdict(curve);
+    learningCurve = { curve, stillFalling: v.stillFalling };
     log({
-      action: stillFalling ? 'more data would help' : 'more data would help little',
-      reason: stillFalling
-        ? `validation loss still falls with more training data (${curve.map((c) => `${c.fraction * 100} %: ${c.validLoss.toPrecision(3)}`).join(', ')}): collecting more labeled data is the best cure for overfitting`
-        : `the learning curve has flattened (${curve.map((c) => `${c.fraction * 100} %: ${c.validLoss.toPrecision(3)}`).join(', ')})`,
+      action: v.stillFalling ? 'more data would help' : 'more data would help little',
+      reason: v.stillFalling ? `validation loss still falls with more training data (${v.quoted}): collecting more labeled data is the best cure for overfitting` : `the learning curve has flattened (${v.quoted})`,
       numbers: { curve },
     });
   }
@@ -256,5 +258,5 @@ export async function regularizationLadder(o: LadderOptions): Promise<LadderResu
   }
   const gapClosed = !o.probeStart && !open(best);
   log({ action: gapClosed ? 'ladder done: gap closed' : 'ladder done: gap still open', reason: `best validation loss ${best.validLoss.toPrecision(4)} (training ${best.trainLoss.toPrecision(4)}) with ${best.candidate.label}`, numbers: gapNumbers(best) });
-  return { best, decisions, probes, gapClosed };
+  return { best, decisions, probes, gapClosed, learningCurve };
 }

@@ -16,7 +16,7 @@ import { auto } from '../../src/pipeline/auto.js';
 import { runRow } from '../../src/ui/run_view.js';
 import { diagnose } from '../../src/steps/doctor.js';
 import { protocolFor } from '../../src/steps/protocol_of.js';
-import { fitLinearReference, linearSpec, trainingSettled } from '../../src/steps/linear_reference.js';
+import { fitLinearReference, linearSpec, trainingSettled, LINEAR_REFERENCE_DEFAULTS, MAX_LINEAR_PENALTY } from '../../src/steps/linear_reference.js';
 import { keepLinearReference, standingAgainstLinear, verdictWithLinear } from '../../src/steps/linear_keep.js';
 import { fitVerdict } from '../../src/steps/diagnosis.js';
 import { buildModel } from '../../src/steps/architecture.js';
@@ -98,6 +98,29 @@ describe('the linear reference', () => {
     assert.ok(r.loss < plan.baseline.loss / 3, `loss ${r.loss} against the baseline's ${plan.baseline.loss}`);
     assert.equal(r.tried.length, 4);
     assert.equal(r.loss, Math.min(...r.tried.map((t) => t.validLoss)), 'the penalty with the lowest validation loss is kept');
+  }));
+
+  it('grows the penalty grid tenfold while its strongest penalty wins, and only then', () => noLeaks(async () => {
+    // A target of pure noise and many inputs on few rows: the stronger the penalty, the closer to the mean, the better.
+    const rng = new Rng(17);
+    const names = Array.from({ length: 30 }, (_, j) => `x${j}`);
+    const lines = [['y', ...names].join(',')];
+    for (let r = 0; r < 90; r++) lines.push([rng.uniform(-1, 1), ...names.map(() => rng.uniform(-1, 1))].map((v) => v.toFixed(4)).join(','));
+    const { p, split } = await table(`${lines.join('\n')}\n`);
+    const r = (await fitLinearReference(protocolFor(makePlan(p), split), p, { capSeconds: 60, penalties: [0, 1e-3] }))!;
+    assert.ok(r.penalties.length > 2, `the strongest penalty won, so the grid grew: ${JSON.stringify(r.tried)}`);
+    assert.deepEqual(r.penalties.slice(0, 3), [0, 1e-3, 1e-2]);
+    assert.ok(Math.max(...r.penalties) <= MAX_LINEAR_PENALTY);
+    // Each added penalty follows a grid whose strongest penalty was the best so far.
+    for (let k = 2; k < r.penalties.length; k++) {
+      const before = r.tried.slice(0, k).map((t) => t.validLoss);
+      assert.equal(before[k - 1], Math.min(...before), `penalty ${r.penalties[k]} was added after ${r.penalties[k - 1]} won`);
+    }
+    const last = r.tried.length - 1;
+    assert.ok(r.penalties[last] === MAX_LINEAR_PENALTY || r.tried[last].validLoss > Math.min(...r.tried.slice(0, last).map((t) => t.validLoss)), 'it stops at the cap or when the new edge loses');
+    const sep = await table(separable(400));
+    const s = (await fitLinearReference(protocolFor(makePlan(sep.p), sep.split), sep.p, { capSeconds: 60 }))!;
+    assert.deepEqual(s.penalties, LINEAR_REFERENCE_DEFAULTS.penalties, 'a separable table wants no strong penalty: the grid stays');
   }));
 });
 

@@ -146,7 +146,7 @@ async function leadAuto(o: AutoOptions, group: ProcessGroup | null): Promise<voi
     out.say(`baseline:   ${p.baseline.description}: ${fmt({ loss: p.baseline.loss, ...p.baseline.metrics })}`);
     const lin = s.linearReference;
     if (lin) out.say(`linear:     ${lin.description}: ${fmt({ loss: lin.loss, ...lin.metrics })}${lin.kept ? ' — kept: the deep model did not beat it on validation' : lin.kept === false ? ' — the deep model was kept' : ''}`);
-    if (s.refit?.kept) out.say(`refit:      the kept linear reference trained again on the ${s.refit.rows} training and validation rows; the test figures are the refit's, the validation figures the validated weights'`);
+    if (s.refit?.kept) out.say(`refit:      the kept ${s.refit.model === 'deep' ? 'deep model' : 'linear reference'} trained again on the ${s.refit.rows} training and validation rows; the test figures are the refit's, the validation figures the validated weights'`);
     for (const w of s.testWarnings) out.say(out.color.yellow(`warning: ${w}`));
     if (s.testAdvice) out.say(out.color.yellow(`advice: ${s.testAdvice}`));
     if (s.errorAnalysis.startsWith('skipped')) out.say(out.color.yellow(`warning: error analysis ${s.errorAnalysis}`));

@@ -24,6 +24,7 @@ import { pretrainedSpec } from '../../steps/fine_tune.js';
 import type { Candidate, Measured, PlaybookProtocol } from '../../steps/protocol_of.js';
 import type { RunState } from '../runner.js';
 import type { LinearReference } from '../../steps/linear_reference.js';
+import type { CurvePoint } from '../../steps/learning_curve.js';
 
 /** What a run keeps of its linear reference (the state, the summary's `linearReference`). */
 export type LinearReferenceRecord = Omit<LinearReference, 'measured'> & { folds?: unknown; kept?: boolean; keptReason?: string };
@@ -91,6 +92,8 @@ export interface KeptModel {
   trainLoss: number;
   metrics: Record<string, number>;
   source: 'linear' | 'step3' | 'final';
+  /** Epochs its weights trained, counting those of the weights it continued from: what a deep refit replays. */
+  epochs?: number;
 }
 
 /** Everything a run decided and measured, persisted after every stage (state.json). */
@@ -108,10 +111,10 @@ export interface AutoState extends RunState<AutoPhase> {
   judged?: Measured;
   /** Step 3's one verdict (steps/diagnosis.ts fitVerdict): quoted by the decision, the summary, the exit code and `doctor`. */
   verdict?: FitVerdict;
-  ladder?: { best: Measured; probes: Measured[]; gapClosed: boolean };
+  ladder?: { best: Measured; probes: Measured[]; gapClosed: boolean; learningCurve?: { curve: CurvePoint[]; stillFalling: boolean } };
   final?: KeptModel;
-  /** The kept linear reference fitted again on the training and validation rows (pipeline/auto/refit_stage.ts): whether the refit replaced the validated weights, and its figures. */
-  refit?: { kept: boolean; rows: number; epochs: number; seconds: number; trainLoss: number | null; reason: string };
+  /** The kept model fitted again on the training and validation rows (pipeline/auto/refit_stage.ts): whether the refit replaced the validated weights, and its figures. */
+  refit?: { model: 'linear' | 'deep'; kept: boolean; rows: number; epochs: number; seconds: number; trainLoss: number | null; reason: string };
   test?: TestResult | null;
   /** Step 5's choice: the served model averages each image with its mirror ('flip'), or not. */
   testTimeAugmentation?: 'flip' | null;

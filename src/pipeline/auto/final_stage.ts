@@ -23,7 +23,8 @@ import { measureWeights, type Measured } from '../../steps/protocol_of.js';
 import { describeSpread, validationLogits } from '../../protocol/index.js';
 import { loadSafetensors, dispose } from '../../tensor/index.js';
 import type { Stage } from '../runner.js';
-import { refitReserveSeconds } from './refit_stage.js';
+import { keptEpochs, refitReserveSeconds } from './refit_stage.js';
+import { epochsToBest } from '../../steps/deep_refit.js';
 import { keepModel, loadModel, startCandidate, step3EpochSeconds, weightsFile, type AutoContext, type AutoPhase, type AutoState } from './context.js';
 
 /** The best weights so far in the chosen configuration's shape, or null when it has other parameters (a new architecture starts from scratch). */
@@ -163,7 +164,7 @@ export const finalStage: Stage<AutoContext, AutoState, AutoPhase> = {
         const reason = pr.kind === 'k-fold' ? `the ${pr.k} folds chose its configuration (${describeSpread((ladderBest.folds ?? state.cv!.step3.folds!).validLoss)} against the start's ${describeSpread(state.cv!.step3.folds!.validLoss)}); on the default split ${obj.describe(a)} against the step-3 model's ${b === null ? '–' : b.toPrecision(4)}` : continued ? continued.why + footing : cal ? `validation loss ${cal.final.validLoss.toPrecision(4)} against ${cal.earlier.validLoss.toPrecision(4)}${footing}` : `${obj.describe(a)} against ${b === null ? '–' : b.toPrecision(4)} (the best model is chosen by the optimising metric, validation ${obj.metric}, only)`;
         ctx.log({ step: 4, action: better ? 'keep the final model' : 'keep the step-3 model', reason, numbers: { metric: obj.metric, final: a, step3: b, finalValidLoss: now.validLoss, step3ValidLoss: state.final!.validLoss, ...(cal ? { finalTemperature: cal.final.temperature, step3Temperature: cal.earlier.temperature, finalCalibratedLoss: cal.final.validLoss, step3CalibratedLoss: cal.earlier.validLoss } : {}) } });
         if (better) {
-          state.final = { candidate: chosen, history: fit.history, validLoss: now.validLoss, trainLoss: now.trainLoss, metrics: now.metrics, source: 'final' };
+          state.final = { candidate: chosen, history: fit.history, validLoss: now.validLoss, trainLoss: now.trainLoss, metrics: now.metrics, source: 'final', epochs: (warm ? keptEpochs(state, state.final!) : 0) + epochsToBest(fit.history, best) };
           keepModel(ctx, fit.model);
         }
       } finally {

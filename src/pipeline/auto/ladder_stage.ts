@@ -43,7 +43,7 @@ export const ladderStage: Stage<AutoContext, AutoState, AutoPhase> = {
         onDecision: ctx.log,
       }),
     );
-    state.ladder = { best: ladder.best, probes: ladder.probes, gapClosed: ladder.gapClosed };
+    state.ladder = { best: ladder.best, probes: ladder.probes, gapClosed: ladder.gapClosed, learningCurve: ladder.learningCurve };
     const lin = state.linearReference;
     if (lin) ctx.log({ step: 4, action: 'the ladder against the linear reference', reason: `the ladder's best (${ladder.best.candidate.label}) has validation loss ${ladder.best.validLoss.toPrecision(4)}${standingAgainstLinear(ladder.best.validLoss, lin.loss)}`, numbers: { validLoss: ladder.best.validLoss, linearValidLoss: lin.loss } });
     return { next: ctx.stopped() ? 'step4' : 'final' };

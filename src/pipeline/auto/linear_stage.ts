@@ -37,7 +37,7 @@ export const linearStage: Stage<AutoContext, AutoState, AutoPhase> = {
     const r = await tuning(() => fitLinearReference(ctx.protocol, p, { capSeconds, seed: ctx.seed, clock: ctx.clock, onModel: (i, m) => saveSafetensors(linearFile(ctx, i), m.stateDict()) }));
     const chosen = r ? r.penalties.indexOf(r.weightDecay) : -1;
     if (r && existsSync(linearFile(ctx, chosen))) renameSync(linearFile(ctx, chosen), linearFile(ctx));
-    for (let i = 0; i < LINEAR_REFERENCE_DEFAULTS.penalties.length; i++) rmSync(linearFile(ctx, i), { force: true });
+    for (let i = 0; i < (r?.penalties ?? LINEAR_REFERENCE_DEFAULTS.penalties).length; i++) rmSync(linearFile(ctx, i), { force: true });
     if (!r) {
       ctx.log({ step: 2, action: 'no linear reference', reason: `no penalty finished an epoch within its ${capSeconds.toFixed(0)} s cap` });
       return { next: 'step3' };

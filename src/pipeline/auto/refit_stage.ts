@@ -1,14 +1,18 @@
-// Before step 5: the kept linear reference fitted again on the training and
-// validation rows (steps/refit.ts). Its validated weights stay in the run
-// folder beside it: the validation figures, the error analysis and the
-// served predictions' reference are theirs; the sealed test and serving get
-// the refit. Runs once (a resumed run keeps the first answer).
+// Before step 5: the kept model fitted again on the training and validation
+// rows — the linear reference by its own recipe (steps/refit.ts), a deep
+// network on a table by replaying its recipe on the time left
+// (steps/deep_refit.ts). The validated weights stay in the run folder beside
+// it: the validation figures, the error analysis and the served predictions'
+// reference are theirs; the sealed test and serving get the refit. Runs once
+// (a resumed run keeps the first answer).
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withValidationRows } from '../../data/refit.js';
 import { linearRefitSeconds, refitLinear } from '../../steps/refit.js';
+import { deepRefitRule, deepRefitSeconds, deepRefitStands, epochsToBest, refitDeep } from '../../steps/deep_refit.js';
+import { measureWeights } from '../../steps/protocol_of.js';
 import { tuning } from '../../steps/tuning_guard.js';
-import { keepModel, weightsFile, type AutoContext, type AutoState } from './context.js';
+import { keepModel, step3EpochSeconds, weightsFile, type AutoContext, type AutoState, type KeptModel } from './context.js';
 
 /** The kept model's weights as validated, when a refit replaced them in best.safetensors. */
 export const validatedFile = (ctx: Pick<AutoContext, 'runDir'>) => join(ctx.runDir, 'validated.safetensors');
@@ -24,8 +28,14 @@ export function refitReserveSeconds(ctx: Pick<AutoContext, 'plan'>, state: Pick<
 }
 
 export async function refitKeptModel(ctx: AutoContext, state: AutoState): Promise<void> {
+  if (state.refit || !state.final || ctx.parallel) return;
+  if (state.final.source === 'linear') return refitLinearReference(ctx, state);
+  return refitDeepModel(ctx, state, state.final);
+}
+
+async function refitLinearReference(ctx: AutoContext, state: AutoState): Promise<void> {
   const lin = state.linearReference;
-  if (state.refit || !lin?.kept || state.final?.source !== 'linear' || ctx.parallel) return;
+  if (!lin?.kept) return;
   const p = ctx.plan.prepared;
   const joined = withValidationRows(p);
   if (!joined) return;
@@ -35,7 +45,7 @@ export async function refitKeptModel(ctx: AutoContext, state: AutoState): Promis
   const action = 'refit the kept linear reference on the training and validation rows';
   if (expected > left) {
     const why = `too little time: about ${expected.toFixed(1)} s needed, ${Math.max(0, left).toFixed(1)} s left before the report; the validated weights stand`;
-    state.refit = { kept: false, rows: joined.counts.train, epochs: 0, seconds: 0, trainLoss: null, reason: why };
+    state.refit = { model: 'linear', kept: false, rows: joined.counts.train, epochs: 0, seconds: 0, trainLoss: null, reason: why };
     ctx.log({ step: 4, action: `do not ${action}`, reason: why, numbers: { expectedSeconds: expected, secondsLeft: left } });
     return;
   }
@@ -50,6 +60,57 @@ export async function refitKeptModel(ctx: AutoContext, state: AutoState): Promis
       fit.dispose();
     }
   }
-  state.refit = { kept: Boolean(fit), ...figures, trainLoss: Number.isFinite(r.trainLoss) ? r.trainLoss : null, reason: why };
+  state.refit = { model: 'linear', kept: Boolean(fit), ...figures, trainLoss: Number.isFinite(r.trainLoss) ? r.trainLoss : null, reason: why };
   ctx.log({ step: 4, action: fit ? action : `keep the validated linear reference (the refit did not complete)`, reason: why, numbers: { rows: r.rows, epochs: r.epochs, seconds: r.seconds, trainLoss: r.trainLoss, expectedSeconds: expected } });
+}
+
+/** Epochs the kept weights trained, counting those of the weights they continued from: what a deep refit replays. */
+export function keptEpochs(state: Pick<AutoState, 'step3'>, kept: KeptModel): number {
+  if (kept.epochs !== undefined) return kept.epochs;
+  return epochsToBest(kept.history, kept.source === 'step3' ? state.step3?.best : null);
+}
+
+async function refitDeepModel(ctx: AutoContext, state: AutoState, kept: KeptModel): Promise<void> {
+  const p = ctx.plan.prepared;
+  const joined = withValidationRows(p);
+  if (!joined || !state.step3) return;
+  const s3 = state.step3;
+  const epochs = keptEpochs(state, kept);
+  const measured = kept.history.filter((e) => e.seconds > 0);
+  const epochSeconds = measured.length ? measured.reduce((a, e) => a + e.seconds, 0) / measured.length : step3EpochSeconds(state);
+  const expected = deepRefitSeconds(epochs, epochSeconds, p.counts.train, p.counts.validation);
+  const deadline = ctx.deadlines.final;
+  const left = (deadline - ctx.clock()) / 1000;
+  const choice = deepRefitRule({ epochs, expectedSeconds: expected, secondsLeft: left, learningCurve: state.ladder?.learningCurve });
+  const action = 'refit the kept deep model on the training and validation rows';
+  const numbers = { epochs, expectedSeconds: expected, secondsLeft: left, epochSeconds };
+  if (!choice.refit) {
+    state.refit = { model: 'deep', kept: false, rows: joined.counts.train, epochs: 0, seconds: 0, trainLoss: null, reason: choice.why };
+    ctx.log({ step: 4, action: `do not ${action}`, reason: choice.why, numbers });
+    return;
+  }
+  ctx.onPhase?.(4, action);
+  const recipe = { spec: kept.candidate.spec, weightDecay: kept.candidate.weightDecay, optimizer: s3.optimizer, lr: s3.lr, batchSize: s3.batchSize ?? 64, epochs };
+  const r = await tuning(() => refitDeep(joined, recipe, ctx.plan.cost, { seed: ctx.seed, deadline, clock: ctx.clock }));
+  const { fit, ...figures } = r;
+  let why = `${choice.why}; ${r.why}`;
+  let stands = false;
+  if (fit) {
+    try {
+      // The refit has seen the validation rows: it must fit them better than the validated model, which never saw them.
+      const seen = await measureWeights(ctx.protocol, fit.model, kept.candidate, epochs - 1);
+      stands = deepRefitStands(seen.validLoss, kept.validLoss);
+      why += stands
+        ? `; it fits the validation rows it trained on better than the validated model, which never saw them (loss ${seen.validLoss.toPrecision(4)} against ${kept.validLoss.toPrecision(4)}); the choice was made on validation, and the shipped model learns from every row the sealed test does not hold — its validation figures stay the validated model's`
+        : `; it fits the validation rows it trained on no better than the validated model, which never saw them (loss ${seen.validLoss.toPrecision(4)} against ${kept.validLoss.toPrecision(4)}): it did not train as the validated one did, and the validated weights stand`;
+      if (stands) {
+        copyFileSync(weightsFile(ctx), validatedFile(ctx));
+        keepModel(ctx, fit.model);
+      }
+    } finally {
+      fit.dispose();
+    }
+  }
+  state.refit = { model: 'deep', kept: stands, ...figures, trainLoss: Number.isFinite(r.trainLoss) ? r.trainLoss : null, reason: why };
+  ctx.log({ step: 4, action: stands ? action : 'keep the validated deep model (the refit did not stand)', reason: why, numbers: { ...numbers, rows: r.rows, seconds: r.seconds, trainLoss: r.trainLoss } });
 }

@@ -102,7 +102,7 @@ export const searchStage: Stage<AutoContext, AutoState, AutoPhase> = {
         const candidate = startCandidate(ctx, state);
         // The model kept is the trial's configuration trained on the default split (its figures there); the protocol's figures go on deciding.
         const own = w.defaultSplit;
-        state.final = { candidate, history: state.final!.history, validLoss: own.validLoss, trainLoss: own.trainLoss, metrics: own.metrics, source: 'step3' };
+        state.final = { candidate, history: state.final!.history, validLoss: own.validLoss, trainLoss: own.trainLoss, metrics: own.metrics, source: 'step3', epochs: Math.min(trialEpochs, own.epoch + 1) };
         current = { ...w.measured, candidate };
         if (state.cv) state.cv.step3 = current;
         renameSync(searchFile, weightsFile(ctx));

@@ -8,6 +8,7 @@ import { Deadline } from '../../train/index.js';
 import { fitTrainingSet } from '../../steps/fit_training_set.js';
 import { fineTuneTrainingSet } from '../../steps/fine_tune.js';
 import { tuning } from '../../steps/tuning_guard.js';
+import { epochsToBest } from '../../steps/deep_refit.js';
 import type { Stage } from '../runner.js';
 import { keepModel, startCandidate, type AutoContext, type AutoPhase, type AutoState } from './context.js';
 
@@ -70,7 +71,7 @@ export const step3Stage: Stage<AutoContext, AutoState, AutoPhase> = {
       const best = r.best ?? r.history.at(-1) ?? null;
       // r.model holds the best epoch's weights: the protocol measures them (eval mode, the fixed training subset, every validation row).
       const kept = pr.measure(pr.defaultSplit, r.model, best, start);
-      state.final = { candidate: start, history: r.history, validLoss: kept.validLoss, trainLoss: kept.trainLoss, metrics: kept.metrics, source: 'step3' };
+      state.final = { candidate: start, history: r.history, validLoss: kept.validLoss, trainLoss: kept.trainLoss, metrics: kept.metrics, source: 'step3', epochs: epochsToBest(r.history, best) };
       // Holdout: the decisions read this model's figures; folds: the search stage measures the recipe on every fold first.
       if (pr.kind === 'holdout') state.judged = kept;
       const obj = ctx.objective;

@@ -1,0 +1,106 @@
+// Step 4's last act for a kept deep network on a table, once every choice is
+// made on validation: its recipe replayed from scratch on the training and
+// validation rows together — the kept configuration, the optimizer and rate
+// step 3 settled on, warm restarts over as many epochs as the kept weights
+// had trained. As a refit after early stopping replays the best epoch count,
+// the shipped model learns from every row the sealed test does not hold.
+//
+// It runs only on time the budget leaves over, and only where the learning
+// curve does not say more rows help little. The replayed model has seen the
+// validation rows, so no held-out figure can confirm it; it stands only when
+// it completes its epochs with a finite loss and fits those rows better than
+// the validated model, which never saw them — a refit that cannot do that
+// did not train as the validated one did.
+import type { Prepared } from '../data/prepare.js';
+import type { EpochResult } from '../train/index.js';
+import { Deadline } from '../train/index.js';
+import type { ModelSpec } from './architecture.js';
+import type { CostFunctionChoice } from './cost_function.js';
+import { fitModel, type FitResult, type OptimizerKind } from './fit.js';
+import type { CurvePoint } from './learning_curve.js';
+import { learningCurveVerdict } from './learning_curve.js';
+
+/** The recipe the refit replays. */
+export interface DeepRefitRecipe {
+  spec: ModelSpec;
+  weightDecay: number;
+  optimizer: OptimizerKind;
+  lr: number;
+  batchSize: number;
+  /** Epochs the kept weights trained (those of the run they continued, too). */
+  epochs: number;
+}
+
+/** The expected time is the kept training's measured epoch time, scaled by the rows, times this (a fresh process's epochs run a little slower). */
+export const DEEP_REFIT_TIME_MARGIN = 1.15;
+
+/** Epochs up to and including the kept one: `best`'s place in `history` (the last epoch when none is marked). */
+export function epochsToBest(history: readonly EpochResult[], best: EpochResult | null | undefined): number {
+  if (!history.length) return 0;
+  const i = best ? history.findIndex((e) => e.epoch === best.epoch) : -1;
+  return (i < 0 ? history.length - 1 : i) + 1;
+}
+
+/** Seconds the refit should take: `epochs` at the measured `epochSeconds`, scaled by the rows the validation rows add, with the margin. */
+export function deepRefitSeconds(epochs: number, epochSeconds: number, trainRows: number, validationRows: number): number {
+  return epochs * epochSeconds * ((trainRows + validationRows) / Math.max(1, trainRows)) * DEEP_REFIT_TIME_MARGIN;
+}
+
+export interface DeepRefitChoice {
+  refit: boolean;
+  why: string;
+}
+
+/** Whether to refit the kept deep network: time for the whole replay, and no learning curve saying more rows help little. */
+export function deepRefitRule(o: { epochs: number; expectedSeconds: number; secondsLeft: number; learningCurve?: { curve: CurvePoint[] } | null }): DeepRefitChoice {
+  if (o.epochs < 1) return { refit: false, why: 'the kept weights trained no whole epoch to replay; the validated weights stand' };
+  if (o.expectedSeconds > o.secondsLeft) return { refit: false, why: `too little time: about ${o.expectedSeconds.toFixed(1)} s needed for ${o.epochs} epoch(s) on the added rows, ${Math.max(0, o.secondsLeft).toFixed(1)} s left before the report; the validated weights stand` };
+  const curve = o.learningCurve ? learningCurveVerdict(o.learningCurve.curve) : null;
+  if (curve && !curve.stillFalling) return { refit: false, why: `the learning curve has flattened (${curve.quoted}): more rows would help little, and a second training seen by no held-out row is not worth its risk; the validated weights stand` };
+  const evidence = curve ? `the learning curve still falls (${curve.quoted})` : 'scikit-learn\'s models, too, learn from every non-test row once the choice is made';
+  return { refit: true, why: `${o.epochs} epoch(s) fit in the ${o.secondsLeft.toFixed(1)} s left (about ${o.expectedSeconds.toFixed(1)} s needed), and ${evidence}` };
+}
+
+/** Whether a completed refit stands: it fits the validation rows it trained on better than the validated model, which never saw them. */
+export function deepRefitStands(refitValidLoss: number, validatedValidLoss: number): boolean {
+  return Number.isFinite(refitValidLoss) && refitValidLoss < validatedValidLoss;
+}
+
+export interface DeepRefit {
+  /** The training, when it completed its epochs with a finite loss; the caller judges it, keeps its weights and disposes it. */
+  fit: FitResult | null;
+  rows: number;
+  epochs: number;
+  seconds: number;
+  trainLoss: number;
+  why: string;
+}
+
+/** The recipe from scratch on `joined` (the training and validation rows, data/refit.ts), ending annealed at its last epoch. */
+export async function refitDeep(joined: Prepared, r: DeepRefitRecipe, cost: CostFunctionChoice, o: { seed: number; deadline: number; clock: () => number }): Promise<DeepRefit> {
+  const started = o.clock();
+  const fit = await fitModel(joined, {
+    spec: r.spec,
+    cost,
+    optimizer: r.optimizer,
+    lr: r.lr,
+    weightDecay: r.weightDecay,
+    epochs: r.epochs,
+    batchSize: r.batchSize,
+    seed: o.seed,
+    step: 4,
+    what: 'refit on the training and validation rows',
+    keepBest: false,
+    callbacks: [new Deadline(o.deadline, o.clock)],
+  });
+  const seconds = (o.clock() - started) / 1000;
+  const trainLoss = fit.history.at(-1)?.trainLoss ?? NaN;
+  const rows = joined.counts.train;
+  const base = { rows, epochs: fit.history.length, seconds, trainLoss };
+  if (fit.history.length < r.epochs || !Number.isFinite(trainLoss)) {
+    fit.dispose();
+    const what = fit.history.length < r.epochs ? `stopped by the deadline after ${fit.history.length} of ${r.epochs} epochs (its schedule did not end annealed)` : 'its training loss is not finite';
+    return { ...base, fit: null, why: `the refit on ${rows} rows ${what}: the validated weights stand` };
+  }
+  return { ...base, fit, why: `${r.epochs} epoch(s) of ${r.optimizer === 'sgd' ? 'SGD' : r.optimizer === 'adam' ? 'Adam' : 'AdamW'} at ${r.lr.toPrecision(3)} with warm restarts, from scratch, on the ${rows} training and validation rows in ${seconds.toFixed(1)} s` };
+}

@@ -8,6 +8,7 @@
 import type { Prepared } from '../data/prepare.js';
 import type { Module } from '../nn/index.js';
 import { Deadline } from '../train/index.js';
+import { LinearPath } from './linear_solve.js';
 import type { ModelSpec } from './architecture.js';
 import { textEncoderSpec } from './text_encoder_rule.js';
 import type { Candidate, Measured, PlaybookProtocol } from './protocol_of.js';
@@ -15,7 +16,7 @@ import type { Trained } from '../protocol/index.js';
 
 /** How the linear reference is fitted (documented defaults; the plan states them). */
 export interface LinearReferenceOptions {
-  /** L2 penalties tried, the one with the lowest validation loss kept; when the strongest wins, tenfold stronger ones follow (up to MAX_LINEAR_PENALTY). Default [0, 1e-4, 1e-3, 1e-2]. */
+  /** L2 penalties tried, the one with the lowest validation loss kept; when the strongest wins, tenfold stronger ones follow (up to MAX_LINEAR_PENALTY). Strongest first: each later penalty starts from the nearest one's solution (a regularization path), and the unpenalized fit, which need not converge on separable rows, comes last. Default [1e-2, 1e-3, 1e-4, 0]. */
   penalties?: number[];
   /** Wall-time cap for all of them, seconds. Default 30. */
   capSeconds?: number;
@@ -34,7 +35,7 @@ export interface LinearReferenceOptions {
 /** The strongest L2 penalty the grid grows to when its strong edge keeps winning. */
 export const MAX_LINEAR_PENALTY = 1;
 
-export const LINEAR_REFERENCE_DEFAULTS = { penalties: [0, 1e-4, 1e-3, 1e-2], capSeconds: 30, lr: 5e-2, steps: 400, batchSize: 256 };
+export const LINEAR_REFERENCE_DEFAULTS = { penalties: [1e-2, 1e-3, 1e-4, 0], capSeconds: 30, lr: 5e-2, steps: 400, batchSize: 256 };
 
 /** The linear reference as fitted and measured (holdout: the default split; folds: the means). */
 export interface LinearReference {
@@ -109,6 +110,7 @@ export async function fitLinearReference(pr: PlaybookProtocol, p: Prepared, o: L
   let best: { m: Measured; cut: boolean; history: number[]; weightDecay: number; solved?: Trained['solved'] } | null = null;
   // A best penalty at the grid's strong edge says the optimum may lie beyond it: the grid grows tenfold while the edge wins.
   const grid = [...d.penalties];
+  const path = new LinearPath();
   for (let i = 0; i < grid.length; i++) {
     const weightDecay = grid[i];
     // Each penalty gets an equal share of what is left of the cap.
@@ -121,7 +123,7 @@ export async function fitLinearReference(pr: PlaybookProtocol, p: Prepared, o: L
     let history: number[] = [];
     let solved: Trained['solved'];
     const deadline = clock() + share;
-    const m = await pr.train(candidate, { optimizer: 'adam', lr: d.lr, epochs, batchSize, seed: o.seed ?? 0, step: 2, callbacks: [new Deadline(deadline, clock)], solve: { deadline, clock } }, {
+    const m = await pr.train(candidate, { optimizer: 'adam', lr: d.lr, epochs, batchSize, seed: o.seed ?? 0, step: 2, callbacks: [new Deadline(deadline, clock)], solve: { deadline, clock, path } }, {
       onDefaultSplit: (t) => {
         history = t.history.map((e) => e.trainLoss);
         solved = t.solved;

@@ -39,6 +39,34 @@ function flat(model: Module): { x: Float64Array; write(x: Float64Array): void } 
   };
 }
 
+/** Writes a flat parameter vector (as `flat` reads it) into the model. */
+export function writeParameters(model: Module, x: Float64Array): void {
+  flat(model).write(x);
+}
+
+/**
+ * A regularization path: the linear network solved at several penalties on
+ * each protocol view, so a new penalty starts from the nearest one solved on
+ * the same rows (in log penalty) rather than from scratch — the optimum moves
+ * little between neighbouring penalties, and L-BFGS gets there in a few steps.
+ */
+export class LinearPath {
+  private readonly solved = new Map<number, Array<{ weightDecay: number; x: Float64Array }>>();
+
+  /** The solution on `view` nearest to `weightDecay`, or null when none is kept. */
+  nearest(view: number, weightDecay: number): Float64Array | null {
+    const d = (a: number) => Math.abs(Math.log10(a + 1e-6) - Math.log10(weightDecay + 1e-6));
+    const kept = this.solved.get(view) ?? [];
+    return kept.reduce<{ weightDecay: number; x: Float64Array } | null>((b, k) => (!b || d(k.weightDecay) < d(b.weightDecay) ? k : b), null)?.x ?? null;
+  }
+
+  keep(view: number, weightDecay: number, model: Module): void {
+    const list = this.solved.get(view) ?? [];
+    list.push({ weightDecay, x: flat(model).x });
+    this.solved.set(view, list);
+  }
+}
+
 /**
  * Minimizes the training cost (as the training loop weighs it) over every
  * training row, plus weightDecay/2·‖θ‖² — the penalty Adam's weight decay
@@ -53,12 +81,18 @@ export function solveLinear(p: Prepared, model: Module, cost: CostFunctionChoice
   const n = p.counts.train;
   const was = model.training;
   model.train(true);
+  // The encoded rows are built once and held for every evaluation when they fit in CACHE_ELEMENTS; larger sets stream.
+  const cached = cachedBatches(source);
+  const pass = function* () {
+    if (cached) yield* cached;
+    else for (const b of source.batches(0)) yield { ...b, owned: true };
+  };
   const objective = (x: Float64Array) => {
     v.write(x);
     model.zeroGrad();
     let total = 0;
     // The same pass every evaluation (epoch 0): the objective is a function of x alone.
-    for (const b of source.batches(0)) {
+    for (const b of pass()) {
       try {
         const rows = b.x.shape[0];
         total += tidy(() => {
@@ -67,8 +101,10 @@ export function solveLinear(p: Prepared, model: Module, cost: CostFunctionChoice
           return l.item();
         });
       } finally {
-        b.x.dispose();
-        b.y.dispose();
+        if (b.owned) {
+          b.x.dispose();
+          b.y.dispose();
+        }
       }
     }
     const grad = new Float64Array(x.length);
@@ -91,8 +127,35 @@ export function solveLinear(p: Prepared, model: Module, cost: CostFunctionChoice
     v.write(r.x);
     return r;
   } finally {
+    for (const b of cached ?? []) {
+      b.x.dispose();
+      b.y.dispose();
+    }
     model.zeroGrad();
     model.train(was);
     source.dispose();
   }
+}
+
+/** Input and target values the solver may hold at once (4 bytes each): beyond it, each evaluation encodes the rows again. */
+export const CACHE_ELEMENTS = 32 * 1024 * 1024;
+
+type Batch = ReturnType<ReturnType<Prepared['loader']>['batches']> extends Iterable<infer B> ? B : never;
+
+/** The pass's batches, kept, when their values fit in CACHE_ELEMENTS; null (and nothing kept) when they do not. */
+function cachedBatches(source: ReturnType<Prepared['loader']>): Array<Batch & { owned: false }> | null {
+  const kept: Array<Batch & { owned: false }> = [];
+  let elements = 0;
+  for (const b of source.batches(0)) {
+    elements += b.x.numel + b.y.numel;
+    kept.push({ ...b, owned: false });
+    if (elements > CACHE_ELEMENTS) {
+      for (const k of kept) {
+        k.x.dispose();
+        k.y.dispose();
+      }
+      return null;
+    }
+  }
+  return kept;
 }

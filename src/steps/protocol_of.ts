@@ -19,7 +19,8 @@ import { chooseCostFunction, type CostFunctionChoice } from './cost_function.js'
 import { classBalance } from './class_balance.js';
 import type { Decision, DecisionLog } from './decisions.js';
 import { fitModel, metricsFor, type OptimizerKind, type ScheduleKind } from './fit.js';
-import { solveLinear } from './linear_solve.js';
+import { solveLinear, writeParameters, type LinearPath } from './linear_solve.js';
+import { buildModel } from './architecture.js';
 import { makePlan, type Plan } from './plan.js';
 import type { Parallel } from './parallel.js';
 
@@ -45,8 +46,12 @@ export interface FitRecipe {
   augment?: ImageAugmentConfig | null;
   /** Train data-parallel (every rank trains the same candidates). */
   parallel?: Parallel;
-  /** A linear network is then solved to its optimum (L-BFGS on the full-batch loss, steps/linear_solve.ts), by this deadline. */
-  solve?: { deadline?: number; clock?: () => number };
+  /**
+   * A linear network is then solved to its optimum (L-BFGS on the full-batch loss, steps/linear_solve.ts), by this
+   * deadline. With a path, a view that has a solution at another penalty starts the solver there, with no
+   * stochastic steps; every solution is kept on the path.
+   */
+  solve?: { deadline?: number; clock?: () => number; path?: LinearPath };
 }
 
 export type PlaybookProtocol = Protocol<ModelSpec, CostFunctionChoice, FitRecipe>;
@@ -79,6 +84,8 @@ export function foldBaseline(fold: Prepared, cost: Pick<CostFunctionChoice, 'bal
 export async function fitOnView(view: ProtocolView<CostFunctionChoice>, q: TrainRequest<ModelSpec, FitRecipe>): Promise<Trained> {
   const r = q.recipe;
   const c = q.candidate;
+  const warm = r.solve?.path && q.fraction === 1 ? r.solve.path.nearest(view.index, c.weightDecay) : null;
+  if (r.solve && warm) return solveFrom(view, c, r.solve, warm);
   const fit = await fitModel(view.prepared, {
     spec: foldSpec(c.spec, view.prepared),
     cost: view.cost,
@@ -103,11 +110,30 @@ export async function fitOnView(view: ProtocolView<CostFunctionChoice>, q: Train
   if (!r.solve || cut) return { model: fit.model, history: fit.history, best: fit.best, cut, dispose: () => fit.dispose() };
   try {
     const s = solveLinear(view.prepared, fit.model, view.cost, c.weightDecay, r.solve);
+    r.solve.path?.keep(view.index, c.weightDecay, fit.model);
     const f = await weightFigures(view.prepared, view.cost, fit.model);
     const best: EpochResult = { epoch: fit.history.length, trainLoss: s.loss, validLoss: f.validLoss, metrics: f.metrics, seconds: fit.history.reduce((a, e) => a + e.seconds, 0) };
     return { model: fit.model, history: fit.history, best, cut, solved: { converged: s.converged, iterations: s.iterations, reason: s.reason }, dispose: () => fit.dispose() };
   } catch (e) {
     fit.dispose();
+    throw e;
+  }
+}
+
+/** A linear network on `view` solved from `start` (a neighbouring penalty's solution on the same rows): no stochastic steps. */
+async function solveFrom(view: ProtocolView<CostFunctionChoice>, c: TrainRequest<ModelSpec, FitRecipe>['candidate'], solve: NonNullable<FitRecipe['solve']>, start: Float64Array): Promise<Trained> {
+  const clock = solve.clock ?? Date.now;
+  const started = clock();
+  const model = buildModel(foldSpec(c.spec, view.prepared), view.prepared.device);
+  try {
+    writeParameters(model, start);
+    const s = solveLinear(view.prepared, model, view.cost, c.weightDecay, solve);
+    solve.path?.keep(view.index, c.weightDecay, model);
+    const f = await weightFigures(view.prepared, view.cost, model);
+    const best: EpochResult = { epoch: 0, trainLoss: s.loss, validLoss: f.validLoss, metrics: f.metrics, seconds: (clock() - started) / 1000 };
+    return { model, history: [], best, cut: false, solved: { converged: s.converged, iterations: s.iterations, reason: s.reason }, dispose: () => model.dispose() };
+  } catch (e) {
+    model.dispose();
     throw e;
   }
 }

@@ -11,7 +11,7 @@ import { prepare } from '../../src/data/prepare.js';
 import { withValidationRows } from '../../src/data/refit.js';
 import { makePlan } from '../../src/steps/plan.js';
 import { auto } from '../../src/pipeline/auto.js';
-import { deepRefitRule, deepRefitSeconds, deepRefitStands, DEEP_REFIT_TIME_MARGIN, epochsToBest, refitDeep } from '../../src/steps/deep_refit.js';
+import { deepRefitRule, deepRefitSeconds, deepRefitStands, DEEP_REFIT_TIME_MARGIN, epochsToBest, expectedRefitGain, refitDeep, replayReproduces } from '../../src/steps/deep_refit.js';
 import { learningCurveVerdict, STILL_FALLING } from '../../src/steps/learning_curve.js';
 import { tuning } from '../../src/steps/tuning_guard.js';
 import type { EpochResult } from '../../src/train/index.js';
@@ -36,14 +36,14 @@ describe('the deep refit\'s rule', () => {
     const falling = { curve: [{ fraction: 0.25, validLoss: 0.99 }, { fraction: 0.5, validLoss: 0.89 }, { fraction: 1, validLoss: 0.79 }] };
     const go = deepRefitRule({ epochs: 8, expectedSeconds: 3, secondsLeft: 20, learningCurve: falling });
     assert.equal(go.refit, true);
-    assert.match(go.why, /8 epoch\(s\) fit in the 20\.0 s left \(about 3\.0 s needed\), and the learning curve still falls \(25 %: 0\.990, 50 %: 0\.890, 100 %: 0\.790\)/);
+    assert.match(go.why, /8 epoch\(s\), replayed twice, fit in the 20\.0 s left \(about 3\.0 s needed\), and the learning curve still falls \(25 %: 0\.990, 50 %: 0\.890, 100 %: 0\.790\)/);
     assert.equal(deepRefitRule({ epochs: 8, expectedSeconds: 3, secondsLeft: 20 }).refit, true, 'no curve measured: refit as scikit-learn does');
   });
 
   it('does not refit without the time, without an epoch to replay, or on a flat learning curve', () => {
     const slow = deepRefitRule({ epochs: 8, expectedSeconds: 30, secondsLeft: 20 });
     assert.equal(slow.refit, false);
-    assert.match(slow.why, /too little time: about 30\.0 s needed for 8 epoch\(s\) .*20\.0 s left/);
+    assert.match(slow.why, /too little time: about 30\.0 s needed to replay 8 epoch\(s\) twice .*20\.0 s left/);
     assert.equal(deepRefitRule({ epochs: 0, expectedSeconds: 0, secondsLeft: 20 }).refit, false);
     const flat = { curve: [{ fraction: 0.5, validLoss: 0.80 }, { fraction: 1, validLoss: 0.79 }] };
     const no = deepRefitRule({ epochs: 8, expectedSeconds: 3, secondsLeft: 20, learningCurve: flat });
@@ -56,6 +56,26 @@ describe('the deep refit\'s rule', () => {
     assert.equal(learningCurveVerdict([{ fraction: 0.5, validLoss: 1 }, { fraction: 1, validLoss: 0.94 }]).stillFalling, true);
     assert.equal(learningCurveVerdict([{ fraction: 0.5, validLoss: 1 }, { fraction: 1, validLoss: 0.96 }]).stillFalling, false);
     assert.equal(learningCurveVerdict([{ fraction: 1, validLoss: 0.5 }]).stillFalling, false, 'one point is no curve');
+  });
+
+  it('the gain the added rows promise: the learning curve\'s fall per doubling, times the doublings they add', () => {
+    const curve = [{ fraction: 0.25, validLoss: 0.99 }, { fraction: 0.5, validLoss: 0.9 }, { fraction: 1, validLoss: 0.8 }];
+    assert.ok(Math.abs(expectedRefitGain(curve, 400, 400) - 0.1) < 1e-12, 'twice the rows: one doubling');
+    assert.ok(Math.abs(expectedRefitGain(curve, 400, 100) - 0.1 * Math.log2(1.25)) < 1e-12);
+    assert.equal(expectedRefitGain([{ fraction: 0.5, validLoss: 0.7 }, { fraction: 1, validLoss: 0.8 }], 400, 100), 0, 'a rising curve promises nothing');
+    assert.equal(expectedRefitGain(null, 400, 100), 0);
+  });
+
+  it('the replay must fall short of the validated model by no more than that gain', () => {
+    const ok = replayReproduces(0.80, 0.786, 0.03);
+    assert.equal(ok.ok, true);
+    assert.match(ok.why, /reproduces the validated model \(validation loss 0\.8000 against the validated model's 0\.7860, 0\.0140 worse; the added rows are expected to gain 0\.0300/);
+    const short = replayReproduces(0.85, 0.786, 0.03);
+    assert.equal(short.ok, false);
+    assert.match(short.why, /falls short of the validated model by more than the added rows are expected to gain .*the validated weights stand/);
+    assert.equal(replayReproduces(0.79, 0.786, 0).ok, false, 'no curve: the replay must be no worse');
+    assert.equal(replayReproduces(0.78, 0.786, 0).ok, true);
+    assert.equal(replayReproduces(NaN, 0.786, 1).ok, false);
   });
 
   it('a refit stands only when it fits the validation rows it saw better than the validated model', () => {
@@ -107,7 +127,7 @@ describe('the deep refit', () => {
     assert.ok(s.decisions.indexOf(d!) < s.decisions.findIndex((x) => x.step === 5), 'before step 5: the test measures the model shipped');
     if (s.refit?.kept) {
       assert.equal(s.refit.rows, s.splits.train + s.splits.validation);
-      assert.match(d!.reason, /fits the validation rows it trained on better than the validated model/);
+      assert.match(d!.reason, /reproduces the validated model .*fits the validation rows it trained on better than the validated model/);
       assert.ok(existsSync(join(dir, 'project', 'runs', s.run, 'validated.safetensors')), 'the validated weights stay in the run folder');
       assert.equal(JSON.parse(readFileSync(join(s.model!, 'manifest.json'), 'utf8')).extra.refit?.rows, s.refit.rows);
       assert.ok((s.metrics.test?.accuracy ?? 0) > 0.85, `test accuracy ${s.metrics.test?.accuracy}`);

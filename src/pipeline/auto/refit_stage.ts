@@ -9,10 +9,10 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withValidationRows } from '../../data/refit.js';
 import { linearRefitSeconds, refitLinear } from '../../steps/refit.js';
-import { deepRefitRule, deepRefitSeconds, deepRefitStands, epochsToBest, refitDeep } from '../../steps/deep_refit.js';
+import { DEEP_REFIT_TIME_MARGIN, deepRefitRule, deepRefitSeconds, deepRefitStands, epochsToBest, expectedRefitGain, refitDeep, replayReproduces } from '../../steps/deep_refit.js';
 import { measureWeights } from '../../steps/protocol_of.js';
 import { tuning } from '../../steps/tuning_guard.js';
-import { keepModel, step3EpochSeconds, weightsFile, type AutoContext, type AutoState, type KeptModel } from './context.js';
+import { keepModel, loadModel, step3EpochSeconds, weightsFile, type AutoContext, type AutoState, type KeptModel } from './context.js';
 
 /** The kept model's weights as validated, when a refit replaced them in best.safetensors. */
 export const validatedFile = (ctx: Pick<AutoContext, 'runDir'>) => join(ctx.runDir, 'validated.safetensors');
@@ -50,18 +50,24 @@ async function refitLinearReference(ctx: AutoContext, state: AutoState): Promise
     return;
   }
   ctx.onPhase?.(4, action);
-  const r = await tuning(() => refitLinear(joined, lin, ctx.plan.cost, { trainRows: p.counts.train, seed: ctx.seed, deadline, clock: ctx.clock }));
-  const { fit, why, ...figures } = r;
-  if (fit) {
+  const validated = loadModel(ctx, lin.spec);
+  let r: ReturnType<typeof refitLinear>;
+  try {
+    r = await tuning(async () => refitLinear(joined, lin, ctx.plan.cost, { validated, deadline, clock: ctx.clock }));
+  } finally {
+    validated.dispose();
+  }
+  const { model, why, iterations, ...figures } = r;
+  if (model) {
     try {
       copyFileSync(weightsFile(ctx), validatedFile(ctx));
-      keepModel(ctx, fit.model);
+      keepModel(ctx, model);
     } finally {
-      fit.dispose();
+      model.dispose();
     }
   }
-  state.refit = { model: 'linear', kept: Boolean(fit), ...figures, trainLoss: Number.isFinite(r.trainLoss) ? r.trainLoss : null, reason: why };
-  ctx.log({ step: 4, action: fit ? action : `keep the validated linear reference (the refit did not complete)`, reason: why, numbers: { rows: r.rows, epochs: r.epochs, seconds: r.seconds, trainLoss: r.trainLoss, expectedSeconds: expected } });
+  state.refit = { model: 'linear', kept: Boolean(model), ...figures, epochs: 0, trainLoss: Number.isFinite(r.trainLoss) ? r.trainLoss : null, reason: why };
+  ctx.log({ step: 4, action: model ? action : `keep the validated linear reference (the refit did not complete)`, reason: why, numbers: { rows: r.rows, iterations, seconds: r.seconds, trainLoss: r.trainLoss, expectedSeconds: expected } });
 }
 
 /** Epochs the kept weights trained, counting those of the weights they continued from: what a deep refit replays. */
@@ -72,33 +78,46 @@ export function keptEpochs(state: Pick<AutoState, 'step3'>, kept: KeptModel): nu
 
 async function refitDeepModel(ctx: AutoContext, state: AutoState, kept: KeptModel): Promise<void> {
   const p = ctx.plan.prepared;
+  const pr = ctx.protocol;
   const joined = withValidationRows(p);
-  if (!joined || !state.step3) return;
+  if (!joined || !state.step3 || pr.kind !== 'holdout') return;
   const s3 = state.step3;
   const epochs = keptEpochs(state, kept);
   const measured = kept.history.filter((e) => e.seconds > 0);
   const epochSeconds = measured.length ? measured.reduce((a, e) => a + e.seconds, 0) / measured.length : step3EpochSeconds(state);
-  const expected = deepRefitSeconds(epochs, epochSeconds, p.counts.train, p.counts.validation);
+  // The replay on the training rows alone, then the refit on the joined rows.
+  const expected = epochs * epochSeconds * DEEP_REFIT_TIME_MARGIN + deepRefitSeconds(epochs, epochSeconds, p.counts.train, p.counts.validation);
   const deadline = ctx.deadlines.final;
   const left = (deadline - ctx.clock()) / 1000;
   const choice = deepRefitRule({ epochs, expectedSeconds: expected, secondsLeft: left, learningCurve: state.ladder?.learningCurve });
   const action = 'refit the kept deep model on the training and validation rows';
   const numbers = { epochs, expectedSeconds: expected, secondsLeft: left, epochSeconds };
-  if (!choice.refit) {
-    state.refit = { model: 'deep', kept: false, rows: joined.counts.train, epochs: 0, seconds: 0, trainLoss: null, reason: choice.why };
-    ctx.log({ step: 4, action: `do not ${action}`, reason: choice.why, numbers });
-    return;
-  }
+  const record = (reason: string) => {
+    state.refit = { model: 'deep', kept: false, rows: joined.counts.train, epochs: 0, seconds: 0, trainLoss: null, reason };
+    ctx.log({ step: 4, action: `do not ${action}`, reason, numbers });
+  };
+  if (!choice.refit) return record(choice.why);
   ctx.onPhase?.(4, action);
   const recipe = { spec: kept.candidate.spec, weightDecay: kept.candidate.weightDecay, optimizer: s3.optimizer, lr: s3.lr, batchSize: s3.batchSize ?? 64, epochs };
+  // The refit cannot be checked on held-out rows; its recipe can: replayed on the training rows alone, it must reproduce the validated model.
+  const replay = await tuning(() => refitDeep(p, recipe, ctx.plan.cost, { seed: ctx.seed, deadline, clock: ctx.clock }));
+  if (!replay.fit) return record(`${choice.why}; the replay on the training rows alone did not complete (${replay.why})`);
+  let reproduced: ReturnType<typeof replayReproduces>;
+  try {
+    const own = await measureWeights(pr, replay.fit.model, kept.candidate, epochs - 1);
+    reproduced = replayReproduces(own.validLoss, kept.validLoss, expectedRefitGain(state.ladder?.learningCurve?.curve, p.counts.train, p.counts.validation));
+  } finally {
+    replay.fit.dispose();
+  }
+  if (!reproduced.ok) return record(`${choice.why}; ${reproduced.why}`);
   const r = await tuning(() => refitDeep(joined, recipe, ctx.plan.cost, { seed: ctx.seed, deadline, clock: ctx.clock }));
   const { fit, ...figures } = r;
-  let why = `${choice.why}; ${r.why}`;
+  let why = `${choice.why}; ${reproduced.why}; ${r.why}`;
   let stands = false;
   if (fit) {
     try {
       // The refit has seen the validation rows: it must fit them better than the validated model, which never saw them.
-      const seen = await measureWeights(ctx.protocol, fit.model, kept.candidate, epochs - 1);
+      const seen = await measureWeights(pr, fit.model, kept.candidate, epochs - 1);
       stands = deepRefitStands(seen.validLoss, kept.validLoss);
       why += stands
         ? `; it fits the validation rows it trained on better than the validated model, which never saw them (loss ${seen.validLoss.toPrecision(4)} against ${kept.validLoss.toPrecision(4)}); the choice was made on validation, and the shipped model learns from every row the sealed test does not hold — its validation figures stay the validated model's`
@@ -114,3 +133,4 @@ async function refitDeepModel(ctx: AutoContext, state: AutoState, kept: KeptMode
   state.refit = { model: 'deep', kept: stands, ...figures, trainLoss: Number.isFinite(r.trainLoss) ? r.trainLoss : null, reason: why };
   ctx.log({ step: 4, action: stands ? action : 'keep the validated deep model (the refit did not stand)', reason: why, numbers: { ...numbers, rows: r.rows, seconds: r.seconds, trainLoss: r.trainLoss } });
 }
+

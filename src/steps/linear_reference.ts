@@ -51,7 +51,7 @@ export interface LinearReference {
   trainLoss: number;
   metrics: Record<string, number>;
   /** Each penalty's validation loss (NaN: not reached before the cap). */
-  tried: Array<{ weightDecay: number; validLoss: number; epochs: number }>;
+  tried: Array<{ weightDecay: number; validLoss: number; epochs: number; seconds?: number }>;
   epochs: number;
   seconds: number;
   capSeconds: number;
@@ -116,13 +116,14 @@ export async function fitLinearReference(pr: PlaybookProtocol, p: Prepared, o: L
     // Each penalty gets an equal share of what is left of the cap.
     const share = (started + d.capSeconds * 1000 - clock()) / (grid.length - i);
     if (share <= 0) {
-      tried.push({ weightDecay, validLoss: NaN, epochs: 0 });
+      tried.push({ weightDecay, validLoss: NaN, epochs: 0, seconds: 0 });
       continue;
     }
     const candidate: Candidate = { spec: lin.spec, weightDecay, augment: false, label: `${lin.name}, L2 ${weightDecay}` };
     let history: number[] = [];
     let solved: Trained['solved'];
-    const deadline = clock() + share;
+    const began = clock();
+    const deadline = began + share;
     const m = await pr.train(candidate, { optimizer: 'adam', lr: d.lr, epochs, batchSize, seed: o.seed ?? 0, step: 2, callbacks: [new Deadline(deadline, clock)], solve: { deadline, clock, path } }, {
       onDefaultSplit: (t) => {
         history = t.history.map((e) => e.trainLoss);
@@ -130,7 +131,7 @@ export async function fitLinearReference(pr: PlaybookProtocol, p: Prepared, o: L
         o.onModel?.(i, t.model);
       },
     });
-    tried.push({ weightDecay, validLoss: m.validLoss, epochs: history.length });
+    tried.push({ weightDecay, validLoss: m.validLoss, epochs: history.length, seconds: (clock() - began) / 1000 });
     if (Number.isFinite(m.validLoss) && (!best || m.validLoss < best.m.validLoss)) best = { m, cut: m.cut, history, weightDecay, solved };
     const edge = Math.max(...grid);
     if (i === grid.length - 1 && best?.weightDecay === edge && edge > 0 && edge * 10 <= MAX_LINEAR_PENALTY) grid.push(edge * 10);

@@ -8,7 +8,7 @@ import type { Module } from '../nn/index.js';
 import type { Prepared } from '../data/prepare.js';
 import { minimizeLbfgs, type LbfgsResult } from '../optim/lbfgs.js';
 import type { CostFunctionChoice } from './cost_function.js';
-import { trainingLoss } from './scale_free.js';
+import { targetStd, trainingLoss } from './scale_free.js';
 
 /** Rows per forward pass of the full-batch loss (bounds the memory, not the result). */
 const CHUNK_ROWS = 4096;
@@ -72,10 +72,18 @@ export class LinearPath {
  * training row, plus weightDecay/2·‖θ‖² — the penalty Adam's weight decay
  * adds — starting from the model's weights, which it leaves at the optimum
  * found. The model must have no dropout or batch norm (a linear network).
+ *
+ * Regression trains scale-free: the loop's gradient is the squared error's
+ * over the targets' variance (scale_free.ts), so the solver minimizes that
+ * objective, value and gradient alike — the penalty weighs the same against
+ * house prices as against fractions. The loss it reports is in the target's
+ * own units (the squared error, plus the penalty), as every other loss.
  */
 export function solveLinear(p: Prepared, model: Module, cost: CostFunctionChoice, weightDecay: number, o: { deadline?: number; clock?: () => number; maxIter?: number } = {}): LbfgsResult {
   const params = model.parameters();
   const loss = trainingLoss(p, cost);
+  // The factor between the loss's value and the objective its gradient follows (1 but for scale-free regression).
+  const scale = p.task === 'regression' && cost.name === 'mse' ? targetStd(p.targets('train')) ** 2 : 1;
   const v = flat(model);
   const source = p.loader('train', { batchSize: Math.max(1, Math.min(CHUNK_ROWS, p.counts.train)), seed: 0, sampling: cost.sampling });
   const n = p.counts.train;
@@ -120,12 +128,18 @@ export function solveLinear(p: Prepared, model: Module, cost: CostFunctionChoice
       sq += x[i] * x[i];
       grad[i] += weightDecay * x[i];
     }
-    return { loss: total + (weightDecay / 2) * sq, grad };
+    lastData = total;
+    return { loss: total / scale + (weightDecay / 2) * sq, grad };
   };
+  let lastData = NaN;
   try {
     const r = minimizeLbfgs(objective, v.x, { deadline: o.deadline, clock: o.clock, maxIter: o.maxIter });
     v.write(r.x);
-    return r;
+    if (scale === 1) return r;
+    // Reported in the target's units: the squared error at the optimum found, plus the penalty.
+    const penalty = r.x.reduce((a, xi) => a + xi * xi, 0) * (weightDecay / 2);
+    objective(r.x);
+    return { ...r, loss: lastData + penalty };
   } finally {
     for (const b of cached ?? []) {
       b.x.dispose();

@@ -16,10 +16,14 @@ import { solveLinear } from './linear_solve.js';
 /** The linear reference as the refit reads it: its network, chosen penalty and time. */
 export type RefitSource = Pick<LinearReference, 'spec' | 'weightDecay' | 'seconds' | 'tried'>;
 
-/** Seconds the refit should take: one penalty's share of the linear reference's time, scaled by the rows it adds. */
-export function linearRefitSeconds(lin: Pick<RefitSource, 'seconds' | 'tried'>, trainRows: number, validationRows: number): number {
+/**
+ * Seconds the refit should take, scaled by the rows it adds: the chosen penalty's own time (a bound: the refit
+ * starts at its solution); without it, one penalty's share of the linear reference's time.
+ */
+export function linearRefitSeconds(lin: Pick<RefitSource, 'seconds' | 'tried' | 'weightDecay'>, trainRows: number, validationRows: number): number {
   const reached = Math.max(1, lin.tried.filter((t) => Number.isFinite(t.validLoss)).length);
-  return (lin.seconds / reached) * ((trainRows + validationRows) / Math.max(1, trainRows));
+  const own = lin.tried.find((t) => t.weightDecay === lin.weightDecay)?.seconds;
+  return (own ?? lin.seconds / reached) * ((trainRows + validationRows) / Math.max(1, trainRows));
 }
 
 export interface LinearRefit {

@@ -13,6 +13,7 @@ import { makePlan } from '../../src/steps/plan.js';
 import { fitModel } from '../../src/steps/fit.js';
 import { linearSpec, fitLinearReference } from '../../src/steps/linear_reference.js';
 import { solveLinear } from '../../src/steps/linear_solve.js';
+import { tidy } from '../../src/tensor/index.js';
 import { protocolFor } from '../../src/steps/protocol_of.js';
 import { tuning } from '../../src/steps/tuning_guard.js';
 import { evalLoss, measureLoss, recordSplit, splitManifestPath } from '../../src/protocol/index.js';
@@ -65,6 +66,44 @@ describe('the linear reference solved by L-BFGS', () => {
     } finally {
       fit.dispose();
     }
+  }));
+
+  it('regression is solved scale-free: the same penalty fits y and 1000·y to the same standardized predictions', () => noLeaks(async () => {
+    const fitted = async (k: number) => {
+      const rng = new Rng(9);
+      const lines = ['y,a,b,c'];
+      for (let r = 0; r < 120; r++) {
+        const x = [0, 1, 2].map(() => rng.uniform(-1, 1));
+        lines.push(`${(k * (3 + x[0] - 2 * x[1] + rng.uniform(-1.5, 1.5))).toFixed(6)},${x.map((v) => v.toFixed(4)).join(',')}`);
+      }
+      const dir = mkdtempSync(join(tmpdir(), 'sixstep-solve-reg-'));
+      const data = join(dir, 'd.csv');
+      writeFileSync(data, `${lines.join('\n')}\n`);
+      const p = await prepare({ data, target: 'y', projectDir: dir, splitSeed: 1 });
+      const plan = makePlan(p);
+      const fit = await fitModel(p, { spec: linearSpec(p).spec!, cost: plan.cost, optimizer: 'adam', lr: 5e-2, epochs: 1, batchSize: 256, weightDecay: 0.1 });
+      try {
+        const r = solveLinear(p, fit.model, plan.cost, 0.1);
+        assert.ok(r.converged, r.reason);
+        const source = p.loader('validation', { batchSize: 1000 });
+        try {
+          const b = [...source.batches(0)][0];
+          try {
+            return { loss: r.loss, predictions: tidy(() => Array.from(fit.model.forward(b.x).data() as Float32Array, (v) => v / k)) };
+          } finally {
+            b.x.dispose();
+            b.y.dispose();
+          }
+        } finally {
+          source.dispose();
+        }
+      } finally {
+        fit.dispose();
+      }
+    };
+    const [unit, thousand] = [await fitted(1), await fitted(1000)];
+    unit.predictions.forEach((v, i) => assert.ok(Math.abs(v - thousand.predictions[i]) < 1e-3 * Math.max(1, Math.abs(v)), `row ${i}: ${v} against ${thousand.predictions[i]}`));
+    assert.ok(thousand.loss > 1e5, `the loss is reported in the target's own units: ${thousand.loss}`);
   }));
 
   it('the linear reference reports the solver and is converged', () => noLeaks(async () => {

@@ -94,9 +94,11 @@ describe('the refit on the training and validation rows', () => {
     }
   }));
 
-  it('its expected time: one penalty\'s share of the reference\'s seconds, scaled by the rows it adds', () => {
+  it('its expected time: the chosen penalty\'s seconds (else one penalty\'s share of the reference\'s), scaled by the rows it adds', () => {
     const tried = [0, 1e-4, 1e-3, 1e-2].map((weightDecay, i) => ({ weightDecay, validLoss: i === 2 ? NaN : 0.5, epochs: 10 }));
-    assert.equal(linearRefitSeconds({ seconds: 6, tried }, 400, 100), (6 / 3) * 1.25);
-    assert.equal(linearRefitSeconds({ seconds: 6, tried: [] }, 0, 100), 600, 'no penalty reached, no training rows: still a finite figure');
+    assert.equal(linearRefitSeconds({ seconds: 6, tried, weightDecay: 1e-4 }, 400, 100), (6 / 3) * 1.25);
+    assert.equal(linearRefitSeconds({ seconds: 6, tried: [], weightDecay: 0 }, 0, 100), 600, 'no penalty reached, no training rows: still a finite figure');
+    const timed = tried.map((t, i) => ({ ...t, seconds: i + 1 }));
+    assert.equal(linearRefitSeconds({ seconds: 6, tried: timed, weightDecay: 1e-3 }, 400, 100), 3 * 1.25, 'the chosen penalty\'s own time');
   });
 });

@@ -32,6 +32,12 @@ export interface LinearReferenceOptions {
   onModel?: (index: number, model: Module) => void;
 }
 
+/** The defaults, each replaced by the option given (an option passed as undefined keeps its default). */
+function withDefaults(o: LinearReferenceOptions): typeof LINEAR_REFERENCE_DEFAULTS & LinearReferenceOptions {
+  const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as LinearReferenceOptions;
+  return { ...LINEAR_REFERENCE_DEFAULTS, ...given };
+}
+
 /** The strongest L2 penalty the grid grows to when its strong edge keeps winning. */
 export const MAX_LINEAR_PENALTY = 1;
 
@@ -80,7 +86,7 @@ export function linearSpec(p: Pick<Prepared, 'archInput' | 'task'>): { spec: Mod
 
 /** How the plan states the method, before fitting. */
 export function linearMethod(o: LinearReferenceOptions = {}): string {
-  const d = { ...LINEAR_REFERENCE_DEFAULTS, ...o };
+  const d = withDefaults(o);
   return `Adam at ${d.lr}, ${d.steps} steps of batch ${d.batchSize} with cosine restarts ending annealed, then L-BFGS on the full-batch loss to its optimum, L2 penalty chosen on validation from ${d.penalties.join(', ')} (tenfold stronger ones while the strongest wins, up to ${MAX_LINEAR_PENALTY}), training-only statistics, capped at ${d.capSeconds} s`;
 }
 
@@ -101,7 +107,7 @@ export function trainingSettled(losses: readonly number[]): boolean {
 export async function fitLinearReference(pr: PlaybookProtocol, p: Prepared, o: LinearReferenceOptions = {}): Promise<LinearReference | null> {
   const lin = linearSpec(p);
   if (!lin.spec) return null;
-  const d = { ...LINEAR_REFERENCE_DEFAULTS, ...o };
+  const d = withDefaults(o);
   const clock = o.clock ?? Date.now;
   const started = clock();
   const batchSize = Math.max(1, Math.min(d.batchSize, p.counts.train));

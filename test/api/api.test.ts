@@ -28,7 +28,10 @@ function cliError(args: string[]): { status: number | null; message: string } {
 }
 
 function untimed(j: any): unknown {
-  if (j?.linearReference) delete j.linearReference.seconds;
+  if (j?.linearReference) {
+    delete j.linearReference.seconds;
+    for (const t of j.linearReference.tried ?? []) delete t.seconds;
+  }
   return j;
 }
 

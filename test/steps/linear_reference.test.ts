@@ -119,7 +119,8 @@ describe('the linear reference', () => {
     const last = r.tried.length - 1;
     assert.ok(r.penalties[last] === MAX_LINEAR_PENALTY || r.tried[last].validLoss > Math.min(...r.tried.slice(0, last).map((t) => t.validLoss)), 'it stops at the cap or when the new edge loses');
     const sep = await table(separable(400));
-    const s = (await fitLinearReference(protocolFor(makePlan(sep.p), sep.split), sep.p, { capSeconds: 60 }))!;
+    // An option passed as undefined keeps its default.
+    const s = (await fitLinearReference(protocolFor(makePlan(sep.p), sep.split), sep.p, { capSeconds: 60, penalties: undefined }))!;
     assert.deepEqual(s.penalties, LINEAR_REFERENCE_DEFAULTS.penalties, 'a separable table wants no strong penalty: the grid stays');
   }));
 });

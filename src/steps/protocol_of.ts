@@ -107,6 +107,8 @@ export async function fitOnView(view: ProtocolView<CostFunctionChoice>, q: Train
     objective: r.objective,
   });
   const cut = fit.history.length < r.epochs;
+  // Cut by its deadline, the stochastic steps still leave the next penalty a better start than scratch.
+  if (r.solve && cut && q.fraction === 1 && fit.history.length) r.solve.path?.keep(view.index, c.weightDecay, fit.model);
   if (!r.solve || cut) return { model: fit.model, history: fit.history, best: fit.best, cut, dispose: () => fit.dispose() };
   try {
     const s = solveLinear(view.prepared, fit.model, view.cost, c.weightDecay, r.solve);

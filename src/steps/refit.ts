@@ -26,6 +26,18 @@ export function linearRefitSeconds(lin: Pick<RefitSource, 'seconds' | 'tried' | 
   return (own ?? lin.seconds / reached) * ((trainRows + validationRows) / Math.max(1, trainRows));
 }
 
+/**
+ * Why the kept linear reference cannot be refitted, or null when it can. An
+ * unpenalized fit the cap stopped before it converged has no optimum to be
+ * refitted to: on separable rows the loss falls toward 0 as the weights grow
+ * without bound, and the validated model is the one the cap happened to
+ * stop — solved on more rows, it would be a different model.
+ */
+export function linearRefitBlocked(lin: Pick<LinearReference, 'weightDecay' | 'converged'>): string | null {
+  if (lin.weightDecay > 0 || lin.converged) return null;
+  return 'the kept linear reference has no penalty and did not converge within its cap: on separable rows its loss falls toward 0 as its weights grow without bound, so a refit would not be the validated model on more rows; the validated weights stand';
+}
+
 export interface LinearRefit {
   /** The refitted network, when its solve ended with a finite loss; the caller keeps its weights and disposes it. */
   model: Module | null;

@@ -16,7 +16,7 @@ import { protocolFor } from '../../src/steps/protocol_of.js';
 import { fitLinearReference, linearSpec } from '../../src/steps/linear_reference.js';
 import { buildModel } from '../../src/steps/architecture.js';
 import type { Module } from '../../src/nn/index.js';
-import { linearRefitSeconds, refitLinear } from '../../src/steps/refit.js';
+import { linearRefitBlocked, linearRefitSeconds, refitLinear } from '../../src/steps/refit.js';
 import { tuning, SealedTestError } from '../../src/steps/tuning_guard.js';
 import { recordSplit, splitManifestPath } from '../../src/protocol/index.js';
 import { noLeaks } from '../helpers.js';
@@ -93,6 +93,12 @@ describe('the refit on the training and validation rows', () => {
       (validated as Module | null)?.dispose();
     }
   }));
+
+  it('an unpenalized reference the cap stopped is not refitted: it has no optimum to be refitted to', () => {
+    assert.match(linearRefitBlocked({ weightDecay: 0, converged: false })!, /no penalty and did not converge .*the validated weights stand/);
+    assert.equal(linearRefitBlocked({ weightDecay: 0, converged: true }), null, 'an unpenalized optimum that exists');
+    assert.equal(linearRefitBlocked({ weightDecay: 1e-4, converged: false }), null, 'a penalized optimum exists: the refit solves to it');
+  });
 
   it('its expected time: the chosen penalty\'s seconds (else one penalty\'s share of the reference\'s), scaled by the rows it adds', () => {
     const tried = [0, 1e-4, 1e-3, 1e-2].map((weightDecay, i) => ({ weightDecay, validLoss: i === 2 ? NaN : 0.5, epochs: 10 }));

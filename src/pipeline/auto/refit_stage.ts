@@ -8,7 +8,7 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withValidationRows } from '../../data/refit.js';
-import { linearRefitSeconds, refitLinear } from '../../steps/refit.js';
+import { linearRefitBlocked, linearRefitSeconds, refitLinear } from '../../steps/refit.js';
 import { DEEP_REFIT_TIME_MARGIN, deepRefitRule, deepRefitSeconds, deepRefitStands, epochsToBest, expectedRefitGain, refitDeep, replayReproduces } from '../../steps/deep_refit.js';
 import { measureWeights } from '../../steps/protocol_of.js';
 import { tuning } from '../../steps/tuning_guard.js';
@@ -43,6 +43,12 @@ async function refitLinearReference(ctx: AutoContext, state: AutoState): Promise
   const expected = refitReserveSeconds(ctx, state);
   const left = (deadline - ctx.clock()) / 1000;
   const action = 'refit the kept linear reference on the training and validation rows';
+  const blocked = linearRefitBlocked(lin);
+  if (blocked) {
+    state.refit = { model: 'linear', kept: false, rows: joined.counts.train, epochs: 0, seconds: 0, trainLoss: null, reason: blocked };
+    ctx.log({ step: 4, action: `do not ${action}`, reason: blocked, numbers: { weightDecay: lin.weightDecay } });
+    return;
+  }
   if (expected > left) {
     const why = `too little time: about ${expected.toFixed(1)} s needed, ${Math.max(0, left).toFixed(1)} s left before the report; the validated weights stand`;
     state.refit = { model: 'linear', kept: false, rows: joined.counts.train, epochs: 0, seconds: 0, trainLoss: null, reason: why };

@@ -16,7 +16,7 @@ import type { Trained } from '../protocol/index.js';
 
 /** How the linear reference is fitted (documented defaults; the plan states them). */
 export interface LinearReferenceOptions {
-  /** L2 penalties tried, the one with the lowest validation loss kept; when the strongest wins, tenfold stronger ones follow (up to MAX_LINEAR_PENALTY). Strongest first: each later penalty starts from the nearest one's solution (a regularization path), and the unpenalized fit, which need not converge on separable rows, comes last. Default [1e-2, 1e-3, 1e-4, 0]. */
+  /** L2 penalties tried, the one with the lowest validation loss kept; when the strongest wins, tenfold stronger ones follow (up to MAX_LINEAR_PENALTY). Strongest first: each later penalty starts from the nearest one's solution (a regularization path), and the unpenalized fit, which need not converge on separable rows, comes last. Default [1e-2, 1e-3, 1e-4, 0] with scikit-learn's default penalty (scikitLearnPenalty) in its place. */
   penalties?: number[];
   /** Wall-time cap for all of them, seconds. Default 30. */
   capSeconds?: number;
@@ -30,6 +30,24 @@ export interface LinearReferenceOptions {
   clock?: () => number;
   /** Called with the default split's model of each penalty (index in `penalties`), before it is released: to keep its weights. */
   onModel?: (index: number, model: Module) => void;
+}
+
+/**
+ * The L2 penalty of scikit-learn's defaults in this objective's units (the
+ * mean loss plus weightDecay/2·‖w‖², regression scale-free):
+ * LogisticRegression(C=1) minimizes Σ loss + ½‖w‖², which is 1/n per row;
+ * Ridge(alpha=1) minimizes ‖y − Xw‖² + ‖w‖², which is 2/n.
+ */
+export function scikitLearnPenalty(task: Prepared['task'], trainRows: number): number {
+  return (task === 'regression' ? 2 : 1) / Math.max(1, trainRows);
+}
+
+/** The grid with scikit-learn's default penalty in its place (strongest first), so the reference can choose it. */
+export function withScikitLearnPenalty(grid: readonly number[], task: Prepared['task'], trainRows: number): number[] {
+  const anchor = Number(scikitLearnPenalty(task, trainRows).toPrecision(2));
+  if (grid.includes(anchor)) return [...grid];
+  const at = grid.findIndex((g) => g < anchor);
+  return at < 0 ? [...grid, anchor] : [...grid.slice(0, at), anchor, ...grid.slice(at)];
 }
 
 /** The defaults, each replaced by the option given (an option passed as undefined keeps its default). */
@@ -87,7 +105,7 @@ export function linearSpec(p: Pick<Prepared, 'archInput' | 'task'>): { spec: Mod
 /** How the plan states the method, before fitting. */
 export function linearMethod(o: LinearReferenceOptions = {}): string {
   const d = withDefaults(o);
-  return `Adam at ${d.lr}, ${d.steps} steps of batch ${d.batchSize} with cosine restarts ending annealed, then L-BFGS on the full-batch loss to its optimum, L2 penalty chosen on validation from ${d.penalties.join(', ')} (tenfold stronger ones while the strongest wins, up to ${MAX_LINEAR_PENALTY}), training-only statistics, capped at ${d.capSeconds} s`;
+  return `Adam at ${d.lr}, ${d.steps} steps of batch ${d.batchSize} with cosine restarts ending annealed, then L-BFGS on the full-batch loss to its optimum, L2 penalty on the weights (not the intercepts) chosen on validation from ${o.penalties ? d.penalties.join(', ') : `${d.penalties.join(', ')} and scikit-learn's default (1/n; ridge 2/n)`} (tenfold stronger ones while the strongest wins, up to ${MAX_LINEAR_PENALTY}), training-only statistics, capped at ${d.capSeconds} s`;
 }
 
 /** Relative change of the training loss over the last quarter of the epochs: < 1 % reads as converged. */
@@ -115,7 +133,7 @@ export async function fitLinearReference(pr: PlaybookProtocol, p: Prepared, o: L
   const tried: LinearReference['tried'] = [];
   let best: { m: Measured; cut: boolean; history: number[]; weightDecay: number; solved?: Trained['solved'] } | null = null;
   // A best penalty at the grid's strong edge says the optimum may lie beyond it: the grid grows tenfold while the edge wins.
-  const grid = [...d.penalties];
+  const grid = o.penalties ? [...o.penalties] : withScikitLearnPenalty(d.penalties, p.task, p.counts.train);
   const path = new LinearPath();
   for (let i = 0; i < grid.length; i++) {
     const weightDecay = grid[i];

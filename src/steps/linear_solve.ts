@@ -67,11 +67,26 @@ export class LinearPath {
   }
 }
 
+/** 1 for each value of `model.parameters()` the L2 penalty weighs, 0 for the intercepts (parameters named "bias"). */
+export function penalized(model: Module): Float64Array {
+  const named = model.namedParameters();
+  const mask = new Float64Array(named.reduce((a, [, p]) => a + p.numel, 0));
+  let at = 0;
+  for (const [name, p] of named) {
+    if (!/(^|\.)bias$/.test(name)) mask.fill(1, at, at + p.numel);
+    at += p.numel;
+  }
+  return mask;
+}
+
 /**
  * Minimizes the training cost (as the training loop weighs it) over every
- * training row, plus weightDecay/2·‖θ‖² — the penalty Adam's weight decay
- * adds — starting from the model's weights, which it leaves at the optimum
- * found. The model must have no dropout or batch norm (a linear network).
+ * training row, plus weightDecay/2·‖w‖² over the weights — the intercepts
+ * unpenalized, as scikit-learn's logistic and ridge regressions leave them, so
+ * a strong penalty shrinks the model toward the class prior (or the mean), not
+ * toward uniform classes — starting from the model's weights, which it leaves
+ * at the optimum found. The model must have no dropout or batch norm (a linear
+ * network).
  *
  * Regression trains scale-free: the loop's gradient is the squared error's
  * over the targets' variance (scale_free.ts), so the solver minimizes that
@@ -85,6 +100,7 @@ export function solveLinear(p: Prepared, model: Module, cost: CostFunctionChoice
   // The factor between the loss's value and the objective its gradient follows (1 but for scale-free regression).
   const scale = p.task === 'regression' && cost.name === 'mse' ? targetStd(p.targets('train')) ** 2 : 1;
   const v = flat(model);
+  const mask = penalized(model);
   const source = p.loader('train', { batchSize: Math.max(1, Math.min(CHUNK_ROWS, p.counts.train)), seed: 0, sampling: cost.sampling });
   const n = p.counts.train;
   const was = model.training;
@@ -125,8 +141,8 @@ export function solveLinear(p: Prepared, model: Module, cost: CostFunctionChoice
     }
     let sq = 0;
     for (let i = 0; i < x.length; i++) {
-      sq += x[i] * x[i];
-      grad[i] += weightDecay * x[i];
+      sq += mask[i] * x[i] * x[i];
+      grad[i] += weightDecay * mask[i] * x[i];
     }
     lastData = total;
     return { loss: total / scale + (weightDecay / 2) * sq, grad };
@@ -137,7 +153,7 @@ export function solveLinear(p: Prepared, model: Module, cost: CostFunctionChoice
     v.write(r.x);
     if (scale === 1) return r;
     // Reported in the target's units: the squared error at the optimum found, plus the penalty.
-    const penalty = r.x.reduce((a, xi) => a + xi * xi, 0) * (weightDecay / 2);
+    const penalty = r.x.reduce((a, xi, i) => a + mask[i] * xi * xi, 0) * (weightDecay / 2);
     objective(r.x);
     return { ...r, loss: lastData + penalty };
   } finally {

@@ -16,7 +16,7 @@ import { auto } from '../../src/pipeline/auto.js';
 import { runRow } from '../../src/ui/run_view.js';
 import { diagnose } from '../../src/steps/doctor.js';
 import { protocolFor } from '../../src/steps/protocol_of.js';
-import { fitLinearReference, linearSpec, trainingSettled, LINEAR_REFERENCE_DEFAULTS, MAX_LINEAR_PENALTY } from '../../src/steps/linear_reference.js';
+import { fitLinearReference, linearSpec, trainingSettled, LINEAR_REFERENCE_DEFAULTS, MAX_LINEAR_PENALTY, scikitLearnPenalty, withScikitLearnPenalty } from '../../src/steps/linear_reference.js';
 import { keepLinearReference, standingAgainstLinear, verdictWithLinear } from '../../src/steps/linear_keep.js';
 import { fitVerdict } from '../../src/steps/diagnosis.js';
 import { buildModel } from '../../src/steps/architecture.js';
@@ -96,9 +96,17 @@ describe('the linear reference', () => {
     assert.ok(r);
     assert.ok(r.metrics.accuracy >= 0.98, `accuracy ${r.metrics.accuracy}`);
     assert.ok(r.loss < plan.baseline.loss / 3, `loss ${r.loss} against the baseline's ${plan.baseline.loss}`);
-    assert.equal(r.tried.length, 4);
+    assert.equal(r.tried.length, 5, 'four penalties and scikit-learn\'s default');
     assert.equal(r.loss, Math.min(...r.tried.map((t) => t.validLoss)), 'the penalty with the lowest validation loss is kept');
   }));
+
+  it('includes scikit-learn\'s default penalty: C = 1 is 1/n per row, Ridge\'s alpha = 1 is 2/n', () => {
+    assert.equal(scikitLearnPenalty('multiclass', 2720), 1 / 2720);
+    assert.equal(scikitLearnPenalty('regression', 254), 2 / 254);
+    assert.deepEqual(withScikitLearnPenalty([1e-2, 1e-3, 1e-4, 0], 'binary', 2720), [1e-2, 1e-3, 0.00037, 1e-4, 0], 'in its place, strongest first, at two digits');
+    assert.deepEqual(withScikitLearnPenalty([1e-2, 1e-3, 1e-4, 0], 'binary', 50), [0.02, 1e-2, 1e-3, 1e-4, 0]);
+    assert.deepEqual(withScikitLearnPenalty([1e-2, 1e-3, 1e-4, 0], 'binary', 1000), [1e-2, 1e-3, 1e-4, 0], 'already there');
+  });
 
   it('grows the penalty grid tenfold while its strongest penalty wins, and only then', () => noLeaks(async () => {
     // A target of pure noise and many inputs on few rows: the stronger the penalty, the closer to the mean, the better.
@@ -121,7 +129,7 @@ describe('the linear reference', () => {
     const sep = await table(separable(400));
     // An option passed as undefined keeps its default.
     const s = (await fitLinearReference(protocolFor(makePlan(sep.p), sep.split), sep.p, { capSeconds: 60, penalties: undefined }))!;
-    assert.deepEqual(s.penalties, LINEAR_REFERENCE_DEFAULTS.penalties, 'a separable table wants no strong penalty: the grid stays');
+    assert.deepEqual(s.penalties, withScikitLearnPenalty(LINEAR_REFERENCE_DEFAULTS.penalties, sep.p.task, sep.p.counts.train), 'a separable table wants no strong penalty: the grid stays');
   }));
 });
 

@@ -12,7 +12,7 @@ import { Rng } from '../../src/data/index.js';
 import { makePlan } from '../../src/steps/plan.js';
 import { fitModel } from '../../src/steps/fit.js';
 import { linearSpec, fitLinearReference } from '../../src/steps/linear_reference.js';
-import { solveLinear } from '../../src/steps/linear_solve.js';
+import { penalized, solveLinear } from '../../src/steps/linear_solve.js';
 import { tidy } from '../../src/tensor/index.js';
 import { protocolFor } from '../../src/steps/protocol_of.js';
 import { tuning } from '../../src/steps/tuning_guard.js';
@@ -50,7 +50,8 @@ describe('the linear reference solved by L-BFGS', () => {
     try {
       const source = p.loader('train', { batchSize: 10000 });
       try {
-        const penaltyOf = () => (penalty / 2) * fit.model.parameters().reduce((s, q) => s + (q.data() as Float32Array).reduce((a, v) => a + v * v, 0), 0);
+        // The intercepts are not penalized.
+        const penaltyOf = () => (penalty / 2) * fit.model.namedParameters().filter(([n]) => !n.endsWith('bias')).reduce((s, [, q]) => s + (q.data() as Float32Array).reduce((a, v) => a + v * v, 0), 0);
         const before = evalLoss(fit.model, measureLoss(plan.cost), source) + penaltyOf();
         const r = solveLinear(p, fit.model, plan.cost, penalty);
         assert.ok(r.converged, r.reason);
@@ -104,6 +105,47 @@ describe('the linear reference solved by L-BFGS', () => {
     const [unit, thousand] = [await fitted(1), await fitted(1000)];
     unit.predictions.forEach((v, i) => assert.ok(Math.abs(v - thousand.predictions[i]) < 1e-3 * Math.max(1, Math.abs(v)), `row ${i}: ${v} against ${thousand.predictions[i]}`));
     assert.ok(thousand.loss > 1e5, `the loss is reported in the target's own units: ${thousand.loss}`);
+  }));
+
+  it('leaves the intercepts unpenalized: a strong penalty shrinks noise inputs\' weights to the class prior, not to uniform classes', () => noLeaks(async () => {
+    const rng = new Rng(21);
+    const lines = ['y,a,b'];
+    for (let r = 0; r < 400; r++) lines.push(`${r % 5 === 0 ? 'rare' : 'common'},${rng.uniform(-1, 1).toFixed(4)},${rng.uniform(-1, 1).toFixed(4)}`);
+    const dir = mkdtempSync(join(tmpdir(), 'sixstep-solve-prior-'));
+    const data = join(dir, 'd.csv');
+    writeFileSync(data, `${lines.join('\n')}\n`);
+    const p = await prepare({ data, target: 'y', projectDir: dir });
+    const plan = makePlan(p);
+    const fit = await fitModel(p, { spec: linearSpec(p).spec!, cost: plan.cost, optimizer: 'adam', lr: 5e-2, epochs: 1, batchSize: 256 });
+    try {
+      const r = solveLinear(p, fit.model, plan.cost, 100);
+      assert.ok(r.converged, r.reason);
+      const mask = penalized(fit.model);
+      assert.ok(mask.includes(0) && mask.includes(1), 'weights penalized, intercepts not');
+      const common = p.targets('train').filter((t) => p.classes![t] === 'common').length / p.counts.train;
+      const source = p.loader('train', { batchSize: 1000 });
+      try {
+        const b = [...source.batches(0)][0];
+        try {
+          const k = p.classes!.indexOf('common');
+          // Binary: one logit for the second class; otherwise a softmax over both.
+          const pCommon = tidy(() => {
+            const out = fit.model.forward(b.x);
+            const probs = out.shape[1] === 1 ? out.sigmoid().reshape(-1) : out.softmax(1).select(1, k);
+            return Array.from((out.shape[1] === 1 && k === 0 ? probs.neg().add(1) : probs).data() as Float32Array);
+          });
+          const mean = pCommon.reduce((a, v) => a + v, 0) / pCommon.length;
+          assert.ok(Math.abs(mean - common) < 0.02, `the mean probability of "common" ${mean} is its share ${common}, not 0.5`);
+        } finally {
+          b.x.dispose();
+          b.y.dispose();
+        }
+      } finally {
+        source.dispose();
+      }
+    } finally {
+      fit.dispose();
+    }
   }));
 
   it('the linear reference reports the solver and is converged', () => noLeaks(async () => {

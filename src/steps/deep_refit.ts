@@ -47,6 +47,11 @@ export function deepRefitSeconds(epochs: number, epochSeconds: number, trainRows
   return epochs * epochSeconds * ((trainRows + validationRows) / Math.max(1, trainRows)) * DEEP_REFIT_TIME_MARGIN;
 }
 
+/** Seconds both replays should take: the check on the training rows, then the refit on the joined rows. */
+export function replayAndRefitSeconds(epochs: number, epochSeconds: number, trainRows: number, validationRows: number): number {
+  return epochs * epochSeconds * DEEP_REFIT_TIME_MARGIN + deepRefitSeconds(epochs, epochSeconds, trainRows, validationRows);
+}
+
 export interface DeepRefitChoice {
   refit: boolean;
   why: string;

@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepare } from '../../src/data/prepare.js';
+import { prepare, type Prepared } from '../../src/data/prepare.js';
 import { Rng } from '../../src/data/index.js';
 import { makePlan } from '../../src/steps/plan.js';
 import { fitModel } from '../../src/steps/fit.js';
 import { linearSpec, fitLinearReference } from '../../src/steps/linear_reference.js';
 import { penalized, solveLinear } from '../../src/steps/linear_solve.js';
-import { tidy } from '../../src/tensor/index.js';
+import { tidy, type Tensor } from '../../src/tensor/index.js';
 import { protocolFor } from '../../src/steps/protocol_of.js';
 import { tuning } from '../../src/steps/tuning_guard.js';
 import { evalLoss, measureLoss, recordSplit, splitManifestPath } from '../../src/protocol/index.js';
@@ -37,6 +37,22 @@ async function table(rows: number) {
   writeFileSync(data, noisyTable(rows));
   const p = await prepare({ data, target: 'y', projectDir: dir });
   return { p, split: await recordSplit(p, splitManifestPath(dir, data)) };
+}
+
+/** `read` applied to the inputs of a split's first 1,000 rows, the batch released after. */
+function onRows<T>(p: Prepared, which: 'train' | 'validation', read: (x: Tensor) => T): T {
+  const source = p.loader(which, { batchSize: 1000 });
+  try {
+    const b = [...source.batches(0)][0];
+    try {
+      return read(b.x);
+    } finally {
+      b.x.dispose();
+      b.y.dispose();
+    }
+  } finally {
+    source.dispose();
+  }
 }
 
 describe('the linear reference solved by L-BFGS', () => {
@@ -86,18 +102,7 @@ describe('the linear reference solved by L-BFGS', () => {
       try {
         const r = solveLinear(p, fit.model, plan.cost, 0.1);
         assert.ok(r.converged, r.reason);
-        const source = p.loader('validation', { batchSize: 1000 });
-        try {
-          const b = [...source.batches(0)][0];
-          try {
-            return { loss: r.loss, predictions: tidy(() => Array.from(fit.model.forward(b.x).data() as Float32Array, (v) => v / k)) };
-          } finally {
-            b.x.dispose();
-            b.y.dispose();
-          }
-        } finally {
-          source.dispose();
-        }
+        return { loss: r.loss, predictions: onRows(p, 'validation', (x) => tidy(() => Array.from(fit.model.forward(x).data() as Float32Array, (v) => v / k))) };
       } finally {
         fit.dispose();
       }
@@ -123,26 +128,17 @@ describe('the linear reference solved by L-BFGS', () => {
       const mask = penalized(fit.model);
       assert.ok(mask.includes(0) && mask.includes(1), 'weights penalized, intercepts not');
       const common = p.targets('train').filter((t) => p.classes![t] === 'common').length / p.counts.train;
-      const source = p.loader('train', { batchSize: 1000 });
-      try {
-        const b = [...source.batches(0)][0];
-        try {
-          const k = p.classes!.indexOf('common');
-          // Binary: one logit for the second class; otherwise a softmax over both.
-          const pCommon = tidy(() => {
-            const out = fit.model.forward(b.x);
-            const probs = out.shape[1] === 1 ? out.sigmoid().reshape(-1) : out.softmax(1).select(1, k);
-            return Array.from((out.shape[1] === 1 && k === 0 ? probs.neg().add(1) : probs).data() as Float32Array);
-          });
-          const mean = pCommon.reduce((a, v) => a + v, 0) / pCommon.length;
-          assert.ok(Math.abs(mean - common) < 0.02, `the mean probability of "common" ${mean} is its share ${common}, not 0.5`);
-        } finally {
-          b.x.dispose();
-          b.y.dispose();
-        }
-      } finally {
-        source.dispose();
-      }
+      const k = p.classes!.indexOf('common');
+      // Binary: one logit for the second class; otherwise a softmax over both.
+      const pCommon = onRows(p, 'train', (x) =>
+        tidy(() => {
+          const out = fit.model.forward(x);
+          const probs = out.shape[1] === 1 ? out.sigmoid().reshape(-1) : out.softmax(1).select(1, k);
+          return Array.from((out.shape[1] === 1 && k === 0 ? probs.neg().add(1) : probs).data() as Float32Array);
+        }),
+      );
+      const mean = pCommon.reduce((a, v) => a + v, 0) / pCommon.length;
+      assert.ok(Math.abs(mean - common) < 0.02, `the mean probability of "common" ${mean} is its share ${common}, not 0.5`);
     } finally {
       fit.dispose();
     }

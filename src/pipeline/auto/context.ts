@@ -230,8 +230,12 @@ export function startCandidate(ctx: Pick<AutoContext, 'plan' | 'pretrained'>, st
   return { spec: state.start?.spec ?? ctx.plan.proposal.spec, weightDecay: p.kind === 'image' ? RESNET_WEIGHT_DECAY : 0, augment: false, label: state.start?.label ?? 'the initial architecture' };
 }
 
+/** The mean epoch time of a training's history (0 without one). */
+export function meanEpochSeconds(h: readonly EpochResult[]): number {
+  return h.reduce((a, e) => a + e.seconds, 0) / Math.max(1, h.length);
+}
+
 /** Step 3's epoch time, measured over its epochs. */
 export function step3EpochSeconds(state: AutoState): number {
-  const h = state.step3?.history ?? [];
-  return h.reduce((a, e) => a + e.seconds, 0) / Math.max(1, h.length);
+  return meanEpochSeconds(state.step3?.history ?? []);
 }

@@ -8,14 +8,21 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withValidationRows } from '../../data/refit.js';
+import type { Module } from '../../nn/index.js';
 import { linearRefitBlocked, linearRefitSeconds, refitLinear } from '../../steps/refit.js';
-import { DEEP_REFIT_TIME_MARGIN, deepRefitRule, deepRefitSeconds, deepRefitStands, epochsToBest, expectedRefitGain, refitDeep, replayReproduces } from '../../steps/deep_refit.js';
+import { deepRefitRule, deepRefitStands, epochsToBest, expectedRefitGain, refitDeep, replayAndRefitSeconds, replayReproduces } from '../../steps/deep_refit.js';
 import { measureWeights } from '../../steps/protocol_of.js';
 import { tuning } from '../../steps/tuning_guard.js';
-import { keepModel, loadModel, step3EpochSeconds, weightsFile, type AutoContext, type AutoState, type KeptModel } from './context.js';
+import { keepModel, loadModel, meanEpochSeconds, step3EpochSeconds, weightsFile, type AutoContext, type AutoState, type KeptModel } from './context.js';
 
 /** The kept model's weights as validated, when a refit replaced them in best.safetensors. */
 export const validatedFile = (ctx: Pick<AutoContext, 'runDir'>) => join(ctx.runDir, 'validated.safetensors');
+
+/** The refit becomes the kept model; the validated weights move beside it. */
+function keepRefit(ctx: AutoContext, model: Module): void {
+  copyFileSync(weightsFile(ctx), validatedFile(ctx));
+  keepModel(ctx, model);
+}
 
 /** Share of the budget by which a refit must end (the report and interpretation follow). */
 const REFIT_END_SHARE = 0.96;
@@ -66,8 +73,7 @@ async function refitLinearReference(ctx: AutoContext, state: AutoState): Promise
   const { model, why, iterations, ...figures } = r;
   if (model) {
     try {
-      copyFileSync(weightsFile(ctx), validatedFile(ctx));
-      keepModel(ctx, model);
+      keepRefit(ctx, model);
     } finally {
       model.dispose();
     }
@@ -90,9 +96,8 @@ async function refitDeepModel(ctx: AutoContext, state: AutoState, kept: KeptMode
   const s3 = state.step3;
   const epochs = keptEpochs(state, kept);
   const measured = kept.history.filter((e) => e.seconds > 0);
-  const epochSeconds = measured.length ? measured.reduce((a, e) => a + e.seconds, 0) / measured.length : step3EpochSeconds(state);
-  // The replay on the training rows alone, then the refit on the joined rows.
-  const expected = epochs * epochSeconds * DEEP_REFIT_TIME_MARGIN + deepRefitSeconds(epochs, epochSeconds, p.counts.train, p.counts.validation);
+  const epochSeconds = measured.length ? meanEpochSeconds(measured) : step3EpochSeconds(state);
+  const expected = replayAndRefitSeconds(epochs, epochSeconds, p.counts.train, p.counts.validation);
   const deadline = ctx.deadlines.final;
   const left = (deadline - ctx.clock()) / 1000;
   const choice = deepRefitRule({ epochs, expectedSeconds: expected, secondsLeft: left, learningCurve: state.ladder?.learningCurve });
@@ -128,10 +133,7 @@ async function refitDeepModel(ctx: AutoContext, state: AutoState, kept: KeptMode
       why += stands
         ? `; it fits the validation rows it trained on better than the validated model, which never saw them (loss ${seen.validLoss.toPrecision(4)} against ${kept.validLoss.toPrecision(4)}); the choice was made on validation, and the shipped model learns from every row the sealed test does not hold — its validation figures stay the validated model's`
         : `; it fits the validation rows it trained on no better than the validated model, which never saw them (loss ${seen.validLoss.toPrecision(4)} against ${kept.validLoss.toPrecision(4)}): it did not train as the validated one did, and the validated weights stand`;
-      if (stands) {
-        copyFileSync(weightsFile(ctx), validatedFile(ctx));
-        keepModel(ctx, fit.model);
-      }
+      if (stands) keepRefit(ctx, fit.model);
     } finally {
       fit.dispose();
     }
